@@ -1,0 +1,1 @@
+@{ RootModule = 'MemMgmt.PS.dll' }

@@ -1,0 +1,1 @@
+namespace MemMgmt.Core { internal static class AssemblyMarker { } }

@@ -1,0 +1,1 @@
+namespace MemMgmt.PS { internal static class AssemblyMarker { } }

@@ -1,0 +1,1 @@
+namespace MemMgmt.Core.Tests { public class SmokeTests { [Xunit.Fact] public void Builds() { } } }

@@ -1,0 +1,1 @@
+namespace MemMgmt.PS.Tests { public class SmokeTests { [Xunit.Fact] public void Builds() { } } }
