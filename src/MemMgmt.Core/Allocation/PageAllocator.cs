@@ -1,0 +1,240 @@
+using System;
+using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Watermarks;
+
+namespace MemMgmt.Core.Allocation
+{
+    /// <summary>What one alloc_pages call did.</summary>
+    public sealed class AllocationResult
+    {
+        internal AllocationResult(MemNode node) { Node = node; }
+
+        public MemNode Node { get; }
+        public bool Success { get; internal set; }
+        public long Handle { get; internal set; }
+        public long Pfn { get; internal set; } = -1;
+        public int Order { get; internal set; }
+        public GfpFlags Gfp { get; internal set; }
+        public PageOwner Owner { get; internal set; }
+        public int Cpu { get; internal set; }
+        public ZoneType? Zone { get; internal set; }
+        /// <summary>The request's migrate type (gfpflags_to_migratetype).</summary>
+        public MigrateType MigrateType { get; internal set; }
+        /// <summary>The pageblock's type after the allocation (it changes when a fallback claimed the block).</summary>
+        public MigrateType BlockMigrateType { get; internal set; }
+        public AllocSource Source { get; internal set; }
+        /// <summary>"fast" (get_page_from_freelist at the low watermark) or, when it failed, why.</summary>
+        public string Path { get; internal set; } = "fast";
+        public string? FailureReason { get; internal set; }
+    }
+
+    /// <summary>alloc_pages and __free_pages over the node's zonelist.</summary>
+    public static class PageAllocator
+    {
+        private static MemMgmtException Bad(string id, ErrorKind kind, string message, object? target) =>
+            new MemMgmtException(id, kind, message, target);
+
+        /// <summary>Checks a request without touching state (validate first, then mutate).</summary>
+        public static void Validate(MemNode node, int order, int cpu)
+        {
+            if (order < 0 || order >= node.Geometry.MaxOrder)
+                throw Bad("OrderOutOfRange", ErrorKind.OutOfRange,
+                    $"Order {order} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1} (MAX_ORDER {node.Geometry.MaxOrder} with {node.Geometry.PageSize / 1024}K pages).", order);
+            if (cpu < 0 || cpu >= node.NrCpus)
+                throw Bad("CpuOutOfRange", ErrorKind.OutOfRange, $"Cpu {cpu} is out of range; the node has CPUs 0 to {node.NrCpus - 1}.", cpu);
+        }
+
+        /// <summary>The owner an allocation gets when the caller names none: by the GFP mask's migrate type.</summary>
+        public static PageOwner DefaultOwner(GfpFlags gfp) => Gfp.ToMigratetype(gfp) switch
+        {
+            MigrateType.Movable => PageOwner.Anon,
+            MigrateType.Reclaimable => PageOwner.SlabReclaimable,
+            _ => PageOwner.Kernel,
+        };
+
+        /// <summary>kernel: __alloc_pages_nodemask fast path (mm/page_alloc.c, 4.14): prepare_alloc_pages then
+        /// get_page_from_freelist at ALLOC_WMARK_LOW. The slow path is not simulated yet: a miss is reported.</summary>
+        public static AllocationResult Allocate(MemNode node, int order, GfpFlags gfp, int cpu = 0, PageOwner? owner = null)
+        {
+            Validate(node, order, cpu);
+            var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
+            var result = new AllocationResult(node)
+            {
+                Order = order, Gfp = gfp, Cpu = cpu, MigrateType = mt, Owner = owner ?? DefaultOwner(gfp),
+            };
+            int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out var zone, out var source);
+            if (index < 0)
+            {
+                result.Path = "fast";
+                result.FailureReason = "get_page_from_freelist found no zone above the low watermark with a free block of this order; the slow path is not simulated yet";
+                return result;
+            }
+            PrepNewPage(node, index, order, result.Owner, gfp);
+            int slot = node.Allocations.Add(index, order, out long handle);
+            node.Pages.Handle[index] = slot;
+            result.Success = true;
+            result.Handle = handle;
+            result.Pfn = node.NodeStartPfn + index;
+            result.Zone = zone!.Type;
+            result.Source = source;
+            result.BlockMigrateType = (MigrateType)node.BlockMigratetype(index);
+            return result;
+        }
+
+        /// <summary>The fast path's flags: ALLOC_WMARK_LOW, plus ALLOC_CMA for movable requests (prepare_alloc_pages).</summary>
+        internal static int FastPathFlags(GfpFlags gfp, MigrateType mt) =>
+            AllocFlagBits.WmarkLow | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0);
+
+        /// <summary>kernel: get_page_from_freelist (mm/page_alloc.c, 4.14): first zone of the zonelist (up to the GFP's
+        /// highest zone) that passes its watermark and has pages; order &gt; 0 ALLOC_HARDER successes reserve a highatomic block.</summary>
+        internal static int GetPageFromFreelist(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags,
+            out Zone? zone, out AllocSource source)
+        {
+            int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
+            int mt = (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
+            var zonelist = node.Zonelist;
+            int classzoneIdx = -1;
+            source = AllocSource.None;
+            for (int i = 0; i < zonelist.Length; i++)
+            {
+                var z = zonelist[i];
+                int zid = z.Idx;
+                if (zid > highZoneIdx) continue;
+                if (classzoneIdx < 0) classzoneIdx = zid;
+                long mark = z.Watermark[allocFlags & AllocFlagBits.WmarkMask];
+                if (!ZoneWatermark.Fast(z, order, mark, classzoneIdx, allocFlags))
+                {
+                    if ((allocFlags & AllocFlagBits.NoWatermarks) == 0) continue; // node_reclaim_mode is 0
+                }
+                int page = PageAlloc.RmqueueZone(z, cpu, order, mt, allocFlags, out source);
+                if (page >= 0)
+                {
+                    if (order > 0 && (allocFlags & AllocFlagBits.Harder) != 0) PageAlloc.ReserveHighatomicPageblock(z, page);
+                    zone = z;
+                    return page;
+                }
+            }
+            zone = null;
+            return -1;
+        }
+
+        /// <summary>kernel: prep_new_page, then what the owner does with the page (lru_cache_add, slab accounting …).</summary>
+        internal static void PrepNewPage(MemNode node, int index, int order, PageOwner owner, GfpFlags gfp)
+        {
+            var pages = node.Pages;
+            int nr = 1 << order;
+            uint flags = (uint)PageFlags.Allocated;
+            if ((gfp & GfpFlags.__GFP_COMP) != 0 && order > 0) flags |= (uint)PageFlags.Head;
+            pages.Flags[index] = flags;
+            pages.Order[index] = (byte)order;
+            pages.Owner[index] = (byte)owner;
+            pages.ExtraRefs[index] = 0;
+            var counters = node.Counters;
+            switch (owner)
+            {
+                case PageOwner.Anon:
+                    // 4.14 faults anon pages in with lru_cache_add_active_or_unevictable: they start active.
+                    pages.Set(index, PageFlags.SwapBacked | PageFlags.Active | PageFlags.Mapped);
+                    counters.Mod(NodeStatItem.NrAnonMapped, nr);
+                    Lru.Add(node, index, nr);
+                    break;
+                case PageOwner.FileCache:
+                    counters.Mod(NodeStatItem.NrFilePages, nr);
+                    Lru.Add(node, index, nr);
+                    break;
+                case PageOwner.Shmem:
+                    pages.Set(index, PageFlags.SwapBacked);
+                    counters.Mod(NodeStatItem.NrFilePages, nr);
+                    counters.Mod(NodeStatItem.NrShmem, nr);
+                    Lru.Add(node, index, nr);
+                    break;
+                case PageOwner.SlabReclaimable:
+                    pages.Set(index, PageFlags.Slab);
+                    counters.Mod(NodeStatItem.NrSlabReclaimable, nr);
+                    break;
+                case PageOwner.SlabUnmovable:
+                    pages.Set(index, PageFlags.Slab);
+                    counters.Mod(NodeStatItem.NrSlabUnreclaimable, nr);
+                    break;
+                case PageOwner.PageTable:
+                    node.ZoneOfIndex(index).Stat[(int)ZoneStatItem.NrPageTablePages] += nr;
+                    break;
+            }
+        }
+
+        /// <summary>Undoes PrepNewPage's accounting before the pages go back.</summary>
+        private static void ReleaseOwner(MemNode node, int index, int order)
+        {
+            var pages = node.Pages;
+            int nr = 1 << order;
+            var counters = node.Counters;
+            if (pages.Has(index, PageFlags.Lru)) Lru.Del(node, index, nr);
+            switch ((PageOwner)pages.Owner[index])
+            {
+                case PageOwner.Anon: counters.Mod(NodeStatItem.NrAnonMapped, -nr); break;
+                case PageOwner.FileCache: counters.Mod(NodeStatItem.NrFilePages, -nr); break;
+                case PageOwner.Shmem: counters.Mod(NodeStatItem.NrFilePages, -nr); counters.Mod(NodeStatItem.NrShmem, -nr); break;
+                case PageOwner.SlabReclaimable: counters.Mod(NodeStatItem.NrSlabReclaimable, -nr); break;
+                case PageOwner.SlabUnmovable: counters.Mod(NodeStatItem.NrSlabUnreclaimable, -nr); break;
+                case PageOwner.PageTable: node.ZoneOfIndex(index).Stat[(int)ZoneStatItem.NrPageTablePages] -= nr; break;
+            }
+            pages.Owner[index] = 0;
+            pages.ExtraRefs[index] = 0;
+            pages.Memcg[index] = 0;
+            pages.Handle[index] = 0;
+        }
+
+        /// <summary>Frees an allocation by handle (__free_pages); a freed or foreign handle is rejected without changes.</summary>
+        public static void Free(MemNode node, long handle, int cpu = 0)
+        {
+            int slot = node.Allocations.Resolve(handle);
+            if (slot < 0)
+                throw Bad("AllocationNotLive", ErrorKind.InvalidOperation,
+                    $"Allocation handle 0x{handle:x} is not live on node '{node.Name}': it was freed already or belongs to another node.", handle);
+            if (cpu < 0 || cpu >= node.NrCpus)
+                throw Bad("CpuOutOfRange", ErrorKind.OutOfRange, $"Cpu {cpu} is out of range; the node has CPUs 0 to {node.NrCpus - 1}.", cpu);
+            int index = node.Allocations.IndexOf(slot);
+            int order = node.Allocations.OrderOf(slot);
+            node.Allocations.Remove(slot);
+            ReleaseOwner(node, index, order);
+            FreePagesIndex(node, index, order, cpu);
+        }
+
+        /// <summary>kernel: __free_pages (mm/page_alloc.c, 4.14): order 0 through the per-cpu list, larger orders to the buddy lists.</summary>
+        internal static void FreePagesIndex(MemNode node, int index, int order, int cpu)
+        {
+            var zone = node.ZoneOfIndex(index);
+            if (order == 0) PageAlloc.FreeHotPage(zone, cpu, index);
+            else PageAlloc.FreePagesOk(zone, index, order);
+        }
+
+        /// <summary>The bare fast path without handles or owners, for benchmarks and property tests: returns the page index or -1.</summary>
+        internal static int AllocPagesIndex(MemNode node, int order, GfpFlags gfp, int cpu)
+        {
+            var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
+            int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out _, out _);
+            if (index >= 0)
+            {
+                node.Pages.Flags[index] = (uint)PageFlags.Allocated;
+                node.Pages.Order[index] = (byte)order;
+            }
+            return index;
+        }
+
+        /// <summary>Returns every CPU's per-cpu pages to the buddy lists (drain_all_pages).</summary>
+        public static void DrainAllPages(MemNode node) => PageAlloc.DrainAllPages(node);
+
+        /// <summary>Resolves a live handle to its current pfn and order.</summary>
+        public static bool TryGetAllocation(MemNode node, long handle, out long pfn, out int order)
+        {
+            int slot = node.Allocations.Resolve(handle);
+            if (slot < 0) { pfn = -1; order = -1; return false; }
+            pfn = node.NodeStartPfn + node.Allocations.IndexOf(slot);
+            order = node.Allocations.OrderOf(slot);
+            return true;
+        }
+    }
+}

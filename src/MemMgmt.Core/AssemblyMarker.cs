@@ -1,1 +1,0 @@
-namespace MemMgmt.Core { internal static class AssemblyMarker { } }

@@ -1,0 +1,539 @@
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+
+namespace MemMgmt.Core.Buddy
+{
+    /// <summary>Where an allocation's pages came from, for reports.</summary>
+    public enum AllocSource : byte
+    {
+        None,
+        /// <summary>The per-cpu list (order 0).</summary>
+        PcpList,
+        /// <summary>__rmqueue_smallest on the request's own type.</summary>
+        Buddy,
+        /// <summary>The ALLOC_HARDER HighAtomic reserve.</summary>
+        HighAtomic,
+        /// <summary>__rmqueue_cma_fallback.</summary>
+        Cma,
+        /// <summary>__rmqueue_fallback stole from another type.</summary>
+        Fallback,
+    }
+
+    /// <summary>The buddy allocator proper: free_area lists, merging, splitting, fallback and stealing.</summary>
+    /// <remarks>All indexes are page indexes (pfn − node_start_pfn); the node start is MAX_ORDER aligned, so
+    /// buddy arithmetic on indexes equals the kernel's on pfns.</remarks>
+    internal static class PageAlloc
+    {
+        private const uint BuddyFlag = (uint)PageFlags.Buddy;
+
+        /// <summary>kernel: page_is_buddy (mm/page_alloc.c, 4.14): a free head of exactly this order in the same zone.</summary>
+        private static bool IsBuddy(MemNode node, int buddy, int order, int zoneId)
+        {
+            var pages = node.Pages;
+            return (uint)buddy < (uint)pages.NrPages
+                && (pages.Flags[buddy] & BuddyFlag) != 0
+                && pages.Order[buddy] == order
+                && node.PageblockZone[buddy >> node.PbOrder] == zoneId;
+        }
+
+        /// <summary>kernel: __mod_zone_freepage_state (include/linux/vmstat.h, 4.14).</summary>
+        private static void ModFreepageState(Zone zone, long nrPages, int migratetype)
+        {
+            zone.NrFreePages += nrPages;
+            if (migratetype == (int)MigrateType.Cma) zone.NrFreeCma += nrPages;
+        }
+
+        /// <summary>kernel: __free_one_page (mm/page_alloc.c, 4.14): merge upward, then tail placement if the next-larger buddy is free.</summary>
+        internal static void FreeOnePage(Zone zone, int index, int order, int migratetype)
+        {
+            var node = zone.NodeRef;
+            var pages = node.Pages;
+            int zoneId = node.PageblockZone[index >> node.PbOrder];
+            int maxOrderAll = node.MaxOrderValue;
+            int maxOrder = maxOrderAll < node.PbOrder + 1 ? maxOrderAll : node.PbOrder + 1;
+            if (migratetype != (int)MigrateType.Isolate) ModFreepageState(zone, 1L << order, migratetype);
+
+            while (true)
+            {
+                while (order < maxOrder - 1)
+                {
+                    int buddy = index ^ (1 << order);
+                    if (!IsBuddy(node, buddy, order, zoneId)) goto doneMerging;
+                    pages.ListDel(buddy);
+                    zone.NrFree[order]--;
+                    pages.Flags[buddy] &= ~BuddyFlag;
+                    pages.Order[buddy] = 0;
+                    index &= buddy;
+                    order++;
+                }
+                if (maxOrder < maxOrderAll)
+                {
+                    // Above pageblock order, never merge an isolated block with a non-isolated one.
+                    int buddy = index ^ (1 << order);
+                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)pages.NrPages)
+                    {
+                        int buddyMt = node.BlockMigratetype(buddy);
+                        if (migratetype != buddyMt && (migratetype == (int)MigrateType.Isolate || buddyMt == (int)MigrateType.Isolate))
+                            goto doneMerging;
+                    }
+                    maxOrder++;
+                    continue;
+                }
+                break;
+            }
+
+        doneMerging:
+            pages.Flags[index] = BuddyFlag;
+            pages.Order[index] = (byte)order;
+            if (order < maxOrderAll - 2)
+            {
+                int higher = index & ~(1 << order);
+                int higherBuddy = higher ^ (1 << (order + 1));
+                if (IsBuddy(node, higherBuddy, order + 1, zoneId))
+                {
+                    pages.ListAddTail(index, zone.FreeListHead(order, migratetype));
+                    zone.NrFree[order]++;
+                    return;
+                }
+            }
+            pages.ListAdd(index, zone.FreeListHead(order, migratetype));
+            zone.NrFree[order]++;
+        }
+
+        /// <summary>kernel: expand (mm/page_alloc.c, 4.14): each upper half goes to the head of the same type's list.</summary>
+        private static void Expand(Zone zone, int index, int low, int high, int migratetype)
+        {
+            var pages = zone.Pages;
+            int size = 1 << high;
+            while (high > low)
+            {
+                high--;
+                size >>= 1;
+                int half = index + size;
+                pages.ListAdd(half, zone.FreeListHead(high, migratetype));
+                zone.NrFree[high]++;
+                pages.Flags[half] = BuddyFlag;
+                pages.Order[half] = (byte)high;
+            }
+        }
+
+        /// <summary>kernel: __rmqueue_smallest (mm/page_alloc.c, 4.14). Returns the page index or -1.</summary>
+        internal static int RmqueueSmallest(Zone zone, int order, int migratetype)
+        {
+            var pages = zone.Pages;
+            int maxOrder = zone.NrFree.Length;
+            for (int current = order; current < maxOrder; current++)
+            {
+                int head = zone.FreeListHead(current, migratetype);
+                int page = pages.Next[head];
+                if (page == head) continue;
+                pages.ListDel(page);
+                pages.Flags[page] = 0;
+                pages.Order[page] = 0;
+                zone.NrFree[current]--;
+                Expand(zone, page, order, current, migratetype);
+                return page;
+            }
+            return -1;
+        }
+
+        /// <summary>kernel: can_steal_fallback (mm/page_alloc.c, 4.14).</summary>
+        internal static bool CanStealFallback(MemNode node, int order, int startMt)
+        {
+            if (order >= node.PbOrder) return true;
+            return order >= node.PbOrder / 2
+                || startMt == (int)MigrateType.Reclaimable
+                || startMt == (int)MigrateType.Unmovable
+                || node.PageGroupByMobilityDisabled;
+        }
+
+        /// <summary>kernel: find_suitable_fallback (mm/page_alloc.c, 4.14). Returns the fallback type or -1.</summary>
+        internal static int FindSuitableFallback(Zone zone, int order, int migratetype, bool onlyStealable, out bool canSteal)
+        {
+            canSteal = false;
+            if (zone.NrFree[order] == 0) return -1;
+            var fallbacks = MigrateTypes.Fallbacks[migratetype];
+            for (int i = 0; i < fallbacks.Length; i++)
+            {
+                int fallback = (int)fallbacks[i];
+                if (zone.Pages.ListEmpty(zone.FreeListHead(order, fallback))) continue;
+                if (CanStealFallback(zone.NodeRef, order, migratetype)) canSteal = true;
+                if (!onlyStealable) return fallback;
+                if (canSteal) return fallback;
+            }
+            return -1;
+        }
+
+        /// <summary>kernel: move_freepages (mm/page_alloc.c, 4.14): move free blocks in [start, end] to the type's lists,
+        /// counting LRU or movable in-use pages. Returns the free pages moved.</summary>
+        internal static int MoveFreepages(Zone zone, int start, int end, int migratetype, ref int movablePages)
+        {
+            var pages = zone.Pages;
+            int moved = 0;
+            int page = start;
+            while (page <= end)
+            {
+                uint f = pages.Flags[page];
+                if ((f & BuddyFlag) == 0)
+                {
+                    if ((f & (uint)(PageFlags.Lru | PageFlags.NonLruMovable)) != 0) movablePages++;
+                    page++;
+                    continue;
+                }
+                int order = pages.Order[page];
+                pages.ListMove(page, zone.FreeListHead(order, migratetype));
+                page += 1 << order;
+                moved += 1 << order;
+            }
+            return moved;
+        }
+
+        /// <summary>kernel: move_freepages_block (mm/page_alloc.c, 4.14): the whole pageblock of <paramref name="index"/>, if the zone spans it.</summary>
+        internal static int MoveFreepagesBlock(Zone zone, int index, int migratetype, out int movablePages)
+        {
+            var node = zone.NodeRef;
+            movablePages = 0;
+            int start = index & ~((1 << node.PbOrder) - 1);
+            int end = start + (1 << node.PbOrder) - 1;
+            long startPfn = node.NodeStartPfn + start, endPfn = node.NodeStartPfn + end;
+            if (!zone.ContainsPfn(startPfn)) start = index;
+            if (!zone.ContainsPfn(endPfn)) return 0;
+            return MoveFreepages(zone, start, end, migratetype, ref movablePages);
+        }
+
+        /// <summary>kernel: change_pageblock_range (mm/page_alloc.c, 4.14).</summary>
+        private static void ChangePageblockRange(MemNode node, int index, int order, int migratetype)
+        {
+            int nrBlocks = order >= node.PbOrder ? 1 << (order - node.PbOrder) : 1;
+            for (int b = 0; b < nrBlocks; b++) node.SetBlockMigratetype(index + (b << node.PbOrder), migratetype);
+        }
+
+        /// <summary>kernel: steal_suitable_fallback (mm/page_alloc.c, 4.14): claim the block when free + alike pages reach half of it.</summary>
+        internal static void StealSuitableFallback(Zone zone, int index, int startType, bool wholeBlock)
+        {
+            var node = zone.NodeRef;
+            var pages = zone.Pages;
+            int currentOrder = pages.Order[index];
+            int oldBlockType = node.BlockMigratetype(index);
+
+            if (oldBlockType != (int)MigrateType.HighAtomic)
+            {
+                if (currentOrder >= node.PbOrder)
+                {
+                    ChangePageblockRange(node, index, currentOrder, startType);
+                }
+                else if (wholeBlock)
+                {
+                    int freePages = MoveFreepagesBlock(zone, index, startType, out int movablePages);
+                    int alikePages;
+                    if (startType == (int)MigrateType.Movable) alikePages = movablePages;
+                    else if (oldBlockType == (int)MigrateType.Movable) alikePages = (1 << node.PbOrder) - (freePages + movablePages);
+                    else alikePages = 0;
+                    if (freePages != 0)
+                    {
+                        if (freePages + alikePages >= (1 << (node.PbOrder - 1)) || node.PageGroupByMobilityDisabled)
+                            node.SetBlockMigratetype(index, startType);
+                        return;
+                    }
+                }
+            }
+            pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+        }
+
+        /// <summary>kernel: __rmqueue_fallback (mm/page_alloc.c, 4.14): largest stealable block first; a movable
+        /// request that cannot claim the block takes the smallest one instead.</summary>
+        internal static bool RmqueueFallback(Zone zone, int order, int startMt)
+        {
+            int maxOrder = zone.NrFree.Length;
+            int current;
+            int fallbackMt = -1;
+            bool canSteal = false;
+            for (current = maxOrder - 1; current >= order; current--)
+            {
+                fallbackMt = FindSuitableFallback(zone, current, startMt, false, out canSteal);
+                if (fallbackMt == -1) continue;
+                if (!canSteal && startMt == (int)MigrateType.Movable && current > order)
+                {
+                    for (current = order; current < maxOrder; current++)
+                    {
+                        fallbackMt = FindSuitableFallback(zone, current, startMt, false, out canSteal);
+                        if (fallbackMt != -1) break;
+                    }
+                }
+                int page = zone.Pages.Next[zone.FreeListHead(current, fallbackMt)];
+                StealSuitableFallback(zone, page, startMt, canSteal);
+                zone.NodeRef.Hooks.PageAllocExtfrag?.Invoke(zone, page, order, current, startMt, fallbackMt);
+                return true;
+            }
+            return false;
+        }
+
+        /// <summary>kernel: __rmqueue (mm/page_alloc.c, 4.14): own type, then CMA for movable, then fallback and retry.</summary>
+        internal static int Rmqueue(Zone zone, int order, int migratetype, ref AllocSource source)
+        {
+            while (true)
+            {
+                int page = RmqueueSmallest(zone, order, migratetype);
+                if (page >= 0) { if (source == AllocSource.None) source = AllocSource.Buddy; return page; }
+                if (migratetype == (int)MigrateType.Movable)
+                {
+                    page = RmqueueSmallest(zone, order, (int)MigrateType.Cma);
+                    if (page >= 0) { source = AllocSource.Cma; return page; }
+                }
+                if (!RmqueueFallback(zone, order, migratetype)) return -1;
+                source = AllocSource.Fallback;
+            }
+        }
+
+        /// <summary>Which free list a taken page came from decides NR_FREE_CMA accounting (get_pcppage_migratetype).</summary>
+        private static int SourceMigratetype(AllocSource source, int requested) =>
+            source == AllocSource.Cma ? (int)MigrateType.Cma : source == AllocSource.HighAtomic ? (int)MigrateType.HighAtomic : requested;
+
+        /// <summary>kernel: rmqueue (mm/page_alloc.c, 4.14): order 0 from the per-cpu list, higher orders from the buddy lists.</summary>
+        internal static int RmqueueZone(Zone zone, int cpu, int order, int migratetype, int allocFlags, out AllocSource source)
+        {
+            source = AllocSource.None;
+            int page;
+            if (order == 0)
+            {
+                page = RmqueuePcplist(zone, cpu, migratetype, out source);
+            }
+            else
+            {
+                page = -1;
+                if ((allocFlags & AllocFlagBits.Harder) != 0)
+                {
+                    page = RmqueueSmallest(zone, order, (int)MigrateType.HighAtomic);
+                    if (page >= 0) source = AllocSource.HighAtomic;
+                }
+                if (page < 0) page = Rmqueue(zone, order, migratetype, ref source);
+                if (page < 0) return -1;
+                ModFreepageState(zone, -(1L << order), SourceMigratetype(source, migratetype));
+            }
+            if (page >= 0) zone.NodeRef.Counters.ZoneEvents[(int)ZoneEvent.PgAlloc, zone.NodeRef.ZoneIdOfIndex(page)] += 1L << order;
+            return page;
+        }
+
+        /// <summary>kernel: rmqueue_pcplist / __rmqueue_pcplist (mm/page_alloc.c, 4.14): refill by batch when empty, take the first (hot) page.</summary>
+        private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, out AllocSource source)
+        {
+            var pcp = zone.Pcp[cpu];
+            var pages = zone.Pages;
+            int list = pcp.ListBase + migratetype;
+            source = AllocSource.PcpList;
+            if (pages.Next[list] == list)
+            {
+                pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype);
+                if (pages.Next[list] == list) return -1;
+            }
+            int page = pages.Next[list];
+            pages.ListDel(page);
+            pages.Flags[page] = 0;
+            pages.Order[page] = 0;
+            pcp.CountField--;
+            return page;
+        }
+
+        /// <summary>kernel: rmqueue_bulk (mm/page_alloc.c, 4.14): each page goes after the previous one, keeping the order taken.</summary>
+        private static int RmqueueBulk(Zone zone, int count, int list, int migratetype)
+        {
+            var pages = zone.Pages;
+            int after = list;
+            int i;
+            for (i = 0; i < count; i++)
+            {
+                AllocSource src = AllocSource.None;
+                int page = Rmqueue(zone, 0, migratetype, ref src);
+                if (page < 0) break;
+                int pcpMt = SourceMigratetype(src, migratetype);
+                pages.ListAdd(page, after);
+                after = page;
+                pages.Flags[page] = (uint)PageFlags.Pcp;
+                pages.Order[page] = (byte)pcpMt;
+                zone.NrFreePages--;
+                if (pcpMt == (int)MigrateType.Cma) zone.NrFreeCma--;
+            }
+            return i;
+        }
+
+        /// <summary>kernel: free_hot_cold_page (mm/page_alloc.c, 4.14): order-0 pages go to the per-cpu list; past high, a batch returns.</summary>
+        internal static void FreeHotPage(Zone zone, int cpu, int index)
+        {
+            var node = zone.NodeRef;
+            var pages = zone.Pages;
+            node.Counters.Events[(int)VmEvent.PgFree]++;
+            int migratetype = node.BlockMigratetype(index);
+            int listType = migratetype;
+            if (migratetype >= MigrateTypes.PcpTypes)
+            {
+                if (migratetype == (int)MigrateType.Isolate)
+                {
+                    pages.Flags[index] = 0;
+                    FreeOnePage(zone, index, 0, migratetype);
+                    return;
+                }
+                listType = (int)MigrateType.Movable;
+            }
+            var pcp = zone.Pcp[cpu];
+            pages.ListAdd(index, pcp.ListBase + listType);
+            pages.Flags[index] = (uint)PageFlags.Pcp;
+            pages.Order[index] = (byte)migratetype;
+            pcp.CountField++;
+            if (pcp.CountField >= pcp.HighField)
+            {
+                int batch = pcp.BatchField;
+                FreePcppagesBulk(zone, batch, pcp);
+                pcp.CountField -= batch;
+            }
+        }
+
+        /// <summary>kernel: free_pcppages_bulk (mm/page_alloc.c, 4.14): round-robin over the pcp lists, oldest (tail) pages first.</summary>
+        internal static void FreePcppagesBulk(Zone zone, int count, PerCpuPages pcp)
+        {
+            var node = zone.NodeRef;
+            var pages = zone.Pages;
+            int migratetype = 0;
+            int batchFree = 0;
+            while (count > 0)
+            {
+                int list;
+                do
+                {
+                    batchFree++;
+                    if (++migratetype == MigrateTypes.PcpTypes) migratetype = 0;
+                    list = pcp.ListBase + migratetype;
+                } while (pages.Next[list] == list);
+                if (batchFree == MigrateTypes.PcpTypes) batchFree = count;
+                do
+                {
+                    int page = pages.Prev[list];
+                    pages.ListDel(page);
+                    int mt = pages.Order[page];
+                    if (zone.NrIsolatePageblock > 0) mt = node.BlockMigratetype(page);
+                    pages.Flags[page] = 0;
+                    pages.Order[page] = 0;
+                    FreeOnePage(zone, page, 0, mt);
+                } while (--count > 0 && --batchFree > 0 && pages.Next[list] != list);
+            }
+        }
+
+        /// <summary>kernel: drain_pages_zone (mm/page_alloc.c, 4.14): return a CPU's whole pcp list to the buddy lists.</summary>
+        internal static void DrainPagesZone(Zone zone, int cpu)
+        {
+            var pcp = zone.Pcp[cpu];
+            if (pcp.CountField > 0)
+            {
+                FreePcppagesBulk(zone, pcp.CountField, pcp);
+                pcp.CountField = 0;
+            }
+        }
+
+        /// <summary>kernel: drain_all_pages (mm/page_alloc.c, 4.14).</summary>
+        internal static void DrainAllPages(MemNode node)
+        {
+            foreach (var zone in node.ZoneArr)
+                for (int cpu = 0; cpu < zone.Pcp.Length; cpu++) DrainPagesZone(zone, cpu);
+        }
+
+        /// <summary>kernel: __free_pages_ok / free_one_page (mm/page_alloc.c, 4.14): higher orders go straight to the buddy lists.</summary>
+        internal static void FreePagesOk(Zone zone, int index, int order)
+        {
+            var node = zone.NodeRef;
+            node.Counters.Events[(int)VmEvent.PgFree] += 1L << order;
+            int mt = node.BlockMigratetype(index);
+            zone.Pages.Flags[index] = 0;
+            zone.Pages.Order[index] = 0;
+            FreeOnePage(zone, index, order, mt);
+        }
+
+        /// <summary>kernel: reserve_highatomic_pageblock (mm/page_alloc.c, 4.14): at most 1% of the zone plus one pageblock.</summary>
+        internal static void ReserveHighatomicPageblock(Zone zone, int index)
+        {
+            var node = zone.NodeRef;
+            long maxManaged = zone.ManagedPages / 100 + (1L << node.PbOrder);
+            if (zone.NrReservedHighatomic >= maxManaged) return;
+            int mt = node.BlockMigratetype(index);
+            if (mt != (int)MigrateType.HighAtomic && mt != (int)MigrateType.Isolate && mt != (int)MigrateType.Cma)
+            {
+                zone.NrReservedHighatomic += 1L << node.PbOrder;
+                node.SetBlockMigratetype(index, (int)MigrateType.HighAtomic);
+                MoveFreepagesBlock(zone, index, (int)MigrateType.HighAtomic, out _);
+            }
+        }
+
+        /// <summary>kernel: unreserve_highatomic_pageblock (mm/page_alloc.c, 4.14): give a reserved block back to the
+        /// request's type; unless forced, keep one pageblock reserved.</summary>
+        internal static bool UnreserveHighatomicPageblock(MemNode node, int highZoneIdx, int migratetype, bool force)
+        {
+            foreach (var zone in node.Zonelist)
+            {
+                if (node.ZoneIndexOf(zone) > highZoneIdx) continue;
+                if (!force && zone.NrReservedHighatomic <= (1L << node.PbOrder)) continue;
+                for (int order = 0; order < zone.NrFree.Length; order++)
+                {
+                    int head = zone.FreeListHead(order, (int)MigrateType.HighAtomic);
+                    int page = zone.Pages.Next[head];
+                    if (page == head) continue;
+                    if (node.BlockMigratetype(page) == (int)MigrateType.HighAtomic)
+                    {
+                        long dec = 1L << node.PbOrder;
+                        zone.NrReservedHighatomic -= dec < zone.NrReservedHighatomic ? dec : zone.NrReservedHighatomic;
+                    }
+                    node.SetBlockMigratetype(page, migratetype);
+                    if (MoveFreepagesBlock(zone, page, migratetype, out _) > 0) return true;
+                }
+            }
+            return false;
+        }
+
+        /// <summary>Boot: memblock memory is freed in the largest aligned blocks in pfn order
+        /// (kernel: __free_pages_memory, mm/nobootmem.c, 4.14), then the CMA area (init_cma_reserved_pageblock).</summary>
+        internal static void BootFreeAll(MemNode node, NodeLayout layout)
+        {
+            var pages = node.Pages;
+            for (int i = 0; i < node.PageblockBits.Length; i++) node.PageblockBits[i] = (byte)MigrateType.Movable;
+            int reserved = (int)layout.ReservedPages;
+            int firstZoneStart = (int)(System.Array.Find(layout.Zones, z => z.Pages > 0)!.StartPfn - node.NodeStartPfn);
+            for (int i = firstZoneStart; i < firstZoneStart + reserved; i++)
+            {
+                pages.Flags[i] = (uint)PageFlags.Reserved;
+                pages.Owner[i] = (byte)PageOwner.Kernel;
+            }
+            int cmaStart = (int)(layout.CmaStartPfn - node.NodeStartPfn);
+            int cmaEnd = cmaStart + (int)layout.CmaPages;
+            for (int i = cmaStart; i < cmaEnd; i += 1 << node.PbOrder) node.SetBlockMigratetype(i, (int)MigrateType.Cma);
+
+            foreach (var zone in node.ZoneArr)
+            {
+                if (!zone.IsPopulated) continue;
+                int start = (int)(zone.ZoneStartPfn - node.NodeStartPfn);
+                int end = start + (int)zone.SpannedPages;
+                if (start == firstZoneStart) start += reserved;
+                if (cmaEnd > cmaStart && cmaStart >= start && cmaStart < end)
+                {
+                    FreeRange(zone, start, cmaStart);
+                    FreeRange(zone, cmaEnd, end);
+                }
+                else FreeRange(zone, start, end);
+            }
+            if (layout.CmaPages > 0)
+            {
+                var cmaZone = node.ZoneOfIndex(cmaStart);
+                cmaZone.CmaPages = layout.CmaPages;
+                FreeRange(cmaZone, cmaStart, cmaEnd);
+            }
+        }
+
+        private static void FreeRange(Zone zone, int start, int end)
+        {
+            int maxOrder = zone.NrFree.Length - 1;
+            while (start < end)
+            {
+                int order = maxOrder;
+                while (order > 0 && ((start & ((1 << order) - 1)) != 0 || start + (1 << order) > end)) order--;
+                FreePagesOk(zone, start, order);
+                start += 1 << order;
+            }
+        }
+    }
+}

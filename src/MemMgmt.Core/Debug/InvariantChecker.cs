@@ -1,0 +1,161 @@
+using System.Collections.Generic;
+using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
+
+namespace MemMgmt.Core.Debug
+{
+    /// <summary>Checks the node's state against the rules the kernel keeps (the simulator's VM_BUG_ONs).</summary>
+    public static class InvariantChecker
+    {
+        private const int MaxReported = 50;
+
+        /// <summary>Returns the violations found (empty when the node is consistent).</summary>
+        public static IReadOnlyList<string> Check(MemNode node)
+        {
+            var v = new List<string>();
+            void Fail(string s) { if (v.Count < MaxReported) v.Add(s); }
+            var pages = node.Pages;
+            int n = pages.NrPages;
+            int maxOrder = node.MaxOrderValue;
+            int pbOrder = node.PbOrder;
+
+            // Every page is in exactly one state: walking by block sizes must land on heads only.
+            long freeHeadsSeen = 0, pcpSeen = 0, lruPagesSeen = 0;
+            for (int i = 0; i < n;)
+            {
+                uint f = pages.Flags[i];
+                int step = 1;
+                if ((f & (uint)PageFlags.Buddy) != 0)
+                {
+                    int o = pages.Order[i];
+                    if (o >= maxOrder) { Fail($"pfn {node.NodeStartPfn + i:x}: free block order {o} ≥ MAX_ORDER"); o = 0; }
+                    if ((i & ((1 << o) - 1)) != 0) Fail($"pfn {node.NodeStartPfn + i:x}: free block of order {o} is not aligned");
+                    if (i + (1 << o) > n || node.ZoneIdOfIndex(i) != node.ZoneIdOfIndex(i + (1 << o) - 1))
+                        Fail($"pfn {node.NodeStartPfn + i:x}: free block of order {o} crosses its zone");
+                    for (int t = i + 1; t < i + (1 << o) && t < n; t++)
+                        if (pages.Flags[t] != 0) { Fail($"pfn {node.NodeStartPfn + t:x}: page inside a free order-{o} block has flags {(PageFlags)pages.Flags[t]}"); break; }
+                    step = 1 << o;
+                    freeHeadsSeen++;
+                }
+                else if ((f & (uint)PageFlags.Pcp) != 0) { pcpSeen++; }
+                else if ((f & (uint)PageFlags.Allocated) != 0)
+                {
+                    step = 1 << pages.Order[i];
+                    if ((f & (uint)PageFlags.Lru) != 0) lruPagesSeen++;
+                }
+                else if ((f & (uint)PageFlags.Reserved) != 0) { }
+                else if ((f & (uint)PageFlags.Isolated) != 0) { if ((f & (uint)PageFlags.Lru) != 0) Fail($"pfn {node.NodeStartPfn + i:x}: isolated page still has PG_lru"); }
+                else Fail($"pfn {node.NodeStartPfn + i:x}: page is neither free, on a pcp list, allocated, isolated nor reserved (leaked)");
+                i += step;
+            }
+
+            long freeHeadsListed = 0;
+            foreach (var zone in node.ZoneArr)
+            {
+                long freePages = 0, freeCma = 0;
+                for (int o = 0; o < maxOrder; o++)
+                {
+                    long listed = 0;
+                    for (int mt = 0; mt < MigrateTypes.Count; mt++)
+                    {
+                        int head = zone.FreeListHead(o, mt);
+                        int guard = 0;
+                        for (int p = pages.Next[head]; p != head; p = pages.Next[p])
+                        {
+                            if (++guard > n) { Fail($"{zone}: free list order {o} type {(MigrateType)mt} is corrupt (cycle)"); break; }
+                            listed++;
+                            if (pages.IsHead(p)) { Fail($"{zone}: free list order {o} links into another list head"); break; }
+                            if ((pages.Flags[p] & (uint)PageFlags.Buddy) == 0 || pages.Order[p] != o)
+                                Fail($"pfn {node.NodeStartPfn + p:x}: on the order-{o} free list but not a free order-{o} block");
+                            if (node.ZoneArr[node.ZoneIdOfIndex(p)] != zone) Fail($"pfn {node.NodeStartPfn + p:x}: on a free list of {zone} but outside it");
+                            if (mt != (int)MigrateType.Isolate) freePages += 1L << o;
+                            if (mt == (int)MigrateType.Cma)
+                            {
+                                freeCma += 1L << o;
+                                if (node.BlockMigratetype(p) != (int)MigrateType.Cma) Fail($"pfn {node.NodeStartPfn + p:x}: on a CMA free list outside a CMA pageblock");
+                            }
+                            if (o < maxOrder - 1)
+                            {
+                                int buddy = p ^ (1 << o);
+                                if (buddy < n && (pages.Flags[buddy] & (uint)PageFlags.Buddy) != 0 && pages.Order[buddy] == o
+                                    && node.ZoneIdOfIndex(buddy) == node.ZoneIdOfIndex(p) && buddy > p)
+                                {
+                                    bool isolatedPair = o >= pbOrder && (node.BlockMigratetype(p) == (int)MigrateType.Isolate) != (node.BlockMigratetype(buddy) == (int)MigrateType.Isolate);
+                                    if (!isolatedPair) Fail($"pfn {node.NodeStartPfn + p:x} and its buddy {node.NodeStartPfn + buddy:x}: both free at order {o} but not merged");
+                                }
+                            }
+                        }
+                    }
+                    if (listed != zone.NrFree[o]) Fail($"{zone}: free_area[{o}].nr_free is {zone.NrFree[o]} but its lists hold {listed} blocks");
+                    freeHeadsListed += listed;
+                }
+                if (freePages != zone.NrFreePages) Fail($"{zone}: NR_FREE_PAGES is {zone.NrFreePages} but the free lists hold {freePages} pages");
+                if (freeCma != zone.NrFreeCma) Fail($"{zone}: NR_FREE_CMA_PAGES is {zone.NrFreeCma} but the CMA lists hold {freeCma} pages");
+                for (int cpu = 0; cpu < zone.Pcp.Length; cpu++)
+                {
+                    var pcp = zone.Pcp[cpu];
+                    int count = 0;
+                    for (int mt = 0; mt < MigrateTypes.PcpTypes; mt++)
+                        for (int p = pages.Next[pcp.ListBase + mt]; p != pcp.ListBase + mt; p = pages.Next[p])
+                        {
+                            count++;
+                            if ((pages.Flags[p] & (uint)PageFlags.Pcp) == 0) Fail($"pfn {node.NodeStartPfn + p:x}: on cpu {cpu}'s pcp list without being a pcp page");
+                            if (node.ZoneArr[node.ZoneIdOfIndex(p)] != zone) Fail($"pfn {node.NodeStartPfn + p:x}: on a pcp list of {zone} but outside it");
+                            if (count > n) break;
+                        }
+                    if (count != pcp.CountField) Fail($"{zone}: cpu {cpu} pcp count is {pcp.CountField} but its lists hold {count} pages");
+                }
+                for (int s = 0; s < zone.Stat.Length; s++)
+                    if (zone.Stat[s] < 0) Fail($"{zone}: {(ZoneStatItem)s} is negative ({zone.Stat[s]})");
+                if (zone.NrReservedHighatomic < 0) Fail($"{zone}: nr_reserved_highatomic is negative");
+            }
+            if (freeHeadsListed != freeHeadsSeen) Fail($"free blocks found by walking pages ({freeHeadsSeen}) differ from those on free lists ({freeHeadsListed})");
+            long pcpTotal = 0;
+            foreach (var zone in node.ZoneArr) foreach (var pcp in zone.Pcp) pcpTotal += pcp.CountField;
+            if (pcpTotal != pcpSeen) Fail($"pcp pages found by walking pages ({pcpSeen}) differ from the pcp counts ({pcpTotal})");
+
+            // Every LRU page sits on exactly the list its flags name, and the counters agree.
+            long lruListed = 0;
+            var lruPages = new long[Lru.NrLruLists];
+            for (int memcg = 0; memcg < MemNode.MaxLruvecs; memcg++)
+                for (int l = 0; l < Lru.NrLruLists; l++)
+                {
+                    int head = Lru.Head(node, memcg, (LruList)l);
+                    for (int p = pages.Next[head]; p != head; p = pages.Next[p])
+                    {
+                        lruListed++;
+                        if (pages.IsHead(p)) { Fail($"LRU list {(LruList)l} links into another list head"); break; }
+                        uint f = pages.Flags[p];
+                        if ((f & (uint)PageFlags.Lru) == 0) Fail($"pfn {node.NodeStartPfn + p:x}: on LRU list {(LruList)l} without PG_lru");
+                        else if (Lru.PageLru(f) != (LruList)l) Fail($"pfn {node.NodeStartPfn + p:x}: on {(LruList)l} but its flags say {Lru.PageLru(f)}");
+                        if (pages.Memcg[p] != memcg) Fail($"pfn {node.NodeStartPfn + p:x}: on memcg {memcg}'s lruvec but charged to {pages.Memcg[p]}");
+                        lruPages[l] += 1L << pages.Order[p];
+                        if (lruListed > n) break;
+                    }
+                }
+            if (lruListed != lruPagesSeen) Fail($"pages with PG_lru ({lruPagesSeen}) differ from pages on LRU lists ({lruListed})");
+            for (int l = 0; l < Lru.NrLruLists; l++)
+                if (node.Counters.NodeStat[(int)NodeStatItem.NrInactiveAnon + l] != lruPages[l])
+                    Fail($"{(NodeStatItem)((int)NodeStatItem.NrInactiveAnon + l)} is {node.Counters.NodeStat[(int)NodeStatItem.NrInactiveAnon + l]} but the lists hold {lruPages[l]} pages");
+
+            for (int e = 0; e < node.Counters.Events.Length; e++)
+                if (node.Counters.Events[e] < 0) Fail($"{(VmEvent)e} is negative");
+            for (int s = 0; s < node.Counters.NodeStat.Length; s++)
+                if (node.Counters.NodeStat[s] < 0) Fail($"{(NodeStatItem)s} is negative ({node.Counters.NodeStat[s]})");
+
+            var table = node.Allocations;
+            for (int slot = 1; slot < table.SlotCount; slot++)
+            {
+                if (!table.IsLive(slot)) continue;
+                int idx = table.IndexOf(slot);
+                if ((pages.Flags[idx] & (uint)PageFlags.Allocated) == 0 || pages.Handle[idx] != slot)
+                    Fail($"allocation handle slot {slot} points at pfn {node.NodeStartPfn + idx:x}, which is not its allocated head");
+            }
+            for (int b = 0; b < node.PageblockBits.Length; b++)
+                if ((node.PageblockBits[b] & 7) >= MigrateTypes.Count) Fail($"pageblock {b}: invalid migratetype {node.PageblockBits[b] & 7}");
+            return v;
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System;
+using System.Collections.Generic;
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Sysctl;
+using MemMgmt.Core.Time;
+using MemMgmt.Core.Watermarks;
+
+namespace MemMgmt.Core.Node
+{
+    /// <summary>One pg_data_t: its zones, page state, counters, sysctls, clock and random generator.</summary>
+    public sealed class MemNode
+    {
+        /// <summary>LRU list heads reserved per node for lruvecs (one per memcg, 5 lists each).</summary>
+        internal const int MaxLruvecs = 64;
+        /// <summary>Spare list heads for transient lists (compaction's migratepages/freepages, isolation).</summary>
+        internal const int SpareListHeads = 64;
+
+        internal readonly PageMap Pages;
+        /// <summary>Per pageblock: bits 0-2 migratetype, bit 3 the compaction skip hint.</summary>
+        internal readonly byte[] PageblockBits;
+        /// <summary>Per pageblock: index of the zone that holds it.</summary>
+        internal readonly byte[] PageblockZone;
+        internal readonly Zone[] ZoneArr;
+        /// <summary>Populated zones, highest first: the node's zonelist.</summary>
+        internal readonly Zone[] Zonelist;
+        internal readonly int PbOrder;
+        internal readonly int MaxOrderValue;
+        internal readonly int LruListBase;
+        internal readonly int SpareListBase;
+
+        public MemNode(NodeConfig config)
+        {
+            Config = config.Clone();
+            var c = Config;
+            Kernel = c.Kernel;
+            Geometry = new Geometry(c.PageSize, c.HugeTlb, c.TransparentHugepage);
+            PbOrder = Geometry.PageblockOrder;
+            MaxOrderValue = Geometry.MaxOrder;
+            NodeId = c.NodeId;
+            Name = c.Name ?? $"node{c.NodeId}";
+            NrCpus = c.Cpus;
+            var layout = NodeLayout.Compute(c, Geometry);
+            NodeStartPfn = layout.StartPfn;
+            SpannedPages = layout.TotalPages;
+
+            int nrZones = Kernel.NrZones;
+            int freeLists = MaxOrderValue * MigrateTypes.Count;
+            int heads = nrZones * (freeLists + c.Cpus * MigrateTypes.PcpTypes) + MaxLruvecs * 5 + SpareListHeads;
+            Pages = new PageMap(checked((int)SpannedPages), heads);
+            PageblockBits = new byte[SpannedPages >> PbOrder];
+            PageblockZone = new byte[SpannedPages >> PbOrder];
+            Counters = new VmCounters(nrZones);
+            Sysctl = new VmSysctl(Kernel);
+            Random = new SimRandom(c.Seed);
+            Clock = new VirtualClock();
+            Allocations = new AllocationTable();
+            PageGroupByMobilityDisabled = c.DisableMobilityGrouping;
+
+            ZoneArr = new Zone[nrZones];
+            for (int z = 0; z < nrZones; z++)
+            {
+                var spec = layout.Zones[z];
+                int freeBase = Pages.AllocateHeads(freeLists);
+                var pcp = new PerCpuPages[c.Cpus];
+                for (int cpu = 0; cpu < c.Cpus; cpu++) pcp[cpu] = new PerCpuPages(Pages.AllocateHeads(MigrateTypes.PcpTypes));
+                ZoneArr[z] = new Zone(this, Kernel.ZoneTypes[z], spec.StartPfn, spec.Pages, spec.Pages,
+                    spec.Pages - spec.Reserved, freeBase, MaxOrderValue, pcp, nrZones, z);
+                long firstBlock = (spec.StartPfn - NodeStartPfn) >> PbOrder;
+                for (long b = 0; b < spec.Pages >> PbOrder; b++) PageblockZone[firstBlock + b] = (byte)z;
+            }
+            LruListBase = Pages.AllocateHeads(MaxLruvecs * 5);
+            SpareListBase = Pages.AllocateHeads(SpareListHeads);
+            var zl = new List<Zone>();
+            for (int z = nrZones - 1; z >= 0; z--) if (ZoneArr[z].IsPopulated) zl.Add(ZoneArr[z]);
+            Zonelist = zl.ToArray();
+
+            PageAlloc.BootFreeAll(this, layout);
+            WatermarkSetup.Init(this);
+        }
+
+        private MemNode(MemNode o, string name)
+        {
+            Config = o.Config.Clone();
+            Config.Name = name;
+            Kernel = o.Kernel;
+            Geometry = o.Geometry;
+            PbOrder = o.PbOrder;
+            MaxOrderValue = o.MaxOrderValue;
+            NodeId = o.NodeId;
+            Name = name;
+            NrCpus = o.NrCpus;
+            NodeStartPfn = o.NodeStartPfn;
+            SpannedPages = o.SpannedPages;
+            Pages = o.Pages.Clone();
+            PageblockBits = (byte[])o.PageblockBits.Clone();
+            PageblockZone = (byte[])o.PageblockZone.Clone();
+            Counters = o.Counters.Clone();
+            Sysctl = o.Sysctl.Clone();
+            Random = o.Random.Clone();
+            Clock = o.Clock.Clone();
+            Allocations = o.Allocations.Clone();
+            PageGroupByMobilityDisabled = o.PageGroupByMobilityDisabled;
+            LruListBase = o.LruListBase;
+            SpareListBase = o.SpareListBase;
+            ZoneArr = Array.ConvertAll(o.ZoneArr, z => z.Clone(this));
+            var zl = new List<Zone>();
+            foreach (var z in o.Zonelist) zl.Add(ZoneArr[z.Idx]);
+            Zonelist = zl.ToArray();
+            WatermarkSetup.RegisterHooks(this);
+        }
+
+        /// <summary>An independent deep copy for what-if runs (Copy-MemNode).</summary>
+        public MemNode Clone(string? name = null) => new MemNode(this, name ?? Name + "-copy");
+
+        public NodeConfig Config { get; }
+        public KernelProfile Kernel { get; }
+        public Geometry Geometry { get; }
+        public int NodeId { get; }
+        public string Name { get; }
+        public int NrCpus { get; }
+        public long NodeStartPfn { get; }
+        public long SpannedPages { get; }
+        public long NodeEndPfn => NodeStartPfn + SpannedPages;
+        public VmCounters Counters { get; }
+        public VmSysctl Sysctl { get; }
+        public SimRandom Random { get; }
+        public VirtualClock Clock { get; }
+        public AllocationTable Allocations { get; }
+        /// <summary>page_group_by_mobility_disabled: every fallback may steal, every block is claimed.</summary>
+        public bool PageGroupByMobilityDisabled { get; }
+
+        /// <summary>Observers the tracing layer attaches (tracepoints); null when nobody listens.</summary>
+        internal NodeHooks Hooks { get; } = new NodeHooks();
+
+        /// <summary>All zones of pg_data_t in index order, populated or not.</summary>
+        public IReadOnlyList<Zone> Zones => ZoneArr;
+        public IReadOnlyList<Zone> PopulatedZones => Zonelist;
+        public long PresentPages { get { long s = 0; foreach (var z in ZoneArr) s += z.PresentPages; return s; } }
+        public long ManagedPages { get { long s = 0; foreach (var z in ZoneArr) s += z.ManagedPages; return s; } }
+        public long FreePages { get { long s = 0; foreach (var z in ZoneArr) s += z.NrFreePages; return s; } }
+        public long PageblockCount => PageblockBits.Length;
+
+        public Zone GetZone(ZoneType type)
+        {
+            int i = Kernel.ZoneIndex(type);
+            if (i < 0)
+                throw new MemMgmtException("ZoneNotPresent", ErrorKind.ObjectNotFound,
+                    $"Zone {type} does not exist in a {Kernel.Version} arm64 node; zones: {string.Join(", ", Kernel.ZoneTypes)}.", type);
+            return ZoneArr[i];
+        }
+
+        public int ZoneIndexOf(Zone zone) => zone.Idx;
+
+        internal Zone ZoneOfIndex(int pageIndex) => ZoneArr[PageblockZone[pageIndex >> PbOrder]];
+
+        internal int ZoneIdOfIndex(int pageIndex) => PageblockZone[pageIndex >> PbOrder];
+
+        /// <summary>get_pageblock_migratetype for a page index.</summary>
+        internal int BlockMigratetype(int pageIndex) => PageblockBits[pageIndex >> PbOrder] & 7;
+
+        internal void SetBlockMigratetype(int pageIndex, int mt)
+        {
+            int b = pageIndex >> PbOrder;
+            PageblockBits[b] = (byte)((PageblockBits[b] & ~7) | mt);
+        }
+
+        public MigrateType GetPageblockMigratetype(long pfn) => (MigrateType)BlockMigratetype(ToIndex(pfn));
+
+        public bool GetPageblockSkip(long pfn) => (PageblockBits[ToIndex(pfn) >> PbOrder] & 8) != 0;
+
+        internal bool BlockSkip(int pageIndex) => (PageblockBits[pageIndex >> PbOrder] & 8) != 0;
+
+        internal void SetBlockSkip(int pageIndex, bool skip)
+        {
+            int b = pageIndex >> PbOrder;
+            PageblockBits[b] = (byte)(skip ? PageblockBits[b] | 8 : PageblockBits[b] & ~8);
+        }
+
+        /// <summary>Page index of a pfn; the caller has checked the range.</summary>
+        internal int ToIndex(long pfn) => (int)(pfn - NodeStartPfn);
+
+        public bool ContainsPfn(long pfn) => pfn >= NodeStartPfn && pfn < NodeEndPfn;
+
+        public PageFlags GetPageFlags(long pfn) => Pages.GetFlags(ToIndex(pfn));
+
+        public PageOwner GetPageOwner(long pfn) => Pages.GetOwner(ToIndex(pfn));
+
+        /// <summary>Order of a free block or allocated head at pfn.</summary>
+        public int GetPageOrder(long pfn) => Pages.Order[ToIndex(pfn)];
+
+        public override string ToString() => $"{Name}: node {NodeId}, {SpannedPages << Geometry.PageShift >> 20} MiB, {Geometry}";
+    }
+}

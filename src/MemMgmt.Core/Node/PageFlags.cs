@@ -1,0 +1,52 @@
+using System;
+
+namespace MemMgmt.Core.Node
+{
+    /// <summary>Per-page flags the simulator acts on; kernel PG_* names where one exists.</summary>
+    [Flags]
+    public enum PageFlags : uint
+    {
+        None = 0,
+        /// <summary>PageBuddy: head of a free block on a free_area list; Order holds page_private.</summary>
+        Buddy = 1u << 0,
+        Lru = 1u << 1,
+        Active = 1u << 2,
+        Referenced = 1u << 3,
+        Dirty = 1u << 4,
+        Writeback = 1u << 5,
+        SwapBacked = 1u << 6,
+        Unevictable = 1u << 7,
+        Mlocked = 1u << 8,
+        Mapped = 1u << 9,
+        /// <summary>PageReserved: memblock memory (kernel image, memmap) never given to the buddy allocator.</summary>
+        Reserved = 1u << 10,
+        /// <summary>PageHead of a compound page (__GFP_COMP).</summary>
+        Head = 1u << 11,
+        /// <summary>On a per-cpu pageset list (the kernel knows it by refcount 0 and list membership).</summary>
+        Pcp = 1u << 12,
+        /// <summary>Isolated for migration (lru isolation / isolate_movable_page).</summary>
+        Isolated = 1u << 13,
+        /// <summary>__PageMovable: a non-LRU page with movable_ops (zsmalloc, balloon).</summary>
+        NonLruMovable = 1u << 14,
+        /// <summary>PageSlab.</summary>
+        Slab = 1u << 15,
+        /// <summary>Head of an allocation made through the simulator (has a handle).</summary>
+        Allocated = 1u << 16,
+        /// <summary>Mapped executable (VM_EXEC): reclaim keeps referenced ones active.</summary>
+        Exec = 1u << 17,
+    }
+
+    /// <summary>Who owns an allocated page: decides migratability and reclaimability.</summary>
+    public enum PageOwner : byte
+    {
+        None = 0,
+        Anon = 1,
+        FileCache = 2,
+        Shmem = 3,
+        SlabReclaimable = 4,
+        SlabUnmovable = 5,
+        PageTable = 6,
+        Kernel = 7,
+        HugeTlb = 8,
+    }
+}

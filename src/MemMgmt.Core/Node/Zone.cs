@@ -1,0 +1,178 @@
+using System;
+using MemMgmt.Core.Buddy;
+
+namespace MemMgmt.Core.Node
+{
+    /// <summary>One struct zone: its span, free_area, watermarks, reserves, per-cpu pagesets and compaction state.</summary>
+    public sealed class Zone
+    {
+        internal readonly MemNode NodeRef;
+        internal readonly PageMap Pages;
+        /// <summary>First list head of free_area: head of (order, type) is FreeListBase + order·6 + type.</summary>
+        internal readonly int FreeListBase;
+        /// <summary>free_area[order].nr_free: free blocks (not pages) per order.</summary>
+        internal readonly long[] NrFree;
+        internal readonly long[] Watermark = new long[3];
+        internal readonly long[] LowmemReserveArr;
+        internal readonly PerCpuPages[] Pcp;
+        /// <summary>zone_idx: the zone's index in pg_data_t.</summary>
+        internal readonly int Idx;
+
+        /// <summary>NR_FREE_PAGES: pages on the buddy lists (pcp pages are not free in this count).</summary>
+        internal long NrFreePages;
+        /// <summary>NR_FREE_CMA_PAGES.</summary>
+        internal long NrFreeCma;
+        internal long NrReservedHighatomic;
+        /// <summary>nr_isolate_pageblock: isolated blocks change how frees pick their list.</summary>
+        internal int NrIsolatePageblock;
+        /// <summary>Per-zone vmstat items other than the free counters (zone_stat_item).</summary>
+        internal readonly long[] Stat = new long[(int)ZoneStatItem.Count];
+
+        // Compaction state (struct zone, CONFIG_COMPACTION).
+        internal long CompactCachedFreePfn;
+        internal readonly long[] CompactCachedMigratePfn = new long[2];
+        internal int CompactConsidered;
+        internal int CompactDeferShift;
+        internal int CompactOrderFailed;
+        internal bool CompactBlockskipFlush;
+
+        internal Zone(MemNode node, ZoneType type, long startPfn, long spanned, long present, long managed,
+            int freeListBase, int maxOrder, PerCpuPages[] pcp, int nrZoneTypes, int idx)
+        {
+            NodeRef = node;
+            Idx = idx;
+            Pages = node.Pages;
+            Type = type;
+            ZoneStartPfn = startPfn;
+            SpannedPages = spanned;
+            PresentPages = present;
+            ManagedPages = managed;
+            FreeListBase = freeListBase;
+            NrFree = new long[maxOrder];
+            LowmemReserveArr = new long[nrZoneTypes];
+            Pcp = pcp;
+        }
+
+        private Zone(Zone o, MemNode node)
+        {
+            NodeRef = node;
+            Idx = o.Idx;
+            Pages = node.Pages;
+            Type = o.Type;
+            ZoneStartPfn = o.ZoneStartPfn;
+            SpannedPages = o.SpannedPages;
+            PresentPages = o.PresentPages;
+            ManagedPages = o.ManagedPages;
+            FreeListBase = o.FreeListBase;
+            NrFree = (long[])o.NrFree.Clone();
+            Watermark = (long[])o.Watermark.Clone();
+            LowmemReserveArr = (long[])o.LowmemReserveArr.Clone();
+            Pcp = Array.ConvertAll(o.Pcp, p => p.Clone());
+            NrFreePages = o.NrFreePages;
+            NrFreeCma = o.NrFreeCma;
+            NrReservedHighatomic = o.NrReservedHighatomic;
+            NrIsolatePageblock = o.NrIsolatePageblock;
+            Stat = (long[])o.Stat.Clone();
+            CmaPages = o.CmaPages;
+            CompactCachedFreePfn = o.CompactCachedFreePfn;
+            CompactCachedMigratePfn = (long[])o.CompactCachedMigratePfn.Clone();
+            CompactConsidered = o.CompactConsidered;
+            CompactDeferShift = o.CompactDeferShift;
+            CompactOrderFailed = o.CompactOrderFailed;
+            CompactBlockskipFlush = o.CompactBlockskipFlush;
+        }
+
+        internal Zone Clone(MemNode node) => new Zone(this, node);
+
+        public MemNode Node => NodeRef;
+        public ZoneType Type { get; }
+        /// <summary>The name /proc prints for the zone.</summary>
+        public string Name => Type.ToString();
+        public long ZoneStartPfn { get; }
+        public long ZoneEndPfn => ZoneStartPfn + SpannedPages;
+        public long SpannedPages { get; }
+        public long PresentPages { get; }
+        public long ManagedPages { get; }
+        /// <summary>Pages in CMA pageblocks (cma in zoneinfo).</summary>
+        public long CmaPages { get; internal set; }
+        public bool IsPopulated => PresentPages > 0;
+
+        public long FreePages => NrFreePages;
+        public long FreeCmaPages => NrFreeCma;
+        public long ReservedHighatomic => NrReservedHighatomic;
+        public long WatermarkMin => Watermark[0];
+        public long WatermarkLow => Watermark[1];
+        public long WatermarkHigh => Watermark[2];
+        public long GetWatermark(WatermarkLevel level) => Watermark[(int)level];
+        public long GetLowmemReserve(int classzoneIdx) => LowmemReserveArr[classzoneIdx];
+        public long[] LowmemReserve => (long[])LowmemReserveArr.Clone();
+        public long GetNrFree(int order) => NrFree[order];
+        public long GetStat(ZoneStatItem item) => Stat[(int)item];
+        public int CpuCount => Pcp.Length;
+        public int ZoneIndex => Idx;
+        public PerCpuPages GetPageset(int cpu) => Pcp[cpu];
+
+        public int CompactDeferShiftValue => CompactDeferShift;
+        public int CompactConsideredValue => CompactConsidered;
+        public int CompactOrderFailedValue => CompactOrderFailed;
+
+        internal int FreeListHead(int order, int migratetype) => FreeListBase + order * MigrateTypes.Count + migratetype;
+
+        /// <summary>Free blocks on free_area[order].free_list[type], counted by walking the list as pagetypeinfo does.</summary>
+        public long CountFreeList(int order, MigrateType type) => Pages.ListCount(FreeListHead(order, (int)type));
+
+        internal bool ContainsPfn(long pfn) => pfn >= ZoneStartPfn && pfn < ZoneStartPfn + SpannedPages;
+
+        public override string ToString() => $"Node {NodeRef.NodeId}, zone {Name}";
+    }
+
+    /// <summary>Watermark indexes (enum zone_watermarks).</summary>
+    public enum WatermarkLevel
+    {
+        Min = 0,
+        Low = 1,
+        High = 2,
+    }
+
+    /// <summary>Per-zone counters of enum zone_stat_item (4.14 order) besides the free counters kept as fields, then the NUMA ones.</summary>
+    public enum ZoneStatItem
+    {
+        NrZoneInactiveAnon,
+        NrZoneActiveAnon,
+        NrZoneInactiveFile,
+        NrZoneActiveFile,
+        NrZoneUnevictable,
+        NrZoneWritePending,
+        NrMlock,
+        NrPageTablePages,
+        NrKernelStackKb,
+        NrBounce,
+        NrZspages,
+        NumaHit,
+        NumaMiss,
+        NumaForeign,
+        NumaInterleave,
+        NumaLocal,
+        NumaOther,
+        Count,
+    }
+
+    /// <summary>struct per_cpu_pages of one CPU for one zone (order-0 only in 4.14).</summary>
+    public sealed class PerCpuPages
+    {
+        internal int CountField;
+        internal int HighField;
+        internal int BatchField;
+        /// <summary>First of the MIGRATE_PCPTYPES list heads.</summary>
+        internal readonly int ListBase;
+
+        internal PerCpuPages(int listBase) { ListBase = listBase; }
+
+        internal PerCpuPages Clone() =>
+            new PerCpuPages(ListBase) { CountField = CountField, HighField = HighField, BatchField = BatchField };
+
+        public int Count => CountField;
+        public int High => HighField;
+        public int Batch => BatchField;
+    }
+}

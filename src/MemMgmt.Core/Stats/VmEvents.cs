@@ -1,0 +1,69 @@
+namespace MemMgmt.Core.Stats
+{
+    /// <summary>Node-wide event counters of enum vm_event_item (4.14) that are not per zone.</summary>
+    public enum VmEvent
+    {
+        PgpgIn, PgpgOut, PswpIn, PswpOut,
+        PgFree, PgActivate, PgDeactivate, PgLazyFree, PgFault, PgMajFault, PgLazyFreed,
+        PgRefill, PgStealKswapd, PgStealDirect, PgScanKswapd, PgScanDirect, PgScanDirectThrottle,
+        PgInodeSteal, SlabsScanned, KswapdInodeSteal, KswapdLowWmarkHitQuickly, KswapdHighWmarkHitQuickly,
+        PageOutRun, PgRotated, DropPagecache, DropSlab, OomKill,
+        PgMigrateSuccess, PgMigrateFail,
+        CompactMigrateScanned, CompactFreeScanned, CompactIsolated, CompactStall, CompactFail, CompactSuccess,
+        CompactDaemonWake, CompactDaemonMigrateScanned, CompactDaemonFreeScanned,
+        HtlbBuddyAllocSuccess, HtlbBuddyAllocFail,
+        UnevictablePgsCulled, UnevictablePgsScanned, UnevictablePgsRescued, UnevictablePgsMlocked,
+        UnevictablePgsMunlocked, UnevictablePgsCleared, UnevictablePgsStranded,
+        ThpFaultAlloc, ThpFaultFallback, ThpCollapseAlloc, ThpCollapseAllocFailed,
+        Count,
+    }
+
+    /// <summary>Events counted per zone type (pgalloc_dma, allocstall_normal, pgskip_movable …).</summary>
+    public enum ZoneEvent
+    {
+        PgAlloc,
+        AllocStall,
+        PgSkip,
+        Count,
+    }
+
+    /// <summary>Per-node counters of enum node_stat_item (4.14 order).</summary>
+    public enum NodeStatItem
+    {
+        NrInactiveAnon, NrActiveAnon, NrInactiveFile, NrActiveFile, NrUnevictable,
+        NrSlabReclaimable, NrSlabUnreclaimable, NrIsolatedAnon, NrIsolatedFile,
+        WorkingsetRefault, WorkingsetActivate, WorkingsetNodereclaim,
+        NrAnonMapped, NrFileMapped, NrFilePages, NrFileDirty, NrWriteback, NrWritebackTemp,
+        NrShmem, NrShmemThps, NrShmemPmdmapped, NrAnonThps, NrUnstableNfs,
+        NrVmscanWrite, NrVmscanImmediate, NrDirtied, NrWritten,
+        Count,
+    }
+
+    /// <summary>The node's counters: what /proc/vmstat sums.</summary>
+    public sealed class VmCounters
+    {
+        internal readonly long[] Events = new long[(int)VmEvent.Count];
+        /// <summary>[ZoneEvent, zone index].</summary>
+        internal readonly long[,] ZoneEvents;
+        internal readonly long[] NodeStat = new long[(int)NodeStatItem.Count];
+
+        internal VmCounters(int nrZones) { ZoneEvents = new long[(int)ZoneEvent.Count, nrZones]; }
+
+        internal VmCounters Clone()
+        {
+            var c = new VmCounters(ZoneEvents.GetLength(1));
+            System.Array.Copy(Events, c.Events, Events.Length);
+            System.Array.Copy(ZoneEvents, c.ZoneEvents, ZoneEvents.Length);
+            System.Array.Copy(NodeStat, c.NodeStat, NodeStat.Length);
+            return c;
+        }
+
+        public long this[VmEvent e] => Events[(int)e];
+        public long Get(ZoneEvent e, int zoneIndex) => ZoneEvents[(int)e, zoneIndex];
+        public long this[NodeStatItem item] => NodeStat[(int)item];
+
+        internal void Count(VmEvent e, long delta = 1) => Events[(int)e] += delta;
+        internal void Count(ZoneEvent e, int zoneIndex, long delta = 1) => ZoneEvents[(int)e, zoneIndex] += delta;
+        internal void Mod(NodeStatItem item, long delta) => NodeStat[(int)item] += delta;
+    }
+}

@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using MemMgmt.Core.Node;
+
+namespace MemMgmt.Core.Sysctl
+{
+    /// <summary>The /proc/sys/vm knobs the simulation reads, with the kernel's ranges and write handlers.</summary>
+    public sealed class VmSysctl
+    {
+        internal int MinFreeKbytes;
+        /// <summary>user_min_free_kbytes: -1 until written; then the boot rule no longer raises it.</summary>
+        internal int UserMinFreeKbytes = -1;
+        internal int WatermarkScaleFactor = 10;
+        internal int[] LowmemReserveRatio;
+        internal int ExtfragThreshold = 500;
+        internal int Swappiness = 60;
+        internal int CompactUnevictableAllowed = 1;
+        internal int PercpuPagelistFraction;
+        internal int VfsCachePressure = 100;
+        internal int DirtyRatio = 20;
+        internal int DirtyBackgroundRatio = 10;
+
+        internal VmSysctl(KernelProfile kernel)
+        {
+            LowmemReserveRatio = new int[kernel.DefaultLowmemReserveRatio.Count];
+            for (int i = 0; i < LowmemReserveRatio.Length; i++) LowmemReserveRatio[i] = kernel.DefaultLowmemReserveRatio[i];
+        }
+
+        internal VmSysctl Clone()
+        {
+            var c = (VmSysctl)MemberwiseClone();
+            c.LowmemReserveRatio = (int[])LowmemReserveRatio.Clone();
+            return c;
+        }
+
+        /// <summary>One vm.* entry: its range and what writing it recomputes.</summary>
+        public sealed class Entry
+        {
+            internal Entry(string name, long min, long max, string allowed, Func<VmSysctl, string> get,
+                Action<MemNode, long[]> set, int vectorLength = 1)
+            {
+                Name = name; Min = min; Max = max; Allowed = allowed; Get = get; Set = set; VectorLength = vectorLength;
+            }
+
+            public string Name { get; }
+            public long Min { get; }
+            public long Max { get; }
+            /// <summary>Human text of the allowed values, used in error messages and help.</summary>
+            public string Allowed { get; }
+            public int VectorLength { get; }
+            internal Func<VmSysctl, string> Get { get; }
+            internal Action<MemNode, long[]> Set { get; }
+        }
+
+        private static readonly List<Entry> Table = new List<Entry>
+        {
+            // kernel: min_free_kbytes_sysctl_handler (mm/page_alloc.c, 4.14): remember the user's value, recompute watermarks.
+            new Entry("min_free_kbytes", 0, int.MaxValue, "an integer from 0 to 2147483647",
+                s => s.MinFreeKbytes.ToString(CultureInfo.InvariantCulture),
+                (n, v) => { n.Sysctl.MinFreeKbytes = (int)v[0]; n.Sysctl.UserMinFreeKbytes = (int)v[0]; n.Sysctl.OnWatermarksChanged?.Invoke(n); }),
+            // kernel: watermark_scale_factor_sysctl_handler, extra1 one, extra2 one_thousand (4.14).
+            new Entry("watermark_scale_factor", 1, 1000, "an integer from 1 to 1000",
+                s => s.WatermarkScaleFactor.ToString(CultureInfo.InvariantCulture),
+                (n, v) => { n.Sysctl.WatermarkScaleFactor = (int)v[0]; n.Sysctl.OnWatermarksChanged?.Invoke(n); }),
+            new Entry("lowmem_reserve_ratio", int.MinValue, int.MaxValue, "one integer per zone below the highest (values below 1 act as 1)",
+                s => string.Join("\t", Array.ConvertAll(s.LowmemReserveRatio, x => x.ToString(CultureInfo.InvariantCulture))),
+                (n, v) => { for (int i = 0; i < v.Length; i++) n.Sysctl.LowmemReserveRatio[i] = (int)v[i]; n.Sysctl.OnLowmemReserveChanged?.Invoke(n); },
+                vectorLength: -1),
+            new Entry("extfrag_threshold", 0, 1000, "an integer from 0 to 1000",
+                s => s.ExtfragThreshold.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.ExtfragThreshold = (int)v[0]),
+            new Entry("swappiness", 0, 100, "an integer from 0 to 100",
+                s => s.Swappiness.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.Swappiness = (int)v[0]),
+            new Entry("compact_unevictable_allowed", 0, 1, "0 or 1",
+                s => s.CompactUnevictableAllowed.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.CompactUnevictableAllowed = (int)v[0]),
+            // kernel: percpu_pagelist_fraction_sysctl_handler (4.14): 0, or at least MIN_PERCPU_PAGELIST_FRACTION (8).
+            new Entry("percpu_pagelist_fraction", 0, int.MaxValue, "0 (kernel default batch/high) or an integer of at least 8",
+                s => s.PercpuPagelistFraction.ToString(CultureInfo.InvariantCulture),
+                (n, v) => { n.Sysctl.PercpuPagelistFraction = (int)v[0]; n.Sysctl.OnPagesetsChanged?.Invoke(n); }),
+            new Entry("vfs_cache_pressure", 0, int.MaxValue, "an integer of at least 0",
+                s => s.VfsCachePressure.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.VfsCachePressure = (int)v[0]),
+            new Entry("dirty_ratio", 0, 100, "an integer from 0 to 100",
+                s => s.DirtyRatio.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyRatio = (int)v[0]),
+            new Entry("dirty_background_ratio", 0, 100, "an integer from 0 to 100",
+                s => s.DirtyBackgroundRatio.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyBackgroundRatio = (int)v[0]),
+        };
+
+        /// <summary>Hooks the subsystems register so a write recomputes what depends on it.</summary>
+        internal Action<MemNode>? OnWatermarksChanged;
+        internal Action<MemNode>? OnLowmemReserveChanged;
+        internal Action<MemNode>? OnPagesetsChanged;
+
+        public static IReadOnlyList<Entry> Entries => Table;
+
+        public static IEnumerable<string> Names
+        {
+            get { foreach (var e in Table) yield return "vm." + e.Name; }
+        }
+
+        /// <summary>Finds an entry by "vm.name", "name" or "/proc/sys/vm/name".</summary>
+        public static Entry Find(string name)
+        {
+            string key = name.Trim();
+            if (key.StartsWith("/proc/sys/vm/", StringComparison.Ordinal)) key = key.Substring(13);
+            else if (key.StartsWith("vm.", StringComparison.Ordinal)) key = key.Substring(3);
+            foreach (var e in Table) if (e.Name == key) return e;
+            throw new MemMgmtException("UnknownSysctl", ErrorKind.ObjectNotFound,
+                $"'{name}' is not a simulated vm sysctl; known: {string.Join(", ", Names)}.", name);
+        }
+
+        public string Read(string name) => Find(name).Get(this);
+
+        /// <summary>Validates the whole value first, then applies it: a rejected write changes nothing.</summary>
+        public static void Write(MemNode node, string name, string value)
+        {
+            var e = Find(name);
+            string[] parts = value.Split(new[] { ' ', '\t', ',' }, StringSplitOptions.RemoveEmptyEntries);
+            int expected = e.VectorLength == -1 ? node.Sysctl.LowmemReserveRatio.Length : e.VectorLength;
+            if (parts.Length == 0 || parts.Length > expected || (e.VectorLength == 1 && parts.Length != 1))
+                throw new MemMgmtException("SysctlValueInvalid", ErrorKind.InvalidArgument,
+                    $"vm.{e.Name} takes {(expected == 1 ? "one value" : $"up to {expected} values")}: {e.Allowed}; got '{value}'.", value);
+            var values = new long[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (!long.TryParse(parts[i], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v))
+                    throw new MemMgmtException("SysctlValueInvalid", ErrorKind.InvalidArgument,
+                        $"vm.{e.Name} must be {e.Allowed}; '{parts[i]}' is not an integer.", value);
+                if (v < e.Min || v > e.Max || (e.Name == "percpu_pagelist_fraction" && v > 0 && v < 8))
+                    throw new MemMgmtException("SysctlValueOutOfRange", ErrorKind.OutOfRange,
+                        $"vm.{e.Name} must be {e.Allowed}; {v} is out of range.", value);
+                values[i] = v;
+            }
+            e.Set(node, values);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace MemMgmt.Core.Time
+{
+    /// <summary>The node's virtual time in nanoseconds; advanced by modelled costs, never by the wall clock.</summary>
+    public sealed class VirtualClock
+    {
+        public long NowNs { get; private set; }
+
+        public double NowMs => NowNs / 1e6;
+
+        internal void Advance(long ns) => NowNs += ns;
+
+        internal VirtualClock Clone() => new VirtualClock { NowNs = NowNs };
+    }
+}

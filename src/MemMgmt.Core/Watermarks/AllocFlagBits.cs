@@ -1,0 +1,34 @@
+using System;
+
+namespace MemMgmt.Core.Watermarks
+{
+    /// <summary>ALLOC_* flags of mm/internal.h (4.14), as a [Flags] enum for reports and as int constants for the hot path.</summary>
+    [Flags]
+    public enum AllocFlags
+    {
+        ALLOC_WMARK_MIN = 0x00,
+        ALLOC_WMARK_LOW = 0x01,
+        ALLOC_WMARK_HIGH = 0x02,
+        ALLOC_NO_WATERMARKS = 0x04,
+        ALLOC_HARDER = 0x10,
+        ALLOC_HIGH = 0x20,
+        ALLOC_CPUSET = 0x40,
+        ALLOC_CMA = 0x80,
+    }
+}
+
+namespace MemMgmt.Core.Buddy
+{
+    internal static class AllocFlagBits
+    {
+        public const int WmarkMin = 0x00;
+        public const int WmarkLow = 0x01;
+        public const int WmarkHigh = 0x02;
+        public const int NoWatermarks = 0x04;
+        public const int WmarkMask = NoWatermarks - 1;
+        public const int Harder = 0x10;
+        public const int High = 0x20;
+        public const int Cpuset = 0x40;
+        public const int Cma = 0x80;
+    }
+}

@@ -1,0 +1,145 @@
+using System;
+using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Node;
+
+namespace MemMgmt.Core.Watermarks
+{
+    /// <summary>Boot-time and sysctl-time computation of min_free_kbytes, watermarks, lowmem_reserve and pcp sizes.</summary>
+    public static class WatermarkSetup
+    {
+        internal static void Init(MemNode node)
+        {
+            RegisterHooks(node);
+            foreach (var zone in node.ZoneArr) SetupPageset(zone, node.Sysctl.PercpuPagelistFraction);
+            InitPerZoneWmarkMin(node);
+            if (node.Geometry.TransparentHugepage) SetRecommendedMinFreeKbytes(node);
+        }
+
+        internal static void RegisterHooks(MemNode node)
+        {
+            node.Sysctl.OnWatermarksChanged = SetupPerZoneWmarks;
+            node.Sysctl.OnLowmemReserveChanged = SetupPerZoneLowmemReserve;
+            node.Sysctl.OnPagesetsChanged = n => { foreach (var z in n.ZoneArr) SetupPageset(z, n.Sysctl.PercpuPagelistFraction); };
+        }
+
+        /// <summary>kernel: nr_free_zone_pages (mm/page_alloc.c, 4.14): Σ (managed − high) over zones up to GFP_USER's zone.</summary>
+        public static long NrFreeBufferPages(MemNode node)
+        {
+            long sum = 0;
+            int normal = node.Kernel.ZoneIndex(ZoneType.Normal);
+            for (int z = 0; z <= normal; z++)
+            {
+                var zone = node.ZoneArr[z];
+                long size = zone.ManagedPages, high = zone.Watermark[(int)WatermarkLevel.High];
+                if (size > high) sum += size - high;
+            }
+            return sum;
+        }
+
+        /// <summary>kernel: init_per_zone_wmark_min (mm/page_alloc.c, 4.14): int_sqrt(lowmem_kbytes·16) clamped to [128, 65536].</summary>
+        internal static void InitPerZoneWmarkMin(MemNode node)
+        {
+            long lowmemKbytes = NrFreeBufferPages(node) * (node.Geometry.PageSize >> 10);
+            long newMin = Geometry.IntSqrt(lowmemKbytes * 16);
+            var s = node.Sysctl;
+            if (newMin > s.UserMinFreeKbytes)
+            {
+                s.MinFreeKbytes = (int)Math.Min(65536, Math.Max(128, newMin));
+            }
+            SetupPerZoneWmarks(node);
+            SetupPerZoneLowmemReserve(node);
+        }
+
+        /// <summary>The min_free_kbytes the boot rule gives for a lowmem size in KiB (before clamping is applied).</summary>
+        public static long MinFreeKbytesFor(long lowmemKbytes) => Math.Min(65536, Math.Max(128, Geometry.IntSqrt(lowmemKbytes * 16)));
+
+        /// <summary>kernel: set_recommended_min_free_kbytes (mm/huge_memory.c / khugepaged.c, 4.14): two free pageblocks per zone
+        /// plus MIGRATE_PCPTYPES² for fallbacks, at most 5% of lowmem, used when larger.</summary>
+        internal static void SetRecommendedMinFreeKbytes(MemNode node)
+        {
+            long nrZones = node.Zonelist.Length;
+            long pb = node.Geometry.PageblockNrPages;
+            long recommended = pb * nrZones * 2;
+            recommended += pb * nrZones * MigrateTypes.PcpTypes * MigrateTypes.PcpTypes;
+            recommended = Math.Min(recommended, NrFreeBufferPages(node) / 20);
+            recommended <<= node.Geometry.PageShift - 10;
+            if (recommended > node.Sysctl.MinFreeKbytes) node.Sysctl.MinFreeKbytes = (int)recommended;
+            SetupPerZoneWmarks(node);
+        }
+
+        /// <summary>kernel: mult_frac (include/linux/kernel.h): x·n/d without overflowing.</summary>
+        internal static long MultFrac(long x, long n, long d) => (x / d) * n + (x % d) * n / d;
+
+        /// <summary>kernel: __setup_per_zone_wmarks (mm/page_alloc.c, 4.14): min shares pages_min by managed size;
+        /// low and high add max(min/4, managed·watermark_scale_factor/10000) once and twice.</summary>
+        internal static void SetupPerZoneWmarks(MemNode node)
+        {
+            long pagesMin = node.Sysctl.MinFreeKbytes >> (node.Geometry.PageShift - 10);
+            long lowmemPages = 0;
+            foreach (var zone in node.ZoneArr) lowmemPages += zone.ManagedPages;
+            foreach (var zone in node.ZoneArr)
+            {
+                long tmp = lowmemPages == 0 ? 0 : pagesMin * zone.ManagedPages / lowmemPages;
+                zone.Watermark[(int)WatermarkLevel.Min] = tmp;
+                tmp = Math.Max(tmp >> 2, MultFrac(zone.ManagedPages, node.Sysctl.WatermarkScaleFactor, 10000));
+                zone.Watermark[(int)WatermarkLevel.Low] = zone.Watermark[0] + tmp;
+                zone.Watermark[(int)WatermarkLevel.High] = zone.Watermark[0] + tmp * 2;
+            }
+        }
+
+        /// <summary>kernel: setup_per_zone_lowmem_reserve (mm/page_alloc.c, 4.14): a lower zone keeps back the managed
+        /// pages of the zones above it up to the class zone, divided by its ratio (ratios below 1 become 1).</summary>
+        internal static void SetupPerZoneLowmemReserve(MemNode node)
+        {
+            var ratio = node.Sysctl.LowmemReserveRatio;
+            var zones = node.ZoneArr;
+            for (int j = 0; j < zones.Length; j++)
+            {
+                long managed = zones[j].ManagedPages;
+                zones[j].LowmemReserveArr[j] = 0;
+                for (int idx = j - 1; idx >= 0; idx--)
+                {
+                    if (ratio[idx] < 1) ratio[idx] = 1;
+                    zones[idx].LowmemReserveArr[j] = managed / ratio[idx];
+                    managed += zones[idx].ManagedPages;
+                }
+            }
+        }
+
+        /// <summary>kernel: zone_batchsize (mm/page_alloc.c, 4.14): managed/1024 capped at 512 KiB of pages, quartered,
+        /// then rounddown_pow_of_two(batch·1.5) − 1.</summary>
+        public static int ZoneBatchsize(long managedPages, int pageSize)
+        {
+            long batch = managedPages / 1024;
+            if (batch * pageSize > 512 * 1024) batch = 512 * 1024 / pageSize;
+            batch /= 4;
+            if (batch < 1) batch = 1;
+            return (int)(Geometry.RoundDownPowerOfTwo(batch + batch / 2) - 1);
+        }
+
+        /// <summary>kernel: zone_pageset_init / pageset_set_high_and_batch (mm/page_alloc.c, 4.14).</summary>
+        internal static void SetupPageset(Zone zone, int percpuPagelistFraction)
+        {
+            int batch, high;
+            if (percpuPagelistFraction > 0)
+            {
+                // kernel: pageset_set_high: high = managed / fraction, batch = max(1, high/4), capped at PAGE_SHIFT·8.
+                high = (int)(zone.ManagedPages / percpuPagelistFraction);
+                batch = Math.Max(1, high / 4);
+                if (high / 4 > zone.NodeRef.Geometry.PageShift * 8) batch = zone.NodeRef.Geometry.PageShift * 8;
+            }
+            else
+            {
+                // kernel: pageset_set_batch: high = 6·batch, batch = max(1, batch) (an empty zone gets high 0).
+                int raw = ZoneBatchsize(zone.ManagedPages, zone.NodeRef.Geometry.PageSize);
+                high = 6 * raw;
+                batch = Math.Max(1, raw);
+            }
+            foreach (var pcp in zone.Pcp)
+            {
+                pcp.BatchField = batch;
+                pcp.HighField = high;
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace MemMgmt.Core.Tests { public class SmokeTests { [Xunit.Fact] public void Builds() { } } }
