@@ -1,1 +1,0 @@
-namespace MemMgmt.PS { internal static class AssemblyMarker { } }

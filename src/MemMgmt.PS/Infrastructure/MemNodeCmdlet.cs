@@ -1,0 +1,48 @@
+using System;
+using System.Management.Automation;
+using MemMgmt.Core;
+using MemMgmt.Core.Node;
+
+namespace MemMgmt.PS.Infrastructure
+{
+    /// <summary>
+    /// Base of every cmdlet that works on a node: -Node binds a MemNode from the pipeline by value, or the Node
+    /// property of any result object by property name; without it the runspace's current node is used.
+    /// </summary>
+    public abstract class MemNodeCmdlet : PSCmdlet
+    {
+        /// <summary>The node to work on; default: the current node (the last one New-MemNode made or Get-MemNode -Current set).</summary>
+        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        public MemNode? Node { get; set; }
+
+        /// <summary>The node this record works on; writes a terminating NoCurrentNode error when there is none.</summary>
+        protected MemNode ResolveNode()
+        {
+            if (Node != null) return Node;
+            var current = NodeRegistry.ForRunspace(this).Current;
+            if (current != null) return current;
+            ThrowTerminatingError(new ErrorRecord(
+                new InvalidOperationException("There is no current node: create one with New-MemNode, or pass -Node."),
+                "NoCurrentNode", ErrorCategory.InvalidOperation, null));
+            throw new InvalidOperationException(); // not reached: ThrowTerminatingError throws
+        }
+
+        /// <summary>Runs a Core operation and turns its MemMgmtException into an ErrorRecord with the same id.</summary>
+        protected bool TryCore(Action action, bool terminating = true)
+        {
+            try
+            {
+                action();
+                return true;
+            }
+            catch (MemMgmtException e)
+            {
+                var record = Errors.ToRecord(e);
+                if (terminating) ThrowTerminatingError(record);
+                WriteError(record);
+                return false;
+            }
+        }
+    }
+}
