@@ -32,7 +32,7 @@ namespace MemMgmt.Core.Allocation
     }
 
     /// <summary>alloc_pages and __free_pages over the node's zonelist.</summary>
-    public static class PageAllocator
+    public static partial class PageAllocator
     {
         private static MemMgmtException Bad(string id, ErrorKind kind, string message, object? target) =>
             new MemMgmtException(id, kind, message, target);

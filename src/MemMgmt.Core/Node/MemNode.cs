@@ -10,7 +10,7 @@ using MemMgmt.Core.Watermarks;
 namespace MemMgmt.Core.Node
 {
     /// <summary>One pg_data_t: its zones, page state, counters, sysctls, clock and random generator.</summary>
-    public sealed class MemNode
+    public sealed partial class MemNode
     {
         /// <summary>LRU list heads reserved per node for lruvecs (one per memcg, 5 lists each).</summary>
         internal const int MaxLruvecs = 64;
