@@ -78,6 +78,7 @@ namespace MemMgmt.Core.Node
 
             PageAlloc.BootFreeAll(this, layout);
             WatermarkSetup.Init(this);
+            InitCompaction();
         }
 
         private MemNode(MemNode o, string name)
@@ -109,6 +110,7 @@ namespace MemMgmt.Core.Node
             foreach (var z in o.Zonelist) zl.Add(ZoneArr[z.Idx]);
             Zonelist = zl.ToArray();
             WatermarkSetup.RegisterHooks(this);
+            CloneCompaction(o);
         }
 
         /// <summary>An independent deep copy for what-if runs (Copy-MemNode).</summary>
