@@ -26,16 +26,19 @@ namespace MemMgmt.Core.Allocation
 
     public sealed partial class AllocationResult
     {
-        private readonly List<SlowPathStep> _steps = new List<SlowPathStep>();
+        private static readonly SlowPathStep[] NoSteps = new SlowPathStep[0];
+        private static readonly ZoneCompactionReport[] NoCompactions = new ZoneCompactionReport[0];
+        // Created on first use so the fast path allocates nothing extra.
+        private List<SlowPathStep>? _steps;
+        private List<ZoneCompactionReport>? _compactions;
         /// <summary>What the slow path did, in order (empty when the fast path succeeded).</summary>
-        public IReadOnlyList<SlowPathStep> Steps => _steps;
+        public IReadOnlyList<SlowPathStep> Steps => (IReadOnlyList<SlowPathStep>?)_steps ?? NoSteps;
         /// <summary>Per-zone reports of each direct compaction run by this allocation.</summary>
-        public IReadOnlyList<ZoneCompactionReport> Compactions => _compactions;
-        private readonly List<ZoneCompactionReport> _compactions = new List<ZoneCompactionReport>();
+        public IReadOnlyList<ZoneCompactionReport> Compactions => (IReadOnlyList<ZoneCompactionReport>?)_compactions ?? NoCompactions;
         /// <summary>Whether direct compaction ran (counted as compact_stall).</summary>
         public bool CompactStalled { get; internal set; }
-        internal void AddStep(SlowPathStep s) => _steps.Add(s);
-        internal List<ZoneCompactionReport> CompactionList => _compactions;
+        internal void AddStep(SlowPathStep s) => (_steps ??= new List<SlowPathStep>()).Add(s);
+        internal List<ZoneCompactionReport> CompactionList => _compactions ??= new List<ZoneCompactionReport>();
     }
 
     public static partial class PageAllocator

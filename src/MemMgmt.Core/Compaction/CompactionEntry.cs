@@ -110,7 +110,8 @@ namespace MemMgmt.Core.Compaction
 
         /// <summary>kernel: __compact_pgdat / compact_node (mm/compaction.c, 4.14): order −1, MIGRATE_SYNC, skip hints
         /// ignored, whole zone, every populated zone; runs until the scanners meet.</summary>
-        internal static void CompactNode(MemNode node, int cpu, Func<bool>? stop, List<ZoneCompactionReport> reports, ZoneType? onlyZone)
+        internal static void CompactNode(MemNode node, int cpu, Func<bool>? stop, List<ZoneCompactionReport> reports, ZoneType? onlyZone,
+            MigrateMode mode = MigrateMode.Sync)
         {
             foreach (var zone in node.ZoneArr)
             {
@@ -119,7 +120,7 @@ namespace MemMgmt.Core.Compaction
                 var cc = new CompactControl
                 {
                     Order = -1,
-                    Mode = MigrateMode.Sync,
+                    Mode = mode,
                     IgnoreSkipHint = true,
                     WholeZone = true,
                     GfpMask = GfpFlags.GFP_KERNEL,

@@ -24,6 +24,8 @@ namespace MemMgmt.Core.Node
                     startMt, fallbackMt, BlockMigratetype(page) == startMt ? 1 : 0);
         }
 
+        internal void ReseedRandom(ulong seed) => Random.Reseed(seed);
+
         private void CloneCompaction(MemNode o)
         {
             Compaction = o.Compaction.Clone();
@@ -48,6 +50,8 @@ namespace MemMgmt.Core.Compaction
         internal long KswapdWakeCount;
         internal int KswapdOrder;
         internal bool KswapdPending;
+        /// <summary>The report of the last write to vm.compact_memory.</summary>
+        public CompactionRun? LastCompactMemory { get; internal set; }
         internal int KswapdClasszoneIdx;
         internal MemTrace Trace = new MemTrace(1 << 16);
         /// <summary>Set while a cancellable operation runs: fatal_signal_pending for the simulated task (Ctrl+C).</summary>

@@ -20,6 +20,7 @@ namespace MemMgmt.Core.Sysctl
         internal int VfsCachePressure = 100;
         internal int DirtyRatio = 20;
         internal int DirtyBackgroundRatio = 10;
+        internal int CompactMemory;
 
         internal VmSysctl(KernelProfile kernel)
         {
@@ -83,6 +84,10 @@ namespace MemMgmt.Core.Sysctl
                 s => s.DirtyRatio.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyRatio = (int)v[0]),
             new Entry("dirty_background_ratio", 0, 100, "an integer from 0 to 100",
                 s => s.DirtyBackgroundRatio.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyBackgroundRatio = (int)v[0]),
+            // kernel: sysctl_compaction_handler (mm/compaction.c, 4.14): mode 0200; any write compacts every node.
+            new Entry("compact_memory", int.MinValue, int.MaxValue, "any integer (writing it compacts every zone of the node, as compact_nodes does)",
+                s => s.CompactMemory.ToString(CultureInfo.InvariantCulture),
+                (n, v) => { n.Sysctl.CompactMemory = (int)v[0]; n.Compaction.LastCompactMemory = Compaction.Compactor.CompactMemory(n); }),
         };
 
         /// <summary>Hooks the subsystems register so a write recomputes what depends on it.</summary>
