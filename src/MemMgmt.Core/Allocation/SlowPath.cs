@@ -71,7 +71,7 @@ namespace MemMgmt.Core.Allocation
             if (page >= 0) return page;
 
             // Costly, or non-movable high-order: async compaction before reclaim (gfp_pfmemalloc_allowed is false here).
-            if (canDirectReclaim && (costlyOrder || (order > 0 && mt != (int)MigrateType.Movable)))
+            if (canDirectReclaim && (costlyOrder || (order > 0 && mt != (int)MigrateType.Movable)) && !GfpPfmemallocAllowed(gfp))
             {
                 page = DirectCompact(node, order, gfp, cpu, allocFlags, CompactPriority.Async, result, out compactResult, out zone, out source);
                 if (page >= 0) return page;
@@ -86,8 +86,10 @@ namespace MemMgmt.Core.Allocation
             for (int loops = 0; loops < 1000; loops++) // retry:
             {
                 if ((gfp & GfpFlags.__GFP_KSWAPD_RECLAIM) != 0) WakeAllKswapds(node, order, gfp, result);
+                if (GfpPfmemallocAllowed(gfp)) allocFlags = AllocFlagBits.NoWatermarks;
                 page = GetPageFromFreelist(node, order, gfp, cpu, allocFlags, out zone, out source);
-                result.AddStep(new SlowPathStep("get_page_from_freelist", page >= 0 ? $"retry succeeded in {zone}" : "retry failed"));
+                result.AddStep(new SlowPathStep("get_page_from_freelist",
+                    (page >= 0 ? $"retry succeeded in {zone}" : "retry failed") + ((allocFlags & AllocFlagBits.NoWatermarks) != 0 ? " (ALLOC_NO_WATERMARKS)" : "")));
                 if (page >= 0) return page;
                 if (!canDirectReclaim) return NoPage(result, "the request may not direct reclaim (no __GFP_DIRECT_RECLAIM)");
 
@@ -119,6 +121,11 @@ namespace MemMgmt.Core.Allocation
             }
             return NoPage(result, "retry loop limit reached");
         }
+
+        /// <summary>kernel: gfp_pfmemalloc_allowed (mm/page_alloc.c, 4.14): __GFP_MEMALLOC without __GFP_NOMEMALLOC (the
+        /// simulated task is never PF_MEMALLOC nor an OOM victim).</summary>
+        internal static bool GfpPfmemallocAllowed(GfpFlags gfp) =>
+            (gfp & GfpFlags.__GFP_NOMEMALLOC) == 0 && (gfp & GfpFlags.__GFP_MEMALLOC) != 0;
 
         private static int NoPage(AllocationResult result, string why)
         {

@@ -30,17 +30,20 @@ namespace MemMgmt.Core.Workloads
     {
         /// <summary>Order of the requests made after the fill (the fill itself is order-0 pages, which the pattern fragments).</summary>
         public int Order { get; set; }
-        /// <summary>Percent of managed pages the fill allocates (0 &lt; p ≤ 100). Default 90 unless SizeBytes is set.</summary>
+        /// <summary>Percent of managed pages the fill allocates (0 &lt; p ≤ 100); it also stops at the first failed
+        /// allocation. Default 100 unless SizeBytes is set.</summary>
         public double? Percent { get; set; }
         /// <summary>Bytes the fill allocates (instead of Percent).</summary>
         public long? SizeBytes { get; set; }
-        public PressurePattern Pattern { get; set; } = PressurePattern.Fill;
+        public PressurePattern Pattern { get; set; } = PressurePattern.EveryOther;
         /// <summary>Chunk size in pages for EveryOther (the selftest's 1 MiB chunks are 256 pages).</summary>
         public int? ChunkPages { get; set; }
         /// <summary>One GFP mask for every fill page; exclusive with the migrate-type fractions.</summary>
         public GfpFlags? Gfp { get; set; }
         /// <summary>Fractions of fill pages allocated unmovable (GFP_KERNEL) and reclaimable (GFP_KERNEL|__GFP_RECLAIMABLE); the rest is movable (GFP_HIGHUSER_MOVABLE).</summary>
         public double UnmovableFraction { get; set; }
+        /// <summary>Flags added to every fill request, e.g. __GFP_MEMALLOC (ALLOC_NO_WATERMARKS) to take all memory.</summary>
+        public GfpFlags ExtraGfp { get; set; }
         public double ReclaimableFraction { get; set; }
         /// <summary>Fraction of movable fill pages that are page cache (file) rather than anonymous memory.</summary>
         public double FileFraction { get; set; }
@@ -142,7 +145,7 @@ namespace MemMgmt.Core.Workloads
             var results = new Dictionary<CompactResult, long>();
             long stall0 = node.Counters[VmEvent.CompactStall], succ0 = node.Counters[VmEvent.CompactSuccess], fail0 = node.Counters[VmEvent.CompactFail];
             long target = o.SizeBytes.HasValue ? o.SizeBytes.Value / node.Geometry.PageSize
-                : (long)(node.ManagedPages * (o.Percent ?? 90) / 100.0);
+                : (long)(node.ManagedPages * (o.Percent ?? 100) / 100.0);
             var live = new List<long>((int)Math.Min(target, int.MaxValue / 2));
             var prevStop = node.Compaction.Stop;
             node.Compaction.Stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : prevStop;
@@ -152,7 +155,7 @@ namespace MemMgmt.Core.Workloads
                 for (long i = 0; i < target; i++)
                 {
                     if ((i & 1023) == 0 && cancel.IsCancellationRequested) { report.Stopped = true; break; }
-                    var gfp = PickGfp(o, rng);
+                    var gfp = PickGfp(o, rng) | o.ExtraGfp;
                     var owner = PickOwner(o, gfp, rng);
                     var r = PageAllocator.Allocate(node, 0, gfp, o.Cpu, owner);
                     Count(report, reqByOrder, failByOrder, results, r, 0);
@@ -224,7 +227,7 @@ namespace MemMgmt.Core.Workloads
 
         private static PageOwner PickOwner(PressureOptions o, GfpFlags gfp, SimRandom rng)
         {
-            var mt = Allocation.Gfp.ToMigratetype(gfp);
+            var mt = Allocation.Gfp.ToMigratetype(gfp & ~o.ExtraGfp);
             if (mt == MigrateType.Unmovable) return PageOwner.SlabUnmovable;
             if (mt == MigrateType.Reclaimable) return PageOwner.SlabReclaimable;
             return o.FileFraction > 0 && rng.NextDouble() < o.FileFraction ? PageOwner.FileCache : PageOwner.Anon;
