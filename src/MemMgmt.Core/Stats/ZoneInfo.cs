@@ -318,6 +318,7 @@ namespace MemMgmt.Core.Stats
         {
             var lines = new ProcLines(text, "zoneinfo", allowEmpty: false);
             var zones = new List<ZoneInfoZone>();
+            var populatedNodes = new HashSet<int>();
             KernelTextFormat? format = null;
 
             while (!lines.AtEnd)
@@ -329,6 +330,8 @@ namespace MemMgmt.Core.Stats
                     throw lines.Fail("a zone header \"Node <n>, zone <name>\"");
                 string zone = t[3];
                 lines.RequireSame(line, Header(node, zone), "a zone header");
+                int headerLineNumber = lines.LineNumber - 1;
+                string headerLine = line;
 
                 List<ProcStatEntry>? nodeStats = null;
                 if (lines.Peek() == PerNodeStats)
@@ -361,6 +364,15 @@ namespace MemMgmt.Core.Stats
 
                 long spanned = ReadField(lines, SpannedLabel, "spanned" + layout);
                 long present = ReadField(lines, PresentLabel, "present");
+                bool firstPopulated = present > 0 && !populatedNodes.Contains(node);
+                if (present > 0)
+                    populatedNodes.Add(node);
+                if (nodeStats != null && !firstPopulated)
+                    throw new ProcTextFormatException("zoneinfo", headerLineNumber + 1, PerNodeStats,
+                        "per-node stats only in node " + node + "'s first populated zone (this zone " + (present > 0 ? "follows another populated zone" : "is unpopulated") + ")");
+                if (nodeStats == null && firstPopulated)
+                    throw new ProcTextFormatException("zoneinfo", headerLineNumber, headerLine,
+                        "\"" + PerNodeStats.Trim() + "\" after the header of node " + node + "'s first populated zone");
                 long managed = ReadField(lines, ManagedLabel, "managed");
                 long cma = zoneFormat >= KernelTextFormat.V6_1 ? ReadField(lines, CmaLabel, "cma") : 0;
                 List<long> protection = ReadProtection(lines);

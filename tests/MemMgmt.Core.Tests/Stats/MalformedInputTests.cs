@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using MemMgmt.Core.Stats;
 using Xunit;
 
@@ -206,6 +207,30 @@ namespace MemMgmt.Core.Tests.Stats
             Assert.Equal(1, ex.LineNumber);
             Assert.Equal("extfrag_index", ex.FileKind);
             Assert.Contains("%d.%03d", ex.Expected);
+        }
+
+        [Fact]
+        public void ZoneInfoRejectsAFirstPopulatedZoneWithoutPerNodeStats()
+        {
+            string text = Arm("zoneinfo.txt");
+            string[] lines = text.Split('\n');
+            int firstStat = Array.IndexOf(lines, "  pages free     496524");
+            string without = string.Join("\n", lines.Take(1).Concat(lines.Skip(firstStat)));
+            var ex = Assert.Throws<ProcTextFormatException>(() => ZoneInfo.Parse(without));
+            Assert.Equal(1, ex.LineNumber);
+            Assert.Equal("Node 0, zone      DMA", ex.LineText);
+            Assert.Contains("per-node stats", ex.Expected);
+        }
+
+        [Fact]
+        public void ZoneInfoRejectsPerNodeStatsOnAnUnpopulatedZone()
+        {
+            string text = Arm("zoneinfo.txt").Replace("Node 0, zone   Normal\n", "Node 0, zone   Normal\n  per-node stats\n      nr_mapped    1\n");
+            int header = Array.IndexOf(text.Split('\n'), "Node 0, zone   Normal") + 1;
+            var ex = Assert.Throws<ProcTextFormatException>(() => ZoneInfo.Parse(text));
+            Assert.Equal(header + 1, ex.LineNumber);
+            Assert.Equal("  per-node stats", ex.LineText);
+            Assert.Contains("unpopulated", ex.Expected);
         }
     }
 }
