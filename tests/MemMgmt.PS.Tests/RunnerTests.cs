@@ -59,6 +59,8 @@ namespace MemMgmt.PS.Tests
             { "@(1, 2) | Should -Be @(1, 2)", null },
             { "@(1, 2) | Should -Be @(1, 3)", "Expected @(1, 3), but got @(1, 2)." },
             { "$null | Should -Be $null", null },
+            { "@() | Should -Be $null", null },
+            { "$null | Should -Be ''", "Expected '', but got $null." },
             { "4 | Should -Be 3 -Because 'two and two'", "Expected 3, because two and two, but got 4." },
             { "'abc' | Should -Be 'abd'", "Expected strings to be the same, but they were different.\nExpected length: 3\nActual length:   3\nStrings differ at index 2.\nExpected: 'abd'\nBut was:  'abc'" },
             { "$null | Should -BeNullOrEmpty", null },
@@ -103,6 +105,11 @@ namespace MemMgmt.PS.Tests
             { "{ Fail-WithId } | Should -Throw -ErrorId 'MemMgmt.BadOrder'", null },
             { "{ Fail-WithId } | Should -Throw -ErrorId 'MemMgmt.Other'", "Expected an exception with FullyQualifiedErrorId 'MemMgmt.Other' to be thrown, but got 'MemMgmt.BadOrder,Fail-WithId'." },
             { "{ 1 } | Should -Not -Throw", null },
+            { "Get-Command Fail-WithId | Should -HaveParameter Verbose -Type ([switch])", null },
+            { "Get-Command Import-Module | Should -HaveParameter Name -Type string[]", null },
+            { "Get-Command Fail-WithId | Should -HaveParameter Order -Mandatory", "Expected command Fail-WithId to have a mandatory parameter Order, but the parameter is missing." },
+            { "Get-Command Test-ModuleManifest | Should -HaveParameter Path -Type int -Mandatory", "Expected command Test-ModuleManifest to have a mandatory parameter Path of type [int], but it was of type [System.String]." },
+            { "Get-Command Fail-WithId | Should -Not -HaveParameter Verbose", "Expected command Fail-WithId to not have a parameter Verbose, but it had the parameter." },
             { "$e = { Fail-WithId } | Should -Throw -PassThru; $e.CategoryInfo.Category | Should -Be 'InvalidArgument'", null },
         };
 
@@ -121,7 +128,9 @@ namespace MemMgmt.PS.Tests
         {
             var index = Assertions.Select(r => (string)r[0]).ToList().IndexOf(assertion);
             var result = Single(AssertionRun.Value, $"Should > a{index}");
-            Assert.Equal(expectedMessage == null ? "Passed" : "Failed", result.Result);
+            Assert.True(
+                result.Result == (expectedMessage == null ? "Passed" : "Failed"),
+                $"{assertion} => {result.Result}: {result.Message}\n{result.StackTrace}");
             Assert.Equal(expectedMessage, result.Message);
         }
 

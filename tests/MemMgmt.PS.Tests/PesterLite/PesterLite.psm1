@@ -297,13 +297,27 @@ function Format-Nicely($Value) {
     "$Value"
 }
 
+# Accepts a type, or a name as written in a command argument: 'int', '[int]', 'string[]'.
+function ConvertTo-PLType($Value) {
+    if ($null -eq $Value -or $Value -is [type]) { return $Value }
+    $name = [string]$Value
+    if ($name.StartsWith('[') -and $name.EndsWith(']') -and -not $name.EndsWith('[]')) { $name = $name.Substring(1, $name.Length - 2) }
+    elseif ($name.StartsWith('[') -and $name.EndsWith(']]')) { $name = $name.Substring(1, $name.Length - 2) }
+    $name -as [type]
+}
+
 function Format-Because([string]$Because) { if ($Because) { " because $($Because.TrimEnd('.'))," } else { '' } }
 
 function Test-PLCollection($Value) { $Value -is [System.Collections.IEnumerable] -and $Value -isnot [string] -and $Value -isnot [System.Collections.IDictionary] }
 
+# Pester treats $null, @() and @($null) alike when comparing.
+function Test-PLNullOrEmptyArray($Value) {
+    $null -eq $Value -or ((Test-PLCollection $Value) -and ($(@($Value).Count -eq 0) -or (@($Value).Count -eq 1 -and $null -eq @($Value)[0])))
+}
+
 # Pester's ArraysAreEqual: both sides as arrays, same count, items equal (actual on the left).
 function Test-PLEqual($Actual, $Expected, [bool]$CaseSensitive) {
-    if ($null -eq $Actual -and $null -eq $Expected) { return $true }
+    if ((Test-PLNullOrEmptyArray $Actual) -and (Test-PLNullOrEmptyArray $Expected)) { return $true }
     if ($null -eq $Actual -or $null -eq $Expected) { return $false }
     if ((Test-PLCollection $Actual) -or (Test-PLCollection $Expected)) {
         $a = @($Actual); $e = @($Expected)
@@ -337,7 +351,8 @@ function Should {
         [switch]$Be, [switch]$BeExactly, [switch]$BeNullOrEmpty, [switch]$BeTrue, [switch]$BeFalse,
         [switch]$BeGreaterThan, [switch]$BeLessThan, [switch]$BeGreaterOrEqual, [switch]$BeLessOrEqual,
         [switch]$Match, [switch]$MatchExactly, [switch]$BeLike, [switch]$BeLikeExactly,
-        [switch]$Contain, [switch]$BeIn, [switch]$BeOfType, [switch]$HaveCount, [switch]$Throw, [switch]$Exist,
+        [switch]$Contain, [switch]$BeIn, [switch]$BeOfType, [switch]$HaveCount, [switch]$Throw, [switch]$Exist, [switch]$HaveParameter,
+        [string]$ParameterName, $Type, [switch]$Mandatory,
         [string]$RegularExpression, $ExpectedType, [string]$ExpectedMessage, [string]$ErrorId, [type]$ExceptionType,
         [switch]$PassThru, [string]$Because)
     begin { $items = [System.Collections.Generic.List[object]]::new() }
@@ -347,7 +362,7 @@ function Should {
         $bound = $PSBoundParameters
         $ops = @('Be', 'BeExactly', 'BeNullOrEmpty', 'BeTrue', 'BeFalse', 'BeGreaterThan', 'BeLessThan', 'BeGreaterOrEqual',
                  'BeLessOrEqual', 'Match', 'MatchExactly', 'BeLike', 'BeLikeExactly', 'Contain', 'BeIn', 'BeOfType',
-                 'HaveCount', 'Throw', 'Exist') | Where-Object { $bound.ContainsKey($_) }
+                 'HaveCount', 'Throw', 'Exist', 'HaveParameter') | Where-Object { $bound.ContainsKey($_) }
         if (@($ops).Count -ne 1) { throw "Should needs exactly one operator (e.g. -Be), got: $(@($ops) -join ', ')." }
         $op = @($ops)[0]
         $e = $ExpectedValue; $bc = Format-Because $Because
@@ -421,7 +436,7 @@ function Should {
             }
             'BeOfType' {
                 $t = if ($PSBoundParameters.ContainsKey('ExpectedType')) { $ExpectedType } else { $e }
-                if ($t -isnot [type]) { $t = ([string]$t).Trim('[', ']') -as [type] }
+                $t = ConvertTo-PLType $t
                 if ($null -eq $t) { throw "Could not find type '$(if ($PSBoundParameters.ContainsKey('ExpectedType')) { $ExpectedType } else { $e })'." }
                 $ok = $actual -is $t
                 $at = if ($null -eq $actual) { '$null' } else { "[$($actual.GetType().FullName)]" }
@@ -434,6 +449,30 @@ function Should {
                 $msg = if ($Not) { "Expected a collection with size different from $fe,$bc but got collection with that size $fa." }
                        elseif ([int]$e -eq 0) { "Expected an empty collection,$bc but got collection with size $n $fa." }
                        else { "Expected a collection with size $fe,$bc but got collection with size $n $fa." }
+            }
+            'HaveParameter' {
+                # $actual is a CommandInfo (Get-Command X | Should -HaveParameter Order -Type int -Mandatory).
+                $pn = if ($bound.ContainsKey('ParameterName')) { $ParameterName } else { [string]$e }
+                $cmd = "command $(if ($null -ne $actual) { $actual.Name } else { '$null' })"
+                $p = if ($null -ne $actual -and $null -ne $actual.Parameters) { $actual.Parameters[$pn] } else { $null }
+                if ($Not) {
+                    $ok = $null -eq $p
+                    $msg = "Expected $cmd to not have a parameter $pn,$bc but it had the parameter."
+                }
+                else {
+                    $problems = [System.Collections.Generic.List[string]]::new()
+                    if ($null -eq $p) { $problems.Add('the parameter is missing') }
+                    else {
+                        $t = ConvertTo-PLType $Type
+                        if ($null -ne $Type -and $p.ParameterType -ne $t) { $problems.Add("it was of type [$($p.ParameterType.FullName)]") }
+                        if ($Mandatory -and -not @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.Mandatory }).Count) { $problems.Add('it was not mandatory') }
+                    }
+                    $ok = $problems.Count -eq 0
+                    $want = @($(if ($Mandatory) { 'mandatory' }), 'parameter', $pn, $(if ($null -ne $Type) { "of type [$($Type)]" })) | Where-Object { $_ }
+                    $msg = "Expected $cmd to have a $($want -join ' '),$bc but $($problems -join ' and ')."
+                }
+                if (-not $ok) { Stop-PLAssertion $msg }
+                return
             }
             'Exist' {
                 $p = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath([string]$actual)
