@@ -214,6 +214,22 @@ namespace MemMgmt.PS.Tests
         }
 
         [Fact]
+        public void EmptyForEachIsAnErrorUnlessAllowed()
+        {
+            Assert.Contains("-ForEach of 'x' is null or empty", Run("Describe 'd' { It 'x' -ForEach @() { } }").DiscoveryError);
+            var allowed = Run("Describe 'd' { It 'x' -ForEach $null -AllowNullOrEmptyForEach { }; It 'y' { } }");
+            Assert.Equal(new[] { "d > y" }, allowed.Tests.Select(t => t.Path));
+        }
+
+        [Fact]
+        public void DuplicateNamesAreNumbered()
+        {
+            var run = Run("Describe 'd' { It 'same' { }; It 'same' { 1 | Should -Be 2 } }");
+            Assert.Equal(new[] { "d > same", "d > same #2" }, run.Tests.Select(t => t.Path));
+            Assert.Equal("Failed", Single(run, "d > same #2").Result);
+        }
+
+        [Fact]
         public void ParseErrorsAndThrowingBodiesAreDiscoveryErrors()
         {
             Assert.Contains("Inline.Tests.ps1", Run("Describe 'd' {\n  It 'x' { \n").DiscoveryError);

@@ -17,6 +17,7 @@
 $script:Current = $null       # block being discovered
 $script:InUserScope = $null   # helper bound to the test file's session state
 $script:Results = $null       # run results, in discovery order
+$script:ResultPaths = $null   # their paths, kept unique
 
 #region tree
 
@@ -40,8 +41,7 @@ function Expand-PLName {
     $scopes = [System.Collections.Generic.List[object]]::new()
     if ($HasItem) { $scopes.Add(@{ Data = $Data }) }
     for ($b = $Block; $null -ne $b; $b = $b.Parent) { if ($b.HasItem) { $scopes.Add(@{ Data = $b.Data }) } }
-    # A plain loop, not a MatchEvaluator script block: the engine caches the
-    # delegate made from a script block, which then sees stale variables.
+    # The innermost data wins, as variable lookup would in Pester.
     $text = [System.Text.StringBuilder]::new()
     $at = 0
     foreach ($m in [regex]::Matches($Template, '<([A-Za-z_][\w\.]*)>')) {
@@ -65,6 +65,11 @@ function Expand-PLName {
 
 function Get-PLItems {
     param([System.Collections.IDictionary]$Bound)
+    # Like Pester 5.5+: null or empty data is a mistake unless -AllowNullOrEmptyForEach says otherwise.
+    if ($Bound.ContainsKey('ForEach') -and @($Bound['ForEach'] | Where-Object { $null -ne $_ }).Count -eq 0) {
+        if ($Bound.ContainsKey('AllowNullOrEmptyForEach')) { return , @() }
+        throw "-ForEach of '$($Bound['Name'])' is null or empty. If this is expected, use -AllowNullOrEmptyForEach."
+    }
     if ($Bound.ContainsKey('ForEach')) { return , @(@($Bound['ForEach']) | ForEach-Object { , @{ Data = $_; HasItem = $true } }) }
     , @(@{ Data = $null; HasItem = $false })
 }
@@ -88,7 +93,8 @@ function Describe {
     param(
         [Parameter(Mandatory, Position = 0)][string]$Name,
         [Parameter(Position = 1)][scriptblock]$Fixture,
-        [Alias('TestCases')][object[]]$ForEach,
+        [Alias('TestCases')][AllowNull()][AllowEmptyCollection()][object[]]$ForEach,
+        [switch]$AllowNullOrEmptyForEach,
         [string[]]$Tag,
         [switch]$Skip)
     Add-PLBlock 'Describe' $Name $Fixture $PSBoundParameters $Skip.IsPresent
@@ -99,7 +105,8 @@ function Context {
     param(
         [Parameter(Mandatory, Position = 0)][string]$Name,
         [Parameter(Position = 1)][scriptblock]$Fixture,
-        [Alias('TestCases')][object[]]$ForEach,
+        [Alias('TestCases')][AllowNull()][AllowEmptyCollection()][object[]]$ForEach,
+        [switch]$AllowNullOrEmptyForEach,
         [string[]]$Tag,
         [switch]$Skip)
     Add-PLBlock 'Context' $Name $Fixture $PSBoundParameters $Skip.IsPresent
@@ -127,7 +134,8 @@ function It {
     param(
         [Parameter(Mandatory, Position = 0)][string]$Name,
         [Parameter(Position = 1)][scriptblock]$Test,
-        [Alias('TestCases')][object[]]$ForEach,
+        [Alias('TestCases')][AllowNull()][AllowEmptyCollection()][object[]]$ForEach,
+        [switch]$AllowNullOrEmptyForEach,
         [string[]]$Tag,
         [switch]$Skip)
     if ($null -eq $script:Current) { throw "It '$Name' was called outside of Invoke-PesterLite discovery." }
@@ -138,6 +146,7 @@ function It {
             Kind = 'It'; Name = $expanded; Parent = $parent; Body = $Test; Path = (@($parent.Path | Where-Object { $_ }) + $expanded) -join ' > '
             Data = $item.Data; HasItem = $item.HasItem
             Skip = ($Skip.IsPresent -or $parent.Skip -or $null -eq $Test)
+            Outcome = $null
         })
     }
 }
@@ -198,6 +207,7 @@ function Invoke-PesterLite {
     finally { $script:Current = $null }
 
     $script:Results = [System.Collections.Generic.List[object]]::new()
+    $script:ResultPaths = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::Ordinal)
     if ($null -eq $discoveryError) {
         if ($DiscoveryOnly) { foreach ($t in (Get-PLTests $root)) { Add-PLResult $t $(if ($t.Skip) { 'Skipped' } else { 'NotRun' }) $null $null } }
         else { Invoke-PLBlock $root $null }
@@ -212,8 +222,9 @@ function Get-PLTests($Block) {
 function Add-PLResult($Test, [string]$Result, $Message, $StackTrace) {
     # Pester reports duplicate names separately; keep paths unique so each can be looked up.
     $path = $Test.Path; $n = 1
-    while (@($script:Results | Where-Object { $_.Path -eq $path }).Count -gt 0) { $n++; $path = "$($Test.Path) #$n" }
-    $script:Results.Add([pscustomobject]@{ Path = $path; Result = $Result; Message = $Message; StackTrace = $StackTrace })
+    while (-not $script:ResultPaths.Add($path)) { $n++; $path = "$($Test.Path) #$n" }
+    $Test.Outcome = [pscustomobject]@{ Path = $path; Result = $Result; Message = $Message; StackTrace = $StackTrace }
+    $script:Results.Add($Test.Outcome)
 }
 
 function Format-PLError($ErrorRecord) {
@@ -245,9 +256,9 @@ function Invoke-PLBlock($Block, $InheritedFailure) {
             catch {
                 # Pester fails the block; we fail its last test so the error is visible in xunit.
                 $e = Format-PLError $_
-                $last = @(Get-PLTests $Block | Where-Object { $_.Path }) | Select-PLLast
+                $last = Get-PLTests $Block | Select-PLLast
                 if ($null -ne $last) {
-                    $r = $script:Results | Where-Object { $_.Path -eq $last.Path } | Select-PLLast
+                    $r = $last.Outcome
                     $r.Result = 'Failed'
                     $r.Message = (@($r.Message, "AfterAll failed: $($e.Message)") | Where-Object { $_ }) -join "`n"
                     $r.StackTrace = (@($r.StackTrace, $e.StackTrace) | Where-Object { $_ }) -join "`n"
