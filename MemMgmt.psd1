@@ -11,8 +11,15 @@
     Description          = 'A kernel-faithful simulation of Linux memory management (Linux 4.14, arm64): buddy allocator, watermarks, compaction, reclaim and the /proc views that show them.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('MemMgmt.Format.ps1xml')
-    CmdletsToExport      = @()
+    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-BuddyInfo'
+        'Get-FragmentationIndex'
+        'Get-MemInfo'
+        'Get-PageTypeInfo'
+        'Get-VmStat'
+        'Get-ZoneInfo'
+    )
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()

@@ -19,10 +19,13 @@ Describe 'MemMgmt module' {
         $info.Description | Should -Not -BeNullOrEmpty
     }
 
-    It 'ships the format file it names' {
+    It 'ships exactly the format files it names' {
         $info = Test-ModuleManifest -Path $manifestPath -ErrorAction Stop
-        @($info.ExportedFormatFiles | ForEach-Object { [System.IO.Path]::GetFileName($_) }) | Should -Be @('MemMgmt.Format.ps1xml')
-        [System.IO.Path]::Combine($moduleDir, 'MemMgmt.Format.ps1xml') | Should -Exist
+        $named = @($info.ExportedFormatFiles | ForEach-Object { [System.IO.Path]::GetFileName($_) })
+        $named | Should -Contain 'MemMgmt.Format.ps1xml'
+        foreach ($file in $named) { [System.IO.Path]::Combine($moduleDir, $file) | Should -Exist }
+        $shipped = @([System.IO.Directory]::GetFiles($moduleDir, '*.Format.ps1xml') | ForEach-Object { [System.IO.Path]::GetFileName($_) })
+        foreach ($file in $shipped) { $named | Should -Contain $file }
     }
 }
 
