@@ -15,6 +15,7 @@ namespace MemMgmt.Shell
     {
         public static string Render(ErrorRecord record)
         {
+            if (record.Exception is ParseException { Errors: { Length: > 0 } parseErrors }) return Render(parseErrors);
             var sb = new StringBuilder();
             string message = record.ErrorDetails?.Message is { Length: > 0 } details ? details : record.Exception?.Message ?? record.ToString();
             InvocationInfo? inv = record.InvocationInfo;

@@ -139,6 +139,12 @@ namespace MemMgmt.Shell
                 _host.UI.WriteErrorLine("memsh: the script file '" + path + "' does not exist.");
                 return 64;
             }
+            Parser.ParseFile(full, out _, out ParseError[] parseErrors);
+            if (parseErrors.Length > 0)
+            {
+                _host.UI.WriteErrorLine(ErrorRenderer.Render(parseErrors));
+                return 1;
+            }
             var sb = new StringBuilder("& ").Append(Quote(full));
             foreach (string a in args)
             {
@@ -196,14 +202,11 @@ namespace MemMgmt.Shell
                 _host.UI.WriteErrorLine("^C (pipeline stopped)");
                 return RunOutcome.Stopped;
             }
-            catch (ParseException e) when (e.Errors != null && e.Errors.Length > 0)
-            {
-                _host.UI.WriteErrorLine(ErrorRenderer.Render(e.Errors));
-                return RunOutcome.Terminated;
-            }
             catch (RuntimeException e)
             {
-                _host.UI.WriteErrorLine(ErrorRenderer.Render(e.ErrorRecord));
+                // A script file's parse errors arrive as a ParseException, possibly wrapped.
+                ParseException? parse = e as ParseException ?? e.ErrorRecord?.Exception as ParseException ?? e.InnerException as ParseException;
+                _host.UI.WriteErrorLine(parse?.Errors is { Length: > 0 } errors ? ErrorRenderer.Render(errors) : ErrorRenderer.Render(e.ErrorRecord!));
                 return RunOutcome.Terminated;
             }
             finally
