@@ -20,8 +20,8 @@ namespace MemMgmt.Shell
         public int RunInteractive()
         {
             var editor = new LineEditor(_runner.Complete, LineEditor.DefaultHistoryFile());
-            Console.Out.WriteLine("memsh on PowerShell " + typeof(System.Management.Automation.PowerShell).Assembly.GetName().Version +
-                " - MemMgmt loaded. Tab completes, Ctrl+C stops a command, Ctrl+D or 'exit' leaves.");
+            Console.Out.WriteLine("memsh (PowerShell " + typeof(System.Management.Automation.PowerShell).Assembly.GetName().Version +
+                ", MemMgmt). Tab completes; Ctrl+C stops; Ctrl+D or exit leaves.");
             var chunk = new StringBuilder();
             while (true)
             {

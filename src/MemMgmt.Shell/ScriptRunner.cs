@@ -73,20 +73,23 @@ namespace MemMgmt.Shell
                     Path.Combine(AppContext.BaseDirectory, "MemMgmt") + " and out/MemMgmt above it). Build src/MemMgmt.Shell first.");
                 return false;
             }
-            if (Import(manifest)) return true;
+            RunOutcome first = Import(manifest);
+            if (first == RunOutcome.Succeeded) return true;
+            if (first == RunOutcome.Stopped) return false;
             // A manifest the engine rejects should not cost the user the cmdlets: load the binary module itself.
             string dll = Path.Combine(Path.GetDirectoryName(manifest) ?? ".", "MemMgmt.PS.dll");
             if (!File.Exists(dll)) return false;
             _host.UI.WriteWarningLine("memsh: importing " + dll + " directly because the manifest failed to import (see above).");
-            return Import(dll);
+            return Import(dll) == RunOutcome.Succeeded;
         }
 
-        private bool Import(string path)
+        private RunOutcome Import(string path)
         {
             using PowerShell ps = PowerShell.Create();
             ps.Runspace = _runspace;
             ps.AddCommand("Import-Module").AddParameter("Name", path).AddParameter("Global");
-            return Invoke(ps) == RunOutcome.Succeeded && !ps.HadErrors;
+            RunOutcome outcome = Invoke(ps);
+            return outcome == RunOutcome.Succeeded && ps.HadErrors ? RunOutcome.Failed : outcome;
         }
 
         /// <summary>
@@ -198,8 +201,7 @@ namespace MemMgmt.Shell
             }
             catch (PipelineStoppedException)
             {
-                _host.MemUI.ClearProgress();
-                _host.UI.WriteErrorLine("^C (pipeline stopped)");
+                // The terminal already echoed ^C; the prompt (or exit code 1) says the rest.
                 return RunOutcome.Stopped;
             }
             catch (RuntimeException e)
