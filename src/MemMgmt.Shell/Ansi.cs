@@ -1,4 +1,5 @@
 using System;
+using System.Text.RegularExpressions;
 
 namespace MemMgmt.Shell
 {
@@ -9,6 +10,15 @@ namespace MemMgmt.Shell
     internal static class Ansi
     {
         public const string Reset = "\u001b[0m";
+
+        /// <summary>CSI sequences (colours, cursor moves) and OSC sequences (titles, links).</summary>
+        private static readonly Regex Escapes = new Regex(@"\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)", RegexOptions.Compiled);
+
+        /// <summary>
+        /// Removes escape sequences. The engine decorates table headers ($PSStyle) whatever the
+        /// host says; like pwsh's own console host, memsh strips them when output is not a terminal.
+        /// </summary>
+        public static string Strip(string text) => text.IndexOf('\u001b') < 0 ? text : Escapes.Replace(text, string.Empty);
 
         public static string Wrap(string text, ConsoleColor? fg, ConsoleColor? bg)
         {

@@ -102,7 +102,7 @@ namespace MemMgmt.Shell
                 }
                 else
                 {
-                    Console.Out.Write(value);
+                    Console.Out.Write(ConsoleInfo.ColorOut ? value : Ansi.Strip(value));
                 }
             }
         }
@@ -113,7 +113,7 @@ namespace MemMgmt.Shell
             {
                 ClearProgressLocked();
                 Console.Out.Flush();
-                Console.Error.Write((ConsoleInfo.ColorErr ? Ansi.Wrap(value, fg, null) : value) + "\n");
+                Console.Error.Write((ConsoleInfo.ColorErr ? Ansi.Wrap(value, fg, null) : Ansi.Strip(value)) + "\n");
                 Console.Error.Flush();
             }
         }
