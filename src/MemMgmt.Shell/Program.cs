@@ -42,7 +42,8 @@ namespace MemMgmt.Shell
                 case ShellMode.File:
                     return runner.RunFile(cl.FilePath, cl.FileArgs);
                 default:
-                    return ConsoleInfo.InputIsTerminal
+                    // The line editor needs a terminal on both sides; otherwise read lines plainly.
+                    return ConsoleInfo.InputIsTerminal && ConsoleInfo.OutputIsTerminal
                         ? new Repl(runner).RunInteractive()
                         : Repl.RunRedirected(runner, Console.In);
             }
