@@ -215,6 +215,12 @@ namespace MemMgmt.Shell
                     if (string.Equals(answer, keys[i], StringComparison.OrdinalIgnoreCase) ||
                         string.Equals(answer, choices[i].Label.Replace("&", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase))
                     {
+                        // Suspend would need a nested prompt (EnterNestedPrompt), which memsh does not have.
+                        if (choices[i].Label.Replace("&", string.Empty, StringComparison.Ordinal) == "Suspend")
+                        {
+                            WriteLine("Suspend is not available in memsh; choose another answer.");
+                            break;
+                        }
                         return i;
                     }
                 }
