@@ -22,14 +22,12 @@ namespace MemMgmt.Shell
             var host = new MemHost();
             string? manifest = ModuleLocator.Find();
             using var runner = new ScriptRunner(host, manifest);
-            // Ctrl+C while a pipeline runs stops that pipeline, never the shell.
+            bool interactive = cl.Mode == ShellMode.Interactive && ConsoleInfo.InputIsTerminal && ConsoleInfo.OutputIsTerminal;
+            // Ctrl+C while a pipeline runs stops that pipeline; an interactive shell never dies of it.
             Console.CancelKeyPress += (sender, e) =>
             {
-                if (runner.IsBusy)
-                {
-                    e.Cancel = true;
-                    runner.Stop();
-                }
+                if (runner.IsBusy) runner.Stop();
+                e.Cancel = runner.IsBusy || interactive;
             };
             runner.ImportModule(manifest);
 
@@ -43,7 +41,7 @@ namespace MemMgmt.Shell
                     return runner.RunFile(cl.FilePath, cl.FileArgs);
                 default:
                     // The line editor needs a terminal on both sides; otherwise read lines plainly.
-                    return ConsoleInfo.InputIsTerminal && ConsoleInfo.OutputIsTerminal
+                    return interactive
                         ? new Repl(runner).RunInteractive()
                         : Repl.RunRedirected(runner, Console.In);
             }
