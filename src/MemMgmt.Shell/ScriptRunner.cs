@@ -39,13 +39,32 @@ namespace MemMgmt.Shell
         public ScriptRunner(MemHost host, string? manifest)
         {
             _host = host;
-            InitialSessionState iss = InitialSessionState.CreateDefault2();
             string? formats = FormatsNotInManifest(manifest);
-            if (formats != null) iss.Formats.Add(new SessionStateFormatEntry(formats));
-            _runspace = RunspaceFactory.CreateRunspace(host, iss);
+            try
+            {
+                _runspace = OpenRunspace(host, formats);
+            }
+            catch (RuntimeException e) when (formats != null)
+            {
+                // A broken Format.ps1xml must be visible, but should not stop the shell.
+                host.UI.WriteErrorLine(ErrorRenderer.Render(e.ErrorRecord));
+                _runspace = OpenRunspace(host, null);
+            }
+        }
+
+        private static Runspace OpenRunspace(MemHost host, string? formats)
+        {
+            InitialSessionState iss = InitialSessionState.CreateDefault2();
+            if (formats != null)
+            {
+                iss.Formats.Add(new SessionStateFormatEntry(formats));
+                iss.ThrowOnRunspaceOpenError = true;
+            }
+            Runspace rs = RunspaceFactory.CreateRunspace(host, iss);
             // Host UI calls (prompts for -Confirm, ReadLine) then happen on memsh's own thread.
-            _runspace.ThreadOptions = PSThreadOptions.UseCurrentThread;
-            _runspace.Open();
+            rs.ThreadOptions = PSThreadOptions.UseCurrentThread;
+            rs.Open();
+            return rs;
         }
 
         public MemHost Host => _host;
