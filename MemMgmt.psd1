@@ -11,14 +11,19 @@
     Description          = 'A kernel-faithful simulation of Linux memory management (Linux 4.14, arm64): buddy allocator, watermarks, compaction, reclaim and the /proc views that show them.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml')
+    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Compaction.Format.ps1xml')
     CmdletsToExport      = @(
+        'Add-Pressure'
         'Get-BuddyInfo'
         'Get-FragmentationIndex'
         'Get-MemInfo'
+        'Get-MemTrace'
         'Get-PageTypeInfo'
         'Get-VmStat'
         'Get-ZoneInfo'
+        'Invoke-Compaction'
+        'Invoke-Kcompactd'
+        'Step-MemNode'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

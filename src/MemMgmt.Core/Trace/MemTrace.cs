@@ -282,3 +282,16 @@ namespace MemMgmt.Core.Trace
         }
     }
 }
+
+namespace MemMgmt.Core.Trace
+{
+    /// <summary>What `echo > trace` and tracing_on do.</summary>
+    public static class TraceControl
+    {
+        /// <summary>Empties the node's trace buffer.</summary>
+        public static void Clear(MemNode node) => node.Trace.Clear();
+
+        /// <summary>Sets the buffer size in events (clears it); 16 to 16777216.</summary>
+        public static void Resize(MemNode node, int events) => node.Trace.Resize(events);
+    }
+}

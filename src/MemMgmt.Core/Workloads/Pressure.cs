@@ -58,6 +58,8 @@ namespace MemMgmt.Core.Workloads
         /// <summary>Reseeds the node's generator first (same seed, same commands: same state).</summary>
         public ulong? Seed { get; set; }
         public int Cpu { get; set; }
+        /// <summary>Called every 4096 fill pages and at each request with (done, total) on the caller's thread.</summary>
+        public Action<long, long>? Progress { get; set; }
 
         private static MemMgmtException Bad(string id, string msg, object? target) => new MemMgmtException(id, ErrorKind.InvalidArgument, msg, target);
 
@@ -155,6 +157,7 @@ namespace MemMgmt.Core.Workloads
                 for (long i = 0; i < target; i++)
                 {
                     if ((i & 1023) == 0 && cancel.IsCancellationRequested) { report.Stopped = true; break; }
+                    if ((i & 4095) == 0) o.Progress?.Invoke(i, target);
                     var gfp = PickGfp(o, rng) | o.ExtraGfp;
                     var owner = PickOwner(o, gfp, rng);
                     var r = PageAllocator.Allocate(node, 0, gfp, o.Cpu, owner);

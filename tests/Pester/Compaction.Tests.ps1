@@ -1,0 +1,185 @@
+# Compaction end to end through the cmdlets (issue 3): pressure, direct compaction, kcompactd, compact_memory, traces.
+# Nodes are built with the Core constructor so this file does not depend on New-MemNode; the design-card
+# pipeline itself runs when New-MemNode is present.
+
+BeforeAll {
+    function New-TestNode([long]$MiB = 256, [switch]$NoGrouping) {
+        $config = [MemMgmt.Core.Node.NodeConfig]::new()
+        $config.SizeBytes = $MiB * 1MB
+        $config.CmaBytes = 0
+        $config.DisableMobilityGrouping = [bool]$NoGrouping
+        [MemMgmt.Core.Node.MemNode]::new($config)
+    }
+    function Get-FreeAtOrAbove($node, [int]$order) {
+        $sum = 0L
+        foreach ($z in $node.Zones) { for ($o = $order; $o -lt 11; $o++) { $sum += $z.GetNrFree($o) * [math]::Pow(2, $o) } }
+        $sum
+    }
+    function Test-Consistent($node) { [MemMgmt.Core.Debug.InvariantChecker]::Check($node).Count }
+}
+
+Describe 'Add-Pressure' {
+    It 'fills and frees three quarters of every pageblock, returning a report with the node' {
+        $node = New-TestNode
+        $r = Add-Pressure -Node $node -Pattern ThreeQuarters -IgnoreWatermarks -Seed 3
+        $r.Node | Should -Be $node
+        $r.Pattern | Should -Be 'ThreeQuarters'
+        $r.Failures | Should -Be 0
+        $r.PagesFreed | Should -Be ($r.PagesAllocated / 4 * 3)
+        $zone = $node.Zones[0]
+        [long[]]$nrFree = foreach ($o in 0..10) { $zone.GetNrFree($o) }
+        [MemMgmt.Core.Stats.Fragmentation]::UnusableFreeIndex($nrFree, 9) | Should -Be 1000
+        Test-Consistent $node | Should -Be 0
+    }
+
+    It 'makes -Order requests through the slow path and counts them by order' {
+        $node = New-TestNode
+        $r = Add-Pressure -Node $node -Order 9 -Requests 8 -IgnoreWatermarks -Seed 1
+        $r.RequestsByOrder[9] | Should -Be 8
+        $r.Stalls | Should -BeGreaterThan 0
+        $r.Stalls | Should -Be ($r.CompactSuccess + $r.CompactFail)
+    }
+
+    It 'rejects <Name> with <Id> and changes nothing' -TestCases @(
+        @{ Name = 'a Percent above 100'; Id = 'PercentOutOfRange'; Params = @{ Percent = 150 } }
+        @{ Name = 'Percent and Size together'; Id = 'ContradictoryPressureOptions'; Params = @{ Percent = 10; Size = 1MB } }
+        @{ Name = 'ChunkPages with RandomHalf'; Id = 'ContradictoryPatternOptions'; Params = @{ Pattern = 'RandomHalf'; ChunkPages = 8 } }
+        @{ Name = 'an order of 11'; Id = 'OrderOutOfRange'; Params = @{ Order = 11 } }
+        @{ Name = 'a pinned fraction of 2'; Id = 'FractionOutOfRange'; Params = @{ Pinned = 2 } }
+    ) {
+        $node = New-TestNode 64
+        $free = $node.FreePages
+        { Add-Pressure -Node $node @Params } | Should -Throw -ErrorId $Id
+        $node.FreePages | Should -Be $free
+    }
+}
+
+Describe 'Invoke-Compaction' {
+    It 'SyncFull without an order compacts like compact_memory: 95% of free memory ends in order >= 9 blocks' {
+        $node = New-TestNode
+        $p = Add-Pressure -Node $node -Pattern ThreeQuarters -IgnoreWatermarks -Seed 3
+        $reports = @($p | Invoke-Compaction -Priority SyncFull)
+        $reports.Count | Should -Be 1
+        $reports[0].Status | Should -Be 'complete'
+        $reports[0].Mode | Should -Be 'Sync'
+        $reports[0].Order | Should -Be -1
+        $reports[0].Node | Should -Be $node
+        $free = 0L; foreach ($o in 0..10) { $free += $node.Zones[0].GetNrFree($o) * [math]::Pow(2, $o) }
+        (Get-FreeAtOrAbove $node 9) | Should -BeGreaterOrEqual ($free * 0.95)
+        $reports[0].Migrated | Should -BeGreaterThan (($p.PagesAllocated - $p.PagesFreed) * 0.6)
+        $node.Counters[[MemMgmt.Core.Stats.VmEvent]::PgMigrateSuccess] | Should -Be $reports[0].Migrated
+        Test-Consistent $node | Should -Be 0
+    }
+
+    It 'with -Order runs try_to_compact_pages and reports the deferral state' {
+        $node = New-TestNode
+        Add-Pressure -Node $node -Pinned 1 -IgnoreWatermarks | Out-Null
+        $first = Invoke-Compaction -Node $node -Priority SyncLight -Order 9
+        $first.Status | Should -Be 'complete'
+        $first.DeferShiftBefore | Should -Be 0
+        $first.DeferShiftAfter | Should -Be 1
+        $first.FailReasons['PinnedNotIsolated'] | Should -BeGreaterThan 0
+        $second = Invoke-Compaction -Node $node -Priority SyncLight -Order 9
+        $second.Status | Should -Be 'deferred'
+        $second.WasDeferred | Should -BeTrue
+        (Invoke-Compaction -Node $node -Priority SyncLight -Order 9).Status | Should -Be 'complete'
+        (Invoke-Compaction -Node $node -Priority SyncLight -Order 9).DeferShiftAfter | Should -Be 2
+    }
+
+    It 'rejects <Name> with <Id>' -TestCases @(
+        @{ Name = 'an order of 11'; Id = 'OrderOutOfRange'; Params = @{ Order = 11 } }
+        @{ Name = 'an order of -2'; Id = 'OrderOutOfRange'; Params = @{ Order = -2 } }
+        @{ Name = 'an empty zone'; Id = 'ZoneNotPopulated'; Params = @{ Zone = 'Movable' } }
+        @{ Name = 'a zone 4.14 lacks'; Id = 'ZoneNotPresent'; Params = @{ Zone = 'DMA32' } }
+    ) {
+        $node = New-TestNode 64
+        { Invoke-Compaction -Node $node @Params } | Should -Throw -ErrorId $Id
+        $node.Trace.Written | Should -Be 0
+    }
+
+    It 'rejects an unknown priority at binding' {
+        $node = New-TestNode 64
+        { Invoke-Compaction -Node $node -Priority Fastest } | Should -Throw
+    }
+}
+
+Describe 'kcompactd and virtual time' {
+    It 'Invoke-Kcompactd -Order 9 wakes kcompactd, which compacts and counts compact_daemon_*' {
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        $r = @(Invoke-Kcompactd -Node $node -Order 9)
+        $r.Count | Should -Be 1
+        $r[0].Status | Should -Be 'success'
+        $r[0].Mode | Should -Be 'SyncLight'
+        $node.Counters[[MemMgmt.Core.Stats.VmEvent]::CompactDaemonWake] | Should -Be 1
+        $node.Counters[[MemMgmt.Core.Stats.VmEvent]::CompactDaemonMigrateScanned] | Should -Be $r[0].MigrateScanned
+    }
+
+    It 'Step-MemNode runs kcompactd after a failed huge page request woke kswapd' {
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        [MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_TRANSHUGE_LIGHT,__GFP_KSWAPD_RECLAIM', 0, $null).Success | Should -BeFalse
+        $s = Step-MemNode -Node $node -Milliseconds 100
+        $s.KcompactdRan | Should -BeTrue
+        ($s.EndNs - $s.StartNs) | Should -BeGreaterOrEqual 100000000
+        @(Get-MemTrace -Node $node -Event 'mm_compaction_kcompactd_*').Name | Should -Be @('mm_compaction_kcompactd_wake', 'mm_compaction_kcompactd_sleep')
+    }
+
+    It 'vm.compact_memory compacts every zone when written' {
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        $before = Get-FreeAtOrAbove $node 9
+        [MemMgmt.Core.Sysctl.VmSysctl]::Write($node, 'vm.compact_memory', '1')
+        $node.Compaction.LastCompactMemory.Zones[0].Status | Should -Be 'complete'
+        (Get-FreeAtOrAbove $node 9) | Should -BeGreaterThan ($before + 10000)
+    }
+}
+
+Describe 'Get-MemTrace' {
+    It 'returns events with kernel names and fields and renders ftrace text' {
+        $node = New-TestNode 64
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        Get-MemTrace -Node $node -Clear | Out-Null
+        Invoke-Compaction -Node $node -Priority Async -Order 4 | Out-Null
+        $events = @(Get-MemTrace -Node $node)
+        $events[0].Name | Should -Be 'mm_compaction_try_to_compact_pages'
+        $events[0].Text | Should -BeExactly 'order=4 gfp_mask=GFP_HIGHUSER_MOVABLE priority=2'
+        $begin = $events | Where-Object Name -EQ 'mm_compaction_begin'
+        $begin.Fields['zone_start'] | Should -Be 0x40000
+        $raw = @(Get-MemTrace -Node $node -Raw -Event 'mm_compaction_begin')
+        $raw[0] | Should -BeExactly '# tracer: nop'
+        $raw[-1] | Should -Match '^ +memsh-1000 \[000\] \.\.\.\. +\d+\.\d{6}: mm_compaction_begin: zone_start=0x40000 migrate_pfn=0x40000 free_pfn=0x43e00 zone_end=0x44000, mode=async$'
+        @(Get-MemTrace -Node $node -Last 2).Count | Should -Be 2
+    }
+
+    It 'rejects an unknown event name' {
+        $node = New-TestNode 64
+        { Get-MemTrace -Node $node -Event 'mm_nothing' } | Should -Throw -ErrorId 'UnknownTraceEvent'
+    }
+}
+
+Describe 'Grouping by mobility' {
+    It 'gives far more huge pages after compaction than with grouping disabled' {
+        $counts = foreach ($disabled in $false, $true) {
+            $node = New-TestNode 256 -NoGrouping:$disabled
+            Add-Pressure -Node $node -Pattern RandomHalf -Unmovable 0.05 -Seed 5 | Out-Null
+            Invoke-Compaction -Node $node -Priority SyncFull | Out-Null
+            $n = 0
+            while ([MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_HIGHUSER_MOVABLE,__GFP_COMP,__GFP_RETRY_MAYFAIL', 0, 'HugeTlb').Success) { $n++ }
+            $n
+        }
+        $counts[0] | Should -BeGreaterThan (5 * [math]::Max(1, $counts[1]))
+    }
+}
+
+Describe 'The design-card pipeline' {
+    It 'New-MemNode | Add-Pressure -Order 3 | Invoke-Compaction -Priority SyncLight | Get-PageTypeInfo raises order-3 availability' -Skip:(-not (Get-Command New-MemNode -ErrorAction SilentlyContinue)) {
+        $before = $null
+        $rows = New-MemNode -Name 'design-card' | Add-Pressure -Order 3 | ForEach-Object {
+            $script:before = Get-PageTypeInfo -Node $_.Node
+            $_
+        } | Invoke-Compaction -Priority SyncLight | Get-PageTypeInfo
+        $suitable = { param($r) $s = 0L; foreach ($x in $r) { for ($o = 3; $o -lt 11; $o++) { $s += $x.FreeBlocks[$o] * [math]::Pow(2, $o - 3) } }; $s }
+        (& $suitable $rows) | Should -BeGreaterThan (2 * (& $suitable $script:before))
+    }
+}
