@@ -71,6 +71,20 @@ Describe 'Invoke-Compaction' {
         Test-Consistent $node | Should -Be 0
     }
 
+    It 'shows its work in Get-VmStat where the kernel counts it' {
+        $node = New-TestNode
+        $p = Add-Pressure -Node $node -Order 9 -Requests 4 -IgnoreWatermarks -Seed 2
+        $stat = @{}
+        foreach ($c in Get-VmStat -Node $node -Name 'compact_*', 'pgmigrate_*') { $stat[$c.Name] = $c.Value }
+        $stat['compact_stall'] | Should -Be $p.Stalls
+        $stat['compact_success'] | Should -Be $p.CompactSuccess
+        $stat['compact_fail'] | Should -Be $p.CompactFail
+        $stat['compact_migrate_scanned'] | Should -BeGreaterThan 0
+        $stat['compact_isolated'] | Should -BeGreaterThan 0
+        $stat['pgmigrate_success'] | Should -BeGreaterThan 0
+        $stat['compact_daemon_wake'] | Should -Be 0
+    }
+
     It 'with -Order runs try_to_compact_pages and reports the deferral state' {
         $node = New-TestNode
         Add-Pressure -Node $node -Pinned 1 -IgnoreWatermarks | Out-Null
