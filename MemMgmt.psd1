@@ -6,12 +6,18 @@
     Description       = 'A kernel-faithful simulation of Linux 4.14 memory management on arm64, driven by cmdlets.'
     PowerShellVersion = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess  = @('MemMgmt.Format.ps1xml')
+    FormatsToProcess  = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml')
     CmdletsToExport   = @(
         'Copy-MemNode'
+        'Get-BuddyInfo'
+        'Get-FragmentationIndex'
+        'Get-MemInfo'
         'Get-MemNode'
         'Get-MemSysctl'
         'Get-Pageblock'
+        'Get-PageTypeInfo'
+        'Get-VmStat'
+        'Get-ZoneInfo'
         'New-MemNode'
         'New-PageAllocation'
         'Remove-MemNode'
