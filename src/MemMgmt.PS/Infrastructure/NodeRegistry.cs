@@ -28,7 +28,8 @@ namespace MemMgmt.PS.Infrastructure
 
         public MemNode? Current { get; private set; }
 
-        public IReadOnlyList<MemNode> Nodes => _nodes;
+        /// <summary>A snapshot of the nodes in creation order (safe to enumerate while a pipeline removes nodes).</summary>
+        public IReadOnlyList<MemNode> Nodes => _nodes.ToArray();
 
         public void Add(MemNode node, bool makeCurrent = true)
         {
