@@ -1,11 +1,11 @@
 # Every exported cmdlet has full help (synopsis, description, every parameter, two examples) and declares [OutputType].
 BeforeDiscovery {
-    if (-not (Get-Module MemMgmt)) { Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') }
+    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
     $cmdlets = @((Get-Module MemMgmt).ExportedCmdlets.Keys | ForEach-Object { @{ Name = $_ } })
 }
 
 BeforeAll {
-    if (-not (Get-Module MemMgmt)) { Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') }
+    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
     $common = @([System.Management.Automation.Cmdlet]::CommonParameters) + @([System.Management.Automation.Cmdlet]::OptionalCommonParameters)
     function Get-HelpText($items) { (@($items | ForEach-Object { $_.Text }) -join ' ').Trim() }
 }
@@ -20,7 +20,7 @@ Describe 'Cmdlet help and OutputType' {
         $help = Get-Help $Name -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
         # Without MAML help, Get-Help makes the synopsis from the syntax: "Verb-Noun [-Param] ...".
-        $help.Synopsis | Should -Not -BeLike "$Name *"
+        $help.Synopsis.Trim() | Should -Not -BeLike "$Name *"
         $help.Synopsis.Length | Should -BeGreaterThan 20
         (Get-HelpText $help.description).Length | Should -BeGreaterThan 40
     }

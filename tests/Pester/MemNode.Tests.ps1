@@ -1,6 +1,6 @@
 # Scenario tests for New-MemNode, Get-MemNode, Remove-MemNode, Copy-MemNode and Test-MemNode.
 BeforeAll {
-    if (-not (Get-Module MemMgmt)) { Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') }
+    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
     function Get-NodeCount { @(Get-MemNode).Count }
 }
 

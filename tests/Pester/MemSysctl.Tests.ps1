@@ -1,6 +1,6 @@
 # Scenario tests for Get-MemSysctl and Set-MemSysctl.
 BeforeAll {
-    if (-not (Get-Module MemMgmt)) { Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') }
+    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
 }
 
 Describe 'Get-MemSysctl' {

@@ -1,6 +1,6 @@
 # Scenario tests for New-PageAllocation and Remove-PageAllocation.
 BeforeAll {
-    if (-not (Get-Module MemMgmt)) { Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') }
+    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
     # 256 MiB without CMA: managed 65536 - 9760 reserved = 55776 pages; pcp batch 15, high 90.
     function New-SmallNode([string]$Name) { New-MemNode -Name $Name -Size 256MB -CmaSize 0 }
 }

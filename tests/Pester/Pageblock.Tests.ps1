@@ -1,6 +1,6 @@
 # Scenario tests for Get-Pageblock.
 BeforeAll {
-    if (-not (Get-Module MemMgmt)) { Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') }
+    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
     # Only Microsoft.PowerShell.Core cmdlets are available in the hosted engine (no Measure-Object).
     function Measure-Sum { $sum = 0L; foreach ($x in $input) { $sum += $x }; $sum }
 }

@@ -18,6 +18,8 @@ public class MemMgmtHelpGen : Task
     static readonly XNamespace Cmd = "http://schemas.microsoft.com/maml/dev/command/2004/10";
     static readonly XNamespace Dev = "http://schemas.microsoft.com/maml/dev/2004/10";
 
+    sealed class Utf8StringWriter : StringWriter { public override Encoding Encoding => new UTF8Encoding(false); }
+
     sealed class Param
     {
         public string Name, Type, Default = "None";
@@ -40,7 +42,10 @@ public class MemMgmtHelpGen : Task
         if (Log.HasLoggedErrors) return false;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(OutputFile)));
         var doc = new XDocument(new XDeclaration("1.0", "utf-8", null), root);
-        using (var w = new StreamWriter(OutputFile, false, new UTF8Encoding(false))) doc.Save(w);
+        string text;
+        using (var sw = new Utf8StringWriter()) { doc.Save(sw); text = sw.ToString(); }
+        if (!File.Exists(OutputFile) || File.ReadAllText(OutputFile) != text)
+            File.WriteAllText(OutputFile, text, new UTF8Encoding(false));
         return true;
     }
 
