@@ -73,6 +73,13 @@ Describe 'New-MemNode' {
         $n.GetZone('Normal').ZoneStartPfn | Should -Be (0x40000 + 262144)
     }
 
+    It 'takes sizes as strings too (''1GB'', ''32 MiB'')' {
+        $n = New-MemNode -Name nm-strings -Size '1GB' -CmaSize '32 MiB' -ZoneLayout ([ordered]@{ DMA = '512MB'; Normal = 512MB })
+        $n.SpannedPages | Should -Be 262144
+        $n.GetZone('DMA').CmaPages | Should -Be 8192
+        $n.GetZone('Normal').SpannedPages | Should -Be 131072
+    }
+
     It 'has no CMA with a53-1g-nocma and 16384 CMA pages with the default' {
         (New-MemNode -Profile a53-1g-nocma -Name nm-nocma).GetZone('DMA').CmaPages | Should -Be 0
         (New-MemNode -Name nm-cma).GetZone('DMA').CmaPages | Should -Be 16384

@@ -19,6 +19,7 @@ namespace MemMgmt.PS.Commands
         public string Profile { get; set; } = "qemu-virt-2g";
 
         [Parameter]
+        [ByteSizeTransformation]
         public long Size { get; set; }
 
         [Parameter]
@@ -40,6 +41,7 @@ namespace MemMgmt.PS.Commands
         public IDictionary? ZoneLayout { get; set; }
 
         [Parameter]
+        [ByteSizeTransformation]
         public long CmaSize { get; set; }
 
         [Parameter]
@@ -108,8 +110,13 @@ namespace MemMgmt.PS.Commands
                     || int.TryParse(key.Trim(), out _))
                     Reject("ZoneNotPresent", ErrorCategory.InvalidArgument,
                         $"-ZoneLayout names zone '{key}', which is not a zone; allowed: {string.Join(", ", Enum.GetNames(typeof(ZoneType)))} (arm64 4.14 has DMA, Normal and Movable).", key);
+                object? raw = e.Value is PSObject pso ? pso.BaseObject : e.Value;
                 long bytes = 0;
-                try { bytes = LanguagePrimitives.ConvertTo<long>(e.Value); }
+                try
+                {
+                    if (!(raw is string text && ByteSize.TryParse(text, out bytes)))
+                        bytes = LanguagePrimitives.ConvertTo<long>(raw);
+                }
                 catch (PSInvalidCastException)
                 {
                     Reject("ZoneLayoutInvalid", ErrorCategory.InvalidArgument,
