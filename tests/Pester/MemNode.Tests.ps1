@@ -199,6 +199,18 @@ Describe 'Copy-MemNode' {
         Test-MemNode -Node $copy -Quiet | Should -BeTrue
     }
 
+    It 'keeps live allocations in the copy under the same handles' {
+        $a = New-PageAllocation -Order 2 -Gfp GFP_KERNEL -Node $src
+        $copy = Copy-MemNode -Node $src -Name cp-alloc
+        $copy.Allocations.LiveCount | Should -Be $src.Allocations.LiveCount
+        Remove-PageAllocation -Handle $a.Handle -Node $copy
+        $copy.Allocations.LiveCount | Should -Be ($src.Allocations.LiveCount - 1)
+        { Remove-PageAllocation -Handle $a.Handle -Node $copy -ErrorAction Stop } | Should -Throw -ErrorId AllocationNotLive
+        $a | Remove-PageAllocation
+        Test-MemNode -Node $copy -Quiet | Should -BeTrue
+        Test-MemNode -Node $src -Quiet | Should -BeTrue
+    }
+
     It 'keeps the current node unless -SetCurrent' {
         Get-MemNode -Current | Should -Be $src
         $c2 = Copy-MemNode -Node $src -Name cp-second -SetCurrent
