@@ -14,16 +14,26 @@
     FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Compaction.Format.ps1xml')
     CmdletsToExport      = @(
         'Add-Pressure'
+        'Copy-MemNode'
         'Get-BuddyInfo'
         'Get-FragmentationIndex'
         'Get-MemInfo'
+        'Get-MemNode'
+        'Get-MemSysctl'
         'Get-MemTrace'
         'Get-PageTypeInfo'
+        'Get-Pageblock'
         'Get-VmStat'
         'Get-ZoneInfo'
         'Invoke-Compaction'
         'Invoke-Kcompactd'
+        'New-MemNode'
+        'New-PageAllocation'
+        'Remove-MemNode'
+        'Remove-PageAllocation'
+        'Set-MemSysctl'
         'Step-MemNode'
+        'Test-MemNode'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
