@@ -54,6 +54,20 @@ Describe 'Add-Pressure' {
     }
 }
 
+Describe 'New-PageAllocation slow path' -Skip:(-not (Get-Command New-PageAllocation -ErrorAction SilentlyContinue)) {
+    It 'reports each slow-path step with -Verbose: kswapd wakeup, async compaction, reclaim, sync-light compaction' {
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        $out = @(New-PageAllocation -Node $node -Order 9 -Gfp 'GFP_HIGHUSER_MOVABLE,__GFP_COMP' -Verbose 4>&1)
+        $steps = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object { $_.Message -replace '^alloc_pages\([^)]*\): ', '' })
+        $steps[0] | Should -BeLike 'wake_all_kswapds: kswapd_order 9*'
+        $steps[1] | Should -Be 'get_page_from_freelist: failed at the min watermark'
+        $steps[2] | Should -BeLike '__alloc_pages_direct_compact: Async: *'
+        @($out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Count | Should -Be 1
+        $node.Counters[[MemMgmt.Core.Stats.VmEvent]::CompactStall] | Should -BeGreaterThan 0
+    }
+}
+
 Describe 'Invoke-Compaction' {
     It 'SyncFull without an order compacts like compact_memory: 95% of free memory ends in order >= 9 blocks' {
         $node = New-TestNode
