@@ -153,6 +153,16 @@ Describe 'kcompactd and virtual time' {
         @(Get-MemTrace -Node $node -Event 'mm_compaction_kcompactd_*').Name | Should -Be @('mm_compaction_kcompactd_wake', 'mm_compaction_kcompactd_sleep')
     }
 
+    It 'Set-MemSysctl vm.compact_memory 1 compacts the node' -Skip:(-not (Get-Command Set-MemSysctl -ErrorAction SilentlyContinue)) {
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        $before = Get-FreeAtOrAbove $node 9
+        Set-MemSysctl -Node $node vm.compact_memory 1
+        $node.Compaction.LastCompactMemory.Trigger | Should -Be 'compact_node'
+        (Get-FreeAtOrAbove $node 9) | Should -BeGreaterThan ($before + 10000)
+        Test-Consistent $node | Should -Be 0
+    }
+
     It 'vm.compact_memory compacts every zone when written' {
         $node = New-TestNode
         Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
