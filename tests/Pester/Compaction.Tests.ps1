@@ -196,6 +196,51 @@ Describe 'Get-MemTrace' {
     }
 }
 
+Describe 'Stopping long runs (Ctrl+C)' {
+    BeforeAll {
+        $manifest = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')
+        function Stop-When($node, [string]$script, [scriptblock]$started) {
+            # CreateDefault2: the engine's own commands without snap-ins (the hosted test engine has no console host).
+            $rs = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspace([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
+            $rs.Open()
+            $ps = [powershell]::Create()
+            $ps.Runspace = $rs
+            $null = $ps.AddScript($script).AddArgument($manifest).AddArgument($node)
+            $handle = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not (& $started) -and -not $handle.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { [System.Threading.Thread]::Sleep(5) }
+            $ps.Stop()
+            $state = $ps.InvocationStateInfo.State
+            $reason = $ps.InvocationStateInfo.Reason
+            $ps.Dispose()
+            $rs.Dispose()
+            if ($state -eq 'Failed') { "Failed: $reason" } else { "$state" }
+        }
+    }
+
+    It 'Add-Pressure stops between two allocations and leaves the node consistent' {
+        $node = New-TestNode 2048
+        $state = Stop-When $node 'param($m, $n) Import-Module $m; Add-Pressure -Node $n -IgnoreWatermarks' { $node.Allocations.LiveCount -gt 20000 }
+        $state | Should -Be 'Stopped'
+        $node.Allocations.LiveCount | Should -BeLessThan ($node.ManagedPages - 1000)
+        Test-Consistent $node | Should -Be 0
+    }
+
+    It 'Invoke-Compaction stops at a fatal-signal check and leaves the node consistent' {
+        $node = New-TestNode 2048
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        $full = (Invoke-Compaction -Node $node.Clone('stop-copy') -Priority SyncFull).Migrated
+        $state = Stop-When $node 'param($m, $n) Import-Module $m; Invoke-Compaction -Node $n -Priority SyncFull' {
+            $node.Counters[[MemMgmt.Core.Stats.VmEvent]::PgMigrateSuccess] -gt 1000 }
+        $state | Should -Be 'Stopped'
+        $node.Counters[[MemMgmt.Core.Stats.VmEvent]::PgMigrateSuccess] | Should -BeLessThan $full
+        Test-Consistent $node | Should -Be 0
+        # The run ended early: what is left compacts to completion now.
+        (Invoke-Compaction -Node $node -Priority SyncFull).Status | Should -Be 'complete'
+        Test-Consistent $node | Should -Be 0
+    }
+}
+
 Describe 'Grouping by mobility' {
     It 'gives far more huge pages after compaction than with grouping disabled' {
         $counts = foreach ($disabled in $false, $true) {
