@@ -96,6 +96,7 @@ namespace MemMgmt.Core.Compaction
             {
                 Order = order,
                 Priority = prio,
+                Mode = prio == CompactPriority.Async ? MigrateMode.Async : prio.HasValue ? MigrateMode.SyncLight : MigrateMode.Sync,
                 DeferShiftBefore = zone.CompactDeferShift,
                 ConsideredBefore = zone.CompactConsidered,
                 OrderFailedBefore = zone.CompactOrderFailed,

@@ -42,6 +42,8 @@ namespace MemMgmt.PS.Commands
             CompactionRun? run = null;
             TryCore(() => run = Compactor.Compact(node, Priority, Order, zone, Gfp, Cpu, _cancel.Token));
             if (run == null) return;
+            if (run.Zones.Count == 0)
+                WriteWarning($"try_to_compact_pages on node '{node.Name}' returned {CompactionNames.Status(run.Result)} without compacting a zone: the GFP mask {Gfp} lacks __GFP_IO.");
             foreach (var z in run.Zones) WriteObject(z);
             if (run.Stopped) WriteWarning($"Compaction of node '{node.Name}' was stopped; the node is consistent (Test-MemNode).");
         }
