@@ -626,8 +626,11 @@ namespace MemMgmt.Core.Compaction
             node.Trace.Record(node, TraceEventId.mm_compaction_begin, startPfn, cc.MigratePfn, cc.FreePfn, endPfn, sync ? 1 : 0);
             var target = new Target { Cc = cc };
 
+            long span0 = cc.FreePfn - cc.MigratePfn;
             while ((ret = CompactFinished(zone, cc)) == CompactResult.Continue)
             {
+                if (cc.Progress != null && (++cc.ProgressTick & 255) == 0 && span0 > 0)
+                    cc.Progress(zone, 1.0 - (double)(cc.FreePfn - cc.MigratePfn) / span0);
                 switch (IsolateMigratepages(zone, cc))
                 {
                     case IsolateMigrateResult.Abort:

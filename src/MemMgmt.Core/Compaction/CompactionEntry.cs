@@ -11,7 +11,7 @@ namespace MemMgmt.Core.Compaction
     {
         /// <summary>kernel: compact_zone_order (mm/compaction.c, 4.14): direct compaction of one zone at a priority.</summary>
         internal static CompactResult CompactZoneOrder(Zone zone, int order, GfpFlags gfp, CompactPriority prio, int allocFlags,
-            int classzoneIdx, int cpu, Func<bool>? stop, ZoneCompactionReport? report)
+            int classzoneIdx, int cpu, Func<bool>? stop, ZoneCompactionReport? report, Action<Zone, double>? progress = null)
         {
             bool min = prio == CompactPriority.SyncFull;
             var cc = new CompactControl
@@ -27,6 +27,7 @@ namespace MemMgmt.Core.Compaction
                 IgnoreBlockSuitable = min,
                 Cpu = cpu,
                 StopRequested = stop,
+                Progress = progress,
             };
             var ret = CompactZone(zone, cc);
             if (report != null) Fill(report, cc, ret);
@@ -56,7 +57,7 @@ namespace MemMgmt.Core.Compaction
         /// <summary>kernel: try_to_compact_pages (mm/compaction.c, 4.14): each zone of the zonelist up to the request's
         /// highest zone; deferred zones are skipped unless at the minimum priority; success stops the walk.</summary>
         internal static CompactResult TryToCompactPages(MemNode node, GfpFlags gfp, int order, int allocFlags, CompactPriority prio,
-            int cpu, Func<bool>? stop, List<ZoneCompactionReport>? reports, ZoneType? onlyZone = null)
+            int cpu, Func<bool>? stop, List<ZoneCompactionReport>? reports, ZoneType? onlyZone = null, Action<Zone, double>? progress = null)
         {
             var rc = CompactResult.Skipped;
             if ((gfp & GfpFlags.__GFP_IO) == 0) return CompactResult.Skipped;
@@ -75,7 +76,7 @@ namespace MemMgmt.Core.Compaction
                     if (report != null) { report.Result = CompactResult.Deferred; report.WasDeferred = true; Finish(report, zone); reports!.Add(report); }
                     continue;
                 }
-                var status = CompactZoneOrder(zone, order, gfp, prio, allocFlags, classzoneIdx, cpu, stop, report);
+                var status = CompactZoneOrder(zone, order, gfp, prio, allocFlags, classzoneIdx, cpu, stop, report, progress);
                 if (status > rc) rc = status;
                 if (status == CompactResult.Success)
                 {
@@ -112,7 +113,7 @@ namespace MemMgmt.Core.Compaction
         /// <summary>kernel: __compact_pgdat / compact_node (mm/compaction.c, 4.14): order −1, MIGRATE_SYNC, skip hints
         /// ignored, whole zone, every populated zone; runs until the scanners meet.</summary>
         internal static void CompactNode(MemNode node, int cpu, Func<bool>? stop, List<ZoneCompactionReport> reports, ZoneType? onlyZone,
-            MigrateMode mode = MigrateMode.Sync)
+            MigrateMode mode = MigrateMode.Sync, Action<Zone, double>? progress = null)
         {
             foreach (var zone in node.ZoneArr)
             {
@@ -127,6 +128,7 @@ namespace MemMgmt.Core.Compaction
                     GfpMask = GfpFlags.GFP_KERNEL,
                     Cpu = cpu,
                     StopRequested = stop,
+                    Progress = progress,
                 };
                 var report = NewReport(node, zone, -1, null);
                 var ret = CompactZone(zone, cc);

@@ -148,6 +148,9 @@ namespace MemMgmt.Core.Compaction
         internal long MigrateFailed;
         internal readonly long[] Reasons = new long[Enum.GetValues(typeof(MigrateFailReason)).Length];
         internal Func<bool>? StopRequested;
+        /// <summary>Called now and then with (zone, fraction of the distance between the scanners covered).</summary>
+        internal Action<Zone, double>? Progress;
+        internal int ProgressTick;
     }
 
     /// <summary>What compaction did in one zone: the per-zone report of Invoke-Compaction.</summary>

@@ -56,7 +56,7 @@ namespace MemMgmt.Core.Compaction
         /// (compact_memory): every populated zone (or the one given), whole zone, skip hints ignored; the priority picks
         /// the migrate mode (SyncFull: MIGRATE_SYNC as compact_memory uses; SyncLight; Async).</summary>
         public static CompactionRun Compact(MemNode node, CompactPriority priority, int order = -1, ZoneType? zone = null,
-            GfpFlags gfp = GfpFlags.GFP_KERNEL, int cpu = 0, CancellationToken cancel = default)
+            GfpFlags gfp = GfpFlags.GFP_KERNEL, int cpu = 0, CancellationToken cancel = default, Action<Zone, double>? progress = null)
         {
             if (!Enum.IsDefined(typeof(CompactPriority), priority))
                 throw new MemMgmtException("UnknownCompactPriority", ErrorKind.InvalidArgument,
@@ -69,7 +69,7 @@ namespace MemMgmt.Core.Compaction
             if (order >= 0)
             {
                 int flags = Gfp.ToAllocFlags(gfp);
-                var rc = CompactionEngine.TryToCompactPages(node, gfp, order, flags, priority, cpu, stop, reports, zone);
+                var rc = CompactionEngine.TryToCompactPages(node, gfp, order, flags, priority, cpu, stop, reports, zone, progress);
                 run = new CompactionRun(node, "try_to_compact_pages", order, priority, reports) { Result = rc };
             }
             else
@@ -80,7 +80,7 @@ namespace MemMgmt.Core.Compaction
                     CompactPriority.SyncLight => MigrateMode.SyncLight,
                     _ => MigrateMode.Async,
                 };
-                CompactionEngine.CompactNode(node, cpu, stop, reports, zone, mode);
+                CompactionEngine.CompactNode(node, cpu, stop, reports, zone, mode, progress);
                 run = new CompactionRun(node, "compact_node", -1, priority, reports)
                 {
                     Result = reports.Count > 0 ? reports[reports.Count - 1].Result : CompactResult.Skipped,

@@ -40,7 +40,15 @@ namespace MemMgmt.PS.Commands
             ZoneType? zone = MyInvocation.BoundParameters.ContainsKey(nameof(Zone)) ? Zone : (ZoneType?)null;
             TryCore(() => Compactor.Validate(node, Order, zone, Cpu));
             CompactionRun? run = null;
-            TryCore(() => run = Compactor.Compact(node, Priority, Order, zone, Gfp, Cpu, _cancel.Token));
+            var progress = new ProgressRecord(2, "Invoke-Compaction", $"Compacting node '{node.Name}'");
+            TryCore(() => run = Compactor.Compact(node, Priority, Order, zone, Gfp, Cpu, _cancel.Token, (z, done) =>
+            {
+                progress.StatusDescription = $"zone {z.Name}: the scanners have covered {done:P0} of the distance between them";
+                progress.PercentComplete = (int)(done * 100);
+                WriteProgress(progress);
+            }));
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
             if (run == null) return;
             if (run.Zones.Count == 0)
                 WriteWarning($"try_to_compact_pages on node '{node.Name}' returned {CompactionNames.Status(run.Result)} without compacting a zone: the GFP mask {Gfp} lacks __GFP_IO.");
