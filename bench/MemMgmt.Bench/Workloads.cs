@@ -43,6 +43,17 @@ namespace MemMgmt.Bench
         /// <returns>A value depending on every page index, so nothing is optimised away.</returns>
         public int Run(int pairs)
         {
+            int sink = 0;
+            for (int done = 0; done < pairs; done += Chunk) sink += RunChunk(Math.Min(Chunk, pairs - done));
+            return sink;
+        }
+
+        /// <summary>The loop runs in chunks so the method is called often enough for tiered compilation to reach its
+        /// fully optimised (Tier1, PGO) version rather than staying in on-stack-replacement code.</summary>
+        private const int Chunk = 4096;
+
+        private int RunChunk(int pairs)
+        {
             var node = Node;
             int sink = 0;
             for (int i = 0; i < pairs; i++)
@@ -125,6 +136,14 @@ namespace MemMgmt.Bench
 
         /// <summary>Runs <paramref name="ops"/> operations (half frees, half allocations).</summary>
         public void Run(int ops)
+        {
+            for (int done = 0; done < ops; done += Chunk) RunChunk(Math.Min(Chunk, ops - done));
+        }
+
+        /// <summary>Chunked for the same reason as <see cref="Order0Workload"/>.</summary>
+        private const int Chunk = 4096;
+
+        private void RunChunk(int ops)
         {
             for (int i = 0; i < ops; i += 2)
             {

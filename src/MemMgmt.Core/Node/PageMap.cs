@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace MemMgmt.Core.Node
 {
@@ -68,6 +69,7 @@ namespace MemMgmt.Core.Node
             return first;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void ListAdd(int item, int head)
         {
             int first = Next[head];
@@ -77,6 +79,7 @@ namespace MemMgmt.Core.Node
             Next[head] = item;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void ListAddTail(int item, int head)
         {
             int last = Prev[head];
@@ -86,6 +89,7 @@ namespace MemMgmt.Core.Node
             Prev[head] = item;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void ListDel(int item)
         {
             int n = Next[item], p = Prev[item];
@@ -105,6 +109,7 @@ namespace MemMgmt.Core.Node
             ListAddTail(item, head);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal bool ListEmpty(int head) => Next[head] == head;
 
         internal int ListCount(int head)
