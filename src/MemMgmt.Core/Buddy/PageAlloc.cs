@@ -114,7 +114,7 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: expand (mm/page_alloc.c, 4.14): each upper half goes to the head of the same type's list.</summary>
-        private static void Expand(Zone zone, int index, int low, int high, int migratetype)
+        internal static void Expand(Zone zone, int index, int low, int high, int migratetype)
         {
             var pages = zone.Pages;
             var flags = pages.Flags;
