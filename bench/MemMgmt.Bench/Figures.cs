@@ -26,58 +26,77 @@ namespace MemMgmt.Bench
             return new Row { Figure = "bytes per simulated page", Measured = b.ToString(CultureInfo.InvariantCulture), Target = "<= 24", Pass = b <= 24 };
         }
 
-        public static IEnumerable<Row> NewNode64G(Options o)
+        public static List<Row> NewNode64G(Options o)
         {
             int samples = o.Samples ?? (o.Quick ? 3 : 7);
             var config = new NodeConfig { SizeBytes = 64 * NodeConfig.GiB };
             var times = new List<double>();
             long allocated = 0;
             long pages = 0;
-            // Warm-up: a small node JITs the constructor and boot path.
-            _ = new MemNode(new NodeConfig { SizeBytes = 256 * NodeConfig.MiB });
+            // The first 64 GiB node is built cold (nothing JIT-compiled yet, fresh memory), as a new pwsh session would;
+            // it is reported on its own line. The timed samples follow.
+            double cold = BuildOnce(config);
+            Progress($"new MemNode 64 GiB, cold (first in process): {cold:0} ms");
             for (int s = 0; s < samples; s++)
             {
                 Settle();
                 long before = GC.GetTotalAllocatedBytes(true);
-                var sw = Stopwatch.StartNew();
-                var node = new MemNode(config);
-                sw.Stop();
+                double ms = BuildOnce(config, check: s == 0 && !o.Quick, pages: out pages);
                 allocated = GC.GetTotalAllocatedBytes(true) - before;
-                pages = node.SpannedPages;
-                times.Add(sw.Elapsed.TotalMilliseconds);
-                if (s == 0 && !o.Quick)
-                {
-                    var v = InvariantChecker.Check(node);
-                    if (v.Count != 0) throw new InvalidOperationException("64 GiB node fails the invariant checker: " + v[0]);
-                }
-                GC.KeepAlive(node);
-                node = null;
-                Progress($"new MemNode 64 GiB sample {s + 1}/{samples}: {sw.Elapsed.TotalMilliseconds:0} ms");
+                times.Add(ms);
+                Progress($"new MemNode 64 GiB sample {s + 1}/{samples}: {ms:0} ms");
             }
+            var rows = new List<Row>();
             var st = Stats.Of(times, higherIsBetter: false);
             long peak = Process.GetCurrentProcess().PeakWorkingSet64;
-            yield return new Row
+            rows.Add(new Row
             {
                 Figure = "new MemNode 64 GiB",
                 Measured = $"{Fmt.Ms(st.Best)} / {Fmt.Ms(st.Median)} (n={st.N})",
                 Target = "< 1000 ms",
                 Pass = st.Best < 1000,
-            };
-            yield return new Row
+            });
+            rows.Add(new Row
+            {
+                Figure = "  first 64 GiB node in the process (cold JIT)",
+                Measured = Fmt.Ms(cold),
+                Target = "< 1000 ms",
+                Pass = cold < 1000,
+            });
+            rows.Add(new Row
             {
                 Figure = "  64 GiB node: managed heap allocated",
                 Measured = $"{Fmt.MiB(allocated)} ({(double)allocated / pages:0.0} B/page incl. pageblock and list heads)",
                 Target = "about 1.5 GiB",
                 Pass = allocated <= 1536L << 20,
-            };
-            yield return new Row
+            });
+            rows.Add(new Row
             {
                 Figure = "  process peak working set",
                 Measured = Fmt.MiB(peak),
                 Target = "(information)",
                 Pass = true,
-            };
+            });
+            return rows;
         }
+
+        /// <summary>Builds one node and lets it go (a separate method, so nothing keeps it alive afterwards).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static double BuildOnce(NodeConfig config, bool check, out long pages)
+        {
+            var sw = Stopwatch.StartNew();
+            var node = new MemNode(config);
+            sw.Stop();
+            pages = node.SpannedPages;
+            if (check)
+            {
+                var v = InvariantChecker.Check(node);
+                if (v.Count != 0) throw new InvalidOperationException("64 GiB node fails the invariant checker: " + v[0]);
+            }
+            return sw.Elapsed.TotalMilliseconds;
+        }
+
+        private static double BuildOnce(NodeConfig config) => BuildOnce(config, false, out _);
 
         public static Row Order0Pairs(Options o)
         {
