@@ -13,7 +13,7 @@ namespace MemMgmt.Bench
         public static int Run(string[] args)
         {
             var config = ManualConfig.CreateMinimumViable()
-                .AddJob(Job.Default.WithToolchain(InProcessNoEmitToolchain.Instance).WithId("InProcess"))
+                .AddJob(Job.ShortRun.WithToolchain(InProcessNoEmitToolchain.Instance).WithId("ShortRun-InProcess"))
                 .WithOptions(ConfigOptions.DisableOptimizationsValidator);
             var summaries = BenchmarkRunner.Run(new[] { typeof(FastPathBenchmarks), typeof(NodeBenchmarks) }, config);
             foreach (var s in summaries) if (s.HasCriticalValidationErrors) return 1;
