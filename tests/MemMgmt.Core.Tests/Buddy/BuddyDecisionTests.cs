@@ -517,3 +517,30 @@ namespace MemMgmt.Core.Tests.Buddy
         }
     }
 }
+
+namespace MemMgmt.Core.Tests.Buddy
+{
+    public class LargeNodeTests
+    {
+        [Fact]
+        public void EightGiBNodeWithHugePageHintedArraysBootsConsistentAndFullyMerged()
+        {
+            // 2 Mi pages: Next/Prev/Flags are 8 MiB arrays, so PageMap asks Linux for huge pages on them before boot.
+            var node = new MemNode(new NodeConfig { SizeBytes = 8 * NodeConfig.GiB, CmaBytes = 0, ReservedPages = 0, ZoneLayout = null });
+            Assert.Empty(InvariantChecker.Check(node));
+            Assert.Equal(node.ManagedPages, node.FreePages);
+            long blocks = 0;
+            foreach (var z in node.PopulatedZones) blocks += z.GetNrFree(10);
+            Assert.Equal(node.SpannedPages / 1024, blocks); // nothing reserved, every order-10 block free and whole
+            for (int i = 0; i < 1000; i++)
+            {
+                int p = PageAllocator.AllocPagesIndex(node, i % 11, GfpFlags.GFP_KERNEL, i & 1);
+                Assert.True(p >= 0);
+                PageAllocator.FreePagesIndex(node, p, i % 11, i & 1);
+            }
+            PageAllocator.DrainAllPages(node);
+            Assert.Empty(InvariantChecker.Check(node));
+            Assert.Equal(node.ManagedPages, node.FreePages);
+        }
+    }
+}
