@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace MemMgmt.Core.Stats
 {
@@ -37,6 +38,31 @@ namespace MemMgmt.Core.Stats
 
         /// <summary>Rows in the kernel's order (node, then zone index).</summary>
         public IReadOnlyList<BuddyInfoRow> Rows { get; }
+
+        /// <summary>
+        /// buddyinfo as the same free lists give it: nr_free[order] is the sum over every migrate type's list.
+        /// Exact only when <paramref name="pageTypeInfo"/> holds true counts (a 6.x capture showing "&gt;100000" does not).
+        /// </summary>
+        public static BuddyInfo FromPageTypeInfo(PageTypeInfo pageTypeInfo)
+        {
+            if (pageTypeInfo is null) throw new ArgumentNullException(nameof(pageTypeInfo));
+            var keys = new List<(int Node, string Zone)>();
+            var index = new Dictionary<(int, string), long[]>();
+            foreach (PageTypeFreeRow r in pageTypeInfo.FreeRows)
+            {
+                if (!index.TryGetValue((r.NodeId, r.ZoneName), out long[]? sums))
+                {
+                    sums = new long[pageTypeInfo.OrderCount];
+                    index.Add((r.NodeId, r.ZoneName), sums);
+                    keys.Add((r.NodeId, r.ZoneName));
+                }
+
+                for (int o = 0; o < sums.Length; o++)
+                    sums[o] += r.FreeBlocks[o];
+            }
+
+            return new BuddyInfo(keys.Select(k => new BuddyInfoRow(k.Node, k.Zone, index[k])));
+        }
 
         /// <summary>Renders the exact bytes of /proc/buddyinfo.</summary>
         /// kernel: frag_show_print (mm/vmstat.c, 4.14)

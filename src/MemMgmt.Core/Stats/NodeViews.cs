@@ -70,50 +70,61 @@ namespace MemMgmt.Core.Stats
         public static FragmentationIndexTable FragmentationIndex(MemNode node, FragmentationIndexKind kind) =>
             FragmentationIndexTable.FromBuddyInfo(BuddyInfo(node), kind);
 
-        /// <summary>The 4.14 zone_stat_item names and values of a zone, in vmstat_text order, then the NUMA ones.</summary>
-        public static List<ProcStatEntry> ZoneStats(Zone zone)
+        /// <summary>A zone's zone_stat_item and numa_stat_item values by their vmstat_text names.</summary>
+        private static Dictionary<string, long> ZoneValues(Zone zone)
         {
             long S(ZoneStatItem i) => zone.Stat[(int)i];
-            return new List<ProcStatEntry>
+            return new Dictionary<string, long>
             {
-                new ProcStatEntry("nr_free_pages", zone.NrFreePages),
-                new ProcStatEntry("nr_zone_inactive_anon", S(ZoneStatItem.NrZoneInactiveAnon)),
-                new ProcStatEntry("nr_zone_active_anon", S(ZoneStatItem.NrZoneActiveAnon)),
-                new ProcStatEntry("nr_zone_inactive_file", S(ZoneStatItem.NrZoneInactiveFile)),
-                new ProcStatEntry("nr_zone_active_file", S(ZoneStatItem.NrZoneActiveFile)),
-                new ProcStatEntry("nr_zone_unevictable", S(ZoneStatItem.NrZoneUnevictable)),
-                new ProcStatEntry("nr_zone_write_pending", S(ZoneStatItem.NrZoneWritePending)),
-                new ProcStatEntry("nr_mlock", S(ZoneStatItem.NrMlock)),
-                new ProcStatEntry("nr_page_table_pages", S(ZoneStatItem.NrPageTablePages)),
-                new ProcStatEntry("nr_kernel_stack", S(ZoneStatItem.NrKernelStackKb)),
-                new ProcStatEntry("nr_bounce", S(ZoneStatItem.NrBounce)),
-                new ProcStatEntry("nr_zspages", S(ZoneStatItem.NrZspages)),
-                new ProcStatEntry("nr_free_cma", zone.NrFreeCma),
-                new ProcStatEntry("numa_hit", S(ZoneStatItem.NumaHit)),
-                new ProcStatEntry("numa_miss", S(ZoneStatItem.NumaMiss)),
-                new ProcStatEntry("numa_foreign", S(ZoneStatItem.NumaForeign)),
-                new ProcStatEntry("numa_interleave", S(ZoneStatItem.NumaInterleave)),
-                new ProcStatEntry("numa_local", S(ZoneStatItem.NumaLocal)),
-                new ProcStatEntry("numa_other", S(ZoneStatItem.NumaOther)),
+                ["nr_free_pages"] = zone.NrFreePages,
+                ["nr_zone_inactive_anon"] = S(ZoneStatItem.NrZoneInactiveAnon),
+                ["nr_zone_active_anon"] = S(ZoneStatItem.NrZoneActiveAnon),
+                ["nr_zone_inactive_file"] = S(ZoneStatItem.NrZoneInactiveFile),
+                ["nr_zone_active_file"] = S(ZoneStatItem.NrZoneActiveFile),
+                ["nr_zone_unevictable"] = S(ZoneStatItem.NrZoneUnevictable),
+                ["nr_zone_write_pending"] = S(ZoneStatItem.NrZoneWritePending),
+                ["nr_mlock"] = S(ZoneStatItem.NrMlock),
+                ["nr_page_table_pages"] = S(ZoneStatItem.NrPageTablePages),
+                ["nr_kernel_stack"] = S(ZoneStatItem.NrKernelStackKb),
+                ["nr_bounce"] = S(ZoneStatItem.NrBounce),
+                ["nr_zspages"] = S(ZoneStatItem.NrZspages),
+                ["nr_free_cma"] = zone.NrFreeCma,
+                ["numa_hit"] = S(ZoneStatItem.NumaHit),
+                ["numa_miss"] = S(ZoneStatItem.NumaMiss),
+                ["numa_foreign"] = S(ZoneStatItem.NumaForeign),
+                ["numa_interleave"] = S(ZoneStatItem.NumaInterleave),
+                ["numa_local"] = S(ZoneStatItem.NumaLocal),
+                ["numa_other"] = S(ZoneStatItem.NumaOther),
             };
         }
 
-        private static readonly string[] NodeStatNames =
+        /// <summary>The node's node_stat_item values by their 4.14 vmstat_text names (NodeStatItem follows that order).</summary>
+        private static Dictionary<string, long> NodeValues(MemNode node)
         {
-            "nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file", "nr_unevictable",
-            "nr_slab_reclaimable", "nr_slab_unreclaimable", "nr_isolated_anon", "nr_isolated_file",
-            "workingset_refault", "workingset_activate", "workingset_nodereclaim",
-            "nr_anon_pages", "nr_mapped", "nr_file_pages", "nr_dirty", "nr_writeback", "nr_writeback_temp",
-            "nr_shmem", "nr_shmem_hugepages", "nr_shmem_pmdmapped", "nr_anon_transparent_hugepages", "nr_unstable",
-            "nr_vmscan_write", "nr_vmscan_immediate_reclaim", "nr_dirtied", "nr_written",
-        };
+            var names = VmStatItems.NodeItems(KernelTextFormat.V4_14);
+            var values = new Dictionary<string, long>(names.Count);
+            for (int i = 0; i < names.Count; i++) values[names[i]] = node.Counters.NodeStat[i];
+            return values;
+        }
 
-        /// <summary>The 4.14 node_stat_item names and values (vmstat_text order).</summary>
+        private static long Lookup(Dictionary<string, long> values, string name) => values.TryGetValue(name, out long v) ? v : 0;
+
+        /// <summary>A zone's counters as zoneinfo prints them: zone items, then NUMA items, in vmstat_text order.</summary>
+        public static List<ProcStatEntry> ZoneStats(Zone zone)
+        {
+            var format = FormatOf(zone.Node);
+            var values = ZoneValues(zone);
+            var list = new List<ProcStatEntry>();
+            list.AddRange(VmStatItems.Entries(VmStatItems.ZoneItems(format), n => Lookup(values, n)));
+            list.AddRange(VmStatItems.Entries(VmStatItems.NumaItems(format), n => Lookup(values, n)));
+            return list;
+        }
+
+        /// <summary>The node's per-node counters in vmstat_text order.</summary>
         public static List<ProcStatEntry> NodeStats(MemNode node)
         {
-            var list = new List<ProcStatEntry>(NodeStatNames.Length);
-            for (int i = 0; i < NodeStatNames.Length; i++) list.Add(new ProcStatEntry(NodeStatNames[i], node.Counters.NodeStat[i]));
-            return list;
+            var values = NodeValues(node);
+            return new List<ProcStatEntry>(VmStatItems.Entries(VmStatItems.NodeItems(FormatOf(node)), n => Lookup(values, n)));
         }
 
         /// <summary>kernel: zoneinfo_show_print (mm/vmstat.c, 4.14): every zone of the node; node stats in the first populated one.</summary>
@@ -262,68 +273,64 @@ namespace MemMgmt.Core.Stats
             return s;
         }
 
-        /// <summary>kernel: vmstat_start / vmstat_text (mm/vmstat.c, 4.14): zone items summed over zones, NUMA items, node items,
-        /// the dirty thresholds, then the event counters with per-zone ones for each zone type of the node.</summary>
+        /// <summary>kernel: vmstat_start (mm/vmstat.c, 4.14): zone items summed over zones, NUMA items, node items, the dirty
+        /// thresholds, then the events (per-zone ones for each zone type); counters the simulator does not model read 0.</summary>
         public static VmStat VmStat(MemNode node)
         {
-            var list = new List<ProcStatEntry>(200);
-            var zoneSums = new Dictionary<string, long>();
-            var order = new List<string>();
+            var values = NodeValues(node);
             foreach (var zone in node.Zones)
-                foreach (var entry in ZoneStats(zone))
-                {
-                    if (!zoneSums.ContainsKey(entry.Name)) { zoneSums[entry.Name] = 0; order.Add(entry.Name); }
-                    zoneSums[entry.Name] += entry.Value;
-                }
-            foreach (var name in order) list.Add(new ProcStatEntry(name, zoneSums[name]));
-            list.AddRange(NodeStats(node));
+                foreach (var kv in ZoneValues(zone))
+                    values[kv.Key] = Lookup(values, kv.Key) + kv.Value;
             DirtyThresholds(node, out long background, out long dirty);
-            list.Add(new ProcStatEntry("nr_dirty_threshold", dirty));
-            list.Add(new ProcStatEntry("nr_dirty_background_threshold", background));
+            values["nr_dirty_threshold"] = dirty;
+            values["nr_dirty_background_threshold"] = background;
             var c = node.Counters;
-            void Ev(string name, VmEvent e) => list.Add(new ProcStatEntry(name, c[e]));
-            void Zero(params string[] names) { foreach (var n in names) list.Add(new ProcStatEntry(n, 0)); }
-            void PerZone(string stem, ZoneEvent e)
+            for (int e = 0; e < (int)VmEvent.Count; e++)
             {
-                foreach (var zone in node.Zones) list.Add(new ProcStatEntry(stem + "_" + zone.Name.ToLowerInvariant(), c.Get(e, zone.Idx)));
+                string name = EventName((VmEvent)e);
+                if (name.Length > 0) values[name] = c.Events[e];
             }
-            Ev("pgpgin", VmEvent.PgpgIn); Ev("pgpgout", VmEvent.PgpgOut); Ev("pswpin", VmEvent.PswpIn); Ev("pswpout", VmEvent.PswpOut);
-            PerZone("pgalloc", ZoneEvent.PgAlloc);
-            PerZone("allocstall", ZoneEvent.AllocStall);
-            PerZone("pgskip", ZoneEvent.PgSkip);
-            Ev("pgfree", VmEvent.PgFree); Ev("pgactivate", VmEvent.PgActivate); Ev("pgdeactivate", VmEvent.PgDeactivate);
-            Ev("pglazyfree", VmEvent.PgLazyFree); Ev("pgfault", VmEvent.PgFault); Ev("pgmajfault", VmEvent.PgMajFault);
-            Ev("pglazyfreed", VmEvent.PgLazyFreed); Ev("pgrefill", VmEvent.PgRefill);
-            Ev("pgsteal_kswapd", VmEvent.PgStealKswapd); Ev("pgsteal_direct", VmEvent.PgStealDirect);
-            Ev("pgscan_kswapd", VmEvent.PgScanKswapd); Ev("pgscan_direct", VmEvent.PgScanDirect);
-            Ev("pgscan_direct_throttle", VmEvent.PgScanDirectThrottle);
-            Zero("zone_reclaim_failed");
-            Ev("pginodesteal", VmEvent.PgInodeSteal); Ev("slabs_scanned", VmEvent.SlabsScanned);
-            Ev("kswapd_inodesteal", VmEvent.KswapdInodeSteal);
-            Ev("kswapd_low_wmark_hit_quickly", VmEvent.KswapdLowWmarkHitQuickly);
-            Ev("kswapd_high_wmark_hit_quickly", VmEvent.KswapdHighWmarkHitQuickly);
-            Ev("pageoutrun", VmEvent.PageOutRun); Ev("pgrotated", VmEvent.PgRotated);
-            Ev("drop_pagecache", VmEvent.DropPagecache); Ev("drop_slab", VmEvent.DropSlab); Ev("oom_kill", VmEvent.OomKill);
-            Zero("numa_pte_updates", "numa_huge_pte_updates", "numa_hint_faults", "numa_hint_faults_local", "numa_pages_migrated");
-            Ev("pgmigrate_success", VmEvent.PgMigrateSuccess); Ev("pgmigrate_fail", VmEvent.PgMigrateFail);
-            Ev("compact_migrate_scanned", VmEvent.CompactMigrateScanned); Ev("compact_free_scanned", VmEvent.CompactFreeScanned);
-            Ev("compact_isolated", VmEvent.CompactIsolated); Ev("compact_stall", VmEvent.CompactStall);
-            Ev("compact_fail", VmEvent.CompactFail); Ev("compact_success", VmEvent.CompactSuccess);
-            Ev("compact_daemon_wake", VmEvent.CompactDaemonWake);
-            Ev("compact_daemon_migrate_scanned", VmEvent.CompactDaemonMigrateScanned);
-            Ev("compact_daemon_free_scanned", VmEvent.CompactDaemonFreeScanned);
-            Ev("htlb_buddy_alloc_success", VmEvent.HtlbBuddyAllocSuccess); Ev("htlb_buddy_alloc_fail", VmEvent.HtlbBuddyAllocFail);
-            Ev("unevictable_pgs_culled", VmEvent.UnevictablePgsCulled); Ev("unevictable_pgs_scanned", VmEvent.UnevictablePgsScanned);
-            Ev("unevictable_pgs_rescued", VmEvent.UnevictablePgsRescued); Ev("unevictable_pgs_mlocked", VmEvent.UnevictablePgsMlocked);
-            Ev("unevictable_pgs_munlocked", VmEvent.UnevictablePgsMunlocked); Ev("unevictable_pgs_cleared", VmEvent.UnevictablePgsCleared);
-            Ev("unevictable_pgs_stranded", VmEvent.UnevictablePgsStranded);
-            Ev("thp_fault_alloc", VmEvent.ThpFaultAlloc); Ev("thp_fault_fallback", VmEvent.ThpFaultFallback);
-            Ev("thp_collapse_alloc", VmEvent.ThpCollapseAlloc); Ev("thp_collapse_alloc_failed", VmEvent.ThpCollapseAllocFailed);
-            Zero("thp_file_alloc", "thp_file_mapped", "thp_split_page", "thp_split_page_failed", "thp_deferred_split_page",
-                "thp_split_pmd", "thp_split_pud", "thp_zero_page_alloc", "thp_zero_page_alloc_failed", "thp_swpout",
-                "thp_swpout_fallback", "swap_ra", "swap_ra_hit");
-            return new VmStat(list);
+            foreach (var zone in node.Zones)
+            {
+                string suffix = "_" + zone.Name.ToLowerInvariant();
+                values["pgalloc" + suffix] = c.Get(ZoneEvent.PgAlloc, zone.Idx);
+                values["allocstall" + suffix] = c.Get(ZoneEvent.AllocStall, zone.Idx);
+                values["pgskip" + suffix] = c.Get(ZoneEvent.PgSkip, zone.Idx);
+            }
+            return VmStatItems.BuildVmStat(FormatOf(node), n => Lookup(values, n));
         }
+
+        /// <summary>The vmstat_text name of an event counter.</summary>
+        public static string EventName(VmEvent e) => e switch
+        {
+            VmEvent.PgpgIn => "pgpgin", VmEvent.PgpgOut => "pgpgout", VmEvent.PswpIn => "pswpin", VmEvent.PswpOut => "pswpout",
+            VmEvent.PgFree => "pgfree", VmEvent.PgActivate => "pgactivate", VmEvent.PgDeactivate => "pgdeactivate",
+            VmEvent.PgLazyFree => "pglazyfree", VmEvent.PgFault => "pgfault", VmEvent.PgMajFault => "pgmajfault",
+            VmEvent.PgLazyFreed => "pglazyfreed", VmEvent.PgRefill => "pgrefill",
+            VmEvent.PgStealKswapd => "pgsteal_kswapd", VmEvent.PgStealDirect => "pgsteal_direct",
+            VmEvent.PgScanKswapd => "pgscan_kswapd", VmEvent.PgScanDirect => "pgscan_direct",
+            VmEvent.PgScanDirectThrottle => "pgscan_direct_throttle", VmEvent.PgInodeSteal => "pginodesteal",
+            VmEvent.SlabsScanned => "slabs_scanned", VmEvent.KswapdInodeSteal => "kswapd_inodesteal",
+            VmEvent.KswapdLowWmarkHitQuickly => "kswapd_low_wmark_hit_quickly",
+            VmEvent.KswapdHighWmarkHitQuickly => "kswapd_high_wmark_hit_quickly",
+            VmEvent.PageOutRun => "pageoutrun", VmEvent.PgRotated => "pgrotated", VmEvent.DropPagecache => "drop_pagecache",
+            VmEvent.DropSlab => "drop_slab", VmEvent.OomKill => "oom_kill",
+            VmEvent.PgMigrateSuccess => "pgmigrate_success", VmEvent.PgMigrateFail => "pgmigrate_fail",
+            VmEvent.CompactMigrateScanned => "compact_migrate_scanned", VmEvent.CompactFreeScanned => "compact_free_scanned",
+            VmEvent.CompactIsolated => "compact_isolated", VmEvent.CompactStall => "compact_stall",
+            VmEvent.CompactFail => "compact_fail", VmEvent.CompactSuccess => "compact_success",
+            VmEvent.CompactDaemonWake => "compact_daemon_wake",
+            VmEvent.CompactDaemonMigrateScanned => "compact_daemon_migrate_scanned",
+            VmEvent.CompactDaemonFreeScanned => "compact_daemon_free_scanned",
+            VmEvent.HtlbBuddyAllocSuccess => "htlb_buddy_alloc_success", VmEvent.HtlbBuddyAllocFail => "htlb_buddy_alloc_fail",
+            VmEvent.UnevictablePgsCulled => "unevictable_pgs_culled", VmEvent.UnevictablePgsScanned => "unevictable_pgs_scanned",
+            VmEvent.UnevictablePgsRescued => "unevictable_pgs_rescued", VmEvent.UnevictablePgsMlocked => "unevictable_pgs_mlocked",
+            VmEvent.UnevictablePgsMunlocked => "unevictable_pgs_munlocked", VmEvent.UnevictablePgsCleared => "unevictable_pgs_cleared",
+            VmEvent.UnevictablePgsStranded => "unevictable_pgs_stranded",
+            VmEvent.ThpFaultAlloc => "thp_fault_alloc", VmEvent.ThpFaultFallback => "thp_fault_fallback",
+            VmEvent.ThpCollapseAlloc => "thp_collapse_alloc", VmEvent.ThpCollapseAllocFailed => "thp_collapse_alloc_failed",
+            _ => "",
+        };
 
         /// <summary>kernel: global_dirtyable_memory + domain_dirty_limits (mm/page-writeback.c, 4.14): free pages above the
         /// reserves plus the file LRU, times the ratios; background is halved when it reaches the limit.</summary>

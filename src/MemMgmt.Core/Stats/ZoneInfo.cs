@@ -318,6 +318,7 @@ namespace MemMgmt.Core.Stats
         {
             var lines = new ProcLines(text, "zoneinfo", allowEmpty: false);
             var zones = new List<ZoneInfoZone>();
+            var populatedNodes = new HashSet<int>();
             KernelTextFormat? format = null;
 
             while (!lines.AtEnd)
@@ -329,6 +330,8 @@ namespace MemMgmt.Core.Stats
                     throw lines.Fail("a zone header \"Node <n>, zone <name>\"");
                 string zone = t[3];
                 lines.RequireSame(line, Header(node, zone), "a zone header");
+                int headerLineNumber = lines.LineNumber - 1;
+                string headerLine = line;
 
                 List<ProcStatEntry>? nodeStats = null;
                 if (lines.Peek() == PerNodeStats)
@@ -340,22 +343,36 @@ namespace MemMgmt.Core.Stats
                 }
 
                 long free = ReadField(lines, PagesFree, "pages free");
-                bool hasBoost = lines.Peek().StartsWith(BoostLabel, StringComparison.Ordinal);
-                long boost = hasBoost ? ReadField(lines, BoostLabel, "boost") : 0;
-                long min = ReadField(lines, MinLabel, "min");
+
+                // The first zone decides the layout; later zones must follow it line by line.
+                bool hasBoost = format.HasValue ? format.Value >= KernelTextFormat.V6_1 : lines.Peek().StartsWith(BoostLabel, StringComparison.Ordinal);
+                string layout = format.HasValue ? ", as in the " + Describe(format.Value) + " layout of the zones above" : string.Empty;
+                long boost = hasBoost ? ReadField(lines, BoostLabel, "boost" + layout) : 0;
+                long min = ReadField(lines, MinLabel, "min" + layout);
                 long low = ReadField(lines, LowLabel, "low");
                 long high = ReadField(lines, HighLabel, "high");
-                bool hasPromo = lines.Peek().StartsWith(PromoLabel, StringComparison.Ordinal);
-                long promo = hasPromo ? ReadField(lines, PromoLabel, "promo") : 0;
+                bool hasPromo = format.HasValue ? format.Value >= KernelTextFormat.V6_18 : lines.Peek().StartsWith(PromoLabel, StringComparison.Ordinal);
                 if (hasPromo && !hasBoost)
-                    throw lines.Fail("no promo line without a boost line (only 6.18 prints promo, after boost)");
+                {
+                    lines.Next("spanned");
+                    throw lines.Fail("\"" + SpannedLabel + "<n>\" (spanned): only 6.18 prints promo, and it also prints boost");
+                }
+
+                long promo = hasPromo ? ReadField(lines, PromoLabel, "promo" + layout) : 0;
                 KernelTextFormat zoneFormat = hasPromo ? KernelTextFormat.V6_18 : hasBoost ? KernelTextFormat.V6_1 : KernelTextFormat.V4_14;
-                if (format.HasValue && format.Value != zoneFormat)
-                    throw lines.Fail("the " + Describe(format.Value) + " layout of the zones above");
                 format = zoneFormat;
 
-                long spanned = ReadField(lines, SpannedLabel, "spanned");
+                long spanned = ReadField(lines, SpannedLabel, "spanned" + layout);
                 long present = ReadField(lines, PresentLabel, "present");
+                bool firstPopulated = present > 0 && !populatedNodes.Contains(node);
+                if (present > 0)
+                    populatedNodes.Add(node);
+                if (nodeStats != null && !firstPopulated)
+                    throw new ProcTextFormatException("zoneinfo", headerLineNumber + 1, PerNodeStats,
+                        "per-node stats only in node " + node + "'s first populated zone (this zone " + (present > 0 ? "follows another populated zone" : "is unpopulated") + ")");
+                if (nodeStats == null && firstPopulated)
+                    throw new ProcTextFormatException("zoneinfo", headerLineNumber, headerLine,
+                        "\"" + PerNodeStats.Trim() + "\" after the header of node " + node + "'s first populated zone");
                 long managed = ReadField(lines, ManagedLabel, "managed");
                 long cma = zoneFormat >= KernelTextFormat.V6_1 ? ReadField(lines, CmaLabel, "cma") : 0;
                 List<long> protection = ReadProtection(lines);

@@ -118,5 +118,13 @@ namespace MemMgmt.Core.Tests.Stats
             Assert.Equal(704, vs["compact_isolated"]);
             Assert.Null(vs["no_such_counter"]);
         }
+
+        [Fact]
+        public void X86PageTypeInfoSummedOverTypesIsTheCapturedBuddyInfo()
+        {
+            // The x86 captures were taken together: nr_free per order is the sum of every migrate type's list.
+            PageTypeInfo pti = PageTypeInfo.Parse(ProcCaptures.Read(ProcCaptures.X86, "pagetypeinfo.txt"));
+            Assert.Equal(ProcCaptures.Read(ProcCaptures.X86, "buddyinfo.txt"), BuddyInfo.FromPageTypeInfo(pti).ToKernelText());
+        }
     }
 }
