@@ -13,12 +13,22 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml')
     CmdletsToExport      = @(
+        'Copy-MemNode'
         'Get-BuddyInfo'
         'Get-FragmentationIndex'
         'Get-MemInfo'
+        'Get-MemNode'
+        'Get-MemSysctl'
+        'Get-Pageblock'
         'Get-PageTypeInfo'
         'Get-VmStat'
         'Get-ZoneInfo'
+        'New-MemNode'
+        'New-PageAllocation'
+        'Remove-MemNode'
+        'Remove-PageAllocation'
+        'Set-MemSysctl'
+        'Test-MemNode'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
