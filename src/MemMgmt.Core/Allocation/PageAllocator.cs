@@ -123,12 +123,12 @@ namespace MemMgmt.Core.Allocation
         internal static int GetPageFromFreelist(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags,
             out Zone? zone, out AllocSource source) =>
             GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled),
-                cpu, allocFlags, out zone, out source);
+                cpu, allocFlags, (gfp & GfpFlags.__GFP_COLD) != 0, out zone, out source);
 
         /// <summary>get_page_from_freelist with gfp_zone and the migrate type already worked out.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int GetPageFromFreelist(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
-            out Zone? zone, out AllocSource source)
+            bool cold, out Zone? zone, out AllocSource source)
         {
             var zonelist = node.Zonelist;
             int classzoneIdx = -1;
@@ -145,7 +145,7 @@ namespace MemMgmt.Core.Allocation
                 {
                     if ((allocFlags & AllocFlagBits.NoWatermarks) == 0) continue; // node_reclaim_mode is 0
                 }
-                int page = PageAlloc.RmqueueZone(z, cpu, order, mt, allocFlags, out source);
+                int page = PageAlloc.RmqueueZone(z, cpu, order, mt, allocFlags, out source, cold);
                 if (page >= 0)
                 {
                     if (order > 0 && (allocFlags & AllocFlagBits.Harder) != 0) PageAlloc.ReserveHighatomicPageblock(z, page);
@@ -251,7 +251,7 @@ namespace MemMgmt.Core.Allocation
         internal static int AllocPagesIndex(MemNode node, int order, GfpFlags gfp, int cpu)
         {
             var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
-            int index = GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)mt, cpu, FastPathFlags(gfp, mt), out _, out _);
+            int index = GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)mt, cpu, FastPathFlags(gfp, mt), (gfp & GfpFlags.__GFP_COLD) != 0, out _, out _);
             if (index >= 0)
             {
                 var pages = node.Pages;

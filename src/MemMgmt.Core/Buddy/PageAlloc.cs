@@ -315,12 +315,13 @@ namespace MemMgmt.Core.Buddy
 
         /// <summary>kernel: rmqueue (mm/page_alloc.c, 4.14): order 0 from the per-cpu list, higher orders from the buddy lists.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static int RmqueueZone(Zone zone, int cpu, int order, int migratetype, int allocFlags, out AllocSource source)
+        internal static int RmqueueZone(Zone zone, int cpu, int order, int migratetype, int allocFlags, out AllocSource source,
+            bool cold = false)
         {
             int page;
             if (order == 0)
             {
-                page = RmqueuePcplist(zone, cpu, migratetype);
+                page = RmqueuePcplist(zone, cpu, migratetype, cold);
                 source = AllocSource.PcpList;
             }
             else
@@ -348,9 +349,10 @@ namespace MemMgmt.Core.Buddy
             return page;
         }
 
-        /// <summary>kernel: rmqueue_pcplist / __rmqueue_pcplist (mm/page_alloc.c, 4.14): refill by batch when empty, take the first (hot) page.</summary>
+        /// <summary>kernel: rmqueue_pcplist / __rmqueue_pcplist (mm/page_alloc.c, 4.14): refill by batch when empty, take the
+        /// first (hot) page, or the last one for __GFP_COLD.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static int RmqueuePcplist(Zone zone, int cpu, int migratetype)
+        private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, bool cold)
         {
             var pcp = zone.Pcp[cpu];
             var pages = zone.Pages;
@@ -359,8 +361,17 @@ namespace MemMgmt.Core.Buddy
             int page = next[list];
             if (page == list)
             {
-                page = RefillPcplist(zone, pcp, list, migratetype);
+                page = RefillPcplist(zone, pcp, list, migratetype, cold);
                 if (page < 0) return -1;
+            }
+            if (cold)
+            {
+                page = pages.Prev[list];
+                pages.ListDel(page);
+                pages.Flags[page] = 0;
+                pages.Order[page] = 0;
+                pcp.CountField--;
+                return page;
             }
             // list_del of the first entry: its predecessor is the list head itself.
             int after = next[page];
@@ -374,15 +385,16 @@ namespace MemMgmt.Core.Buddy
 
         /// <summary>The empty-list branch of __rmqueue_pcplist: pcp->count += rmqueue_bulk(batch); the new first page or -1.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static int RefillPcplist(Zone zone, PerCpuPages pcp, int list, int migratetype)
+        private static int RefillPcplist(Zone zone, PerCpuPages pcp, int list, int migratetype, bool cold)
         {
-            pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype);
+            pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype, cold);
             int page = zone.Pages.Next[list];
             return page == list ? -1 : page;
         }
 
-        /// <summary>kernel: rmqueue_bulk (mm/page_alloc.c, 4.14): each page goes after the previous one, keeping the order taken.</summary>
-        private static int RmqueueBulk(Zone zone, int count, int list, int migratetype)
+        /// <summary>kernel: rmqueue_bulk (mm/page_alloc.c, 4.14): each page goes after the previous one (before it when cold),
+        /// so hot takes from the head and cold from the tail both get the pages in the order the buddy lists gave them.</summary>
+        private static int RmqueueBulk(Zone zone, int count, int list, int migratetype, bool cold)
         {
             var pages = zone.Pages;
             int after = list;
@@ -393,7 +405,8 @@ namespace MemMgmt.Core.Buddy
                 int page = Rmqueue(zone, 0, migratetype, ref src);
                 if (page < 0) break;
                 int pcpMt = SourceMigratetype(src, migratetype);
-                pages.ListAdd(page, after);
+                if (cold) pages.ListAddTail(page, after);
+                else pages.ListAdd(page, after);
                 after = page;
                 pages.Flags[page] = (uint)PageFlags.Pcp;
                 pages.Order[page] = (byte)pcpMt;

@@ -417,6 +417,24 @@ namespace MemMgmt.Core.Tests.Buddy
         }
 
         [Fact]
+        public void Pcp_ColdRefillAddsBeforeThePreviousPageAndColdAllocTakesTheTail()
+        {
+            // 4.14 rmqueue_bulk with cold: list_add_tail(page, list); list = page — each page goes before the previous one, so the
+            // list reads 16958 … 16929, 16928 and __rmqueue_pcplist's cold branch takes the last entry: 16928, the first taken.
+            var node = new MemNode(new NodeConfig());
+            var zone = node.Zonelist[0];
+            int first = PageAllocator.AllocPagesIndex(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE | GfpFlags.__GFP_COLD, 0);
+            Assert.Equal(16928, first);
+            var expected = new List<int>();
+            for (int i = 16958; i >= 16929; i--) expected.Add(i);
+            Assert.Equal(expected, BuddyState.PcpList(node, zone, 0, MigrateType.Movable));
+            // A hot request on the same list takes the head: the page taken last from the buddy lists.
+            Assert.Equal(16958, PageAllocator.AllocPagesIndex(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, 0));
+            Assert.Equal(16929, PageAllocator.AllocPagesIndex(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE | GfpFlags.__GFP_COLD, 0));
+            Assert.Empty(InvariantChecker.Check(node));
+        }
+
+        [Fact]
         public void FreePcppagesBulk_RoundRobinFromTheTails()
         {
             var node = BuddyState.Small();
