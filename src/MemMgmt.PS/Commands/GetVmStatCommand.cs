@@ -7,23 +7,16 @@ using MemMgmt.PS.Results;
 
 namespace MemMgmt.PS.Commands
 {
-    /// <summary>Get-VmStat: /proc/vmstat — the node's counters and events by their kernel names.</summary>
+    /// <summary>Get-VmStat: /proc/vmstat — the node's counters and events by their kernel names (-Name compact_*).</summary>
     [Cmdlet(VerbsCommon.Get, "VmStat")]
     [OutputType(typeof(ProcCounter), typeof(string))]
-    public sealed class GetVmStatCommand : ProcViewCmdlet
+    public sealed class GetVmStatCommand : ProcCounterViewCmdlet
     {
-        /// <summary>Counter names to show; wildcards allowed (e.g. compact_*).</summary>
-        [Parameter(Position = 0)]
-        [SupportsWildcards]
-        public string[]? Name { get; set; }
-
         protected override string RenderKernelText(MemNode node) => NodeViews.VmStat(node).ToKernelText();
 
-        protected override IEnumerable<object> Objects(MemNode node)
+        protected override IEnumerable<ProcCounter> Counters(MemNode node)
         {
-            var filter = NameFilter.Create(Name);
-            foreach (var e in NodeViews.VmStat(node).Entries)
-                if (filter.IsMatch(e.Name)) yield return new ProcCounter(node, e.Name, e.Value, null);
+            foreach (var e in NodeViews.VmStat(node).Entries) yield return new ProcCounter(node, e.Name, e.Value, null);
         }
     }
 }
