@@ -247,9 +247,11 @@ namespace MemMgmt.Core.Stats
                 new MemInfoEntry("Bounce", Kb(SumZone(node, ZoneStatItem.NrBounce))),
                 new MemInfoEntry("WritebackTmp", Kb(c[NodeStatItem.NrWritebackTemp])),
                 new MemInfoEntry("CommitLimit", Kb(commitLimit)),
-                new MemInfoEntry("Committed_AS", Kb(node.Allocations.LiveCount == 0 ? 0 : c[NodeStatItem.NrAnonMapped] + c[NodeStatItem.NrShmem])),
-                // arm64 4.14 (48-bit VA): VMALLOC_TOTAL is 129 TiB − 64 KiB… printed in KiB; vmalloc is not simulated.
-                new MemInfoEntry("VmallocTotal", 135290159040),
+                // vm_committed_as counts private writable mappings; without VMAs the committed anon and shmem pages stand in.
+                new MemInfoEntry("Committed_AS", Kb(c[NodeStatItem.NrAnonMapped] + c[NodeStatItem.NrShmem])),
+                // VMALLOC_END − VMALLOC_START of arm64 4.14 (asm/memory.h, pgtable.h) with VA_BITS 48, 4K pages, no KASAN:
+                // (PAGE_OFFSET − PUD_SIZE − VMEMMAP_SIZE − 64K) − (VA_START + 128M) = 2^47 − 2^30 − 2^41 − 2^16 − 2^27 bytes.
+                new MemInfoEntry("VmallocTotal", ((1L << 47) - (1L << 30) - (1L << 41) - (1L << 16) - (1L << 27)) >> 10),
                 new MemInfoEntry("VmallocUsed", 0),
                 new MemInfoEntry("VmallocChunk", 0),
                 new MemInfoEntry("AnonHugePages", Kb(c[NodeStatItem.NrAnonThps] << g.PageblockOrder)),
