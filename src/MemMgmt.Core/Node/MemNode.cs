@@ -109,6 +109,7 @@ namespace MemMgmt.Core.Node
             foreach (var z in o.Zonelist) zl.Add(ZoneArr[z.Idx]);
             Zonelist = zl.ToArray();
             WatermarkSetup.RegisterHooks(this);
+            CloneReclaimFrom(o);
         }
 
         /// <summary>An independent deep copy for what-if runs (Copy-MemNode).</summary>

@@ -20,6 +20,8 @@ namespace MemMgmt.Core.Sysctl
         internal int VfsCachePressure = 100;
         internal int DirtyRatio = 20;
         internal int DirtyBackgroundRatio = 10;
+        /// <summary>vm.drop_caches as last written (reads return it, as the kernel's sysctl does).</summary>
+        internal int DropCaches;
 
         internal VmSysctl(KernelProfile kernel)
         {
@@ -83,6 +85,9 @@ namespace MemMgmt.Core.Sysctl
                 s => s.DirtyRatio.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyRatio = (int)v[0]),
             new Entry("dirty_background_ratio", 0, 100, "an integer from 0 to 100",
                 s => s.DirtyBackgroundRatio.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyBackgroundRatio = (int)v[0]),
+            // kernel: drop_caches_sysctl_handler (fs/drop_caches.c, 4.14): extra1 one, extra2 four; the write acts.
+            new Entry("drop_caches", 1, 4, "an integer from 1 to 4 (1 page cache, 2 slab, 3 both, 4 quiet)",
+                s => s.DropCaches.ToString(CultureInfo.InvariantCulture), (n, v) => { n.Sysctl.DropCaches = (int)v[0]; Reclaim.DropCaches.Drop(n, (int)v[0]); }),
         };
 
         /// <summary>Hooks the subsystems register so a write recomputes what depends on it.</summary>
