@@ -168,9 +168,10 @@ namespace MemMgmt.Core.Reclaim
                 AgeActiveAnon(node, sc);
                 if (sc.Priority < Vmscan.DefPriority - 2) sc.MayWritepage = true;
                 sc.NrScanned = 0;
+                int passOrder = sc.Order;
                 if (KswapdShrinkNode(node, sc)) raisePriority = false;
                 rep.PriorityReached = Math.Min(rep.PriorityReached, sc.Priority);
-                rep._steps.Add($"balance_pgdat priority {sc.Priority}: order {sc.Order}, scanned {sc.NrScanned}, reclaimed {sc.NrReclaimed - nrReclaimed} (target {sc.NrToReclaim})");
+                rep._steps.Add($"balance_pgdat priority {sc.Priority}: order {passOrder}, scanned {sc.NrScanned}, reclaimed {sc.NrReclaimed - nrReclaimed} (target {sc.NrToReclaim})");
                 nrReclaimed = sc.NrReclaimed - nrReclaimed;
                 if (raisePriority || nrReclaimed == 0) sc.Priority--;
             } while (sc.Priority >= 1);
