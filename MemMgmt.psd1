@@ -1,1 +1,31 @@
-@{ RootModule = 'MemMgmt.PS.dll' }
+# Module manifest for MemMgmt. The build copies it to out/MemMgmt/.
+# Export lists are explicit (never '*'): tests/Pester/Module.Tests.ps1 checks
+# that CmdletsToExport names exactly the cmdlets MemMgmt.PS.dll implements.
+@{
+    RootModule           = 'MemMgmt.PS.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5f0c8e3a-7b1d-4c2e-9a6f-2d4b8e1c3f70'
+    Author               = 'MemMgmt developers'
+    CompanyName          = 'MemMgmt developers'
+    Copyright            = '(c) MemMgmt developers.'
+    Description          = 'A kernel-faithful simulation of Linux memory management (Linux 4.14, arm64): buddy allocator, watermarks, compaction, reclaim and the /proc views that show them.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-BuddyInfo'
+        'Get-FragmentationIndex'
+        'Get-MemInfo'
+        'Get-PageTypeInfo'
+        'Get-VmStat'
+        'Get-ZoneInfo'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags = @('memory', 'linux', 'kernel', 'simulation', 'buddy-allocator')
+        }
+    }
+}

@@ -102,6 +102,10 @@ namespace MemMgmt.Core.Node
             Clock = o.Clock.Clone();
             Allocations = o.Allocations.Clone();
             PageGroupByMobilityDisabled = o.PageGroupByMobilityDisabled;
+            KswapdFailures = o.KswapdFailures;
+            SwapTotalPages = o.SwapTotalPages;
+            SwapFreePages = o.SwapFreePages;
+            SwapCachePages = o.SwapCachePages;
             LruListBase = o.LruListBase;
             SpareListBase = o.SpareListBase;
             ZoneArr = Array.ConvertAll(o.ZoneArr, z => z.Clone(this));
@@ -134,6 +138,15 @@ namespace MemMgmt.Core.Node
 
         /// <summary>Observers the tracing layer attaches (tracepoints); null when nobody listens.</summary>
         internal NodeHooks Hooks { get; } = new NodeHooks();
+
+        /// <summary>kswapd_failures: reclaim runs in a row that freed nothing (hopeless at MAX_RECLAIM_RETRIES).</summary>
+        public int KswapdFailures { get; internal set; }
+
+        /// <summary>Swap device size and free slots in pages (0 without swap).</summary>
+        public long SwapTotalPages { get; internal set; }
+        public long SwapFreePages { get; internal set; }
+        /// <summary>Pages in the swap cache (NR_SWAPCACHE).</summary>
+        public long SwapCachePages { get; internal set; }
 
         /// <summary>All zones of pg_data_t in index order, populated or not.</summary>
         public IReadOnlyList<Zone> Zones => ZoneArr;

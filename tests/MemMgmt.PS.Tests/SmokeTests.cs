@@ -1,1 +1,0 @@
-namespace MemMgmt.PS.Tests { public class SmokeTests { [Xunit.Fact] public void Builds() { } } }
