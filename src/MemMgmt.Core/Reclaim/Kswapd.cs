@@ -57,8 +57,14 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>pgdat->kswapd_classzone_idx, or −1 for MAX_NR_ZONES (not woken).</summary>
         public static int GetClasszoneIdx(MemNode node) => node.ReclaimSt.KswapdClasszoneIdx;
 
+        /// <summary>wakeup_kswapd's update: raise kswapd_classzone_idx, or set it when it is MAX_NR_ZONES.</summary>
         private static int ClasszoneOf(ReclaimState rs, int classzoneIdx) =>
             rs.KswapdClasszoneIdx < 0 ? classzoneIdx : Math.Max(rs.KswapdClasszoneIdx, classzoneIdx);
+
+        /// <summary>kernel: kswapd_classzone_idx (mm/vmscan.c, 4.14 stable): the woken-for classzone, or the previous
+        /// cycle's when nobody woke kswapd (MAX_NR_ZONES).</summary>
+        private static int StoredOrPrevious(ReclaimState rs, int previous) =>
+            rs.KswapdClasszoneIdx < 0 ? previous : rs.KswapdClasszoneIdx;
 
         /// <summary>kernel: pgdat_balanced (mm/vmscan.c, 4.14): some managed zone up to classzone_idx meets its high
         /// watermark at this order (a node with no such zone is balanced by definition).</summary>
@@ -216,7 +222,8 @@ namespace MemMgmt.Core.Reclaim
         {
             var rs = node.ReclaimSt;
             int allocOrder = rs.KswapdOrder;
-            int classzoneIdx = rs.KswapdClasszoneIdx < 0 ? 0 : rs.KswapdClasszoneIdx;
+            int classzoneIdx = StoredOrPrevious(rs, rs.LoopClasszoneIdx);
+            rs.LoopClasszoneIdx = classzoneIdx;
             rs.KswapdOrder = 0;
             rs.KswapdClasszoneIdx = ReclaimState.MaxNrZonesSentinel;
             Vmscan.Trace(node, "mm_vmscan_kswapd_wake", $"nid={node.NodeId} zid={classzoneIdx} order={allocOrder}");
@@ -231,7 +238,8 @@ namespace MemMgmt.Core.Reclaim
             }
             // Loop top: pick up what was requested meanwhile, then try to sleep.
             int newOrder = rs.KswapdOrder;
-            int newClasszone = ClasszoneOf(rs, classzoneIdx);
+            int newClasszone = StoredOrPrevious(rs, classzoneIdx);
+            rs.LoopClasszoneIdx = newClasszone;
             TryToSleep(node, newOrder, newOrder, newClasszone, rep);
         }
 
@@ -241,7 +249,7 @@ namespace MemMgmt.Core.Reclaim
             var rs = node.ReclaimSt;
             if (rs.NapWoken)
             {
-                rs.KswapdClasszoneIdx = ClasszoneOf(rs, rs.NapClasszoneIdx);
+                rs.KswapdClasszoneIdx = StoredOrPrevious(rs, rs.NapClasszoneIdx);
                 rs.KswapdOrder = Math.Max(rs.KswapdOrder, rs.NapReclaimOrder);
                 node.Counters.Count(VmEvent.KswapdLowWmarkHitQuickly);
                 rep.LowWmarkHitQuickly++;
@@ -306,12 +314,11 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>Invoke-Kswapd: run kswapd now, as if woken for the pending order and classzone (order 0 and the
-        /// highest zone when nobody woke it), until it naps or sleeps. Virtual time moves only by waits inside reclaim.</summary>
+        /// previous cycle's classzone, at first the highest zone, when nobody woke it), until it naps or sleeps. Virtual time moves only by waits inside reclaim.</summary>
         public static KswapdReport Run(MemNode node)
         {
             var rep = new KswapdReport(node) { FreePagesBefore = node.FreePages };
             var rs = node.ReclaimSt;
-            if (rs.KswapdClasszoneIdx < 0) rs.KswapdClasszoneIdx = node.ZoneArr.Length - 1;
             rs.KState = KswapdState.Runnable;
             rs.NapWoken = false;
             Drive(node, rep, node.Clock.NowNs);

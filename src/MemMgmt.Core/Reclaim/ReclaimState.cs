@@ -95,6 +95,8 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>kswapd_classzone_idx; −1 plays MAX_NR_ZONES ("not woken recently").</summary>
         internal int KswapdClasszoneIdx = MaxNrZonesSentinel;
         internal int KswapdFailures;
+        /// <summary>kswapd()'s local classzone_idx carried between cycles (starts at MAX_NR_ZONES − 1).</summary>
+        internal int LoopClasszoneIdx;
         internal KswapdState KState = KswapdState.Sleeping;
         internal long NapDeadlineNs;
         internal bool NapWoken;
@@ -116,6 +118,7 @@ namespace MemMgmt.Core.Reclaim
         internal ReclaimState(MemNode node)
         {
             NrZones = node.ZoneArr.Length;
+            LoopClasszoneIdx = NrZones - 1;
             LruZoneSize = new long[MemNode.MaxLruvecs * NrZones * Lru.NrLruLists];
             LruSize = new long[MemNode.MaxLruvecs * Lru.NrLruLists];
             RecentScanned = new long[MemNode.MaxLruvecs * 2];

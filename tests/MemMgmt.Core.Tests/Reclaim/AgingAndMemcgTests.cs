@@ -150,7 +150,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(100, ReclaimTestKit.LiveCount(node, anon));
             Assert.Equal(1, node.Counters[VmEvent.DropPagecache]);
             Assert.Equal(100, node.Counters[NodeStatItem.NrSlabReclaimable]);
-            Sysctl.VmSysctl.Write(node, "vm.drop_caches", "2");
+            MemMgmt.Core.Sysctl.VmSysctl.Write(node, "vm.drop_caches", "2");
             Assert.Equal("2", node.Sysctl.Read("vm.drop_caches"));
             Assert.Equal(0, Shrinkers.Get(node)[0].Dentries);
             Assert.Equal(0, node.Counters[NodeStatItem.NrSlabReclaimable]);
@@ -163,12 +163,12 @@ namespace MemMgmt.Core.Tests.Reclaim
         {
             var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);
             ReclaimTestKit.Fill(node, PageOwner.FileCache, 100);
-            var e = Assert.Throws<MemMgmtException>(() => Sysctl.VmSysctl.Write(node, "vm.drop_caches", "5"));
+            var e = Assert.Throws<MemMgmtException>(() => MemMgmt.Core.Sysctl.VmSysctl.Write(node, "vm.drop_caches", "5"));
             Assert.Equal("SysctlValueOutOfRange", e.ErrorId);
             Assert.Equal("DropCachesOutOfRange", Assert.Throws<MemMgmtException>(() => DropCaches.Drop(node, 0)).ErrorId);
             Assert.Equal(0, node.Counters[VmEvent.DropPagecache]);
             Assert.Equal(100, Lru.Size(node, 0, LruList.InactiveFile));
-            Assert.Equal("SysctlValueOutOfRange", Assert.Throws<MemMgmtException>(() => Sysctl.VmSysctl.Write(node, "vm.swappiness", "101")).ErrorId);
+            Assert.Equal("SysctlValueOutOfRange", Assert.Throws<MemMgmtException>(() => MemMgmt.Core.Sysctl.VmSysctl.Write(node, "vm.swappiness", "101")).ErrorId);
             Assert.Equal("60", node.Sysctl.Read("vm.swappiness"));
             var big = Assert.Throws<MemMgmtException>(() => SwapDevice.Configure(node, (SwapDevice.MaxPages + 1) * 4096));
             Assert.Equal("SwapSizeTooLarge", big.ErrorId);

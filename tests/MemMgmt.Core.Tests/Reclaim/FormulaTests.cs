@@ -1,6 +1,7 @@
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Reclaim
@@ -112,7 +113,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(512, r.Scanned);
             Assert.Equal(512, r.Freed);
             Assert.Equal(127, r.NextDeferred);
-            Assert.Equal(512, node.Counters[Stats.VmEvent.SlabsScanned]);
+            Assert.Equal(512, node.Counters[VmEvent.SlabsScanned]);
             var r2 = Shrinkers.DoShrink(node, "test", GfpFlags.GFP_KERNEL, 32, 1000);
             // freeable 9488: delta = 64·9488/1001 = 606; total = 127 + 606 = 733 (< 4744); 5 batches = 640; defer 93.
             Assert.Equal(127, r2.NrDeferredBefore);
@@ -159,9 +160,9 @@ namespace MemMgmt.Core.Tests.Reclaim
             var sb = Shrinkers.Get(node)[0];
             Assert.Equal(100, sb.DentrySlabPages); // 2100 / 21
             Assert.Equal(100, sb.InodeSlabPages);  // 400 / 4
-            Assert.Equal(200, node.Counters[Stats.NodeStatItem.NrSlabReclaimable]);
+            Assert.Equal(200, node.Counters[NodeStatItem.NrSlabReclaimable]);
             Assert.Equal(2500, Shrinkers.CountObjects(node, sb));
-            Sysctl.VmSysctl.Write(node, "vm.vfs_cache_pressure", "200");
+            MemMgmt.Core.Sysctl.VmSysctl.Write(node, "vm.vfs_cache_pressure", "200");
             Assert.Equal(5000, Shrinkers.CountObjects(node, sb));
             // Without __GFP_FS super_cache_scan stops: nothing freed, the work is deferred.
             var r = Shrinkers.DoShrink(node, "super_block", GfpFlags.GFP_NOFS, 32, 1000);

@@ -2,6 +2,7 @@ using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Reclaim
@@ -54,7 +55,7 @@ namespace MemMgmt.Core.Tests.Reclaim
         public void SwappinessShiftsTheSplit(int swappiness, long ap, long fp, long denom, long activeAnon, long inactiveFile, long activeFile)
         {
             var node = MixedNode(1 * NodeConfig.GiB);
-            Sysctl.VmSysctl.Write(node, "vm.swappiness", swappiness.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            MemMgmt.Core.Sysctl.VmSysctl.Write(node, "vm.swappiness", swappiness.ToString(System.Globalization.CultureInfo.InvariantCulture));
             SetStat(node, 1000, 200, 3000, 500);
             var c = Vmscan.GetScanCount(node, 0, 12);
             Assert.Equal(ScanBalance.Fract, c.Balance);
