@@ -15,10 +15,19 @@
     CmdletsToExport      = @(
         'Get-BuddyInfo'
         'Get-FragmentationIndex'
+        'Get-LruVec'
+        'Get-MemCgroup'
         'Get-MemInfo'
         'Get-PageTypeInfo'
+        'Get-VmPressure'
         'Get-VmStat'
         'Get-ZoneInfo'
+        'Invoke-DropCaches'
+        'Invoke-Kswapd'
+        'Invoke-Reclaim'
+        'New-MemCgroup'
+        'Register-MemShrinker'
+        'Set-MemCgroup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

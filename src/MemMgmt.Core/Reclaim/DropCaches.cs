@@ -29,7 +29,7 @@ namespace MemMgmt.Core.Reclaim
             if (value < 1 || value > 4)
                 throw new MemMgmtException("DropCachesOutOfRange", ErrorKind.OutOfRange,
                     $"vm.drop_caches must be an integer from 1 to 4 (1 page cache, 2 slab, 3 both, 4 quiet); {value} is out of range.", value);
-            node.ReclaimSt.LastDropCaches = value;
+            node.Sysctl.DropCaches = value;
             var result = new DropCachesResult(node, value);
             if ((value & 1) != 0)
             {
@@ -98,6 +98,6 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>The last value written to vm.drop_caches (0 before any write).</summary>
-        public static int LastValue(MemNode node) => node.ReclaimSt.LastDropCaches;
+        public static int LastValue(MemNode node) => node.Sysctl.DropCaches;
     }
 }

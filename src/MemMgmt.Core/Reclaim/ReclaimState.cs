@@ -113,7 +113,6 @@ namespace MemMgmt.Core.Reclaim
         internal MemCgroup?[] Memcgs;
         internal VmPressureEvent? LastPressure;
         internal List<VmPressureEvent> PressureEvents = new List<VmPressureEvent>();
-        internal int LastDropCaches;
 
         internal ReclaimState(MemNode node)
         {

@@ -87,7 +87,7 @@ namespace MemMgmt.Core.Sysctl
                 s => s.DirtyBackgroundRatio.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyBackgroundRatio = (int)v[0]),
             // kernel: drop_caches_sysctl_handler (fs/drop_caches.c, 4.14): extra1 one, extra2 four; the write acts.
             new Entry("drop_caches", 1, 4, "an integer from 1 to 4 (1 page cache, 2 slab, 3 both, 4 quiet)",
-                s => s.DropCaches.ToString(CultureInfo.InvariantCulture), (n, v) => { n.Sysctl.DropCaches = (int)v[0]; Reclaim.DropCaches.Drop(n, (int)v[0]); }),
+                s => s.DropCaches.ToString(CultureInfo.InvariantCulture), (n, v) => Reclaim.DropCaches.Drop(n, (int)v[0])),
         };
 
         /// <summary>Hooks the subsystems register so a write recomputes what depends on it.</summary>
