@@ -109,6 +109,8 @@ namespace MemMgmt.Core.Reclaim
         internal int WbHead, WbCount;
 
         internal List<Shrinker> Shrinkers = new List<Shrinker>();
+        internal List<SimProcess> Processes = new List<SimProcess>();
+        internal int LastPid;
         internal VmPressureState[] Vmpr;
         internal MemCgroup?[] Memcgs;
         internal VmPressureEvent? LastPressure;
@@ -144,6 +146,7 @@ namespace MemMgmt.Core.Reclaim
             c.WbIndex = (int[])WbIndex.Clone();
             c.WbDoneNs = (long[])WbDoneNs.Clone();
             c.Shrinkers = Shrinkers.ConvertAll(s => s.Clone());
+            c.Processes = Processes.ConvertAll(p => p.Clone(node));
             c.Vmpr = (VmPressureState[])Vmpr.Clone();
             c.Memcgs = Array.ConvertAll(Memcgs, m => m?.Clone(node));
             c.PressureEvents = new List<VmPressureEvent>(PressureEvents);
