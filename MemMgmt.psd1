@@ -13,12 +13,16 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml')
     CmdletsToExport      = @(
+        'Copy-MemNode'
         'Get-BuddyInfo'
         'Get-FragmentationIndex'
         'Get-LruVec'
         'Get-MemCgroup'
         'Get-MemInfo'
+        'Get-MemNode'
+        'Get-MemSysctl'
         'Get-PageTypeInfo'
+        'Get-Pageblock'
         'Get-VmPressure'
         'Get-VmStat'
         'Get-ZoneInfo'
@@ -26,8 +30,14 @@
         'Invoke-Kswapd'
         'Invoke-Reclaim'
         'New-MemCgroup'
+        'New-MemNode'
+        'New-PageAllocation'
         'Register-MemShrinker'
+        'Remove-MemNode'
+        'Remove-PageAllocation'
         'Set-MemCgroup'
+        'Set-MemSysctl'
+        'Test-MemNode'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -92,7 +92,7 @@ Describe 'Get-ZoneInfo' {
     }
 
     It 'rejects a zone the kernel does not have' {
-        { Get-ZoneInfo -Node $node -Zone Highmem } | Should -Throw -ErrorId 'ParameterArgumentTransformationError'
+        { Get-ZoneInfo -Node $node -Zone Highmem } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage'
     }
 
     It 'prints the 4.14 zoneinfo layout with -Raw' {

@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using MemMgmt.Core;
 
@@ -20,7 +21,21 @@ namespace MemMgmt.PS.Infrastructure
         public static ErrorRecord ToRecord(MemMgmtException e) =>
             new ErrorRecord(e, e.ErrorId, Category(e.Kind), e.Target);
 
-        public static ErrorRecord Make(string id, ErrorCategory category, string message, object? target) =>
-            new ErrorRecord(new System.ArgumentException(message), id, category, target);
+        /// <summary>An ErrorRecord whose exception type fits the category (ArgumentException for bad arguments,
+        /// InvalidOperationException for wrong state, ItemNotFoundException for missing objects).</summary>
+        public static ErrorRecord Make(string id, ErrorCategory category, string message, object? target)
+        {
+            Exception ex = category switch
+            {
+                ErrorCategory.InvalidArgument => new ArgumentException(message),
+                ErrorCategory.ObjectNotFound => new ItemNotFoundException(message),
+                ErrorCategory.ResourceExists => new InvalidOperationException(message),
+                ErrorCategory.InvalidOperation => new InvalidOperationException(message),
+                ErrorCategory.ResourceUnavailable => new InvalidOperationException(message),
+                ErrorCategory.InvalidData => new InvalidOperationException(message),
+                _ => new Exception(message),
+            };
+            return new ErrorRecord(ex, id, category, target);
+        }
     }
 }

@@ -19,9 +19,17 @@ namespace MemMgmt.PS.Infrastructure
             return PerRunspace.GetValue(key, _ => new NodeRegistry());
         }
 
+        /// <summary>The registry of the thread's default runspace, if it has one (for argument completers).</summary>
+        public static NodeRegistry? ForDefaultRunspace()
+        {
+            object? key = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
+            return key != null && PerRunspace.TryGetValue(key, out var r) ? r : null;
+        }
+
         public MemNode? Current { get; private set; }
 
-        public IReadOnlyList<MemNode> Nodes => _nodes;
+        /// <summary>A snapshot of the nodes in creation order (safe to enumerate while a pipeline removes nodes).</summary>
+        public IReadOnlyList<MemNode> Nodes => _nodes.ToArray();
 
         public void Add(MemNode node, bool makeCurrent = true)
         {
@@ -40,6 +48,25 @@ namespace MemMgmt.PS.Infrastructure
         {
             if (!_nodes.Contains(node)) _nodes.Add(node);
             Current = node;
+        }
+
+        /// <summary>The node of this runspace with the given name (case-insensitive), or null.</summary>
+        public MemNode? Find(string name)
+        {
+            foreach (var n in _nodes) if (string.Equals(n.Name, name, StringComparison.OrdinalIgnoreCase)) return n;
+            return null;
+        }
+
+        public bool Contains(MemNode node) => _nodes.Contains(node);
+
+        /// <summary>The first of node0, node1 … that no node of this runspace uses.</summary>
+        public string NextDefaultName()
+        {
+            for (int i = 0; ; i++)
+            {
+                string candidate = "node" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (Find(candidate) == null) return candidate;
+            }
         }
 
         /// <summary>A name no node of this runspace uses yet.</summary>

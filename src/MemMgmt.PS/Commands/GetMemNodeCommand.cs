@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using MemMgmt.Core.Node;
+using MemMgmt.PS.Infrastructure;
+
+namespace MemMgmt.PS.Commands
+{
+    /// <summary>Get-MemNode: the nodes of this session, by name (wildcards), or the current one.</summary>
+    [Cmdlet(VerbsCommon.Get, "MemNode", DefaultParameterSetName = "ByName")]
+    [OutputType(typeof(MemNode))]
+    public sealed class GetMemNodeCommand : PSCmdlet
+    {
+        [Parameter(Position = 0, ParameterSetName = "ByName", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(NodeNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? Name { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "Current")]
+        public SwitchParameter Current { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var registry = NodeRegistry.ForRunspace(this);
+            if (Current)
+            {
+                if (registry.Current == null)
+                    WriteError(Errors.Make("NoCurrentNode", ErrorCategory.ObjectNotFound,
+                        "There is no current node: create one with New-MemNode.", null));
+                else WriteObject(registry.Current);
+                return;
+            }
+            if (Name == null)
+            {
+                foreach (var n in registry.Nodes) WriteObject(n);
+                return;
+            }
+            foreach (var pattern in Name)
+            {
+                var wc = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
+                bool found = false;
+                foreach (var n in registry.Nodes)
+                    if (wc.IsMatch(n.Name)) { WriteObject(n); found = true; }
+                if (!found && !WildcardPattern.ContainsWildcardCharacters(pattern))
+                    WriteError(Errors.Make("NodeNotFound", ErrorCategory.ObjectNotFound,
+                        $"-Name '{pattern}': no node of this session has that name; existing: {Names(registry)}.", pattern));
+            }
+        }
+
+        internal static string Names(NodeRegistry registry)
+        {
+            var names = new System.Collections.Generic.List<string>();
+            foreach (var n in registry.Nodes) names.Add(n.Name);
+            return names.Count == 0 ? "(none)" : string.Join(", ", names);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using MemMgmt.Core;
+using MemMgmt.Core.Node;
+using MemMgmt.PS.Infrastructure;
+
+namespace MemMgmt.PS.Commands
+{
+    /// <summary>New-MemNode: builds a node (pg_data_t) from a profile and overrides, registers it and makes it current.</summary>
+    [Cmdlet(VerbsCommon.New, "MemNode")]
+    [OutputType(typeof(MemNode))]
+    public sealed class NewMemNodeCommand : PSCmdlet
+    {
+        [Parameter(Position = 0)]
+        [ArgumentCompleter(typeof(ProfileCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Profile { get; set; } = "qemu-virt-2g";
+
+        [Parameter]
+        [ByteSizeTransformation]
+        public long Size { get; set; }
+
+        [Parameter]
+        [PageSizeTransformation]
+        [ArgumentCompleter(typeof(PageSizeCompleter))]
+        public int PageSize { get; set; }
+
+        [Parameter]
+        public SwitchParameter HugeTlb { get; set; }
+
+        [Parameter]
+        public SwitchParameter TransparentHugepage { get; set; }
+
+        [Parameter]
+        public int Cpus { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public IDictionary? ZoneLayout { get; set; }
+
+        [Parameter]
+        [ByteSizeTransformation]
+        public long CmaSize { get; set; }
+
+        [Parameter]
+        public long ReservedPages { get; set; }
+
+        [Parameter]
+        public ulong Seed { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        [Parameter]
+        public SwitchParameter DisableMobilityGrouping { get; set; }
+
+        private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+        private void Reject(string id, ErrorCategory category, string message, object? target) =>
+            ThrowTerminatingError(Errors.Make(id, category, message, target));
+
+        protected override void ProcessRecord()
+        {
+            var registry = NodeRegistry.ForRunspace(this);
+            NodeConfig config;
+            try { config = NodeConfig.FromProfile(Profile); }
+            catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); return; }
+
+            if (Bound(nameof(Size))) config.SizeBytes = Size;
+            if (Bound(nameof(PageSize)))
+            {
+                if (PageSize != 4096 && PageSize != 16384 && PageSize != 65536)
+                    Reject("PageSizeNotSupported", ErrorCategory.InvalidArgument,
+                        $"-PageSize {PageSize} is not supported; arm64 allows 4KB (4096), 16KB (16384) or 64KB (65536).", PageSize);
+                config.PageSize = PageSize;
+            }
+            if (Bound(nameof(HugeTlb))) config.HugeTlb = HugeTlb.IsPresent;
+            if (Bound(nameof(TransparentHugepage))) config.TransparentHugepage = TransparentHugepage.IsPresent;
+            if (Bound(nameof(Cpus))) config.Cpus = Cpus;
+            if (Bound(nameof(CmaSize))) config.CmaBytes = CmaSize;
+            if (Bound(nameof(ReservedPages))) config.ReservedPages = ReservedPages;
+            if (Bound(nameof(Seed))) config.Seed = Seed;
+            if (Bound(nameof(DisableMobilityGrouping))) config.DisableMobilityGrouping = DisableMobilityGrouping.IsPresent;
+            if (ZoneLayout != null) config.ZoneLayout = ParseZoneLayout(ZoneLayout);
+
+            string name = Name ?? registry.NextDefaultName();
+            if (registry.Find(name) != null)
+                Reject("NodeNameInUse", ErrorCategory.ResourceExists,
+                    $"-Name '{name}' is already used by a node of this session; pick another name or remove that node with Remove-MemNode.", name);
+            config.Name = name;
+
+            MemNode? node = null;
+            try { node = new MemNode(config); }
+            catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); }
+            registry.Add(node!, makeCurrent: true);
+            WriteObject(node);
+        }
+
+        /// <summary>Zone name → bytes, sorted lowest zone first (a hashtable has no order); Core checks sizes and duplicates.</summary>
+        private List<KeyValuePair<ZoneType, long>> ParseZoneLayout(IDictionary layout)
+        {
+            var list = new List<KeyValuePair<ZoneType, long>>();
+            foreach (DictionaryEntry e in layout)
+            {
+                string key = LanguagePrimitives.ConvertTo<string>(e.Key) ?? "";
+                if (!Enum.TryParse(key.Trim(), true, out ZoneType zone) || !Enum.IsDefined(typeof(ZoneType), zone)
+                    || int.TryParse(key.Trim(), out _))
+                    Reject("ZoneNotPresent", ErrorCategory.InvalidArgument,
+                        $"-ZoneLayout names zone '{key}', which is not a zone; allowed: {string.Join(", ", Enum.GetNames(typeof(ZoneType)))} (arm64 4.14 has DMA, Normal and Movable).", key);
+                object? raw = e.Value is PSObject pso ? pso.BaseObject : e.Value;
+                long bytes = 0;
+                try
+                {
+                    if (!(raw is string text && ByteSize.TryParse(text, out bytes)))
+                        bytes = LanguagePrimitives.ConvertTo<long>(raw);
+                }
+                catch (PSInvalidCastException)
+                {
+                    Reject("ZoneLayoutInvalid", ErrorCategory.InvalidArgument,
+                        $"-ZoneLayout value for zone {zone} is '{e.Value}', which is not a size in bytes (e.g. 1GB).", e.Value);
+                }
+                list.Add(new KeyValuePair<ZoneType, long>(zone, bytes));
+            }
+            list.Sort((a, b) => a.Key.CompareTo(b.Key));
+            return list;
+        }
+    }
+}

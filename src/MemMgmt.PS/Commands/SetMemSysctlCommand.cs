@@ -1,0 +1,68 @@
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Management.Automation;
+using MemMgmt.Core;
+using MemMgmt.Core.Sysctl;
+using MemMgmt.PS.Infrastructure;
+using MemMgmt.PS.Results;
+
+namespace MemMgmt.PS.Commands
+{
+    /// <summary>Set-MemSysctl: writes a /proc/sys/vm knob, running the kernel's handler (watermarks, reserves, pagesets).</summary>
+    [Cmdlet(VerbsCommon.Set, "MemSysctl", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(SysctlEntry))]
+    public sealed class SetMemSysctlCommand : MemNodeCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0)]
+        [ArgumentCompleter(typeof(SysctlNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = "";
+
+        /// <summary>The value: a number, a string as echo would write it, or an array for vector sysctls.</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNull]
+        public object Value { get; set; } = "";
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        private VmSysctl.Entry? _entry;
+        private string _text = "";
+
+        protected override void BeginProcessing()
+        {
+            try { _entry = VmSysctl.Find(Name); }
+            catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); }
+            _text = ToText(Value);
+        }
+
+        /// <summary>What `echo VALUE &gt; /proc/sys/vm/NAME` would write: arrays joined by spaces.</summary>
+        private static string ToText(object value)
+        {
+            object v = value is PSObject p ? p.BaseObject : value;
+            if (v is string s) return s;
+            if (v is IEnumerable list)
+            {
+                var parts = new List<string>();
+                foreach (var item in list) parts.Add(ToText(item ?? ""));
+                return string.Join(" ", parts);
+            }
+            return System.Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
+        }
+
+        protected override void ProcessRecord()
+        {
+            var node = ResolveNode();
+            string name = "vm." + _entry!.Name;
+            if (!ShouldProcess($"{name} on node '{node.Name}'", $"Set to '{_text}' (was '{node.Sysctl.Read(_entry.Name)}')")) return;
+            try { VmSysctl.Write(node, _entry.Name, _text); }
+            catch (MemMgmtException e)
+            {
+                WriteError(Errors.ToRecord(e));
+                return;
+            }
+            if (PassThru) WriteObject(GetMemSysctlCommand.Entry(node, _entry));
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+
+namespace MemMgmt.PS.Infrastructure
+{
+    /// <summary>Lets -PageSize take 4096, 4KB (the PowerShell number), or the strings '4K', '4KB', '4KiB'.
+    /// Anything else passes through unchanged so the cmdlet rejects it with PageSizeNotSupported.</summary>
+    public sealed class PageSizeTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+        {
+            object value = inputData is PSObject pso ? pso.BaseObject : inputData;
+            if (value is string s)
+            {
+                string t = s.Trim().ToUpperInvariant();
+                int mult = 1;
+                foreach (var suffix in new[] { "KIB", "KB", "K" })
+                {
+                    if (t.EndsWith(suffix, StringComparison.Ordinal)) { t = t.Substring(0, t.Length - suffix.Length); mult = 1024; break; }
+                }
+                if (int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n <= int.MaxValue / mult) return n * mult;
+            }
+            return inputData;
+        }
+    }
+
+    /// <summary>Completes -PageSize with the arm64 page sizes.</summary>
+    public sealed class PageSizeCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            foreach (var v in new[] { "4KB", "16KB", "64KB" })
+                if (v.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
+                    yield return new CompletionResult(v, v, CompletionResultType.ParameterValue, v + " pages");
+        }
+    }
+
+    /// <summary>Completes -Profile with NodeConfig.ProfileNames.</summary>
+    public sealed class ProfileCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            foreach (var name in Core.Node.NodeConfig.ProfileNames)
+                if (name.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
+                    yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, Core.Node.NodeConfig.DescribeProfile(name));
+        }
+    }
+
+    /// <summary>Completes -Name of the sysctl cmdlets with VmSysctl.Names.</summary>
+    public sealed class SysctlNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            string w = wordToComplete ?? "";
+            foreach (var name in Core.Sysctl.VmSysctl.Names)
+                if (name.StartsWith(w, StringComparison.OrdinalIgnoreCase) || name.Substring(3).StartsWith(w, StringComparison.OrdinalIgnoreCase))
+                    yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, Core.Sysctl.VmSysctl.Find(name).Allowed);
+        }
+    }
+
+    /// <summary>Completes node names from the runspace's registry.</summary>
+    public sealed class NodeNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var registry = NodeRegistry.ForDefaultRunspace();
+            if (registry == null) yield break;
+            foreach (var n in registry.Nodes)
+                if (n.Name.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
+                    yield return new CompletionResult(n.Name, n.Name, CompletionResultType.ParameterValue, n.ToString());
+        }
+    }
+}

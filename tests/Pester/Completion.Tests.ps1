@@ -1,0 +1,35 @@
+# Tab completion of the issue-2 cmdlets' arguments (argument completers and enums).
+BeforeAll {
+    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
+    function Get-Completion([string]$line) { @((TabExpansion2 $line $line.Length).CompletionMatches | ForEach-Object { $_.CompletionText }) }
+}
+
+Describe 'Argument completion' {
+    It 'completes -Profile from the known profiles' {
+        $c = Get-Completion 'New-MemNode -Profile qemu'
+        $c | Should -Contain 'qemu-virt-2g'
+        $c | Should -Contain 'qemu-virt-4g'
+        $c | Should -Not -Contain 'a53-1g-nocma'
+    }
+
+    It 'completes -PageSize with the arm64 page sizes' {
+        (Get-Completion 'New-MemNode -PageSize ') -join ',' | Should -Be '4KB,16KB,64KB'
+    }
+
+    It 'completes sysctl names with and without the vm. prefix' {
+        Get-Completion 'Get-MemSysctl vm.min' | Should -Be 'vm.min_free_kbytes'
+        Get-Completion 'Set-MemSysctl watermark' | Should -Be 'vm.watermark_scale_factor'
+    }
+
+    It 'completes GFP flags and migrate types from the enums' {
+        Get-Completion 'New-PageAllocation -Gfp GFP_HIGHUSER' | Should -Contain 'GFP_HIGHUSER_MOVABLE'
+        Get-Completion 'Get-Pageblock -MigrateType Rec' | Should -Be 'Reclaimable'
+    }
+
+    It 'completes node names of the session' {
+        $null = New-MemNode -Name completion-node -Size 256MB -CmaSize 0
+        Get-Completion 'Get-MemNode completion-' | Should -Be 'completion-node'
+        Remove-MemNode completion-node
+        @(Get-Completion 'Get-MemNode completion-').Count | Should -Be 0
+    }
+}
