@@ -187,6 +187,8 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(500, Lru.Size(node, 0, LruList.InactiveFile));
             Assert.Equal(0, Lru.Size(copy, 0, LruList.InactiveFile));
             Assert.Equal(copy.Swap.TotalPages, node.Swap.TotalPages);
+            Assert.Equal(16384, node.SwapTotalPages); // 64 MiB of 4 KiB slots, as /proc/meminfo's SwapTotal shows
+            Assert.Equal(16384, node.SwapFreePages);
             ReclaimTestKit.AssertClean(node);
             ReclaimTestKit.AssertClean(copy);
         }

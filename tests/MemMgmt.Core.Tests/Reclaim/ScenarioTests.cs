@@ -73,6 +73,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             var rep = Kswapd.Advance(node, 1_000_000_000);
             Assert.Equal(Vmscan.MaxReclaimRetries, rep.KswapdFailures);
             Assert.True(rep.Hopeless);
+            Assert.Equal(16, node.KswapdFailures); // zoneinfo's node_unreclaimable reads this
             Assert.Equal(KswapdState.Sleeping, rep.State);
             Assert.Equal(16, rep.Runs);
             Assert.Equal(15, rep.HighWmarkHitQuickly); // each failed run loops straight back, until the 16th
