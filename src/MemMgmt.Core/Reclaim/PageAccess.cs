@@ -37,13 +37,15 @@ namespace MemMgmt.Core.Reclaim
 
         internal static void MarkAccessedIndex(MemNode node, int cpu, int index) => LruCache.MarkPageAccessed(node, cpu, index);
 
-        /// <summary>kernel: set_page_dirty for a page-cache page (account_page_dirtied): nr_dirty, nr_dirtied.</summary>
+        /// <summary>A write to a page-cache or shmem page: kernel: set_page_dirty (account_page_dirtied counts nr_dirty
+        /// and nr_dirtied only for page cache; shmem's backing device does not account dirty pages).</summary>
         public static void SetDirty(MemNode node, long handle)
         {
             int index = Resolve(node, handle);
-            if ((PageOwner)node.Pages.Owner[index] != PageOwner.FileCache)
-                throw new MemMgmtException("PageNotFileCache", ErrorKind.InvalidOperation,
-                    $"Allocation 0x{handle:x} is {(PageOwner)node.Pages.Owner[index]}; only FileCache pages are dirtied through this call.", handle);
+            var owner = (PageOwner)node.Pages.Owner[index];
+            if (owner != PageOwner.FileCache && owner != PageOwner.Shmem)
+                throw new MemMgmtException("PageNotFileBacked", ErrorKind.InvalidOperation,
+                    $"Allocation 0x{handle:x} is {owner}; only FileCache and Shmem pages are dirtied through this call.", handle);
             SetDirtyIndex(node, index);
         }
 
@@ -52,6 +54,7 @@ namespace MemMgmt.Core.Reclaim
             var pages = node.Pages;
             if (pages.Has(index, PageFlags.Dirty)) return;
             pages.Set(index, PageFlags.Dirty);
+            if (pages.Has(index, PageFlags.SwapBacked)) return;
             int nr = 1 << pages.Order[index];
             node.Counters.Mod(NodeStatItem.NrFileDirty, nr);
             node.Counters.Mod(NodeStatItem.NrDirtied, nr);

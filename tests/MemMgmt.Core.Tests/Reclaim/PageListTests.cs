@@ -154,3 +154,34 @@ namespace MemMgmt.Core.Tests.Reclaim
         }
     }
 }
+
+namespace MemMgmt.Core.Tests.Reclaim
+{
+    public class ShmemTests
+    {
+        /// <summary>Dirty shmem goes to swap through shmem_writepage; without a free slot it is activated, never dropped.</summary>
+        [Fact]
+        public void DirtyShmemNeedsSwap()
+        {
+            var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);
+            var s = ReclaimTestKit.Fill(node, PageOwner.Shmem, 10);
+            foreach (var h in s) PageAccess.SetDirty(node, h);
+            Assert.Equal(0, node.Counters[NodeStatItem.NrFileDirty]); // shmem does not account dirty pages
+            var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
+            Assert.Equal(0, Vmscan.ShrinkInactiveList(node, 10, 0, sc, (int)LruList.InactiveAnon));
+            Assert.Equal(10, ReclaimTestKit.LiveCount(node, s));
+            Assert.Equal(10, Lru.Size(node, 0, LruList.ActiveAnon));
+            SwapDevice.Configure(node, 64 * NodeConfig.MiB);
+            Vmscan.ShrinkActiveList(node, 10, 0, sc, (int)LruList.ActiveAnon);
+            Vmscan.ShrinkInactiveList(node, 10, 0, sc, (int)LruList.InactiveAnon);
+            Assert.Equal(10, node.Swap.UsedPages);
+            Writeback.Sleep(node, Writeback.LatencyNs);
+            Assert.Equal(10, Vmscan.ShrinkInactiveList(node, 10, 0, sc, (int)LruList.InactiveAnon));
+            Assert.Equal(0, ReclaimTestKit.LiveCount(node, s));
+            Assert.Equal(0, node.Counters[NodeStatItem.NrShmem]);
+            Assert.Equal("PageNotFileBacked", Assert.Throws<MemMgmtException>(() =>
+                PageAccess.SetDirty(node, ReclaimTestKit.Fill(node, PageOwner.Anon, 1)[0])).ErrorId);
+            ReclaimTestKit.AssertClean(node);
+        }
+    }
+}
