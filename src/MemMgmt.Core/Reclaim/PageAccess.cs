@@ -84,7 +84,8 @@ namespace MemMgmt.Core.Reclaim
             node.Counters.Count(VmEvent.UnevictablePgsCulled);
         }
 
-        /// <summary>kernel: munlock_vma_page (mm/mlock.c, 4.14): clear PG_mlocked and put the page back on an evictable list.</summary>
+        /// <summary>kernel: munlock_vma_page (mm/mlock.c, 4.14): clear PG_mlocked; putback_lru_page queues the page on cpu 0's
+        /// lru_add pagevec, so it reaches an evictable list when that drains.</summary>
         public static void Munlock(MemNode node, long handle)
         {
             int index = Resolve(node, handle);
@@ -96,7 +97,7 @@ namespace MemMgmt.Core.Reclaim
             int nr = 1 << pages.Order[index];
             Lru.Del(node, index, nr);
             pages.Clear(index, PageFlags.Unevictable);
-            Lru.AddToList(node, index, nr);
+            LruCache.Add(node, 0, index); // putback_lru_page: an evictable page goes back through lru_cache_add
             node.Counters.Count(VmEvent.UnevictablePgsRescued);
         }
     }

@@ -149,7 +149,13 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(1, Lru.Size(node, 0, LruList.Unevictable));
             PageAccess.Munlock(node, a[0]);
             Assert.Equal(0, Lru.Size(node, 0, LruList.Unevictable));
-            Assert.Equal(1, Lru.Size(node, 0, LruList.InactiveAnon));
+            Assert.Equal(0, Lru.Size(node, 0, LruList.InactiveAnon)); // waiting in the lru_add pagevec
+            ReclaimTestKit.AssertClean(node);
+            PageAccess.MarkAccessed(node, a[0]); // PG_referenced
+            PageAccess.MarkAccessed(node, a[0]); // not on an LRU yet: __lru_cache_activate_page marks it active in the pagevec
+            LruCache.Drain(node, 0);
+            Assert.Equal(10, Lru.Size(node, 0, LruList.ActiveAnon));
+            Assert.Equal(1, node.Counters[VmEvent.UnevictablePgsRescued]);
             ReclaimTestKit.AssertClean(node);
         }
     }
