@@ -106,6 +106,8 @@ namespace MemMgmt.Core.Reclaim
         // writeback in flight (FIFO: every write has the same modelled latency)
         internal int[] WbIndex = new int[256];
         internal long[] WbDoneNs = new long[256];
+        /// <summary>Pages each write covers (the page's order may change once its owner frees it).</summary>
+        internal int[] WbPages = new int[256];
         internal int WbHead, WbCount;
 
         internal List<Shrinker> Shrinkers = new List<Shrinker>();
@@ -145,6 +147,7 @@ namespace MemMgmt.Core.Reclaim
             c.Hooks = Hooks.Clone();
             c.WbIndex = (int[])WbIndex.Clone();
             c.WbDoneNs = (long[])WbDoneNs.Clone();
+            c.WbPages = (int[])WbPages.Clone();
             c.Shrinkers = Shrinkers.ConvertAll(s => s.Clone());
             c.Processes = Processes.ConvertAll(p => p.Clone(node));
             c.Vmpr = (VmPressureState[])Vmpr.Clone();
@@ -153,23 +156,26 @@ namespace MemMgmt.Core.Reclaim
             return c;
         }
 
-        internal void QueueWriteback(int index, long doneNs)
+        internal void QueueWriteback(int index, int nrPages, long doneNs)
         {
             if (WbCount == WbIndex.Length)
             {
                 int n = WbIndex.Length * 2;
                 var ni = new int[n];
                 var nd = new long[n];
+                var np = new int[n];
                 for (int i = 0; i < WbCount; i++)
                 {
                     ni[i] = WbIndex[(WbHead + i) % WbIndex.Length];
                     nd[i] = WbDoneNs[(WbHead + i) % WbIndex.Length];
+                    np[i] = WbPages[(WbHead + i) % WbIndex.Length];
                 }
-                WbIndex = ni; WbDoneNs = nd; WbHead = 0;
+                WbIndex = ni; WbDoneNs = nd; WbPages = np; WbHead = 0;
             }
             int slot = (WbHead + WbCount) % WbIndex.Length;
             WbIndex[slot] = index;
             WbDoneNs[slot] = doneNs;
+            WbPages[slot] = nrPages;
             WbCount++;
         }
     }

@@ -24,7 +24,7 @@ namespace MemMgmt.Core.Reclaim
             pages.Set(index, PageFlags.Writeback);
             c.Mod(NodeStatItem.NrWriteback, nr);
             c.Count(VmEvent.PgpgOut, nr);
-            node.ReclaimSt.QueueWriteback(index, node.Clock.NowNs + LatencyNs);
+            node.ReclaimSt.QueueWriteback(index, nr, node.Clock.NowNs + LatencyNs);
         }
 
         /// <summary>kernel: end_page_writeback (mm/filemap.c, 4.14) for every write whose latency has passed.</summary>
@@ -37,10 +37,10 @@ namespace MemMgmt.Core.Reclaim
             while (rs.WbCount > 0 && rs.WbDoneNs[rs.WbHead] <= now)
             {
                 int index = rs.WbIndex[rs.WbHead];
+                int nr = rs.WbPages[rs.WbHead];
                 rs.WbHead = (rs.WbHead + 1) % rs.WbIndex.Length;
                 rs.WbCount--;
                 done++;
-                int nr = 1 << pages.Order[index];
                 node.Counters.Mod(NodeStatItem.NrWriteback, -nr);
                 node.Counters.Mod(NodeStatItem.NrWritten, nr);
                 if ((pages.Flags[index] & (uint)(PageFlags.Allocated | PageFlags.Writeback)) != (uint)(PageFlags.Allocated | PageFlags.Writeback))
