@@ -101,3 +101,17 @@ Describe 'Register-MemShrinker and Get-VmPressure' {
         (Get-VmPressure -Node $node -Last).Level | Should -Be 'Critical'
     }
 }
+
+Describe 'New-MemNode -SwapSize' {
+    It 'gives the node a swap area that meminfo shows' {
+        $node = New-MemNode -Name 'reclaim-swap' -SwapSize 256MB
+        $node.SwapTotalPages | Should -Be 65536
+        (Get-MemInfo -Node $node SwapTotal).Value | Should -Be 262144
+        Remove-MemNode -Node $node -Confirm:$false
+    }
+
+    It 'rejects a size that is not whole pages and makes no node' {
+        { New-MemNode -Name 'reclaim-badswap' -SwapSize 4097 } | Should -Throw -ErrorId 'SwapSizeInvalid'
+        @(Get-MemNode | Where-Object Name -EQ 'reclaim-badswap').Count | Should -Be 0
+    }
+}
