@@ -1,1 +1,130 @@
-namespace MemMgmt.Bench { internal static class Program { private static int Main() => 0; } }
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using MemMgmt.Core.Node;
+
+namespace MemMgmt.Bench
+{
+    /// <summary>
+    /// Prints the DESIGN.md "Performance" figures against their targets.
+    /// Stopwatch harness: every figure is warmed up, then timed over several samples; the table shows the best
+    /// and the median sample. <c>--quick</c> takes fewer and shorter samples (well under a minute);
+    /// <c>--bdn</c> runs the same workloads under BenchmarkDotNet instead (slow on a shared 2-core box).
+    /// </summary>
+    internal static class Program
+    {
+        private static int Main(string[] args)
+        {
+            var opts = Options.Parse(args);
+            if (opts.Help)
+            {
+                Console.WriteLine("usage: MemMgmt.Bench [--quick] [--bdn] [--only bytes|node|order0|mixed] [--samples N]");
+                return 0;
+            }
+            if (opts.Bdn) return BdnRunner.Run(args);
+
+            Console.WriteLine($"MemMgmt.Bench  {(opts.Quick ? "quick" : "full")} mode, {Environment.ProcessorCount} cpus, " +
+                              $".NET {Environment.Version}, {(Stopwatch.IsHighResolution ? "high-res" : "low-res")} timer");
+            Console.WriteLine("Timing figures are noisy on a shared machine: best and median of the samples are shown.");
+            Console.WriteLine();
+
+            var rows = new List<Row>();
+            if (opts.Runs("bytes")) rows.Add(Figures.BytesPerPage());
+            if (opts.Runs("node")) rows.AddRange(Figures.NewNode64G(opts));
+            if (opts.Runs("order0")) rows.Add(Figures.Order0Pairs(opts));
+            if (opts.Runs("mixed")) rows.Add(Figures.MixedOrders(opts));
+
+            Console.WriteLine();
+            Table.Print(rows);
+            bool allPass = rows.TrueForAll(r => r.Pass);
+            Console.WriteLine();
+            Console.WriteLine(allPass ? "All figures meet their targets." : "Some figures miss their targets (see FAIL rows).");
+            return allPass ? 0 : 1;
+        }
+    }
+
+    internal sealed class Options
+    {
+        public bool Quick;
+        public bool Bdn;
+        public bool Help;
+        public string? Only;
+        public int? Samples;
+
+        public bool Runs(string name) => Only == null || string.Equals(Only, name, StringComparison.OrdinalIgnoreCase);
+
+        public static Options Parse(string[] args)
+        {
+            var o = new Options();
+            for (int i = 0; i < args.Length; i++)
+            {
+                switch (args[i])
+                {
+                    case "--quick": o.Quick = true; break;
+                    case "--bdn": o.Bdn = true; break;
+                    case "--only": o.Only = args[++i]; break;
+                    case "--samples": o.Samples = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                    case "-h": case "--help": o.Help = true; break;
+                    default: throw new ArgumentException($"unknown argument '{args[i]}' (try --help)");
+                }
+            }
+            return o;
+        }
+    }
+
+    /// <summary>One line of the result table.</summary>
+    internal sealed class Row
+    {
+        public string Figure = "";
+        public string Measured = "";
+        public string Target = "";
+        public bool Pass;
+    }
+
+    internal static class Table
+    {
+        public static void Print(List<Row> rows)
+        {
+            string[] head = { "figure", "measured (best / median)", "target", "result" };
+            int[] w = { head[0].Length, head[1].Length, head[2].Length, head[3].Length };
+            foreach (var r in rows)
+            {
+                w[0] = Math.Max(w[0], r.Figure.Length);
+                w[1] = Math.Max(w[1], r.Measured.Length);
+                w[2] = Math.Max(w[2], r.Target.Length);
+            }
+            string Line(string a, string b, string c, string d) =>
+                $"| {a.PadRight(w[0])} | {b.PadRight(w[1])} | {c.PadRight(w[2])} | {d.PadRight(w[3])} |";
+            Console.WriteLine(Line(head[0], head[1], head[2], head[3]));
+            Console.WriteLine($"|-{new string('-', w[0])}-|-{new string('-', w[1])}-|-{new string('-', w[2])}-|-{new string('-', w[3])}-|");
+            foreach (var r in rows) Console.WriteLine(Line(r.Figure, r.Measured, r.Target, r.Pass ? "pass" : "FAIL"));
+        }
+    }
+
+    /// <summary>Best and median of a set of samples.</summary>
+    internal readonly struct Stats
+    {
+        public readonly double Best;
+        public readonly double Median;
+        public readonly int N;
+
+        private Stats(double best, double median, int n) { Best = best; Median = median; N = n; }
+
+        /// <param name="higherIsBetter">true for rates, false for times.</param>
+        public static Stats Of(List<double> samples, bool higherIsBetter)
+        {
+            var s = samples.ToArray();
+            Array.Sort(s);
+            double median = s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+            return new Stats(higherIsBetter ? s[s.Length - 1] : s[0], median, s.Length);
+        }
+    }
+
+    internal static class Fmt
+    {
+        public static string Rate(double perSecond) => (perSecond / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " M/s";
+        public static string Ms(double ms) => ms.ToString("0", CultureInfo.InvariantCulture) + " ms";
+        public static string MiB(double bytes) => (bytes / (1 << 20)).ToString("0", CultureInfo.InvariantCulture) + " MiB";
+    }
+}

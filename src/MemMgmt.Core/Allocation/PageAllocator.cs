@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
@@ -88,15 +89,50 @@ namespace MemMgmt.Core.Allocation
         internal static int FastPathFlags(GfpFlags gfp, MigrateType mt) =>
             AllocFlagBits.WmarkLow | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0);
 
+        /// <summary>gfp_zone's answer as a zone index for each combination of the four zone modifier bits
+        /// (__GFP_DMA, __GFP_HIGHMEM, __GFP_DMA32, __GFP_MOVABLE), built from <see cref="Gfp.ToZone"/> itself for one
+        /// kernel profile, so the hot path does a table look-up instead of walking the profile's zone list.</summary>
+        private sealed class GfpZoneTable
+        {
+            internal const int ZoneBits = (int)(GfpFlags.__GFP_DMA | GfpFlags.__GFP_HIGHMEM | GfpFlags.__GFP_DMA32 | GfpFlags.__GFP_MOVABLE);
+            internal readonly KernelProfile Kernel;
+            internal readonly int[] HighZoneIdx = new int[ZoneBits + 1];
+
+            internal GfpZoneTable(KernelProfile kernel)
+            {
+                Kernel = kernel;
+                for (int bits = 0; bits <= ZoneBits; bits++)
+                    HighZoneIdx[bits] = kernel.ZoneIndex(Gfp.ToZone((GfpFlags)bits, kernel));
+            }
+        }
+
+        /// <summary>The table of the last profile used (profiles are immutable; a different one rebuilds it).</summary>
+        private static GfpZoneTable? s_gfpZoneTable;
+
+        /// <summary>gfp_zone(gfp) as the zone index the zonelist walk stops at (high_zoneidx).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static int HighZoneIdx(MemNode node, GfpFlags gfp)
+        {
+            var t = s_gfpZoneTable;
+            if (t == null || !ReferenceEquals(t.Kernel, node.Kernel)) s_gfpZoneTable = t = new GfpZoneTable(node.Kernel);
+            return t.HighZoneIdx[(int)gfp & GfpZoneTable.ZoneBits];
+        }
+
         /// <summary>kernel: get_page_from_freelist (mm/page_alloc.c, 4.14): first zone of the zonelist (up to the GFP's
         /// highest zone) that passes its watermark and has pages; order &gt; 0 ALLOC_HARDER successes reserve a highatomic block.</summary>
         internal static int GetPageFromFreelist(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags,
-            out Zone? zone, out AllocSource source)
+            out Zone? zone, out AllocSource source) =>
+            GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled),
+                cpu, allocFlags, (gfp & GfpFlags.__GFP_COLD) != 0, out zone, out source);
+
+        /// <summary>get_page_from_freelist with gfp_zone and the migrate type already worked out.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int GetPageFromFreelist(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
+            bool cold, out Zone? zone, out AllocSource source)
         {
-            int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
-            int mt = (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
             var zonelist = node.Zonelist;
             int classzoneIdx = -1;
+            int markIdx = allocFlags & AllocFlagBits.WmarkMask;
             source = AllocSource.None;
             for (int i = 0; i < zonelist.Length; i++)
             {
@@ -104,12 +140,12 @@ namespace MemMgmt.Core.Allocation
                 int zid = z.Idx;
                 if (zid > highZoneIdx) continue;
                 if (classzoneIdx < 0) classzoneIdx = zid;
-                long mark = z.Watermark[allocFlags & AllocFlagBits.WmarkMask];
+                long mark = z.Watermark[markIdx];
                 if (!ZoneWatermark.Fast(z, order, mark, classzoneIdx, allocFlags))
                 {
                     if ((allocFlags & AllocFlagBits.NoWatermarks) == 0) continue; // node_reclaim_mode is 0
                 }
-                int page = PageAlloc.RmqueueZone(z, cpu, order, mt, allocFlags, out source);
+                int page = PageAlloc.RmqueueZone(z, cpu, order, mt, allocFlags, out source, cold);
                 if (page >= 0)
                 {
                     if (order > 0 && (allocFlags & AllocFlagBits.Harder) != 0) PageAlloc.ReserveHighatomicPageblock(z, page);
@@ -206,7 +242,7 @@ namespace MemMgmt.Core.Allocation
         /// <summary>kernel: __free_pages (mm/page_alloc.c, 4.14): order 0 through the per-cpu list, larger orders to the buddy lists.</summary>
         internal static void FreePagesIndex(MemNode node, int index, int order, int cpu)
         {
-            var zone = node.ZoneOfIndex(index);
+            var zone = node.ZoneArr[node.PageblockZone[index >> node.PbOrder]];
             if (order == 0) PageAlloc.FreeHotPage(zone, cpu, index);
             else PageAlloc.FreePagesOk(zone, index, order);
         }
@@ -215,11 +251,12 @@ namespace MemMgmt.Core.Allocation
         internal static int AllocPagesIndex(MemNode node, int order, GfpFlags gfp, int cpu)
         {
             var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
-            int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out _, out _);
+            int index = GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)mt, cpu, FastPathFlags(gfp, mt), (gfp & GfpFlags.__GFP_COLD) != 0, out _, out _);
             if (index >= 0)
             {
-                node.Pages.Flags[index] = (uint)PageFlags.Allocated;
-                node.Pages.Order[index] = (byte)order;
+                var pages = node.Pages;
+                pages.Flags[index] = (uint)PageFlags.Allocated;
+                pages.Order[index] = (byte)order;
             }
             return index;
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 
@@ -26,6 +27,10 @@ namespace MemMgmt.Core.Buddy
     {
         private const uint BuddyFlag = (uint)PageFlags.Buddy;
 
+        /// <summary>MethodImplOptions.AggressiveOptimization (512), which netstandard2.0's enum does not name; the
+        /// runtime honours the bit.</summary>
+        private const MethodImplOptions AggressiveOptimization = (MethodImplOptions)512;
+
         /// <summary>kernel: page_is_buddy (mm/page_alloc.c, 4.14): a free head of exactly this order in the same zone.</summary>
         private static bool IsBuddy(MemNode node, int buddy, int order, int zoneId)
         {
@@ -44,25 +49,36 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: __free_one_page (mm/page_alloc.c, 4.14): merge upward, then tail placement if the next-larger buddy is free.</summary>
+        /// <remarks>page_is_buddy is written out on local copies of the page arrays: the same tests in the same order
+        /// (in range, PageBuddy, page_order == order, same zone), without reloading the arrays at every level.</remarks>
         internal static void FreeOnePage(Zone zone, int index, int order, int migratetype)
         {
             var node = zone.NodeRef;
             var pages = node.Pages;
-            int zoneId = node.PageblockZone[index >> node.PbOrder];
+            var flags = pages.Flags;
+            var orders = pages.Order;
+            var blockZone = node.PageblockZone;
+            int pbOrder = node.PbOrder;
+            int nrPages = pages.NrPages;
+            int zoneId = blockZone[index >> pbOrder];
             int maxOrderAll = node.MaxOrderValue;
-            int maxOrder = maxOrderAll < node.PbOrder + 1 ? maxOrderAll : node.PbOrder + 1;
+            int maxOrder = maxOrderAll < pbOrder + 1 ? maxOrderAll : pbOrder + 1;
             if (migratetype != (int)MigrateType.Isolate) ModFreepageState(zone, 1L << order, migratetype);
+            var nrFree = zone.NrFree;
 
             while (true)
             {
                 while (order < maxOrder - 1)
                 {
                     int buddy = index ^ (1 << order);
-                    if (!IsBuddy(node, buddy, order, zoneId)) goto doneMerging;
+                    // page_is_buddy(page, buddy, order)
+                    if ((uint)buddy >= (uint)nrPages || (uint)buddy >= (uint)flags.Length) goto doneMerging;
+                    uint bf = flags[buddy];
+                    if ((bf & BuddyFlag) == 0 || orders[buddy] != order || blockZone[buddy >> pbOrder] != zoneId) goto doneMerging;
                     pages.ListDel(buddy);
-                    zone.NrFree[order]--;
-                    pages.Flags[buddy] &= ~BuddyFlag;
-                    pages.Order[buddy] = 0;
+                    nrFree[order]--;
+                    flags[buddy] = bf & ~BuddyFlag;
+                    orders[buddy] = 0;
                     index &= buddy;
                     order++;
                 }
@@ -70,7 +86,7 @@ namespace MemMgmt.Core.Buddy
                 {
                     // Above pageblock order, never merge an isolated block with a non-isolated one.
                     int buddy = index ^ (1 << order);
-                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)pages.NrPages)
+                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)nrPages)
                     {
                         int buddyMt = node.BlockMigratetype(buddy);
                         if (migratetype != buddyMt && (migratetype == (int)MigrateType.Isolate || buddyMt == (int)MigrateType.Isolate))
@@ -83,27 +99,31 @@ namespace MemMgmt.Core.Buddy
             }
 
         doneMerging:
-            pages.Flags[index] = BuddyFlag;
-            pages.Order[index] = (byte)order;
+            flags[index] = BuddyFlag;
+            orders[index] = (byte)order;
+            int head = zone.FreeListHead(order, migratetype);
             if (order < maxOrderAll - 2)
             {
                 int higher = index & ~(1 << order);
                 int higherBuddy = higher ^ (1 << (order + 1));
                 if (IsBuddy(node, higherBuddy, order + 1, zoneId))
                 {
-                    pages.ListAddTail(index, zone.FreeListHead(order, migratetype));
-                    zone.NrFree[order]++;
+                    pages.ListAddTail(index, head);
+                    nrFree[order]++;
                     return;
                 }
             }
-            pages.ListAdd(index, zone.FreeListHead(order, migratetype));
-            zone.NrFree[order]++;
+            pages.ListAdd(index, head);
+            nrFree[order]++;
         }
 
         /// <summary>kernel: expand (mm/page_alloc.c, 4.14): each upper half goes to the head of the same type's list.</summary>
-        private static void Expand(Zone zone, int index, int low, int high, int migratetype)
+        internal static void Expand(Zone zone, int index, int low, int high, int migratetype)
         {
             var pages = zone.Pages;
+            var flags = pages.Flags;
+            var orders = pages.Order;
+            var nrFree = zone.NrFree;
             int size = 1 << high;
             while (high > low)
             {
@@ -111,9 +131,9 @@ namespace MemMgmt.Core.Buddy
                 size >>= 1;
                 int half = index + size;
                 pages.ListAdd(half, zone.FreeListHead(high, migratetype));
-                zone.NrFree[high]++;
-                pages.Flags[half] = BuddyFlag;
-                pages.Order[half] = (byte)high;
+                nrFree[high]++;
+                flags[half] = BuddyFlag;
+                orders[half] = (byte)high;
             }
         }
 
@@ -121,11 +141,15 @@ namespace MemMgmt.Core.Buddy
         internal static int RmqueueSmallest(Zone zone, int order, int migratetype)
         {
             var pages = zone.Pages;
-            int maxOrder = zone.NrFree.Length;
+            var next = pages.Next;
+            var nrFree = zone.NrFree;
+            int maxOrder = nrFree.Length;
             for (int current = order; current < maxOrder; current++)
             {
+                // nr_free counts the blocks of every type at this order: zero means this type's list is empty too.
+                if (nrFree[current] == 0) continue;
                 int head = zone.FreeListHead(current, migratetype);
-                int page = pages.Next[head];
+                int page = next[head];
                 if (page == head) continue;
                 pages.ListDel(page);
                 pages.Flags[page] = 0;
@@ -290,52 +314,87 @@ namespace MemMgmt.Core.Buddy
             source == AllocSource.Cma ? (int)MigrateType.Cma : source == AllocSource.HighAtomic ? (int)MigrateType.HighAtomic : requested;
 
         /// <summary>kernel: rmqueue (mm/page_alloc.c, 4.14): order 0 from the per-cpu list, higher orders from the buddy lists.</summary>
-        internal static int RmqueueZone(Zone zone, int cpu, int order, int migratetype, int allocFlags, out AllocSource source)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static int RmqueueZone(Zone zone, int cpu, int order, int migratetype, int allocFlags, out AllocSource source,
+            bool cold = false)
         {
-            source = AllocSource.None;
             int page;
             if (order == 0)
             {
-                page = RmqueuePcplist(zone, cpu, migratetype, out source);
+                page = RmqueuePcplist(zone, cpu, migratetype, cold);
+                source = AllocSource.PcpList;
             }
             else
             {
-                page = -1;
-                if ((allocFlags & AllocFlagBits.Harder) != 0)
-                {
-                    page = RmqueueSmallest(zone, order, (int)MigrateType.HighAtomic);
-                    if (page >= 0) source = AllocSource.HighAtomic;
-                }
-                if (page < 0) page = Rmqueue(zone, order, migratetype, ref source);
-                if (page < 0) return -1;
-                ModFreepageState(zone, -(1L << order), SourceMigratetype(source, migratetype));
+                page = RmqueueBuddy(zone, order, migratetype, allocFlags, out source);
             }
-            if (page >= 0) zone.NodeRef.Counters.ZoneEvents[(int)ZoneEvent.PgAlloc, zone.NodeRef.ZoneIdOfIndex(page)] += 1L << order;
+            // __count_zone_vm_events(PGALLOC, zone, 1 << order): the page comes from this zone's lists.
+            if (page >= 0) zone.NodeRef.Counters.ZoneEvents[(int)ZoneEvent.PgAlloc, zone.Idx] += 1L << order;
             return page;
         }
 
-        /// <summary>kernel: rmqueue_pcplist / __rmqueue_pcplist (mm/page_alloc.c, 4.14): refill by batch when empty, take the first (hot) page.</summary>
-        private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, out AllocSource source)
+        /// <summary>rmqueue's order &gt; 0 branch: the HighAtomic reserve for ALLOC_HARDER, then __rmqueue; NR_FREE_PAGES drops.</summary>
+        private static int RmqueueBuddy(Zone zone, int order, int migratetype, int allocFlags, out AllocSource source)
+        {
+            source = AllocSource.None;
+            int page = -1;
+            if ((allocFlags & AllocFlagBits.Harder) != 0)
+            {
+                page = RmqueueSmallest(zone, order, (int)MigrateType.HighAtomic);
+                if (page >= 0) source = AllocSource.HighAtomic;
+            }
+            if (page < 0) page = Rmqueue(zone, order, migratetype, ref source);
+            if (page < 0) return -1;
+            ModFreepageState(zone, -(1L << order), SourceMigratetype(source, migratetype));
+            return page;
+        }
+
+        /// <summary>kernel: rmqueue_pcplist / __rmqueue_pcplist (mm/page_alloc.c, 4.14): refill by batch when empty, take the
+        /// first (hot) page, or the last one for __GFP_COLD.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, bool cold)
         {
             var pcp = zone.Pcp[cpu];
             var pages = zone.Pages;
+            var next = pages.Next;
             int list = pcp.ListBase + migratetype;
-            source = AllocSource.PcpList;
-            if (pages.Next[list] == list)
+            int page = next[list];
+            if (page == list)
             {
-                pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype);
-                if (pages.Next[list] == list) return -1;
+                page = RefillPcplist(zone, pcp, list, migratetype, cold);
+                if (page < 0) return -1;
             }
-            int page = pages.Next[list];
-            pages.ListDel(page);
+            if (cold)
+            {
+                page = pages.Prev[list];
+                pages.ListDel(page);
+                pages.Flags[page] = 0;
+                pages.Order[page] = 0;
+                pcp.CountField--;
+                return page;
+            }
+            // list_del of the first entry: its predecessor is the list head itself.
+            int after = next[page];
+            next[list] = after;
+            pages.Prev[after] = list;
             pages.Flags[page] = 0;
             pages.Order[page] = 0;
             pcp.CountField--;
             return page;
         }
 
-        /// <summary>kernel: rmqueue_bulk (mm/page_alloc.c, 4.14): each page goes after the previous one, keeping the order taken.</summary>
-        private static int RmqueueBulk(Zone zone, int count, int list, int migratetype)
+        /// <summary>The empty-list branch of __rmqueue_pcplist: pcp->count += rmqueue_bulk(batch); the new first page or -1.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int RefillPcplist(Zone zone, PerCpuPages pcp, int list, int migratetype, bool cold)
+        {
+            pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype, cold);
+            int page = zone.Pages.Next[list];
+            return page == list ? -1 : page;
+        }
+
+        /// <summary>kernel: rmqueue_bulk (mm/page_alloc.c, 4.14): each page goes after the previous one (before it when cold),
+        /// so hot takes from the head and cold from the tail both get the pages in the order the buddy lists gave them.</summary>
+        private static int RmqueueBulk(Zone zone, int count, int list, int migratetype, bool cold)
         {
             var pages = zone.Pages;
             int after = list;
@@ -346,7 +405,8 @@ namespace MemMgmt.Core.Buddy
                 int page = Rmqueue(zone, 0, migratetype, ref src);
                 if (page < 0) break;
                 int pcpMt = SourceMigratetype(src, migratetype);
-                pages.ListAdd(page, after);
+                if (cold) pages.ListAddTail(page, after);
+                else pages.ListAdd(page, after);
                 after = page;
                 pages.Flags[page] = (uint)PageFlags.Pcp;
                 pages.Order[page] = (byte)pcpMt;
@@ -362,7 +422,7 @@ namespace MemMgmt.Core.Buddy
             var node = zone.NodeRef;
             var pages = zone.Pages;
             node.Counters.Events[(int)VmEvent.PgFree]++;
-            int migratetype = node.BlockMigratetype(index);
+            int migratetype = node.PageblockBits[index >> node.PbOrder] & 7;
             int listType = migratetype;
             if (migratetype >= MigrateTypes.PcpTypes)
             {
@@ -375,16 +435,29 @@ namespace MemMgmt.Core.Buddy
                 listType = (int)MigrateType.Movable;
             }
             var pcp = zone.Pcp[cpu];
-            pages.ListAdd(index, pcp.ListBase + listType);
+            // list_add at the head of the pcp list (a hot page).
+            int head = pcp.ListBase + listType;
+            var next = pages.Next;
+            var prev = pages.Prev;
+            int first = next[head];
+            next[index] = first;
+            prev[index] = head;
+            prev[first] = index;
+            next[head] = index;
             pages.Flags[index] = (uint)PageFlags.Pcp;
             pages.Order[index] = (byte)migratetype;
-            pcp.CountField++;
-            if (pcp.CountField >= pcp.HighField)
-            {
-                int batch = pcp.BatchField;
-                FreePcppagesBulk(zone, batch, pcp);
-                pcp.CountField -= batch;
-            }
+            int count = pcp.CountField + 1;
+            pcp.CountField = count;
+            if (count >= pcp.HighField) FreePcpBatch(zone, pcp);
+        }
+
+        /// <summary>free_hot_cold_page past pcp->high: free_pcppages_bulk(batch), count −= batch.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void FreePcpBatch(Zone zone, PerCpuPages pcp)
+        {
+            int batch = pcp.BatchField;
+            FreePcppagesBulk(zone, batch, pcp);
+            pcp.CountField -= batch;
         }
 
         /// <summary>kernel: free_pcppages_bulk (mm/page_alloc.c, 4.14): round-robin over the pcp lists, oldest (tail) pages first.</summary>
@@ -488,6 +561,9 @@ namespace MemMgmt.Core.Buddy
 
         /// <summary>Boot: memblock memory is freed in the largest aligned blocks in pfn order
         /// (kernel: __free_pages_memory, mm/nobootmem.c, 4.14), then the CMA area (init_cma_reserved_pageblock).</summary>
+        /// <remarks>Runs once per node over up to 16 M pages: compiled fully optimised at once (AggressiveOptimization)
+        /// instead of starting in tier-0 code, which made a cold 64 GiB New-MemNode several times slower.</remarks>
+        [MethodImpl(AggressiveOptimization)]
         internal static void BootFreeAll(MemNode node, NodeLayout layout)
         {
             var pages = node.Pages;
@@ -524,6 +600,7 @@ namespace MemMgmt.Core.Buddy
             }
         }
 
+        [MethodImpl(AggressiveOptimization)]
         private static void FreeRange(Zone zone, int start, int end)
         {
             int maxOrder = zone.NrFree.Length - 1;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace MemMgmt.Core.Node
 {
@@ -36,6 +37,13 @@ namespace MemMgmt.Core.Node
             Memcg = new ushort[nrPages];
             Handle = new int[nrPages];
             _nextSentinel = nrPages;
+            // The arrays boot and the buddy lists touch at every block head (one int per 4 KiB of array per 1024 pages):
+            // on Linux ask for transparent huge pages before the first touch, so a 64 GiB node takes a few hundred
+            // 2 MiB faults instead of ~50,000 4 KiB ones, and random list walks miss the TLB less.
+            HostMemory.AdviseHugePages(Next, sizeof(int));
+            HostMemory.AdviseHugePages(Prev, sizeof(int));
+            HostMemory.AdviseHugePages(Flags, sizeof(uint));
+            HostMemory.AdviseHugePages(Order, sizeof(byte));
         }
 
         private PageMap(PageMap o)
@@ -68,6 +76,7 @@ namespace MemMgmt.Core.Node
             return first;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void ListAdd(int item, int head)
         {
             int first = Next[head];
@@ -77,6 +86,7 @@ namespace MemMgmt.Core.Node
             Next[head] = item;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void ListAddTail(int item, int head)
         {
             int last = Prev[head];
@@ -86,6 +96,7 @@ namespace MemMgmt.Core.Node
             Prev[head] = item;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void ListDel(int item)
         {
             int n = Next[item], p = Prev[item];
@@ -105,6 +116,7 @@ namespace MemMgmt.Core.Node
             ListAddTail(item, head);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal bool ListEmpty(int head) => Next[head] == head;
 
         internal int ListCount(int head)
@@ -121,5 +133,42 @@ namespace MemMgmt.Core.Node
         internal void Clear(int index, PageFlags flag) => Flags[index] &= ~(uint)flag;
         public PageFlags GetFlags(int index) => (PageFlags)Flags[index];
         public PageOwner GetOwner(int index) => (PageOwner)Owner[index];
+    }
+
+    /// <summary>Hints to the host OS about the page arrays' memory; a no-op where unsupported. Only performance depends on it.</summary>
+    internal static class HostMemory
+    {
+        /// <summary>Arrays smaller than this are left alone (a huge page is 2 MiB on x86-64 and arm64 with 4K pages).</summary>
+        private const long MinBytes = 8L << 20;
+        private const int MadvHugepage = 14; // MADV_HUGEPAGE, include/uapi/asm-generic/mman-common.h
+        private static bool s_disabled = !System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux)
+            || Environment.GetEnvironmentVariable("MEMMGMT_NO_HUGEPAGE_HINT") == "1";
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise")]
+        private static extern int Madvise(IntPtr addr, UIntPtr length, int advice);
+
+        /// <summary>madvise(MADV_HUGEPAGE) over the whole 2 MiB-aligned part of an array's elements.</summary>
+        internal static void AdviseHugePages(Array array, int elementSize)
+        {
+            long bytes = (long)array.Length * elementSize;
+            if (s_disabled || bytes < MinBytes) return;
+            var handle = System.Runtime.InteropServices.GCHandle.Alloc(array, System.Runtime.InteropServices.GCHandleType.Pinned);
+            try
+            {
+                long start = handle.AddrOfPinnedObject().ToInt64();
+                const long huge = 2L << 20;
+                long alignedStart = (start + huge - 1) & ~(huge - 1);
+                long alignedEnd = (start + bytes) & ~(huge - 1);
+                if (alignedEnd > alignedStart) Madvise(new IntPtr(alignedStart), new UIntPtr((ulong)(alignedEnd - alignedStart)), MadvHugepage);
+            }
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException || e is TypeLoadException)
+            {
+                s_disabled = true;
+            }
+            finally
+            {
+                handle.Free();
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Node;
 
@@ -36,6 +37,7 @@ namespace MemMgmt.Core.Watermarks
             Ok(z, order, mark, classzoneIdx, (int)allocFlags, z.NrFreePages);
 
         /// <summary>kernel: zone_watermark_fast (mm/page_alloc.c, 4.14): order 0 passes on free pages alone.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal static bool Fast(Zone z, int order, long mark, int classzoneIdx, int allocFlags)
         {
             long freePages = z.NrFreePages;
