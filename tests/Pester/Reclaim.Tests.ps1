@@ -115,3 +115,23 @@ Describe 'New-MemNode -SwapSize' {
         @(Get-MemNode | Where-Object Name -EQ 'reclaim-badswap').Count | Should -Be 0
     }
 }
+
+Describe 'Reclaim table views' {
+    It 'names only real result types and their real properties' {
+        $repoRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..'))
+        $path = [System.IO.Path]::Combine($repoRoot, 'out', 'MemMgmt', 'MemMgmt.Reclaim.Format.ps1xml')
+        $xml = [xml][System.IO.File]::ReadAllText($path)
+        $views = @($xml.Configuration.ViewDefinitions.View)
+        $views.Count | Should -Be 5
+        foreach ($view in $views) {
+            $type = $null
+            foreach ($asm in [System.AppDomain]::CurrentDomain.GetAssemblies()) {
+                if ($null -eq $type) { $type = $asm.GetType($view.ViewSelectedBy.TypeName) }
+            }
+            $type | Should -Not -BeNullOrEmpty
+            foreach ($item in @($view.TableControl.TableRowEntries.TableRowEntry.TableColumnItems.TableColumnItem)) {
+                $type.GetProperty($item.PropertyName) | Should -Not -BeNullOrEmpty
+            }
+        }
+    }
+}
