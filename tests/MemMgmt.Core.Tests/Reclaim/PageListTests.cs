@@ -191,3 +191,31 @@ namespace MemMgmt.Core.Tests.Reclaim
         }
     }
 }
+
+namespace MemMgmt.Core.Tests.Reclaim
+{
+    public class OwnerFreeTests
+    {
+        [Fact]
+        public void FreeingDirtyOrSwapCachedPagesUndoesTheirAccounting()
+        {
+            var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB, 64 * NodeConfig.MiB);
+            var f = ReclaimTestKit.Fill(node, PageOwner.FileCache, 5);
+            foreach (var h in f) PageAccess.SetDirty(node, h);
+            Assert.Equal(5, node.Counters[NodeStatItem.NrFileDirty]);
+            foreach (var h in f) PageAllocator.Free(node, h);
+            Assert.Equal(0, node.Counters[NodeStatItem.NrFileDirty]);
+
+            var a = ReclaimTestKit.Fill(node, PageOwner.Anon, 5);
+            var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
+            Vmscan.ShrinkActiveList(node, 5, 0, sc, (int)LruList.ActiveAnon);
+            Vmscan.ShrinkInactiveList(node, 5, 0, sc, (int)LruList.InactiveAnon); // into the swap cache, under writeback
+            Assert.Equal(5, node.Swap.UsedPages);
+            foreach (var h in a) PageAllocator.Free(node, h); // the process exits
+            Assert.Equal(0, node.Swap.UsedPages);
+            Writeback.Sleep(node, Writeback.LatencyNs);
+            Assert.Equal(0, node.Counters[NodeStatItem.NrWriteback]);
+            ReclaimTestKit.AssertClean(node);
+        }
+    }
+}
