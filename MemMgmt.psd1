@@ -11,8 +11,9 @@
     Description          = 'A kernel-faithful simulation of Linux memory management (Linux 4.14, arm64): buddy allocator, watermarks, compaction, reclaim and the /proc views that show them.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Reclaim.Format.ps1xml')
+    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Compaction.Format.ps1xml', 'MemMgmt.Reclaim.Format.ps1xml')
     CmdletsToExport      = @(
+        'Add-Pressure'
         'Copy-MemNode'
         'Get-BuddyInfo'
         'Get-FragmentationIndex'
@@ -21,12 +22,15 @@
         'Get-MemInfo'
         'Get-MemNode'
         'Get-MemSysctl'
+        'Get-MemTrace'
         'Get-Pageblock'
         'Get-PageTypeInfo'
         'Get-VmPressure'
         'Get-VmStat'
         'Get-ZoneInfo'
+        'Invoke-Compaction'
         'Invoke-DropCaches'
+        'Invoke-Kcompactd'
         'Invoke-Kswapd'
         'Invoke-Reclaim'
         'New-MemCgroup'
@@ -37,6 +41,7 @@
         'Remove-PageAllocation'
         'Set-MemCgroup'
         'Set-MemSysctl'
+        'Step-MemNode'
         'Test-MemNode'
     )
     FunctionsToExport    = @()

@@ -9,7 +9,8 @@ Describe 'Get-MemSysctl' {
 
     It 'lists every simulated vm sysctl with the vm. prefix and the boot values of the QEMU capture' {
         $all = @(Get-MemSysctl -Node $n)
-        $all.Count | Should -Be 11
+        # Ten knobs plus the compact_memory trigger (compaction) and drop_caches (reclaim).
+        $all.Count | Should -Be 12
         ($all | Where-Object Name -EQ 'vm.drop_caches').Value | Should -Be '0'
         @($all | Where-Object { $_.Name -notlike 'vm.*' }).Count | Should -Be 0
         ($all | Where-Object Name -EQ 'vm.min_free_kbytes').Value | Should -Be '22528'

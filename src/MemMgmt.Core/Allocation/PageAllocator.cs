@@ -9,7 +9,7 @@ using MemMgmt.Core.Watermarks;
 namespace MemMgmt.Core.Allocation
 {
     /// <summary>What one alloc_pages call did.</summary>
-    public sealed class AllocationResult
+    public sealed partial class AllocationResult
     {
         internal AllocationResult(MemNode node) { Node = node; }
 
@@ -67,12 +67,8 @@ namespace MemMgmt.Core.Allocation
                 Order = order, Gfp = gfp, Cpu = cpu, MigrateType = mt, Owner = owner ?? DefaultOwner(gfp),
             };
             int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out var zone, out var source);
-            if (index < 0)
-            {
-                result.Path = "fast";
-                result.FailureReason = "get_page_from_freelist found no zone above the low watermark with a free block of this order; the slow path is not simulated yet";
-                return result;
-            }
+            if (index < 0) index = AllocPagesSlowpath(node, order, gfp, cpu, result, out zone, out source);
+            if (index < 0) return result;
             PrepNewPage(node, index, order, result.Owner, gfp);
             int slot = node.Allocations.Add(index, order, out long handle);
             node.Pages.Handle[index] = slot;

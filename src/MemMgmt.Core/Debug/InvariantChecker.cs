@@ -145,6 +145,17 @@ namespace MemMgmt.Core.Debug
             for (int s = 0; s < node.Counters.NodeStat.Length; s++)
                 if (node.Counters.NodeStat[s] < 0) Fail($"{(NodeStatItem)s} is negative ({node.Counters.NodeStat[s]})");
 
+            // Compaction isolates pages only while it runs: afterwards no page may stay isolated, and the
+            // NR_ISOLATED_* counters must be back to the pages still isolated (none between operations).
+            long isolatedSeen = 0;
+            for (int i = 0; i < n; i++)
+                if ((pages.Flags[i] & (uint)PageFlags.Isolated) != 0)
+                {
+                    if (isolatedSeen++ < 5) Fail($"pfn {node.NodeStartPfn + i:x}: still isolated for migration ({(PageFlags)pages.Flags[i]})");
+                }
+            long isolatedCounted = node.Counters.NodeStat[(int)NodeStatItem.NrIsolatedAnon] + node.Counters.NodeStat[(int)NodeStatItem.NrIsolatedFile];
+            if (isolatedCounted != 0) Fail($"nr_isolated_anon + nr_isolated_file is {isolatedCounted} with no migration running");
+
             var table = node.Allocations;
             for (int slot = 1; slot < table.SlotCount; slot++)
             {

@@ -78,6 +78,7 @@ namespace MemMgmt.Core.Node
 
             PageAlloc.BootFreeAll(this, layout);
             WatermarkSetup.Init(this);
+            InitCompaction();
         }
 
         private MemNode(MemNode o, string name)
@@ -110,6 +111,7 @@ namespace MemMgmt.Core.Node
             foreach (var z in o.Zonelist) zl.Add(ZoneArr[z.Idx]);
             Zonelist = zl.ToArray();
             WatermarkSetup.RegisterHooks(this);
+            CloneCompaction(o);
             CloneReclaimFrom(o);
         }
 

@@ -18,6 +18,13 @@ namespace MemMgmt.Core.Node
 
         public SimRandom Clone() => new SimRandom(this);
 
+        /// <summary>Restarts the sequence from a new seed (Add-Pressure -Seed).</summary>
+        internal void Reseed(ulong seed)
+        {
+            ulong x = seed;
+            _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
+        }
+
         private static ulong SplitMix(ref ulong x)
         {
             ulong z = x += 0x9E3779B97F4A7C15UL;

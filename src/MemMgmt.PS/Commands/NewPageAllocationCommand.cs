@@ -45,12 +45,13 @@ namespace MemMgmt.PS.Commands
             for (int i = 0; i < Count && !_stopping; i++)
             {
                 var r = PageAllocator.Allocate(node, Order, Gfp, Cpu, owner);
+                foreach (var step in r.Steps) WriteVerbose($"alloc_pages(order {Order}, {Gfp}): {step}");
                 if (r.Success)
                 {
                     WriteObject(new PageAllocation(r));
                     continue;
                 }
-                // A failed fast path leaves the node as it was, so repeating the same request would fail the same way.
+                // The slow path gave up (reclaim and compaction made no progress): the same request would fail again.
                 string done = Count > 1 ? $" ({i} of {Count} allocations succeeded; the rest were not attempted)" : "";
                 WriteError(Errors.Make("AllocationFailed", ErrorCategory.ResourceUnavailable,
                     $"alloc_pages(order {Order}, {Gfp}) on node '{node.Name}' cpu {Cpu} failed in the {r.Path} path: {r.FailureReason}{done}.",

@@ -1,0 +1,283 @@
+using System.Collections.Generic;
+using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Compaction;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Watermarks;
+
+namespace MemMgmt.Core.Allocation
+{
+    /// <summary>One step the allocation slow path took.</summary>
+    public sealed class SlowPathStep
+    {
+        internal SlowPathStep(string step, string detail, CompactResult? result = null, CompactPriority? priority = null)
+        {
+            Step = step; Detail = detail; CompactResult = result; Priority = priority;
+        }
+
+        /// <summary>The kernel function or label: wake_all_kswapds, get_page_from_freelist, __alloc_pages_direct_compact,
+        /// __alloc_pages_direct_reclaim, should_reclaim_retry, should_compact_retry, __alloc_pages_may_oom, nopage.</summary>
+        public string Step { get; }
+        public string Detail { get; }
+        public CompactResult? CompactResult { get; }
+        public CompactPriority? Priority { get; }
+        public override string ToString() => Step + ": " + Detail;
+    }
+
+    public sealed partial class AllocationResult
+    {
+        private static readonly SlowPathStep[] NoSteps = new SlowPathStep[0];
+        private static readonly ZoneCompactionReport[] NoCompactions = new ZoneCompactionReport[0];
+        // Created on first use so the fast path allocates nothing extra.
+        private List<SlowPathStep>? _steps;
+        private List<ZoneCompactionReport>? _compactions;
+        /// <summary>What the slow path did, in order (empty when the fast path succeeded).</summary>
+        public IReadOnlyList<SlowPathStep> Steps => (IReadOnlyList<SlowPathStep>?)_steps ?? NoSteps;
+        /// <summary>Per-zone reports of each direct compaction run by this allocation.</summary>
+        public IReadOnlyList<ZoneCompactionReport> Compactions => (IReadOnlyList<ZoneCompactionReport>?)_compactions ?? NoCompactions;
+        /// <summary>Whether direct compaction ran (counted as compact_stall).</summary>
+        public bool CompactStalled { get; internal set; }
+        internal void AddStep(SlowPathStep s) => (_steps ??= new List<SlowPathStep>()).Add(s);
+        internal List<ZoneCompactionReport> CompactionList => _compactions ??= new List<ZoneCompactionReport>();
+    }
+
+    public static partial class PageAllocator
+    {
+        internal const int MaxReclaimRetries = 16;
+        internal const int MaxCompactRetries = 16;
+
+        /// <summary>kernel: __alloc_pages_slowpath (mm/page_alloc.c, 4.14), as far as this simulator goes: kswapd wakeups
+        /// are recorded (or handed to the reclaim subsystem's hook), direct reclaim is the hook's (none: no progress),
+        /// the OOM killer is not simulated. Returns the page index or -1; the steps are added to the result.</summary>
+        private static int AllocPagesSlowpath(MemNode node, int order, GfpFlags gfp, int cpu, AllocationResult result,
+            out Zone? zone, out AllocSource source)
+        {
+            bool canDirectReclaim = (gfp & GfpFlags.__GFP_DIRECT_RECLAIM) != 0;
+            bool costlyOrder = order > CompactionEngine.PageAllocCostlyOrder;
+            int mt = (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
+            result.Path = "slow";
+            if ((gfp & (GfpFlags.__GFP_ATOMIC | GfpFlags.__GFP_DIRECT_RECLAIM)) == (GfpFlags.__GFP_ATOMIC | GfpFlags.__GFP_DIRECT_RECLAIM))
+                gfp &= ~GfpFlags.__GFP_ATOMIC;
+            int compactionRetries = 0;
+            int noProgressLoops = 0;
+            var compactPriority = CompactPriority.SyncLight;
+            var compactResult = CompactResult.Skipped;
+            int allocFlags = Gfp.ToAllocFlags(gfp);
+            long didSomeProgress = 0;
+
+            if ((gfp & GfpFlags.__GFP_KSWAPD_RECLAIM) != 0) WakeAllKswapds(node, order, gfp, result);
+            int page = GetPageFromFreelist(node, order, gfp, cpu, allocFlags, out zone, out source);
+            result.AddStep(new SlowPathStep("get_page_from_freelist", page >= 0 ? $"succeeded at the min watermark in {zone}" : "failed at the min watermark"));
+            if (page >= 0) return page;
+
+            // Costly, or non-movable high-order: async compaction before reclaim (gfp_pfmemalloc_allowed is false here).
+            if (canDirectReclaim && (costlyOrder || (order > 0 && mt != (int)MigrateType.Movable)) && !GfpPfmemallocAllowed(gfp))
+            {
+                page = DirectCompact(node, order, gfp, cpu, allocFlags, CompactPriority.Async, result, out compactResult, out zone, out source);
+                if (page >= 0) return page;
+                if (costlyOrder && (gfp & GfpFlags.__GFP_NORETRY) != 0)
+                {
+                    if (compactResult == CompactResult.Deferred)
+                        return NoPage(result, "costly __GFP_NORETRY request and compaction is deferred");
+                    compactPriority = CompactPriority.Async;
+                }
+            }
+
+            for (int loops = 0; loops < 1000; loops++) // retry:
+            {
+                if ((gfp & GfpFlags.__GFP_KSWAPD_RECLAIM) != 0) WakeAllKswapds(node, order, gfp, result);
+                if (GfpPfmemallocAllowed(gfp)) allocFlags = AllocFlagBits.NoWatermarks;
+                page = GetPageFromFreelist(node, order, gfp, cpu, allocFlags, out zone, out source);
+                result.AddStep(new SlowPathStep("get_page_from_freelist",
+                    (page >= 0 ? $"retry succeeded in {zone}" : "retry failed") + ((allocFlags & AllocFlagBits.NoWatermarks) != 0 ? " (ALLOC_NO_WATERMARKS)" : "")));
+                if (page >= 0) return page;
+                if (!canDirectReclaim) return NoPage(result, "the request may not direct reclaim (no __GFP_DIRECT_RECLAIM)");
+
+                page = DirectReclaim(node, order, gfp, cpu, allocFlags, result, out didSomeProgress, out zone, out source);
+                if (page >= 0) return page;
+
+                page = DirectCompact(node, order, gfp, cpu, allocFlags, compactPriority, result, out compactResult, out zone, out source);
+                if (page >= 0) return page;
+
+                if ((gfp & GfpFlags.__GFP_NORETRY) != 0) return NoPage(result, "__GFP_NORETRY");
+                if (costlyOrder && (gfp & GfpFlags.__GFP_RETRY_MAYFAIL) == 0)
+                    return NoPage(result, $"costly order {order} without __GFP_RETRY_MAYFAIL");
+                bool retryReclaim = ShouldReclaimRetry(node, order, gfp, allocFlags, didSomeProgress > 0, ref noProgressLoops);
+                result.AddStep(new SlowPathStep("should_reclaim_retry", $"{(retryReclaim ? "retry" : "give up")} (no_progress_loops {noProgressLoops})"));
+                if (retryReclaim) continue;
+                if (didSomeProgress > 0)
+                {
+                    var before = compactPriority;
+                    bool retryCompact = ShouldCompactRetry(node, order, gfp, allocFlags, compactResult, ref compactPriority, ref compactionRetries);
+                    result.AddStep(new SlowPathStep("should_compact_retry",
+                        $"{(retryCompact ? "retry" : "give up")} after {CompactionNames.Status(compactResult)} at {before}; next priority {compactPriority}, compaction_retries {compactionRetries}",
+                        compactResult, compactPriority));
+                    if (retryCompact) continue;
+                }
+                // __alloc_pages_may_oom: the OOM killer is not simulated; costly orders would skip it anyway.
+                result.AddStep(new SlowPathStep("__alloc_pages_may_oom",
+                    costlyOrder ? $"skipped for order {order} > PAGE_ALLOC_COSTLY_ORDER" : "the OOM killer is not simulated: no progress"));
+                return NoPage(result, "reclaim and compaction made no progress");
+            }
+            return NoPage(result, "retry loop limit reached");
+        }
+
+        /// <summary>kernel: gfp_pfmemalloc_allowed (mm/page_alloc.c, 4.14): __GFP_MEMALLOC without __GFP_NOMEMALLOC (the
+        /// simulated task is never PF_MEMALLOC nor an OOM victim).</summary>
+        internal static bool GfpPfmemallocAllowed(GfpFlags gfp) =>
+            (gfp & GfpFlags.__GFP_NOMEMALLOC) == 0 && (gfp & GfpFlags.__GFP_MEMALLOC) != 0;
+
+        private static int NoPage(AllocationResult result, string why)
+        {
+            result.AddStep(new SlowPathStep("nopage", why));
+            result.FailureReason = why;
+            return -1;
+        }
+
+        /// <summary>kernel: wake_all_kswapds / wakeup_kswapd (mm/page_alloc.c, mm/vmscan.c, 4.14): kswapd_order and
+        /// kswapd_classzone_idx are raised; kswapd itself belongs to the reclaim subsystem.</summary>
+        private static void WakeAllKswapds(MemNode node, int order, GfpFlags gfp, AllocationResult result)
+        {
+            int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
+            var st = node.Compaction;
+            if (st.KswapdWakeCount == 0 || st.KswapdClasszoneIdx > highZoneIdx) st.KswapdClasszoneIdx = highZoneIdx;
+            if (st.KswapdOrder < order) st.KswapdOrder = order;
+            st.KswapdWakeCount++;
+            st.KswapdPending = true;
+            st.WakeupKswapd?.Invoke(node, order, highZoneIdx);
+            result.AddStep(new SlowPathStep("wake_all_kswapds", $"kswapd_order {st.KswapdOrder}, classzone {node.Kernel.ZoneTypes[highZoneIdx]}" + (st.WakeupKswapd == null ? " (kswapd is not simulated yet: recorded)" : "")));
+        }
+
+        /// <summary>kernel: __alloc_pages_direct_reclaim (mm/page_alloc.c, 4.14): the reclaim subsystem's try_to_free_pages,
+        /// then a freelist attempt; on failure unreserve highatomic and drain the pcp lists, retrying once.</summary>
+        private static int DirectReclaim(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags, AllocationResult result,
+            out long progress, out Zone? zone, out AllocSource source)
+        {
+            var hook = node.Compaction.DirectReclaim;
+            progress = hook == null ? 0 : hook(node, gfp, order);
+            zone = null;
+            source = AllocSource.None;
+            if (progress == 0)
+            {
+                result.AddStep(new SlowPathStep("__alloc_pages_direct_reclaim", hook == null ? "direct reclaim is not simulated yet: no progress" : "reclaimed nothing"));
+                return -1;
+            }
+            bool drained = false;
+            while (true)
+            {
+                int page = GetPageFromFreelist(node, order, gfp, cpu, allocFlags, out zone, out source);
+                if (page >= 0 || drained)
+                {
+                    result.AddStep(new SlowPathStep("__alloc_pages_direct_reclaim", $"reclaimed {progress} pages; allocation {(page >= 0 ? "succeeded" : "failed")}"));
+                    return page;
+                }
+                int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
+                PageAlloc.UnreserveHighatomicPageblock(node, highZoneIdx, (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled), false);
+                PageAlloc.DrainAllPages(node);
+                drained = true;
+            }
+        }
+
+        /// <summary>kernel: __alloc_pages_direct_compact (mm/page_alloc.c, 4.14): try_to_compact_pages; results up to
+        /// DEFERRED (COMPACT_INACTIVE) are no stall; otherwise compact_stall, then compact_success or compact_fail.</summary>
+        private static int DirectCompact(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags, CompactPriority prio,
+            AllocationResult result, out CompactResult compactResult, out Zone? zone, out AllocSource source)
+        {
+            zone = null;
+            source = AllocSource.None;
+            compactResult = CompactResult.Skipped;
+            if (order == 0) return -1;
+            compactResult = CompactionEngine.TryToCompactPages(node, gfp, order, allocFlags, prio, cpu, node.Compaction.Stop, result.CompactionList);
+            if (compactResult <= CompactResult.Deferred)
+            {
+                result.AddStep(new SlowPathStep("__alloc_pages_direct_compact", $"{prio}: {CompactionNames.Status(compactResult)}, no stall", compactResult, prio));
+                return -1;
+            }
+            node.Counters.Count(VmEvent.CompactStall);
+            result.CompactStalled = true;
+            int page = GetPageFromFreelist(node, order, gfp, cpu, allocFlags, out zone, out source);
+            if (page >= 0)
+            {
+                zone!.CompactBlockskipFlush = false;
+                CompactionEngine.CompactionDeferReset(zone, order, true);
+                node.Counters.Count(VmEvent.CompactSuccess);
+                result.AddStep(new SlowPathStep("__alloc_pages_direct_compact", $"{prio}: {CompactionNames.Status(compactResult)}, allocation succeeded in {zone}", compactResult, prio));
+                return page;
+            }
+            node.Counters.Count(VmEvent.CompactFail);
+            result.AddStep(new SlowPathStep("__alloc_pages_direct_compact", $"{prio}: {CompactionNames.Status(compactResult)}, allocation still failed", compactResult, prio));
+            return -1;
+        }
+
+        /// <summary>zone_reclaimable_pages (mm/vmscan.c, 4.14): file LRU pages (no swap is configured).</summary>
+        private static long ZoneReclaimablePages(Zone zone) =>
+            zone.Stat[(int)ZoneStatItem.NrZoneInactiveFile] + zone.Stat[(int)ZoneStatItem.NrZoneActiveFile];
+
+        /// <summary>kernel: should_reclaim_retry (mm/page_alloc.c, 4.14).</summary>
+        internal static bool ShouldReclaimRetry(MemNode node, int order, GfpFlags gfp, int allocFlags, bool didSomeProgress, ref int noProgressLoops)
+        {
+            if (didSomeProgress && order <= CompactionEngine.PageAllocCostlyOrder) noProgressLoops = 0;
+            else noProgressLoops++;
+            int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
+            if (noProgressLoops > MaxReclaimRetries)
+                return PageAlloc.UnreserveHighatomicPageblock(node, highZoneIdx, (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled), true);
+            int classzoneIdx = ClasszoneIdx(node, highZoneIdx);
+            foreach (var zone in node.Zonelist)
+            {
+                if (zone.Idx > highZoneIdx) continue;
+                long reclaimable = ZoneReclaimablePages(zone);
+                long available = reclaimable - (noProgressLoops * reclaimable + MaxReclaimRetries - 1) / MaxReclaimRetries;
+                available += zone.NrFreePages;
+                if (ZoneWatermark.Ok(zone, order, zone.Watermark[0], classzoneIdx, allocFlags, available)) return true;
+            }
+            return false;
+        }
+
+        private static int ClasszoneIdx(MemNode node, int highZoneIdx)
+        {
+            foreach (var z in node.Zonelist) if (z.Idx <= highZoneIdx) return z.Idx;
+            return 0;
+        }
+
+        /// <summary>kernel: compaction_zonelist_suitable (mm/compaction.c, 4.14).</summary>
+        internal static bool CompactionZonelistSuitable(MemNode node, int order, GfpFlags gfp, int allocFlags)
+        {
+            int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
+            int classzoneIdx = ClasszoneIdx(node, highZoneIdx);
+            foreach (var zone in node.Zonelist)
+            {
+                if (zone.Idx > highZoneIdx) continue;
+                long available = ZoneReclaimablePages(zone) / order + zone.NrFreePages;
+                if (CompactionEngine.CompactionSuitableAvailable(zone, order, allocFlags, classzoneIdx, available) != CompactResult.Skipped) return true;
+            }
+            return false;
+        }
+
+        /// <summary>kernel: should_compact_retry (mm/page_alloc.c, 4.14): success counts a retry; COMPLETE raises the priority;
+        /// withdrawn results retry if the zonelist is suitable; at most 16 retries (4 for costly orders), then a priority
+        /// step down to SYNC_LIGHT (costly) or SYNC_FULL.</summary>
+        public static bool ShouldCompactRetry(MemNode node, int order, GfpFlags gfp, int allocFlags, CompactResult compactResult,
+            ref CompactPriority compactPriority, ref int compactionRetries)
+        {
+            int maxRetries = MaxCompactRetries;
+            if (order == 0) return false;
+            if (compactResult == CompactResult.Success) compactionRetries++;
+            if (compactResult != CompactResult.Complete)
+            {
+                if (compactResult == CompactResult.Skipped || compactResult == CompactResult.Deferred
+                    || compactResult == CompactResult.Contended || compactResult == CompactResult.PartialSkipped)
+                    return CompactionZonelistSuitable(node, order, gfp, allocFlags);
+                if (order > CompactionEngine.PageAllocCostlyOrder) maxRetries /= 4;
+                if (compactionRetries <= maxRetries) return true;
+            }
+            var minPriority = order > CompactionEngine.PageAllocCostlyOrder ? CompactPriority.SyncLight : CompactPriority.SyncFull;
+            if (compactPriority > minPriority)
+            {
+                compactPriority--;
+                compactionRetries = 0;
+                return true;
+            }
+            return false;
+        }
+    }
+}

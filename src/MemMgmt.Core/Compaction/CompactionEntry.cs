@@ -1,0 +1,239 @@
+using System;
+using System.Collections.Generic;
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Trace;
+
+namespace MemMgmt.Core.Compaction
+{
+    internal static partial class CompactionEngine
+    {
+        /// <summary>kernel: compact_zone_order (mm/compaction.c, 4.14): direct compaction of one zone at a priority.</summary>
+        internal static CompactResult CompactZoneOrder(Zone zone, int order, GfpFlags gfp, CompactPriority prio, int allocFlags,
+            int classzoneIdx, int cpu, Func<bool>? stop, ZoneCompactionReport? report, Action<Zone, double>? progress = null)
+        {
+            bool min = prio == CompactPriority.SyncFull;
+            var cc = new CompactControl
+            {
+                Order = order,
+                GfpMask = gfp,
+                Mode = prio == CompactPriority.Async ? MigrateMode.Async : MigrateMode.SyncLight,
+                AllocFlags = allocFlags,
+                ClasszoneIdx = classzoneIdx,
+                DirectCompaction = true,
+                WholeZone = min,
+                IgnoreSkipHint = min,
+                IgnoreBlockSuitable = min,
+                Cpu = cpu,
+                StopRequested = stop,
+                Progress = progress,
+            };
+            var ret = CompactZone(zone, cc);
+            if (report != null) Fill(report, cc, ret);
+            return ret;
+        }
+
+        internal static void Fill(ZoneCompactionReport r, CompactControl cc, CompactResult ret)
+        {
+            r.Mode = cc.Mode;
+            r.Result = ret;
+            r.MigrateScanned += cc.TotalMigrateScanned;
+            r.FreeScanned += cc.TotalFreeScanned;
+            r.MigrateIsolated += cc.Isolated;
+            r.FreeIsolated += cc.FreeIsolated;
+            r.Migrated += cc.Migrated;
+            r.MigrateFailed += cc.MigrateFailed;
+            var d = new Dictionary<MigrateFailReason, long>();
+            foreach (var kv in r.FailReasons) d[kv.Key] = kv.Value;
+            for (int i = 0; i < cc.Reasons.Length; i++)
+                if (cc.Reasons[i] != 0) { d.TryGetValue((MigrateFailReason)i, out long v); d[(MigrateFailReason)i] = v + cc.Reasons[i]; }
+            r.FailReasons = d;
+            r.MigratePfnEnd = cc.MigratePfn;
+            r.FreePfnEnd = cc.FreePfn;
+            r.Stopped = cc.Contended && cc.StopRequested != null && cc.StopRequested();
+        }
+
+        /// <summary>kernel: try_to_compact_pages (mm/compaction.c, 4.14): each zone of the zonelist up to the request's
+        /// highest zone; deferred zones are skipped unless at the minimum priority; success stops the walk.</summary>
+        internal static CompactResult TryToCompactPages(MemNode node, GfpFlags gfp, int order, int allocFlags, CompactPriority prio,
+            int cpu, Func<bool>? stop, List<ZoneCompactionReport>? reports, ZoneType? onlyZone = null, Action<Zone, double>? progress = null)
+        {
+            var rc = CompactResult.Skipped;
+            if ((gfp & GfpFlags.__GFP_IO) == 0) return CompactResult.Skipped;
+            node.Trace.Record(node, TraceEventId.mm_compaction_try_to_compact_pages, order, (long)gfp, (long)prio);
+            int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
+            int classzoneIdx = -1;
+            foreach (var zone in node.Zonelist)
+            {
+                if (zone.Idx > highZoneIdx) continue;
+                if (classzoneIdx < 0) classzoneIdx = zone.Idx;
+                if (onlyZone.HasValue && zone.Type != onlyZone.Value) continue;
+                var report = reports != null ? NewReport(node, zone, order, prio) : null;
+                if (prio > CompactPriority.SyncFull && CompactionDeferred(zone, order))
+                {
+                    if (rc < CompactResult.Deferred) rc = CompactResult.Deferred;
+                    if (report != null) { report.Result = CompactResult.Deferred; report.WasDeferred = true; Finish(report, zone); reports!.Add(report); }
+                    continue;
+                }
+                var status = CompactZoneOrder(zone, order, gfp, prio, allocFlags, classzoneIdx, cpu, stop, report, progress);
+                if (status > rc) rc = status;
+                if (status == CompactResult.Success)
+                {
+                    CompactionDeferReset(zone, order, false);
+                    if (report != null) { Finish(report, zone); reports!.Add(report); }
+                    break;
+                }
+                if (prio != CompactPriority.Async && (status == CompactResult.Complete || status == CompactResult.PartialSkipped))
+                    DeferCompaction(zone, order);
+                if (report != null) { Finish(report, zone); reports!.Add(report); }
+                if (stop != null && stop()) break;
+            }
+            return rc;
+        }
+
+        internal static ZoneCompactionReport NewReport(MemNode node, Zone zone, int order, CompactPriority? prio) =>
+            new ZoneCompactionReport(node, zone)
+            {
+                Order = order,
+                Priority = prio,
+                Mode = prio == CompactPriority.Async ? MigrateMode.Async : prio.HasValue ? MigrateMode.SyncLight : MigrateMode.Sync,
+                DeferShiftBefore = zone.CompactDeferShift,
+                ConsideredBefore = zone.CompactConsidered,
+                OrderFailedBefore = zone.CompactOrderFailed,
+            };
+
+        internal static void Finish(ZoneCompactionReport r, Zone zone)
+        {
+            r.DeferShiftAfter = zone.CompactDeferShift;
+            r.ConsideredAfter = zone.CompactConsidered;
+            r.OrderFailedAfter = zone.CompactOrderFailed;
+        }
+
+        /// <summary>kernel: __compact_pgdat / compact_node (mm/compaction.c, 4.14): order −1, MIGRATE_SYNC, skip hints
+        /// ignored, whole zone, every populated zone; runs until the scanners meet.</summary>
+        internal static void CompactNode(MemNode node, int cpu, Func<bool>? stop, List<ZoneCompactionReport> reports, ZoneType? onlyZone,
+            MigrateMode mode = MigrateMode.Sync, Action<Zone, double>? progress = null)
+        {
+            foreach (var zone in node.ZoneArr)
+            {
+                if (!zone.IsPopulated) continue;
+                if (onlyZone.HasValue && zone.Type != onlyZone.Value) continue;
+                var cc = new CompactControl
+                {
+                    Order = -1,
+                    Mode = mode,
+                    IgnoreSkipHint = true,
+                    WholeZone = true,
+                    GfpMask = GfpFlags.GFP_KERNEL,
+                    Cpu = cpu,
+                    StopRequested = stop,
+                    Progress = progress,
+                };
+                var report = NewReport(node, zone, -1, null);
+                var ret = CompactZone(zone, cc);
+                Fill(report, cc, ret);
+                Finish(report, zone);
+                reports.Add(report);
+                if (stop != null && stop()) break;
+            }
+        }
+
+        // ----- kcompactd -----
+
+        /// <summary>kernel: kcompactd_node_suitable (mm/compaction.c, 4.14).</summary>
+        internal static bool KcompactdNodeSuitable(MemNode node)
+        {
+            var st = node.Compaction;
+            int classzoneIdx = st.KcompactdClasszoneIdx;
+            for (int zoneid = 0; zoneid <= classzoneIdx && zoneid < node.ZoneArr.Length; zoneid++)
+            {
+                var zone = node.ZoneArr[zoneid];
+                if (!zone.IsPopulated) continue;
+                if (CompactionSuitable(zone, st.KcompactdMaxOrder, 0, classzoneIdx) == CompactResult.Continue) return true;
+            }
+            return false;
+        }
+
+        /// <summary>kernel: wakeup_kcompactd (mm/compaction.c, 4.14). Returns whether kcompactd was woken.</summary>
+        internal static bool WakeupKcompactd(MemNode node, int order, int classzoneIdx)
+        {
+            var st = node.Compaction;
+            if (order == 0) return false;
+            if (st.KcompactdMaxOrder < order) st.KcompactdMaxOrder = order;
+            if (st.KcompactdClasszoneIdx > classzoneIdx) st.KcompactdClasszoneIdx = classzoneIdx;
+            // wq_has_sleeper: kcompactd sleeps whenever it is not running.
+            if (!KcompactdNodeSuitable(node)) return false;
+            node.Trace.Record(node, TraceEventId.mm_compaction_wakeup_kcompactd, order, classzoneIdx);
+            st.KcompactdWoken = true;
+            return true;
+        }
+
+        /// <summary>pgdat->nr_zones: one past the highest populated zone.</summary>
+        internal static int NrZones(MemNode node)
+        {
+            int n = 0;
+            for (int i = 0; i < node.ZoneArr.Length; i++) if (node.ZoneArr[i].IsPopulated) n = i + 1;
+            return n;
+        }
+
+        /// <summary>kernel: kcompactd_do_work (mm/compaction.c, 4.14): SYNC_LIGHT with skip hints ignored, at
+        /// kcompactd_max_order for every zone up to the classzone that is not deferred and is suitable.</summary>
+        internal static void KcompactdDoWork(MemNode node, Func<bool>? stop, List<ZoneCompactionReport> reports)
+        {
+            var st = node.Compaction;
+            int order = st.KcompactdMaxOrder, classzoneIdx = st.KcompactdClasszoneIdx;
+            var trace = node.Trace;
+            byte saved = trace.CurrentTask;
+            trace.CurrentTask = MemTrace.TaskKcompactd;
+            try
+            {
+                trace.Record(node, TraceEventId.mm_compaction_kcompactd_wake, order, classzoneIdx);
+                node.Counters.Count(VmEvent.CompactDaemonWake);
+                for (int zoneid = 0; zoneid <= classzoneIdx && zoneid < node.ZoneArr.Length; zoneid++)
+                {
+                    var zone = node.ZoneArr[zoneid];
+                    if (!zone.IsPopulated) continue;
+                    var report = NewReport(node, zone, order, CompactPriority.SyncLight);
+                    if (CompactionDeferred(zone, order))
+                    {
+                        report.Result = CompactResult.Deferred; report.WasDeferred = true; Finish(report, zone); reports.Add(report);
+                        continue;
+                    }
+                    var suitable = CompactionSuitable(zone, order, 0, zoneid);
+                    if (suitable != CompactResult.Continue)
+                    {
+                        report.Result = suitable; Finish(report, zone); reports.Add(report);
+                        continue;
+                    }
+                    if (stop != null && stop()) return;
+                    var cc = new CompactControl
+                    {
+                        Order = order,
+                        ClasszoneIdx = classzoneIdx,
+                        Mode = MigrateMode.SyncLight,
+                        IgnoreSkipHint = true,
+                        GfpMask = GfpFlags.GFP_KERNEL,
+                        StopRequested = stop,
+                    };
+                    var status = CompactZone(zone, cc);
+                    if (status == CompactResult.Success) CompactionDeferReset(zone, order, false);
+                    else if (status == CompactResult.PartialSkipped || status == CompactResult.Complete) DeferCompaction(zone, order);
+                    node.Counters.Count(VmEvent.CompactDaemonMigrateScanned, cc.TotalMigrateScanned);
+                    node.Counters.Count(VmEvent.CompactDaemonFreeScanned, cc.TotalFreeScanned);
+                    Fill(report, cc, status);
+                    Finish(report, zone);
+                    reports.Add(report);
+                }
+                if (st.KcompactdMaxOrder <= order) st.KcompactdMaxOrder = 0;
+                if (st.KcompactdClasszoneIdx >= classzoneIdx) st.KcompactdClasszoneIdx = NrZones(node) - 1;
+            }
+            finally
+            {
+                st.KcompactdWoken = false;
+                trace.Record(node, TraceEventId.mm_compaction_kcompactd_sleep);
+                trace.CurrentTask = saved;
+            }
+        }
+    }
+}

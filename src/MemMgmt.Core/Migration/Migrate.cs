@@ -1,0 +1,206 @@
+using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Compaction;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Trace;
+
+namespace MemMgmt.Core.Migration
+{
+    /// <summary>Where migrate_pages gets target pages and returns unused ones (get_new_page / put_new_page).</summary>
+    internal interface IMigrationTarget
+    {
+        /// <summary>A free order-0 page index, or -1 (-ENOMEM).</summary>
+        int GetNewPage(int page);
+        void PutNewPage(int newPage);
+        /// <summary>Counts a page that finally failed, by cause.</summary>
+        void CountFailure(MigrateFailReason reason);
+    }
+
+    /// <summary>Page migration (mm/migrate.c, 4.14) for order-0 LRU and non-LRU movable pages.</summary>
+    internal static class Migrate
+    {
+        internal const int MigratepageSuccess = 0;
+        internal const int EAGAIN = -11;
+        internal const int EBUSY = -16;
+        internal const int ENOMEM = -12;
+
+        /// <summary>kernel: migrate_pages (mm/migrate.c, 4.14): up to 10 passes over the list; force from pass 3; -EAGAIN
+        /// pages stay for the next pass, others leave the list (migrated or put back); -ENOMEM ends the run.
+        /// Returns the number of pages not migrated, or -ENOMEM.</summary>
+        internal static int MigratePages(MemNode node, int list, IMigrationTarget target, MigrateMode mode, int cpu,
+            out int nrSucceeded, out int nrFailed)
+        {
+            var pages = node.Pages;
+            int retry = 1;
+            nrSucceeded = 0;
+            nrFailed = 0;
+            int rc;
+            // The cause of the last -EAGAIN per page is only known at the end; remember it in a small scratch per pass.
+            for (int pass = 0; pass < 10 && retry != 0; pass++)
+            {
+                retry = 0;
+                int page = pages.Next[list];
+                while (page != list)
+                {
+                    int next = pages.Next[page];
+                    rc = UnmapAndMove(node, target, page, pass > 2, mode, cpu, out var reason);
+                    switch (rc)
+                    {
+                        case ENOMEM:
+                            nrFailed++;
+                            target.CountFailure(MigrateFailReason.NoFreePage);
+                            goto Out;
+                        case EAGAIN:
+                            retry++;
+                            if (pass == 9) target.CountFailure(reason);
+                            break;
+                        case MigratepageSuccess:
+                            nrSucceeded++;
+                            break;
+                        default:
+                            nrFailed++;
+                            target.CountFailure(reason);
+                            break;
+                    }
+                    page = next;
+                }
+            }
+            nrFailed += retry;
+            rc = nrFailed;
+        Out:
+            if (nrSucceeded != 0) node.Counters.Count(VmEvent.PgMigrateSuccess, nrSucceeded);
+            if (nrFailed != 0) node.Counters.Count(VmEvent.PgMigrateFail, nrFailed);
+            node.Trace.Record(node, TraceEventId.mm_migrate_pages, nrSucceeded, nrFailed, (long)mode);
+            return rc;
+        }
+
+        /// <summary>kernel: unmap_and_move (mm/migrate.c, 4.14): get a target, move, then finish the old page: freed on
+        /// success, put back on failure, left on the list for -EAGAIN (the target goes back through put_new_page).</summary>
+        private static int UnmapAndMove(MemNode node, IMigrationTarget target, int page, bool force, MigrateMode mode, int cpu,
+            out MigrateFailReason reason)
+        {
+            reason = MigrateFailReason.PinnedEagain;
+            int newpage = target.GetNewPage(page);
+            if (newpage < 0) return ENOMEM;
+            var pages = node.Pages;
+            bool nonLru = (pages.Flags[page] & (uint)PageFlags.NonLruMovable) != 0;
+            int rc = UnmapAndMoveInner(node, page, newpage, force, mode, ref reason);
+            if (rc != EAGAIN)
+            {
+                pages.ListDel(page);
+                if (!nonLru) node.Counters.Mod(IsolatedItem(pages.Flags[page]), -1);
+            }
+            if (rc == MigratepageSuccess)
+            {
+                // The old page loses its last reference: put_page frees it through the per-cpu list.
+                pages.Flags[page] = 0;
+                pages.Owner[page] = 0;
+                pages.Order[page] = 0;
+                pages.ExtraRefs[page] = 0;
+                pages.Memcg[page] = 0;
+                pages.Handle[page] = 0;
+                PageAlloc.FreeHotPage(node.ZoneOfIndex(page), cpu, page);
+            }
+            else
+            {
+                if (rc != EAGAIN) PutbackPage(node, page);
+                target.PutNewPage(newpage);
+            }
+            return rc;
+        }
+
+        /// <summary>kernel: __unmap_and_move and move_to_new_page (mm/migrate.c, 4.14). The page lock is never contended
+        /// here (no other task holds it), so the trylock paths always succeed.</summary>
+        private static int UnmapAndMoveInner(MemNode node, int page, int newpage, bool force, MigrateMode mode, ref MigrateFailReason reason)
+        {
+            var pages = node.Pages;
+            uint f = pages.Flags[page];
+            if ((f & (uint)PageFlags.Writeback) != 0)
+            {
+                if (mode != MigrateMode.Sync && mode != MigrateMode.SyncNoCopy) { reason = MigrateFailReason.WritebackEbusy; return EBUSY; }
+                if (!force) { reason = MigrateFailReason.WritebackEagain; return EAGAIN; }
+                // wait_on_page_writeback: the I/O completes.
+                node.Clock.Advance(CostModel.WritebackWaitNs);
+                pages.Flags[page] &= ~(uint)PageFlags.Writeback;
+                node.Counters.Mod(NodeStatItem.NrWriteback, -1);
+                f = pages.Flags[page];
+            }
+            // try_to_unmap with TTU_IGNORE_MLOCK always unmaps here; move_to_new_page then needs the expected refcount.
+            var owner = (PageOwner)pages.Owner[page];
+            bool hasMapping = owner == PageOwner.FileCache || owner == PageOwner.Shmem;
+            bool hasMigratepage = owner != PageOwner.FileCache || node.Compaction.FilesystemHasMigratepage;
+            if (hasMapping && !hasMigratepage && (f & (uint)PageFlags.Dirty) != 0)
+            {
+                // fallback_migrate_page: only full sync migration writes the page out.
+                if (mode != MigrateMode.Sync && mode != MigrateMode.SyncNoCopy) { reason = MigrateFailReason.DirtyEbusy; return EBUSY; }
+                // writeout: clear_page_dirty_for_io and ->writepage start the I/O; the page is under writeback now.
+                pages.Flags[page] = (f & ~(uint)PageFlags.Dirty) | (uint)PageFlags.Writeback;
+                node.Counters.Mod(NodeStatItem.NrFileDirty, -1);
+                node.Counters.Mod(NodeStatItem.NrWriteback, 1);
+                reason = MigrateFailReason.DirtyEagain;
+                return EAGAIN;
+            }
+            // migrate_page_move_mapping: page_count must equal the expected count (extra pins fail with -EAGAIN).
+            if (pages.ExtraRefs[page] != 0) { reason = MigrateFailReason.PinnedEagain; return EAGAIN; }
+            MovePageState(node, page, newpage);
+            node.Clock.Advance(CostModel.MigratePageNs);
+            return MigratepageSuccess;
+        }
+
+        /// <summary>migrate_page_copy and remove_migration_ptes: the new page takes the old one's state, the allocation
+        /// handle follows it, and putback_lru_page puts it on its LRU list.</summary>
+        private static void MovePageState(MemNode node, int page, int newpage)
+        {
+            var pages = node.Pages;
+            uint f = pages.Flags[page] & ~(uint)PageFlags.Isolated;
+            pages.Flags[newpage] = f;
+            pages.Order[newpage] = 0;
+            pages.Owner[newpage] = pages.Owner[page];
+            pages.ExtraRefs[newpage] = 0;
+            pages.Memcg[newpage] = pages.Memcg[page];
+            int slot = pages.Handle[page];
+            pages.Handle[newpage] = slot;
+            if (slot != 0) node.Allocations.Move(slot, newpage);
+            if ((f & (uint)PageFlags.NonLruMovable) == 0) Lru.Add(node, newpage, 1);
+            var owner = (PageOwner)pages.Owner[page];
+            if (owner == PageOwner.PageTable)
+            {
+                node.ZoneOfIndex(page).Stat[(int)ZoneStatItem.NrPageTablePages]--;
+                node.ZoneOfIndex(newpage).Stat[(int)ZoneStatItem.NrPageTablePages]++;
+            }
+            if ((f & (uint)PageFlags.Mlocked) != 0)
+            {
+                node.ZoneOfIndex(page).Stat[(int)ZoneStatItem.NrMlock]--;
+                node.ZoneOfIndex(newpage).Stat[(int)ZoneStatItem.NrMlock]++;
+            }
+        }
+
+        /// <summary>NR_ISOLATED_ANON + page_is_file_cache(page).</summary>
+        internal static NodeStatItem IsolatedItem(uint flags) =>
+            (flags & (uint)PageFlags.SwapBacked) != 0 ? NodeStatItem.NrIsolatedAnon : NodeStatItem.NrIsolatedFile;
+
+        /// <summary>kernel: putback_lru_page / putback_movable_page (mm/migrate.c, 4.14): the page returns to its LRU list.</summary>
+        private static void PutbackPage(MemNode node, int page)
+        {
+            var pages = node.Pages;
+            pages.Flags[page] &= ~(uint)PageFlags.Isolated;
+            if ((pages.Flags[page] & (uint)PageFlags.NonLruMovable) == 0) Lru.Add(node, page, 1);
+        }
+
+        /// <summary>kernel: putback_movable_pages (mm/migrate.c, 4.14): every page left on the list goes back.</summary>
+        internal static void PutbackMovablePages(MemNode node, int list)
+        {
+            var pages = node.Pages;
+            int page = pages.Next[list];
+            while (page != list)
+            {
+                int next = pages.Next[page];
+                pages.ListDel(page);
+                if ((pages.Flags[page] & (uint)PageFlags.NonLruMovable) == 0) node.Counters.Mod(IsolatedItem(pages.Flags[page]), -1);
+                PutbackPage(node, page);
+                page = next;
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+# Compaction end to end through the cmdlets (issue 3): pressure, direct compaction, kcompactd, compact_memory, traces.
+# Nodes are built with the Core constructor so this file does not depend on New-MemNode; the design-card
+# pipeline itself runs when New-MemNode is present.
+
+BeforeAll {
+    function New-TestNode([long]$MiB = 256, [switch]$NoGrouping) {
+        $config = [MemMgmt.Core.Node.NodeConfig]::new()
+        $config.SizeBytes = $MiB * 1MB
+        $config.CmaBytes = 0
+        $config.DisableMobilityGrouping = [bool]$NoGrouping
+        [MemMgmt.Core.Node.MemNode]::new($config)
+    }
+    function Get-FreeAtOrAbove($node, [int]$order) {
+        $sum = 0L
+        foreach ($z in $node.Zones) { for ($o = $order; $o -lt 11; $o++) { $sum += $z.GetNrFree($o) * [math]::Pow(2, $o) } }
+        $sum
+    }
+    function Test-Consistent($node) { [MemMgmt.Core.Debug.InvariantChecker]::Check($node).Count }
+}
+
+Describe 'Add-Pressure' {
+    It 'fills and frees three quarters of every pageblock, returning a report with the node' {
+        $node = New-TestNode
+        $r = Add-Pressure -Node $node -Pattern ThreeQuarters -IgnoreWatermarks -Seed 3
+        $r.Node | Should -Be $node
+        $r.Pattern | Should -Be 'ThreeQuarters'
+        $r.Failures | Should -Be 0
+        $r.PagesFreed | Should -Be ($r.PagesAllocated / 4 * 3)
+        $zone = $node.Zones[0]
+        [long[]]$nrFree = foreach ($o in 0..10) { $zone.GetNrFree($o) }
+        [MemMgmt.Core.Stats.Fragmentation]::UnusableFreeIndex($nrFree, 9) | Should -Be 1000
+        Test-Consistent $node | Should -Be 0
+    }
+
+    It 'makes -Order requests through the slow path and counts them by order' {
+        $node = New-TestNode
+        $r = Add-Pressure -Node $node -Order 9 -Requests 8 -IgnoreWatermarks -Seed 1
+        $r.RequestsByOrder[9] | Should -Be 8
+        $r.Stalls | Should -BeGreaterThan 0
+        $r.Stalls | Should -Be ($r.CompactSuccess + $r.CompactFail)
+    }
+
+    It 'rejects <Name> with <Id> and changes nothing' -TestCases @(
+        @{ Name = 'a Percent above 100'; Id = 'PercentOutOfRange'; Params = @{ Percent = 150 } }
+        @{ Name = 'Percent and Size together'; Id = 'ContradictoryPressureOptions'; Params = @{ Percent = 10; Size = 1MB } }
+        @{ Name = 'ChunkPages with RandomHalf'; Id = 'ContradictoryPatternOptions'; Params = @{ Pattern = 'RandomHalf'; ChunkPages = 8 } }
+        @{ Name = 'an order of 11'; Id = 'OrderOutOfRange'; Params = @{ Order = 11 } }
+        @{ Name = 'a pinned fraction of 2'; Id = 'FractionOutOfRange'; Params = @{ Pinned = 2 } }
+    ) {
+        $node = New-TestNode 64
+        $free = $node.FreePages
+        { Add-Pressure -Node $node @Params } | Should -Throw -ErrorId $Id
+        $node.FreePages | Should -Be $free
+    }
+}
+
+Describe 'New-PageAllocation slow path' -Skip:(-not (Get-Command New-PageAllocation -ErrorAction SilentlyContinue)) {
+    It 'reports each slow-path step with -Verbose: kswapd wakeup, async compaction, reclaim, sync-light compaction' {
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        $out = @(New-PageAllocation -Node $node -Order 9 -Gfp 'GFP_HIGHUSER_MOVABLE,__GFP_COMP' -Verbose 4>&1)
+        $steps = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object { $_.Message -replace '^alloc_pages\([^)]*\): ', '' })
+        $steps[0] | Should -BeLike 'wake_all_kswapds: kswapd_order 9*'
+        $steps[1] | Should -Be 'get_page_from_freelist: failed at the min watermark'
+        $steps[2] | Should -BeLike '__alloc_pages_direct_compact: Async: *'
+        @($out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Count | Should -Be 1
+        $node.Counters[[MemMgmt.Core.Stats.VmEvent]::CompactStall] | Should -BeGreaterThan 0
+    }
+}
+
+Describe 'Invoke-Compaction' {
+    It 'SyncFull without an order compacts like compact_memory: 95% of free memory ends in order >= 9 blocks' {
+        $node = New-TestNode
+        $p = Add-Pressure -Node $node -Pattern ThreeQuarters -IgnoreWatermarks -Seed 3
+        $reports = @($p | Invoke-Compaction -Priority SyncFull)
+        $reports.Count | Should -Be 1
+        $reports[0].Status | Should -Be 'complete'
+        $reports[0].Mode | Should -Be 'Sync'
+        $reports[0].Order | Should -Be -1
+        $reports[0].Node | Should -Be $node
+        $free = 0L; foreach ($o in 0..10) { $free += $node.Zones[0].GetNrFree($o) * [math]::Pow(2, $o) }
+        (Get-FreeAtOrAbove $node 9) | Should -BeGreaterOrEqual ($free * 0.95)
+        $reports[0].Migrated | Should -BeGreaterThan (($p.PagesAllocated - $p.PagesFreed) * 0.6)
+        $node.Counters[[MemMgmt.Core.Stats.VmEvent]::PgMigrateSuccess] | Should -Be $reports[0].Migrated
+        Test-Consistent $node | Should -Be 0
+    }
+
+    It 'shows its work in Get-VmStat where the kernel counts it' {
+        $node = New-TestNode
+        $p = Add-Pressure -Node $node -Order 9 -Requests 4 -IgnoreWatermarks -Seed 2
+        $stat = @{}
+        foreach ($c in Get-VmStat -Node $node -Name 'compact_*', 'pgmigrate_*') { $stat[$c.Name] = $c.Value }
+        $stat['compact_stall'] | Should -Be $p.Stalls
+        $stat['compact_success'] | Should -Be $p.CompactSuccess
+        $stat['compact_fail'] | Should -Be $p.CompactFail
+        $stat['compact_migrate_scanned'] | Should -BeGreaterThan 0
+        $stat['compact_isolated'] | Should -BeGreaterThan 0
+        $stat['pgmigrate_success'] | Should -BeGreaterThan 0
+        $stat['compact_daemon_wake'] | Should -Be 0
+    }
+
+    It 'with -Order runs try_to_compact_pages and reports the deferral state' {
+        $node = New-TestNode
+        Add-Pressure -Node $node -Pinned 1 -IgnoreWatermarks | Out-Null
+        $first = Invoke-Compaction -Node $node -Priority SyncLight -Order 9
+        $first.Status | Should -Be 'complete'
+        $first.DeferShiftBefore | Should -Be 0
+        $first.DeferShiftAfter | Should -Be 1
+        $first.FailReasons['PinnedNotIsolated'] | Should -BeGreaterThan 0
+        $second = Invoke-Compaction -Node $node -Priority SyncLight -Order 9
+        $second.Status | Should -Be 'deferred'
+        $second.WasDeferred | Should -BeTrue
+        (Invoke-Compaction -Node $node -Priority SyncLight -Order 9).Status | Should -Be 'complete'
+        (Invoke-Compaction -Node $node -Priority SyncLight -Order 9).DeferShiftAfter | Should -Be 2
+    }
+
+    It 'rejects <Name> with <Id>' -TestCases @(
+        @{ Name = 'an order of 11'; Id = 'OrderOutOfRange'; Params = @{ Order = 11 } }
+        @{ Name = 'an order of -2'; Id = 'OrderOutOfRange'; Params = @{ Order = -2 } }
+        @{ Name = 'an empty zone'; Id = 'ZoneNotPopulated'; Params = @{ Zone = 'Movable' } }
+        @{ Name = 'a zone 4.14 lacks'; Id = 'ZoneNotPresent'; Params = @{ Zone = 'DMA32' } }
+    ) {
+        $node = New-TestNode 64
+        { Invoke-Compaction -Node $node @Params } | Should -Throw -ErrorId $Id
+        $node.Trace.Written | Should -Be 0
+    }
+
+    It 'rejects an unknown priority at binding' {
+        $node = New-TestNode 64
+        { Invoke-Compaction -Node $node -Priority Fastest } | Should -Throw
+    }
+}
+
+Describe 'kcompactd and virtual time' {
+    It 'Invoke-Kcompactd -Order 9 wakes kcompactd, which compacts and counts compact_daemon_*' {
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        $r = @(Invoke-Kcompactd -Node $node -Order 9)
+        $r.Count | Should -Be 1
+        $r[0].Status | Should -Be 'success'
+        $r[0].Mode | Should -Be 'SyncLight'
+        $node.Counters[[MemMgmt.Core.Stats.VmEvent]::CompactDaemonWake] | Should -Be 1
+        $node.Counters[[MemMgmt.Core.Stats.VmEvent]::CompactDaemonMigrateScanned] | Should -Be $r[0].MigrateScanned
+    }
+
+    It 'Step-MemNode runs kcompactd after a failed huge page request woke kswapd' {
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        [MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_TRANSHUGE_LIGHT,__GFP_KSWAPD_RECLAIM', 0, $null).Success | Should -BeFalse
+        $s = Step-MemNode -Node $node -Milliseconds 100
+        $s.KcompactdRan | Should -BeTrue
+        ($s.EndNs - $s.StartNs) | Should -BeGreaterOrEqual 100000000
+        @(Get-MemTrace -Node $node -Event 'mm_compaction_kcompactd_*').Name | Should -Be @('mm_compaction_kcompactd_wake', 'mm_compaction_kcompactd_sleep')
+    }
+
+    It 'Set-MemSysctl vm.compact_memory 1 compacts the node' -Skip:(-not (Get-Command Set-MemSysctl -ErrorAction SilentlyContinue)) {
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        $before = Get-FreeAtOrAbove $node 9
+        Set-MemSysctl -Node $node vm.compact_memory 1
+        $node.Compaction.LastCompactMemory.Trigger | Should -Be 'compact_node'
+        (Get-FreeAtOrAbove $node 9) | Should -BeGreaterThan ($before + 10000)
+        Test-Consistent $node | Should -Be 0
+    }
+
+    It 'vm.compact_memory compacts every zone when written' {
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        $before = Get-FreeAtOrAbove $node 9
+        [MemMgmt.Core.Sysctl.VmSysctl]::Write($node, 'vm.compact_memory', '1')
+        $node.Compaction.LastCompactMemory.Zones[0].Status | Should -Be 'complete'
+        (Get-FreeAtOrAbove $node 9) | Should -BeGreaterThan ($before + 10000)
+    }
+}
+
+Describe 'Get-MemTrace' {
+    It 'returns events with kernel names and fields and renders ftrace text' {
+        $node = New-TestNode 64
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        Get-MemTrace -Node $node -Clear | Out-Null
+        Invoke-Compaction -Node $node -Priority Async -Order 4 | Out-Null
+        $events = @(Get-MemTrace -Node $node)
+        $events[0].Name | Should -Be 'mm_compaction_try_to_compact_pages'
+        $events[0].Text | Should -BeExactly 'order=4 gfp_mask=GFP_HIGHUSER_MOVABLE priority=2'
+        $begin = $events | Where-Object Name -EQ 'mm_compaction_begin'
+        $begin.Fields['zone_start'] | Should -Be 0x40000
+        $raw = @(Get-MemTrace -Node $node -Raw -Event 'mm_compaction_begin')
+        $raw[0] | Should -BeExactly '# tracer: nop'
+        $raw[-1] | Should -Match '^ +memsh-1000 \[000\] \.\.\.\. +\d+\.\d{6}: mm_compaction_begin: zone_start=0x40000 migrate_pfn=0x40000 free_pfn=0x43e00 zone_end=0x44000, mode=async$'
+        @(Get-MemTrace -Node $node -Last 2).Count | Should -Be 2
+    }
+
+    It 'rejects an unknown event name' {
+        $node = New-TestNode 64
+        { Get-MemTrace -Node $node -Event 'mm_nothing' } | Should -Throw -ErrorId 'UnknownTraceEvent'
+    }
+}
+
+Describe 'Stopping long runs (Ctrl+C)' {
+    BeforeAll {
+        $manifest = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')
+        function Stop-When($node, [string]$script, [scriptblock]$started) {
+            # CreateDefault2: the engine's own commands without snap-ins (the hosted test engine has no console host).
+            $rs = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspace([System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2())
+            $rs.Open()
+            $ps = [powershell]::Create()
+            $ps.Runspace = $rs
+            $null = $ps.AddScript($script).AddArgument($manifest).AddArgument($node)
+            $handle = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not (& $started) -and -not $handle.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { [System.Threading.Thread]::Sleep(5) }
+            $ps.Stop()
+            $state = $ps.InvocationStateInfo.State
+            $reason = $ps.InvocationStateInfo.Reason
+            $ps.Dispose()
+            $rs.Dispose()
+            if ($state -eq 'Failed') { "Failed: $reason" } else { "$state" }
+        }
+    }
+
+    It 'Add-Pressure stops between two allocations and leaves the node consistent' {
+        $node = New-TestNode 2048
+        $state = Stop-When $node 'param($m, $n) Import-Module $m; Add-Pressure -Node $n -IgnoreWatermarks' { $node.Allocations.LiveCount -gt 20000 }
+        $state | Should -Be 'Stopped'
+        $node.Allocations.LiveCount | Should -BeLessThan ($node.ManagedPages - 1000)
+        Test-Consistent $node | Should -Be 0
+    }
+
+    It 'Invoke-Compaction stops at a fatal-signal check and leaves the node consistent' {
+        $node = New-TestNode 2048
+        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        $full = (Invoke-Compaction -Node $node.Clone('stop-copy') -Priority SyncFull).Migrated
+        $state = Stop-When $node 'param($m, $n) Import-Module $m; Invoke-Compaction -Node $n -Priority SyncFull' {
+            $node.Counters[[MemMgmt.Core.Stats.VmEvent]::PgMigrateSuccess] -gt 1000 }
+        $state | Should -Be 'Stopped'
+        $node.Counters[[MemMgmt.Core.Stats.VmEvent]::PgMigrateSuccess] | Should -BeLessThan $full
+        Test-Consistent $node | Should -Be 0
+        # The run ended early: what is left compacts to completion now.
+        (Invoke-Compaction -Node $node -Priority SyncFull).Status | Should -Be 'complete'
+        Test-Consistent $node | Should -Be 0
+    }
+}
+
+Describe 'Grouping by mobility' {
+    It 'gives far more huge pages after compaction than with grouping disabled' {
+        $counts = foreach ($disabled in $false, $true) {
+            $node = New-TestNode 256 -NoGrouping:$disabled
+            Add-Pressure -Node $node -Pattern RandomHalf -Unmovable 0.05 -Seed 5 | Out-Null
+            Invoke-Compaction -Node $node -Priority SyncFull | Out-Null
+            $n = 0
+            while ([MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_HIGHUSER_MOVABLE,__GFP_COMP,__GFP_RETRY_MAYFAIL', 0, 'HugeTlb').Success) { $n++ }
+            $n
+        }
+        $counts[0] | Should -BeGreaterThan (5 * [math]::Max(1, $counts[1]))
+    }
+}
+
+Describe 'The design-card pipeline' -Skip:(-not (Get-Command New-MemNode -ErrorAction SilentlyContinue)) {
+    It 'runs as the card prints it' {
+        $rows = @(New-MemNode -Name 'design-card-1' | Add-Pressure -Order 3 | Invoke-Compaction -Priority SyncLight | Get-PageTypeInfo)
+        $rows.Count | Should -BeGreaterThan 0
+        $rows[0].Node.Name | Should -Be 'design-card-1'
+    }
+
+    It 'raises the order-3 free blocks pagetypeinfo shows (blocks of order >= 3, counted in order-3 units)' {
+        $p = New-MemNode -Name 'design-card-2' | Add-Pressure -Order 3
+        $before = @(Get-PageTypeInfo -Node $p.Node)
+        $after = @($p | Invoke-Compaction -Priority SyncLight | Get-PageTypeInfo)
+        $suitable = { param($r) $s = 0L; foreach ($x in $r) { for ($o = 3; $o -lt 11; $o++) { $s += $x.FreeBlocks[$o] * [math]::Pow(2, $o - 3) } }; $s }
+        (& $suitable $after) | Should -BeGreaterThan (2 * (& $suitable $before))
+    }
+}
