@@ -9,8 +9,9 @@ Describe 'Get-MemSysctl' {
 
     It 'lists every simulated vm sysctl with the vm. prefix and the boot values of the QEMU capture' {
         $all = @(Get-MemSysctl -Node $n)
-        # Ten knobs plus the compact_memory trigger (compaction).
-        $all.Count | Should -Be 11
+        # Ten knobs plus the compact_memory trigger (compaction) and drop_caches (reclaim).
+        $all.Count | Should -Be 12
+        ($all | Where-Object Name -EQ 'vm.drop_caches').Value | Should -Be '0'
         @($all | Where-Object { $_.Name -notlike 'vm.*' }).Count | Should -Be 0
         ($all | Where-Object Name -EQ 'vm.min_free_kbytes').Value | Should -Be '22528'
         ($all | Where-Object Name -EQ 'vm.watermark_scale_factor').Value | Should -Be '10'
@@ -83,7 +84,7 @@ Describe 'Set-MemSysctl' {
         @{ Case = 'a word'; Id = 'SysctlValueInvalid'; Name = 'vm.min_free_kbytes'; Value = 'lots' }
         @{ Case = 'two values for a scalar'; Id = 'SysctlValueInvalid'; Name = 'vm.swappiness'; Value = @(1, 2) }
         @{ Case = 'too many ratios'; Id = 'SysctlValueInvalid'; Name = 'vm.lowmem_reserve_ratio'; Value = @(1, 2, 3, 4) }
-        @{ Case = 'an unknown name'; Id = 'UnknownSysctl'; Name = 'vm.drop_caches'; Value = 3 }
+        @{ Case = 'an unknown name'; Id = 'UnknownSysctl'; Name = 'vm.laptop_mode'; Value = 3 }
     ) {
         $before = @(Get-MemSysctl -Node $n | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ';'
         $marks = "$($dma.WatermarkMin)/$($dma.WatermarkLow)/$($dma.WatermarkHigh)"

@@ -204,6 +204,7 @@ namespace MemMgmt.Core.Allocation
             int nr = 1 << order;
             var counters = node.Counters;
             if (pages.Has(index, PageFlags.Lru)) Lru.Del(node, index, nr);
+            if ((pages.Flags[index] & ReclaimRelease.Mask) != 0) ReclaimRelease.OnRelease(node, index, nr);
             switch ((PageOwner)pages.Owner[index])
             {
                 case PageOwner.Anon: counters.Mod(NodeStatItem.NrAnonMapped, -nr); break;

@@ -103,9 +103,6 @@ namespace MemMgmt.Core.Node
             Clock = o.Clock.Clone();
             Allocations = o.Allocations.Clone();
             PageGroupByMobilityDisabled = o.PageGroupByMobilityDisabled;
-            KswapdFailures = o.KswapdFailures;
-            SwapTotalPages = o.SwapTotalPages;
-            SwapFreePages = o.SwapFreePages;
             SwapCachePages = o.SwapCachePages;
             LruListBase = o.LruListBase;
             SpareListBase = o.SpareListBase;
@@ -115,6 +112,7 @@ namespace MemMgmt.Core.Node
             Zonelist = zl.ToArray();
             WatermarkSetup.RegisterHooks(this);
             CloneCompaction(o);
+            CloneReclaimFrom(o);
         }
 
         /// <summary>An independent deep copy for what-if runs (Copy-MemNode).</summary>
@@ -141,11 +139,11 @@ namespace MemMgmt.Core.Node
         internal NodeHooks Hooks { get; } = new NodeHooks();
 
         /// <summary>kswapd_failures: reclaim runs in a row that freed nothing (hopeless at MAX_RECLAIM_RETRIES).</summary>
-        public int KswapdFailures { get; internal set; }
+        public int KswapdFailures => ReclaimSt.KswapdFailures;
 
-        /// <summary>Swap device size and free slots in pages (0 without swap).</summary>
-        public long SwapTotalPages { get; internal set; }
-        public long SwapFreePages { get; internal set; }
+        /// <summary>Swap device size and free slots in pages (0 without swap): the node's SwapDevice.</summary>
+        public long SwapTotalPages => ReclaimSt.Swap.TotalPages;
+        public long SwapFreePages => ReclaimSt.Swap.FreePages;
         /// <summary>Pages in the swap cache (NR_SWAPCACHE).</summary>
         public long SwapCachePages { get; internal set; }
 

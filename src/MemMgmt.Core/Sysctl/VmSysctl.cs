@@ -21,6 +21,8 @@ namespace MemMgmt.Core.Sysctl
         internal int DirtyRatio = 20;
         internal int DirtyBackgroundRatio = 10;
         internal int CompactMemory;
+        /// <summary>vm.drop_caches as last written (reads return it, as the kernel's sysctl does).</summary>
+        internal int DropCaches;
 
         internal VmSysctl(KernelProfile kernel)
         {
@@ -88,6 +90,9 @@ namespace MemMgmt.Core.Sysctl
             new Entry("compact_memory", int.MinValue, int.MaxValue, "any integer (writing it compacts every zone of the node, as compact_nodes does)",
                 s => s.CompactMemory.ToString(CultureInfo.InvariantCulture),
                 (n, v) => { n.Sysctl.CompactMemory = (int)v[0]; n.Compaction.LastCompactMemory = Compaction.Compactor.CompactMemory(n); }),
+            // kernel: drop_caches_sysctl_handler (fs/drop_caches.c, 4.14): extra1 one, extra2 four; the write acts.
+            new Entry("drop_caches", 1, 4, "an integer from 1 to 4 (1 page cache, 2 slab, 3 both, 4 quiet)",
+                s => s.DropCaches.ToString(CultureInfo.InvariantCulture), (n, v) => Reclaim.DropCaches.Drop(n, (int)v[0])),
         };
 
         /// <summary>Hooks the subsystems register so a write recomputes what depends on it.</summary>

@@ -57,6 +57,10 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public SwitchParameter DisableMobilityGrouping { get; set; }
 
+        /// <summary>Size of the node's swap area in bytes (0: no swap); anon and shmem pages need it to be reclaimed.</summary>
+        [Parameter]
+        public long SwapSize { get; set; }
+
         private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
         private void Reject(string id, ErrorCategory category, string message, object? target) =>
@@ -93,7 +97,11 @@ namespace MemMgmt.PS.Commands
             config.Name = name;
 
             MemNode? node = null;
-            try { node = new MemNode(config); }
+            try
+            {
+                node = new MemNode(config);
+                if (Bound(nameof(SwapSize))) Core.Reclaim.SwapDevice.Configure(node, SwapSize);
+            }
             catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); }
             registry.Add(node!, makeCurrent: true);
             WriteObject(node);

@@ -1,0 +1,356 @@
+using System;
+using System.Collections.Generic;
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Watermarks;
+
+namespace MemMgmt.Core.Reclaim
+{
+    /// <summary>What kswapd did during one Invoke-Kswapd or one stretch of virtual time.</summary>
+    public sealed class KswapdReport
+    {
+        internal KswapdReport(MemNode node) { Node = node; }
+
+        public MemNode Node { get; }
+        /// <summary>balance_pgdat runs (pageoutrun).</summary>
+        public int Runs { get; internal set; }
+        public int AllocOrder { get; internal set; }
+        /// <summary>The order balance_pgdat finished at (0 after a high-order run reclaimed compact_gap pages).</summary>
+        public int ReclaimOrder { get; internal set; }
+        public int ClasszoneIdx { get; internal set; }
+        public long NrReclaimed { get; internal set; }
+        public long NrScanned { get; internal set; }
+        public int PriorityReached { get; internal set; } = Vmscan.DefPriority;
+        public long SlabPagesFreed { get; internal set; }
+        public bool Balanced { get; internal set; }
+        public int KswapdFailures { get; internal set; }
+        public bool Hopeless => KswapdFailures >= Vmscan.MaxReclaimRetries;
+        public KswapdState State { get; internal set; }
+        /// <summary>wakeup_kcompactd calls made from kswapd_try_to_sleep (order, classzone_idx).</summary>
+        public IReadOnlyList<(int Order, int ClasszoneIdx)> KcompactdWakeups => _kcompactd;
+        public long LowWmarkHitQuickly { get; internal set; }
+        public long HighWmarkHitQuickly { get; internal set; }
+        public long FreePagesBefore { get; internal set; }
+        public long FreePagesAfter { get; internal set; }
+        public IReadOnlyList<string> Steps => _steps;
+
+        internal readonly List<(int, int)> _kcompactd = new List<(int, int)>();
+        internal readonly List<string> _steps = new List<string>();
+
+        public override string ToString() =>
+            $"kswapd on {Node.Name}: {Runs} run(s), reclaimed {NrReclaimed}, priority {PriorityReached}, {(Balanced ? "balanced" : "not balanced")}, {State}";
+    }
+
+    /// <summary>kswapd (mm/vmscan.c, 4.14) as a state machine in virtual time: wakeup_kswapd, balance_pgdat,
+    /// kswapd_try_to_sleep with its HZ/10 nap, kswapd_failures and the hopeless node.</summary>
+    public static class Kswapd
+    {
+        /// <summary>The short nap of kswapd_try_to_sleep: HZ/10.</summary>
+        public const long NapNs = 100_000_000;
+        private const int MaxIterationsPerCall = 4096;
+
+        public static KswapdState GetState(MemNode node) => node.ReclaimSt.KState;
+        public static int GetFailures(MemNode node) => node.ReclaimSt.KswapdFailures;
+        /// <summary>pgdat->kswapd_order.</summary>
+        public static int GetOrder(MemNode node) => node.ReclaimSt.KswapdOrder;
+        /// <summary>pgdat->kswapd_classzone_idx, or −1 for MAX_NR_ZONES (not woken).</summary>
+        public static int GetClasszoneIdx(MemNode node) => node.ReclaimSt.KswapdClasszoneIdx;
+
+        /// <summary>wakeup_kswapd's update: raise kswapd_classzone_idx, or set it when it is MAX_NR_ZONES.</summary>
+        private static int ClasszoneOf(ReclaimState rs, int classzoneIdx) =>
+            rs.KswapdClasszoneIdx < 0 ? classzoneIdx : Math.Max(rs.KswapdClasszoneIdx, classzoneIdx);
+
+        /// <summary>kernel: kswapd_classzone_idx (mm/vmscan.c, 4.14 stable): the woken-for classzone, or the previous
+        /// cycle's when nobody woke kswapd (MAX_NR_ZONES).</summary>
+        private static int StoredOrPrevious(ReclaimState rs, int previous) =>
+            rs.KswapdClasszoneIdx < 0 ? previous : rs.KswapdClasszoneIdx;
+
+        /// <summary>kernel: pgdat_balanced (mm/vmscan.c, 4.14): some managed zone up to classzone_idx meets its high
+        /// watermark at this order (a node with no such zone is balanced by definition).</summary>
+        public static bool PgdatBalanced(MemNode node, int order, int classzoneIdx)
+        {
+            bool any = false;
+            for (int i = 0; i <= classzoneIdx && i < node.ZoneArr.Length; i++)
+            {
+                var zone = node.ZoneArr[i];
+                if (zone.ManagedPages == 0) continue;
+                any = true;
+                if (ZoneWatermark.Ok(zone, order, zone.Watermark[(int)WatermarkLevel.High], classzoneIdx, 0, zone.NrFreePages)) return true;
+            }
+            return !any;
+        }
+
+        /// <summary>kernel: wakeup_kswapd (mm/vmscan.c, 4.14) for the node's highest populated zone up to classzone_idx.</summary>
+        public static void Wakeup(MemNode node, int order, int classzoneIdx)
+        {
+            if (order < 0 || order >= node.Geometry.MaxOrder)
+                throw new MemMgmtException("OrderOutOfRange", ErrorKind.OutOfRange, $"Order {order} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1}.", order);
+            if (classzoneIdx < 0 || classzoneIdx >= node.ZoneArr.Length)
+                throw new MemMgmtException("ZoneIndexOutOfRange", ErrorKind.OutOfRange, $"Classzone index {classzoneIdx} is out of range; the node has zones 0 to {node.ZoneArr.Length - 1}.", classzoneIdx);
+            Zone? zone = null;
+            for (int i = classzoneIdx; i >= 0; i--) if (node.ZoneArr[i].ManagedPages > 0) { zone = node.ZoneArr[i]; break; }
+            if (zone == null) return;
+            WakeupZone(node, zone, order, classzoneIdx);
+        }
+
+        /// <summary>kernel: wakeup_kswapd (mm/vmscan.c, 4.14): record the order and classzone; wake a sleeping kswapd
+        /// unless the node is hopeless or already balanced.</summary>
+        public static void WakeupZone(MemNode node, Zone zone, int order, int classzoneIdx)
+        {
+            if (zone.ManagedPages == 0) return;
+            var rs = node.ReclaimSt;
+            rs.KswapdClasszoneIdx = ClasszoneOf(rs, classzoneIdx);
+            rs.KswapdOrder = Math.Max(rs.KswapdOrder, order);
+            if (rs.KState == KswapdState.Runnable) return; // not on the wait queue
+            if (rs.KswapdFailures >= Vmscan.MaxReclaimRetries) return;
+            if (PgdatBalanced(node, order, classzoneIdx)) return;
+            Vmscan.Trace(node, "mm_vmscan_wakeup_kswapd", $"nid={node.NodeId} zid={zone.Idx} order={order}");
+            if (rs.KState == KswapdState.Napping) rs.NapWoken = true;
+            else rs.KState = KswapdState.Runnable;
+        }
+
+        /// <summary>kernel: prepare_kswapd_sleep (mm/vmscan.c, 4.14).</summary>
+        private static bool PrepareKswapdSleep(MemNode node, int order, int classzoneIdx)
+        {
+            var rs = node.ReclaimSt;
+            if (rs.KswapdFailures >= Vmscan.MaxReclaimRetries) return true;
+            if (PgdatBalanced(node, order, classzoneIdx))
+            {
+                rs.PgdatCongested = rs.PgdatDirty = rs.PgdatWriteback = false;
+                return true;
+            }
+            return false;
+        }
+
+        /// <summary>kernel: age_active_anon (mm/vmscan.c, 4.14).</summary>
+        private static void AgeActiveAnon(MemNode node, ScanControl sc)
+        {
+            var rs = node.ReclaimSt;
+            if (rs.Swap.TotalPages == 0) return;
+            for (int memcg = 0; memcg < MemNode.MaxLruvecs; memcg++)
+            {
+                if (memcg > 0 && rs.Memcgs[memcg] == null) continue;
+                if (Vmscan.InactiveListIsLow(node, memcg, false, sc, true))
+                    Vmscan.ShrinkActiveList(node, Vmscan.SwapClusterMax, memcg, sc, (int)LruList.ActiveAnon);
+            }
+        }
+
+        /// <summary>kernel: kswapd_shrink_node (mm/vmscan.c, 4.14): target Σ max(high, SWAP_CLUSTER_MAX) over eligible
+        /// zones; drop to order 0 once compact_gap(order) pages were reclaimed.</summary>
+        private static bool KswapdShrinkNode(MemNode node, ScanControl sc)
+        {
+            sc.NrToReclaim = 0;
+            for (int z = 0; z <= sc.ReclaimIdx && z < node.ZoneArr.Length; z++)
+            {
+                var zone = node.ZoneArr[z];
+                if (zone.ManagedPages == 0) continue;
+                sc.NrToReclaim += Math.Max(zone.Watermark[(int)WatermarkLevel.High], Vmscan.SwapClusterMax);
+            }
+            Vmscan.ShrinkNode(node, sc);
+            if (sc.Order != 0 && sc.NrReclaimed >= Vmscan.CompactGap(sc.Order)) sc.Order = 0;
+            return sc.NrScanned >= sc.NrToReclaim;
+        }
+
+        /// <summary>kernel: balance_pgdat (mm/vmscan.c, 4.14): reclaim from priority 12 until a zone up to classzone_idx
+        /// is balanced; a run that reclaims nothing counts a kswapd failure. Returns the order it finished at.</summary>
+        internal static int BalancePgdat(MemNode node, int order, int classzoneIdx, KswapdReport rep)
+        {
+            var rs = node.ReclaimSt;
+            var sc = new ScanControl
+            {
+                GfpMask = GfpFlags.GFP_KERNEL, Order = order, Priority = Vmscan.DefPriority, MayWritepage = true, MayUnmap = true,
+                MaySwap = true, IsKswapd = true, HasReclaimState = true, Cpu = 0,
+            };
+            node.Counters.Count(VmEvent.PageOutRun);
+            rep.Runs++;
+            bool balanced = false;
+            do
+            {
+                long nrReclaimed = sc.NrReclaimed;
+                bool raisePriority = true;
+                sc.ReclaimIdx = classzoneIdx;
+                if (PgdatBalanced(node, sc.Order, classzoneIdx)) { balanced = true; break; }
+                AgeActiveAnon(node, sc);
+                if (sc.Priority < Vmscan.DefPriority - 2) sc.MayWritepage = true;
+                sc.NrScanned = 0;
+                int passOrder = sc.Order;
+                if (KswapdShrinkNode(node, sc)) raisePriority = false;
+                rep.PriorityReached = Math.Min(rep.PriorityReached, sc.Priority);
+                rep._steps.Add($"balance_pgdat priority {sc.Priority}: order {passOrder}, scanned {sc.NrScanned}, reclaimed {sc.NrReclaimed - nrReclaimed} (target {sc.NrToReclaim})");
+                nrReclaimed = sc.NrReclaimed - nrReclaimed;
+                if (raisePriority || nrReclaimed == 0) sc.Priority--;
+            } while (sc.Priority >= 1);
+            if (!balanced && sc.NrReclaimed == 0)
+            {
+                rs.KswapdFailures++;
+                rep._steps.Add($"balance_pgdat reclaimed nothing: kswapd_failures {rs.KswapdFailures}{(rs.KswapdFailures >= Vmscan.MaxReclaimRetries ? " (hopeless)" : "")}");
+            }
+            rep.NrReclaimed += sc.NrReclaimed;
+            rep.NrScanned += sc.TotalScanned;
+            rep.SlabPagesFreed += sc.SlabPagesFreed;
+            return sc.Order;
+        }
+
+        /// <summary>First half of kernel: kswapd_try_to_sleep (mm/vmscan.c, 4.14): if the node may sleep, reset the
+        /// compaction skip hints, wake kcompactd for alloc_order and start the HZ/10 nap; otherwise kswapd loops.</summary>
+        private static void TryToSleep(MemNode node, int allocOrder, int reclaimOrder, int classzoneIdx, KswapdReport rep)
+        {
+            var rs = node.ReclaimSt;
+            if (PrepareKswapdSleep(node, reclaimOrder, classzoneIdx))
+            {
+                rs.Hooks.ResetIsolationSuitable?.Invoke(node);
+                rs.Hooks.WakeupKcompactd?.Invoke(node, allocOrder, classzoneIdx);
+                rep._kcompactd.Add((allocOrder, classzoneIdx));
+                rs.KState = KswapdState.Napping;
+                rs.NapDeadlineNs = node.Clock.NowNs + NapNs;
+                rs.NapWoken = false;
+                rs.NapAllocOrder = allocOrder;
+                rs.NapReclaimOrder = reclaimOrder;
+                rs.NapClasszoneIdx = classzoneIdx;
+                rep._steps.Add($"short sleep (HZ/10), wakeup_kcompactd order {allocOrder} classzone {classzoneIdx}");
+                return;
+            }
+            // Neither nap nor sleep: remaining is 0, so this counts as the high watermark hit quickly.
+            node.Counters.Count(VmEvent.KswapdHighWmarkHitQuickly);
+            rep.HighWmarkHitQuickly++;
+            rs.KState = KswapdState.Runnable;
+        }
+
+        /// <summary>One pass of kswapd()'s loop body from the Runnable state.</summary>
+        private static void RunBalance(MemNode node, KswapdReport rep)
+        {
+            var rs = node.ReclaimSt;
+            int allocOrder = rs.KswapdOrder;
+            int classzoneIdx = StoredOrPrevious(rs, rs.LoopClasszoneIdx);
+            rs.LoopClasszoneIdx = classzoneIdx;
+            rs.KswapdOrder = 0;
+            rs.KswapdClasszoneIdx = ReclaimState.MaxNrZonesSentinel;
+            Vmscan.Trace(node, "mm_vmscan_kswapd_wake", $"nid={node.NodeId} zid={classzoneIdx} order={allocOrder}");
+            rep.AllocOrder = allocOrder;
+            rep.ClasszoneIdx = classzoneIdx;
+            int reclaimOrder = BalancePgdat(node, allocOrder, classzoneIdx, rep);
+            rep.ReclaimOrder = reclaimOrder;
+            if (reclaimOrder < allocOrder)
+            {
+                TryToSleep(node, allocOrder, reclaimOrder, classzoneIdx, rep);
+                return;
+            }
+            // Loop top: pick up what was requested meanwhile, then try to sleep.
+            int newOrder = rs.KswapdOrder;
+            int newClasszone = StoredOrPrevious(rs, classzoneIdx);
+            rs.LoopClasszoneIdx = newClasszone;
+            TryToSleep(node, newOrder, newOrder, newClasszone, rep);
+        }
+
+        /// <summary>Second half of kswapd_try_to_sleep once the nap ends or is interrupted.</summary>
+        private static void EndNap(MemNode node, KswapdReport rep)
+        {
+            var rs = node.ReclaimSt;
+            if (rs.NapWoken)
+            {
+                rs.KswapdClasszoneIdx = StoredOrPrevious(rs, rs.NapClasszoneIdx);
+                rs.KswapdOrder = Math.Max(rs.KswapdOrder, rs.NapReclaimOrder);
+                node.Counters.Count(VmEvent.KswapdLowWmarkHitQuickly);
+                rep.LowWmarkHitQuickly++;
+                rs.KState = KswapdState.Runnable;
+                rs.NapWoken = false;
+                return;
+            }
+            if (PrepareKswapdSleep(node, rs.NapReclaimOrder, rs.NapClasszoneIdx))
+            {
+                Vmscan.Trace(node, "mm_vmscan_kswapd_sleep", $"nid={node.NodeId}");
+                rep._steps.Add("full sleep");
+                rs.KState = KswapdState.Sleeping;
+                return;
+            }
+            node.Counters.Count(VmEvent.KswapdHighWmarkHitQuickly);
+            rep.HighWmarkHitQuickly++;
+            rs.KState = KswapdState.Runnable;
+        }
+
+        /// <summary>Advances the node's virtual time by <paramref name="ns"/>, completing writeback and running kswapd
+        /// whenever it is runnable or its nap ends. The daemon driver (Step-MemNode) calls this.</summary>
+        public static KswapdReport Advance(MemNode node, long ns)
+        {
+            if (ns < 0)
+                throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; use 0 or more.", ns);
+            var rep = new KswapdReport(node) { FreePagesBefore = node.FreePages };
+            long target = node.Clock.NowNs + ns;
+            Drive(node, rep, target);
+            if (node.Clock.NowNs < target) Writeback.Sleep(node, target - node.Clock.NowNs);
+            Finish(node, rep);
+            return rep;
+        }
+
+        private static void Drive(MemNode node, KswapdReport rep, long target)
+        {
+            var rs = node.ReclaimSt;
+            for (int it = 0; it < MaxIterationsPerCall; it++)
+            {
+                Writeback.CompleteDue(node);
+                if (rs.KState == KswapdState.Runnable) { RunBalance(node, rep); continue; }
+                if (rs.KState == KswapdState.Napping)
+                {
+                    if (rs.NapWoken) { EndNap(node, rep); continue; }
+                    if (rs.NapDeadlineNs <= target)
+                    {
+                        if (rs.NapDeadlineNs > node.Clock.NowNs) Writeback.Sleep(node, rs.NapDeadlineNs - node.Clock.NowNs);
+                        EndNap(node, rep);
+                        continue;
+                    }
+                }
+                break;
+            }
+        }
+
+        private static void Finish(MemNode node, KswapdReport rep)
+        {
+            var rs = node.ReclaimSt;
+            rep.FreePagesAfter = node.FreePages;
+            rep.State = rs.KState;
+            rep.KswapdFailures = rs.KswapdFailures;
+            rep.Balanced = PgdatBalanced(node, 0, node.ZoneArr.Length - 1);
+        }
+
+        /// <summary>Invoke-Kswapd: run kswapd now, as if woken for the pending order and classzone (order 0 and the
+        /// previous cycle's classzone, at first the highest zone, when nobody woke it), until it naps or sleeps. Virtual time moves only by waits inside reclaim.</summary>
+        public static KswapdReport Run(MemNode node)
+        {
+            var rep = new KswapdReport(node) { FreePagesBefore = node.FreePages };
+            var rs = node.ReclaimSt;
+            rs.KState = KswapdState.Runnable;
+            rs.NapWoken = false;
+            Drive(node, rep, node.Clock.NowNs);
+            Finish(node, rep);
+            return rep;
+        }
+
+        /// <summary>Advances virtual time in HZ/10 steps until kswapd is fully asleep (or <paramref name="maxNs"/> passed).</summary>
+        public static KswapdReport RunUntilSleep(MemNode node, long maxNs = 10_000_000_000)
+        {
+            var total = new KswapdReport(node) { FreePagesBefore = node.FreePages };
+            long end = node.Clock.NowNs + maxNs;
+            while (node.Clock.NowNs < end)
+            {
+                Drive(node, total, Math.Min(end, node.Clock.NowNs + NapNs));
+                if (node.ReclaimSt.KState == KswapdState.Sleeping) break;
+                long step = Math.Min(NapNs, end - node.Clock.NowNs);
+                if (step > 0) Writeback.Sleep(node, step);
+            }
+            Finish(node, total);
+            return total;
+        }
+
+        /// <summary>The kswapd run a throttled direct reclaimer waits for.</summary>
+        internal static void RunOnce(MemNode node, ReclaimReport report)
+        {
+            var rs = node.ReclaimSt;
+            var rep = new KswapdReport(node) { FreePagesBefore = node.FreePages };
+            rs.KState = KswapdState.Runnable;
+            Drive(node, rep, node.Clock.NowNs);
+            Finish(node, rep);
+            report.KswapdRun = rep;
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+
+namespace MemMgmt.Core.Reclaim
+{
+    /// <summary>The per-cpu pagevecs of mm/swap.c (4.14): pages queue up to PAGEVEC_SIZE (15) and move under one
+    /// lru_lock when the vector fills or lru_add_drain empties it. A queued page can have been freed by its owner
+    /// meanwhile (the simulator holds no page reference), so each drain checks the page is still an allocated LRU owner.</summary>
+    internal static class LruCache
+    {
+        private static bool IsLruOwner(MemNode node, int index)
+        {
+            var pages = node.Pages;
+            if ((pages.Flags[index] & (uint)PageFlags.Allocated) == 0) return false;
+            var o = (PageOwner)pages.Owner[index];
+            return o == PageOwner.Anon || o == PageOwner.FileCache || o == PageOwner.Shmem;
+        }
+
+        internal static int NrPages(MemNode node, int index) => 1 << node.Pages.Order[index];
+
+        /// <summary>kernel: update_page_reclaim_stat (mm/swap.c, 4.14).</summary>
+        internal static void UpdatePageReclaimStat(MemNode node, int memcg, int file, bool rotated)
+        {
+            var rs = node.ReclaimSt;
+            rs.RecentScanned[memcg * 2 + file]++;
+            if (rotated) rs.RecentRotated[memcg * 2 + file]++;
+        }
+
+        /// <summary>kernel: __lru_cache_add / lru_cache_add (mm/swap.c, 4.14): queue a page that is not on an LRU.</summary>
+        internal static void Add(MemNode node, int cpu, int index)
+        {
+            var pv = node.ReclaimSt.Pvecs[cpu];
+            pv.Add[pv.AddN++] = index;
+            if (pv.AddN == ReclaimState.PagevecSize || node.Pages.Order[index] > 0) DrainAdd(node, pv);
+        }
+
+        /// <summary>kernel: __pagevec_lru_add (mm/swap.c, 4.14).</summary>
+        private static void DrainAdd(MemNode node, CpuPagevecs pv)
+        {
+            for (int i = 0; i < pv.AddN; i++)
+            {
+                int index = pv.Add[i];
+                if (!IsLruOwner(node, index) || node.Pages.Has(index, PageFlags.Lru)) continue;
+                Lru.Add(node, index, NrPages(node, index));
+            }
+            pv.AddN = 0;
+        }
+
+        /// <summary>kernel: rotate_reclaimable_page (mm/swap.c, 4.14): a clean inactive page whose writeback ended
+        /// goes to the inactive list's tail, to be reclaimed first.</summary>
+        internal static void RotateReclaimable(MemNode node, int cpu, int index)
+        {
+            const uint blockers = (uint)(PageFlags.Dirty | PageFlags.Active | PageFlags.Unevictable);
+            uint f = node.Pages.Flags[index];
+            if ((f & blockers) != 0 || (f & (uint)PageFlags.Lru) == 0) return;
+            var pv = node.ReclaimSt.Pvecs[cpu];
+            pv.Rotate[pv.RotateN++] = index;
+            if (pv.RotateN == ReclaimState.PagevecSize || node.Pages.Order[index] > 0) DrainRotate(node, pv);
+        }
+
+        /// <summary>kernel: pagevec_move_tail / pagevec_move_tail_fn (mm/swap.c, 4.14); counts pgrotated.</summary>
+        private static void DrainRotate(MemNode node, CpuPagevecs pv)
+        {
+            long moved = 0;
+            var pages = node.Pages;
+            for (int i = 0; i < pv.RotateN; i++)
+            {
+                int index = pv.Rotate[i];
+                if (!IsLruOwner(node, index)) continue;
+                uint f = pages.Flags[index];
+                if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)PageFlags.Unevictable) != 0) continue;
+                int nr = NrPages(node, index);
+                Lru.Del(node, index, nr);
+                pages.Clear(index, PageFlags.Active);
+                Lru.AddTail(node, index, nr);
+                moved++;
+            }
+            pv.RotateN = 0;
+            node.Counters.Count(VmEvent.PgRotated, moved);
+        }
+
+        /// <summary>kernel: deactivate_file_page (mm/swap.c, 4.14): a page invalidation could not drop is moved toward reclaim.</summary>
+        internal static void DeactivateFile(MemNode node, int cpu, int index)
+        {
+            if (node.Pages.Has(index, PageFlags.Unevictable)) return;
+            var pv = node.ReclaimSt.Pvecs[cpu];
+            pv.DeactivateFile[pv.DeactivateFileN++] = index;
+            if (pv.DeactivateFileN == ReclaimState.PagevecSize || node.Pages.Order[index] > 0) DrainDeactivateFile(node, pv);
+        }
+
+        /// <summary>kernel: lru_deactivate_file_fn (mm/swap.c, 4.14).</summary>
+        private static void DrainDeactivateFile(MemNode node, CpuPagevecs pv)
+        {
+            var pages = node.Pages;
+            for (int i = 0; i < pv.DeactivateFileN; i++)
+            {
+                int index = pv.DeactivateFile[i];
+                if (!IsLruOwner(node, index)) continue;
+                uint f = pages.Flags[index];
+                if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)PageFlags.Unevictable) != 0) continue;
+                if ((f & (uint)PageFlags.Mapped) != 0) continue;
+                bool active = (f & (uint)PageFlags.Active) != 0;
+                int file = (f & (uint)PageFlags.SwapBacked) == 0 ? 1 : 0;
+                int nr = NrPages(node, index);
+                Lru.Del(node, index, nr);
+                pages.Clear(index, PageFlags.Active | PageFlags.Referenced);
+                if ((f & (uint)(PageFlags.Writeback | PageFlags.Dirty)) != 0)
+                {
+                    Lru.AddToList(node, index, nr);
+                    pages.Set(index, PageFlags.Reclaim);
+                }
+                else
+                {
+                    Lru.AddTail(node, index, nr);
+                    node.Counters.Count(VmEvent.PgRotated);
+                }
+                if (active) node.Counters.Count(VmEvent.PgDeactivate);
+                UpdatePageReclaimStat(node, pages.Memcg[index], file, false);
+            }
+            pv.DeactivateFileN = 0;
+        }
+
+        /// <summary>kernel: activate_page (mm/swap.c, 4.14, SMP): queue an inactive LRU page for activation.</summary>
+        internal static void Activate(MemNode node, int cpu, int index)
+        {
+            uint f = node.Pages.Flags[index];
+            if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)(PageFlags.Active | PageFlags.Unevictable)) != 0) return;
+            var pv = node.ReclaimSt.Pvecs[cpu];
+            pv.Activate[pv.ActivateN++] = index;
+            if (pv.ActivateN == ReclaimState.PagevecSize || node.Pages.Order[index] > 0) DrainActivate(node, pv);
+        }
+
+        /// <summary>kernel: __activate_page (mm/swap.c, 4.14): move to the active list, pgactivate, rotated reclaim stat.</summary>
+        private static void DrainActivate(MemNode node, CpuPagevecs pv)
+        {
+            var pages = node.Pages;
+            for (int i = 0; i < pv.ActivateN; i++)
+            {
+                int index = pv.Activate[i];
+                if (!IsLruOwner(node, index)) continue;
+                uint f = pages.Flags[index];
+                if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)(PageFlags.Active | PageFlags.Unevictable)) != 0) continue;
+                int file = (f & (uint)PageFlags.SwapBacked) == 0 ? 1 : 0;
+                int nr = NrPages(node, index);
+                Lru.Del(node, index, nr);
+                pages.Set(index, PageFlags.Active);
+                Lru.AddToList(node, index, nr);
+                node.Counters.Count(VmEvent.PgActivate);
+                UpdatePageReclaimStat(node, pages.Memcg[index], file, true);
+            }
+            pv.ActivateN = 0;
+        }
+
+        /// <summary>kernel: __lru_cache_activate_page (mm/swap.c, 4.14): a page still in this cpu's lru_add pagevec is
+        /// marked active there, so it lands on the active list when the vector drains.</summary>
+        private static void ActivateInAddPagevec(MemNode node, int cpu, int index)
+        {
+            var pv = node.ReclaimSt.Pvecs[cpu];
+            for (int i = pv.AddN - 1; i >= 0; i--)
+                if (pv.Add[i] == index) { node.Pages.Set(index, PageFlags.Active); break; }
+        }
+
+        /// <summary>kernel: lru_add_drain_cpu (mm/swap.c, 4.14): lru_add, rotate, deactivate_file, then activate.</summary>
+        internal static void Drain(MemNode node, int cpu)
+        {
+            var pv = node.ReclaimSt.Pvecs[cpu];
+            if (pv.AddN > 0) DrainAdd(node, pv);
+            if (pv.RotateN > 0) DrainRotate(node, pv);
+            if (pv.DeactivateFileN > 0) DrainDeactivateFile(node, pv);
+            if (pv.ActivateN > 0) DrainActivate(node, pv);
+        }
+
+        /// <summary>kernel: lru_add_drain_all (mm/swap.c, 4.14).</summary>
+        internal static void DrainAll(MemNode node)
+        {
+            for (int cpu = 0; cpu < node.NrCpus; cpu++) Drain(node, cpu);
+        }
+
+        /// <summary>kernel: mark_page_accessed (mm/swap.c, 4.14): inactive,referenced → active (via the activate
+        /// pagevec, or in the lru_add pagevec); otherwise set PG_referenced.</summary>
+        internal static void MarkPageAccessed(MemNode node, int cpu, int index)
+        {
+            var pages = node.Pages;
+            uint f = pages.Flags[index];
+            if ((f & (uint)(PageFlags.Active | PageFlags.Unevictable)) == 0 && (f & (uint)PageFlags.Referenced) != 0)
+            {
+                if ((f & (uint)PageFlags.Lru) != 0) Activate(node, cpu, index);
+                else ActivateInAddPagevec(node, cpu, index);
+                pages.Clear(index, PageFlags.Referenced);
+                // workingset_activation: refault tracking is not modelled.
+            }
+            else if ((f & (uint)PageFlags.Referenced) == 0)
+            {
+                pages.Set(index, PageFlags.Referenced);
+            }
+        }
+    }
+}

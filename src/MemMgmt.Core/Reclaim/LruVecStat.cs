@@ -1,0 +1,57 @@
+using System.Collections.Generic;
+using MemMgmt.Core.Node;
+
+namespace MemMgmt.Core.Reclaim
+{
+    /// <summary>One lruvec of the node (the root's or a memcg's): list sizes, reclaim_stat and inactive_list_is_low.</summary>
+    public sealed class LruVecStat
+    {
+        internal LruVecStat(MemNode node, int memcg, string cgroup)
+        {
+            Node = node;
+            MemcgId = memcg;
+            Cgroup = cgroup;
+            var rs = node.ReclaimSt;
+            InactiveAnon = Lru.Size(node, memcg, LruList.InactiveAnon);
+            ActiveAnon = Lru.Size(node, memcg, LruList.ActiveAnon);
+            InactiveFile = Lru.Size(node, memcg, LruList.InactiveFile);
+            ActiveFile = Lru.Size(node, memcg, LruList.ActiveFile);
+            Unevictable = Lru.Size(node, memcg, LruList.Unevictable);
+            RecentScannedAnon = rs.RecentScanned[memcg * 2];
+            RecentScannedFile = rs.RecentScanned[memcg * 2 + 1];
+            RecentRotatedAnon = rs.RecentRotated[memcg * 2];
+            RecentRotatedFile = rs.RecentRotated[memcg * 2 + 1];
+            InactiveRatioAnon = Vmscan.InactiveRatio(node, InactiveAnon + ActiveAnon);
+            InactiveRatioFile = Vmscan.InactiveRatio(node, InactiveFile + ActiveFile);
+            InactiveAnonIsLow = Vmscan.IsInactiveListLow(node, memcg, false);
+            InactiveFileIsLow = Vmscan.IsInactiveListLow(node, memcg, true);
+        }
+
+        public MemNode Node { get; }
+        /// <summary>0 for the root lruvec.</summary>
+        public int MemcgId { get; }
+        public string Cgroup { get; }
+        public long InactiveAnon { get; }
+        public long ActiveAnon { get; }
+        public long InactiveFile { get; }
+        public long ActiveFile { get; }
+        public long Unevictable { get; }
+        public long RecentScannedAnon { get; }
+        public long RecentScannedFile { get; }
+        public long RecentRotatedAnon { get; }
+        public long RecentRotatedFile { get; }
+        public long InactiveRatioAnon { get; }
+        public long InactiveRatioFile { get; }
+        public bool InactiveAnonIsLow { get; }
+        public bool InactiveFileIsLow { get; }
+
+        /// <summary>The root lruvec, then one per memcg.</summary>
+        public static IReadOnlyList<LruVecStat> GetAll(MemNode node)
+        {
+            var list = new List<LruVecStat> { new LruVecStat(node, 0, "/") };
+            var m = node.ReclaimSt.Memcgs;
+            for (int i = 1; i < m.Length; i++) if (m[i] != null) list.Add(new LruVecStat(node, i, "/" + m[i]!.Name));
+            return list;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+
+namespace MemMgmt.Core.Reclaim
+{
+    /// <summary>What reclaim state a page takes with it when its owner frees it.</summary>
+    internal static class ReclaimRelease
+    {
+        internal const uint Mask = (uint)(PageFlags.Dirty | PageFlags.SwapCache);
+
+        /// <summary>A dirty page-cache page truncated by its owner leaves nr_dirty (cancel_dirty_page); a swap-cache page
+        /// whose owner unmaps it for good frees its slot (free_swap_and_cache). Writeback accounting ends when the
+        /// write completes.</summary>
+        internal static void OnRelease(MemNode node, int index, int nr)
+        {
+            uint f = node.Pages.Flags[index];
+            if ((f & (uint)PageFlags.Dirty) != 0 && (f & (uint)PageFlags.SwapBacked) == 0)
+                node.Counters.Mod(NodeStatItem.NrFileDirty, -nr);
+            if ((f & (uint)PageFlags.SwapCache) != 0) node.ReclaimSt.Swap.FreeSlot();
+        }
+    }
+}

@@ -1,0 +1,954 @@
+using System;
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Memcg;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Watermarks;
+
+namespace MemMgmt.Core.Reclaim
+{
+    /// <summary>enum scan_balance (mm/vmscan.c, 4.14).</summary>
+    public enum ScanBalance
+    {
+        Equal,
+        Fract,
+        Anon,
+        File,
+    }
+
+    /// <summary>What get_scan_count decided for one lruvec: the balance, the SCAN_FRACT fractions and nr[] per list.</summary>
+    public sealed class ScanCount
+    {
+        public ScanBalance Balance { get; internal set; }
+        public long AnonPrio { get; internal set; }
+        public long FilePrio { get; internal set; }
+        /// <summary>fraction[0] (ap) and fraction[1] (fp) of SCAN_FRACT.</summary>
+        public long Ap { get; internal set; }
+        public long Fp { get; internal set; }
+        public long Denominator { get; internal set; }
+        /// <summary>nr[lru] for the four evictable lists.</summary>
+        public long[] Nr { get; } = new long[4];
+        /// <summary>lru_pages: the sizes of the lists get_scan_count considered.</summary>
+        public long LruPages { get; internal set; }
+    }
+
+    /// <summary>enum page_references (mm/vmscan.c, 4.14).</summary>
+    internal enum PageReferences
+    {
+        Reclaim,
+        ReclaimClean,
+        Keep,
+        Activate,
+    }
+
+    /// <summary>Page reclaim (mm/vmscan.c, 4.14, node-based LRU: the seed's shrink_zone is shrink_node, its shrink_lruvec
+    /// is shrink_node_memcg).</summary>
+    public static class Vmscan
+    {
+        public const int SwapClusterMax = 32;
+        public const int DefPriority = 12;
+        public const int MaxReclaimRetries = 16;
+        public const int PageAllocCostlyOrder = 3;
+
+        // Transient list heads taken from the top of the node's spare heads (compaction uses them from the bottom).
+        private const int PageListSlot = 63, SkippedSlot = 62, RetSlot = 61, HoldSlot = 60, ActiveSlot = 59, InactiveSlot = 58, FreeSlot = 57;
+
+        private static int Spare(MemNode node, int slot) => node.SpareListBase + slot;
+
+        internal static void Trace(MemNode node, string name, string text)
+        {
+            var hook = node.ReclaimSt.Hooks.Tracepoint;
+            hook?.Invoke(node, name, text);
+        }
+
+        private static string ShrinkFlags(int file) => file != 0 ? "RECLAIM_WB_FILE|RECLAIM_WB_ASYNC" : "RECLAIM_WB_ANON|RECLAIM_WB_ASYNC";
+
+        /// <summary>int_sqrt (lib/int_sqrt.c): floor of the square root.</summary>
+        public static long IntSqrt(long x)
+        {
+            if (x <= 1) return x;
+            long r = (long)Math.Sqrt(x);
+            while (r * r > x) r--;
+            while ((r + 1) * (r + 1) <= x) r++;
+            return r;
+        }
+
+        /// <summary>compact_gap (mm/internal.h): 2 &lt;&lt; order.</summary>
+        public static long CompactGap(int order) => 2L << order;
+
+        // ----------------------------------------------------------------- inactive_list_is_low
+
+        /// <summary>kernel: inactive_list_is_low (mm/vmscan.c, 4.14): anon without swap is never low; inactive_ratio is
+        /// int_sqrt(10·GiB of the two lists), 1 below 1 GiB; low when inactive·ratio &lt; active.</summary>
+        internal static bool InactiveListIsLow(MemNode node, int memcg, bool file, ScanControl sc, bool trace)
+        {
+            if (!file && node.ReclaimSt.Swap.TotalPages == 0) return false;
+            int inactiveLru = file ? (int)LruList.InactiveFile : (int)LruList.InactiveAnon;
+            long inactive = Lru.LruvecLruSize(node, memcg, inactiveLru, sc.ReclaimIdx);
+            long active = Lru.LruvecLruSize(node, memcg, inactiveLru + 1, sc.ReclaimIdx);
+            long ratio = InactiveRatio(node, inactive + active);
+            if (trace && node.ReclaimSt.Hooks.Tracepoint != null)
+                Trace(node, "mm_vmscan_inactive_list_is_low",
+                    $"nid={node.NodeId} reclaim_idx={sc.ReclaimIdx} total_inactive={Lru.Size(node, memcg, (LruList)inactiveLru)} inactive={inactive} total_active={Lru.Size(node, memcg, (LruList)(inactiveLru + 1))} active={active} ratio={ratio} flags={ShrinkFlags(file ? 1 : 0)}");
+            return inactive * ratio < active;
+        }
+
+        /// <summary>The inactive_ratio of inactive_list_is_low for lists holding <paramref name="pages"/> pages.</summary>
+        public static long InactiveRatio(MemNode node, long pages)
+        {
+            long gb = pages >> (30 - node.Geometry.PageShift);
+            return gb != 0 ? IntSqrt(10 * gb) : 1;
+        }
+
+        /// <summary>inactive_list_is_low for the node's lruvec of a memcg (0: root) at reclaim_idx = the highest zone.</summary>
+        public static bool IsInactiveListLow(MemNode node, int memcg, bool file)
+        {
+            var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
+            return InactiveListIsLow(node, memcg, file, sc, false);
+        }
+
+        // ----------------------------------------------------------------- isolation
+
+        /// <summary>kernel: isolate_lru_pages (mm/vmscan.c, 4.14): take pages from the list's tail until nr_to_scan eligible
+        /// pages were looked at or taken; pages of zones above reclaim_idx are skipped and spliced back to the head.</summary>
+        private static long IsolateLruPages(MemNode node, long nrToScan, int memcg, int dst, out long nrScanned, ScanControl sc, bool unmappedOnly, int lru)
+        {
+            var pages = node.Pages;
+            int src = Lru.Head(node, memcg, lru);
+            int skipped = Spare(node, SkippedSlot);
+            var zoneTaken = sc.NrZoneTaken;
+            var nrSkipped = sc.NrSkipped;
+            int nrZones = node.ZoneArr.Length;
+            for (int z = 0; z < nrZones; z++) { zoneTaken[z] = 0; nrSkipped[z] = 0; }
+            long taken = 0, scan = 0, totalScan = 0;
+            var next = pages.Next;
+            var prev = pages.Prev;
+            var flags = pages.Flags;
+            for (; scan < nrToScan && taken < nrToScan && next[src] != src; totalScan++)
+            {
+                int page = prev[src];
+                int zid = node.ZoneIdOfIndex(page);
+                if (zid > sc.ReclaimIdx)
+                {
+                    pages.ListMove(page, skipped);
+                    nrSkipped[zid]++;
+                    continue;
+                }
+                scan++;
+                if (unmappedOnly && (flags[page] & (uint)PageFlags.Mapped) != 0)
+                {
+                    pages.ListMove(page, src); // -EBUSY: back to the head
+                    continue;
+                }
+                long nr = 1L << pages.Order[page];
+                taken += nr;
+                zoneTaken[zid] += nr;
+                flags[page] &= ~(uint)PageFlags.Lru;
+                pages.ListMove(page, dst);
+            }
+            long nSkipped = 0;
+            if (next[skipped] != skipped)
+            {
+                while (next[skipped] != skipped) pages.ListMove(prev[skipped], src);
+                for (int z = 0; z < nrZones; z++)
+                    if (nrSkipped[z] != 0) { node.Counters.Count(ZoneEvent.PgSkip, z, nrSkipped[z]); nSkipped += nrSkipped[z]; }
+            }
+            nrScanned = totalScan;
+            if (node.ReclaimSt.Hooks.Tracepoint != null)
+                Trace(node, "mm_vmscan_lru_isolate",
+                    $"isolate_mode={(unmappedOnly ? 2 : 0)} classzone={sc.ReclaimIdx} order={sc.Order} nr_requested={nrToScan} nr_scanned={totalScan} nr_skipped={nSkipped} nr_taken={taken} lru={LruName(lru)}");
+            for (int z = 0; z < nrZones; z++)
+                if (zoneTaken[z] != 0) Lru.UpdateSizeZone(node, memcg, z, lru, -zoneTaken[z]);
+            return taken;
+        }
+
+        private static string LruName(int lru) => lru switch
+        {
+            0 => "inactive_anon", 1 => "active_anon", 2 => "inactive_file", 3 => "active_file", _ => "unevictable",
+        };
+
+        // ----------------------------------------------------------------- page references
+
+        /// <summary>kernel: page_referenced (mm/rmap.c, 4.14) in the single-mapping model: a mapped page counts one
+        /// reference when its PTE is young (cleared here); VM_LOCKED mappings report no reference.</summary>
+        private static int PageReferenced(MemNode node, int page, out bool vmExec, out bool vmLocked)
+        {
+            var flags = node.Pages.Flags;
+            uint f = flags[page];
+            vmExec = false; vmLocked = false;
+            if ((f & (uint)PageFlags.Mapped) == 0) return 0;
+            if ((f & (uint)PageFlags.Mlocked) != 0) { vmLocked = true; return 0; }
+            if ((f & (uint)PageFlags.PteYoung) == 0) return 0;
+            flags[page] = f & ~(uint)PageFlags.PteYoung;
+            vmExec = (f & (uint)PageFlags.Exec) != 0;
+            return 1;
+        }
+
+        /// <summary>kernel: page_check_references (mm/vmscan.c, 4.14).</summary>
+        private static PageReferences PageCheckReferences(MemNode node, int page)
+        {
+            int referencedPtes = PageReferenced(node, page, out bool vmExec, out bool vmLocked);
+            var flags = node.Pages.Flags;
+            bool referencedPage = (flags[page] & (uint)PageFlags.Referenced) != 0;
+            flags[page] &= ~(uint)PageFlags.Referenced;
+            if (vmLocked) return PageReferences.Reclaim;
+            bool swapBacked = (flags[page] & (uint)PageFlags.SwapBacked) != 0;
+            if (referencedPtes != 0)
+            {
+                if (swapBacked) return PageReferences.Activate;
+                flags[page] |= (uint)PageFlags.Referenced;
+                if (referencedPage || referencedPtes > 1) return PageReferences.Activate;
+                if (vmExec) return PageReferences.Activate;
+                return PageReferences.Keep;
+            }
+            if (referencedPage && !swapBacked) return PageReferences.ReclaimClean;
+            return PageReferences.Reclaim;
+        }
+
+        // ----------------------------------------------------------------- shrink_page_list
+
+        private struct ReclaimStat
+        {
+            internal long NrDirty, NrUnqueuedDirty, NrCongested, NrWriteback, NrImmediate, NrActivate, NrRefKeep;
+            /// <summary>try_to_unmap never fails in the model (no racing mapping).</summary>
+            internal const long NrUnmapFail = 0;
+        }
+
+        /// <summary>kernel: shrink_page_list (mm/vmscan.c, 4.14) over the isolated pages of <paramref name="pageList"/>;
+        /// pages kept go to <paramref name="retList"/>, freed pages to the node's free lists. Returns pages reclaimed.</summary>
+        private static long ShrinkPageList(MemNode node, int pageList, int retList, ScanControl sc, ref ReclaimStat stat)
+        {
+            var pages = node.Pages;
+            var flags = pages.Flags;
+            var rs = node.ReclaimSt;
+            var swap = rs.Swap;
+            int freeList = Spare(node, FreeSlot);
+            long nrReclaimed = 0;
+            var gfp = sc.GfpMask;
+            while (pages.Next[pageList] != pageList)
+            {
+                int page = pages.Prev[pageList];
+                pages.ListDel(page);
+                uint f = flags[page];
+                int nr = 1 << pages.Order[page];
+                sc.NrScanned++;
+                var owner = (PageOwner)pages.Owner[page];
+                bool isAnon = owner == PageOwner.Anon;
+
+                if ((f & (uint)PageFlags.Mlocked) != 0) goto activate_locked; // !page_evictable
+                if (!sc.MayUnmap && (f & (uint)PageFlags.Mapped) != 0) goto keep;
+                if ((f & (uint)(PageFlags.Mapped | PageFlags.SwapCache)) != 0) sc.NrScanned++; // double slab pressure
+
+                bool mayEnterFs = (gfp & GfpFlags.__GFP_FS) != 0 || ((f & (uint)PageFlags.SwapCache) != 0 && (gfp & GfpFlags.__GFP_IO) != 0);
+
+                // page_check_dirty_writeback: anon pages outside the swap cache are neither.
+                bool dirty = false, writeback = false;
+                if (!isAnon || (f & (uint)PageFlags.SwapCache) != 0)
+                {
+                    dirty = (f & (uint)PageFlags.Dirty) != 0;
+                    writeback = (f & (uint)PageFlags.Writeback) != 0;
+                }
+                if (dirty || writeback) stat.NrDirty++;
+                if (dirty && !writeback) stat.NrUnqueuedDirty++;
+                if (writeback && (f & (uint)PageFlags.Reclaim) != 0) stat.NrCongested++;
+
+                if ((f & (uint)PageFlags.Writeback) != 0)
+                {
+                    // Case 1: kswapd meets a page already marked for immediate reclaim on a node flagged for writeback.
+                    if (sc.IsKswapd && (f & (uint)PageFlags.Reclaim) != 0 && rs.PgdatWriteback)
+                    {
+                        stat.NrImmediate++;
+                        goto keep;
+                    }
+                    // Case 2 (sane reclaim): mark it and move on.
+                    flags[page] |= (uint)PageFlags.Reclaim;
+                    stat.NrWriteback++;
+                    goto keep;
+                }
+
+                var references = PageCheckReferences(node, page);
+                f = flags[page];
+                switch (references)
+                {
+                    case PageReferences.Activate: goto activate_locked;
+                    case PageReferences.Keep: stat.NrRefKeep++; goto keep;
+                }
+
+                // Anonymous process memory has backing store?
+                if (isAnon && (f & (uint)PageFlags.SwapBacked) != 0 && (f & (uint)PageFlags.SwapCache) == 0)
+                {
+                    if ((gfp & GfpFlags.__GFP_IO) == 0) goto keep;
+                    // add_to_swap: a slot, the swap cache, and the page is dirtied for the write.
+                    if (!swap.TryGetSlot()) goto activate_locked;
+                    f |= (uint)(PageFlags.SwapCache | PageFlags.Dirty);
+                    flags[page] = f;
+                    mayEnterFs = true;
+                }
+
+                // try_to_unmap: every mapping goes (nothing here can refuse it).
+                if ((f & (uint)PageFlags.Mapped) != 0)
+                {
+                    f &= ~(uint)(PageFlags.Mapped | PageFlags.PteYoung);
+                    flags[page] = f;
+                }
+
+                if ((f & (uint)PageFlags.Dirty) != 0)
+                {
+                    bool fileCache = (f & (uint)PageFlags.SwapBacked) == 0;
+                    if (fileCache && (!sc.IsKswapd || (f & (uint)PageFlags.Reclaim) == 0 || !rs.PgdatDirty))
+                    {
+                        node.Counters.Mod(NodeStatItem.NrVmscanImmediate, nr);
+                        flags[page] = f | (uint)PageFlags.Reclaim;
+                        goto activate_locked;
+                    }
+                    if (references == PageReferences.ReclaimClean) goto keep;
+                    if (!mayEnterFs) goto keep;
+                    if (!sc.MayWritepage) goto keep;
+                    // pageout
+                    if (pages.ExtraRefs[page] != 0) goto keep; // !is_page_cache_freeable → PAGE_KEEP
+                    if (owner == PageOwner.Shmem && (f & (uint)PageFlags.SwapCache) == 0)
+                    {
+                        // shmem_writepage moves the page to swap, or redirties it (AOP_WRITEPAGE_ACTIVATE).
+                        if (!swap.TryGetSlot()) goto activate_locked;
+                        f |= (uint)PageFlags.SwapCache;
+                    }
+                    flags[page] = f | (uint)PageFlags.Reclaim;
+                    Writeback.Start(node, page);
+                    if ((f & (uint)PageFlags.SwapBacked) != 0)
+                    {
+                        swap.SwapOuts += nr;
+                        node.Counters.Count(VmEvent.PswpOut, nr);
+                    }
+                    node.Counters.Mod(NodeStatItem.NrVmscanWrite, nr);
+                    goto keep; // PAGE_SUCCESS with the page under writeback
+                }
+
+                // __remove_mapping: a pinned page cannot be freed.
+                if (pages.ExtraRefs[page] != 0) goto keep;
+                // The page leaves the page cache or the swap cache (its slot stays with the swap entry in the PTE).
+                flags[page] = f & ~(uint)(PageFlags.SwapCache | PageFlags.Referenced | PageFlags.Reclaim | PageFlags.Active);
+                nrReclaimed += nr;
+                pages.ListAdd(page, freeList);
+                continue;
+
+            activate_locked:
+                f = flags[page];
+                if ((f & (uint)PageFlags.SwapCache) != 0 && (swap.Full || (f & (uint)PageFlags.Mlocked) != 0)
+                    && (f & (uint)PageFlags.Writeback) == 0 && (f & (uint)PageFlags.Mapped) != 0)
+                {
+                    // try_to_free_swap: no PTE holds the swap entry, so the slot goes and the page is dirty again.
+                    flags[page] = (f & ~(uint)PageFlags.SwapCache) | (uint)PageFlags.Dirty;
+                    swap.FreeSlot();
+                }
+                if ((flags[page] & (uint)PageFlags.Mlocked) == 0)
+                {
+                    flags[page] |= (uint)PageFlags.Active;
+                    stat.NrActivate++;
+                }
+            keep:
+                pages.ListAdd(page, retList);
+            }
+
+            // free_hot_cold_page_list: in list order.
+            while (pages.Next[freeList] != freeList)
+            {
+                int page = pages.Next[freeList];
+                pages.ListDel(page);
+                PageAllocator.FreeReclaimedPage(node, page, sc.Cpu);
+            }
+            node.Counters.Count(VmEvent.PgActivate, stat.NrActivate);
+            return nrReclaimed;
+        }
+
+        // ----------------------------------------------------------------- putback
+
+        /// <summary>kernel: putback_lru_page (mm/vmscan.c, 4.14) for a page that is not evictable: the unevictable list.</summary>
+        private static void PutbackUnevictable(MemNode node, int page)
+        {
+            var pages = node.Pages;
+            pages.Clear(page, PageFlags.Active);
+            pages.Set(page, PageFlags.Unevictable);
+            Lru.AddToList(node, page, 1 << pages.Order[page]);
+            node.Counters.Count(VmEvent.UnevictablePgsCulled);
+        }
+
+        /// <summary>kernel: putback_inactive_pages (mm/vmscan.c, 4.14): back to the list the flags say; activated pages
+        /// count as rotated.</summary>
+        private static void PutbackInactivePages(MemNode node, int list)
+        {
+            var pages = node.Pages;
+            var rs = node.ReclaimSt;
+            while (pages.Next[list] != list)
+            {
+                int page = pages.Prev[list];
+                pages.ListDel(page);
+                uint f = pages.Flags[page];
+                if ((f & (uint)PageFlags.Mlocked) != 0) { PutbackUnevictable(node, page); continue; }
+                int nr = 1 << pages.Order[page];
+                Lru.AddToList(node, page, nr);
+                int lru = (int)Lru.PageLru(f);
+                if (Lru.IsActiveLru(lru)) rs.RecentRotated[pages.Memcg[page] * 2 + (Lru.IsFileLru(lru) ? 1 : 0)] += nr;
+            }
+        }
+
+        // ----------------------------------------------------------------- shrink_inactive_list
+
+        /// <summary>kernel: too_many_isolated (mm/vmscan.c, 4.14).</summary>
+        private static bool TooManyIsolated(MemNode node, bool file, ScanControl sc)
+        {
+            if (sc.IsKswapd) return false;
+            var c = node.Counters;
+            long inactive = file ? c[NodeStatItem.NrInactiveFile] : c[NodeStatItem.NrInactiveAnon];
+            long isolated = file ? c[NodeStatItem.NrIsolatedFile] : c[NodeStatItem.NrIsolatedAnon];
+            if ((sc.GfpMask & (GfpFlags.__GFP_IO | GfpFlags.__GFP_FS)) == (GfpFlags.__GFP_IO | GfpFlags.__GFP_FS)) inactive >>= 3;
+            return isolated > inactive;
+        }
+
+        /// <summary>kernel: shrink_inactive_list (mm/vmscan.c, 4.14).</summary>
+        internal static long ShrinkInactiveList(MemNode node, long nrToScan, int memcg, ScanControl sc, int lru)
+        {
+            int file = Lru.IsFileLru(lru) ? 1 : 0;
+            var rs = node.ReclaimSt;
+            var c = node.Counters;
+            if (TooManyIsolated(node, file != 0, sc))
+            {
+                // msleep(100) once; nobody else holds isolated pages in the simulation, so the second look decides.
+                Writeback.Sleep(node, 100_000_000);
+                if (TooManyIsolated(node, file != 0, sc)) return 0;
+            }
+            LruCache.Drain(node, sc.Cpu);
+            int pageList = Spare(node, PageListSlot);
+            long nrTaken = IsolateLruPages(node, nrToScan, memcg, pageList, out long nrScanned, sc, !sc.MayUnmap, lru);
+            c.Mod(NodeStatItem.NrIsolatedAnon + file, nrTaken);
+            rs.RecentScanned[memcg * 2 + file] += nrTaken;
+            if (sc.GlobalReclaim) c.Count(sc.IsKswapd ? VmEvent.PgScanKswapd : VmEvent.PgScanDirect, nrScanned);
+            sc.ListScanned[lru] += nrScanned;
+            sc.ListTaken[lru] += nrTaken;
+            sc.TotalScanned += nrScanned;
+            if (nrTaken == 0) return 0;
+
+            var stat = new ReclaimStat();
+            int retList = Spare(node, RetSlot);
+            long nrReclaimed = ShrinkPageList(node, pageList, retList, sc, ref stat);
+            if (sc.GlobalReclaim) c.Count(sc.IsKswapd ? VmEvent.PgStealKswapd : VmEvent.PgStealDirect, nrReclaimed);
+            sc.ListReclaimed[lru] += nrReclaimed;
+            sc.TotalReclaimed += nrReclaimed;
+            sc.Activated += stat.NrActivate;
+            PutbackInactivePages(node, retList);
+            c.Mod(NodeStatItem.NrIsolatedAnon + file, -nrTaken);
+
+            if (stat.NrWriteback != 0 && stat.NrWriteback == nrTaken) rs.PgdatWriteback = true;
+            // sane_reclaim holds: global reclaim or the default (v2) hierarchy.
+            if (stat.NrDirty != 0 && stat.NrDirty == stat.NrCongested) rs.PgdatCongested = true;
+            if (stat.NrUnqueuedDirty == nrTaken)
+            {
+                Writeback.WakeupFlusher(node);
+                rs.PgdatDirty = true;
+            }
+            if (stat.NrImmediate != 0) Writeback.Sleep(node, 100_000_000); // congestion_wait(BLK_RW_ASYNC, HZ/10)
+            if (!sc.IsKswapd && rs.PgdatCongested) Writeback.Sleep(node, 100_000_000); // wait_iff_congested
+            if (rs.Hooks.Tracepoint != null)
+                Trace(node, "mm_vmscan_lru_shrink_inactive",
+                    $"nid={node.NodeId} nr_scanned={nrScanned} nr_reclaimed={nrReclaimed} nr_dirty={stat.NrDirty} nr_writeback={stat.NrWriteback} nr_congested={stat.NrCongested} nr_immediate={stat.NrImmediate} nr_activate={stat.NrActivate} nr_ref_keep={stat.NrRefKeep} nr_unmap_fail={ReclaimStat.NrUnmapFail} priority={sc.Priority} flags={ShrinkFlags(file)}");
+            return nrReclaimed;
+        }
+
+        // ----------------------------------------------------------------- shrink_active_list
+
+        /// <summary>kernel: move_active_pages_to_lru (mm/vmscan.c, 4.14).</summary>
+        private static long MoveActivePagesToLru(MemNode node, int list, int lru)
+        {
+            var pages = node.Pages;
+            long moved = 0;
+            while (pages.Next[list] != list)
+            {
+                int page = pages.Prev[list];
+                pages.ListDel(page);
+                int nr = 1 << pages.Order[page];
+                Lru.AddToList(node, page, nr);
+                moved += nr;
+            }
+            if (!Lru.IsActiveLru(lru)) node.Counters.Count(VmEvent.PgDeactivate, moved);
+            return moved;
+        }
+
+        /// <summary>kernel: shrink_active_list (mm/vmscan.c, 4.14): referenced executable file pages stay active, the rest
+        /// are deactivated; referenced pages count as rotated.</summary>
+        internal static void ShrinkActiveList(MemNode node, long nrToScan, int memcg, ScanControl sc, int lru)
+        {
+            int file = Lru.IsFileLru(lru) ? 1 : 0;
+            var pages = node.Pages;
+            var rs = node.ReclaimSt;
+            var c = node.Counters;
+            LruCache.Drain(node, sc.Cpu);
+            int hold = Spare(node, HoldSlot), lActive = Spare(node, ActiveSlot), lInactive = Spare(node, InactiveSlot);
+            long nrTaken = IsolateLruPages(node, nrToScan, memcg, hold, out long nrScanned, sc, !sc.MayUnmap, lru);
+            c.Mod(NodeStatItem.NrIsolatedAnon + file, nrTaken);
+            rs.RecentScanned[memcg * 2 + file] += nrTaken;
+            c.Count(VmEvent.PgRefill, nrScanned);
+            sc.ListScanned[lru] += nrScanned;
+            sc.ListTaken[lru] += nrTaken;
+            long nrRotated = 0;
+            while (pages.Next[hold] != hold)
+            {
+                int page = pages.Prev[hold];
+                pages.ListDel(page);
+                if ((pages.Flags[page] & (uint)PageFlags.Mlocked) != 0) { PutbackUnevictable(node, page); continue; }
+                if (PageReferenced(node, page, out bool vmExec, out _) != 0)
+                {
+                    nrRotated += 1 << pages.Order[page];
+                    if (vmExec && file != 0) { pages.ListAdd(page, lActive); continue; }
+                }
+                pages.Clear(page, PageFlags.Active);
+                pages.ListAdd(page, lInactive);
+            }
+            rs.RecentRotated[memcg * 2 + file] += nrRotated;
+            long nrActivate = MoveActivePagesToLru(node, lActive, lru);
+            long nrDeactivate = MoveActivePagesToLru(node, lInactive, lru - Lru.LruActive);
+            c.Mod(NodeStatItem.NrIsolatedAnon + file, -nrTaken);
+            sc.Deactivated += nrDeactivate;
+            sc.Rotated += nrRotated;
+            if (rs.Hooks.Tracepoint != null)
+                Trace(node, "mm_vmscan_lru_shrink_active",
+                    $"nid={node.NodeId} nr_taken={nrTaken} nr_active={nrActivate} nr_deactivated={nrDeactivate} nr_referenced={nrRotated} priority={sc.Priority} flags={ShrinkFlags(file)}");
+        }
+
+        /// <summary>kernel: shrink_list (mm/vmscan.c, 4.14).</summary>
+        private static long ShrinkList(MemNode node, int lru, long nrToScan, int memcg, ScanControl sc)
+        {
+            if (Lru.IsActiveLru(lru))
+            {
+                if (InactiveListIsLow(node, memcg, Lru.IsFileLru(lru), sc, true)) ShrinkActiveList(node, nrToScan, memcg, sc, lru);
+                return 0;
+            }
+            return ShrinkInactiveList(node, nrToScan, memcg, sc, lru);
+        }
+
+        // ----------------------------------------------------------------- get_scan_count
+
+        /// <summary>kernel: get_scan_count (mm/vmscan.c, 4.14, with the SCAN_ANON guard KERNEL.md gives): how many pages
+        /// of each evictable list to scan at this priority.</summary>
+        internal static ScanCount GetScanCount(MemNode node, int memcg, ScanControl sc)
+        {
+            var rs = node.ReclaimSt;
+            var result = new ScanCount();
+            int swappiness = MemCgroups.SwappinessOf(node, memcg);
+            ScanBalance balance;
+            long ap = 0, fp = 0, denominator = 0;
+
+            if (!sc.MaySwap || rs.Swap.FreePages <= 0) { balance = ScanBalance.File; goto @out; }
+            if (!sc.GlobalReclaim && swappiness == 0) { balance = ScanBalance.File; goto @out; }
+            if (sc.Priority == 0 && swappiness != 0) { balance = ScanBalance.Equal; goto @out; }
+            if (sc.GlobalReclaim)
+            {
+                long pgdatFree = 0, totalHigh = 0;
+                foreach (var z in node.ZoneArr)
+                {
+                    pgdatFree += z.NrFreePages;
+                    if (z.ManagedPages != 0) totalHigh += z.Watermark[(int)WatermarkLevel.High];
+                }
+                long pgdatFile = node.Counters[NodeStatItem.NrActiveFile] + node.Counters[NodeStatItem.NrInactiveFile];
+                if (pgdatFile + pgdatFree <= totalHigh)
+                {
+                    if (!InactiveListIsLow(node, memcg, false, sc, false)
+                        && (Lru.LruvecLruSize(node, memcg, (int)LruList.InactiveAnon, sc.ReclaimIdx) >> sc.Priority) != 0)
+                    {
+                        balance = ScanBalance.Anon;
+                        goto @out;
+                    }
+                }
+            }
+            if (!InactiveListIsLow(node, memcg, true, sc, false)
+                && (Lru.LruvecLruSize(node, memcg, (int)LruList.InactiveFile, sc.ReclaimIdx) >> sc.Priority) != 0)
+            {
+                balance = ScanBalance.File;
+                goto @out;
+            }
+            balance = ScanBalance.Fract;
+            long anonPrio = swappiness, filePrio = 200 - swappiness;
+            result.AnonPrio = anonPrio;
+            result.FilePrio = filePrio;
+            int nrZones = node.ZoneArr.Length;
+            long anon = Lru.LruvecLruSize(node, memcg, (int)LruList.ActiveAnon, nrZones) + Lru.LruvecLruSize(node, memcg, (int)LruList.InactiveAnon, nrZones);
+            long fileSize = Lru.LruvecLruSize(node, memcg, (int)LruList.ActiveFile, nrZones) + Lru.LruvecLruSize(node, memcg, (int)LruList.InactiveFile, nrZones);
+            int a = memcg * 2, f = memcg * 2 + 1;
+            if (rs.RecentScanned[a] > anon / 4) { rs.RecentScanned[a] /= 2; rs.RecentRotated[a] /= 2; }
+            if (rs.RecentScanned[f] > fileSize / 4) { rs.RecentScanned[f] /= 2; rs.RecentRotated[f] /= 2; }
+            ap = anonPrio * (rs.RecentScanned[a] + 1);
+            ap /= rs.RecentRotated[a] + 1;
+            fp = filePrio * (rs.RecentScanned[f] + 1);
+            fp /= rs.RecentRotated[f] + 1;
+            denominator = ap + fp + 1;
+        @out:
+            result.Balance = balance;
+            result.Ap = ap;
+            result.Fp = fp;
+            result.Denominator = denominator;
+            long lruPages = 0;
+            for (int lru = 0; lru < 4; lru++)
+            {
+                int file = Lru.IsFileLru(lru) ? 1 : 0;
+                long size = Lru.LruvecLruSize(node, memcg, lru, sc.ReclaimIdx);
+                long scan = size >> sc.Priority;
+                switch (balance)
+                {
+                    case ScanBalance.Equal: break;
+                    case ScanBalance.Fract:
+                        scan = (long)((ulong)scan * (ulong)(file != 0 ? fp : ap) / (ulong)denominator);
+                        break;
+                    default:
+                        if ((balance == ScanBalance.File) != (file != 0)) { size = 0; scan = 0; }
+                        break;
+                }
+                lruPages += size;
+                result.Nr[lru] = scan;
+            }
+            result.LruPages = lruPages;
+            return result;
+        }
+
+        /// <summary>get_scan_count for a memcg's lruvec (0: root) under the given scan control; reclaim_stat may be halved,
+        /// exactly as a reclaim pass would.</summary>
+        public static ScanCount GetScanCount(MemNode node, int memcg, int priority, int reclaimIdx = -1, bool maySwap = true, int targetMemcg = -1)
+        {
+            if (priority < 0 || priority > DefPriority)
+                throw new MemMgmtException("PriorityOutOfRange", ErrorKind.OutOfRange, $"Priority {priority} is out of range; use 0 to {DefPriority}.", priority);
+            if (memcg < 0 || memcg >= MemNode.MaxLruvecs || (memcg > 0 && node.ReclaimSt.Memcgs[memcg] == null))
+                throw new MemMgmtException("MemcgNotFound", ErrorKind.ObjectNotFound, $"Memcg id {memcg} does not exist on node '{node.Name}'.", memcg);
+            var sc = new ScanControl
+            {
+                Priority = priority, ReclaimIdx = reclaimIdx < 0 ? node.ZoneArr.Length - 1 : reclaimIdx, MaySwap = maySwap, TargetMemcg = targetMemcg,
+            };
+            return GetScanCount(node, memcg, sc);
+        }
+
+        // ----------------------------------------------------------------- shrink_node_memcg
+
+        /// <summary>kernel: shrink_node_memcg (mm/vmscan.c, 4.14; the seed's shrink_lruvec): SWAP_CLUSTER_MAX chunks over
+        /// the evictable lists; once nr_to_reclaim is met (except direct global reclaim at DEF_PRIORITY) the smaller of
+        /// anon/file stops and the other is scaled to the remaining percentage; then age active anon if needed.</summary>
+        internal static void ShrinkNodeMemcg(MemNode node, int memcg, ScanControl sc, out long lruPages)
+        {
+            var count = GetScanCount(node, memcg, sc);
+            lruPages = count.LruPages;
+            var nr = new long[4];
+            var targets = new long[4];
+            for (int i = 0; i < 4; i++) { nr[i] = count.Nr[i]; targets[i] = count.Nr[i]; }
+            long nrReclaimed = 0;
+            long nrToReclaim = sc.NrToReclaim;
+            bool scanAdjusted = sc.GlobalReclaim && !sc.IsKswapd && sc.Priority == DefPriority;
+            while (nr[(int)LruList.InactiveAnon] != 0 || nr[(int)LruList.ActiveFile] != 0 || nr[(int)LruList.InactiveFile] != 0)
+            {
+                for (int lru = 0; lru < 4; lru++)
+                {
+                    if (nr[lru] != 0)
+                    {
+                        long nrToScan = Math.Min(nr[lru], SwapClusterMax);
+                        nr[lru] -= nrToScan;
+                        nrReclaimed += ShrinkList(node, lru, nrToScan, memcg, sc);
+                    }
+                }
+                if (nrReclaimed < nrToReclaim || scanAdjusted) continue;
+
+                long nrFile = nr[(int)LruList.InactiveFile] + nr[(int)LruList.ActiveFile];
+                long nrAnon = nr[(int)LruList.InactiveAnon] + nr[(int)LruList.ActiveAnon];
+                if (nrFile == 0 || nrAnon == 0) break;
+                int stop;
+                long percentage;
+                if (nrFile > nrAnon)
+                {
+                    long scanTarget = targets[(int)LruList.InactiveAnon] + targets[(int)LruList.ActiveAnon] + 1;
+                    stop = 0;
+                    percentage = nrAnon * 100 / scanTarget;
+                }
+                else
+                {
+                    long scanTarget = targets[(int)LruList.InactiveFile] + targets[(int)LruList.ActiveFile] + 1;
+                    stop = Lru.LruFile;
+                    percentage = nrFile * 100 / scanTarget;
+                }
+                nr[stop] = 0;
+                nr[stop + Lru.LruActive] = 0;
+                int other = stop == Lru.LruFile ? 0 : Lru.LruFile;
+                for (int k = other; k <= other + Lru.LruActive; k++)
+                {
+                    long nrScanned = targets[k] - nr[k];
+                    nr[k] = targets[k] * (100 - percentage) / 100;
+                    nr[k] -= Math.Min(nr[k], nrScanned);
+                }
+                scanAdjusted = true;
+            }
+            sc.NrReclaimed += nrReclaimed;
+            if (InactiveListIsLow(node, memcg, false, sc, true))
+                ShrinkActiveList(node, SwapClusterMax, memcg, sc, (int)LruList.ActiveAnon);
+        }
+
+        // ----------------------------------------------------------------- shrink_node
+
+        /// <summary>kernel: compaction_suitable as reclaim asks it: the hook the compaction code installs, else the watermark
+        /// part of 4.14 __compaction_suitable (SUCCESS at the order's min watermark; SKIPPED without order-0 headroom of
+        /// min (low above costly order) + compact_gap; else CONTINUE).</summary>
+        internal static CompactionSuitability CompactionSuitable(MemNode node, Zone zone, int order, int classzoneIdx)
+        {
+            var hook = node.ReclaimSt.Hooks.CompactionSuitable;
+            if (hook != null) return hook(zone, order, classzoneIdx);
+            if (order == -1) return CompactionSuitability.Continue;
+            if (ZoneWatermark.Ok(zone, order, zone.Watermark[(int)WatermarkLevel.Min], classzoneIdx, 0, zone.NrFreePages))
+                return CompactionSuitability.Success;
+            long mark = (order > PageAllocCostlyOrder ? zone.Watermark[(int)WatermarkLevel.Low] : zone.Watermark[(int)WatermarkLevel.Min]) + CompactGap(order);
+            if (!ZoneWatermark.Ok(zone, 0, mark, classzoneIdx, AllocFlagBits.Cma, zone.NrFreePages)) return CompactionSuitability.Skipped;
+            return CompactionSuitability.Continue;
+        }
+
+        /// <summary>kernel: in_reclaim_compaction (mm/vmscan.c, 4.14).</summary>
+        private static bool InReclaimCompaction(ScanControl sc) =>
+            sc.Order != 0 && (sc.Order > PageAllocCostlyOrder || sc.Priority < DefPriority - 2);
+
+        /// <summary>kernel: should_continue_reclaim (mm/vmscan.c, 4.14).</summary>
+        internal static bool ShouldContinueReclaim(MemNode node, long nrReclaimed, long nrScanned, ScanControl sc)
+        {
+            if (!InReclaimCompaction(sc)) return false;
+            if ((sc.GfpMask & GfpFlags.__GFP_RETRY_MAYFAIL) != 0)
+            {
+                if (nrReclaimed == 0 && nrScanned == 0) return false;
+            }
+            else if (nrReclaimed == 0) return false;
+            long pagesForCompaction = CompactGap(sc.Order);
+            long inactiveLruPages = node.Counters[NodeStatItem.NrInactiveFile];
+            if (node.ReclaimSt.Swap.FreePages > 0) inactiveLruPages += node.Counters[NodeStatItem.NrInactiveAnon];
+            if (sc.NrReclaimed < pagesForCompaction && inactiveLruPages > pagesForCompaction) return true;
+            for (int z = 0; z <= sc.ReclaimIdx && z < node.ZoneArr.Length; z++)
+            {
+                var zone = node.ZoneArr[z];
+                if (zone.ManagedPages == 0) continue;
+                var s = CompactionSuitable(node, zone, sc.Order, sc.ReclaimIdx);
+                if (s == CompactionSuitability.Success || s == CompactionSuitability.Continue) return false;
+            }
+            return true;
+        }
+
+        /// <summary>mem_cgroup_iter order: the root, then every group, or just the target for limit reclaim.</summary>
+        private static int NextMemcg(MemNode node, int target, int current)
+        {
+            if (target > 0) return current < 0 ? target : -1;
+            var m = node.ReclaimSt.Memcgs;
+            for (int i = current + 1; i < m.Length; i++) if (i == 0 || m[i] != null) return i;
+            return -1;
+        }
+
+        /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14; the seed's shrink_zone): every memcg's lruvec (memory.low
+        /// groups skipped unless may_thrash), slab in proportion, vmpressure, and the reclaim/compaction loop.</summary>
+        internal static bool ShrinkNode(MemNode node, ScanControl sc)
+        {
+            var rs = node.ReclaimSt;
+            bool reclaimable = false;
+            long nrReclaimed, nrScanned;
+            do
+            {
+                int root = sc.TargetMemcg;
+                long nodeLruPages = 0;
+                nrReclaimed = sc.NrReclaimed;
+                nrScanned = sc.NrScanned;
+                for (int memcg = NextMemcg(node, root, -1); memcg >= 0; memcg = NextMemcg(node, root, memcg))
+                {
+                    if (MemCgroups.IsLow(node, root, memcg))
+                    {
+                        if (!sc.MayThrash) continue;
+                        rs.Memcgs[memcg]!.LowEvents++;
+                    }
+                    long reclaimed = sc.NrReclaimed, scanned = sc.NrScanned;
+                    ShrinkNodeMemcg(node, memcg, sc, out long lruPages);
+                    nodeLruPages += lruPages;
+                    // Memcg-aware shrinkers are not simulated: per-group shrink_slab has nothing to call.
+                    VmPressure.Record(node, sc.GfpMask, memcg, false, sc.NrScanned - scanned, sc.NrReclaimed - reclaimed, sc);
+                    if (!sc.GlobalReclaim && sc.NrReclaimed >= sc.NrToReclaim) break;
+                }
+                if (sc.GlobalReclaim)
+                {
+                    long pagesFreed = 0;
+                    sc.SlabObjectsFreed += Shrinkers.ShrinkSlab(node, sc.GfpMask, sc.NrScanned - nrScanned, nodeLruPages, ref pagesFreed);
+                    sc.SlabPagesFreed += pagesFreed;
+                    if (sc.HasReclaimState) sc.ReclaimedSlab += pagesFreed;
+                }
+                if (sc.HasReclaimState)
+                {
+                    sc.NrReclaimed += sc.ReclaimedSlab;
+                    sc.ReclaimedSlab = 0;
+                }
+                VmPressure.Record(node, sc.GfpMask, sc.TargetMemcg, true, sc.NrScanned - nrScanned, sc.NrReclaimed - nrReclaimed, sc);
+                if (sc.NrReclaimed - nrReclaimed != 0) reclaimable = true;
+            } while (ShouldContinueReclaim(node, sc.NrReclaimed - nrReclaimed, sc.NrScanned - nrScanned, sc));
+            if (reclaimable) rs.KswapdFailures = 0;
+            return reclaimable;
+        }
+
+        // ----------------------------------------------------------------- direct reclaim
+
+        /// <summary>kernel: compaction_ready (mm/vmscan.c, 4.14).</summary>
+        internal static bool CompactionReady(MemNode node, Zone zone, ScanControl sc)
+        {
+            var suitable = CompactionSuitable(node, zone, sc.Order, sc.ReclaimIdx);
+            if (suitable == CompactionSuitability.Success) return true;
+            if (suitable == CompactionSuitability.Skipped) return false;
+            long watermark = zone.Watermark[(int)WatermarkLevel.High] + CompactGap(sc.Order);
+            return ZoneWatermark.Ok(zone, 0, watermark, sc.ReclaimIdx, 0, zone.NrFreePages);
+        }
+
+        /// <summary>kernel: shrink_zones (mm/vmscan.c, 4.14): costly orders skip zones ready for compaction; the node is
+        /// shrunk once.</summary>
+        private static void ShrinkZones(MemNode node, ScanControl sc)
+        {
+            bool shrunk = false;
+            var zl = node.Zonelist;
+            for (int i = 0; i < zl.Length; i++)
+            {
+                var zone = zl[i];
+                if (zone.Idx > sc.ReclaimIdx) continue;
+                if (sc.GlobalReclaim)
+                {
+                    if (sc.Order > PageAllocCostlyOrder && CompactionReady(node, zone, sc))
+                    {
+                        sc.CompactionReady = true;
+                        continue;
+                    }
+                }
+                if (shrunk) continue;
+                shrunk = true;
+                ShrinkNode(node, sc);
+            }
+        }
+
+        /// <summary>kernel: do_try_to_free_pages (mm/vmscan.c, 4.14): the priority loop; allocstall; retry once with
+        /// may_thrash when nothing was reclaimed.</summary>
+        internal static long DoTryToFreePages(MemNode node, ScanControl sc)
+        {
+            int initialPriority = sc.Priority;
+        retry:
+            if (sc.GlobalReclaim) node.Counters.Count(ZoneEvent.AllocStall, sc.ReclaimIdx);
+            do
+            {
+                VmPressure.Prio(node, sc.GfpMask, sc.TargetMemcg, sc.Priority, sc);
+                sc.NrScanned = 0;
+                long before = sc.NrReclaimed;
+                ShrinkZones(node, sc);
+                sc.LowestPriority = sc.Priority;
+                sc.Steps.Add($"priority {sc.Priority}: scanned {sc.NrScanned}, reclaimed {sc.NrReclaimed - before}{(sc.CompactionReady ? ", compaction ready" : "")}");
+                if (sc.NrReclaimed >= sc.NrToReclaim) break;
+                if (sc.CompactionReady) break;
+                if (sc.Priority < DefPriority - 2) sc.MayWritepage = true;
+            } while (--sc.Priority >= 0);
+            if (sc.Priority < 0) sc.Priority = 0;
+            if (sc.NrReclaimed != 0) return sc.NrReclaimed;
+            if (sc.CompactionReady) return 1;
+            if (!sc.MayThrash)
+            {
+                sc.Priority = initialPriority;
+                sc.MayThrash = true;
+                sc.Steps.Add("nothing reclaimed: retry with may_thrash (memory.low no longer protects)");
+                goto retry;
+            }
+            return 0;
+        }
+
+        private static void ValidateRequest(MemNode node, int order, int cpu)
+        {
+            if (order < 0 || order >= node.Geometry.MaxOrder)
+                throw new MemMgmtException("OrderOutOfRange", ErrorKind.OutOfRange,
+                    $"Order {order} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1}.", order);
+            if (cpu < 0 || cpu >= node.NrCpus)
+                throw new MemMgmtException("CpuOutOfRange", ErrorKind.OutOfRange, $"Cpu {cpu} is out of range; the node has CPUs 0 to {node.NrCpus - 1}.", cpu);
+        }
+
+        /// <summary>kernel: allow_direct_reclaim (mm/vmscan.c, 4.14): free pages above half the min watermarks of the
+        /// zones up to Normal that have reclaimable pages, or kswapd is hopeless.</summary>
+        private static bool AllowDirectReclaim(MemNode node)
+        {
+            var rs = node.ReclaimSt;
+            if (rs.KswapdFailures >= MaxReclaimRetries) return true;
+            long reserve = 0, free = 0;
+            int normal = node.Kernel.ZoneIndex(ZoneType.Normal);
+            for (int i = 0; i <= normal && i < node.ZoneArr.Length; i++)
+            {
+                var z = node.ZoneArr[i];
+                if (z.ManagedPages == 0 || ZoneReclaimablePages(node, z) == 0) continue;
+                reserve += z.Watermark[(int)WatermarkLevel.Min];
+                free += z.NrFreePages;
+            }
+            if (reserve == 0) return true;
+            return free > reserve / 2;
+        }
+
+        /// <summary>kernel: zone_reclaimable_pages (mm/vmscan.c, 4.14): file LRU pages, plus anon while swap has room.</summary>
+        public static long ZoneReclaimablePages(MemNode node, Zone zone)
+        {
+            long nr = zone.Stat[(int)ZoneStatItem.NrZoneInactiveFile] + zone.Stat[(int)ZoneStatItem.NrZoneActiveFile];
+            if (node.ReclaimSt.Swap.FreePages > 0)
+                nr += zone.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] + zone.Stat[(int)ZoneStatItem.NrZoneActiveAnon];
+            return nr;
+        }
+
+        /// <summary>kernel: try_to_free_pages (mm/vmscan.c, 4.14): direct reclaim for an allocation of 2^order pages with
+        /// this GFP mask: nr_to_reclaim 32, reclaim_idx gfp_zone(gfp), priority 12 down to 0. The entry point the
+        /// allocator's slow path calls (__perform_reclaim).</summary>
+        public static ReclaimReport TryToFreePages(MemNode node, int order, GfpFlags gfp, int cpu = 0) =>
+            DirectReclaim(node, order, gfp, SwapClusterMax, cpu);
+
+        /// <summary>Direct reclaim aiming at <paramref name="nrPages"/> pages instead of SWAP_CLUSTER_MAX (Invoke-Reclaim -Pages).</summary>
+        public static ReclaimReport ReclaimPages(MemNode node, long nrPages, GfpFlags gfp = GfpFlags.GFP_KERNEL, int cpu = 0)
+        {
+            if (nrPages < 1 || nrPages > node.SpannedPages)
+                throw new MemMgmtException("ReclaimPagesOutOfRange", ErrorKind.OutOfRange,
+                    $"Pages {nrPages} is out of range; ask for 1 to {node.SpannedPages} pages (the node's size).", nrPages);
+            return DirectReclaim(node, 0, gfp, nrPages, cpu);
+        }
+
+        private static ReclaimReport DirectReclaim(MemNode node, int order, GfpFlags gfp, long nrToReclaim, int cpu)
+        {
+            ValidateRequest(node, order, cpu);
+            var sc = new ScanControl
+            {
+                NrToReclaim = nrToReclaim, GfpMask = gfp, ReclaimIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel)), Order = order,
+                Priority = DefPriority, MayWritepage = true, MayUnmap = true, MaySwap = true, Cpu = cpu, HasReclaimState = true,
+            };
+            var report = new ReclaimReport(node, ReclaimKind.Direct) { Order = order, Gfp = gfp };
+            // throttle_direct_reclaim: the task waits on pfmemalloc_wait until kswapd restores the reserve.
+            if (!AllowDirectReclaim(node))
+            {
+                node.Counters.Count(VmEvent.PgScanDirectThrottle);
+                var rs = node.ReclaimSt;
+                int normal = node.Kernel.ZoneIndex(ZoneType.Normal);
+                rs.KswapdClasszoneIdx = rs.KswapdClasszoneIdx < 0 ? normal : Math.Min(rs.KswapdClasszoneIdx, normal);
+                report.Throttled = true;
+                sc.Steps.Add("throttle_direct_reclaim: pfmemalloc reserve low; kswapd runs first");
+                Kswapd.RunOnce(node, report);
+            }
+            if (node.ReclaimSt.Hooks.Tracepoint != null)
+                Trace(node, "mm_vmscan_direct_reclaim_begin", $"order={order} may_writepage=1 gfp_flags={gfp} classzone_idx={sc.ReclaimIdx}");
+            long reclaimed = DoTryToFreePages(node, sc);
+            if (node.ReclaimSt.Hooks.Tracepoint != null)
+                Trace(node, "mm_vmscan_direct_reclaim_end", $"nr_reclaimed={reclaimed}");
+            report.Fill(sc, reclaimed);
+            return report;
+        }
+
+        /// <summary>kernel: try_to_free_mem_cgroup_pages (mm/vmscan.c, 4.14): limit reclaim of one group.</summary>
+        internal static ReclaimReport TryToFreeMemCgroupPages(MemNode node, int memcg, long nrPages, GfpFlags gfp, bool maySwap)
+        {
+            const GfpFlags reclaimMask = GfpFlags.__GFP_RECLAIM | GfpFlags.__GFP_HIGH | GfpFlags.__GFP_IO | GfpFlags.__GFP_FS
+                | GfpFlags.__GFP_NOWARN | GfpFlags.__GFP_RETRY_MAYFAIL | GfpFlags.__GFP_NOFAIL | GfpFlags.__GFP_NORETRY
+                | GfpFlags.__GFP_MEMALLOC | GfpFlags.__GFP_NOMEMALLOC | GfpFlags.__GFP_ATOMIC;
+            var sc = new ScanControl
+            {
+                NrToReclaim = Math.Max(nrPages, SwapClusterMax),
+                GfpMask = (gfp & reclaimMask) | (GfpFlags.GFP_HIGHUSER_MOVABLE & ~reclaimMask),
+                ReclaimIdx = node.ZoneArr.Length - 1, TargetMemcg = memcg, Priority = DefPriority,
+                MayWritepage = true, MayUnmap = true, MaySwap = maySwap,
+            };
+            var report = new ReclaimReport(node, ReclaimKind.MemcgLimit) { Gfp = sc.GfpMask };
+            long reclaimed = DoTryToFreePages(node, sc);
+            report.Fill(sc, reclaimed);
+            return report;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+
+namespace MemMgmt.Core.Reclaim
+{
+    /// <summary>Page writeback in virtual time: a write (file pageout, flusher, swap_writepage) sets PG_writeback and ends
+    /// <see cref="LatencyNs"/> later at end_page_writeback, which rotates PG_reclaim pages to the inactive tail.</summary>
+    internal static class Writeback
+    {
+        /// <summary>Modelled I/O latency from submission to completion (one request, any size): 10 ms.</summary>
+        internal const long LatencyNs = 10_000_000;
+
+        /// <summary>clear_page_dirty_for_io + set_page_writeback: the page goes under writeback.</summary>
+        internal static void Start(MemNode node, int index)
+        {
+            var pages = node.Pages;
+            var c = node.Counters;
+            int nr = 1 << pages.Order[index];
+            if (pages.Has(index, PageFlags.Dirty))
+            {
+                pages.Clear(index, PageFlags.Dirty);
+                if (!pages.Has(index, PageFlags.SwapBacked)) c.Mod(NodeStatItem.NrFileDirty, -nr);
+            }
+            pages.Set(index, PageFlags.Writeback);
+            c.Mod(NodeStatItem.NrWriteback, nr);
+            c.Count(VmEvent.PgpgOut, nr);
+            node.ReclaimSt.QueueWriteback(index, nr, node.Clock.NowNs + LatencyNs);
+        }
+
+        /// <summary>kernel: end_page_writeback (mm/filemap.c, 4.14) for every write whose latency has passed.</summary>
+        internal static int CompleteDue(MemNode node)
+        {
+            var rs = node.ReclaimSt;
+            var pages = node.Pages;
+            long now = node.Clock.NowNs;
+            int done = 0;
+            while (rs.WbCount > 0 && rs.WbDoneNs[rs.WbHead] <= now)
+            {
+                int index = rs.WbIndex[rs.WbHead];
+                int nr = rs.WbPages[rs.WbHead];
+                rs.WbHead = (rs.WbHead + 1) % rs.WbIndex.Length;
+                rs.WbCount--;
+                done++;
+                node.Counters.Mod(NodeStatItem.NrWriteback, -nr);
+                node.Counters.Mod(NodeStatItem.NrWritten, nr);
+                if ((pages.Flags[index] & (uint)(PageFlags.Allocated | PageFlags.Writeback)) != (uint)(PageFlags.Allocated | PageFlags.Writeback))
+                    continue; // freed by its owner while the write was in flight
+                if (pages.Has(index, PageFlags.Reclaim))
+                {
+                    pages.Clear(index, PageFlags.Reclaim);
+                    pages.Clear(index, PageFlags.Writeback);
+                    LruCache.RotateReclaimable(node, 0, index);
+                }
+                else pages.Clear(index, PageFlags.Writeback);
+            }
+            return done;
+        }
+
+        /// <summary>Sleeps the reclaimer (congestion_wait, kswapd's nap): virtual time passes and writes complete.</summary>
+        internal static void Sleep(MemNode node, long ns)
+        {
+            node.Clock.Advance(ns);
+            CompleteDue(node);
+        }
+
+        /// <summary>kernel: wakeup_flusher_threads(WB_REASON_VMSCAN) (fs/fs-writeback.c, 4.14): the flushers write back
+        /// every dirty page-cache page of the node (nr_pages 0 means all).</summary>
+        internal static long WakeupFlusher(MemNode node)
+        {
+            if (node.Counters[NodeStatItem.NrFileDirty] <= 0) return 0;
+            var pages = node.Pages;
+            long started = 0;
+            for (int memcg = 0; memcg < MemNode.MaxLruvecs; memcg++)
+            {
+                if (memcg > 0 && node.ReclaimSt.Memcgs[memcg] == null) continue;
+                for (int lru = (int)LruList.InactiveFile; lru <= (int)LruList.Unevictable; lru++)
+                {
+                    int head = Lru.Head(node, memcg, lru);
+                    for (int p = pages.Next[head]; p != head; p = pages.Next[p])
+                    {
+                        uint f = pages.Flags[p];
+                        if ((f & (uint)PageFlags.Dirty) == 0 || (f & (uint)(PageFlags.Writeback | PageFlags.SwapBacked)) != 0) continue;
+                        Start(node, p);
+                        started++;
+                    }
+                }
+            }
+            return started;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Management.Automation;
+using MemMgmt.Core;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.PS.Infrastructure;
+
+namespace MemMgmt.PS.Commands
+{
+    /// <summary>Invoke-Kswapd: wake kswapd (optionally for an order and classzone) and run it now, or let it run for a
+    /// stretch of virtual time.</summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "Kswapd")]
+    [OutputType(typeof(KswapdReport))]
+    public sealed class InvokeKswapdCommand : MemNodeCmdlet
+    {
+        /// <summary>wakeup_kswapd's order; when given (or -Zone is), kswapd is woken the kernel's way first.</summary>
+        [Parameter(Position = 0)]
+        public int? Order { get; set; }
+
+        /// <summary>The classzone of the wakeup (the allocation's highest zone); default the node's highest zone.</summary>
+        [Parameter]
+        public ZoneType? Zone { get; set; }
+
+        /// <summary>Instead of running kswapd now, advance virtual time by this many milliseconds with kswapd running as it would.</summary>
+        [Parameter]
+        public double? Milliseconds { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var node = ResolveNode();
+            KswapdReport? report = null;
+            TryCore(() =>
+            {
+                if (Milliseconds.HasValue && (Milliseconds.Value < 0 || double.IsNaN(Milliseconds.Value) || Milliseconds.Value > 3.6e6))
+                    throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange,
+                        $"Milliseconds {Milliseconds.Value} is out of range; use 0 to 3600000.", Milliseconds.Value);
+                int classzone = node.Zones.Count - 1;
+                if (Zone.HasValue) classzone = node.GetZone(Zone.Value).ZoneIndex;
+                if (Order.HasValue || Zone.HasValue) Kswapd.Wakeup(node, Order ?? 0, classzone);
+                report = Milliseconds.HasValue ? Kswapd.Advance(node, (long)(Milliseconds.Value * 1e6)) : Kswapd.Run(node);
+            });
+            if (report != null) WriteObject(report);
+        }
+    }
+}

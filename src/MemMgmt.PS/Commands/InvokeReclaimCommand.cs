@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.PS.Infrastructure;
+
+namespace MemMgmt.PS.Commands
+{
+    /// <summary>Invoke-Reclaim: direct reclaim (try_to_free_pages) for an order and GFP mask, or for a number of pages.</summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "Reclaim", DefaultParameterSetName = "Order")]
+    [OutputType(typeof(ReclaimReport))]
+    public sealed class InvokeReclaimCommand : MemNodeCmdlet
+    {
+        /// <summary>The allocation order reclaim works for (sc.order).</summary>
+        [Parameter(ParameterSetName = "Order", Position = 0)]
+        public int Order { get; set; }
+
+        /// <summary>Pages to reclaim instead of SWAP_CLUSTER_MAX (32).</summary>
+        [Parameter(ParameterSetName = "Pages", Mandatory = true)]
+        public long Pages { get; set; }
+
+        /// <summary>The GFP mask of the reclaiming allocation; default GFP_KERNEL.</summary>
+        [Parameter]
+        public GfpFlags Gfp { get; set; } = GfpFlags.GFP_KERNEL;
+
+        /// <summary>The CPU whose pagevecs reclaim drains.</summary>
+        [Parameter]
+        public int Cpu { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var node = ResolveNode();
+            ReclaimReport? report = null;
+            TryCore(() => report = ParameterSetName == "Pages"
+                ? Vmscan.ReclaimPages(node, Pages, Gfp, Cpu)
+                : Vmscan.TryToFreePages(node, Order, Gfp, Cpu));
+            if (report != null) WriteObject(report);
+        }
+    }
+}

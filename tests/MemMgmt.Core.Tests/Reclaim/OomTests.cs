@@ -1,0 +1,78 @@
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
+using Xunit;
+
+namespace MemMgmt.Core.Tests.Reclaim
+{
+    public class OomTests
+    {
+        /// <summary>oom_badness (4.14): rss + swapents + page tables; CAP_SYS_ADMIN −3%; + adj·(totalpages/1000).</summary>
+        [Fact]
+        public void BadnessFollowsTheKernelArithmetic()
+        {
+            var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);
+            var root = OomKiller.Spawn(node, "sshd", 0, root: true);
+            var user = OomKiller.Spawn(node, "app", 500);
+            var shielded = OomKiller.Spawn(node, "init", -1000);
+            for (int i = 0; i < 10000; i++) { OomKiller.Allocate(node, root); OomKiller.Allocate(node, user); OomKiller.Allocate(node, shielded); }
+            long total = 20000;
+            Assert.Equal(20, root.PageTables); // 10000 pages / 512 per table, rounded up
+            Assert.Equal(10020 - 300, OomKiller.OomBadness(root, total)); // 10020·3/100 = 300
+            Assert.Equal(10020 + 500 * 20, OomKiller.OomBadness(user, total)); // adj·(20000/1000)
+            Assert.Equal(0, OomKiller.OomBadness(shielded, total));
+            var neg = OomKiller.Spawn(node, "tiny", -999);
+            OomKiller.Allocate(node, neg);
+            Assert.Equal(1, OomKiller.OomBadness(neg, total)); // 1 + 1 − 999·20 < 0 → 1
+            Assert.Equal("OomScoreAdjOutOfRange", Assert.Throws<MemMgmtException>(() => OomKiller.Spawn(node, "x", 1001)).ErrorId);
+        }
+
+        /// <summary>No swap, memory all anon: direct reclaim frees nothing, the OOM killer picks the largest process, frees
+        /// its pages and counts oom_kill; the allocation then succeeds.</summary>
+        [Fact]
+        public void AllAnonWithoutSwapEndsInTheOomKiller()
+        {
+            var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);
+            var small = OomKiller.Spawn(node, "small");
+            var big = OomKiller.Spawn(node, "big");
+            var mid = OomKiller.Spawn(node, "mid");
+            for (int i = 0; i < 5000; i++) Assert.True(OomKiller.Allocate(node, small).Success);
+            for (int i = 0; i < 20000; i++) Assert.True(OomKiller.Allocate(node, mid).Success);
+            while (OomKiller.Allocate(node, big).Success) { }
+            long bigRss = big.Rss;
+            Assert.True(bigRss > 20000);
+            var reclaim = Vmscan.TryToFreePages(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE);
+            Assert.Equal(0, reclaim.NrReclaimed);
+            var oom = OomKiller.OutOfMemory(node, GfpFlags.GFP_HIGHUSER_MOVABLE, 0);
+            Assert.Same(big, oom.Victim);
+            Assert.Equal(bigRss + (bigRss + 511) / 512, oom.Points);
+            Assert.Equal(bigRss, oom.PagesFreed);
+            Assert.True(big.Killed);
+            Assert.Equal(1, node.Counters[VmEvent.OomKill]);
+            Assert.True(PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE).Success);
+            Assert.Equal(5000, small.Rss);
+            ReclaimTestKit.AssertClean(node);
+        }
+
+        /// <summary>Swapped-out pages still count (MM_SWAPENTS) and their slots are freed by the kill.</summary>
+        [Fact]
+        public void SwapEntriesCountAndAreFreedOnKill()
+        {
+            var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB, 64 * NodeConfig.MiB);
+            var p = OomKiller.Spawn(node, "p");
+            for (int i = 0; i < 100; i++) OomKiller.Allocate(node, p);
+            var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
+            Vmscan.ShrinkActiveList(node, 100, 0, sc, (int)LruList.ActiveAnon);
+            Vmscan.ShrinkInactiveList(node, 100, 0, sc, (int)LruList.InactiveAnon);
+            Writeback.Sleep(node, Writeback.LatencyNs);
+            Assert.Equal(100, Vmscan.ShrinkInactiveList(node, 100, 0, sc, (int)LruList.InactiveAnon));
+            Assert.Equal(1 + 100, OomKiller.OomBadness(p, 1000)); // rss 0, 100 swap entries, 1 page table
+            var oom = OomKiller.OutOfMemory(node, GfpFlags.GFP_KERNEL, 0);
+            Assert.Same(p, oom.Victim);
+            Assert.Equal(100, oom.SwapFreed);
+            Assert.Equal(0, node.Swap.UsedPages);
+            ReclaimTestKit.AssertClean(node);
+        }
+    }
+}

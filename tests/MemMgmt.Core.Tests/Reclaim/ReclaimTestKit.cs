@@ -1,0 +1,62 @@
+using System.Collections.Generic;
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Debug;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using Xunit;
+
+namespace MemMgmt.Core.Tests.Reclaim
+{
+    internal static class ReclaimTestKit
+    {
+        internal static MemNode NewNode(long sizeBytes = 2 * NodeConfig.GiB, long swapBytes = 0)
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = sizeBytes });
+            if (swapBytes > 0) SwapDevice.Configure(node, swapBytes);
+            return node;
+        }
+
+        /// <summary>Allocates up to n pages of an owner through the fast path; stops when it fails.</summary>
+        internal static List<long> Fill(MemNode node, PageOwner owner, long n)
+        {
+            var list = new List<long>();
+            for (long i = 0; i < n; i++)
+            {
+                var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, (int)(i & 1), owner);
+                if (!r.Success) break;
+                list.Add(r.Handle);
+            }
+            return list;
+        }
+
+        /// <summary>Allocates ignoring watermarks (as a PF_MEMALLOC context) to drive free pages below min.</summary>
+        internal static List<long> FillNoWatermarks(MemNode node, PageOwner owner, long n)
+        {
+            var list = new List<long>();
+            for (long i = 0; i < n; i++)
+            {
+                long h = PageAllocator.AllocateNoWatermarks(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, owner);
+                if (h == 0) break;
+                list.Add(h);
+            }
+            return list;
+        }
+
+        internal static void AssertClean(MemNode node)
+        {
+            var a = InvariantChecker.Check(node);
+            Assert.True(a.Count == 0, string.Join("\n", a));
+            var b = ReclaimInvariants.Check(node);
+            Assert.True(b.Count == 0, string.Join("\n", b));
+        }
+
+        internal static int LiveCount(MemNode node, List<long> handles)
+        {
+            int n = 0;
+            foreach (var h in handles) if (PageAllocator.TryGetAllocation(node, h, out _, out _)) n++;
+            return n;
+        }
+
+        internal static long Free(MemNode node) => node.GetZone(ZoneType.DMA).FreePages;
+    }
+}
