@@ -144,13 +144,25 @@ Describe 'kcompactd and virtual time' {
     }
 
     It 'Step-MemNode runs kcompactd after a failed huge page request woke kswapd' {
+        # Half the pages are page cache: kswapd reclaims compact_gap(9) pages, drops to order 0 and wakes kcompactd at 9.
+        $node = New-TestNode
+        Add-Pressure -Node $node -IgnoreWatermarks -File 0.5 | Out-Null
+        [MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_TRANSHUGE_LIGHT,__GFP_KSWAPD_RECLAIM', 0, $null).Success | Should -BeFalse
+        $s = Step-MemNode -Node $node -Milliseconds 100
+        $s.Kswapd.NrReclaimed | Should -BeGreaterOrEqual 1024
+        $s.KcompactdRan | Should -BeTrue
+        ($s.EndNs - $s.StartNs) | Should -BeGreaterOrEqual 100000000
+        @(Get-MemTrace -Node $node -Event 'mm_compaction_kcompactd_*').Name | Should -Be @('mm_compaction_kcompactd_wake', 'mm_compaction_kcompactd_sleep')
+    }
+
+    It 'Step-MemNode leaves kcompactd asleep when kswapd reclaims nothing (4.14 wakes it only after dropping the order)' {
         $node = New-TestNode
         Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
         [MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_TRANSHUGE_LIGHT,__GFP_KSWAPD_RECLAIM', 0, $null).Success | Should -BeFalse
         $s = Step-MemNode -Node $node -Milliseconds 100
-        $s.KcompactdRan | Should -BeTrue
-        ($s.EndNs - $s.StartNs) | Should -BeGreaterOrEqual 100000000
-        @(Get-MemTrace -Node $node -Event 'mm_compaction_kcompactd_*').Name | Should -Be @('mm_compaction_kcompactd_wake', 'mm_compaction_kcompactd_sleep')
+        $s.Kswapd.AllocOrder | Should -Be 9
+        $s.Kswapd.NrReclaimed | Should -Be 0
+        $s.KcompactdRan | Should -BeFalse
     }
 
     It 'Set-MemSysctl vm.compact_memory 1 compacts the node' -Skip:(-not (Get-Command Set-MemSysctl -ErrorAction SilentlyContinue)) {

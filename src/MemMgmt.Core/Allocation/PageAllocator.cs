@@ -57,7 +57,7 @@ namespace MemMgmt.Core.Allocation
         };
 
         /// <summary>kernel: __alloc_pages_nodemask fast path (mm/page_alloc.c, 4.14): prepare_alloc_pages then
-        /// get_page_from_freelist at ALLOC_WMARK_LOW. The slow path is not simulated yet: a miss is reported.</summary>
+        /// get_page_from_freelist at ALLOC_WMARK_LOW; a miss goes on to the slow path.</summary>
         public static AllocationResult Allocate(MemNode node, int order, GfpFlags gfp, int cpu = 0, PageOwner? owner = null)
         {
             Validate(node, order, cpu);

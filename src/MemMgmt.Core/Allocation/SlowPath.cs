@@ -46,9 +46,9 @@ namespace MemMgmt.Core.Allocation
         internal const int MaxReclaimRetries = 16;
         internal const int MaxCompactRetries = 16;
 
-        /// <summary>kernel: __alloc_pages_slowpath (mm/page_alloc.c, 4.14), as far as this simulator goes: kswapd wakeups
-        /// are recorded (or handed to the reclaim subsystem's hook), direct reclaim is the hook's (none: no progress),
-        /// the OOM killer is not simulated. Returns the page index or -1; the steps are added to the result.</summary>
+        /// <summary>kernel: __alloc_pages_slowpath (mm/page_alloc.c, 4.14): kswapd wakeups, the min-watermark retry, async
+        /// compaction, direct reclaim, sync compaction, the retry decisions and the OOM killer, each through the node's
+        /// reclaim and compaction subsystems. Returns the page index or -1; the steps are added to the result.</summary>
         private static int AllocPagesSlowpath(MemNode node, int order, GfpFlags gfp, int cpu, AllocationResult result,
             out Zone? zone, out AllocSource source)
         {
@@ -114,12 +114,42 @@ namespace MemMgmt.Core.Allocation
                         compactResult, compactPriority));
                     if (retryCompact) continue;
                 }
-                // __alloc_pages_may_oom: the OOM killer is not simulated; costly orders would skip it anyway.
-                result.AddStep(new SlowPathStep("__alloc_pages_may_oom",
-                    costlyOrder ? $"skipped for order {order} > PAGE_ALLOC_COSTLY_ORDER" : "the OOM killer is not simulated: no progress"));
-                return NoPage(result, "reclaim and compaction made no progress");
+                page = AllocPagesMayOom(node, order, gfp, cpu, result, out bool oomProgress, out zone, out source);
+                if (page >= 0) return page;
+                if (oomProgress) { noProgressLoops = 0; continue; }
+                return NoPage(result, "reclaim and compaction made no progress and the OOM killer freed nothing");
             }
             return NoPage(result, "retry loop limit reached");
+        }
+
+        /// <summary>kernel: __alloc_pages_may_oom (mm/page_alloc.c, 4.14): one last try at the high watermark, then — unless
+        /// the order is costly, the caller asked __GFP_RETRY_MAYFAIL or __GFP_THISNODE, or only zones below Normal
+        /// may serve it — out_of_memory; a kill counts as progress and the slow path retries.</summary>
+        private static int AllocPagesMayOom(MemNode node, int order, GfpFlags gfp, int cpu, AllocationResult result,
+            out bool progress, out Zone? zone, out AllocSource source)
+        {
+            progress = false;
+            var lastTry = (gfp | GfpFlags.__GFP_HARDWALL) & ~GfpFlags.__GFP_DIRECT_RECLAIM;
+            int page = GetPageFromFreelist(node, order, lastTry, cpu, AllocFlagBits.WmarkHigh | AllocFlagBits.Cpuset, out zone, out source);
+            if (page >= 0)
+            {
+                result.AddStep(new SlowPathStep("__alloc_pages_may_oom", $"the high-watermark attempt succeeded in {zone}"));
+                return page;
+            }
+            string? skip = null;
+            if (order > CompactionEngine.PageAllocCostlyOrder) skip = $"order {order} > PAGE_ALLOC_COSTLY_ORDER";
+            else if ((gfp & GfpFlags.__GFP_RETRY_MAYFAIL) != 0) skip = "__GFP_RETRY_MAYFAIL";
+            else if (HighZoneIdx(node, gfp) < node.Kernel.ZoneIndex(ZoneType.Normal)) skip = "the request may only use zones below Normal";
+            else if ((gfp & GfpFlags.__GFP_THISNODE) != 0) skip = "__GFP_THISNODE";
+            if (skip != null)
+            {
+                result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "skipped: " + skip));
+                return -1;
+            }
+            var oom = Reclaim.OomKiller.OutOfMemory(node, gfp, order);
+            progress = oom.Victim != null;
+            result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "out_of_memory: " + oom));
+            return -1;
         }
 
         /// <summary>kernel: gfp_pfmemalloc_allowed (mm/page_alloc.c, 4.14): __GFP_MEMALLOC without __GFP_NOMEMALLOC (the
@@ -209,9 +239,8 @@ namespace MemMgmt.Core.Allocation
             return -1;
         }
 
-        /// <summary>zone_reclaimable_pages (mm/vmscan.c, 4.14): file LRU pages (no swap is configured).</summary>
-        private static long ZoneReclaimablePages(Zone zone) =>
-            zone.Stat[(int)ZoneStatItem.NrZoneInactiveFile] + zone.Stat[(int)ZoneStatItem.NrZoneActiveFile];
+        /// <summary>zone_reclaimable_pages (mm/vmscan.c, 4.14): file LRU pages, and anon ones while swap has free slots.</summary>
+        private static long ZoneReclaimablePages(Zone zone) => Reclaim.Vmscan.ZoneReclaimablePages(zone.Node, zone);
 
         /// <summary>kernel: should_reclaim_retry (mm/page_alloc.c, 4.14).</summary>
         internal static bool ShouldReclaimRetry(MemNode node, int order, GfpFlags gfp, int allocFlags, bool didSomeProgress, ref int noProgressLoops)

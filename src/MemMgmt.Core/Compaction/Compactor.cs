@@ -167,25 +167,27 @@ namespace MemMgmt.Core.Compaction
         public MemNode Node { get; }
         public long StartNs { get; internal set; }
         public long EndNs { get; internal set; }
-        /// <summary>Whether the kswapd placeholder ran (kswapd_try_to_sleep's skip flush and kcompactd wakeup).</summary>
+        /// <summary>Whether the stand-in for kswapd_try_to_sleep ran (only for a node with no kswapd hook connected).</summary>
         public bool KswapdSlept { get; internal set; }
         public bool KcompactdRan { get; internal set; }
+        /// <summary>What kswapd did while the time passed (Kswapd.Advance).</summary>
+        public Reclaim.KswapdReport? Kswapd { get; internal set; }
         public IReadOnlyList<ZoneCompactionReport> Compactions { get; internal set; } = new ZoneCompactionReport[0];
     }
 
     /// <summary>Virtual time and the per-node daemons.</summary>
     public static class Daemons
     {
-        /// <summary>Advances the node's clock by <paramref name="ns"/>; woken daemons run. Until the reclaim subsystem provides
-        /// kswapd, a kswapd wakeup is modelled by kswapd_try_to_sleep's tail alone (reset_isolation_suitable, then
-        /// wakeup_kcompactd at kswapd's order and classzone); kcompactd then runs if woken.</summary>
+        /// <summary>Advances the node's clock by <paramref name="ns"/>: kswapd runs while woken or until its nap ends (it may
+        /// wake kcompactd from kswapd_try_to_sleep), then kcompactd runs kcompactd_do_work if it was woken.</summary>
         public static StepReport Step(MemNode node, long ns, CancellationToken cancel = default)
         {
             if (ns < 0)
                 throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; allowed 0 or more.", ns);
             var report = new StepReport(node) { StartNs = node.Clock.NowNs };
             var st = node.Compaction;
-            if (st.KswapdPending && st.WakeupKswapd == null)
+            if (st.WakeupKswapd != null) report.Kswapd = Reclaim.Kswapd.Advance(node, ns);
+            else if (st.KswapdPending)
             {
                 CompactionEngine.ResetIsolationSuitable(node);
                 CompactionEngine.WakeupKcompactd(node, st.KswapdOrder, st.KswapdClasszoneIdx);

@@ -79,6 +79,7 @@ namespace MemMgmt.Core.Node
             PageAlloc.BootFreeAll(this, layout);
             WatermarkSetup.Init(this);
             InitCompaction();
+            ConnectReclaimAndCompaction();
         }
 
         private MemNode(MemNode o, string name)
@@ -113,6 +114,7 @@ namespace MemMgmt.Core.Node
             WatermarkSetup.RegisterHooks(this);
             CloneCompaction(o);
             CloneReclaimFrom(o);
+            ConnectReclaimAndCompaction();
         }
 
         /// <summary>An independent deep copy for what-if runs (Copy-MemNode).</summary>

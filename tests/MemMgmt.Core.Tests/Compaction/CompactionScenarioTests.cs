@@ -157,18 +157,39 @@ namespace MemMgmt.Core.Tests.Compaction
         }
 
         [Fact]
-        public void KcompactdRunsWhenVirtualTimeAdvancesAfterAFailedHighOrderRequest()
+        public void KswapdThatReclaimsNothingDoesNotWakeKcompactdFor414()
         {
+            // 4.14 kswapd(): balance_pgdat(order 9) reclaims nothing (anon without swap), returns order 9, so kswapd loops back
+            // and naps with pgdat->kswapd_order already reset to 0: wakeup_kcompactd(order 0) returns at once.
             var node = Scenario.Node(256);
             Pressure.Run(node, new PressureOptions { Percent = 100, Pattern = PressurePattern.EveryOther, Gfp = FillAll });
+            var a = PageAllocator.Allocate(node, 9, GfpFlags.GFP_TRANSHUGE_LIGHT | GfpFlags.__GFP_KSWAPD_RECLAIM);
+            Assert.False(a.Success);
+            var step = Daemons.Step(node, 100_000_000);
+            Assert.NotNull(step.Kswapd);
+            Assert.Equal(9, step.Kswapd!.AllocOrder);
+            Assert.Equal(1, node.KswapdFailures);
+            Assert.False(step.KcompactdRan);
+            Assert.Equal(0, node.Counters[VmEvent.CompactDaemonWake]);
+            Scenario.AssertConsistent(node);
+        }
+
+        [Fact]
+        public void KcompactdRunsWhenVirtualTimeAdvancesAfterAFailedHighOrderRequest()
+        {
+            // Half the pages are clean page cache: kswapd reclaims compact_gap(9) = 1024 pages, drops to order 0
+            // (reclaim_order < alloc_order) and kswapd_try_to_sleep wakes kcompactd at order 9 before its nap.
+            var node = Scenario.Node(256);
+            Pressure.Run(node, new PressureOptions { Percent = 100, Pattern = PressurePattern.EveryOther, Gfp = FillAll, FileFraction = 0.5, Seed = 5 });
             // GFP_TRANSHUGE_LIGHT has no direct reclaim: the slow path only wakes kswapd and fails.
             var a = PageAllocator.Allocate(node, 9, GfpFlags.GFP_TRANSHUGE_LIGHT | GfpFlags.__GFP_KSWAPD_RECLAIM);
             Assert.False(a.Success);
             Assert.Contains(a.Steps, s => s.Step == "wake_all_kswapds");
             Assert.Equal(0, node.Counters[VmEvent.CompactDaemonWake]);
             var step = Daemons.Step(node, 100_000_000);
-            Assert.True(step.KswapdSlept);
-            Assert.True(step.KcompactdRan);
+            Assert.NotNull(step.Kswapd);
+            Assert.True(step.Kswapd!.NrReclaimed >= 1024, $"kswapd reclaimed {step.Kswapd.NrReclaimed}");
+            Assert.True(step.KcompactdRan, $"kswapd: {string.Join(" | ", step.Kswapd.Steps)}");
             Assert.Equal(1, node.Counters[VmEvent.CompactDaemonWake]);
             Assert.True(node.Counters[VmEvent.CompactDaemonMigrateScanned] > 0);
             Assert.Equal(node.Counters[VmEvent.CompactDaemonMigrateScanned], node.Counters[VmEvent.CompactMigrateScanned]);

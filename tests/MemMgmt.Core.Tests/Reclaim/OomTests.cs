@@ -37,9 +37,11 @@ namespace MemMgmt.Core.Tests.Reclaim
             var small = OomKiller.Spawn(node, "small");
             var big = OomKiller.Spawn(node, "big");
             var mid = OomKiller.Spawn(node, "mid");
-            for (int i = 0; i < 5000; i++) Assert.True(OomKiller.Allocate(node, small).Success);
-            for (int i = 0; i < 20000; i++) Assert.True(OomKiller.Allocate(node, mid).Success);
-            while (OomKiller.Allocate(node, big).Success) { }
+            // Fill without __GFP_RECLAIM: with reclaim the filler's own slow path would reach the OOM killer first.
+            const GfpFlags fill = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
+            for (int i = 0; i < 5000; i++) Assert.True(OomKiller.Allocate(node, small, 0, fill).Success);
+            for (int i = 0; i < 20000; i++) Assert.True(OomKiller.Allocate(node, mid, 0, fill).Success);
+            while (OomKiller.Allocate(node, big, 0, fill).Success) { }
             long bigRss = big.Rss;
             Assert.True(bigRss > 20000);
             var reclaim = Vmscan.TryToFreePages(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE);
@@ -73,6 +75,44 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(100, oom.SwapFreed);
             Assert.Equal(0, node.Swap.UsedPages);
             ReclaimTestKit.AssertClean(node);
+        }
+
+        /// <summary>The slow path ends in __alloc_pages_may_oom: all memory anon, no swap, so direct reclaim makes no
+        /// progress for MAX_RECLAIM_RETRIES loops; out_of_memory kills the largest process and the retry succeeds.</summary>
+        [Fact]
+        public void AnOrderZeroKernelAllocationEndsInTheOomKillerThenSucceeds()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 128 * NodeConfig.MiB, CmaBytes = 0 });
+            var big = OomKiller.Spawn(node, "big");
+            var small = OomKiller.Spawn(node, "small");
+            const GfpFlags noReclaim = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
+            for (int i = 0; i < 1000; i++) Assert.True(OomKiller.Allocate(node, small, 0, noReclaim).Success);
+            while (OomKiller.Allocate(node, big, 0, noReclaim).Success) { }
+            var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_KERNEL);
+            Assert.True(r.Success, r.FailureReason);
+            Assert.Equal(1, node.Counters[VmEvent.OomKill]);
+            Assert.True(big.Killed);
+            Assert.False(small.Killed);
+            var oomSteps = new System.Collections.Generic.List<string>();
+            foreach (var step in r.Steps) if (step.Step == "__alloc_pages_may_oom") oomSteps.Add(step.Detail);
+            Assert.Single(oomSteps);
+            Assert.Contains("killed process", oomSteps[0]);
+            Assert.Contains(r.Steps, st => st.Step == "should_reclaim_retry" && st.Detail.Contains("give up"));
+            Assert.Empty(MemMgmt.Core.Debug.InvariantChecker.Check(node));
+        }
+
+        /// <summary>Costly orders never reach out_of_memory (order > PAGE_ALLOC_COSTLY_ORDER).</summary>
+        [Fact]
+        public void CostlyOrdersSkipTheOomKiller()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 128 * NodeConfig.MiB, CmaBytes = 0 });
+            var big = OomKiller.Spawn(node, "big");
+            const GfpFlags noReclaim = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
+            while (OomKiller.Allocate(node, big, 0, noReclaim).Success) { }
+            var r = PageAllocator.Allocate(node, 4, GfpFlags.GFP_KERNEL | GfpFlags.__GFP_RETRY_MAYFAIL);
+            Assert.False(r.Success);
+            Assert.Equal(0, node.Counters[VmEvent.OomKill]);
+            Assert.False(big.Killed);
         }
     }
 }

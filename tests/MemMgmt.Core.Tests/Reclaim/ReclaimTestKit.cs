@@ -16,13 +16,16 @@ namespace MemMgmt.Core.Tests.Reclaim
             return node;
         }
 
-        /// <summary>Allocates up to n pages of an owner through the fast path; stops when it fails.</summary>
+        /// <summary>Allocates up to n pages of an owner, down to the min watermark and without reclaim; stops when that fails.</summary>
         internal static List<long> Fill(MemNode node, PageOwner owner, long n)
         {
+            // Without __GFP_RECLAIM the slow path may dip to the min watermark but neither reclaims nor wakes kswapd:
+            // with reclaim connected, a filler that may reclaim would recycle its own page cache forever.
+            const GfpFlags gfp = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
             var list = new List<long>();
             for (long i = 0; i < n; i++)
             {
-                var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, (int)(i & 1), owner);
+                var r = PageAllocator.Allocate(node, 0, gfp, (int)(i & 1), owner);
                 if (!r.Success) break;
                 list.Add(r.Handle);
             }
