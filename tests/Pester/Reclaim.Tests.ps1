@@ -135,3 +135,16 @@ Describe 'Reclaim table views' {
         }
     }
 }
+
+Describe 'Reclaim tracepoints' {
+    It 'records mm_vmscan_* events that Get-MemTrace returns with their fields' {
+        $node = New-MemNode -Size 256MB -Name 'reclaim-trace'
+        $fill = [MemMgmt.Core.Allocation.GfpFlags]'GFP_HIGHUSER_MOVABLE' -band -bnot [MemMgmt.Core.Allocation.GfpFlags]'__GFP_RECLAIM'
+        while ([MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 0, $fill, 0, [MemMgmt.Core.Node.PageOwner]::FileCache).Success) { }
+        $r = Invoke-Reclaim -Node $node -Order 0 -Gfp GFP_KERNEL
+        $end = @(Get-MemTrace -Node $node -Event 'mm_vmscan_direct_reclaim_end')
+        $end.Count | Should -Be 1
+        $end[0].Fields['nr_reclaimed'] | Should -Be $r.NrReclaimed
+        @(Get-MemTrace -Node $node -Event 'mm_vmscan_lru_isolate').Count | Should -BeGreaterThan 0
+    }
+}

@@ -186,7 +186,13 @@ namespace MemMgmt.Core.Compaction
                 throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; allowed 0 or more.", ns);
             var report = new StepReport(node) { StartNs = node.Clock.NowNs };
             var st = node.Compaction;
-            if (st.WakeupKswapd != null) report.Kswapd = Reclaim.Kswapd.Advance(node, ns);
+            if (st.WakeupKswapd != null)
+            {
+                byte task = node.Trace.CurrentTask;
+                node.Trace.CurrentTask = Trace.MemTrace.TaskKswapd;
+                try { report.Kswapd = Reclaim.Kswapd.Advance(node, ns); }
+                finally { node.Trace.CurrentTask = task; }
+            }
             else if (st.KswapdPending)
             {
                 CompactionEngine.ResetIsolationSuitable(node);

@@ -6,7 +6,8 @@ namespace MemMgmt.Core.Node
     public sealed partial class MemNode
     {
         /// <summary>Connects reclaim and compaction the way the kernel's calls do: the slow path's direct reclaim and
-        /// wake_all_kswapds, and kswapd's compaction_suitable checks, skip-hint flush and kcompactd wakeup.</summary>
+        /// wake_all_kswapds, kswapd's compaction_suitable checks, skip-hint flush and kcompactd wakeup, and the
+        /// mm_vmscan_* tracepoints into the node's trace buffer.</summary>
         private void ConnectReclaimAndCompaction()
         {
             Compaction.DirectReclaim = (n, gfp, order) => Vmscan.TryToFreePages(n, order, gfp).NrReclaimed;
@@ -15,6 +16,10 @@ namespace MemMgmt.Core.Node
             hooks.CompactionSuitable = (zone, order, classzoneIdx) => ToSuitability(CompactionEngine.CompactionSuitable(zone, order, 0, classzoneIdx));
             hooks.WakeupKcompactd = (n, order, classzoneIdx) => CompactionEngine.WakeupKcompactd(n, order, classzoneIdx);
             hooks.ResetIsolationSuitable = CompactionEngine.ResetIsolationSuitable;
+            hooks.Tracepoint = (n, name, text) =>
+            {
+                if (System.Enum.TryParse(name, out MemMgmt.Core.Trace.TraceEventId id)) n.Trace.RecordText(n, id, text);
+            };
         }
 
         private static CompactionSuitability ToSuitability(CompactResult r) => r switch

@@ -27,6 +27,15 @@ namespace MemMgmt.Core.Trace
         mm_compaction_kcompactd_wake,
         mm_page_alloc_extfrag,
         mm_migrate_pages,
+        mm_vmscan_kswapd_sleep,
+        mm_vmscan_kswapd_wake,
+        mm_vmscan_wakeup_kswapd,
+        mm_vmscan_direct_reclaim_begin,
+        mm_vmscan_direct_reclaim_end,
+        mm_vmscan_lru_isolate,
+        mm_vmscan_lru_shrink_inactive,
+        mm_vmscan_lru_shrink_active,
+        mm_vmscan_inactive_list_is_low,
     }
 
     /// <summary>One recorded event: raw fields in a fixed struct so recording allocates nothing.</summary>
@@ -77,10 +86,12 @@ namespace MemMgmt.Core.Trace
     public sealed class MemTrace
     {
         private TraceRecord[] _ring;
+        /// <summary>TP_printk text of events recorded as text (the mm_vmscan_* ones), beside their ring slots; made on first use.</summary>
+        private string?[]? _text;
         private long _written;
         internal static readonly string[] TaskNames = { "memsh", "kcompactd0", "kswapd0" };
         internal static readonly int[] TaskPids = { 1000, 33, 32 };
-        internal const byte TaskUser = 0, TaskKcompactd = 1;
+        internal const byte TaskUser = 0, TaskKcompactd = 1, TaskKswapd = 2;
 
         internal MemTrace(int capacity) { _ring = new TraceRecord[capacity]; Enabled = true; }
 
@@ -88,6 +99,7 @@ namespace MemMgmt.Core.Trace
         {
             var c = (MemTrace)MemberwiseClone();
             c._ring = (TraceRecord[])_ring.Clone();
+            c._text = (string?[]?)_text?.Clone();
             return c;
         }
 
@@ -108,6 +120,7 @@ namespace MemMgmt.Core.Trace
                 throw new MemMgmtException("TraceBufferSizeOutOfRange", ErrorKind.OutOfRange,
                     $"Trace buffer size {capacity} is out of range; allowed 16 to 16777216 events.", capacity);
             _ring = new TraceRecord[capacity];
+            _text = null;
             _written = 0;
         }
 
@@ -120,7 +133,18 @@ namespace MemMgmt.Core.Trace
             r.Cpu = 0;
             r.Task = CurrentTask;
             r.A = a; r.B = b; r.C = c; r.D = d; r.E = e; r.F = f; r.G = g;
+            if (_text != null) _text[_written % _ring.Length] = null;
             _written++;
+        }
+
+        /// <summary>Records an event whose producer formats its TP_printk text itself ("field=value …", as vmscan's are).</summary>
+        internal void RecordText(MemNode node, TraceEventId id, string text)
+        {
+            if (!Enabled) return;
+            _text ??= new string?[_ring.Length];
+            long slot = _written % _ring.Length;
+            Record(node, id);
+            _text[slot] = text;
         }
 
         /// <summary>The recorded events, oldest first.</summary>
@@ -128,7 +152,7 @@ namespace MemMgmt.Core.Trace
         {
             long first = _written > _ring.Length ? _written - _ring.Length : 0;
             var list = new List<TraceEvent>((int)(_written - first));
-            for (long s = first; s < _written; s++) list.Add(Render(node, s, _ring[s % _ring.Length]));
+            for (long s = first; s < _written; s++) list.Add(Render(node, s, _ring[s % _ring.Length], _text?[s % _ring.Length]));
             return list;
         }
 
@@ -160,10 +184,24 @@ namespace MemMgmt.Core.Trace
         /// <summary>arm64 4.14 vmemmap: struct page address for a pfn (VMEMMAP_START 0xffff7e0000000000, 64-byte pages).</summary>
         internal static string PagePointer(long pfn) => unchecked((ulong)(0xffff7e0000000000UL + (ulong)pfn * 64UL)).ToString("x16", CultureInfo.InvariantCulture);
 
-        private TraceEvent Render(MemNode node, long seq, TraceRecord r)
+        /// <summary>An event recorded as text: its fields are the text's "name=value" pairs (numbers where they parse).</summary>
+        private static TraceEvent RenderText(MemNode node, long seq, TraceRecord r, string text, Dictionary<string, object> f)
+        {
+            foreach (var token in text.Split(' '))
+            {
+                int eq = token.IndexOf('=');
+                if (eq <= 0) continue;
+                string value = token.Substring(eq + 1);
+                f[token.Substring(0, eq)] = long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n : (object)value;
+            }
+            return new TraceEvent(node, seq, r.TimeNs, TaskNames[r.Task], TaskPids[r.Task], r.Cpu, r.Id, f, text);
+        }
+
+        private TraceEvent Render(MemNode node, long seq, TraceRecord r, string? recordedText)
         {
             var f = new Dictionary<string, object>(StringComparer.Ordinal);
             string text;
+            if (recordedText != null) return RenderText(node, seq, r, recordedText, f);
             switch (r.Id)
             {
                 case TraceEventId.mm_compaction_isolate_migratepages:
