@@ -45,6 +45,9 @@ namespace MemMgmt.Core.Allocation
     {
         internal const int MaxReclaimRetries = 16;
         internal const int MaxCompactRetries = 16;
+        /// <summary>The kernel retries without bound where OOM reports progress (GFP_NOFS livelocks until memory frees up);
+        /// the simulation stops after this many passes through `retry:` and reports it.</summary>
+        internal const int MaxSlowpathLoops = 1000;
 
         /// <summary>kernel: __alloc_pages_slowpath (mm/page_alloc.c, 4.14): kswapd wakeups, the min-watermark retry, async
         /// compaction, direct reclaim, sync compaction, the retry decisions and the OOM killer, each through the node's
@@ -83,7 +86,7 @@ namespace MemMgmt.Core.Allocation
                 }
             }
 
-            for (int loops = 0; loops < 1000; loops++) // retry:
+            for (int loops = 0; loops < MaxSlowpathLoops; loops++) // retry:
             {
                 if ((gfp & GfpFlags.__GFP_KSWAPD_RECLAIM) != 0) WakeAllKswapds(node, order, gfp, result);
                 if (GfpPfmemallocAllowed(gfp)) allocFlags = AllocFlagBits.NoWatermarks;
@@ -144,6 +147,13 @@ namespace MemMgmt.Core.Allocation
             if (skip != null)
             {
                 result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "skipped: " + skip));
+                return -1;
+            }
+            if ((gfp & (GfpFlags.__GFP_FS | GfpFlags.__GFP_NOFAIL)) == 0)
+            {
+                // out_of_memory (4.14) kills nothing for IO-less reclaim contexts but returns true: the caller keeps retrying.
+                progress = true;
+                result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "out_of_memory: no __GFP_FS, nothing killed; retry"));
                 return -1;
             }
             var oom = Reclaim.OomKiller.OutOfMemory(node, gfp, order);

@@ -114,5 +114,21 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(0, node.Counters[VmEvent.OomKill]);
             Assert.False(big.Killed);
         }
+
+        /// <summary>4.14 out_of_memory kills nothing for a request without __GFP_FS but reports progress, so GFP_NOFS keeps
+        /// retrying (a livelock in the kernel); the simulation stops after MaxSlowpathLoops passes and says so.</summary>
+        [Fact]
+        public void GfpNofsNeverKillsAndKeepsRetrying()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 64 * NodeConfig.MiB, CmaBytes = 0 });
+            var big = OomKiller.Spawn(node, "big");
+            const GfpFlags noReclaim = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
+            while (OomKiller.Allocate(node, big, 0, noReclaim).Success) { }
+            var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_NOFS);
+            Assert.False(r.Success);
+            Assert.Contains("retry loop limit", r.FailureReason);
+            Assert.Equal(0, node.Counters[VmEvent.OomKill]);
+            Assert.False(big.Killed);
+        }
     }
 }
