@@ -122,7 +122,7 @@ namespace MemMgmt.Core.Allocation
                 if (oomProgress) { noProgressLoops = 0; continue; }
                 return NoPage(result, "reclaim and compaction made no progress and the OOM killer freed nothing");
             }
-            return NoPage(result, "retry loop limit reached");
+            return NoPage(result, $"retry loop limit reached after {MaxSlowpathLoops} passes (the kernel keeps retrying while the OOM path reports progress)");
         }
 
         /// <summary>kernel: __alloc_pages_may_oom (mm/page_alloc.c, 4.14): one last try at the high watermark, then — unless
