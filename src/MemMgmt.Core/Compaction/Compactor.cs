@@ -178,13 +178,15 @@ namespace MemMgmt.Core.Compaction
     /// <summary>Virtual time and the per-node daemons.</summary>
     public static class Daemons
     {
-        /// <summary>Advances the node's clock by <paramref name="ns"/>: kswapd runs while woken or until its nap ends (it may
+        /// <summary>Advances the node's clock by <paramref name="ns"/>: the node's working sets make their accesses
+        /// (WorkingSets.Step), kswapd runs while woken or until its nap ends (it may
         /// wake kcompactd from kswapd_try_to_sleep), then kcompactd runs kcompactd_do_work if it was woken.</summary>
         public static StepReport Step(MemNode node, long ns, CancellationToken cancel = default)
         {
             if (ns < 0)
                 throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; allowed 0 or more.", ns);
             var report = new StepReport(node) { StartNs = node.Clock.NowNs };
+            Workloads.WorkingSets.Step(node, ns); // the running workloads' accesses, before kswapd looks at the LRUs
             var st = node.Compaction;
             if (st.WakeupKswapd != null)
             {

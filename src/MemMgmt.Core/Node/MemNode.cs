@@ -114,6 +114,7 @@ namespace MemMgmt.Core.Node
             WatermarkSetup.RegisterHooks(this);
             CloneCompaction(o);
             CloneReclaimFrom(o);
+            CloneWorkingSets(o);
             ConnectReclaimAndCompaction();
         }
 

@@ -1,0 +1,301 @@
+using System;
+using System.Collections.Generic;
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Workloads;
+
+namespace MemMgmt.Core.Node
+{
+    public sealed partial class MemNode
+    {
+        private List<WorkingSet>? _workingSets;
+
+        /// <summary>The access workloads running on this node (Add-WorkingSet), in the order they were added.</summary>
+        internal List<WorkingSet> WorkingSetList => _workingSets ??= new List<WorkingSet>();
+
+        internal bool HasWorkingSets => _workingSets != null && _workingSets.Count > 0;
+
+        private void CloneWorkingSets(MemNode o)
+        {
+            if (o._workingSets == null) return;
+            _workingSets = new List<WorkingSet>(o._workingSets.Count);
+            foreach (var w in o._workingSets) _workingSets.Add(w.Clone(this));
+        }
+    }
+}
+
+namespace MemMgmt.Core.Workloads
+{
+    /// <summary>How a working set accesses its pages as virtual time passes.</summary>
+    public enum WorkingSetPattern
+    {
+        /// <summary>Every round touches every page of the set (anon: PTE young; page cache and shmem: mark_page_accessed).</summary>
+        HotSet,
+        /// <summary>Every round allocates the next PagesPerRound page-cache pages of a file, each touched once
+        /// (mark_page_accessed at the read) and never again: a sequential read of a file, possibly larger than memory.</summary>
+        Streaming,
+        /// <summary>Every round touches each page of the set with probability AccessFraction (seeded, per workload).</summary>
+        Random,
+    }
+
+    /// <summary>What Add-WorkingSet creates; every field is checked by <see cref="Validate"/> before anything changes.</summary>
+    public sealed class WorkingSetOptions
+    {
+        /// <summary>Largest Streaming file, in multiples of the node's managed memory.</summary>
+        public const int MaxStreamingMultiple = 64;
+        public const long DefaultIntervalNs = 10_000_000;
+
+        public WorkingSetPattern Pattern { get; set; } = WorkingSetPattern.HotSet;
+        /// <summary>Anon, FileCache or Shmem; Streaming is always FileCache.</summary>
+        public PageOwner Owner { get; set; } = PageOwner.Anon;
+        /// <summary>Percent of managed pages in the set (HotSet, Random: allocated now; Streaming: the file's size).</summary>
+        public double? Percent { get; set; }
+        /// <summary>Bytes in the set (instead of Percent).</summary>
+        public long? SizeBytes { get; set; }
+        /// <summary>Streaming: pages read per round (default 256).</summary>
+        public int? PagesPerRound { get; set; }
+        /// <summary>Random: probability that a round touches a given page (default 0.25).</summary>
+        public double? AccessFraction { get; set; }
+        /// <summary>Virtual time between two access rounds (default 10 ms).</summary>
+        public long IntervalNs { get; set; } = DefaultIntervalNs;
+        /// <summary>Seed of the Random pattern's own generator (default: drawn from the node's generator).</summary>
+        public ulong? Seed { get; set; }
+        public string? Name { get; set; }
+        public int Cpu { get; set; }
+
+        /// <summary>Pages the set (or the Streaming file) holds.</summary>
+        internal long TargetPages(MemNode node) => SizeBytes.HasValue ? SizeBytes.Value / node.Geometry.PageSize
+            : (long)(node.ManagedPages * (Percent ?? 25) / 100.0);
+
+        private static MemMgmtException Range(string id, string msg, object? target) => new MemMgmtException(id, ErrorKind.OutOfRange, msg, target);
+        private static MemMgmtException Bad(string id, string msg, object? target) => new MemMgmtException(id, ErrorKind.InvalidArgument, msg, target);
+
+        /// <summary>Rejects bad or contradictory options before any state changes.</summary>
+        public void Validate(MemNode node)
+        {
+            if (!Enum.IsDefined(typeof(WorkingSetPattern), Pattern))
+                throw Bad("UnknownWorkingSetPattern", $"Pattern {(int)Pattern} is not known; allowed: HotSet, Streaming, Random.", Pattern);
+            if (Owner != PageOwner.Anon && Owner != PageOwner.FileCache && Owner != PageOwner.Shmem)
+                throw Bad("WorkingSetOwnerNotSupported", $"Owner {Owner} is not supported; allowed: Anon, FileCache, Shmem.", Owner);
+            if (Pattern == WorkingSetPattern.Streaming && Owner != PageOwner.FileCache)
+                throw Bad("ContradictoryWorkingSetOptions", $"The Streaming pattern reads a file: its owner is FileCache, not {Owner}.", Owner);
+            if (Percent.HasValue && SizeBytes.HasValue)
+                throw Bad("ContradictoryWorkingSetOptions", $"Give either Percent ({Percent}) or Size ({SizeBytes} bytes), not both.", Percent);
+            long managedBytes = node.ManagedPages * (long)node.Geometry.PageSize;
+            int multiple = Pattern == WorkingSetPattern.Streaming ? MaxStreamingMultiple : 1;
+            if (Percent.HasValue && (double.IsNaN(Percent.Value) || Percent.Value <= 0 || Percent.Value > 100.0 * multiple))
+                throw Range("PercentOutOfRange", $"Percent {Percent} is out of range; allowed more than 0 up to {100 * multiple}" +
+                    (multiple > 1 ? " (a Streaming file may be larger than memory)." : "."), Percent);
+            if (SizeBytes.HasValue && (SizeBytes.Value < node.Geometry.PageSize || SizeBytes.Value > managedBytes * multiple))
+                throw Range("SizeOutOfRange", $"Size {SizeBytes} bytes is out of range; allowed {node.Geometry.PageSize} (one page) to {managedBytes * multiple}" +
+                    (multiple > 1 ? $" ({multiple} times the node's managed memory)." : " (the node's managed memory)."), SizeBytes);
+            if (PagesPerRound.HasValue && Pattern != WorkingSetPattern.Streaming)
+                throw Bad("ContradictoryWorkingSetOptions", $"PagesPerRound applies only to the Streaming pattern, not to {Pattern}.", PagesPerRound);
+            if (PagesPerRound.HasValue && (PagesPerRound.Value < 1 || PagesPerRound.Value > node.ManagedPages))
+                throw Range("PagesPerRoundOutOfRange", $"PagesPerRound {PagesPerRound} is out of range; allowed 1 to {node.ManagedPages}.", PagesPerRound);
+            if (AccessFraction.HasValue && Pattern != WorkingSetPattern.Random)
+                throw Bad("ContradictoryWorkingSetOptions", $"AccessFraction applies only to the Random pattern, not to {Pattern}.", AccessFraction);
+            if (AccessFraction.HasValue && (double.IsNaN(AccessFraction.Value) || AccessFraction.Value <= 0 || AccessFraction.Value > 1))
+                throw Range("FractionOutOfRange", $"AccessFraction {AccessFraction} is out of range; allowed more than 0 up to 1.", AccessFraction);
+            if (IntervalNs < 1000 || IntervalNs > 1_000_000_000_000)
+                throw Range("IntervalOutOfRange", $"Interval {IntervalNs} ns is out of range; allowed 1000 (1 µs) to 1000000000000 (1000 s).", IntervalNs);
+            if (TargetPages(node) < 1)
+                throw Range("SizeOutOfRange", $"The set of {Percent}% is less than one page; allowed at least one page.", Percent);
+            PageAllocator.Validate(node, 0, Cpu);
+        }
+    }
+
+    /// <summary>One running access workload of a node: its pages (allocation handles) and its access pattern.</summary>
+    public sealed class WorkingSet
+    {
+        private readonly List<long> _handles;
+        private SimRandom _rng;
+
+        private WorkingSet(MemNode node, int id, WorkingSetOptions o, long target, ulong seed)
+        {
+            Node = node;
+            Id = id;
+            Name = o.Name ?? $"ws{id}";
+            Pattern = o.Pattern;
+            Owner = o.Owner;
+            TargetPages = target;
+            PagesPerRound = o.Pattern == WorkingSetPattern.Streaming ? o.PagesPerRound ?? 256 : 0;
+            AccessFraction = o.Pattern == WorkingSetPattern.Random ? o.AccessFraction ?? 0.25 : (o.Pattern == WorkingSetPattern.HotSet ? 1 : 0);
+            IntervalNs = o.IntervalNs;
+            Cpu = o.Cpu;
+            _rng = new SimRandom(seed);
+            _handles = new List<long>((int)Math.Min(target, 1 << 20));
+        }
+
+        private WorkingSet(WorkingSet o, MemNode node)
+        {
+            Node = node;
+            Id = o.Id; Name = o.Name; Pattern = o.Pattern; Owner = o.Owner; TargetPages = o.TargetPages;
+            PagesPerRound = o.PagesPerRound; AccessFraction = o.AccessFraction; IntervalNs = o.IntervalNs; Cpu = o.Cpu;
+            _rng = o._rng.Clone();
+            _handles = new List<long>(o._handles);
+            PendingNs = o.PendingNs; Rounds = o.Rounds; Accesses = o.Accesses; Skipped = o.Skipped;
+            PagesRead = o.PagesRead; AllocationFailures = o.AllocationFailures;
+        }
+
+        internal WorkingSet Clone(MemNode node) => new WorkingSet(this, node);
+
+        public MemNode Node { get; }
+        public int Id { get; }
+        public string Name { get; }
+        public WorkingSetPattern Pattern { get; }
+        public PageOwner Owner { get; }
+        /// <summary>Pages in the set (HotSet, Random) or in the file (Streaming).</summary>
+        public long TargetPages { get; }
+        public int PagesPerRound { get; }
+        public double AccessFraction { get; }
+        public long IntervalNs { get; }
+        public int Cpu { get; }
+        /// <summary>Virtual time accumulated towards the next round.</summary>
+        public long PendingNs { get; private set; }
+        public long Rounds { get; private set; }
+        /// <summary>Page accesses made (touches and, for Streaming, reads).</summary>
+        public long Accesses { get; private set; }
+        /// <summary>Accesses skipped because reclaim had freed the page (its handle died).</summary>
+        public long Skipped { get; private set; }
+        /// <summary>Streaming: pages of the file read so far.</summary>
+        public long PagesRead { get; private set; }
+        public long AllocationFailures { get; private set; }
+        /// <summary>Streaming: the whole file has been read.</summary>
+        public bool Finished => Pattern == WorkingSetPattern.Streaming && PagesRead >= TargetPages;
+
+        /// <summary>The set's allocation handles (for Streaming, those read and not yet seen dead), live or not.</summary>
+        public IReadOnlyList<long> Handles => _handles;
+
+        /// <summary>Pages of the set still resident (handles reclaim has not dropped).</summary>
+        public long ResidentPages
+        {
+            get
+            {
+                long n = 0;
+                var table = Node.Allocations;
+                for (int i = 0; i < _handles.Count; i++) if (table.Resolve(_handles[i]) >= 0) n++;
+                return n;
+            }
+        }
+
+        internal static WorkingSet Create(MemNode node, WorkingSetOptions o)
+        {
+            long target = o.TargetPages(node);
+            ulong seed = o.Seed ?? node.Random.NextULong();
+            var list = node.WorkingSetList;
+            int id = list.Count == 0 ? 1 : list[list.Count - 1].Id + 1;
+            var ws = new WorkingSet(node, id, o, target, seed);
+            if (o.Pattern != WorkingSetPattern.Streaming)
+            {
+                for (long i = 0; i < target; i++)
+                {
+                    var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, o.Cpu, o.Owner);
+                    if (!r.Success) { ws.AllocationFailures++; break; }
+                    ws._handles.Add(r.Handle);
+                }
+            }
+            list.Add(ws);
+            return ws;
+        }
+
+        /// <summary>Offset (ns from now) of the next round.</summary>
+        internal long NextRoundNs => IntervalNs - PendingNs;
+
+        internal void AddTime(long ns) => PendingNs = (PendingNs + ns) % IntervalNs;
+
+        /// <summary>One access round.</summary>
+        internal void RunRound()
+        {
+            Rounds++;
+            if (Pattern == WorkingSetPattern.Streaming) { StreamRound(); return; }
+            var node = Node;
+            var table = node.Allocations;
+            bool mapped = Owner == PageOwner.Anon;
+            bool random = Pattern == WorkingSetPattern.Random;
+            double p = AccessFraction;
+            long accesses = 0, skipped = 0;
+            for (int i = 0; i < _handles.Count; i++)
+            {
+                if (random && _rng.NextDouble() >= p) continue;
+                int slot = table.Resolve(_handles[i]);
+                if (slot < 0) { skipped++; continue; }
+                int index = table.IndexOf(slot);
+                if (mapped) PageAccess.TouchMappedIndex(node, index);
+                else PageAccess.MarkAccessedIndex(node, Cpu, index);
+                accesses++;
+            }
+            Accesses += accesses;
+            Skipped += skipped;
+        }
+
+        private void StreamRound()
+        {
+            var node = Node;
+            var table = node.Allocations;
+            // Forget the read pages reclaim has dropped since the last round (they are never accessed again).
+            int w = 0;
+            for (int i = 0; i < _handles.Count; i++)
+                if (table.Resolve(_handles[i]) >= 0) _handles[w++] = _handles[i];
+            _handles.RemoveRange(w, _handles.Count - w);
+            long n = Math.Min(PagesPerRound, TargetPages - PagesRead);
+            for (long i = 0; i < n; i++)
+            {
+                var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, Cpu, PageOwner.FileCache);
+                if (!r.Success) { AllocationFailures++; break; }
+                // generic_file_buffered_read: the page is added to the cache, then mark_page_accessed once.
+                PageAccess.MarkAccessedIndex(node, Cpu, table.IndexOf(table.Resolve(r.Handle)));
+                _handles.Add(r.Handle);
+                PagesRead++;
+                Accesses++;
+            }
+        }
+
+        public override string ToString() => $"{Name} {Pattern} {Owner} {TargetPages} pages";
+    }
+
+    /// <summary>The per-node list of running access workloads (Add-WorkingSet) and their driver.</summary>
+    public static class WorkingSets
+    {
+        /// <summary>Creates a working set: HotSet and Random allocate their pages now (GFP_HIGHUSER_MOVABLE, through the
+        /// slow path and reclaim); Streaming allocates as it reads, during <see cref="Step"/>.</summary>
+        public static WorkingSet Add(MemNode node, WorkingSetOptions options)
+        {
+            if (node == null) throw new ArgumentNullException(nameof(node));
+            if (options == null) throw new ArgumentNullException(nameof(options));
+            options.Validate(node);
+            return WorkingSet.Create(node, options);
+        }
+
+        /// <summary>The node's running workloads.</summary>
+        public static IReadOnlyList<WorkingSet> Get(MemNode node) => node.WorkingSetList;
+
+        /// <summary>Stops a workload (its pages stay allocated; free them with Remove-PageAllocation).</summary>
+        public static bool Remove(MemNode node, WorkingSet ws) => node.HasWorkingSets && node.WorkingSetList.Remove(ws);
+
+        /// <summary>Runs every workload's accesses for <paramref name="ns"/> of virtual time (Daemons.Step calls this
+        /// before kswapd runs). The clock itself is advanced by the caller.</summary>
+        public static void Step(MemNode node, long ns)
+        {
+            if (ns < 0)
+                throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; allowed 0 or more.", ns);
+            if (!node.HasWorkingSets) return;
+            var list = node.WorkingSetList;
+            int count = list.Count;
+            // Rounds of all workloads run interleaved in virtual-time order (ties: the order they were added).
+            var next = new long[count];
+            for (int i = 0; i < count; i++) next[i] = list[i].NextRoundNs;
+            while (true)
+            {
+                int best = -1;
+                for (int i = 0; i < count; i++)
+                    if (next[i] <= ns && (best < 0 || next[i] < next[best])) best = i;
+                if (best < 0) break;
+                list[best].RunRound();
+                next[best] += list[best].IntervalNs;
+            }
+            for (int i = 0; i < count; i++) list[i].AddTime(ns);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System.Collections.Generic;
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Compaction;
+using MemMgmt.Core.Debug;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Workloads;
+using Xunit;
+
+namespace MemMgmt.Core.Tests.Workloads
+{
+    public class WorkingSetTests
+    {
+        private const long Ms10 = 10_000_000;
+
+        private static MemNode NewNode(long size = 256 * NodeConfig.MiB, long swap = 256 * NodeConfig.MiB)
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = size, Seed = 7 });
+            if (swap > 0) SwapDevice.Configure(node, swap);
+            return node;
+        }
+
+        private static void AssertClean(MemNode node)
+        {
+            var a = InvariantChecker.Check(node);
+            Assert.True(a.Count == 0, string.Join("\n", a));
+            var b = ReclaimInvariants.Check(node);
+            Assert.True(b.Count == 0, string.Join("\n", b));
+        }
+
+        private static int Live(MemNode node, IReadOnlyList<long> handles)
+        {
+            int n = 0;
+            foreach (var h in handles) if (PageAllocator.TryGetAllocation(node, h, out _, out _)) n++;
+            return n;
+        }
+
+        private static void RunUntilFinished(MemNode node, WorkingSet stream)
+        {
+            for (int i = 0; i < 100_000 && !stream.Finished; i++) Daemons.Step(node, Ms10);
+            Assert.True(stream.Finished, $"the stream read {stream.PagesRead} of {stream.TargetPages} pages");
+        }
+
+        /// <summary>A hot anon set of 25% of memory, touched (PTE young) every 10 ms, stays resident while a sequential read
+        /// of twice memory streams through: the streamed pages are reclaimed once used, the hot set is not swapped out.</summary>
+        [Fact]
+        public void HotAnonSetSurvivesAStreamingReadOfTwiceMemory()
+        {
+            var node = NewNode();
+            var hot = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Anon, Percent = 25 });
+            long hotPages = hot.Handles.Count;
+            Assert.Equal(hot.TargetPages, hotPages);
+            var stream = WorkingSets.Add(node, new WorkingSetOptions
+            {
+                Pattern = WorkingSetPattern.Streaming, Owner = PageOwner.FileCache, Percent = 200, PagesPerRound = 256,
+            });
+            Assert.Equal(0, stream.PagesRead);
+            long steal0 = node.Counters[VmEvent.PgStealKswapd] + node.Counters[VmEvent.PgStealDirect];
+
+            RunUntilFinished(node, stream);
+
+            Assert.Equal(stream.TargetPages, stream.PagesRead);
+            Assert.True(stream.TargetPages > node.ManagedPages);
+            // Most of the file was reclaimed behind the read.
+            long stolen = node.Counters[VmEvent.PgStealKswapd] + node.Counters[VmEvent.PgStealDirect] - steal0;
+            Assert.True(stolen >= stream.TargetPages - node.ManagedPages, $"reclaimed {stolen}");
+            Assert.True(stream.ResidentPages < node.ManagedPages - hotPages);
+            // The hot set stayed: every handle is live and (almost) nothing went to swap.
+            Assert.Equal(hotPages, Live(node, hot.Handles));
+            Assert.Equal(hotPages, hot.ResidentPages);
+            Assert.Equal(0, hot.Skipped);
+            Assert.True(node.Counters[VmEvent.PswpOut] < hotPages / 100, $"pswpout {node.Counters[VmEvent.PswpOut]}");
+            Assert.True(hot.Rounds >= stream.Rounds - 1);
+            AssertClean(node);
+        }
+
+        /// <summary>A hot file set (mark_page_accessed every round) is promoted to the active list and survives a one-time
+        /// scan of 1.5× memory; a cold file set of the same size, read once and never again, is evicted by it.</summary>
+        [Fact]
+        public void HotFileSetSurvivesAOneTimeScanThatEvictsAColdOne()
+        {
+            var node = NewNode(swap: 0);
+            var hot = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.FileCache, Percent = 20 });
+            var cold = new List<long>();
+            for (long i = 0; i < hot.TargetPages; i++)
+            {
+                var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, 0, PageOwner.FileCache);
+                Assert.True(r.Success);
+                cold.Add(r.Handle);
+            }
+            // Two rounds: the second mark_page_accessed activates each hot page (PG_referenced, then PG_active).
+            Daemons.Step(node, 2 * Ms10);
+            var stream = WorkingSets.Add(node, new WorkingSetOptions
+            {
+                Pattern = WorkingSetPattern.Streaming, Owner = PageOwner.FileCache, Percent = 150, PagesPerRound = 512,
+            });
+
+            RunUntilFinished(node, stream);
+
+            Assert.Equal(hot.TargetPages, hot.ResidentPages);
+            Assert.True(Live(node, cold) < cold.Count / 10, $"cold pages left: {Live(node, cold)} of {cold.Count}");
+            AssertClean(node);
+        }
+
+        /// <summary>Random touches a seeded fraction per round; a copy of the node carries its workloads and replays the
+        /// same accesses, independently of the original.</summary>
+        [Fact]
+        public void RandomSetIsSeededAndCopiedWithTheNode()
+        {
+            var node = NewNode(swap: 0);
+            var ws = WorkingSets.Add(node, new WorkingSetOptions
+            {
+                Pattern = WorkingSetPattern.Random, Owner = PageOwner.Shmem, Percent = 10, AccessFraction = 0.3, Seed = 42,
+                IntervalNs = 5_000_000,
+            });
+            Daemons.Step(node, 7_000_000); // one round, 2 ms pending
+            Assert.Equal(1, ws.Rounds);
+            Assert.Equal(2_000_000, ws.PendingNs);
+            double share = ws.Accesses / (double)ws.TargetPages;
+            Assert.InRange(share, 0.27, 0.33);
+
+            var copy = node.Clone();
+            var cws = WorkingSets.Get(copy)[0];
+            Assert.NotSame(ws, cws);
+            Assert.Same(copy, cws.Node);
+            Daemons.Step(copy, 8_000_000); // rounds at +3 ms and +8 ms
+            Assert.Equal(3, cws.Rounds);
+            Assert.Equal(1, ws.Rounds);
+            Daemons.Step(node, 8_000_000);
+            Assert.Equal(cws.Accesses, ws.Accesses);
+            Assert.Equal(3, ws.Rounds);
+            AssertClean(node);
+            AssertClean(copy);
+        }
+
+        [Theory]
+        [InlineData("PercentOutOfRange", WorkingSetPattern.HotSet, PageOwner.Anon, 150.0)]
+        [InlineData("PercentOutOfRange", WorkingSetPattern.Streaming, PageOwner.FileCache, 7000.0)]
+        [InlineData("ContradictoryWorkingSetOptions", WorkingSetPattern.Streaming, PageOwner.Anon, 50.0)]
+        [InlineData("WorkingSetOwnerNotSupported", WorkingSetPattern.HotSet, PageOwner.SlabUnmovable, 10.0)]
+        public void BadOptionsAreRejectedBeforeAnythingChanges(string id, WorkingSetPattern pattern, PageOwner owner, double percent)
+        {
+            var node = NewNode(swap: 0);
+            long free = node.FreePages;
+            var e = Assert.Throws<MemMgmtException>(() =>
+                WorkingSets.Add(node, new WorkingSetOptions { Pattern = pattern, Owner = owner, Percent = percent }));
+            Assert.Equal(id, e.ErrorId);
+            Assert.Empty(WorkingSets.Get(node));
+            Assert.Equal(free, node.FreePages);
+        }
+
+        [Fact]
+        public void PagesPerRoundOnlyForStreaming()
+        {
+            var node = NewNode(swap: 0);
+            var e = Assert.Throws<MemMgmtException>(() => WorkingSets.Add(node, new WorkingSetOptions { PagesPerRound = 8 }));
+            Assert.Equal("ContradictoryWorkingSetOptions", e.ErrorId);
+            e = Assert.Throws<MemMgmtException>(() => WorkingSets.Add(node,
+                new WorkingSetOptions { Pattern = WorkingSetPattern.Streaming, Owner = PageOwner.FileCache, PagesPerRound = 0 }));
+            Assert.Equal("PagesPerRoundOutOfRange", e.ErrorId);
+            Assert.Contains("allowed 1 to", e.Message);
+        }
+    }
+}
