@@ -53,7 +53,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.True(b.Count == 0, string.Join("\n", b));
         }
 
-        internal static int LiveCount(MemNode node, List<long> handles)
+        internal static int LiveCount(MemNode node, IReadOnlyList<long> handles)
         {
             int n = 0;
             foreach (var h in handles) if (PageAllocator.TryGetAllocation(node, h, out _, out _)) n++;

@@ -5,6 +5,7 @@ using MemMgmt.Core.Debug;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Tests.Reclaim;
 using MemMgmt.Core.Workloads;
 using Xunit;
 
@@ -21,20 +22,9 @@ namespace MemMgmt.Core.Tests.Workloads
             return node;
         }
 
-        private static void AssertClean(MemNode node)
-        {
-            var a = InvariantChecker.Check(node);
-            Assert.True(a.Count == 0, string.Join("\n", a));
-            var b = ReclaimInvariants.Check(node);
-            Assert.True(b.Count == 0, string.Join("\n", b));
-        }
+        private static void AssertClean(MemNode node) => ReclaimTestKit.AssertClean(node);
 
-        private static int Live(MemNode node, IReadOnlyList<long> handles)
-        {
-            int n = 0;
-            foreach (var h in handles) if (PageAllocator.TryGetAllocation(node, h, out _, out _)) n++;
-            return n;
-        }
+        private static int Live(MemNode node, IReadOnlyList<long> handles) => ReclaimTestKit.LiveCount(node, handles);
 
         private static void RunUntilFinished(MemNode node, WorkingSet stream)
         {
