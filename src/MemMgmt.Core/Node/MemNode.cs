@@ -104,7 +104,6 @@ namespace MemMgmt.Core.Node
             Clock = o.Clock.Clone();
             Allocations = o.Allocations.Clone();
             PageGroupByMobilityDisabled = o.PageGroupByMobilityDisabled;
-            SwapCachePages = o.SwapCachePages;
             LruListBase = o.LruListBase;
             SpareListBase = o.SpareListBase;
             ZoneArr = Array.ConvertAll(o.ZoneArr, z => z.Clone(this));
@@ -147,8 +146,18 @@ namespace MemMgmt.Core.Node
         /// <summary>Swap device size and free slots in pages (0 without swap): the node's SwapDevice.</summary>
         public long SwapTotalPages => ReclaimSt.Swap.TotalPages;
         public long SwapFreePages => ReclaimSt.Swap.FreePages;
-        /// <summary>Pages in the swap cache (NR_SWAPCACHE).</summary>
-        public long SwapCachePages { get; internal set; }
+        /// <summary>Pages in the swap cache (total_swapcache_pages): pages with PG_swapcache, counted when asked.</summary>
+        public long SwapCachePages
+        {
+            get
+            {
+                long n = 0;
+                var flags = Pages.Flags;
+                for (int i = 0; i < flags.Length; i++)
+                    if ((flags[i] & (uint)PageFlags.SwapCache) != 0) n += 1L << Pages.Order[i];
+                return n;
+            }
+        }
 
         /// <summary>All zones of pg_data_t in index order, populated or not.</summary>
         public IReadOnlyList<Zone> Zones => ZoneArr;

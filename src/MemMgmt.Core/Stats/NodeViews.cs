@@ -207,8 +207,9 @@ namespace MemMgmt.Core.Stats
             var g = node.Geometry;
             long Kb(long pages) => g.PagesToKb(pages);
             var c = node.Counters;
-            long cached = c[NodeStatItem.NrFilePages] - node.SwapCachePages;
-            if (cached < 0) cached = 0;
+            // The kernel's Cached is NR_FILE_PAGES minus the swap cache; here swap-cache pages never enter NR_FILE_PAGES.
+            long cached = c[NodeStatItem.NrFilePages];
+            long swapCached = node.SwapCachePages;
             long cmaTotal = 0, cmaFree = 0;
             foreach (var z in node.Zones) { cmaTotal += z.CmaPages; cmaFree += z.NrFreeCma; }
             long pageTables = 0, kernelStackKb = 0;
@@ -222,7 +223,7 @@ namespace MemMgmt.Core.Stats
                 new MemInfoEntry("MemAvailable", Kb(MemAvailablePages(node))),
                 new MemInfoEntry("Buffers", 0),
                 new MemInfoEntry("Cached", Kb(cached)),
-                new MemInfoEntry("SwapCached", Kb(node.SwapCachePages)),
+                new MemInfoEntry("SwapCached", Kb(swapCached)),
                 new MemInfoEntry("Active", Kb(c[NodeStatItem.NrActiveAnon] + c[NodeStatItem.NrActiveFile])),
                 new MemInfoEntry("Inactive", Kb(c[NodeStatItem.NrInactiveAnon] + c[NodeStatItem.NrInactiveFile])),
                 new MemInfoEntry("Active(anon)", Kb(c[NodeStatItem.NrActiveAnon])),

@@ -84,5 +84,16 @@ namespace MemMgmt.Core.Tests.Views
             Assert.NotNull(vm["pgalloc_movable"]);
             Assert.Null(vm["pgalloc_dma32"]);
         }
+
+        /// <summary>SwapCached counts the pages that carry PG_swapcache (total_swapcache_pages), by their size.</summary>
+        [Fact]
+        public void MeminfoSwapCachedCountsSwapCachePages()
+        {
+            var node = new MemNode(new NodeConfig());
+            var r = MemMgmt.Core.Allocation.PageAllocator.Allocate(node, 2, MemMgmt.Core.Allocation.GfpFlags.GFP_HIGHUSER_MOVABLE);
+            Assert.Equal(0, NodeViews.MemInfo(node)["SwapCached"]);
+            node.Pages.Set(node.ToIndex(r.Pfn), PageFlags.SwapCache);
+            Assert.Equal(4 * 4, NodeViews.MemInfo(node)["SwapCached"]);
+        }
     }
 }
