@@ -924,7 +924,7 @@ namespace MemMgmt.Core.Reclaim
                 Kswapd.RunOnce(node, report);
             }
             if (node.ReclaimSt.Hooks.Tracepoint != null)
-                Trace(node, "mm_vmscan_direct_reclaim_begin", $"order={order} may_writepage=1 gfp_flags={gfp} classzone_idx={sc.ReclaimIdx}");
+                Trace(node, "mm_vmscan_direct_reclaim_begin", $"order={order} may_writepage=1 gfp_flags={MemMgmt.Core.Trace.GfpText.Show(gfp)} classzone_idx={sc.ReclaimIdx}");
             long reclaimed = DoTryToFreePages(node, sc);
             if (node.ReclaimSt.Hooks.Tracepoint != null)
                 Trace(node, "mm_vmscan_direct_reclaim_end", $"nr_reclaimed={reclaimed}");
