@@ -17,7 +17,7 @@ namespace MemMgmt.Core.Memcg
 
         internal MemCgroup Clone(MemNode node) => new MemCgroup(node, Id, Name)
         {
-            Low = Low, Max = Max, Swappiness = Swappiness, LowEvents = LowEvents, MaxEvents = MaxEvents, OomEvents = OomEvents,
+            Low = Low, Max = Max, Swappiness = Swappiness, LowEvents = LowEvents, MaxEvents = MaxEvents, OomEvents = OomEvents, OomKillEvents = OomKillEvents,
         };
 
         public MemNode Node { get; }
@@ -35,6 +35,8 @@ namespace MemMgmt.Core.Memcg
         public long MaxEvents { get; internal set; }
         /// <summary>memory.events oom: charges that failed after limit reclaim.</summary>
         public long OomEvents { get; internal set; }
+        /// <summary>memory.events oom_kill: processes of the group the OOM killer (global or memcg) killed.</summary>
+        public long OomKillEvents { get; internal set; }
 
         /// <summary>page_counter_read(&amp;memcg->memory): pages on the group's LRU lists.</summary>
         public long Usage
@@ -118,7 +120,8 @@ namespace MemMgmt.Core.Memcg
         }
 
         /// <summary>Writes memory.low / memory.max / memory.swappiness. Lowering memory.max below usage reclaims as
-        /// memory_max_write does (up to 5 failed reclaim calls, then the OOM event). Returns pages reclaimed.</summary>
+        /// memory_max_write does (up to 5 failed reclaim calls, then the memcg OOM killer until usage fits or nobody is left
+        /// to kill). Returns pages reclaimed.</summary>
         public static long Set(MemNode node, string name, long? low = null, long? max = null, int? swappiness = null)
         {
             var cg = Get(node, name);
@@ -143,7 +146,7 @@ namespace MemMgmt.Core.Memcg
                         continue;
                     }
                     cg.OomEvents++;
-                    break; // mem_cgroup_out_of_memory: no victim process is modelled
+                    if (OomKiller.MemcgOutOfMemory(node, cg, GfpFlags.GFP_KERNEL, 0).Victim == null) break;
                 }
             }
             return reclaimed;
@@ -207,7 +210,7 @@ namespace MemMgmt.Core.Memcg
                 break;
             }
             cg.OomEvents++;
-            result.FailureReason = $"cgroup '{cg.Name}' stays over memory.max ({cg.Max} pages) after limit reclaim; the memcg OOM killer is not simulated";
+            result.FailureReason = $"cgroup '{cg.Name}' stays over memory.max ({cg.Max} pages) after limit reclaim (4.14 runs the memcg OOM killer only for a user page fault, as New-MemProcess does)";
             return false;
         }
 
