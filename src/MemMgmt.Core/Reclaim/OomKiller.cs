@@ -204,7 +204,7 @@ namespace MemMgmt.Core.Reclaim
                 for (long i = 0; i < pages; i++)
                 {
                     var r = Allocate(node, p, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, owner);
-                    if (r.Success) continue;
+                    if (r.Success) { Time.VirtualTime.Pass(node, Workloads.WorkloadCost.PageFaultNs); continue; }
                     p.FaultFailure = r.FailureReason;
                     return p;
                 }
