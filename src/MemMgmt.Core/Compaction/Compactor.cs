@@ -186,13 +186,14 @@ namespace MemMgmt.Core.Compaction
             if (ns < 0)
                 throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; allowed 0 or more.", ns);
             var report = new StepReport(node) { StartNs = node.Clock.NowNs };
-            Workloads.WorkingSets.Step(node, ns); // the running workloads' accesses, before kswapd looks at the LRUs
+            // The running workloads' accesses, before kswapd looks at the LRUs; writers move the clock themselves.
+            long moved = Workloads.WorkingSets.Step(node, ns);
             var st = node.Compaction;
             if (st.WakeupKswapd != null)
             {
                 byte task = node.Trace.CurrentTask;
                 node.Trace.CurrentTask = Trace.MemTrace.TaskKswapd;
-                try { report.Kswapd = Reclaim.Kswapd.Advance(node, ns); }
+                try { report.Kswapd = Reclaim.Kswapd.Advance(node, moved == 0 ? ns : Math.Max(0, report.StartNs + ns - node.Clock.NowNs)); }
                 finally { node.Trace.CurrentTask = task; }
             }
             else if (st.KswapdPending)

@@ -36,6 +36,7 @@ namespace MemMgmt.Core.Trace
         mm_vmscan_lru_shrink_inactive,
         mm_vmscan_lru_shrink_active,
         mm_vmscan_inactive_list_is_low,
+        balance_dirty_pages,
     }
 
     /// <summary>One recorded event: raw fields in a fixed struct so recording allocates nothing.</summary>
