@@ -357,6 +357,7 @@ namespace MemMgmt.Core.Workloads
                 if (best < 0) break;
                 if (writers && node.Clock.NowNs < start + next[best]) Writeback.Sleep(node, start + next[best] - node.Clock.NowNs);
                 list[best].RunRound();
+                if (writers) Writeback.Sleep(node, 0); // a flusher the round woke starts at once (its own kworker)
                 next[best] += list[best].IntervalNs;
             }
             for (int i = 0; i < count; i++) list[i].AddTime(ns);
