@@ -9,8 +9,8 @@ Describe 'Get-MemSysctl' {
 
     It 'lists every simulated vm sysctl with the vm. prefix and the boot values of the QEMU capture' {
         $all = @(Get-MemSysctl -Node $n)
-        # Ten knobs plus the compact_memory trigger (compaction) and drop_caches (reclaim).
-        $all.Count | Should -Be 12
+        # Fourteen knobs plus the compact_memory trigger (compaction) and drop_caches (reclaim).
+        $all.Count | Should -Be 16
         ($all | Where-Object Name -EQ 'vm.drop_caches').Value | Should -Be '0'
         @($all | Where-Object { $_.Name -notlike 'vm.*' }).Count | Should -Be 0
         ($all | Where-Object Name -EQ 'vm.min_free_kbytes').Value | Should -Be '22528'
@@ -28,7 +28,7 @@ Describe 'Get-MemSysctl' {
 
     It 'selects with wildcards' {
         $d = @(Get-MemSysctl -Name '*dirty*')
-        $d.Count | Should -Be 2
+        $d.Count | Should -Be 6
         @(Get-MemSysctl 'vm.w*').Name | Should -Be 'vm.watermark_scale_factor'
         @(Get-MemSysctl 'nothing*').Count | Should -Be 0
     }

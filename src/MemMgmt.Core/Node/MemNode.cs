@@ -114,6 +114,7 @@ namespace MemMgmt.Core.Node
             CloneCompaction(o);
             CloneReclaimFrom(o);
             CloneWorkingSets(o);
+            CloneFlusher(o);
             ConnectReclaimAndCompaction();
         }
 

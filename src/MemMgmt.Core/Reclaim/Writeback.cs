@@ -11,7 +11,11 @@ namespace MemMgmt.Core.Reclaim
         internal const long LatencyNs = 10_000_000;
 
         /// <summary>clear_page_dirty_for_io + set_page_writeback: the page goes under writeback.</summary>
-        internal static void Start(MemNode node, int index)
+        internal static void Start(MemNode node, int index) => Start(node, index, node.Clock.NowNs + LatencyNs);
+
+        /// <summary>As <see cref="Start(MemNode, int)"/>, completing at <paramref name="doneNs"/> (the flusher's writes finish
+        /// as the modelled device gets through its queue).</summary>
+        internal static void Start(MemNode node, int index, long doneNs)
         {
             var pages = node.Pages;
             var c = node.Counters;
@@ -24,7 +28,7 @@ namespace MemMgmt.Core.Reclaim
             pages.Set(index, PageFlags.Writeback);
             c.Mod(NodeStatItem.NrWriteback, nr);
             c.Count(VmEvent.PgpgOut, nr);
-            node.ReclaimSt.QueueWriteback(index, nr, node.Clock.NowNs + LatencyNs);
+            node.ReclaimSt.QueueWriteback(index, nr, doneNs);
         }
 
         /// <summary>kernel: end_page_writeback (mm/filemap.c, 4.14) for every write whose latency has passed.</summary>
@@ -56,8 +60,8 @@ namespace MemMgmt.Core.Reclaim
             return done;
         }
 
-        /// <summary>Sleeps the reclaimer (congestion_wait, kswapd's nap): virtual time passes, writes complete and the
-        /// workloads' accesses due meanwhile run.</summary>
+        /// <summary>Sleeps the reclaimer (congestion_wait, kswapd's nap): virtual time passes, the flusher works, writes
+        /// complete and the workloads' accesses due meanwhile run.</summary>
         internal static void Sleep(MemNode node, long ns) => Time.VirtualTime.Pass(node, ns);
 
         /// <summary>kernel: wakeup_flusher_threads(WB_REASON_VMSCAN) (fs/fs-writeback.c, 4.14): the flushers write back
@@ -78,10 +82,12 @@ namespace MemMgmt.Core.Reclaim
                         uint f = pages.Flags[p];
                         if ((f & (uint)PageFlags.Dirty) == 0 || (f & (uint)(PageFlags.Writeback | PageFlags.SwapBacked)) != 0) continue;
                         Start(node, p);
-                        started++;
+                        started += 1 << pages.Order[p];
                     }
                 }
             }
+            node.FlusherSt.PagesVmscan += started;
+            Flusher.Reconcile(node);
             return started;
         }
     }

@@ -335,16 +335,8 @@ namespace MemMgmt.Core.Stats
             _ => "",
         };
 
-        /// <summary>kernel: global_dirtyable_memory + domain_dirty_limits (mm/page-writeback.c, 4.14): free pages above the
-        /// reserves plus the file LRU, times the ratios; background is halved when it reaches the limit.</summary>
-        public static void DirtyThresholds(MemNode node, out long background, out long dirty)
-        {
-            long free = node.FreePages;
-            long available = free - System.Math.Min(free, TotalReservePages(node))
-                + node.Counters[NodeStatItem.NrInactiveFile] + node.Counters[NodeStatItem.NrActiveFile];
-            dirty = available * node.Sysctl.DirtyRatio / 100;
-            background = available * node.Sysctl.DirtyBackgroundRatio / 100;
-            if (background >= dirty) background = dirty / 2;
-        }
+        /// <summary>kernel: global_dirty_limits (mm/page-writeback.c, 4.14): see <see cref="Reclaim.PageWriteback.GlobalDirtyLimits"/>.</summary>
+        public static void DirtyThresholds(MemNode node, out long background, out long dirty) =>
+            Reclaim.PageWriteback.GlobalDirtyLimits(node, out background, out dirty);
     }
 }

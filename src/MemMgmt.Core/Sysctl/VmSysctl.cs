@@ -20,6 +20,14 @@ namespace MemMgmt.Core.Sysctl
         internal int VfsCachePressure = 100;
         internal int DirtyRatio = 20;
         internal int DirtyBackgroundRatio = 10;
+        /// <summary>vm_dirty_bytes: 0 (use the ratio) until written.</summary>
+        internal long DirtyBytes;
+        /// <summary>dirty_background_bytes: 0 (use the ratio) until written.</summary>
+        internal long DirtyBackgroundBytes;
+        /// <summary>dirty_expire_interval, centiseconds.</summary>
+        internal int DirtyExpireCentisecs = 3000;
+        /// <summary>dirty_writeback_interval, centiseconds (0 disables periodic writeback).</summary>
+        internal int DirtyWritebackCentisecs = 500;
         internal int CompactMemory;
         /// <summary>vm.drop_caches as last written (reads return it, as the kernel's sysctl does).</summary>
         internal int DropCaches;
@@ -82,10 +90,29 @@ namespace MemMgmt.Core.Sysctl
                 (n, v) => { n.Sysctl.PercpuPagelistFraction = (int)v[0]; n.Sysctl.OnPagesetsChanged?.Invoke(n); }),
             new Entry("vfs_cache_pressure", 0, int.MaxValue, "an integer of at least 0",
                 s => s.VfsCachePressure.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.VfsCachePressure = (int)v[0]),
+            // kernel: dirty_ratio_handler (mm/page-writeback.c, 4.14): a changed ratio zeroes vm_dirty_bytes.
             new Entry("dirty_ratio", 0, 100, "an integer from 0 to 100",
-                s => s.DirtyRatio.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyRatio = (int)v[0]),
+                s => s.DirtyRatio.ToString(CultureInfo.InvariantCulture),
+                (n, v) => { int old = n.Sysctl.DirtyRatio; n.Sysctl.DirtyRatio = (int)v[0]; if (n.Sysctl.DirtyRatio != old) n.Sysctl.DirtyBytes = 0; }),
+            // kernel: dirty_bytes_handler (4.14): extra1 dirty_bytes_min (2 pages); a changed value zeroes vm_dirty_ratio.
+            new Entry("dirty_bytes", 0, long.MaxValue, "an integer of at least two pages, in bytes (8192 with 4 KiB pages)",
+                s => s.DirtyBytes.ToString(CultureInfo.InvariantCulture),
+                (n, v) => { long old = n.Sysctl.DirtyBytes; n.Sysctl.DirtyBytes = v[0]; if (v[0] != old) n.Sysctl.DirtyRatio = 0; }),
+            // kernel: dirty_background_ratio_handler (4.14): any write zeroes dirty_background_bytes.
             new Entry("dirty_background_ratio", 0, 100, "an integer from 0 to 100",
-                s => s.DirtyBackgroundRatio.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyBackgroundRatio = (int)v[0]),
+                s => s.DirtyBackgroundRatio.ToString(CultureInfo.InvariantCulture),
+                (n, v) => { n.Sysctl.DirtyBackgroundRatio = (int)v[0]; n.Sysctl.DirtyBackgroundBytes = 0; }),
+            // kernel: dirty_background_bytes_handler (4.14): extra1 one_ul; any write zeroes dirty_background_ratio.
+            new Entry("dirty_background_bytes", 1, long.MaxValue, "an integer of at least 1 (bytes)",
+                s => s.DirtyBackgroundBytes.ToString(CultureInfo.InvariantCulture),
+                (n, v) => { n.Sysctl.DirtyBackgroundBytes = v[0]; n.Sysctl.DirtyBackgroundRatio = 0; }),
+            // kernel: proc_dointvec_minmax with extra1 zero (kernel/sysctl.c, 4.14).
+            new Entry("dirty_expire_centisecs", 0, int.MaxValue, "an integer from 0 to 2147483647 (centiseconds)",
+                s => s.DirtyExpireCentisecs.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyExpireCentisecs = (int)v[0]),
+            // kernel: dirty_writeback_centisecs_handler (4.14) is plain proc_dointvec; negative values, which the kernel
+            // stores as a huge unsigned interval, are refused here. 0 disables periodic (kupdate) writeback.
+            new Entry("dirty_writeback_centisecs", 0, int.MaxValue, "an integer from 0 to 2147483647 (centiseconds; 0 disables periodic writeback)",
+                s => s.DirtyWritebackCentisecs.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.DirtyWritebackCentisecs = (int)v[0]),
             // kernel: sysctl_compaction_handler (mm/compaction.c, 4.14): mode 0200; any write compacts every node.
             new Entry("compact_memory", int.MinValue, int.MaxValue, "any integer (writing it compacts every zone of the node, as compact_nodes does)",
                 s => s.CompactMemory.ToString(CultureInfo.InvariantCulture),
@@ -135,9 +162,10 @@ namespace MemMgmt.Core.Sysctl
                 if (!long.TryParse(parts[i], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v))
                     throw new MemMgmtException("SysctlValueInvalid", ErrorKind.InvalidArgument,
                         $"vm.{e.Name} must be {e.Allowed}; '{parts[i]}' is not an integer.", value);
-                if (v < e.Min || v > e.Max || (e.Name == "percpu_pagelist_fraction" && v > 0 && v < 8))
+                if (v < e.Min || v > e.Max || (e.Name == "percpu_pagelist_fraction" && v > 0 && v < 8)
+                    || (e.Name == "dirty_bytes" && v < 2L * node.Geometry.PageSize))
                     throw new MemMgmtException("SysctlValueOutOfRange", ErrorKind.OutOfRange,
-                        $"vm.{e.Name} must be {e.Allowed}; {v} is out of range.", value);
+                        $"vm.{e.Name} must be {(e.Name == "dirty_bytes" ? $"an integer of at least {2L * node.Geometry.PageSize} (two pages, in bytes)" : e.Allowed)}; {v} is out of range.", value);
                 values[i] = v;
             }
             e.Set(node, values);

@@ -38,6 +38,7 @@ namespace MemMgmt.Core.Trace
         mm_vmscan_inactive_list_is_low,
         mm_shrink_slab_start,
         mm_shrink_slab_end,
+        balance_dirty_pages,
     }
 
     /// <summary>One recorded event: raw fields in a fixed struct so recording allocates nothing.</summary>

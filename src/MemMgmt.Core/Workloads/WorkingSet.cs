@@ -68,6 +68,9 @@ namespace MemMgmt.Core.Workloads
         public ulong? Seed { get; set; }
         public string? Name { get; set; }
         public int Cpu { get; set; }
+        /// <summary>The workload writes its page-cache pages (write(2): each access dirties the page, and the writer is
+        /// throttled by balance_dirty_pages). FileCache only.</summary>
+        public bool Write { get; set; }
 
         /// <summary>Pages the set (or the Streaming file) holds.</summary>
         internal long TargetPages(MemNode node) => SizeBytes.HasValue ? SizeBytes.Value / node.Geometry.PageSize
@@ -95,6 +98,8 @@ namespace MemMgmt.Core.Workloads
             if (SizeBytes.HasValue && (SizeBytes.Value < node.Geometry.PageSize || SizeBytes.Value > managedBytes * multiple))
                 throw Range("SizeOutOfRange", $"Size {SizeBytes} bytes is out of range; allowed {node.Geometry.PageSize} (one page) to {managedBytes * multiple}" +
                     (multiple > 1 ? $" ({multiple} times the node's managed memory)." : " (the node's managed memory)."), SizeBytes);
+            if (Write && Owner != PageOwner.FileCache)
+                throw Bad("ContradictoryWorkingSetOptions", $"Write dirties page cache: the owner must be FileCache, not {Owner} (shmem dirtying is not accounted or throttled).", Owner);
             if (PagesPerRound.HasValue && Pattern != WorkingSetPattern.Streaming)
                 throw Bad("ContradictoryWorkingSetOptions", $"PagesPerRound applies only to the Streaming pattern, not to {Pattern}.", PagesPerRound);
             if (PagesPerRound.HasValue && (PagesPerRound.Value < 1 || PagesPerRound.Value > node.ManagedPages))
@@ -129,6 +134,7 @@ namespace MemMgmt.Core.Workloads
             AccessFraction = o.Pattern == WorkingSetPattern.Random ? o.AccessFraction ?? 0.25 : (o.Pattern == WorkingSetPattern.HotSet ? 1 : 0);
             IntervalNs = o.IntervalNs;
             Cpu = o.Cpu;
+            Write = o.Write;
             _rng = new SimRandom(seed);
             _handles = new List<long>((int)Math.Min(target, 1 << 20));
         }
@@ -142,6 +148,9 @@ namespace MemMgmt.Core.Workloads
             _handles = new List<long>(o._handles);
             NextRoundAtNs = o.NextRoundAtNs; Rounds = o.Rounds; Accesses = o.Accesses; Skipped = o.Skipped;
             PagesRead = o.PagesRead; AllocationFailures = o.AllocationFailures;
+            Write = o.Write; PagesDirtied = o.PagesDirtied; NrDirtied = o.NrDirtied; DirtyPausedWhenNs = o.DirtyPausedWhenNs;
+            BalanceDirtyPagesPauses = o.BalanceDirtyPagesPauses; ThrottledNs = o.ThrottledNs; ThrottledUntilNs = o.ThrottledUntilNs;
+            ThrottledRounds = o.ThrottledRounds;
         }
 
         internal WorkingSet Clone(MemNode node) => new WorkingSet(this, node);
@@ -170,7 +179,23 @@ namespace MemMgmt.Core.Workloads
         /// <summary>Streaming: pages of the file read so far.</summary>
         public long PagesRead { get; private set; }
         public long AllocationFailures { get; private set; }
-        /// <summary>Streaming: the whole file has been read.</summary>
+        /// <summary>The workload writes (dirties) its pages and is subject to balance_dirty_pages.</summary>
+        public bool Write { get; }
+        /// <summary>Pages this workload dirtied (set_page_dirty on a clean page).</summary>
+        public long PagesDirtied { get; private set; }
+        /// <summary>balance_dirty_pages pauses taken (the writer slept).</summary>
+        public long BalanceDirtyPagesPauses { get; internal set; }
+        /// <summary>Virtual time spent paused in balance_dirty_pages.</summary>
+        public long ThrottledNs { get; internal set; }
+        /// <summary>Rounds that did not run because the writer was paused.</summary>
+        public long ThrottledRounds { get; private set; }
+        /// <summary>current->nr_dirtied: pages dirtied since the last pause.</summary>
+        internal long NrDirtied;
+        /// <summary>current->dirty_paused_when.</summary>
+        internal long DirtyPausedWhenNs;
+        /// <summary>The writer sleeps in balance_dirty_pages until this virtual time.</summary>
+        internal long ThrottledUntilNs;
+        /// <summary>Streaming: the whole file has been read (or written).</summary>
         public bool Finished => Pattern == WorkingSetPattern.Streaming && PagesRead >= TargetPages;
 
         /// <summary>The set's allocation handles (for Streaming, those read and not yet seen dead), live or not.</summary>
@@ -211,11 +236,40 @@ namespace MemMgmt.Core.Workloads
             return ws;
         }
 
-        /// <summary>One access round.</summary>
+        /// <summary>One access round; a writer sleeping in balance_dirty_pages skips it.</summary>
         internal void RunRound()
         {
+            if (Write && Node.Clock.NowNs < ThrottledUntilNs) { ThrottledRounds++; return; }
             Rounds++;
-            if (Pattern == WorkingSetPattern.Streaming) { StreamRound(); return; }
+            if (Write && PageWriteback.OverDirtyLimit(Node))
+            {
+                // Still at the hard limit after the last pause: balance_dirty_pages loops before the next write.
+                Throttle();
+                return;
+            }
+            if (Pattern == WorkingSetPattern.Streaming) StreamRound();
+            else AccessRound();
+            if (Write) Throttle();
+        }
+
+        /// <summary>kernel: balance_dirty_pages_ratelimited (mm/page-writeback.c, 4.14), checked once per round.</summary>
+        private void Throttle()
+        {
+            long pause = PageWriteback.BalanceDirtyPages(Node, this);
+            if (pause > 0) ThrottledUntilNs = Node.Clock.NowNs + pause;
+        }
+
+        /// <summary>A write to a page-cache page: set_page_dirty (a page already dirty stays as it is).</summary>
+        private void Dirty(int index)
+        {
+            if (Node.Pages.Has(index, PageFlags.Dirty)) return;
+            PageAccess.SetDirtyIndex(Node, index);
+            PagesDirtied++;
+            NrDirtied++;
+        }
+
+        private void AccessRound()
+        {
             var node = Node;
             var table = node.Allocations;
             bool mapped = Owner == PageOwner.Anon;
@@ -230,6 +284,7 @@ namespace MemMgmt.Core.Workloads
                 int index = table.IndexOf(slot);
                 if (mapped) PageAccess.TouchMappedIndex(node, index);
                 else PageAccess.MarkAccessedIndex(node, Cpu, index);
+                if (Write) Dirty(index);
                 accesses++;
             }
             Accesses += accesses;
@@ -250,8 +305,11 @@ namespace MemMgmt.Core.Workloads
             {
                 var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, Cpu, PageOwner.FileCache);
                 if (!r.Success) { AllocationFailures++; break; }
-                // generic_file_buffered_read: the page is added to the cache, then mark_page_accessed once.
-                PageAccess.MarkAccessedIndex(node, Cpu, table.IndexOf(table.Resolve(r.Handle)));
+                // generic_file_buffered_read (or generic_perform_write): the page is added to the cache, then
+                // mark_page_accessed once; a write dirties it.
+                int index = table.IndexOf(table.Resolve(r.Handle));
+                PageAccess.MarkAccessedIndex(node, Cpu, index);
+                if (Write) Dirty(index);
                 _handles.Add(r.Handle);
                 PagesRead++;
                 Accesses++;
@@ -317,6 +375,7 @@ namespace MemMgmt.Core.Workloads
                     var ws = list[best];
                     ws.NextRoundAtNs += ws.IntervalNs;
                     ws.RunRound();
+                    if (ws.Write) Flusher.Advance(node, node.Clock.NowNs); // a flusher the round kicked starts at once (its own kworker)
                 }
             }
             finally { node.InWorkloadRound = false; }

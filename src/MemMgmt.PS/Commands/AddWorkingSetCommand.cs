@@ -42,6 +42,9 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public int Cpu { get; set; }
 
+        [Parameter]
+        public SwitchParameter Write { get; set; }
+
         private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
         protected override void ProcessRecord()
@@ -59,6 +62,7 @@ namespace MemMgmt.PS.Commands
                 IntervalNs = (long)(IntervalMs * 1e6),
                 Name = Name,
                 Cpu = Cpu,
+                Write = Write.IsPresent,
             };
             if (Bound(nameof(Percent))) o.Percent = Percent;
             if (Bound(nameof(Size))) o.SizeBytes = Size;
