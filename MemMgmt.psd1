@@ -38,6 +38,7 @@
         'New-MemNode'
         'New-PageAllocation'
         'Register-MemShrinker'
+        'Remove-MemCgroup'
         'Remove-MemNode'
         'Remove-PageAllocation'
         'Set-MemCgroup'

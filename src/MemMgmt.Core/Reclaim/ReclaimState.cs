@@ -115,6 +115,8 @@ namespace MemMgmt.Core.Reclaim
         internal int LastPid;
         internal VmPressureState[] Vmpr;
         internal MemCgroup?[] Memcgs;
+        /// <summary>mem_cgroup_per_node.iter[priority].position per reclaim root (root·13+priority; -1: none).</summary>
+        internal int[] MemcgIterPos;
         internal VmPressureEvent? LastPressure;
         internal List<VmPressureEvent> PressureEvents = new List<VmPressureEvent>();
 
@@ -132,6 +134,8 @@ namespace MemMgmt.Core.Reclaim
             Hooks = new ReclaimHooks();
             Vmpr = new VmPressureState[MemNode.MaxLruvecs];
             Memcgs = new MemCgroup?[MemNode.MaxLruvecs];
+            MemcgIterPos = new int[MemNode.MaxLruvecs * MemCgroups.IterSlots];
+            for (int i = 0; i < MemcgIterPos.Length; i++) MemcgIterPos[i] = -1;
             Shrinkers.Add(Shrinker.NewSuperBlock());
         }
 
@@ -152,6 +156,7 @@ namespace MemMgmt.Core.Reclaim
             c.Processes = Processes.ConvertAll(p => p.Clone(node));
             c.Vmpr = (VmPressureState[])Vmpr.Clone();
             c.Memcgs = Array.ConvertAll(Memcgs, m => m?.Clone(node));
+            c.MemcgIterPos = (int[])MemcgIterPos.Clone();
             c.PressureEvents = new List<VmPressureEvent>(PressureEvents);
             return c;
         }
