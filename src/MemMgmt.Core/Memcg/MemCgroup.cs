@@ -470,16 +470,23 @@ namespace MemMgmt.Core.Memcg
 
         // ----------------------------------------------------------------- remove
 
+        /// <summary>The group Remove would remove, after its checks (MemcgNotFound, MemcgRootNotAllowed, MemcgHasChildren).</summary>
+        public static MemCgroup GetRemovable(MemNode node, string name)
+        {
+            var cg = Get(node, name);
+            int child = FirstChild(node, cg.Id);
+            if (child >= 0)
+                throw new MemMgmtException("MemcgHasChildren", ErrorKind.InvalidOperation, $"Cgroup '{cg.Path}' has child cgroups (such as '{node.ReclaimSt.Memcgs[child]!.Path}'); remove them first.", cg.Path);
+            return cg;
+        }
+
         /// <summary>Removes a group (rmdir). A group with children is refused (cgroup_destroy_locked's -EBUSY). Its pages
         /// move to the parent's lruvec and stay charged there, oldest first so their LRU order is kept. 4.14 instead keeps
         /// the offline memcg as a zombie until its last page is freed; moving the pages as mem_cgroup_reparent_charges
         /// did (up to 3.18) keeps the parent's memory.current the same and frees the slot at once.</summary>
         public static MemcgRemoval Remove(MemNode node, string name)
         {
-            var cg = Get(node, name);
-            int child = FirstChild(node, cg.Id);
-            if (child >= 0)
-                throw new MemMgmtException("MemcgHasChildren", ErrorKind.InvalidOperation, $"Cgroup '{cg.Path}' has child cgroups (such as '{node.ReclaimSt.Memcgs[child]!.Path}'); remove them first.", cg.Path);
+            var cg = GetRemovable(node, name);
             var rs = node.ReclaimSt;
             var pages = node.Pages;
             int id = cg.Id, parent = cg.ParentId;

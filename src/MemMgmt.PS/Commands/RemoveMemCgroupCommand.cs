@@ -17,7 +17,7 @@ namespace MemMgmt.PS.Commands
         {
             var node = ResolveNode();
             MemCgroup? cg = null;
-            if (!TryCore(() => cg = MemCgroups.Get(node, Name), terminating: false)) return;
+            if (!TryCore(() => cg = MemCgroups.GetRemovable(node, Name), terminating: false)) return;
             if (!ShouldProcess($"cgroup '{cg!.Path}' on node '{node.Name}' ({cg.Usage} pages move to '{cg.Parent}')", "Remove memory cgroup")) return;
             MemcgRemoval? r = null;
             TryCore(() => r = MemCgroups.Remove(node, Name), terminating: false);
