@@ -11,7 +11,7 @@
     Description          = 'A kernel-faithful simulation of Linux memory management (Linux 4.14, arm64): buddy allocator, watermarks, compaction, reclaim and the /proc views that show them.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Compaction.Format.ps1xml', 'MemMgmt.Reclaim.Format.ps1xml', 'MemMgmt.Workloads.Format.ps1xml')
+    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Compaction.Format.ps1xml', 'MemMgmt.Reclaim.Format.ps1xml', 'MemMgmt.Workloads.Format.ps1xml', 'MemMgmt.Oom.Format.ps1xml')
     CmdletsToExport      = @(
         'Add-Pressure'
         'Add-WorkingSet'
@@ -21,7 +21,9 @@
         'Get-LruVec'
         'Get-MemCgroup'
         'Get-MemInfo'
+        'Get-MemKernelLog'
         'Get-MemNode'
+        'Get-MemProcess'
         'Get-MemSysctl'
         'Get-MemTrace'
         'Get-Pageblock'
@@ -36,6 +38,7 @@
         'Invoke-Reclaim'
         'New-MemCgroup'
         'New-MemNode'
+        'New-MemProcess'
         'New-PageAllocation'
         'Register-MemShrinker'
         'Remove-MemCgroup'
@@ -44,6 +47,7 @@
         'Set-MemCgroup'
         'Set-MemSysctl'
         'Step-MemNode'
+        'Stop-MemProcess'
         'Test-MemNode'
     )
     FunctionsToExport    = @()

@@ -170,3 +170,36 @@ Describe 'Get-FragmentationIndex' {
         { Get-FragmentationIndex -Raw -Node $node -Kind ExternalFragmentation, UnusableFreeSpace } | Should -Throw -ErrorId 'RawNeedsOneKind'
     }
 }
+
+Describe 'Table views with 16K and 64K pages' {
+    BeforeAll {
+        $formatPath = [System.IO.Path]::Combine((Get-Module MemMgmt).ModuleBase, 'MemMgmt.ProcViews.Format.ps1xml')
+        [xml]$procViews = [System.IO.File]::ReadAllText($formatPath)
+        function Get-OrderColumnCount([string]$typeName) {
+            $view = $procViews.Configuration.ViewDefinitions.View | Where-Object { $_.ViewSelectedBy.TypeName -eq $typeName }
+            @($view.TableControl.TableHeaders.TableColumnHeader | Where-Object { $_.Label -match '^\d+$' }).Count
+        }
+    }
+
+    It '<Cmdlet> rows of a <PageSize> node select the view with <Orders> order columns' -TestCases @(
+        @{ Cmdlet = 'Get-PageTypeInfo'; PageSize = '64KB'; Orders = 14 }
+        @{ Cmdlet = 'Get-BuddyInfo'; PageSize = '64KB'; Orders = 14 }
+        @{ Cmdlet = 'Get-FragmentationIndex'; PageSize = '64KB'; Orders = 14 }
+        @{ Cmdlet = 'Get-PageTypeInfo'; PageSize = '16KB'; Orders = 12 }
+        @{ Cmdlet = 'Get-BuddyInfo'; PageSize = '16KB'; Orders = 12 }
+        @{ Cmdlet = 'Get-FragmentationIndex'; PageSize = '16KB'; Orders = 12 }
+    ) {
+        $n = New-MemNode -Name "views-$PageSize-$($Cmdlet.Substring(4))" -Size 1GB -PageSize $PageSize -TransparentHugepage -CmaSize 0
+        $row = @(& $Cmdlet -Node $n)[0]
+        $row.PSObject.TypeNames[0] | Should -BeExactly ($row.GetType().FullName + "#MaxOrder$Orders")
+        Get-OrderColumnCount $row.PSObject.TypeNames[0] | Should -Be $Orders
+        $counts = if ($row.PSObject.Properties['FreeBlocks']) { $row.FreeBlocks } else { $row.Thousandths }
+        $counts.Count | Should -Be $Orders
+    }
+
+    It 'leaves 4K rows on the plain view with orders 0 to 10' {
+        $row = @(Get-PageTypeInfo -Node (New-MemNode -Name 'views-4k' -Size 256MB -CmaSize 0))[0]
+        $row.PSObject.TypeNames[0] | Should -BeExactly 'MemMgmt.PS.Results.PageTypeInfoRow'
+        Get-OrderColumnCount 'MemMgmt.PS.Results.PageTypeInfoRow' | Should -Be 11
+    }
+}

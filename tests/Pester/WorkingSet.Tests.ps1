@@ -43,3 +43,49 @@ Describe 'Add-WorkingSet' {
         @([MemMgmt.Core.Workloads.WorkingSets]::Get($node)).Count | Should -Be 0
     }
 }
+
+Describe 'Add-Pressure -Access' {
+    It 'starts one working set per owner of an anon/shmem mix, each of -Percent of managed memory' {
+        $node = New-WsNode
+        $sets = @(Add-Pressure -Access HotSet -Owner Anon, Shmem -Percent 10 -Node $node)
+        $sets.Count | Should -Be 2
+        $sets[0].Owner | Should -Be 'Anon'
+        $sets[1].Owner | Should -Be 'Shmem'
+        foreach ($s in $sets) {
+            $s | Should -BeOfType ([MemMgmt.Core.Workloads.WorkingSet])
+            $s.Pattern | Should -Be 'HotSet'
+            $s.TargetPages | Should -Be ([long][Math]::Floor($node.ManagedPages * 10 / 100.0))
+            $s.ResidentPages | Should -Be $s.TargetPages
+            $s.Node | Should -Be $node
+        }
+        (Get-VmStat -Node $node -Name nr_shmem).Value | Should -Be $sets[1].TargetPages
+        $null = Step-MemNode 50 -Node $node
+        $sets[0].Accesses | Should -BeGreaterThan 0
+    }
+
+    It 'reads a file with Streaming, whose owner defaults to FileCache' {
+        $node = New-WsNode
+        $read = Add-Pressure -Access Streaming -Percent 50 -PagesPerRound 512 -Node $node
+        $read.Owner | Should -Be 'FileCache'
+        $null = Step-MemNode 20 -Node $node
+        $read.PagesRead | Should -BeGreaterThan 0
+    }
+
+    It 'checks every owner before starting any: <Owners> gives <ErrorId>' -TestCases @(
+        @{ Owners = @('Anon', 'Anon'); ErrorId = 'DuplicateOwner' }
+        @{ Owners = @('Anon', 'Kernel'); ErrorId = 'WorkingSetOwnerNotSupported' }
+        @{ Owners = @('FileCache', 'Anon'); ErrorId = 'ContradictoryWorkingSetOptions'; Access = 'Streaming' }
+    ) {
+        $node = New-WsNode
+        $free = $node.FreePages
+        $pattern = if ($Access) { $Access } else { 'HotSet' }
+        { Add-Pressure -Access $pattern -Owner $Owners -Percent 10 -Node $node } | Should -Throw -ErrorId $ErrorId
+        $node.FreePages | Should -Be $free
+        (Get-VmStat -Node $node -Name nr_anon_pages).Value | Should -Be 0
+    }
+
+    It 'keeps the fragmenting parameters out of the access form' {
+        $node = New-WsNode
+        { Add-Pressure -Access HotSet -Order 3 -Node $node } | Should -Throw -ErrorId 'AmbiguousParameterSet,MemMgmt.PS.Commands.AddPressureCommand'
+    }
+}

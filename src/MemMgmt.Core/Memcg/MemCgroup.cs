@@ -22,7 +22,7 @@ namespace MemMgmt.Core.Memcg
         internal MemCgroup Clone(MemNode node) => new MemCgroup(node, Id, Name, ParentId, Depth, Serial)
         {
             Low = Low, Max = Max, Swappiness = Swappiness, LowEvents = LowEvents, HighEvents = HighEvents, MaxEvents = MaxEvents,
-            OomEvents = OomEvents, OomKill = OomKill,
+            OomEvents = OomEvents, OomKillEvents = OomKillEvents,
         };
 
         public MemNode Node { get; }
@@ -56,8 +56,8 @@ namespace MemMgmt.Core.Memcg
         public long MaxEvents { get; internal set; }
         /// <summary>memory.events oom: charges that failed after limit reclaim.</summary>
         public long OomEvents { get; internal set; }
-        /// <summary>memory.events oom_kill: processes the memcg OOM killer killed in this group.</summary>
-        public long OomKill { get; internal set; }
+        /// <summary>memory.events oom_kill: processes of the group the OOM killer (global or memcg) killed.</summary>
+        public long OomKillEvents { get; internal set; }
 
         /// <summary>page_counter_read(&amp;memcg->memory): the group's pages and its descendants' (memory.current).</summary>
         public long Usage => MemCgroups.HierarchicalUsage(Node, Id);
@@ -96,6 +96,11 @@ namespace MemMgmt.Core.Memcg
         public long Reclaimed { get; internal set; }
         public int ReclaimCalls { get; internal set; }
         public string? FailureReason { get; internal set; }
+        /// <summary>The group whose memory.max the charge ran into (the charged group or an ancestor); null if none.</summary>
+        public string? OverLimitCgroup { get; internal set; }
+        /// <summary>The failed charge ended in the OOM event of <see cref="OverLimitCgroup"/> (mem_cgroup_oom's turn).</summary>
+        public bool OomEvent { get; internal set; }
+        internal int OverLimitId { get; set; }
     }
 
     /// <summary>memcg operations: create, configure, charge, remove, and the hierarchy walk reclaim uses.</summary>
@@ -300,9 +305,11 @@ namespace MemMgmt.Core.Memcg
             return u;
         }
 
-        private static bool IsSelfOrDescendant(MemNode node, int id, int ancestor)
+        /// <summary>Whether group <paramref name="id"/> is <paramref name="ancestor"/> or below it (everything is below the root, 0).</summary>
+        internal static bool IsSelfOrDescendant(MemNode node, int id, int ancestor)
         {
-            for (int c = id; c > 0; c = node.ReclaimSt.Memcgs[c]!.ParentId) if (c == ancestor) return true;
+            var m = node.ReclaimSt.Memcgs;
+            for (int c = id; c > 0 && m[c] != null; c = m[c]!.ParentId) if (c == ancestor) return true;
             return ancestor == 0;
         }
 
@@ -320,7 +327,8 @@ namespace MemMgmt.Core.Memcg
         // ----------------------------------------------------------------- knobs
 
         /// <summary>Writes memory.low / memory.max / memory.swappiness. Lowering memory.max below usage reclaims as
-        /// memory_max_write does (up to 5 failed reclaim calls, then the OOM event). Returns pages reclaimed.</summary>
+        /// memory_max_write does (up to 5 failed reclaim calls, then the memcg OOM killer until usage fits or nobody is left
+        /// to kill). Returns pages reclaimed.</summary>
         public static long Set(MemNode node, string name, long? low = null, long? max = null, int? swappiness = null)
         {
             var cg = Get(node, name);
@@ -345,7 +353,7 @@ namespace MemMgmt.Core.Memcg
                         continue;
                     }
                     cg.OomEvents++;
-                    break; // mem_cgroup_out_of_memory: no victim process is modelled
+                    if (OomKiller.MemcgOutOfMemory(node, cg, GfpFlags.GFP_KERNEL, 0).Victim == null) break;
                 }
             }
             return reclaimed;
@@ -364,7 +372,7 @@ namespace MemMgmt.Core.Memcg
                 case "memory.low": return Limit(cg.Low);
                 case "memory.max": return Limit(cg.Max);
                 case "memory.events":
-                    return string.Format(inv, "low {0}\nhigh {1}\nmax {2}\noom {3}\noom_kill {4}\n", cg.LowEvents, cg.HighEvents, cg.MaxEvents, cg.OomEvents, cg.OomKill);
+                    return string.Format(inv, "low {0}\nhigh {1}\nmax {2}\noom {3}\noom_kill {4}\n", cg.LowEvents, cg.HighEvents, cg.MaxEvents, cg.OomEvents, cg.OomKillEvents);
                 default:
                     throw new MemMgmtException("MemcgFileUnknown", ErrorKind.InvalidArgument, $"Cgroup file '{file}' is not simulated; use memory.current, memory.low, memory.max or memory.events.", file);
             }
@@ -435,6 +443,8 @@ namespace MemMgmt.Core.Memcg
                 int over = OverLimitAncestor(node, cg.Id, nrPages);
                 if (over < 0) return true;
                 overLimit = node.ReclaimSt.Memcgs[over]!;
+                result.OverLimitId = over;
+                result.OverLimitCgroup = overLimit.Path;
                 if ((gfp & GfpFlags.__GFP_DIRECT_RECLAIM) == 0)
                 {
                     result.FailureReason = $"cgroup '{overLimit.Path}' is at memory.max and the mask cannot reclaim";
@@ -453,7 +463,8 @@ namespace MemMgmt.Core.Memcg
             }
             overLimit ??= cg;
             overLimit.OomEvents++;
-            result.FailureReason = $"cgroup '{overLimit.Path}' stays over memory.max ({overLimit.Max} pages) after limit reclaim; the memcg OOM killer is not simulated";
+            result.OomEvent = true;
+            result.FailureReason = $"cgroup '{overLimit.Path}' stays over memory.max ({overLimit.Max} pages) after limit reclaim (4.14 runs the memcg OOM killer only for a user page fault, as New-MemProcess does)";
             return false;
         }
 
@@ -470,13 +481,17 @@ namespace MemMgmt.Core.Memcg
 
         // ----------------------------------------------------------------- remove
 
-        /// <summary>The group Remove would remove, after its checks (MemcgNotFound, MemcgRootNotAllowed, MemcgHasChildren).</summary>
+        /// <summary>The group Remove would remove, after its checks (MemcgNotFound, MemcgRootNotAllowed, MemcgHasChildren,
+        /// MemcgHasTasks: cgroup_destroy_locked's -EBUSY for a populated cgroup).</summary>
         public static MemCgroup GetRemovable(MemNode node, string name)
         {
             var cg = Get(node, name);
             int child = FirstChild(node, cg.Id);
             if (child >= 0)
                 throw new MemMgmtException("MemcgHasChildren", ErrorKind.InvalidOperation, $"Cgroup '{cg.Path}' has child cgroups (such as '{node.ReclaimSt.Memcgs[child]!.Path}'); remove them first.", cg.Path);
+            foreach (var p in node.ReclaimSt.Processes)
+                if (p.MemcgId == cg.Id && p.State == ProcessState.Running)
+                    throw new MemMgmtException("MemcgHasTasks", ErrorKind.InvalidOperation, $"Cgroup '{cg.Path}' still has running process {p.Pid} ({p.Name}); stop it first (Stop-MemProcess).", cg.Path);
             return cg;
         }
 

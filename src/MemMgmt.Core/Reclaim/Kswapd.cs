@@ -38,6 +38,30 @@ namespace MemMgmt.Core.Reclaim
         internal readonly List<(int, int)> _kcompactd = new List<(int, int)>();
         internal readonly List<string> _steps = new List<string>();
 
+        /// <summary>Folds in what kswapd did in a later slice of the same Step: sums, the lowest priority, the last state.</summary>
+        internal void Merge(KswapdReport later)
+        {
+            if (later.Runs > 0)
+            {
+                AllocOrder = later.AllocOrder;
+                ReclaimOrder = later.ReclaimOrder;
+                ClasszoneIdx = later.ClasszoneIdx;
+                if (Runs == 0 || later.PriorityReached < PriorityReached) PriorityReached = later.PriorityReached;
+            }
+            Runs += later.Runs;
+            NrReclaimed += later.NrReclaimed;
+            NrScanned += later.NrScanned;
+            SlabPagesFreed += later.SlabPagesFreed;
+            LowWmarkHitQuickly += later.LowWmarkHitQuickly;
+            HighWmarkHitQuickly += later.HighWmarkHitQuickly;
+            _kcompactd.AddRange(later._kcompactd);
+            _steps.AddRange(later._steps);
+            Balanced = later.Balanced;
+            KswapdFailures = later.KswapdFailures;
+            State = later.State;
+            FreePagesAfter = later.FreePagesAfter;
+        }
+
         public override string ToString() =>
             $"kswapd on {Node.Name}: {Runs} run(s), reclaimed {NrReclaimed}, priority {PriorityReached}, {(Balanced ? "balanced" : "not balanced")}, {State}";
     }

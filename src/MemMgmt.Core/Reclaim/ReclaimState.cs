@@ -113,6 +113,7 @@ namespace MemMgmt.Core.Reclaim
         internal List<Shrinker> Shrinkers = new List<Shrinker>();
         internal List<SimProcess> Processes = new List<SimProcess>();
         internal int LastPid;
+        internal OomState Oom = new OomState();
         internal VmPressureState[] Vmpr;
         internal MemCgroup?[] Memcgs;
         /// <summary>mem_cgroup_per_node.iter[priority].position per reclaim root (root·13+priority; -1: none).</summary>
@@ -154,6 +155,7 @@ namespace MemMgmt.Core.Reclaim
             c.WbPages = (int[])WbPages.Clone();
             c.Shrinkers = Shrinkers.ConvertAll(s => s.Clone());
             c.Processes = Processes.ConvertAll(p => p.Clone(node));
+            c.Oom = Oom.Clone();
             c.Vmpr = (VmPressureState[])Vmpr.Clone();
             c.Memcgs = Array.ConvertAll(Memcgs, m => m?.Clone(node));
             c.MemcgIterPos = (int[])MemcgIterPos.Clone();

@@ -171,6 +171,17 @@ namespace MemMgmt.Core.Reclaim
             return dFreed + iFreed;
         }
 
+        /// <summary>%pF of the shrinker's scan_objects: super_cache_scan for the super_block shrinker; a custom shrinker
+        /// gets "&lt;name&gt;_scan" (the simulator has no symbol table; offset/size are fixed).</summary>
+        private static string ScanSymbol(Shrinker s) => (s.IsSuperBlock ? "super_cache_scan" : s.Name + "_scan") + "+0x0/0x1a0";
+
+        /// <summary>%p of the struct shrinker: 4.14 prints raw pointers; these are stable linear-map addresses by registration slot.</summary>
+        private static string ShrinkerPointer(MemNode node, Shrinker s)
+        {
+            int slot = node.ReclaimSt.Shrinkers.IndexOf(s);
+            return (0xffff800070a00000UL + (ulong)(slot < 0 ? 0 : slot) * 0x140UL).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         /// <summary>kernel: do_shrink_slab (mm/vmscan.c, 4.14): delta = (4·nr_scanned/seeks)·freeable/(nr_eligible+1),
         /// total = deferred + delta, capped at freeable/2 when delta &lt; freeable/4 and at 2·freeable; batches of 128.</summary>
         internal static ShrinkSlabResult DoShrinkSlab(MemNode node, Shrinker s, GfpFlags gfp, long nrScanned, long nrEligible, ref long pagesFreed)
@@ -190,6 +201,10 @@ namespace MemMgmt.Core.Reclaim
             if (delta < freeable / 4) totalScan = Math.Min(totalScan, freeable / 2);
             if (totalScan > freeable * 2) totalScan = freeable * 2;
             long capped = totalScan;
+            bool trace = node.ReclaimSt.Hooks.Tracepoint != null;
+            if (trace)
+                Vmscan.Trace(node, "mm_shrink_slab_start",
+                    $"{ScanSymbol(s)} {ShrinkerPointer(node, s)}: nid: {node.NodeId} objects to shrink {nr} gfp_flags {MemMgmt.Core.Trace.GfpText.Show(gfp)} pgs_scanned {nrScanned} lru_pgs {nrEligible} cache items {freeable} delta {delta} total_scan {totalScan}");
             long freed = 0, scanned = 0;
             while (totalScan >= Shrinker.ShrinkBatch || totalScan >= freeable)
             {
@@ -204,6 +219,9 @@ namespace MemMgmt.Core.Reclaim
             }
             if (nextDeferred >= scanned) nextDeferred -= scanned; else nextDeferred = 0;
             if (nextDeferred > 0) s.NrDeferred += nextDeferred;
+            if (trace)
+                Vmscan.Trace(node, "mm_shrink_slab_end",
+                    $"{ScanSymbol(s)} {ShrinkerPointer(node, s)}: nid: {node.NodeId} unused scan count {nr} new scan count {s.NrDeferred} total_scan {totalScan} last shrinker return val {freed}");
             return new ShrinkSlabResult(freeable, nr, delta, capped, scanned, freed, nextDeferred);
         }
 

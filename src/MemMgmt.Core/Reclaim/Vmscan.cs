@@ -48,6 +48,9 @@ namespace MemMgmt.Core.Reclaim
     {
         public const int SwapClusterMax = 32;
         public const int DefPriority = 12;
+        /// <summary>Virtual time per page a shrink_*_list call scans (isolation, the rmap walk of page_referenced,
+        /// unmapping) on a Cortex-A53: the window in which other CPUs' accesses reach the isolated pages.</summary>
+        internal const long ScanPageCostNs = 500;
         public const int MaxReclaimRetries = 16;
         public const int PageAllocCostlyOrder = 3;
 
@@ -427,6 +430,8 @@ namespace MemMgmt.Core.Reclaim
             sc.ListTaken[lru] += nrTaken;
             sc.TotalScanned += nrScanned;
             if (nrTaken == 0) return 0;
+            // The scan takes time; other CPUs touching the isolated pages meanwhile is what page_check_references sees.
+            Time.VirtualTime.Pass(node, nrScanned * ScanPageCostNs);
 
             var stat = new ReclaimStat();
             int retList = Spare(node, RetSlot);
@@ -489,6 +494,7 @@ namespace MemMgmt.Core.Reclaim
             c.Count(VmEvent.PgRefill, nrScanned);
             sc.ListScanned[lru] += nrScanned;
             sc.ListTaken[lru] += nrTaken;
+            Time.VirtualTime.Pass(node, nrScanned * ScanPageCostNs);
             long nrRotated = 0;
             while (pages.Next[hold] != hold)
             {
@@ -917,7 +923,7 @@ namespace MemMgmt.Core.Reclaim
                 Kswapd.RunOnce(node, report);
             }
             if (node.ReclaimSt.Hooks.Tracepoint != null)
-                Trace(node, "mm_vmscan_direct_reclaim_begin", $"order={order} may_writepage=1 gfp_flags={gfp} classzone_idx={sc.ReclaimIdx}");
+                Trace(node, "mm_vmscan_direct_reclaim_begin", $"order={order} may_writepage=1 gfp_flags={MemMgmt.Core.Trace.GfpText.Show(gfp)} classzone_idx={sc.ReclaimIdx}");
             long reclaimed = DoTryToFreePages(node, sc);
             if (node.ReclaimSt.Hooks.Tracepoint != null)
                 Trace(node, "mm_vmscan_direct_reclaim_end", $"nr_reclaimed={reclaimed}");

@@ -56,12 +56,9 @@ namespace MemMgmt.Core.Reclaim
             return done;
         }
 
-        /// <summary>Sleeps the reclaimer (congestion_wait, kswapd's nap): virtual time passes and writes complete.</summary>
-        internal static void Sleep(MemNode node, long ns)
-        {
-            node.Clock.Advance(ns);
-            CompleteDue(node);
-        }
+        /// <summary>Sleeps the reclaimer (congestion_wait, kswapd's nap): virtual time passes, writes complete and the
+        /// workloads' accesses due meanwhile run.</summary>
+        internal static void Sleep(MemNode node, long ns) => Time.VirtualTime.Pass(node, ns);
 
         /// <summary>kernel: wakeup_flusher_threads(WB_REASON_VMSCAN) (fs/fs-writeback.c, 4.14): the flushers write back
         /// every dirty page-cache page of the node (nr_pages 0 means all).</summary>

@@ -36,6 +36,8 @@ namespace MemMgmt.Core.Trace
         mm_vmscan_lru_shrink_inactive,
         mm_vmscan_lru_shrink_active,
         mm_vmscan_inactive_list_is_low,
+        mm_shrink_slab_start,
+        mm_shrink_slab_end,
     }
 
     /// <summary>One recorded event: raw fields in a fixed struct so recording allocates nothing.</summary>
@@ -187,12 +189,39 @@ namespace MemMgmt.Core.Trace
         /// <summary>An event recorded as text: its fields are the text's "name=value" pairs (numbers where they parse).</summary>
         private static TraceEvent RenderText(MemNode node, long seq, TraceRecord r, string text, Dictionary<string, object> f)
         {
+            if (r.Id == TraceEventId.mm_shrink_slab_start || r.Id == TraceEventId.mm_shrink_slab_end) return RenderPhrases(node, seq, r, text, f);
             foreach (var token in text.Split(' '))
             {
                 int eq = token.IndexOf('=');
                 if (eq <= 0) continue;
                 string value = token.Substring(eq + 1);
                 f[token.Substring(0, eq)] = long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n : (object)value;
+            }
+            return new TraceEvent(node, seq, r.TimeNs, TaskNames[r.Task], TaskPids[r.Task], r.Cpu, r.Id, f, text);
+        }
+
+        /// <summary>The shrinker events print "phrase value" pairs rather than name=value (TP_printk of
+        /// mm_shrink_slab_start/end, 4.14); each phrase maps to the event's field name.</summary>
+        private static readonly (string Phrase, string Field)[] ShrinkSlabPhrases =
+        {
+            ("nid: ", "nid"), ("objects to shrink ", "nr_objects_to_shrink"), ("gfp_flags ", "gfp_flags"),
+            ("pgs_scanned ", "pgs_scanned"), ("lru_pgs ", "lru_pgs"), ("cache items ", "cache_items"), ("delta ", "delta"),
+            ("unused scan count ", "unused_scan"), ("new scan count ", "new_scan"), ("total_scan ", "total_scan"),
+            ("last shrinker return val ", "retval"),
+        };
+
+        private static TraceEvent RenderPhrases(MemNode node, long seq, TraceRecord r, string text, Dictionary<string, object> f)
+        {
+            int sp = text.IndexOf(' ');
+            if (sp > 0) f["shrink"] = text.Substring(0, sp);
+            foreach (var (phrase, field) in ShrinkSlabPhrases)
+            {
+                int at = text.IndexOf(phrase, StringComparison.Ordinal);
+                if (at < 0) continue;
+                int start = at + phrase.Length, end = start;
+                while (end < text.Length && text[end] != ' ' && text[end] != ':') end++;
+                string value = text.Substring(start, end - start);
+                f[field] = long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n : (object)value;
             }
             return new TraceEvent(node, seq, r.TimeNs, TaskNames[r.Task], TaskPids[r.Task], r.Cpu, r.Id, f, text);
         }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Time;
 using MemMgmt.Core.Workloads;
 
 namespace MemMgmt.Core.Node
@@ -15,6 +16,10 @@ namespace MemMgmt.Core.Node
         internal List<WorkingSet> WorkingSetList => _workingSets ??= new List<WorkingSet>();
 
         internal bool HasWorkingSets => _workingSets != null && _workingSets.Count > 0;
+
+        /// <summary>Set while a workload round runs, so time passing inside it (its faults, the reclaim they cause) does
+        /// not start another round on top of it.</summary>
+        internal bool InWorkloadRound;
 
         private void CloneWorkingSets(MemNode o)
         {
@@ -135,7 +140,7 @@ namespace MemMgmt.Core.Workloads
             PagesPerRound = o.PagesPerRound; AccessFraction = o.AccessFraction; IntervalNs = o.IntervalNs; Cpu = o.Cpu;
             _rng = o._rng.Clone();
             _handles = new List<long>(o._handles);
-            PendingNs = o.PendingNs; Rounds = o.Rounds; Accesses = o.Accesses; Skipped = o.Skipped;
+            NextRoundAtNs = o.NextRoundAtNs; Rounds = o.Rounds; Accesses = o.Accesses; Skipped = o.Skipped;
             PagesRead = o.PagesRead; AllocationFailures = o.AllocationFailures;
         }
 
@@ -153,7 +158,10 @@ namespace MemMgmt.Core.Workloads
         public long IntervalNs { get; }
         public int Cpu { get; }
         /// <summary>Virtual time accumulated towards the next round.</summary>
-        public long PendingNs { get; private set; }
+        public long PendingNs => Math.Max(0, Math.Min(IntervalNs, IntervalNs - (NextRoundAtNs - Node.Clock.NowNs)));
+
+        /// <summary>The node clock's time of the next round.</summary>
+        internal long NextRoundAtNs;
         public long Rounds { get; private set; }
         /// <summary>Page accesses made (touches and, for Streaming, reads).</summary>
         public long Accesses { get; private set; }
@@ -189,21 +197,19 @@ namespace MemMgmt.Core.Workloads
             var ws = new WorkingSet(node, id, o, target, seed);
             if (o.Pattern != WorkingSetPattern.Streaming)
             {
+                // The set faults its pages in one by one; the other workloads keep running meanwhile.
                 for (long i = 0; i < target; i++)
                 {
                     var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, o.Cpu, o.Owner);
                     if (!r.Success) { ws.AllocationFailures++; break; }
                     ws._handles.Add(r.Handle);
+                    VirtualTime.Pass(node, WorkloadCost.PageFaultNs);
                 }
             }
+            ws.NextRoundAtNs = node.Clock.NowNs + ws.IntervalNs;
             list.Add(ws);
             return ws;
         }
-
-        /// <summary>Offset (ns from now) of the next round.</summary>
-        internal long NextRoundNs => IntervalNs - PendingNs;
-
-        internal void AddTime(long ns) => PendingNs = (PendingNs + ns) % IntervalNs;
 
         /// <summary>One access round.</summary>
         internal void RunRound()
@@ -249,6 +255,7 @@ namespace MemMgmt.Core.Workloads
                 _handles.Add(r.Handle);
                 PagesRead++;
                 Accesses++;
+                VirtualTime.Pass(node, WorkloadCost.PageCacheReadNs);
             }
         }
 
@@ -274,28 +281,55 @@ namespace MemMgmt.Core.Workloads
         /// <summary>Stops a workload (its pages stay allocated; free them with Remove-PageAllocation).</summary>
         public static bool Remove(MemNode node, WorkingSet ws) => node.HasWorkingSets && node.WorkingSetList.Remove(ws);
 
-        /// <summary>Runs every workload's accesses for <paramref name="ns"/> of virtual time (Daemons.Step calls this
-        /// before kswapd runs). The clock itself is advanced by the caller.</summary>
-        public static void Step(MemNode node, long ns)
+        /// <summary>The clock time of the earliest pending round (long.MaxValue with no workloads); with
+        /// <paramref name="accessOnly"/>, Streaming sets (which allocate as they read) are left out.</summary>
+        internal static long NextDueNs(MemNode node, bool accessOnly)
         {
-            if (ns < 0)
-                throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; allowed 0 or more.", ns);
-            if (!node.HasWorkingSets) return;
+            if (!node.HasWorkingSets) return long.MaxValue;
             var list = node.WorkingSetList;
-            int count = list.Count;
-            // Rounds of all workloads run interleaved in virtual-time order (ties: the order they were added).
-            var next = new long[count];
-            for (int i = 0; i < count; i++) next[i] = list[i].NextRoundNs;
-            while (true)
-            {
-                int best = -1;
-                for (int i = 0; i < count; i++)
-                    if (next[i] <= ns && (best < 0 || next[i] < next[best])) best = i;
-                if (best < 0) break;
-                list[best].RunRound();
-                next[best] += list[best].IntervalNs;
-            }
-            for (int i = 0; i < count; i++) list[i].AddTime(ns);
+            long next = long.MaxValue;
+            for (int i = 0; i < list.Count; i++)
+                if ((!accessOnly || list[i].Pattern != WorkingSetPattern.Streaming) && list[i].NextRoundAtNs < next) next = list[i].NextRoundAtNs;
+            return next;
         }
+
+        /// <summary>Runs every round that is due by the node's clock, earliest first (ties: the order the workloads were
+        /// added). Called as virtual time passes anywhere, so accesses interleave with reclaim as they would on other
+        /// CPUs; inside reclaim only access rounds run (<paramref name="accessOnly"/>), never a Streaming read that allocates.</summary>
+        internal static void RunDue(MemNode node, bool accessOnly)
+        {
+            if (!node.HasWorkingSets || node.InWorkloadRound) return;
+            var list = node.WorkingSetList;
+            node.InWorkloadRound = true;
+            try
+            {
+                while (true)
+                {
+                    long now = node.Clock.NowNs;
+                    int best = -1;
+                    for (int i = 0; i < list.Count; i++)
+                    {
+                        var w = list[i];
+                        if (w.NextRoundAtNs > now || (accessOnly && w.Pattern == WorkingSetPattern.Streaming)) continue;
+                        if (best < 0 || w.NextRoundAtNs < list[best].NextRoundAtNs) best = i;
+                    }
+                    if (best < 0) break;
+                    var ws = list[best];
+                    ws.NextRoundAtNs += ws.IntervalNs;
+                    ws.RunRound();
+                }
+            }
+            finally { node.InWorkloadRound = false; }
+        }
+    }
+
+    /// <summary>Virtual-time costs (ns) of a workload's own work on a Cortex-A53: what lets the other CPUs' accesses and
+    /// the daemons run while a set faults in or reads.</summary>
+    internal static class WorkloadCost
+    {
+        /// <summary>An anonymous or shmem page fault: allocate, zero 4 KiB, map.</summary>
+        internal const long PageFaultNs = 1_000;
+        /// <summary>One page of a buffered read: add to the page cache and copy 4 KiB to user space.</summary>
+        internal const long PageCacheReadNs = 1_000;
     }
 }

@@ -1,6 +1,8 @@
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Node;
 using MemMgmt.Core.Workloads;
 using MemMgmt.PS.Infrastructure;
 
@@ -8,12 +10,16 @@ namespace MemMgmt.Core.PS { }
 
 namespace MemMgmt.PS.Commands
 {
-    /// <summary>Add-Pressure: fill memory through alloc_pages, fragment it by a pattern, then make requests of -Order.</summary>
-    [Cmdlet(VerbsCommon.Add, "Pressure")]
-    [OutputType(typeof(PressureReport))]
+    /// <summary>Add-Pressure: fill memory through alloc_pages, fragment it by a pattern, then make requests of -Order; or,
+    /// with -Access, start anon/file/shmem working sets whose accesses run as Step-MemNode advances time.</summary>
+    [Cmdlet(VerbsCommon.Add, "Pressure", DefaultParameterSetName = FragmentSet)]
+    [OutputType(typeof(PressureReport), ParameterSetName = new[] { FragmentSet })]
+    [OutputType(typeof(WorkingSet), ParameterSetName = new[] { AccessSet })]
     public sealed class AddPressureCommand : MemNodeCmdlet
     {
-        [Parameter(Position = 0)]
+        private const string FragmentSet = "Fragment", AccessSet = "Access";
+
+        [Parameter(Position = 0, ParameterSetName = FragmentSet)]
         public int Order { get; set; }
 
         [Parameter]
@@ -22,44 +28,56 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public long Size { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public PressurePattern Pattern { get; set; } = PressurePattern.EveryOther;
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public int ChunkPages { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public GfpFlags Gfp { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public double Unmovable { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public double Reclaimable { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public double File { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public double Pinned { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public double Dirty { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public double Writeback { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public double Mlocked { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public int Requests { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public GfpFlags RequestGfp { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = FragmentSet)]
         public SwitchParameter IgnoreWatermarks { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = AccessSet)]
+        public WorkingSetPattern Access { get; set; }
+
+        [Parameter(ParameterSetName = AccessSet)]
+        public PageOwner[] Owner { get; set; } = { PageOwner.Anon };
+
+        [Parameter(ParameterSetName = AccessSet)]
+        public double AccessFraction { get; set; }
+
+        [Parameter(ParameterSetName = AccessSet)]
+        public int PagesPerRound { get; set; }
 
         [Parameter]
         public ulong Seed { get; set; }
@@ -76,6 +94,7 @@ namespace MemMgmt.PS.Commands
         protected override void ProcessRecord()
         {
             var node = ResolveNode();
+            if (ParameterSetName == AccessSet) { StartWorkingSets(node); return; }
             var o = new PressureOptions
             {
                 Order = Order,
@@ -110,6 +129,38 @@ namespace MemMgmt.PS.Commands
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
             if (report != null) WriteObject(report);
+        }
+
+        /// <summary>The -Access form: one working set per -Owner, each of -Percent/-Size, all validated before any starts.</summary>
+        private void StartWorkingSets(MemNode node)
+        {
+            if (Owner == null || Owner.Length == 0)
+                ThrowTerminatingError(Errors.Make("OwnerRequired", ErrorCategory.InvalidArgument,
+                    "-Owner needs at least one of Anon, FileCache, Shmem.", Owner));
+            // A Streaming read is page cache: -Owner defaults to FileCache for it, as in Add-WorkingSet.
+            var owners = !Bound(nameof(Owner)) && Access == WorkingSetPattern.Streaming ? new[] { PageOwner.FileCache } : Owner!;
+            var seen = new HashSet<PageOwner>();
+            var list = new List<WorkingSetOptions>();
+            foreach (var owner in owners)
+            {
+                if (!seen.Add(owner))
+                    ThrowTerminatingError(Errors.Make("DuplicateOwner", ErrorCategory.InvalidArgument,
+                        $"-Owner names {owner} twice; give each of Anon, FileCache, Shmem at most once.", owner));
+                var o = new WorkingSetOptions { Pattern = Access, Owner = owner, Cpu = Cpu };
+                if (Bound(nameof(Percent))) o.Percent = Percent;
+                if (Bound(nameof(Size))) o.SizeBytes = Size;
+                if (Bound(nameof(AccessFraction))) o.AccessFraction = AccessFraction;
+                if (Bound(nameof(PagesPerRound))) o.PagesPerRound = PagesPerRound;
+                if (Bound(nameof(Seed))) o.Seed = Seed;
+                TryCore(() => o.Validate(node));
+                list.Add(o);
+            }
+            foreach (var o in list)
+            {
+                WorkingSet? ws = null;
+                TryCore(() => ws = WorkingSets.Add(node, o));
+                if (ws != null) WriteObject(ws);
+            }
         }
     }
 }

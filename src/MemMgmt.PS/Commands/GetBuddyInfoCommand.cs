@@ -13,6 +13,8 @@ namespace MemMgmt.PS.Commands
     {
         protected override string RenderKernelText(MemNode node) => NodeViews.BuddyInfo(node).ToKernelText();
 
+        protected override bool HasOrderColumns => true;
+
         protected override IEnumerable<object> Objects(MemNode node)
         {
             foreach (var row in NodeViews.BuddyInfo(node).Rows)

@@ -25,6 +25,8 @@ namespace MemMgmt.PS.Commands
             return NodeViews.FragmentationIndex(node, kind).ToKernelText();
         }
 
+        protected override bool HasOrderColumns => true;
+
         protected override IEnumerable<object> Objects(MemNode node)
         {
             var kinds = Kind != null && Kind.Length > 0

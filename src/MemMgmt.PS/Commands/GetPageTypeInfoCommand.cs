@@ -14,6 +14,8 @@ namespace MemMgmt.PS.Commands
     {
         protected override string RenderKernelText(MemNode node) => NodeViews.PageTypeInfo(node).ToKernelText();
 
+        protected override bool HasOrderColumns => true;
+
         protected override IEnumerable<object> Objects(MemNode node)
         {
             var info = NodeViews.PageTypeInfo(node);

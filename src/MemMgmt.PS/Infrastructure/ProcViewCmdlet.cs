@@ -28,8 +28,23 @@ namespace MemMgmt.PS.Infrastructure
             }
             else
             {
-                foreach (var o in Objects(node)) WriteObject(o);
+                bool tag = HasOrderColumns && node.Geometry.MaxOrder != DefaultMaxOrder;
+                foreach (var o in Objects(node)) WriteObject(tag ? TagMaxOrder(o, node.Geometry.MaxOrder) : o);
             }
+        }
+
+        /// <summary>MAX_ORDER of 4K pages: the column count of the plain table views.</summary>
+        private const int DefaultMaxOrder = 11;
+
+        /// <summary>Rows with one column per order; with 16K/64K pages (MAX_ORDER 12 or 14) they get the
+        /// "#MaxOrder12"/"#MaxOrder14" view, so the table shows every order as the kernel file does.</summary>
+        protected virtual bool HasOrderColumns => false;
+
+        private static PSObject TagMaxOrder(object row, int maxOrder)
+        {
+            var pso = PSObject.AsPSObject(row);
+            pso.TypeNames.Insert(0, row.GetType().FullName + "#MaxOrder" + maxOrder);
+            return pso;
         }
 
         /// <summary>The file's lines without their newlines; the text always ends in one.</summary>

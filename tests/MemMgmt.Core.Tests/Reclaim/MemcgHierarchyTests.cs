@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
@@ -322,6 +323,37 @@ namespace MemMgmt.Core.Tests.Reclaim
             MemCgroups.Set(node, "g", low: MemCgroup.Unlimited, max: MemCgroup.Unlimited);
             Assert.Equal("max\n", g.ReadFile("memory.max"));
             Assert.Equal("max\n", g.ReadFile("memory.low"));
+        }
+
+        /// <summary>A fault in /p/a whose charge fails at /p's memory.max runs the memcg OOM killer of /p: it picks the
+        /// largest task in /p's whole subtree (here in /p/b), never one outside it; a group with a running task cannot be
+        /// removed.</summary>
+        [Fact]
+        public void MemcgOomAtAnAncestorKillsInsideItsSubtree()
+        {
+            var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);
+            var p = MemCgroups.Create(node, "p", max: 4096);
+            var a = MemCgroups.Create(node, "p/a");
+            var b = MemCgroups.Create(node, "p/b");
+            SimProcess Start(string name, long anon, string? cgroup) =>
+                OomKiller.Start(node, new ProcessOptions { Name = name, AnonPages = anon, Cgroup = cgroup });
+            var big = Start("big", 2500, "p/b");
+            var outsider = Start("outsider", 20000, null);
+            var small = Start("small", 1000, "p/a");
+            var late = Start("late", 1000, "/p/a");
+            Assert.Null(late.FaultFailure);
+            Assert.True(big.Killed);
+            Assert.False(small.Killed);
+            Assert.False(outsider.Killed);
+            Assert.True(p.OomEvents >= 1);
+            Assert.Equal(0, a.OomEvents);
+            Assert.Equal(1, b.OomKillEvents);
+            Assert.Equal(2000, p.Usage);
+            var log = OomKiller.KernelLog(node).Entries(node).Select(e => e.Text).ToList();
+            Assert.Contains("Task in /p/b killed as a result of limit of /p", log);
+            Assert.Equal("MemcgHasTasks", Assert.Throws<MemMgmtException>(() => MemCgroups.Remove(node, "p/a")).ErrorId);
+            Assert.Equal(3, MemCgroups.GetAll(node).Count);
+            ReclaimTestKit.AssertClean(node);
         }
     }
 }

@@ -8,7 +8,7 @@ namespace MemMgmt.Core.Tests.Reclaim
 {
     public class OomTests
     {
-        /// <summary>oom_badness (4.14): rss + swapents + page tables; CAP_SYS_ADMIN −3%; + adj·(totalpages/1000).</summary>
+        /// <summary>oom_badness (4.14): rss + swapents + nr_ptes + nr_pmds; CAP_SYS_ADMIN −3%; + adj·(totalpages/1000).</summary>
         [Fact]
         public void BadnessFollowsTheKernelArithmetic()
         {
@@ -19,12 +19,13 @@ namespace MemMgmt.Core.Tests.Reclaim
             for (int i = 0; i < 10000; i++) { OomKiller.Allocate(node, root); OomKiller.Allocate(node, user); OomKiller.Allocate(node, shielded); }
             long total = 20000;
             Assert.Equal(20, root.PageTables); // 10000 pages / 512 per table, rounded up
-            Assert.Equal(10020 - 300, OomKiller.OomBadness(root, total)); // 10020·3/100 = 300
-            Assert.Equal(10020 + 500 * 20, OomKiller.OomBadness(user, total)); // adj·(20000/1000)
+            Assert.Equal(1, root.PmdTables); // one PMD table covers 512·512 pages
+            Assert.Equal(10021 - 300, OomKiller.OomBadness(root, total)); // 10021·3/100 = 300
+            Assert.Equal(10021 + 500 * 20, OomKiller.OomBadness(user, total)); // adj·(20000/1000)
             Assert.Equal(0, OomKiller.OomBadness(shielded, total));
             var neg = OomKiller.Spawn(node, "tiny", -999);
             OomKiller.Allocate(node, neg);
-            Assert.Equal(1, OomKiller.OomBadness(neg, total)); // 1 + 1 − 999·20 < 0 → 1
+            Assert.Equal(1, OomKiller.OomBadness(neg, total)); // 1 + 1 + 1 − 999·20 < 0 → 1
             Assert.Equal("OomScoreAdjOutOfRange", Assert.Throws<MemMgmtException>(() => OomKiller.Spawn(node, "x", 1001)).ErrorId);
         }
 
@@ -48,7 +49,8 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(0, reclaim.NrReclaimed);
             var oom = OomKiller.OutOfMemory(node, GfpFlags.GFP_HIGHUSER_MOVABLE, 0);
             Assert.Same(big, oom.Victim);
-            Assert.Equal(bigRss + (bigRss + 511) / 512, oom.Points);
+            Assert.Equal(bigRss + (bigRss + 511) / 512 + 1, oom.Points);
+            Assert.Equal(oom.Points * 1000 / (node.ManagedPages + node.SwapTotalPages), oom.Score);
             Assert.Equal(bigRss, oom.PagesFreed);
             Assert.True(big.Killed);
             Assert.Equal(1, node.Counters[VmEvent.OomKill]);
@@ -69,7 +71,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Vmscan.ShrinkInactiveList(node, 100, 0, sc, (int)LruList.InactiveAnon);
             Writeback.Sleep(node, Writeback.LatencyNs);
             Assert.Equal(100, Vmscan.ShrinkInactiveList(node, 100, 0, sc, (int)LruList.InactiveAnon));
-            Assert.Equal(1 + 100, OomKiller.OomBadness(p, 1000)); // rss 0, 100 swap entries, 1 page table
+            Assert.Equal(1 + 1 + 100, OomKiller.OomBadness(p, 1000)); // rss 0, 100 swap entries, 1 PTE table, 1 PMD table
             var oom = OomKiller.OutOfMemory(node, GfpFlags.GFP_KERNEL, 0);
             Assert.Same(p, oom.Victim);
             Assert.Equal(100, oom.SwapFreed);

@@ -54,5 +54,38 @@ namespace MemMgmt.Core.Tests.Trace
             Assert.Equal(32, wake.Pid);
             Assert.Contains(events, e => e.Event == TraceEventId.mm_vmscan_kswapd_sleep);
         }
+
+        /// <summary>do_shrink_slab records mm_shrink_slab_start/end with 4.14's TP_printk text (pgs_scanned and lru_pgs,
+        /// no priority) and the figures of the call: deferred work in, delta, capped total_scan, what is left and deferred.</summary>
+        [Fact]
+        public void ShrinkSlabEventsCarryTheDeltaArithmetic()
+        {
+            var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);
+            Shrinkers.Register(node, "test", 10000, 2);
+            Shrinkers.DoShrink(node, "test", GfpFlags.GFP_KERNEL, 32, 1000); // leaves 127 deferred, 9488 objects
+            TraceControl.Clear(node);
+            Shrinkers.DoShrink(node, "test", GfpFlags.GFP_KERNEL | GfpFlags.__GFP_RECLAIMABLE, 32, 1000);
+            var start = Only(node, "mm_shrink_slab_start")[0];
+            Assert.Equal("test_scan+0x0/0x1a0 ffff800070a00140: nid: 0 objects to shrink 127 gfp_flags GFP_KERNEL|__GFP_RECLAIMABLE pgs_scanned 32 lru_pgs 1000 cache items 9488 delta 606 total_scan 733", start.Text);
+            Assert.Equal(127L, start.Fields["nr_objects_to_shrink"]);
+            Assert.Equal(9488L, start.Fields["cache_items"]);
+            Assert.Equal(733L, start.Fields["total_scan"]);
+            var end = Only(node, "mm_shrink_slab_end")[0];
+            Assert.Equal("test_scan+0x0/0x1a0 ffff800070a00140: nid: 0 unused scan count 127 new scan count 93 total_scan 93 last shrinker return val 640", end.Text);
+            Assert.Equal(640L, end.Fields["retval"]);
+            Assert.Equal(93L, end.Fields["new_scan"]);
+        }
+
+        /// <summary>direct_reclaim_begin prints gfp_flags the way show_gfp_flags does (composites, then bits, '|').</summary>
+        [Fact]
+        public void DirectReclaimBeginShowsGfpFlagsAsTheKernel()
+        {
+            var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
+            ReclaimTestKit.Fill(node, PageOwner.FileCache, long.MaxValue);
+            TraceControl.Clear(node);
+            Vmscan.TryToFreePages(node, 0, GfpFlags.GFP_KERNEL | GfpFlags.__GFP_RECLAIMABLE);
+            var begin = Only(node, "mm_vmscan_direct_reclaim_begin")[0];
+            Assert.Equal("GFP_KERNEL|__GFP_RECLAIMABLE", begin.Fields["gfp_flags"]);
+        }
     }
 }

@@ -93,6 +93,52 @@ namespace MemMgmt.Core.Tests.Workloads
             AssertClean(node);
         }
 
+        /// <summary>A hot anon set against cold anon and no page cache: a third set faulting in 20% of memory forces
+        /// reclaim of anon. Reclaim and the faults take virtual time, during which the hot set's rounds touch its pages
+        /// (PTE young), so page_check_references activates them and the cold pages go to swap instead (second chance).</summary>
+        [Fact]
+        public void HotAnonSetKeepsItsPagesAgainstColdAnonWhileReclaimRuns()
+        {
+            var node = NewNode(swap: 512 * NodeConfig.MiB);
+            var hot = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Anon, Percent = 25 });
+            Daemons.Step(node, 100_000_000);
+            var cold = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Anon, Percent = 60 });
+            WorkingSets.Remove(node, cold); // its pages stay mapped, never touched again
+            Daemons.Step(node, 100_000_000);
+            long t0 = node.Clock.NowNs;
+            var more = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Anon, Percent = 20 });
+            Assert.True(node.Counters[VmEvent.PgStealDirect] + node.Counters[VmEvent.PgStealKswapd] > 0, "the fault-in had to reclaim");
+            // Faulting in 20% of memory took time, and the hot set's rounds ran inside it.
+            Assert.True(node.Clock.NowNs - t0 >= more.TargetPages * 1_000);
+            for (int i = 0; i < 100; i++) Daemons.Step(node, Ms10);
+
+            Assert.Equal(more.TargetPages, more.ResidentPages);
+            Assert.Equal(hot.TargetPages, hot.ResidentPages);
+            long coldLive = cold.ResidentPages;
+            Assert.True(coldLive < cold.TargetPages - more.TargetPages / 2, $"cold pages left: {coldLive} of {cold.TargetPages}");
+            Assert.True(node.Counters[VmEvent.PswpOut] >= more.TargetPages / 2);
+            AssertClean(node);
+        }
+
+        /// <summary>A round that falls due while reclaim waits (congestion_wait, a scan) runs at its own time inside the
+        /// wait, not after it; a Streaming read, which allocates, waits for the next slice of Step instead.</summary>
+        [Fact]
+        public void AccessRoundsRunInsideTimePassingButStreamingWaits()
+        {
+            var node = NewNode(swap: 0);
+            var hot = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Shmem, Percent = 5, IntervalNs = 5_000_000 });
+            var stream = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.Streaming, Owner = PageOwner.FileCache, Percent = 50, PagesPerRound = 16, IntervalNs = 5_000_000 });
+            long rounds0 = hot.Rounds;
+            Writeback.Sleep(node, 100_000_000); // congestion_wait(HZ/10) in reclaim
+            Assert.Equal(rounds0 + 20, hot.Rounds);
+            Assert.Equal(0, stream.Rounds);
+            Assert.Equal(0, stream.PagesRead);
+            Daemons.Step(node, 0); // the overdue reads run at the start of the next Step
+            Assert.True(stream.Rounds >= 19, $"stream rounds {stream.Rounds}");
+            Assert.Equal(stream.Rounds * 16, stream.PagesRead);
+            AssertClean(node);
+        }
+
         /// <summary>Random touches a seeded fraction per round; a copy of the node carries its workloads and replays the
         /// same accesses, independently of the original.</summary>
         [Fact]
