@@ -41,6 +41,7 @@
         'New-MemProcess'
         'New-PageAllocation'
         'Register-MemShrinker'
+        'Remove-MemCgroup'
         'Remove-MemNode'
         'Remove-PageAllocation'
         'Set-MemCgroup'

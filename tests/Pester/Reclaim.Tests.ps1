@@ -122,7 +122,7 @@ Describe 'Reclaim table views' {
         $path = [System.IO.Path]::Combine($repoRoot, 'out', 'MemMgmt', 'MemMgmt.Reclaim.Format.ps1xml')
         $xml = [xml][System.IO.File]::ReadAllText($path)
         $views = @($xml.Configuration.ViewDefinitions.View)
-        $views.Count | Should -Be 5
+        $views.Count | Should -Be 6
         foreach ($view in $views) {
             $type = $null
             foreach ($asm in [System.AppDomain]::CurrentDomain.GetAssemblies()) {
@@ -130,7 +130,10 @@ Describe 'Reclaim table views' {
             }
             $type | Should -Not -BeNullOrEmpty
             foreach ($item in @($view.TableControl.TableRowEntries.TableRowEntry.TableColumnItems.TableColumnItem)) {
-                $type.GetProperty($item.PropertyName) | Should -Not -BeNullOrEmpty
+                if ($null -ne $item.PropertyName) { $type.GetProperty($item.PropertyName) | Should -Not -BeNullOrEmpty }
+                else {
+                    foreach ($m in [regex]::Matches($item.ScriptBlock, '\$_\.(\w+)')) { $type.GetProperty($m.Groups[1].Value) | Should -Not -BeNullOrEmpty }
+                }
             }
         }
     }

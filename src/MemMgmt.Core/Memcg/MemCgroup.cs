@@ -6,24 +6,43 @@ using MemMgmt.Core.Reclaim;
 
 namespace MemMgmt.Core.Memcg
 {
-    /// <summary>A memory cgroup directly under the root (struct mem_cgroup): memory.low, memory.max, swappiness, and
-    /// its lruvec on the node. Usage is the pages on its LRU lists (page cache and anon are what is charged).</summary>
+    /// <summary>A memory cgroup (struct mem_cgroup) in the cgroup2 tree under the root: memory.low, memory.max,
+    /// swappiness, its own lruvec on the node, and its parent. Usage is hierarchical (memory.current): the pages on its
+    /// lruvec and on every descendant's (page cache and anon are what is charged).</summary>
     public sealed class MemCgroup
     {
-        /// <summary>"max": no limit.</summary>
+        /// <summary>"max": no limit (PAGE_COUNTER_MAX).</summary>
         public const long Unlimited = long.MaxValue;
 
-        internal MemCgroup(MemNode node, int id, string name) { Node = node; Id = id; Name = name; }
-
-        internal MemCgroup Clone(MemNode node) => new MemCgroup(node, Id, Name)
+        internal MemCgroup(MemNode node, int id, string name, int parentId, int depth, long serial)
         {
-            Low = Low, Max = Max, Swappiness = Swappiness, LowEvents = LowEvents, MaxEvents = MaxEvents, OomEvents = OomEvents, OomKillEvents = OomKillEvents,
+            Node = node; Id = id; Name = name; ParentId = parentId; Depth = depth; Serial = serial;
+        }
+
+        internal MemCgroup Clone(MemNode node) => new MemCgroup(node, Id, Name, ParentId, Depth, Serial)
+        {
+            Low = Low, Max = Max, Swappiness = Swappiness, LowEvents = LowEvents, HighEvents = HighEvents, MaxEvents = MaxEvents,
+            OomEvents = OomEvents, OomKillEvents = OomKillEvents,
         };
 
         public MemNode Node { get; }
         public int Id { get; }
+        /// <summary>The group's path below the root without the leading '/' ("web/frontend"); a top-level group's
+        /// name is just its directory name.</summary>
         public string Name { get; }
-        /// <summary>memory.low in pages.</summary>
+        /// <summary>The cgroup path as /proc/&lt;pid&gt;/cgroup prints it ("/web/frontend").</summary>
+        public string Path => "/" + Name;
+        /// <summary>The last path component (the directory name).</summary>
+        public string LeafName { get { int i = Name.LastIndexOf('/'); return i < 0 ? Name : Name.Substring(i + 1); } }
+        /// <summary>The parent's id (0: the root cgroup).</summary>
+        public int ParentId { get; }
+        /// <summary>The parent's path ("/" for a top-level group).</summary>
+        public string Parent { get { int i = Name.LastIndexOf('/'); return i < 0 ? "/" : "/" + Name.Substring(0, i); } }
+        /// <summary>Levels below the root (a top-level group is 1).</summary>
+        public int Depth { get; }
+        /// <summary>Creation order (css serial_nr): siblings are walked in this order.</summary>
+        internal long Serial { get; }
+        /// <summary>memory.low in pages (<see cref="Unlimited"/> for "max").</summary>
         public long Low { get; internal set; }
         /// <summary>memory.max in pages (<see cref="Unlimited"/> for "max").</summary>
         public long Max { get; internal set; } = Unlimited;
@@ -31,26 +50,38 @@ namespace MemMgmt.Core.Memcg
         public int Swappiness { get; internal set; }
         /// <summary>memory.events low: times reclaim went into the group although it was under memory.low.</summary>
         public long LowEvents { get; internal set; }
-        /// <summary>memory.events max: times a charge hit memory.max.</summary>
+        /// <summary>memory.events high: memory.high is not simulated, so this stays 0.</summary>
+        public long HighEvents { get; internal set; }
+        /// <summary>memory.events max: times a charge found this group at its memory.max.</summary>
         public long MaxEvents { get; internal set; }
         /// <summary>memory.events oom: charges that failed after limit reclaim.</summary>
         public long OomEvents { get; internal set; }
         /// <summary>memory.events oom_kill: processes of the group the OOM killer (global or memcg) killed.</summary>
         public long OomKillEvents { get; internal set; }
 
-        /// <summary>page_counter_read(&amp;memcg->memory): pages on the group's LRU lists.</summary>
-        public long Usage
-        {
-            get
-            {
-                var s = Node.ReclaimSt.LruSize;
-                long u = 0;
-                for (int l = 0; l < Lru.NrLruLists; l++) u += s[Id * Lru.NrLruLists + l];
-                return u;
-            }
-        }
+        /// <summary>page_counter_read(&amp;memcg->memory): the group's pages and its descendants' (memory.current).</summary>
+        public long Usage => MemCgroups.HierarchicalUsage(Node, Id);
+
+        /// <summary>Pages on this group's own lruvec (not its descendants').</summary>
+        public long LocalUsage => MemCgroups.LocalUsage(Node, Id);
 
         public long GetLruSize(LruList lru) => Node.ReclaimSt.LruSize[Id * Lru.NrLruLists + (int)lru];
+
+        /// <summary>The text a cgroup2 file of this group prints: memory.current, memory.low, memory.max or memory.events.</summary>
+        public string ReadFile(string file) => MemCgroups.ReadFile(this, file);
+    }
+
+    /// <summary>The outcome of Remove-MemCgroup (rmdir).</summary>
+    public sealed class MemcgRemoval
+    {
+        internal MemcgRemoval(MemNode node, string path, string parent, long pages) { Node = node; Path = path; Parent = parent; PagesReparented = pages; }
+        public MemNode Node { get; }
+        /// <summary>The removed group's path.</summary>
+        public string Path { get; }
+        /// <summary>The parent that took over its pages.</summary>
+        public string Parent { get; }
+        /// <summary>Pages moved to the parent's lruvec (and charge).</summary>
+        public long PagesReparented { get; }
     }
 
     /// <summary>The outcome of a charge (mem_cgroup_try_charge + commit).</summary>
@@ -65,13 +96,24 @@ namespace MemMgmt.Core.Memcg
         public long Reclaimed { get; internal set; }
         public int ReclaimCalls { get; internal set; }
         public string? FailureReason { get; internal set; }
+        /// <summary>The group whose memory.max the charge ran into (the charged group or an ancestor); null if none.</summary>
+        public string? OverLimitCgroup { get; internal set; }
+        /// <summary>The failed charge ended in the OOM event of <see cref="OverLimitCgroup"/> (mem_cgroup_oom's turn).</summary>
+        public bool OomEvent { get; internal set; }
+        internal int OverLimitId { get; set; }
     }
 
-    /// <summary>memcg operations: create, configure, charge, and the iteration reclaim uses.</summary>
+    /// <summary>memcg operations: create, configure, charge, remove, and the hierarchy walk reclaim uses.</summary>
     public static class MemCgroups
     {
         /// <summary>MEM_CGROUP_RECLAIM_RETRIES.</summary>
         public const int ReclaimRetries = 5;
+
+        /// <summary>Deepest nesting below the root the simulator allows (cgroup.max.depth is unlimited in 4.14).</summary>
+        public const int MaxDepth = 8;
+
+        /// <summary>Reclaim-iterator slots per group: one per scan priority (mem_cgroup_per_node.iter[DEF_PRIORITY + 1]).</summary>
+        internal const int IterSlots = Vmscan.DefPriority + 1;
 
         private static void ValidateKnobs(long? low, long? max, int? swappiness, long curLow, long curMax)
         {
@@ -83,41 +125,206 @@ namespace MemMgmt.Core.Memcg
                 throw new MemMgmtException("SwappinessOutOfRange", ErrorKind.OutOfRange, $"Swappiness {swappiness.Value} is out of range; memory.swappiness takes 0 to 100.", swappiness.Value);
             long l = low ?? curLow, m = max ?? curMax;
             if (l > m)
-                throw new MemMgmtException("MemcgLowAboveMax", ErrorKind.InvalidArgument, $"memory.low {l} pages is above memory.max {m} pages; memory.low must not exceed memory.max.", l);
+                throw new MemMgmtException("MemcgLowAboveMax", ErrorKind.InvalidArgument, $"memory.low {Show(l)} pages is above memory.max {Show(m)} pages; memory.low must not exceed memory.max.", l);
         }
 
-        /// <summary>Creates a group under the root (mkdir); swappiness is inherited from vm.swappiness unless given.</summary>
-        public static MemCgroup Create(MemNode node, string name, long? low = null, long? max = null, int? swappiness = null)
+        private static string Show(long pages) => pages == MemCgroup.Unlimited ? "max" : pages.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>A cgroup path relative to the root: leading, trailing and doubled '/' dropped ("/web//a/" is "web/a";
+        /// "" and "/" are the root).</summary>
+        internal static string NormalizePath(string? path)
         {
-            if (string.IsNullOrWhiteSpace(name) || name.IndexOf('/') >= 0)
-                throw new MemMgmtException("MemcgNameInvalid", ErrorKind.InvalidArgument, $"Cgroup name '{name}' is not allowed; use a non-empty name without '/'.", name);
-            var rs = node.ReclaimSt;
-            for (int i = 1; i < rs.Memcgs.Length; i++)
-                if (rs.Memcgs[i] != null && string.Equals(rs.Memcgs[i]!.Name, name, StringComparison.Ordinal))
-                    throw new MemMgmtException("MemcgExists", ErrorKind.InvalidOperation, $"Cgroup '{name}' already exists on node '{node.Name}'.", name);
+            if (path == null) return "";
+            var parts = path.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
+            return string.Join("/", parts);
+        }
+
+        private static int FindByPath(MemNode node, string rel)
+        {
+            if (rel.Length == 0) return 0;
+            var m = node.ReclaimSt.Memcgs;
+            for (int i = 1; i < m.Length; i++)
+                if (m[i] != null && string.Equals(m[i]!.Name, rel, StringComparison.Ordinal)) return i;
+            return -1;
+        }
+
+        /// <summary>Creates a group (mkdir): <paramref name="name"/> is a path below the root ("web/frontend") or, with
+        /// <paramref name="parent"/>, below that group. The parent must exist; swappiness is inherited from the parent
+        /// (vm.swappiness for a top-level group) unless given. Everything is checked before the group is made.</summary>
+        public static MemCgroup Create(MemNode node, string name, long? low = null, long? max = null, int? swappiness = null, string? parent = null)
+        {
+            if (name == null || string.IsNullOrWhiteSpace(NormalizePath(name)))
+                throw new MemMgmtException("MemcgNameInvalid", ErrorKind.InvalidArgument, $"Cgroup name '{name}' is not allowed; use a non-empty name (or a path like web/frontend).", name);
+            string rel = NormalizePath(parent);
+            rel = rel.Length == 0 ? NormalizePath(name) : rel + "/" + NormalizePath(name);
+            var parts = rel.Split('/');
+            foreach (var part in parts)
+                if (part == "." || part == ".." || string.IsNullOrWhiteSpace(part))
+                    throw new MemMgmtException("MemcgNameInvalid", ErrorKind.InvalidArgument, $"Cgroup path '/{rel}' is not allowed: '{part}' is not a directory name; use names other than '.', '..' or blanks.", name);
+            if (parts.Length > MaxDepth)
+                throw new MemMgmtException("MemcgTooDeep", ErrorKind.InvalidArgument, $"Cgroup '/{rel}' would be {parts.Length} levels deep; at most {MaxDepth} levels below the root are simulated.", rel);
+            string parentRel = parts.Length == 1 ? "" : rel.Substring(0, rel.LastIndexOf('/'));
+            int parentId = FindByPath(node, parentRel);
+            if (parentId < 0)
+                throw new MemMgmtException("MemcgParentNotFound", ErrorKind.ObjectNotFound, $"Parent cgroup '/{parentRel}' of '/{rel}' does not exist on node '{node.Name}'; create it first.", parentRel);
+            if (FindByPath(node, rel) >= 0)
+                throw new MemMgmtException("MemcgExists", ErrorKind.InvalidOperation, $"Cgroup '/{rel}' already exists on node '{node.Name}'.", rel);
             ValidateKnobs(low, max, swappiness, 0, MemCgroup.Unlimited);
+            var rs = node.ReclaimSt;
             int id = -1;
-            for (int i = 1; i < rs.Memcgs.Length; i++) if (rs.Memcgs[i] == null) { id = i; break; }
+            long serial = 0;
+            for (int i = 1; i < rs.Memcgs.Length; i++)
+            {
+                if (rs.Memcgs[i] == null) { if (id < 0) id = i; }
+                else if (rs.Memcgs[i]!.Serial > serial) serial = rs.Memcgs[i]!.Serial;
+            }
             if (id < 0)
-                throw new MemMgmtException("MemcgLimitReached", ErrorKind.ResourceUnavailable, $"Node '{node.Name}' already has {rs.Memcgs.Length - 1} cgroups, the most it simulates.", name);
-            var cg = new MemCgroup(node, id, name) { Low = low ?? 0, Max = max ?? MemCgroup.Unlimited, Swappiness = swappiness ?? node.Sysctl.Swappiness };
+                throw new MemMgmtException("MemcgLimitReached", ErrorKind.ResourceUnavailable, $"Node '{node.Name}' already has {rs.Memcgs.Length - 1} cgroups, the most it simulates.", rel);
+            // kernel: mem_cgroup_css_alloc (mm/memcontrol.c, 4.14): a child starts with its parent's swappiness.
+            int inherited = parentId == 0 ? node.Sysctl.Swappiness : rs.Memcgs[parentId]!.Swappiness;
+            var cg = new MemCgroup(node, id, rel, parentId, parts.Length, serial + 1)
+            {
+                Low = low ?? 0, Max = max ?? MemCgroup.Unlimited, Swappiness = swappiness ?? inherited,
+            };
+            ResetIterators(node, id);
             rs.Memcgs[id] = cg;
             return cg;
         }
 
+        /// <summary>The group at a path below the root ("web/frontend" or "/web/frontend").</summary>
         public static MemCgroup Get(MemNode node, string name)
         {
-            foreach (var cg in node.ReclaimSt.Memcgs)
-                if (cg != null && string.Equals(cg.Name, name, StringComparison.Ordinal)) return cg;
-            throw new MemMgmtException("MemcgNotFound", ErrorKind.ObjectNotFound, $"Cgroup '{name}' does not exist on node '{node.Name}'.", name);
+            string rel = NormalizePath(name);
+            if (rel.Length == 0)
+                throw new MemMgmtException("MemcgRootNotAllowed", ErrorKind.InvalidArgument, "The root cgroup '/' has no memory.low, memory.max or swappiness files and cannot be removed; name a group below it.", name);
+            int id = FindByPath(node, rel);
+            if (id <= 0)
+                throw new MemMgmtException("MemcgNotFound", ErrorKind.ObjectNotFound, $"Cgroup '/{rel}' does not exist on node '{node.Name}'.", name);
+            return node.ReclaimSt.Memcgs[id]!;
         }
 
+        /// <summary>Every group, in the pre-order the hierarchy walk uses (a parent before its children, siblings in
+        /// creation order).</summary>
         public static IReadOnlyList<MemCgroup> GetAll(MemNode node)
         {
             var l = new List<MemCgroup>();
-            foreach (var cg in node.ReclaimSt.Memcgs) if (cg != null) l.Add(cg);
+            var m = node.ReclaimSt.Memcgs;
+            for (int id = NextDescendantPre(node, 0, 0); id > 0; id = NextDescendantPre(node, id, 0)) l.Add(m[id]!);
             return l;
         }
+
+        /// <summary>The groups below a reclaim root (0: the root cgroup) in mem_cgroup_iter's pre-order, the root first.</summary>
+        public static IReadOnlyList<int> WalkOrder(MemNode node, int root)
+        {
+            var l = new List<int>();
+            for (int id = root; id >= 0; id = NextDescendantPre(node, id, root)) l.Add(id);
+            return l;
+        }
+
+        // ----------------------------------------------------------------- the tree
+
+        internal static int ParentOf(MemNode node, int id) => id <= 0 ? -1 : node.ReclaimSt.Memcgs[id]!.ParentId;
+
+        private static int FirstChild(MemNode node, int id)
+        {
+            var m = node.ReclaimSt.Memcgs;
+            int best = -1;
+            for (int i = 1; i < m.Length; i++)
+            {
+                var c = m[i];
+                if (c != null && c.ParentId == id && (best < 0 || c.Serial < m[best]!.Serial)) best = i;
+            }
+            return best;
+        }
+
+        private static int NextSibling(MemNode node, int id)
+        {
+            var m = node.ReclaimSt.Memcgs;
+            var me = m[id]!;
+            int best = -1;
+            for (int i = 1; i < m.Length; i++)
+            {
+                var c = m[i];
+                if (c != null && c.ParentId == me.ParentId && c.Serial > me.Serial && (best < 0 || c.Serial < m[best]!.Serial)) best = i;
+            }
+            return best;
+        }
+
+        /// <summary>kernel: css_next_descendant_pre (kernel/cgroup/cgroup.c, 4.14): the first child, else the next
+        /// sibling of the nearest ancestor below <paramref name="root"/> that has one; -1 at the end. pos &lt; 0 starts at root.</summary>
+        internal static int NextDescendantPre(MemNode node, int pos, int root)
+        {
+            if (pos < 0) return root;
+            int child = FirstChild(node, pos);
+            if (child >= 0) return child;
+            while (pos != root && pos > 0)
+            {
+                int sib = NextSibling(node, pos);
+                if (sib >= 0) return sib;
+                pos = ParentOf(node, pos);
+            }
+            return -1;
+        }
+
+        /// <summary>kernel: mem_cgroup_iter (mm/memcontrol.c, 4.14) with a reclaim cookie: the walk of the subtree
+        /// under <paramref name="root"/> resumes after the position saved for (root, priority), so limit reclaim that
+        /// stops early continues with the next group next time; a fresh walk that reaches the end restarts at the
+        /// root (it sees at least one group), a continued one returns -1 and clears the position.</summary>
+        internal static int Iter(MemNode node, int root, int prev, int priority)
+        {
+            var pos = node.ReclaimSt.MemcgIterPos;
+            int slot = root * IterSlots + priority;
+            int cur = pos[slot];
+            int memcg;
+            while (true)
+            {
+                memcg = NextDescendantPre(node, cur, root);
+                if (memcg < 0 && prev < 0) { cur = -1; continue; }
+                break;
+            }
+            pos[slot] = memcg;
+            return memcg;
+        }
+
+        /// <summary>kernel: invalidate_reclaim_iterators (mm/memcontrol.c, 4.14): positions saved at a dead group are
+        /// dropped (in its own slots and its ancestors').</summary>
+        private static void ResetIterators(MemNode node, int dead)
+        {
+            var pos = node.ReclaimSt.MemcgIterPos;
+            for (int i = 0; i < pos.Length; i++)
+                if (pos[i] == dead || i / IterSlots == dead) pos[i] = -1;
+        }
+
+        // ----------------------------------------------------------------- usage
+
+        internal static long LocalUsage(MemNode node, int id)
+        {
+            var s = node.ReclaimSt.LruSize;
+            long u = 0;
+            for (int l = 0; l < Lru.NrLruLists; l++) u += s[id * Lru.NrLruLists + l];
+            return u;
+        }
+
+        /// <summary>Whether group <paramref name="id"/> is <paramref name="ancestor"/> or below it (everything is below the root, 0).</summary>
+        internal static bool IsSelfOrDescendant(MemNode node, int id, int ancestor)
+        {
+            var m = node.ReclaimSt.Memcgs;
+            for (int c = id; c > 0 && m[c] != null; c = m[c]!.ParentId) if (c == ancestor) return true;
+            return ancestor == 0;
+        }
+
+        /// <summary>page_counter_read of a hierarchical counter: charges propagate to every ancestor, so a group's
+        /// memory.current is its lruvec plus every descendant's.</summary>
+        internal static long HierarchicalUsage(MemNode node, int id)
+        {
+            var m = node.ReclaimSt.Memcgs;
+            long u = 0;
+            for (int i = 0; i < m.Length; i++)
+                if ((i == 0 || m[i] != null) && IsSelfOrDescendant(node, i, id)) u += LocalUsage(node, i);
+            return u;
+        }
+
+        // ----------------------------------------------------------------- knobs
 
         /// <summary>Writes memory.low / memory.max / memory.swappiness. Lowering memory.max below usage reclaims as
         /// memory_max_write does (up to 5 failed reclaim calls, then the memcg OOM killer until usage fits or nobody is left
@@ -151,6 +358,27 @@ namespace MemMgmt.Core.Memcg
             }
             return reclaimed;
         }
+
+        /// <summary>kernel: memory_current_read, memory_low_show, memory_max_show, memory_events_show (mm/memcontrol.c, 4.14):
+        /// a cgroup2 file as cat prints it (bytes or "max"; events low, high, max, oom, oom_kill in that order).</summary>
+        public static string ReadFile(MemCgroup cg, string file)
+        {
+            long pageSize = cg.Node.Geometry.PageSize;
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            string Limit(long pages) => pages == MemCgroup.Unlimited ? "max\n" : (pages * pageSize).ToString(inv) + "\n";
+            switch (file)
+            {
+                case "memory.current": return (cg.Usage * pageSize).ToString(inv) + "\n";
+                case "memory.low": return Limit(cg.Low);
+                case "memory.max": return Limit(cg.Max);
+                case "memory.events":
+                    return string.Format(inv, "low {0}\nhigh {1}\nmax {2}\noom {3}\noom_kill {4}\n", cg.LowEvents, cg.HighEvents, cg.MaxEvents, cg.OomEvents, cg.OomKillEvents);
+                default:
+                    throw new MemMgmtException("MemcgFileUnknown", ErrorKind.InvalidArgument, $"Cgroup file '{file}' is not simulated; use memory.current, memory.low, memory.max or memory.events.", file);
+            }
+        }
+
+        // ----------------------------------------------------------------- charge
 
         /// <summary>Allocates through the fast path and charges the pages to the group (alloc, then mem_cgroup_try_charge
         /// and commit, as do_anonymous_page does). A charge that fails after limit reclaim frees the page.</summary>
@@ -189,28 +417,54 @@ namespace MemMgmt.Core.Memcg
             return result;
         }
 
-        /// <summary>kernel: try_charge (mm/memcontrol.c, 4.14), without the per-cpu stock: limit reclaim, retries, OOM event.</summary>
+        /// <summary>kernel: page_counter_try_charge (mm/page_counter.c, 4.14): walks from the group up through its
+        /// ancestors; the first whose usage plus the charge exceeds its limit fails the charge (-1: all fit).</summary>
+        internal static int OverLimitAncestor(MemNode node, int id, long nrPages)
+        {
+            var m = node.ReclaimSt.Memcgs;
+            for (int c = id; c > 0; c = m[c]!.ParentId)
+            {
+                var g = m[c]!;
+                if (g.Max != MemCgroup.Unlimited && HierarchicalUsage(node, c) + nrPages > g.Max) return c;
+            }
+            return -1;
+        }
+
+        /// <summary>kernel: try_charge (mm/memcontrol.c, 4.14), without the per-cpu stock: the charge fails at the
+        /// lowest ancestor over its memory.max (mem_over_limit), which takes the max event, the limit reclaim of its
+        /// subtree, the retries and the OOM event.</summary>
         private static bool TryCharge(MemNode node, MemCgroup cg, long nrPages, GfpFlags gfp, MemcgChargeResult result)
         {
             int nrRetries = ReclaimRetries;
             bool drained = false;
+            MemCgroup? overLimit = null;
             for (int guard = 0; guard < 64; guard++)
             {
-                if (cg.Usage + nrPages <= cg.Max) return true;
-                cg.MaxEvents++;
-                if ((gfp & GfpFlags.__GFP_DIRECT_RECLAIM) == 0) { result.FailureReason = "over memory.max and the mask cannot reclaim"; return false; }
-                long r = Vmscan.TryToFreeMemCgroupPages(node, cg.Id, nrPages, gfp, true).NrReclaimed;
+                int over = OverLimitAncestor(node, cg.Id, nrPages);
+                if (over < 0) return true;
+                overLimit = node.ReclaimSt.Memcgs[over]!;
+                result.OverLimitId = over;
+                result.OverLimitCgroup = overLimit.Path;
+                if ((gfp & GfpFlags.__GFP_DIRECT_RECLAIM) == 0)
+                {
+                    result.FailureReason = $"cgroup '{overLimit.Path}' is at memory.max and the mask cannot reclaim";
+                    return false;
+                }
+                overLimit.MaxEvents++;
+                long r = Vmscan.TryToFreeMemCgroupPages(node, overLimit.Id, nrPages, gfp, true).NrReclaimed;
                 result.Reclaimed += r;
                 result.ReclaimCalls++;
-                if (cg.Max - cg.Usage >= nrPages) continue;
+                if (overLimit.Max - overLimit.Usage >= nrPages) continue;
                 if (!drained) { drained = true; continue; }
                 if ((gfp & GfpFlags.__GFP_NORETRY) != 0) break;
                 if (r > 0 && nrPages <= 8) continue;
                 if (nrRetries-- > 0) continue;
                 break;
             }
-            cg.OomEvents++;
-            result.FailureReason = $"cgroup '{cg.Name}' stays over memory.max ({cg.Max} pages) after limit reclaim (4.14 runs the memcg OOM killer only for a user page fault, as New-MemProcess does)";
+            overLimit ??= cg;
+            overLimit.OomEvents++;
+            result.OomEvent = true;
+            result.FailureReason = $"cgroup '{overLimit.Path}' stays over memory.max ({overLimit.Max} pages) after limit reclaim (4.14 runs the memcg OOM killer only for a user page fault, as New-MemProcess does)";
             return false;
         }
 
@@ -225,12 +479,73 @@ namespace MemMgmt.Core.Memcg
             if (onLru) Lru.Add(node, index, nr);
         }
 
-        /// <summary>kernel: mem_cgroup_low (mm/memcontrol.c, 4.14), flat hierarchy: protected while usage is below memory.low.</summary>
+        // ----------------------------------------------------------------- remove
+
+        /// <summary>The group Remove would remove, after its checks (MemcgNotFound, MemcgRootNotAllowed, MemcgHasChildren,
+        /// MemcgHasTasks: cgroup_destroy_locked's -EBUSY for a populated cgroup).</summary>
+        public static MemCgroup GetRemovable(MemNode node, string name)
+        {
+            var cg = Get(node, name);
+            int child = FirstChild(node, cg.Id);
+            if (child >= 0)
+                throw new MemMgmtException("MemcgHasChildren", ErrorKind.InvalidOperation, $"Cgroup '{cg.Path}' has child cgroups (such as '{node.ReclaimSt.Memcgs[child]!.Path}'); remove them first.", cg.Path);
+            foreach (var p in node.ReclaimSt.Processes)
+                if (p.MemcgId == cg.Id && p.State == ProcessState.Running)
+                    throw new MemMgmtException("MemcgHasTasks", ErrorKind.InvalidOperation, $"Cgroup '{cg.Path}' still has running process {p.Pid} ({p.Name}); stop it first (Stop-MemProcess).", cg.Path);
+            return cg;
+        }
+
+        /// <summary>Removes a group (rmdir). A group with children is refused (cgroup_destroy_locked's -EBUSY). Its pages
+        /// move to the parent's lruvec and stay charged there, oldest first so their LRU order is kept. 4.14 instead keeps
+        /// the offline memcg as a zombie until its last page is freed; moving the pages as mem_cgroup_reparent_charges
+        /// did (up to 3.18) keeps the parent's memory.current the same and frees the slot at once.</summary>
+        public static MemcgRemoval Remove(MemNode node, string name)
+        {
+            var cg = GetRemovable(node, name);
+            var rs = node.ReclaimSt;
+            var pages = node.Pages;
+            int id = cg.Id, parent = cg.ParentId;
+            long moved = 0;
+            for (int l = 0; l < Lru.NrLruLists; l++)
+            {
+                int head = Lru.Head(node, id, l);
+                while (!pages.ListEmpty(head))
+                {
+                    int p = pages.Prev[head];
+                    int nr = 1 << pages.Order[p];
+                    Lru.Del(node, p, nr);
+                    pages.Memcg[p] = (ushort)parent;
+                    Lru.AddToList(node, p, nr);
+                    moved += nr;
+                }
+            }
+            var memcg = pages.Memcg;
+            for (int i = 0; i < memcg.Length; i++)
+                if (memcg[i] == id) memcg[i] = (ushort)parent;
+            rs.RecentScanned[id * 2] = rs.RecentScanned[id * 2 + 1] = 0;
+            rs.RecentRotated[id * 2] = rs.RecentRotated[id * 2 + 1] = 0;
+            rs.Vmpr[id] = default;
+            rs.Memcgs[id] = null;
+            ResetIterators(node, id);
+            return new MemcgRemoval(node, cg.Path, cg.Parent, moved);
+        }
+
+        // ----------------------------------------------------------------- reclaim
+
+        /// <summary>kernel: mem_cgroup_low (mm/memcontrol.c, 4.14): protected only if the group and every ancestor up to
+        /// (not including) the reclaim root are below their memory.low; the root itself is never low.</summary>
         internal static bool IsLow(MemNode node, int root, int memcg)
         {
-            if (memcg == 0 || memcg == root) return false;
-            var cg = node.ReclaimSt.Memcgs[memcg];
-            return cg != null && cg.Usage < cg.Low;
+            if (root < 0) root = 0;
+            if (memcg == root) return false;
+            var m = node.ReclaimSt.Memcgs;
+            for (int c = memcg; c != root; c = m[c]!.ParentId)
+            {
+                if (c <= 0) return false;
+                var g = m[c]!;
+                if (HierarchicalUsage(node, c) >= g.Low) return false;
+            }
+            return true;
         }
 
         /// <summary>kernel: mem_cgroup_swappiness (include/linux/swap.h, 4.14): the root uses vm.swappiness.</summary>

@@ -254,15 +254,15 @@ namespace MemMgmt.Core.Reclaim
                     break;
                 }
                 var cg = node.ReclaimSt.Memcgs[p.MemcgId]!;
-                long oomBefore = cg.OomEvents;
                 var c = MemCgroups.Allocate(node, cg.Name, order, gfp, owner);
                 if (c.Success) { handle = c.Handle; break; }
-                bool chargeOom = cg.OomEvents > oomBefore;
-                if (!chargeOom || p.Killed || attempt > Procs(node).Count)
+                if (!c.OomEvent || p.Killed || attempt > Procs(node).Count)
                 {
                     result.FailureReason = c.FailureReason;
                     return result;
                 }
+                // mem_cgroup_oom(mem_over_limit): the group whose limit failed the charge, possibly an ancestor.
+                cg = node.ReclaimSt.Memcgs[c.OverLimitId] ?? cg;
                 var oom = MemcgOutOfMemory(node, cg, gfp, order);
                 if (oom.Victim == null || p.Killed)
                 {
@@ -303,9 +303,9 @@ namespace MemMgmt.Core.Reclaim
             }
         }
 
-        /// <summary>The memcg-membership test of oom_unkillable_task / mem_cgroup_scan_tasks: here a task belongs to the
-        /// group whose id its pages are charged to (flat groups; a hierarchy would also accept descendants).</summary>
-        internal static bool InGroup(SimProcess p, MemCgroup cg) => p.MemcgId == cg.Id;
+        /// <summary>The memcg-membership test of oom_unkillable_task / mem_cgroup_scan_tasks: a task of the group or of
+        /// any group below it (the walk covers the subtree).</summary>
+        internal static bool InGroup(SimProcess p, MemCgroup cg) => MemCgroups.IsSelfOrDescendant(p.Node, p.MemcgId, cg.Id);
 
         /// <summary>kernel: oom_badness (mm/oom_kill.c, 4.14): rss + swap entries + nr_ptes + nr_pmds, minus 3% for
         /// CAP_SYS_ADMIN, plus oom_score_adj·(totalpages/1000); 0 for unkillable (adj −1000 or no mm), at least 1 otherwise.</summary>

@@ -116,6 +116,8 @@ namespace MemMgmt.Core.Reclaim
         internal OomState Oom = new OomState();
         internal VmPressureState[] Vmpr;
         internal MemCgroup?[] Memcgs;
+        /// <summary>mem_cgroup_per_node.iter[priority].position per reclaim root (root·13+priority; -1: none).</summary>
+        internal int[] MemcgIterPos;
         internal VmPressureEvent? LastPressure;
         internal List<VmPressureEvent> PressureEvents = new List<VmPressureEvent>();
 
@@ -133,6 +135,8 @@ namespace MemMgmt.Core.Reclaim
             Hooks = new ReclaimHooks();
             Vmpr = new VmPressureState[MemNode.MaxLruvecs];
             Memcgs = new MemCgroup?[MemNode.MaxLruvecs];
+            MemcgIterPos = new int[MemNode.MaxLruvecs * MemCgroups.IterSlots];
+            for (int i = 0; i < MemcgIterPos.Length; i++) MemcgIterPos[i] = -1;
             Shrinkers.Add(Shrinker.NewSuperBlock());
         }
 
@@ -154,6 +158,7 @@ namespace MemMgmt.Core.Reclaim
             c.Oom = Oom.Clone();
             c.Vmpr = (VmPressureState[])Vmpr.Clone();
             c.Memcgs = Array.ConvertAll(Memcgs, m => m?.Clone(node));
+            c.MemcgIterPos = (int[])MemcgIterPos.Clone();
             c.PressureEvents = new List<VmPressureEvent>(PressureEvents);
             return c;
         }

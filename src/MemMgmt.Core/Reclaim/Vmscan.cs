@@ -734,16 +734,7 @@ namespace MemMgmt.Core.Reclaim
             return true;
         }
 
-        /// <summary>mem_cgroup_iter order: the root, then every group, or just the target for limit reclaim.</summary>
-        private static int NextMemcg(MemNode node, int target, int current)
-        {
-            if (target > 0) return current < 0 ? target : -1;
-            var m = node.ReclaimSt.Memcgs;
-            for (int i = current + 1; i < m.Length; i++) if (i == 0 || m[i] != null) return i;
-            return -1;
-        }
-
-        /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14; the seed's shrink_zone): every memcg's lruvec (memory.low
+        /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14; the seed's shrink_zone): every lruvec in the memcg subtree under the reclaim root, pre-order (memory.low
         /// groups skipped unless may_thrash), slab in proportion, vmpressure, and the reclaim/compaction loop.</summary>
         internal static bool ShrinkNode(MemNode node, ScanControl sc)
         {
@@ -752,11 +743,13 @@ namespace MemMgmt.Core.Reclaim
             long nrReclaimed, nrScanned;
             do
             {
-                int root = sc.TargetMemcg;
+                int root = sc.GlobalReclaim ? 0 : sc.TargetMemcg;
                 long nodeLruPages = 0;
                 nrReclaimed = sc.NrReclaimed;
                 nrScanned = sc.NrScanned;
-                for (int memcg = NextMemcg(node, root, -1); memcg >= 0; memcg = NextMemcg(node, root, memcg))
+                // mem_cgroup_iter: pre-order over the subtree under the reclaim root, resuming where the last walk at
+                // this priority stopped.
+                for (int memcg = MemCgroups.Iter(node, root, -1, sc.Priority); memcg >= 0; memcg = MemCgroups.Iter(node, root, memcg, sc.Priority))
                 {
                     if (MemCgroups.IsLow(node, root, memcg))
                     {

@@ -9,13 +9,16 @@ namespace MemMgmt.PS.Commands
     [OutputType(typeof(MemCgroup))]
     public sealed class SetMemCgroupCommand : MemNodeCmdlet
     {
+        /// <summary>The group's path below the root ("web/frontend" or "/web/frontend").</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         public string Name { get; set; } = "";
 
         [Parameter]
+        [MemcgLimitTransformation]
         public long? Low { get; set; }
 
         [Parameter]
+        [MemcgLimitTransformation]
         public long? Max { get; set; }
 
         [Parameter]
@@ -24,14 +27,17 @@ namespace MemMgmt.PS.Commands
         protected override void ProcessRecord()
         {
             var node = ResolveNode();
-            if (!ShouldProcess(Name, "set memory cgroup limits")) return;
             MemCgroup? cg = null;
-            TryCore(() =>
+            long? low = null, max = null;
+            if (!TryCore(() =>
             {
-                MemCgroups.Set(node, Name, MemcgBytes.ToPages(node, Low, "Low"), MemcgBytes.ToPages(node, Max, "Max"), Swappiness);
                 cg = MemCgroups.Get(node, Name);
-            });
-            if (cg != null) WriteObject(cg);
+                low = MemcgBytes.ToPages(node, Low, "Low");
+                max = MemcgBytes.ToPages(node, Max, "Max");
+            })) return;
+            if (!ShouldProcess(cg!.Path, "set memory cgroup limits")) return;
+            TryCore(() => MemCgroups.Set(node, Name, low, max, Swappiness));
+            WriteObject(cg);
         }
     }
 }
