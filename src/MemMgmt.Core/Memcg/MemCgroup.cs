@@ -36,13 +36,14 @@ namespace MemMgmt.Core.Memcg
         /// <summary>memory.events oom: charges that failed after limit reclaim.</summary>
         public long OomEvents { get; internal set; }
 
-        /// <summary>page_counter_read(&amp;memcg->memory): pages on the group's LRU lists.</summary>
+        /// <summary>page_counter_read(&amp;memcg->memory): the group's LRU pages, those on its lists and those still waiting in
+        /// lru_add pagevecs (4.14 charges at allocation, before lru_cache_add; only anon and page cache are charged here).</summary>
         public long Usage
         {
             get
             {
                 var s = Node.ReclaimSt.LruSize;
-                long u = 0;
+                long u = Node.ReclaimSt.LruAddPending[Id];
                 for (int l = 0; l < Lru.NrLruLists; l++) u += s[Id * Lru.NrLruLists + l];
                 return u;
             }
@@ -211,14 +212,19 @@ namespace MemMgmt.Core.Memcg
             return false;
         }
 
-        /// <summary>commit_charge: the page moves to the group's lruvec.</summary>
+        /// <summary>commit_charge: the page moves to the group's lruvec (a page still in an lru_add pagevec joins the
+        /// group's list when the vector drains).</summary>
         private static void Commit(MemNode node, MemCgroup cg, int index)
         {
             var pages = node.Pages;
             int nr = 1 << pages.Order[index];
             bool onLru = pages.Has(index, PageFlags.Lru);
+            bool queued = pages.Has(index, PageFlags.LruAddQueued);
             if (onLru) Lru.Del(node, index, nr);
+            var pending = node.ReclaimSt.LruAddPending;
+            if (queued) pending[pages.Memcg[index]] -= nr;
             pages.Memcg[index] = (ushort)cg.Id;
+            if (queued) pending[cg.Id] += nr;
             if (onLru) Lru.Add(node, index, nr);
         }
 
