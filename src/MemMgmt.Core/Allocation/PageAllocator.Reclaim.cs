@@ -26,7 +26,7 @@ namespace MemMgmt.Core.Allocation
             int flags = AllocFlagBits.NoWatermarks | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0);
             int index = GetPageFromFreelist(node, order, gfp, cpu, flags, out _, out _);
             if (index < 0) return 0;
-            PrepNewPage(node, index, order, owner, gfp);
+            PrepNewPage(node, index, order, owner, gfp, cpu);
             int slot = node.Allocations.Add(index, order, out long handle);
             node.Pages.Handle[index] = slot;
             return handle;

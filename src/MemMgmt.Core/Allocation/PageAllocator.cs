@@ -69,7 +69,7 @@ namespace MemMgmt.Core.Allocation
             int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out var zone, out var source);
             if (index < 0) index = AllocPagesSlowpath(node, order, gfp, cpu, result, out zone, out source);
             if (index < 0) return result;
-            PrepNewPage(node, index, order, result.Owner, gfp);
+            PrepNewPage(node, index, order, result.Owner, gfp, cpu);
             int slot = node.Allocations.Add(index, order, out long handle);
             node.Pages.Handle[index] = slot;
             result.Success = true;
@@ -153,8 +153,10 @@ namespace MemMgmt.Core.Allocation
             return -1;
         }
 
-        /// <summary>kernel: prep_new_page, then what the owner does with the page (lru_cache_add, slab accounting …).</summary>
-        internal static void PrepNewPage(MemNode node, int index, int order, PageOwner owner, GfpFlags gfp)
+        /// <summary>kernel: prep_new_page, then what the owner does with the page: LRU pages are queued on the allocating
+        /// cpu's lru_add pagevec (do_anonymous_page → lru_cache_add_active_or_unevictable, add_to_page_cache_lru and
+        /// shmem_getpage_gfp → lru_cache_add, 4.14), slab and page tables are accounted.</summary>
+        internal static void PrepNewPage(MemNode node, int index, int order, PageOwner owner, GfpFlags gfp, int cpu)
         {
             var pages = node.Pages;
             int nr = 1 << order;
@@ -171,17 +173,18 @@ namespace MemMgmt.Core.Allocation
                     // 4.14 faults anon pages in with lru_cache_add_active_or_unevictable: they start active.
                     pages.Set(index, PageFlags.SwapBacked | PageFlags.Active | PageFlags.Mapped);
                     counters.Mod(NodeStatItem.NrAnonMapped, nr);
-                    Lru.Add(node, index, nr);
+                    LruCache.Add(node, cpu, index);
                     break;
                 case PageOwner.FileCache:
+                    // add_to_page_cache_lru: inactive file.
                     counters.Mod(NodeStatItem.NrFilePages, nr);
-                    Lru.Add(node, index, nr);
+                    LruCache.Add(node, cpu, index);
                     break;
                 case PageOwner.Shmem:
                     pages.Set(index, PageFlags.SwapBacked);
                     counters.Mod(NodeStatItem.NrFilePages, nr);
                     counters.Mod(NodeStatItem.NrShmem, nr);
-                    Lru.Add(node, index, nr);
+                    LruCache.Add(node, cpu, index); // shmem_getpage_gfp: inactive anon
                     break;
                 case PageOwner.SlabReclaimable:
                     pages.Set(index, PageFlags.Slab);
@@ -204,8 +207,10 @@ namespace MemMgmt.Core.Allocation
             int nr = 1 << order;
             var counters = node.Counters;
             if (pages.Has(index, PageFlags.Lru)) Lru.Del(node, index, nr);
+            var owner = (PageOwner)pages.Owner[index];
+            if (owner == PageOwner.Anon || owner == PageOwner.FileCache || owner == PageOwner.Shmem) LruCache.Forget(node, index);
             if ((pages.Flags[index] & ReclaimRelease.Mask) != 0) ReclaimRelease.OnRelease(node, index, nr);
-            switch ((PageOwner)pages.Owner[index])
+            switch (owner)
             {
                 case PageOwner.Anon: counters.Mod(NodeStatItem.NrAnonMapped, -nr); break;
                 case PageOwner.FileCache: counters.Mod(NodeStatItem.NrFilePages, -nr); break;

@@ -425,7 +425,7 @@ namespace MemMgmt.Core.Compaction
                 if (!skipOnFailure) continue;
                 if (nrIsolated != 0)
                 {
-                    Migrate.PutbackMovablePages(node, cc.MigrateList);
+                    Migrate.PutbackMovablePages(node, cc.MigrateList, cc.Cpu);
                     cc.NrMigratepages = 0;
                     cc.LastMigratedPfn = 0;
                     nrIsolated = 0;
@@ -624,6 +624,7 @@ namespace MemMgmt.Core.Compaction
             }
             cc.LastMigratedPfn = 0;
             node.Trace.Record(node, TraceEventId.mm_compaction_begin, startPfn, cc.MigratePfn, cc.FreePfn, endPfn, sync ? 1 : 0);
+            LruCache.Drain(node, cc.Cpu); // migrate_prep_local: lru_add_drain on this cpu
             var target = new Target { Cc = cc };
 
             long span0 = cc.FreePfn - cc.MigratePfn;
@@ -635,7 +636,7 @@ namespace MemMgmt.Core.Compaction
                 {
                     case IsolateMigrateResult.Abort:
                         ret = CompactResult.Contended;
-                        Migrate.PutbackMovablePages(node, cc.MigrateList);
+                        Migrate.PutbackMovablePages(node, cc.MigrateList, cc.Cpu);
                         cc.NrMigratepages = 0;
                         goto Out;
                     case IsolateMigrateResult.None:
@@ -650,7 +651,7 @@ namespace MemMgmt.Core.Compaction
                 cc.NrMigratepages = 0;
                 if (err != 0)
                 {
-                    Migrate.PutbackMovablePages(node, cc.MigrateList);
+                    Migrate.PutbackMovablePages(node, cc.MigrateList, cc.Cpu);
                     if (err == Migrate.ENOMEM && !CompactScannersMet(cc))
                     {
                         ret = CompactResult.Contended;
@@ -668,7 +669,9 @@ namespace MemMgmt.Core.Compaction
                     long currentBlockStart = cc.MigratePfn & ~((1L << cc.Order) - 1);
                     if (cc.LastMigratedPfn < currentBlockStart)
                     {
-                        // lru_add_drain_cpu then drain_local_pages(zone): this CPU's pcp pages of the zone merge now.
+                        // lru_add_drain_cpu then drain_local_pages(zone): pages put back or migrated reach their LRU
+                        // lists (isolatable again), and this CPU's pcp pages of the zone merge now.
+                        LruCache.Drain(node, cc.Cpu);
                         PageAlloc.DrainPagesZone(zone, cc.Cpu);
                         cc.LastMigratedPfn = 0;
                     }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 
 namespace MemMgmt.Core.Compaction
@@ -80,6 +81,8 @@ namespace MemMgmt.Core.Compaction
                     CompactPriority.SyncLight => MigrateMode.SyncLight,
                     _ => MigrateMode.Async,
                 };
+                // compact_nodes (sysctl compact_memory) and sysfs_compact_node flush every cpu's pagevecs first.
+                LruCache.DrainAll(node);
                 CompactionEngine.CompactNode(node, cpu, stop, reports, zone, mode, progress);
                 run = new CompactionRun(node, "compact_node", -1, priority, reports)
                 {

@@ -22,7 +22,7 @@ namespace MemMgmt.Core.Debug
             int pbOrder = node.PbOrder;
 
             // Every page is in exactly one state: walking by block sizes must land on heads only.
-            long freeHeadsSeen = 0, pcpSeen = 0, lruPagesSeen = 0;
+            long freeHeadsSeen = 0, pcpSeen = 0, lruPagesSeen = 0, queuedSeen = 0;
             for (int i = 0; i < n;)
             {
                 uint f = pages.Flags[i];
@@ -44,6 +44,7 @@ namespace MemMgmt.Core.Debug
                 {
                     step = 1 << pages.Order[i];
                     if ((f & (uint)PageFlags.Lru) != 0) lruPagesSeen++;
+                    if ((f & (uint)PageFlags.LruAddQueued) != 0) queuedSeen++;
                 }
                 else if ((f & (uint)PageFlags.Reserved) != 0) { }
                 else if ((f & (uint)PageFlags.Isolated) != 0) { if ((f & (uint)PageFlags.Lru) != 0) Fail($"pfn {node.NodeStartPfn + i:x}: isolated page still has PG_lru"); }
@@ -140,6 +141,8 @@ namespace MemMgmt.Core.Debug
                 if (node.Counters.NodeStat[(int)NodeStatItem.NrInactiveAnon + l] != lruPages[l])
                     Fail($"{(NodeStatItem)((int)NodeStatItem.NrInactiveAnon + l)} is {node.Counters.NodeStat[(int)NodeStatItem.NrInactiveAnon + l]} but the lists hold {lruPages[l]} pages");
 
+            CheckPagevecs(node, queuedSeen, Fail);
+
             for (int e = 0; e < node.Counters.Events.Length; e++)
                 if (node.Counters.Events[e] < 0) Fail($"{(VmEvent)e} is negative");
             for (int s = 0; s < node.Counters.NodeStat.Length; s++)
@@ -167,6 +170,63 @@ namespace MemMgmt.Core.Debug
             for (int b = 0; b < node.PageblockBits.Length; b++)
                 if ((node.PageblockBits[b] & 7) >= MigrateTypes.Count) Fail($"pageblock {b}: invalid migratetype {node.PageblockBits[b] & 7}");
             return v;
+        }
+
+        /// <summary>The per-cpu pagevecs: every lru_add entry is an allocated LRU page that is on no list, says it is
+        /// queued and is queued once; the pages so flagged are exactly those entries; the per-lruvec pending counts add
+        /// up; the other vectors hold only allocated pages.</summary>
+        private static void CheckPagevecs(MemNode node, long queuedSeen, System.Action<string> fail)
+        {
+            var pages = node.Pages;
+            var rs = node.ReclaimSt;
+            int n = pages.NrPages;
+            var pending = new long[MemNode.MaxLruvecs];
+            long entries = 0;
+            for (int cpu = 0; cpu < rs.Pvecs.Length; cpu++)
+            {
+                var pv = rs.Pvecs[cpu];
+                if (pv.AddN < 0 || pv.AddN >= ReclaimState.PagevecSize) fail($"cpu {cpu} lru_add pagevec count {pv.AddN} outside 0..{ReclaimState.PagevecSize - 1} between drains");
+                for (int i = 0; i < pv.AddN && i < ReclaimState.PagevecSize; i++)
+                {
+                    int p = pv.Add[i];
+                    if (p < 0) continue;
+                    if (p >= n) { fail($"cpu {cpu} lru_add pagevec slot {i} holds index {p} outside the node"); continue; }
+                    entries++;
+                    uint f = pages.Flags[p];
+                    var o = (PageOwner)pages.Owner[p];
+                    string at = $"pfn {node.NodeStartPfn + p:x} (cpu {cpu} lru_add pagevec slot {i})";
+                    if ((f & (uint)PageFlags.Allocated) == 0) fail($"{at}: queued but not allocated ({(PageFlags)f})");
+                    else if (o != PageOwner.Anon && o != PageOwner.FileCache && o != PageOwner.Shmem) fail($"{at}: queued but owned by {o}");
+                    if ((f & (uint)PageFlags.Lru) != 0) fail($"{at}: queued for lru_add but already on an LRU list");
+                    if ((f & (uint)PageFlags.LruAddQueued) == 0) fail($"{at}: queued but the page does not say so");
+                    for (int c2 = cpu; c2 < rs.Pvecs.Length; c2++)
+                    {
+                        var pv2 = rs.Pvecs[c2];
+                        for (int j = c2 == cpu ? i + 1 : 0; j < pv2.AddN && j < ReclaimState.PagevecSize; j++)
+                            if (pv2.Add[j] == p) fail($"{at}: queued again on cpu {c2} slot {j}");
+                    }
+                    pending[pages.Memcg[p]] += 1L << pages.Order[p];
+                }
+                CheckOtherPagevec(node, cpu, "lru_rotate", pv.Rotate, pv.RotateN, fail);
+                CheckOtherPagevec(node, cpu, "lru_deactivate_file", pv.DeactivateFile, pv.DeactivateFileN, fail);
+                CheckOtherPagevec(node, cpu, "activate_page", pv.Activate, pv.ActivateN, fail);
+            }
+            if (entries != queuedSeen) fail($"pages flagged as queued for lru_add ({queuedSeen}) differ from lru_add pagevec entries ({entries})");
+            for (int m = 0; m < MemNode.MaxLruvecs; m++)
+                if (rs.LruAddPending[m] != pending[m]) fail($"memcg {m}: lru_add pending count is {rs.LruAddPending[m]} but the pagevecs hold {pending[m]} of its pages");
+        }
+
+        private static void CheckOtherPagevec(MemNode node, int cpu, string name, int[] vec, int count, System.Action<string> fail)
+        {
+            if (count < 0 || count >= ReclaimState.PagevecSize) fail($"cpu {cpu} {name} pagevec count {count} outside 0..{ReclaimState.PagevecSize - 1} between drains");
+            for (int i = 0; i < count && i < vec.Length; i++)
+            {
+                int p = vec[i];
+                if (p < 0) continue;
+                if (p >= node.Pages.NrPages) fail($"cpu {cpu} {name} pagevec slot {i} holds index {p} outside the node");
+                else if ((node.Pages.Flags[p] & (uint)PageFlags.Allocated) == 0)
+                    fail($"pfn {node.NodeStartPfn + p:x} (cpu {cpu} {name} pagevec slot {i}): queued but not allocated");
+            }
         }
     }
 }

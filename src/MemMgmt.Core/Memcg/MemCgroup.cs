@@ -62,7 +62,8 @@ namespace MemMgmt.Core.Memcg
         /// <summary>page_counter_read(&amp;memcg->memory): the group's pages and its descendants' (memory.current).</summary>
         public long Usage => MemCgroups.HierarchicalUsage(Node, Id);
 
-        /// <summary>Pages on this group's own lruvec (not its descendants').</summary>
+        /// <summary>This group's own pages (not its descendants'): on its lruvec's lists and still queued in lru_add pagevecs
+        /// (4.14 charges at allocation, before lru_cache_add; only anon and page cache are charged here).</summary>
         public long LocalUsage => MemCgroups.LocalUsage(Node, Id);
 
         public long GetLruSize(LruList lru) => Node.ReclaimSt.LruSize[Id * Lru.NrLruLists + (int)lru];
@@ -300,7 +301,7 @@ namespace MemMgmt.Core.Memcg
         internal static long LocalUsage(MemNode node, int id)
         {
             var s = node.ReclaimSt.LruSize;
-            long u = 0;
+            long u = node.ReclaimSt.LruAddPending[id]; // charged at allocation, still waiting in an lru_add pagevec
             for (int l = 0; l < Lru.NrLruLists; l++) u += s[id * Lru.NrLruLists + l];
             return u;
         }
@@ -468,14 +469,19 @@ namespace MemMgmt.Core.Memcg
             return false;
         }
 
-        /// <summary>commit_charge: the page moves to the group's lruvec.</summary>
+        /// <summary>commit_charge: the page moves to the group's lruvec (a page still in an lru_add pagevec joins the
+        /// group's list when the vector drains).</summary>
         private static void Commit(MemNode node, MemCgroup cg, int index)
         {
             var pages = node.Pages;
             int nr = 1 << pages.Order[index];
             bool onLru = pages.Has(index, PageFlags.Lru);
+            bool queued = pages.Has(index, PageFlags.LruAddQueued);
             if (onLru) Lru.Del(node, index, nr);
+            var pending = node.ReclaimSt.LruAddPending;
+            if (queued) pending[pages.Memcg[index]] -= nr;
             pages.Memcg[index] = (ushort)cg.Id;
+            if (queued) pending[cg.Id] += nr;
             if (onLru) Lru.Add(node, index, nr);
         }
 
@@ -519,6 +525,10 @@ namespace MemMgmt.Core.Memcg
                     moved += nr;
                 }
             }
+            // Pages still queued in lru_add pagevecs move with the charge; they land on the parent's lists when drained.
+            moved += rs.LruAddPending[id];
+            rs.LruAddPending[parent] += rs.LruAddPending[id];
+            rs.LruAddPending[id] = 0;
             var memcg = pages.Memcg;
             for (int i = 0; i < memcg.Length; i++)
                 if (memcg[i] == id) memcg[i] = (ushort)parent;

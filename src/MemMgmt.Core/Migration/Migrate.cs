@@ -85,7 +85,7 @@ namespace MemMgmt.Core.Migration
             if (newpage < 0) return ENOMEM;
             var pages = node.Pages;
             bool nonLru = (pages.Flags[page] & (uint)PageFlags.NonLruMovable) != 0;
-            int rc = UnmapAndMoveInner(node, page, newpage, force, mode, ref reason);
+            int rc = UnmapAndMoveInner(node, page, newpage, force, mode, cpu, ref reason);
             if (rc != EAGAIN)
             {
                 pages.ListDel(page);
@@ -94,6 +94,7 @@ namespace MemMgmt.Core.Migration
             if (rc == MigratepageSuccess)
             {
                 // The old page loses its last reference: put_page frees it through the per-cpu list.
+                LruCache.Forget(node, page);
                 pages.Flags[page] = 0;
                 pages.Owner[page] = 0;
                 pages.Order[page] = 0;
@@ -104,7 +105,7 @@ namespace MemMgmt.Core.Migration
             }
             else
             {
-                if (rc != EAGAIN) PutbackPage(node, page);
+                if (rc != EAGAIN) PutbackPage(node, page, cpu);
                 target.PutNewPage(newpage);
             }
             return rc;
@@ -112,7 +113,7 @@ namespace MemMgmt.Core.Migration
 
         /// <summary>kernel: __unmap_and_move and move_to_new_page (mm/migrate.c, 4.14). The page lock is never contended
         /// here (no other task holds it), so the trylock paths always succeed.</summary>
-        private static int UnmapAndMoveInner(MemNode node, int page, int newpage, bool force, MigrateMode mode, ref MigrateFailReason reason)
+        private static int UnmapAndMoveInner(MemNode node, int page, int newpage, bool force, MigrateMode mode, int cpu, ref MigrateFailReason reason)
         {
             var pages = node.Pages;
             uint f = pages.Flags[page];
@@ -143,14 +144,14 @@ namespace MemMgmt.Core.Migration
             }
             // migrate_page_move_mapping: page_count must equal the expected count (extra pins fail with -EAGAIN).
             if (pages.ExtraRefs[page] != 0) { reason = MigrateFailReason.PinnedEagain; return EAGAIN; }
-            MovePageState(node, page, newpage);
+            MovePageState(node, page, newpage, cpu);
             node.Clock.Advance(CostModel.MigratePageNs);
             return MigratepageSuccess;
         }
 
         /// <summary>migrate_page_copy and remove_migration_ptes: the new page takes the old one's state, the allocation
-        /// handle follows it, and putback_lru_page puts it on its LRU list.</summary>
-        private static void MovePageState(MemNode node, int page, int newpage)
+        /// handle follows it, and __unmap_and_move's putback_lru_page returns it through this cpu's lru_add pagevec.</summary>
+        private static void MovePageState(MemNode node, int page, int newpage, int cpu)
         {
             var pages = node.Pages;
             uint f = pages.Flags[page] & ~(uint)PageFlags.Isolated;
@@ -162,7 +163,7 @@ namespace MemMgmt.Core.Migration
             int slot = pages.Handle[page];
             pages.Handle[newpage] = slot;
             if (slot != 0) node.Allocations.Move(slot, newpage);
-            if ((f & (uint)PageFlags.NonLruMovable) == 0) Lru.Add(node, newpage, 1);
+            if ((f & (uint)PageFlags.NonLruMovable) == 0) LruCache.PutbackLruPage(node, cpu, newpage);
             var owner = (PageOwner)pages.Owner[page];
             if (owner == PageOwner.PageTable)
             {
@@ -180,16 +181,17 @@ namespace MemMgmt.Core.Migration
         internal static NodeStatItem IsolatedItem(uint flags) =>
             (flags & (uint)PageFlags.SwapBacked) != 0 ? NodeStatItem.NrIsolatedAnon : NodeStatItem.NrIsolatedFile;
 
-        /// <summary>kernel: putback_lru_page / putback_movable_page (mm/migrate.c, 4.14): the page returns to its LRU list.</summary>
-        private static void PutbackPage(MemNode node, int page)
+        /// <summary>kernel: putback_lru_page / putback_movable_page (mm/migrate.c, 4.14): an LRU page returns through this
+        /// cpu's lru_add pagevec (mlocked ones straight to the unevictable list).</summary>
+        private static void PutbackPage(MemNode node, int page, int cpu)
         {
             var pages = node.Pages;
             pages.Flags[page] &= ~(uint)PageFlags.Isolated;
-            if ((pages.Flags[page] & (uint)PageFlags.NonLruMovable) == 0) Lru.Add(node, page, 1);
+            if ((pages.Flags[page] & (uint)PageFlags.NonLruMovable) == 0) LruCache.PutbackLruPage(node, cpu, page);
         }
 
         /// <summary>kernel: putback_movable_pages (mm/migrate.c, 4.14): every page left on the list goes back.</summary>
-        internal static void PutbackMovablePages(MemNode node, int list)
+        internal static void PutbackMovablePages(MemNode node, int list, int cpu = 0)
         {
             var pages = node.Pages;
             int page = pages.Next[list];
@@ -198,7 +200,7 @@ namespace MemMgmt.Core.Migration
                 int next = pages.Next[page];
                 pages.ListDel(page);
                 if ((pages.Flags[page] & (uint)PageFlags.NonLruMovable) == 0) node.Counters.Mod(IsolatedItem(pages.Flags[page]), -1);
-                PutbackPage(node, page);
+                PutbackPage(node, page, cpu);
                 page = next;
             }
         }

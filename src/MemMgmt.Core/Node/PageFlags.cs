@@ -40,6 +40,9 @@ namespace MemMgmt.Core.Node
         Reclaim = 1u << 25,
         /// <summary>Reclaim (issue 4): PG_swapcache, the page has a swap slot.</summary>
         SwapCache = 1u << 26,
+        /// <summary>Queued on a CPU's lru_add pagevec, not yet on an LRU list (the kernel knows it by the reference the
+        /// pagevec holds); cleared when the pagevec drains or the page is freed.</summary>
+        LruAddQueued = 1u << 31,
     }
 
     /// <summary>Who owns an allocated page: decides migratability and reclaimability.</summary>

@@ -45,11 +45,15 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>kernel: drop_pagecache_sb → invalidate_mapping_pages (mm/truncate.c, 4.14) over every page-cache page:
-        /// invalidate_inode_page refuses dirty, writeback, mapped and pinned pages, which are deactivated instead.</summary>
+        /// invalidate_inode_page refuses dirty, writeback, mapped and pinned pages, which are deactivated instead. The walk
+        /// here goes over the LRU lists in place of the mappings: this cpu's lru_add pagevec is drained first (the first
+        /// pagevec_release of the walk does it); pages still queued on other cpus hold a pagevec reference, so
+        /// __remove_mapping could not free them anyway.</summary>
         private static void DropPagecache(MemNode node, DropCachesResult result)
         {
             var pages = node.Pages;
             var rs = node.ReclaimSt;
+            LruCache.Drain(node, 0);
             for (int memcg = 0; memcg < MemNode.MaxLruvecs; memcg++)
             {
                 if (memcg > 0 && rs.Memcgs[memcg] == null) continue;

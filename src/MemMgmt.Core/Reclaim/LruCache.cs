@@ -4,8 +4,9 @@ using MemMgmt.Core.Stats;
 namespace MemMgmt.Core.Reclaim
 {
     /// <summary>The per-cpu pagevecs of mm/swap.c (4.14): pages queue up to PAGEVEC_SIZE (15) and move under one
-    /// lru_lock when the vector fills or lru_add_drain empties it. A queued page can have been freed by its owner
-    /// meanwhile (the simulator holds no page reference), so each drain checks the page is still an allocated LRU owner.</summary>
+    /// lru_lock when the vector fills or lru_add_drain empties it. The kernel's pagevec holds a page reference, so a
+    /// queued page is only freed at the drain (release_pages); the simulator frees it at once instead and empties its
+    /// slots (<see cref="Forget"/>), so a drain never touches a page that was freed, or freed and reallocated.</summary>
     internal static class LruCache
     {
         private static bool IsLruOwner(MemNode node, int index)
@@ -26,25 +27,99 @@ namespace MemMgmt.Core.Reclaim
             if (rotated) rs.RecentRotated[memcg * 2 + file]++;
         }
 
-        /// <summary>kernel: __lru_cache_add / lru_cache_add (mm/swap.c, 4.14): queue a page that is not on an LRU.</summary>
+        /// <summary>kernel: __lru_cache_add / lru_cache_add (mm/swap.c, 4.14): queue a page that is not on an LRU; a full
+        /// vector or a compound (order &gt; 0) page drains at once.</summary>
         internal static void Add(MemNode node, int cpu, int index)
         {
+            var pages = node.Pages;
+            pages.Flags[index] |= (uint)PageFlags.LruAddQueued;
+            node.ReclaimSt.LruAddPending[pages.Memcg[index]] += NrPages(node, index);
             var pv = node.ReclaimSt.Pvecs[cpu];
             pv.Add[pv.AddN++] = index;
-            if (pv.AddN == ReclaimState.PagevecSize || node.Pages.Order[index] > 0) DrainAdd(node, pv);
+            if (pv.AddN == ReclaimState.PagevecSize || pages.Order[index] > 0) DrainAdd(node, pv);
         }
 
-        /// <summary>kernel: __pagevec_lru_add (mm/swap.c, 4.14).</summary>
+        /// <summary>kernel: __pagevec_lru_add / __pagevec_lru_add_fn (mm/swap.c, 4.14): each page goes on the list its
+        /// flags name (page_lru, no evictability check before 4.16), then update_page_reclaim_stat(file, active).</summary>
         private static void DrainAdd(MemNode node, CpuPagevecs pv)
         {
+            var pages = node.Pages;
+            var pending = node.ReclaimSt.LruAddPending;
             for (int i = 0; i < pv.AddN; i++)
             {
                 int index = pv.Add[i];
-                if (!IsLruOwner(node, index) || node.Pages.Has(index, PageFlags.Lru)) continue;
-                Lru.Add(node, index, NrPages(node, index));
+                // An emptied slot, or (defensively) an entry whose page no longer says it is queued.
+                if (index < 0 || (pages.Flags[index] & (uint)PageFlags.LruAddQueued) == 0) continue;
+                pages.Flags[index] &= ~(uint)PageFlags.LruAddQueued;
+                int nr = NrPages(node, index);
+                pending[pages.Memcg[index]] -= nr;
+                Lru.Add(node, index, nr);
             }
             pv.AddN = 0;
         }
+
+        /// <summary>A page is being freed (or reclaimed, or migrated away): it leaves every pagevec it sits in, so no drain
+        /// acts on the pfn once it has been reused. Must run before the page's memcg is reset.</summary>
+        internal static void Forget(MemNode node, int index)
+        {
+            var pages = node.Pages;
+            var rs = node.ReclaimSt;
+            bool queued = (pages.Flags[index] & (uint)PageFlags.LruAddQueued) != 0;
+            if (queued)
+            {
+                pages.Flags[index] &= ~(uint)PageFlags.LruAddQueued;
+                rs.LruAddPending[pages.Memcg[index]] -= NrPages(node, index);
+            }
+            var pvecs = rs.Pvecs;
+            for (int cpu = 0; cpu < pvecs.Length; cpu++)
+            {
+                var pv = pvecs[cpu];
+                if (queued) Unslot(pv.Add, pv.AddN, index);
+                if (pv.RotateN > 0) Unslot(pv.Rotate, pv.RotateN, index);
+                if (pv.DeactivateFileN > 0) Unslot(pv.DeactivateFile, pv.DeactivateFileN, index);
+                if (pv.ActivateN > 0) Unslot(pv.Activate, pv.ActivateN, index);
+            }
+        }
+
+        private static void Unslot(int[] vec, int n, int index)
+        {
+            for (int i = 0; i < n; i++) if (vec[i] == index) vec[i] = -1;
+        }
+
+        /// <summary>Takes a page out of the lru_add pagevec it waits in (its slot is emptied, as if it had never been
+        /// queued). Returns false when the page was not queued.</summary>
+        internal static bool Unqueue(MemNode node, int index)
+        {
+            if ((node.Pages.Flags[index] & (uint)PageFlags.LruAddQueued) == 0) return false;
+            Forget(node, index);
+            return true;
+        }
+
+        /// <summary>kernel: add_page_to_unevictable_list (mm/swap.c, 4.14): straight onto the unevictable list, no pagevec.</summary>
+        internal static void AddToUnevictableList(MemNode node, int index)
+        {
+            var pages = node.Pages;
+            pages.Clear(index, PageFlags.Active);
+            pages.Set(index, PageFlags.Unevictable);
+            Lru.AddToList(node, index, NrPages(node, index));
+        }
+
+        /// <summary>kernel: putback_lru_page (mm/vmscan.c, 4.14): an isolated page goes back; evictable ones through this
+        /// cpu's lru_add pagevec, mlocked ones straight to the unevictable list; counts unevictable_pgs_rescued/culled.</summary>
+        internal static void PutbackLruPage(MemNode node, int cpu, int index)
+        {
+            var pages = node.Pages;
+            bool wasUnevictable = pages.Has(index, PageFlags.Unevictable);
+            pages.Clear(index, PageFlags.Unevictable);
+            bool isUnevictable = pages.Has(index, PageFlags.Mlocked);
+            if (!isUnevictable) Add(node, cpu, index);
+            else AddToUnevictableList(node, index);
+            if (wasUnevictable && !isUnevictable) node.Counters.Count(VmEvent.UnevictablePgsRescued);
+            else if (!wasUnevictable && isUnevictable) node.Counters.Count(VmEvent.UnevictablePgsCulled);
+        }
+
+        /// <summary>Pages of a lruvec waiting on lru_add pagevecs (all CPUs).</summary>
+        internal static long Pending(MemNode node, int memcg) => node.ReclaimSt.LruAddPending[memcg];
 
         /// <summary>kernel: rotate_reclaimable_page (mm/swap.c, 4.14): a clean inactive page whose writeback ended
         /// goes to the inactive list's tail, to be reclaimed first.</summary>
@@ -66,7 +141,7 @@ namespace MemMgmt.Core.Reclaim
             for (int i = 0; i < pv.RotateN; i++)
             {
                 int index = pv.Rotate[i];
-                if (!IsLruOwner(node, index)) continue;
+                if (index < 0 || !IsLruOwner(node, index)) continue;
                 uint f = pages.Flags[index];
                 if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)PageFlags.Unevictable) != 0) continue;
                 int nr = NrPages(node, index);
@@ -95,7 +170,7 @@ namespace MemMgmt.Core.Reclaim
             for (int i = 0; i < pv.DeactivateFileN; i++)
             {
                 int index = pv.DeactivateFile[i];
-                if (!IsLruOwner(node, index)) continue;
+                if (index < 0 || !IsLruOwner(node, index)) continue;
                 uint f = pages.Flags[index];
                 if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)PageFlags.Unevictable) != 0) continue;
                 if ((f & (uint)PageFlags.Mapped) != 0) continue;
@@ -137,7 +212,7 @@ namespace MemMgmt.Core.Reclaim
             for (int i = 0; i < pv.ActivateN; i++)
             {
                 int index = pv.Activate[i];
-                if (!IsLruOwner(node, index)) continue;
+                if (index < 0 || !IsLruOwner(node, index)) continue;
                 uint f = pages.Flags[index];
                 if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)(PageFlags.Active | PageFlags.Unevictable)) != 0) continue;
                 int file = (f & (uint)PageFlags.SwapBacked) == 0 ? 1 : 0;

@@ -17,6 +17,7 @@ namespace MemMgmt.Core.Reclaim
             InactiveFile = Lru.Size(node, memcg, LruList.InactiveFile);
             ActiveFile = Lru.Size(node, memcg, LruList.ActiveFile);
             Unevictable = Lru.Size(node, memcg, LruList.Unevictable);
+            PendingLruAdd = LruCache.Pending(node, memcg);
             RecentScannedAnon = rs.RecentScanned[memcg * 2];
             RecentScannedFile = rs.RecentScanned[memcg * 2 + 1];
             RecentRotatedAnon = rs.RecentRotated[memcg * 2];
@@ -36,6 +37,8 @@ namespace MemMgmt.Core.Reclaim
         public long InactiveFile { get; }
         public long ActiveFile { get; }
         public long Unevictable { get; }
+        /// <summary>Pages of this lruvec queued on the CPUs' lru_add pagevecs: charged, but on no list until a drain.</summary>
+        public long PendingLruAdd { get; }
         public long RecentScannedAnon { get; }
         public long RecentScannedFile { get; }
         public long RecentRotatedAnon { get; }

@@ -67,11 +67,13 @@ namespace MemMgmt.Core.Reclaim
             if (exec) node.Pages.Set(index, PageFlags.Exec); else node.Pages.Clear(index, PageFlags.Exec);
         }
 
-        /// <summary>kernel: mlock_vma_page (mm/mlock.c, 4.14): PG_mlocked, isolate and put back on the unevictable list.</summary>
+        /// <summary>kernel: do_mlock then mlock_vma_page (mm/mlock.c, 4.14): lru_add_drain_all flushes the pagevecs first, then
+        /// PG_mlocked, isolate and put back on the unevictable list.</summary>
         public static void Mlock(MemNode node, long handle)
         {
             int index = Resolve(node, handle);
             var pages = node.Pages;
+            LruCache.DrainAll(node);
             if (pages.Has(index, PageFlags.Mlocked)) return;
             pages.Set(index, PageFlags.Mlocked);
             node.Counters.Count(VmEvent.UnevictablePgsMlocked);
@@ -94,11 +96,8 @@ namespace MemMgmt.Core.Reclaim
             pages.Clear(index, PageFlags.Mlocked);
             node.Counters.Count(VmEvent.UnevictablePgsMunlocked);
             if (!pages.Has(index, PageFlags.Lru)) { pages.Clear(index, PageFlags.Unevictable); return; }
-            int nr = 1 << pages.Order[index];
-            Lru.Del(node, index, nr);
-            pages.Clear(index, PageFlags.Unevictable);
-            LruCache.Add(node, 0, index); // putback_lru_page: an evictable page goes back through lru_cache_add
-            node.Counters.Count(VmEvent.UnevictablePgsRescued);
+            Lru.Del(node, index, 1 << pages.Order[index]);
+            LruCache.PutbackLruPage(node, 0, index); // evictable again: through lru_cache_add, counts unevictable_pgs_rescued
         }
     }
 }

@@ -87,6 +87,8 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>lruvec->reclaim_stat.recent_rotated[file] (memcg·2+file).</summary>
         internal long[] RecentRotated;
         internal CpuPagevecs[] Pvecs;
+        /// <summary>Per memcg: pages queued on the CPUs' lru_add pagevecs, charged but on no list yet.</summary>
+        internal long[] LruAddPending;
         internal SwapDevice Swap;
         internal ReclaimHooks Hooks;
 
@@ -131,6 +133,7 @@ namespace MemMgmt.Core.Reclaim
             RecentRotated = new long[MemNode.MaxLruvecs * 2];
             Pvecs = new CpuPagevecs[node.NrCpus];
             for (int i = 0; i < Pvecs.Length; i++) Pvecs[i] = new CpuPagevecs();
+            LruAddPending = new long[MemNode.MaxLruvecs];
             Swap = new SwapDevice(0);
             Hooks = new ReclaimHooks();
             Vmpr = new VmPressureState[MemNode.MaxLruvecs];
@@ -148,6 +151,7 @@ namespace MemMgmt.Core.Reclaim
             c.RecentScanned = (long[])RecentScanned.Clone();
             c.RecentRotated = (long[])RecentRotated.Clone();
             c.Pvecs = Array.ConvertAll(Pvecs, p => p.Clone());
+            c.LruAddPending = (long[])LruAddPending.Clone();
             c.Swap = Swap.Clone();
             c.Hooks = Hooks.Clone();
             c.WbIndex = (int[])WbIndex.Clone();
@@ -188,7 +192,7 @@ namespace MemMgmt.Core.Reclaim
     }
 
     /// <summary>One CPU's pagevecs (mm/swap.c, 4.14): lru_add_pvec, lru_rotate_pvecs, lru_deactivate_file_pvecs,
-    /// activate_page_pvecs; each holds up to PAGEVEC_SIZE (15) page indexes.</summary>
+    /// activate_page_pvecs; each holds up to PAGEVEC_SIZE (15) page indexes (−1 marks a slot whose page was freed).</summary>
     internal sealed class CpuPagevecs
     {
         internal int[] Add = new int[ReclaimState.PagevecSize];

@@ -236,7 +236,8 @@ namespace MemMgmt.Core.Workloads
             return o.FileFraction > 0 && rng.NextDouble() < o.FileFraction ? PageOwner.FileCache : PageOwner.Anon;
         }
 
-        /// <summary>Marks a new LRU page dirty, under writeback, pinned or mlocked, keeping the counters and its LRU list right.</summary>
+        /// <summary>Marks a new LRU page dirty, under writeback, pinned or mlocked, keeping the counters and its LRU list right
+        /// (the page may be on a list already or still waiting in the lru_add pagevec).</summary>
         private static void ApplyModifiers(MemNode node, PressureOptions o, AllocationResult r, SimRandom rng)
         {
             var owner = (PageOwner)r.Owner;
@@ -256,11 +257,11 @@ namespace MemMgmt.Core.Workloads
             }
             if (o.MlockedFraction > 0 && rng.NextDouble() < o.MlockedFraction)
             {
-                // mlock_vma_page then the move to the unevictable list.
-                Lru.Del(node, index, 1);
-                pages.Set(index, PageFlags.Mlocked | PageFlags.Unevictable);
-                pages.Clear(index, PageFlags.Active);
-                Lru.Add(node, index, 1);
+                // A VM_LOCKED mapping: lru_cache_add_active_or_unevictable puts the page straight on the unevictable
+                // list; it never waits in the lru_add pagevec (or leaves the list it reached when the vector drained).
+                if (!LruCache.Unqueue(node, index)) Lru.Del(node, index, 1 << pages.Order[index]);
+                pages.Set(index, PageFlags.Mlocked);
+                LruCache.AddToUnevictableList(node, index);
                 node.ZoneOfIndex(index).Stat[(int)ZoneStatItem.NrMlock]++;
             }
         }

@@ -33,6 +33,7 @@ namespace MemMgmt.Core.Tests.Compaction
         {
             var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, 0, owner);
             int i = node.ToIndex(r.Pfn);
+            LruCache.Drain(node, 0); // the new page leaves cpu 0's lru_add pagevec for its list; only then is it isolatable
             Lru.Del(node, i, 1);
             node.Pages.Flags[i] |= (uint)(extra | PageFlags.Isolated);
             node.Pages.ExtraRefs[i] = pins;
@@ -54,6 +55,10 @@ namespace MemMgmt.Core.Tests.Compaction
             Assert.Equal((1, 0, 1), (rc, ok, failed));
             Assert.Equal(gets, t.Gets);
             Assert.Equal(new[] { reason }, t.Failures);
+            // putback_lru_page goes through lru_cache_add: the page waits in cpu 0's pagevec until a drain.
+            Assert.False(node.Pages.Has(i, PageFlags.Lru));
+            Assert.True(node.Pages.Has(i, PageFlags.LruAddQueued));
+            LruCache.Drain(node, 0);
             Assert.True(node.Pages.Has(i, PageFlags.Lru));
             Assert.Equal(1, node.Counters[VmEvent.PgMigrateFail]);
             Assert.True(PageAllocator.TryGetAllocation(node, h, out long pfn, out _) && node.ToIndex(pfn) == i);

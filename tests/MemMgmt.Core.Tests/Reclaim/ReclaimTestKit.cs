@@ -29,6 +29,7 @@ namespace MemMgmt.Core.Tests.Reclaim
                 if (!r.Success) break;
                 list.Add(r.Handle);
             }
+            LruCache.DrainAll(node); // the scenarios start with every filled page on its list (lru_add_drain_all)
             return list;
         }
 
@@ -42,6 +43,7 @@ namespace MemMgmt.Core.Tests.Reclaim
                 if (h == 0) break;
                 list.Add(h);
             }
+            LruCache.DrainAll(node);
             return list;
         }
 
