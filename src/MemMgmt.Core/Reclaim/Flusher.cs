@@ -276,7 +276,7 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>Starts writeback of up to <paramref name="max"/> dirty page-cache pages, oldest first (the inactive file
-        /// list from its tail, then the active and unevictable lists), each completing when the device has written it.</summary>
+        /// list from its tail, then the active and unevictable lists, then the lru_add pagevecs), each completing when the device has written it.</summary>
         private static long WritePages(MemNode node, long max)
         {
             var s = node.FlusherSt;
@@ -301,6 +301,17 @@ namespace MemMgmt.Core.Reclaim
                     }
                 }
             }
+            // The flusher walks the files' mappings, not the LRU: pages still waiting in an lru_add pagevec are written too.
+            foreach (var pv in node.ReclaimSt.Pvecs)
+                for (int i = 0; i < pv.AddN && started < max; i++)
+                {
+                    int p = pv.Add[i];
+                    if (p < 0 || !Writeback.IsQueuedDirtyPageCache(pages.Flags[p])) continue;
+                    int nr = 1 << pages.Order[p];
+                    s.DeviceFreeNs = Math.Max(now, s.DeviceFreeNs) + nr * pageNs;
+                    Writeback.Start(node, p, Math.Max(now + Writeback.LatencyNs, s.DeviceFreeNs));
+                    started += nr;
+                }
             return started;
         }
     }

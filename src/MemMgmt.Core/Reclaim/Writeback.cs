@@ -64,6 +64,11 @@ namespace MemMgmt.Core.Reclaim
         /// complete and the workloads' accesses due meanwhile run.</summary>
         internal static void Sleep(MemNode node, long ns) => Time.VirtualTime.Pass(node, ns);
 
+        /// <summary>A dirty page-cache page queued in an lru_add pagevec (allocated, flagged queued) with no write under way.</summary>
+        internal static bool IsQueuedDirtyPageCache(uint f) =>
+            (f & (uint)(PageFlags.LruAddQueued | PageFlags.Allocated | PageFlags.Dirty)) == (uint)(PageFlags.LruAddQueued | PageFlags.Allocated | PageFlags.Dirty)
+            && (f & (uint)(PageFlags.Writeback | PageFlags.SwapBacked)) == 0;
+
         /// <summary>kernel: wakeup_flusher_threads(WB_REASON_VMSCAN) (fs/fs-writeback.c, 4.14): the flushers write back
         /// every dirty page-cache page of the node (nr_pages 0 means all).</summary>
         internal static long WakeupFlusher(MemNode node)
@@ -86,6 +91,14 @@ namespace MemMgmt.Core.Reclaim
                     }
                 }
             }
+            foreach (var pv in node.ReclaimSt.Pvecs) // queued pages are in their files' mappings too
+                for (int i = 0; i < pv.AddN; i++)
+                {
+                    int p = pv.Add[i];
+                    if (p < 0 || !IsQueuedDirtyPageCache(pages.Flags[p])) continue;
+                    Start(node, p);
+                    started += 1 << pages.Order[p];
+                }
             node.FlusherSt.PagesVmscan += started;
             Flusher.Reconcile(node);
             return started;
