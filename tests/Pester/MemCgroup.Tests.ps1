@@ -134,3 +134,15 @@ Describe 'Remove-MemCgroup' {
         (Test-MemNode -Node $node).Passed | Should -BeTrue
     }
 }
+
+Describe 'Get-LruVec with a hierarchy' {
+    It 'lists the lruvecs in mem_cgroup_iter pre-order, not in creation order' {
+        $node = New-CgNode
+        $null = New-MemCgroup -Node $node -Name 'a'
+        $null = New-MemCgroup -Node $node -Name 'b'
+        $null = New-MemCgroup -Node $node -Name 'a/c'
+        $null = New-MemCgroup -Node $node -Name 'a/c/d'
+        $paths = @(Get-LruVec -Node $node | ForEach-Object { $_.Cgroup })
+        ($paths -join ',') | Should -BeExactly '/,/a,/a/c,/a/c/d,/b'
+    }
+}

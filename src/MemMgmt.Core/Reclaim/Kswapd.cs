@@ -152,9 +152,9 @@ namespace MemMgmt.Core.Reclaim
         {
             var rs = node.ReclaimSt;
             if (rs.Swap.TotalPages == 0) return;
-            for (int memcg = 0; memcg < MemNode.MaxLruvecs; memcg++)
+            // mem_cgroup_iter(NULL, NULL, NULL): the whole hierarchy in pre-order, no reclaim cookie.
+            for (int memcg = Memcg.MemCgroups.NextDescendantPre(node, -1, 0); memcg >= 0; memcg = Memcg.MemCgroups.NextDescendantPre(node, memcg, 0))
             {
-                if (memcg > 0 && rs.Memcgs[memcg] == null) continue;
                 if (Vmscan.InactiveListIsLow(node, memcg, false, sc, true))
                     Vmscan.ShrinkActiveList(node, Vmscan.SwapClusterMax, memcg, sc, (int)LruList.ActiveAnon);
             }

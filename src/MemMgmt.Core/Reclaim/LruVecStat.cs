@@ -52,8 +52,7 @@ namespace MemMgmt.Core.Reclaim
         public static IReadOnlyList<LruVecStat> GetAll(MemNode node)
         {
             var list = new List<LruVecStat> { new LruVecStat(node, 0, "/") };
-            var m = node.ReclaimSt.Memcgs;
-            for (int i = 1; i < m.Length; i++) if (m[i] != null) list.Add(new LruVecStat(node, i, "/" + m[i]!.Name));
+            foreach (var cg in Memcg.MemCgroups.GetAll(node)) list.Add(new LruVecStat(node, cg.Id, cg.Path)); // pre-order, as mem_cgroup_iter walks
             return list;
         }
     }
