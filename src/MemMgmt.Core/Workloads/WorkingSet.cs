@@ -326,7 +326,8 @@ namespace MemMgmt.Core.Workloads
         }
 
         /// <summary>A read that missed the page cache (generic_file_buffered_read → page_cache_sync_readahead): allocate a
-        /// page, add_to_page_cache_lru with the slot's shadow entry, then mark_page_accessed as the read copies it.</summary>
+        /// page, add_to_page_cache_lru with the slot's shadow entry, then mark_page_accessed as the read copies it. A -Write
+        /// set's miss is grab_cache_page_write_begin (__GFP_WRITE: the refault is not evaluated), then the page is dirtied.</summary>
         private bool ReadAgain(int i)
         {
             var node = Node;
@@ -336,12 +337,13 @@ namespace MemMgmt.Core.Workloads
             int index = table.IndexOf(table.Resolve(r.Handle));
             long shadow = _shadows![i];
             _shadows[i] = 0;
-            var res = Workingset.AddToPageCache(node, index, shadow);
+            var res = Workingset.AddToPageCache(node, index, shadow, Write);
             if (res.Activate) RefaultsActivated++;
             _handles[i] = r.Handle;
             Workingset.RegisterPage(node, r.Handle, Id, i);
             Refaults++;
             PageAccess.MarkAccessedIndex(node, Cpu, index);
+            if (Write) Dirty(index);
             VirtualTime.Pass(node, WorkloadCost.PageCacheReadNs);
             return true;
         }
