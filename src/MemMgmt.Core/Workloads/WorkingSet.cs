@@ -453,9 +453,11 @@ namespace MemMgmt.Core.Workloads
             node.InWorkloadRound = true;
             try
             {
+                // Only rounds due when this call began: a round that outlasts its interval (a thrashing page-cache set
+                // re-reading most of its pages) leaves the next one to the caller's next look, instead of looping here.
+                long now = node.Clock.NowNs;
                 while (true)
                 {
-                    long now = node.Clock.NowNs;
                     int best = -1;
                     for (int i = 0; i < list.Count; i++)
                     {
