@@ -210,6 +210,7 @@ namespace MemMgmt.Core.Reclaim
                 rs.KswapdFailures++;
                 rep._steps.Add($"balance_pgdat reclaimed nothing: kswapd_failures {rs.KswapdFailures}{(rs.KswapdFailures >= Vmscan.MaxReclaimRetries ? " (hopeless)" : "")}");
             }
+            Vmscan.SnapshotRefaults(node, -1); // balance_pgdat's out: label
             rep.NrReclaimed += sc.NrReclaimed;
             rep.NrScanned += sc.TotalScanned;
             rep.SlabPagesFreed += sc.SlabPagesFreed;

@@ -26,6 +26,12 @@ namespace MemMgmt.Core.Reclaim
             InactiveRatioFile = Vmscan.InactiveRatio(node, InactiveFile + ActiveFile);
             InactiveAnonIsLow = Vmscan.IsInactiveListLow(node, memcg, false);
             InactiveFileIsLow = Vmscan.IsInactiveListLow(node, memcg, true);
+            var ws = node.WorkingsetStOrNull;
+            if (ws != null)
+            {
+                InactiveAge = ws.InactiveAge[memcg];
+                Refaults = ws.Refaults[memcg];
+            }
         }
 
         public MemNode Node { get; }
@@ -47,6 +53,11 @@ namespace MemMgmt.Core.Reclaim
         public long InactiveRatioFile { get; }
         public bool InactiveAnonIsLow { get; }
         public bool InactiveFileIsLow { get; }
+        /// <summary>lruvec->inactive_age: evictions plus activations of page-cache pages (mm/workingset.c).</summary>
+        public long InactiveAge { get; }
+        /// <summary>lruvec->refaults: the workingset_activate count snapshot_refaults recorded at the end of the last
+        /// reclaim cycle; inactive_list_is_low drops active-file protection while the count has moved past it.</summary>
+        public long Refaults { get; }
 
         /// <summary>The root lruvec, then one per memcg.</summary>
         public static IReadOnlyList<LruVecStat> GetAll(MemNode node)

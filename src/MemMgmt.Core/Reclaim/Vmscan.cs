@@ -82,15 +82,17 @@ namespace MemMgmt.Core.Reclaim
 
         // ----------------------------------------------------------------- inactive_list_is_low
 
-        /// <summary>kernel: inactive_list_is_low (mm/vmscan.c, 4.14): anon without swap is never low; inactive_ratio is
-        /// int_sqrt(10·GiB of the two lists), 1 below 1 GiB; low when inactive·ratio &lt; active.</summary>
+        /// <summary>kernel: inactive_list_is_low (mm/vmscan.c, 4.14): anon without swap is never low; in actual reclaim a file
+        /// lruvec whose WORKINGSET_ACTIVATE moved since snapshot_refaults gets inactive_ratio 0 (a new workingset is
+        /// forming: drop active-list protection); else int_sqrt(10·GiB of the two lists), 1 below 1 GiB; low when
+        /// inactive·ratio &lt; active. <paramref name="trace"/> is 4.14's actual_reclaim.</summary>
         internal static bool InactiveListIsLow(MemNode node, int memcg, bool file, ScanControl sc, bool trace)
         {
             if (!file && node.ReclaimSt.Swap.TotalPages == 0) return false;
             int inactiveLru = file ? (int)LruList.InactiveFile : (int)LruList.InactiveAnon;
             long inactive = Lru.LruvecLruSize(node, memcg, inactiveLru, sc.ReclaimIdx);
             long active = Lru.LruvecLruSize(node, memcg, inactiveLru + 1, sc.ReclaimIdx);
-            long ratio = InactiveRatio(node, inactive + active);
+            long ratio = file && trace && Workingset.RefaultsChanged(node, memcg) ? 0 : InactiveRatio(node, inactive + active);
             if (trace && node.ReclaimSt.Hooks.Tracepoint != null)
                 Trace(node, "mm_vmscan_inactive_list_is_low",
                     $"nid={node.NodeId} reclaim_idx={sc.ReclaimIdx} total_inactive={Lru.Size(node, memcg, (LruList)inactiveLru)} inactive={inactive} total_active={Lru.Size(node, memcg, (LruList)(inactiveLru + 1))} active={active} ratio={ratio} flags={ShrinkFlags(file ? 1 : 0)}");
@@ -329,7 +331,9 @@ namespace MemMgmt.Core.Reclaim
 
                 // __remove_mapping: a pinned page cannot be freed.
                 if (pages.ExtraRefs[page] != 0) goto keep;
-                // The page leaves the page cache or the swap cache (its slot stays with the swap entry in the PTE).
+                // The page leaves the page cache or the swap cache (its slot stays with the swap entry in the PTE);
+                // a page-cache page leaves a shadow entry behind (page_is_file_cache: workingset_eviction).
+                if (owner == PageOwner.FileCache && (f & (uint)PageFlags.SwapBacked) == 0) Workingset.OnReclaimedPageCache(node, page);
                 flags[page] = f & ~(uint)(PageFlags.SwapCache | PageFlags.Referenced | PageFlags.Reclaim | PageFlags.Active);
                 nrReclaimed += nr;
                 pages.ListAdd(page, freeList);
@@ -734,6 +738,15 @@ namespace MemMgmt.Core.Reclaim
             return true;
         }
 
+        /// <summary>kernel: snapshot_refaults (mm/vmscan.c, 4.14): every lruvec in the subtree under the reclaim root (−1: the
+        /// whole tree), in mem_cgroup_iter's pre-order without a reclaim cookie, records its WORKINGSET_ACTIVATE count.</summary>
+        internal static void SnapshotRefaults(MemNode node, int rootMemcg)
+        {
+            int root = rootMemcg < 0 ? 0 : rootMemcg;
+            for (int memcg = root; memcg >= 0; memcg = MemCgroups.NextDescendantPre(node, memcg, root))
+                Workingset.SnapshotRefaults(node, memcg);
+        }
+
         /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14; the seed's shrink_zone): every lruvec in the memcg subtree under the reclaim root, pre-order (memory.low
         /// groups skipped unless may_thrash), slab in proportion, vmpressure, and the reclaim/compaction loop.</summary>
         internal static bool ShrinkNode(MemNode node, ScanControl sc)
@@ -838,6 +851,7 @@ namespace MemMgmt.Core.Reclaim
                 if (sc.Priority < DefPriority - 2) sc.MayWritepage = true;
             } while (--sc.Priority >= 0);
             if (sc.Priority < 0) sc.Priority = 0;
+            SnapshotRefaults(node, sc.TargetMemcg);
             if (sc.NrReclaimed != 0) return sc.NrReclaimed;
             if (sc.CompactionReady) return 1;
             if (!sc.MayThrash)

@@ -23,9 +23,10 @@ namespace MemMgmt.Core.Node
 
         private void CloneWorkingSets(MemNode o)
         {
-            if (o._workingSets == null) return;
+            if (o._workingSets == null) { CloneWorkingsetState(o); return; }
             _workingSets = new List<WorkingSet>(o._workingSets.Count);
             foreach (var w in o._workingSets) _workingSets.Add(w.Clone(this));
+            CloneWorkingsetState(o);
         }
     }
 }
@@ -120,6 +121,9 @@ namespace MemMgmt.Core.Workloads
     public sealed class WorkingSet
     {
         private readonly List<long> _handles;
+        /// <summary>HotSet and Random page cache: the file's slots as the page cache holds them once reclaim dropped a page:
+        /// the shadow entry workingset_eviction left (0: none), by page index. Null for other sets.</summary>
+        private readonly long[]? _shadows;
         private SimRandom _rng;
 
         private WorkingSet(MemNode node, int id, WorkingSetOptions o, long target, ulong seed)
@@ -137,6 +141,7 @@ namespace MemMgmt.Core.Workloads
             Write = o.Write;
             _rng = new SimRandom(seed);
             _handles = new List<long>((int)Math.Min(target, 1 << 20));
+            if (IsFileSet) _shadows = new long[target];
         }
 
         private WorkingSet(WorkingSet o, MemNode node)
@@ -151,6 +156,8 @@ namespace MemMgmt.Core.Workloads
             Write = o.Write; PagesDirtied = o.PagesDirtied; NrDirtied = o.NrDirtied; DirtyPausedWhenNs = o.DirtyPausedWhenNs;
             BalanceDirtyPagesPauses = o.BalanceDirtyPagesPauses; ThrottledNs = o.ThrottledNs; ThrottledUntilNs = o.ThrottledUntilNs;
             ThrottledRounds = o.ThrottledRounds;
+            Refaults = o.Refaults; RefaultsActivated = o.RefaultsActivated;
+            _shadows = o._shadows == null ? null : (long[])o._shadows.Clone();
         }
 
         internal WorkingSet Clone(MemNode node) => new WorkingSet(this, node);
@@ -174,8 +181,14 @@ namespace MemMgmt.Core.Workloads
         public long Rounds { get; private set; }
         /// <summary>Page accesses made (touches and, for Streaming, reads).</summary>
         public long Accesses { get; private set; }
-        /// <summary>Accesses skipped because reclaim had freed the page (its handle died).</summary>
+        /// <summary>Accesses skipped because reclaim had freed the page (its handle died). Page-cache sets (HotSet and
+        /// Random of FileCache) never skip: they read the page again (see <see cref="Refaults"/>).</summary>
         public long Skipped { get; private set; }
+        /// <summary>HotSet and Random page cache: accesses that missed because reclaim had dropped the page, so the page
+        /// was read into the cache again (add_to_page_cache_lru, with workingset_refault when a shadow entry was left).</summary>
+        public long Refaults { get; private set; }
+        /// <summary>Refaults whose refault distance fitted in the active file list: the page came back active.</summary>
+        public long RefaultsActivated { get; private set; }
         /// <summary>Streaming: pages of the file read so far.</summary>
         public long PagesRead { get; private set; }
         public long AllocationFailures { get; private set; }
@@ -195,6 +208,17 @@ namespace MemMgmt.Core.Workloads
         internal long DirtyPausedWhenNs;
         /// <summary>The writer sleeps in balance_dirty_pages until this virtual time.</summary>
         internal long ThrottledUntilNs;
+        /// <summary>A page-cache set that accesses its pages again (HotSet, Random of FileCache): its evicted pages are
+        /// re-read, and their shadow entries kept.</summary>
+        internal bool IsFileSet => Owner == PageOwner.FileCache && Pattern != WorkingSetPattern.Streaming;
+
+        /// <summary>Rounds of this set allocate (a Streaming read, or a page-cache set reading evicted pages again), so they
+        /// never run inside reclaim.</summary>
+        internal bool AllocatesInRound => Pattern == WorkingSetPattern.Streaming || IsFileSet;
+
+        /// <summary>The shadow entry left in page <paramref name="index"/>'s slot of this set's file (0: none or resident).</summary>
+        public long ShadowOf(int index) => _shadows != null && index >= 0 && index < _shadows.Length ? _shadows[index] : 0;
+
         /// <summary>Streaming: the whole file has been read (or written).</summary>
         public bool Finished => Pattern == WorkingSetPattern.Streaming && PagesRead >= TargetPages;
 
@@ -220,6 +244,10 @@ namespace MemMgmt.Core.Workloads
             var list = node.WorkingSetList;
             int id = list.Count == 0 ? 1 : list[list.Count - 1].Id + 1;
             var ws = new WorkingSet(node, id, o, target, seed);
+            // Listed before it allocates, so reclaim during its own allocations can leave shadows in its file; no round of
+            // it is due until it has faulted its pages in.
+            ws.NextRoundAtNs = long.MaxValue;
+            list.Add(ws);
             if (o.Pattern != WorkingSetPattern.Streaming)
             {
                 // The set faults its pages in one by one; the other workloads keep running meanwhile.
@@ -227,12 +255,12 @@ namespace MemMgmt.Core.Workloads
                 {
                     var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, o.Cpu, o.Owner);
                     if (!r.Success) { ws.AllocationFailures++; break; }
+                    if (ws.IsFileSet) Workingset.RegisterPage(node, r.Handle, id, ws._handles.Count);
                     ws._handles.Add(r.Handle);
                     VirtualTime.Pass(node, WorkloadCost.PageFaultNs);
                 }
             }
             ws.NextRoundAtNs = node.Clock.NowNs + ws.IntervalNs;
-            list.Add(ws);
             return ws;
         }
 
@@ -274,13 +302,19 @@ namespace MemMgmt.Core.Workloads
             var table = node.Allocations;
             bool mapped = Owner == PageOwner.Anon;
             bool random = Pattern == WorkingSetPattern.Random;
+            bool file = IsFileSet;
             double p = AccessFraction;
             long accesses = 0, skipped = 0;
             for (int i = 0; i < _handles.Count; i++)
             {
                 if (random && _rng.NextDouble() >= p) continue;
                 int slot = table.Resolve(_handles[i]);
-                if (slot < 0) { skipped++; continue; }
+                if (slot < 0)
+                {
+                    if (!file) { skipped++; continue; }
+                    if (ReadAgain(i)) accesses++;
+                    continue;
+                }
                 int index = table.IndexOf(slot);
                 if (mapped) PageAccess.TouchMappedIndex(node, index);
                 else PageAccess.MarkAccessedIndex(node, Cpu, index);
@@ -289,6 +323,57 @@ namespace MemMgmt.Core.Workloads
             }
             Accesses += accesses;
             Skipped += skipped;
+        }
+
+        /// <summary>A read that missed the page cache (generic_file_buffered_read → page_cache_sync_readahead): allocate a
+        /// page, add_to_page_cache_lru with the slot's shadow entry, then mark_page_accessed as the read copies it. A -Write
+        /// set's miss is grab_cache_page_write_begin (__GFP_WRITE: the refault is not evaluated), then the page is dirtied.</summary>
+        private bool ReadAgain(int i)
+        {
+            var node = Node;
+            var table = node.Allocations;
+            var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, Cpu, PageOwner.FileCache);
+            if (!r.Success) { AllocationFailures++; return false; }
+            int index = table.IndexOf(table.Resolve(r.Handle));
+            long shadow = _shadows![i];
+            _shadows[i] = 0;
+            var res = Workingset.AddToPageCache(node, index, shadow, Write);
+            if (res.Activate) RefaultsActivated++;
+            _handles[i] = r.Handle;
+            Workingset.RegisterPage(node, r.Handle, Id, i);
+            Refaults++;
+            PageAccess.MarkAccessedIndex(node, Cpu, index);
+            if (Write) Dirty(index);
+            VirtualTime.Pass(node, WorkloadCost.PageCacheReadNs);
+            return true;
+        }
+
+        /// <summary>Where workingset_eviction's shadow goes: page <paramref name="index"/>'s slot of the file of working set
+        /// <paramref name="id"/> (nothing when that set was removed).</summary>
+        internal static void StoreShadow(MemNode node, int id, int index, long shadow)
+        {
+            if (!node.HasWorkingSets) return;
+            var list = node.WorkingSetList;
+            for (int k = 0; k < list.Count; k++)
+            {
+                var ws = list[k];
+                if (ws.Id != id) continue;
+                if (ws._shadows != null && index < ws._shadows.Length) ws._shadows[index] = shadow;
+                return;
+            }
+        }
+
+        /// <summary>Forgets which allocation slots cache this set's file (the set stops; its pages stay allocated).</summary>
+        internal void Unregister()
+        {
+            if (_shadows == null) return;
+            var st = Node.WorkingsetSt;
+            var table = Node.Allocations;
+            for (int i = 0; i < _handles.Count; i++)
+            {
+                int slot = table.Resolve(_handles[i]);
+                if (slot > 0 && slot < st.SlotFile.Length && st.SlotFile[slot] == Id) st.SlotFile[slot] = 0;
+            }
         }
 
         private void StreamRound()
@@ -337,23 +422,30 @@ namespace MemMgmt.Core.Workloads
         public static IReadOnlyList<WorkingSet> Get(MemNode node) => node.WorkingSetList;
 
         /// <summary>Stops a workload (its pages stay allocated; free them with Remove-PageAllocation).</summary>
-        public static bool Remove(MemNode node, WorkingSet ws) => node.HasWorkingSets && node.WorkingSetList.Remove(ws);
+        public static bool Remove(MemNode node, WorkingSet ws)
+        {
+            if (!node.HasWorkingSets || !node.WorkingSetList.Remove(ws)) return false;
+            ws.Unregister();
+            return true;
+        }
 
         /// <summary>The clock time of the earliest pending round (long.MaxValue with no workloads); with
-        /// <paramref name="accessOnly"/>, Streaming sets (which allocate as they read) are left out.</summary>
+        /// <paramref name="accessOnly"/>, sets that allocate in their rounds (Streaming, and page-cache sets that re-read
+        /// evicted pages) are left out.</summary>
         internal static long NextDueNs(MemNode node, bool accessOnly)
         {
             if (!node.HasWorkingSets) return long.MaxValue;
             var list = node.WorkingSetList;
             long next = long.MaxValue;
             for (int i = 0; i < list.Count; i++)
-                if ((!accessOnly || list[i].Pattern != WorkingSetPattern.Streaming) && list[i].NextRoundAtNs < next) next = list[i].NextRoundAtNs;
+                if ((!accessOnly || !list[i].AllocatesInRound) && list[i].NextRoundAtNs < next) next = list[i].NextRoundAtNs;
             return next;
         }
 
         /// <summary>Runs every round that is due by the node's clock, earliest first (ties: the order the workloads were
         /// added). Called as virtual time passes anywhere, so accesses interleave with reclaim as they would on other
-        /// CPUs; inside reclaim only access rounds run (<paramref name="accessOnly"/>), never a Streaming read that allocates.</summary>
+        /// CPUs; inside reclaim only access rounds run (<paramref name="accessOnly"/>), never a Streaming read or a page-cache
+        /// set's re-read, which allocate.</summary>
         internal static void RunDue(MemNode node, bool accessOnly)
         {
             if (!node.HasWorkingSets || node.InWorkloadRound) return;
@@ -361,14 +453,16 @@ namespace MemMgmt.Core.Workloads
             node.InWorkloadRound = true;
             try
             {
+                // Only rounds due when this call began: a round that outlasts its interval (a thrashing page-cache set
+                // re-reading most of its pages) leaves the next one to the caller's next look, instead of looping here.
+                long now = node.Clock.NowNs;
                 while (true)
                 {
-                    long now = node.Clock.NowNs;
                     int best = -1;
                     for (int i = 0; i < list.Count; i++)
                     {
                         var w = list[i];
-                        if (w.NextRoundAtNs > now || (accessOnly && w.Pattern == WorkingSetPattern.Streaming)) continue;
+                        if (w.NextRoundAtNs > now || (accessOnly && w.AllocatesInRound)) continue;
                         if (best < 0 || w.NextRoundAtNs < list[best].NextRoundAtNs) best = i;
                     }
                     if (best < 0) break;

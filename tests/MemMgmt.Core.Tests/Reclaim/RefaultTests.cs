@@ -1,0 +1,271 @@
+using System;
+using System.Collections.Generic;
+using MemMgmt.Core.Compaction;
+using MemMgmt.Core.Memcg;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Workloads;
+using Xunit;
+
+namespace MemMgmt.Core.Tests.Reclaim
+{
+    /// <summary>Workingset refault detection (mm/workingset.c, 4.14): shadow entries, refault distance, activation,
+    /// the inactive_list_is_low refault rule and the workingset_* counters.</summary>
+    public class RefaultTests
+    {
+        private const long Ms10 = 10_000_000;
+
+        // ----------------------------------------------------------------- vectors
+
+        /// <summary>pack_shadow with the arm64 4.14 shifts: ((((eviction &lt;&lt; 16) | memcg) &lt;&lt; 2 | nid) &lt;&lt; 2) | 2.</summary>
+        [Theory]
+        [InlineData(5, 1, 1000L, 1048576086L)]
+        [InlineData(0, 0, 1L, 1L << 20 | 2)]
+        [InlineData(63, 3, 0L, (63L << 4) | (3L << 2) | 2)]
+        public void PackShadowMatchesTheKernelLayout(int memcg, int nid, long eviction, long expected)
+        {
+            long shadow = Workingset.PackShadow(memcg, nid, eviction);
+            Assert.Equal(expected, shadow);
+            Assert.True(Workingset.IsShadow(shadow));
+            Workingset.UnpackShadow(shadow, out int m, out int n, out long e);
+            Assert.Equal((memcg, nid, eviction), (m, n, e));
+        }
+
+        /// <summary>refault_distance = (inactive_age − eviction) &amp; EVICTION_MASK (44 bits on arm64): exact while the counter
+        /// is below 2^44, and still right across the wrap because the shadow keeps only the low 44 bits.</summary>
+        [Theory]
+        [InlineData(1000L, 990L, 10L)]
+        [InlineData(990L, 990L, 0L)]
+        [InlineData(0L, 5L, (1L << 44) - 5)]                    // an eviction "in the future" is a huge distance
+        [InlineData((1L << 44) + 3, (1L << 44) - 5, 8L)]          // inactive_age went past 2^44 since the eviction
+        public void RefaultDistanceVectors(long inactiveAge, long eviction, long expected)
+        {
+            Assert.Equal(44, 64 - Workingset.EvictionShift);
+            Assert.Equal(expected, Workingset.RefaultDistance(inactiveAge, eviction));
+        }
+
+        [Fact]
+        public void ShadowTruncatesTheEvictionCounterToTheTimestampBits()
+        {
+            long shadow = Workingset.PackShadow(2, 0, (1L << 44) + 7);
+            Workingset.UnpackShadow(shadow, out int memcg, out _, out long eviction);
+            Assert.Equal(2, memcg);
+            Assert.Equal(7, eviction);
+            Assert.Equal(3, Workingset.RefaultDistance((1L << 44) + 10, eviction));
+        }
+
+        /// <summary>workingset_init: bucket_order = fls_long(totalram − 1) − 44 only when memory exceeds 2^44 pages, so every
+        /// node the simulator builds keeps exact eviction timestamps.</summary>
+        [Theory]
+        [InlineData(16L << 20, 0)]                // 64 GiB of 4 KiB pages
+        [InlineData(1L << 44, 0)]                 // fls(2^44 − 1) = 44
+        [InlineData((1L << 44) + 1, 1)]           // fls(2^44) = 45
+        [InlineData(1L << 46, 2)]
+        public void BucketOrderVectors(long totalram, int expected) => Assert.Equal(expected, Workingset.BucketOrderFor(totalram));
+
+        // ----------------------------------------------------------------- inactive_age
+
+        /// <summary>inactive_age advances once per evicted page-cache page (workingset_eviction) and once per page
+        /// mark_page_accessed activates (workingset_activation); anon activations do not move it.</summary>
+        [Fact]
+        public void InactiveAgeCountsEvictionsAndFileActivations()
+        {
+            var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
+            var file = ReclaimTestKit.Fill(node, PageOwner.FileCache, 2000);
+            Assert.Equal(0, Workingset.InactiveAge(node));
+            for (int i = 0; i < 10; i++) { PageAccess.MarkAccessed(node, file[i]); PageAccess.MarkAccessed(node, file[i]); }
+            PageAccess.MarkAccessed(node, file[10]); // only PG_referenced
+            Assert.Equal(10, Workingset.InactiveAge(node));
+
+            long steal0 = node.Counters[VmEvent.PgStealDirect];
+            var report = Vmscan.ReclaimPages(node, 300);
+            long stolen = node.Counters[VmEvent.PgStealDirect] - steal0;
+            Assert.True(stolen >= 300, $"reclaimed {stolen}");
+            Assert.Equal(10 + stolen, Workingset.InactiveAge(node));
+            Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetRefault]);
+            Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetNodereclaim]);
+            ReclaimTestKit.AssertClean(node);
+        }
+
+        // ----------------------------------------------------------------- workingset_refault
+
+        /// <summary>A shadow of a memcg that no longer exists is neither counted nor activated (4.14 returns before
+        /// counting); one of a live group counts workingset_refault on the node and the group, and activates when the
+        /// distance fits in that group's active file list (0 &lt;= 0 does).</summary>
+        [Fact]
+        public void RefaultOfAVanishedMemcgIsIgnoredAndALiveOneCounts()
+        {
+            var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
+            var r = Workingset.Refault(node, Workingset.PackShadow(9, node.NodeId, 0));
+            Assert.False(r.Counted);
+            Assert.False(r.Activate);
+            Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetRefault]);
+
+            var g = MemCgroups.Create(node, "grp");
+            r = Workingset.Refault(node, Workingset.PackShadow(g.Id, node.NodeId, Workingset.InactiveAge(node, g.Id)));
+            Assert.True(r.Counted);
+            Assert.True(r.Activate);
+            Assert.Equal(0, r.Distance);
+            Assert.Equal(1, node.Counters[NodeStatItem.WorkingsetRefault]);
+            Assert.Equal(1, node.Counters[NodeStatItem.WorkingsetActivate]);
+            Assert.Equal(1, Workingset.MemcgRefaults(node, g.Id));
+            Assert.Equal(1, Workingset.MemcgActivations(node, g.Id));
+            Assert.Equal(0, Workingset.MemcgActivations(node, 0));
+
+            // An eviction stamp ahead of inactive_age wraps to a distance of 2^44 − 5: counted, not activated.
+            r = Workingset.Refault(node, Workingset.PackShadow(g.Id, node.NodeId, 5));
+            Assert.True(r.Counted);
+            Assert.False(r.Activate);
+            Assert.Equal((1L << 44) - 5, r.Distance);
+            Assert.Equal(2, node.Counters[NodeStatItem.WorkingsetRefault]);
+            Assert.Equal(1, node.Counters[NodeStatItem.WorkingsetActivate]);
+        }
+
+        /// <summary>inactive_list_is_low (4.14): while WORKINGSET_ACTIVATE differs from the lruvec's refaults snapshot, actual
+        /// reclaim sees inactive_ratio 0 for the file lists (the active list is deactivated); get_scan_count's look
+        /// (actual_reclaim false) keeps the normal ratio; snapshot_refaults at the end of reclaim clears it.</summary>
+        [Fact]
+        public void RefaultActivationsDropActiveFileProtectionUntilTheNextSnapshot()
+        {
+            var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
+            var file = ReclaimTestKit.Fill(node, PageOwner.FileCache, 3000);
+            for (int i = 0; i < 1000; i++) { PageAccess.MarkAccessed(node, file[i]); PageAccess.MarkAccessed(node, file[i]); }
+            LruCache.DrainAll(node);
+            Assert.Equal(1000, Lru.Size(node, 0, LruList.ActiveFile));
+            var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
+            Assert.False(Vmscan.InactiveListIsLow(node, 0, true, sc, true));
+
+            var r = Workingset.Refault(node, Workingset.PackShadow(0, node.NodeId, Workingset.InactiveAge(node) - 999));
+            Assert.True(r.Activate);
+            Assert.Equal(999, r.Distance);
+            Assert.Equal(1000, r.ActiveFile);
+            Assert.True(Vmscan.InactiveListIsLow(node, 0, true, sc, true));
+            Assert.False(Vmscan.InactiveListIsLow(node, 0, true, sc, false));
+            Assert.False(Vmscan.IsInactiveListLow(node, 0, true));
+
+            Vmscan.ReclaimPages(node, 32); // do_try_to_free_pages ends with snapshot_refaults
+            Assert.Equal(1, Workingset.RefaultsSnapshot(node));
+            Assert.Equal(1, LruVecStat.GetAll(node)[0].Refaults);
+            Assert.False(Vmscan.InactiveListIsLow(node, 0, true, sc, true));
+        }
+
+        // ----------------------------------------------------------------- the motivating case
+
+        /// <summary>A 40% file set used twice (so it is active) and then abandoned, and a 65% file set read in a loop: the
+        /// new set is larger than the inactive list the stale active pages leave it, yet smaller than memory.</summary>
+        private static (MemNode Node, WorkingSet Stale, WorkingSet Set) TransitionScenario(bool detection)
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 128 * NodeConfig.MiB, CmaBytes = 0, Seed = 3 });
+            Workingset.SetEnabled(node, detection);
+            var stale = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.FileCache, Percent = 40 });
+            while (stale.Rounds < 2) Daemons.Step(node, Ms10);
+            Assert.True(WorkingSets.Remove(node, stale));
+            LruCache.DrainAll(node);
+            Assert.Equal(stale.TargetPages, Lru.Size(node, 0, LruList.ActiveFile));
+            var set = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.FileCache, Percent = 65 });
+            long high = node.ZoneArr[0].WatermarkHigh;
+            Assert.True(set.TargetPages > node.ManagedPages - high - stale.TargetPages, "the set must not fit beside the stale active pages");
+            Assert.True(set.TargetPages < node.ManagedPages - 2 * high, "the set must fit in memory");
+            return (node, stale, set);
+        }
+
+        /// <summary>Steps the node until the set has run at least one more round, <paramref name="windows"/> times; returns
+        /// each window's refaults and accesses (a round that outlasts its interval is followed at once by the next).</summary>
+        private static (long Refaults, long Accesses)[] RefaultsPerRound(MemNode node, WorkingSet set, int windows)
+        {
+            var perWindow = new (long, long)[windows];
+            for (int k = 0; k < windows; k++)
+            {
+                long before = set.Refaults, accesses = set.Accesses, round = set.Rounds;
+                while (set.Rounds == round) Daemons.Step(node, Ms10 / 10);
+                Assert.Equal((set.Rounds - round) * set.TargetPages, set.Accesses - accesses);
+                perWindow[k] = (set.Refaults - before, set.Accesses - accesses);
+            }
+            return perWindow;
+        }
+
+        /// <summary>Without refault detection the cycle thrashes: every access of every round misses, and the stale active
+        /// list is never touched because the inactive list is not low.</summary>
+        [Fact]
+        public void WithoutRefaultDetectionTheLargerSetThrashesForever()
+        {
+            var (node, stale, set) = TransitionScenario(false);
+            var perRound = RefaultsPerRound(node, set, 5);
+            for (int k = 1; k < perRound.Length; k++) Assert.Equal(perRound[k].Accesses, perRound[k].Refaults);
+            Assert.Equal(stale.TargetPages, stale.ResidentPages);
+            Assert.True(set.ResidentPages < set.TargetPages * 9 / 10, $"resident {set.ResidentPages}");
+            Assert.Equal(0, set.RefaultsActivated);
+            Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetRefault]);
+            Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetActivate]);
+            Assert.Equal(0, Workingset.InactiveAge(node));
+            ReclaimTestKit.AssertClean(node);
+        }
+
+        /// <summary>With it, refault distances (about set − inactive list) fit in the active list, so refaulting pages come
+        /// back active, the inactive list runs low, the stale pages are deactivated and evicted, and within a few rounds
+        /// the whole set is resident: refaults fall to zero and every access hits.</summary>
+        [Fact]
+        public void WithRefaultDetectionTheSetDisplacesTheStaleActivePagesAndStaysResident()
+        {
+            var (node, stale, set) = TransitionScenario(true);
+            var perRound = RefaultsPerRound(node, set, 6);
+            var missRatio = Array.ConvertAll(perRound, w => (double)w.Refaults / w.Accesses);
+            Assert.True(missRatio[0] > 0.5, string.Join(",", missRatio));
+            for (int k = 1; k < missRatio.Length; k++) Assert.True(missRatio[k] <= missRatio[k - 1], string.Join(",", missRatio));
+            Assert.Equal(0, perRound[perRound.Length - 1].Refaults);
+            Assert.Equal(0, perRound[perRound.Length - 2].Refaults);
+            Assert.Equal(set.TargetPages, set.ResidentPages);
+            Assert.True(stale.ResidentPages < stale.TargetPages, $"stale resident {stale.ResidentPages}");
+
+            // Every re-read found a shadow left by reclaim: each was a counted refault, and the activated ones match.
+            Assert.Equal(set.Refaults, node.Counters[NodeStatItem.WorkingsetRefault]);
+            Assert.Equal(set.RefaultsActivated, node.Counters[NodeStatItem.WorkingsetActivate]);
+            Assert.True(set.RefaultsActivated > set.TargetPages / 2, $"activated {set.RefaultsActivated}");
+            Assert.Equal(set.Refaults, Workingset.MemcgRefaults(node));
+            Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetNodereclaim]);
+            // kswapd and direct reclaim both end with snapshot_refaults.
+            Assert.Equal(Workingset.MemcgActivations(node), Workingset.RefaultsSnapshot(node));
+            ReclaimTestKit.AssertClean(node);
+        }
+
+        /// <summary>A reclaimed page of the set leaves its shadow in its own slot: memcg 0, this node, and the eviction
+        /// counter inactive_age reached at that eviction; the copy of a node carries the shadows.</summary>
+        [Fact]
+        public void EvictionPlantsTheShadowInThePagesSlot()
+        {
+            var (node, _, set) = TransitionScenario(true);
+            int evicted = -1;
+            for (int i = 0; i < set.Handles.Count && evicted < 0; i++)
+                if (!Allocation.PageAllocator.TryGetAllocation(node, set.Handles[i], out _, out _)) evicted = i;
+            Assert.True(evicted >= 0);
+            long shadow = set.ShadowOf(evicted);
+            Assert.True(Workingset.IsShadow(shadow));
+            Workingset.UnpackShadow(shadow, out int memcg, out int nid, out long eviction);
+            Assert.Equal(0, memcg);
+            Assert.Equal(node.NodeId & 3, nid);
+            Assert.InRange(eviction, 1, Workingset.InactiveAge(node));
+            var copy = node.Clone();
+            Assert.Equal(shadow, WorkingSets.Get(copy)[0].ShadowOf(evicted));
+            Assert.Equal(Workingset.InactiveAge(node), Workingset.InactiveAge(copy));
+        }
+
+        // ----------------------------------------------------------------- /proc/vmstat
+
+        /// <summary>The three 4.14 counters sit between nr_isolated_file and nr_anon_pages in /proc/vmstat and carry the
+        /// node's values.</summary>
+        [Fact]
+        public void VmStatPrintsTheWorkingsetCountersIn414Order()
+        {
+            var (node, _, set) = TransitionScenario(true);
+            RefaultsPerRound(node, set, 2);
+            string text = NodeViews.VmStat(node).ToKernelText();
+            string expected = "nr_isolated_file 0\n" +
+                $"workingset_refault {node.Counters[NodeStatItem.WorkingsetRefault]}\n" +
+                $"workingset_activate {node.Counters[NodeStatItem.WorkingsetActivate]}\n" +
+                "workingset_nodereclaim 0\nnr_anon_pages ";
+            Assert.Contains(expected, text, StringComparison.Ordinal);
+            Assert.True(node.Counters[NodeStatItem.WorkingsetRefault] > 0);
+        }
+    }
+}
