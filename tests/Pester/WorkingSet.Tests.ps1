@@ -89,3 +89,17 @@ Describe 'Add-Pressure -Access' {
         { Add-Pressure -Access HotSet -Order 3 -Node $node } | Should -Throw -ErrorId 'AmbiguousParameterSet,MemMgmt.PS.Commands.AddPressureCommand'
     }
 }
+
+Describe 'Add-Pressure -Access -Write' {
+    It 'starts a writing page-cache set that dirties its pages, and refuses -Write for anon' {
+        $node = New-WsNode
+        $w = Add-Pressure -Access Streaming -Write -Percent 5 -PagesPerRound 256 -Node $node
+        $w.Write | Should -BeTrue
+        $null = Step-MemNode 20 -Node $node
+        $w.PagesDirtied | Should -BeGreaterThan 0
+        (Get-VmStat -Node $node -Name nr_dirty).Value + (Get-VmStat -Node $node -Name nr_writeback).Value | Should -BeGreaterThan 0
+        $free = $node.FreePages
+        { Add-Pressure -Access HotSet -Owner Anon -Write -Percent 5 -Node $node } | Should -Throw -ErrorId 'ContradictoryWorkingSetOptions'
+        $node.FreePages | Should -Be $free
+    }
+}

@@ -79,6 +79,9 @@ namespace MemMgmt.PS.Commands
         [Parameter(ParameterSetName = AccessSet)]
         public int PagesPerRound { get; set; }
 
+        [Parameter(ParameterSetName = AccessSet)]
+        public SwitchParameter Write { get; set; }
+
         [Parameter]
         public ulong Seed { get; set; }
 
@@ -146,7 +149,7 @@ namespace MemMgmt.PS.Commands
                 if (!seen.Add(owner))
                     ThrowTerminatingError(Errors.Make("DuplicateOwner", ErrorCategory.InvalidArgument,
                         $"-Owner names {owner} twice; give each of Anon, FileCache, Shmem at most once.", owner));
-                var o = new WorkingSetOptions { Pattern = Access, Owner = owner, Cpu = Cpu };
+                var o = new WorkingSetOptions { Pattern = Access, Owner = owner, Cpu = Cpu, Write = Write.IsPresent };
                 if (Bound(nameof(Percent))) o.Percent = Percent;
                 if (Bound(nameof(Size))) o.SizeBytes = Size;
                 if (Bound(nameof(AccessFraction))) o.AccessFraction = AccessFraction;
