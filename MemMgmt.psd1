@@ -16,6 +16,7 @@
         'Add-Pressure'
         'Add-WorkingSet'
         'Copy-MemNode'
+        'Get-BdiStat'
         'Get-BuddyInfo'
         'Get-FragmentationIndex'
         'Get-LruVec'

@@ -133,3 +133,34 @@ Describe 'Reclaim and the flusher' {
         (Get-Gauge $n nr_writeback) + (Get-Gauge $n nr_written) | Should -BeGreaterThan 0
     }
 }
+
+Describe 'Get-BdiStat' {
+    It 'prints bdi_debug_stats_show for a fresh node: registered, nothing dirty, the global limits in kB' {
+        $node = New-MemNode -Name 'bdi-fresh' -Size 256MB -CmaSize 0
+        $lines = @(Get-BdiStat -Raw -Node $node)
+        $lines.Count | Should -Be 14
+        $thresh = (Get-VmStat -Node $node -Name nr_dirty_threshold).Value * 4
+        $bg = (Get-VmStat -Node $node -Name nr_dirty_background_threshold).Value * 4
+        $lines[0] | Should -BeExactly ('BdiWriteback:       {0,10} kB' -f 0)
+        $lines[2] | Should -BeExactly ('BdiDirtyThresh:     {0,10} kB' -f 0)
+        $lines[3] | Should -BeExactly ('DirtyThresh:        {0,10} kB' -f $thresh)
+        $lines[4] | Should -BeExactly ('BackgroundThresh:   {0,10} kB' -f $bg)
+        $lines[7] | Should -BeExactly ('BdiWriteBandwidth:  {0,10} kBps' -f 51200)
+        $lines[12] | Should -BeExactly ('bdi_list:           {0,10}' -f 1)
+        $lines[13] | Should -BeExactly ('state:              {0,10}' -f 1)
+    }
+
+    It 'follows a writer: dirty and written page cache in kB, has_dirty_io in state, the device share of the limit' {
+        $node = New-MemNode -Name 'bdi-writer' -Size 512MB -CmaSize 0
+        $null = Add-WorkingSet Streaming -Write -Percent 30 -PagesPerRound 1024 -Node $node
+        $null = Step-MemNode 500 -Node $node
+        $s = @{}
+        foreach ($c in Get-BdiStat -Node $node) { $s[$c.Name] = $c.Value }
+        $s['BdiReclaimable'] | Should -Be ((Get-VmStat -Node $node -Name nr_dirty).Value * 4)
+        $s['BdiWritten'] | Should -BeGreaterThan 0
+        $s['BdiDirtyThresh'] | Should -Be $s['DirtyThresh']
+        $s['BdiDirtied'] | Should -Be ((Get-VmStat -Node $node -Name nr_dirtied).Value * 4)
+        ($s['state'] -band 5) | Should -Be 5
+        $s['BdiWriteback'] | Should -BeLessOrEqual ((Get-VmStat -Node $node -Name nr_writeback).Value * 4)
+    }
+}

@@ -53,6 +53,8 @@ namespace MemMgmt.Core.Reclaim
         internal long EpochTotal;
 
         internal long Wakeups, BackgroundStarts, PagesBackground, PagesPeriodic, PagesVmscan;
+        /// <summary>WB_WRITTEN: page-cache pages whose writeback completed (swap writes go to the swap device's bdi).</summary>
+        internal long BdiWritten;
         /// <summary>nr_dirty when a background writeback run began last (−1 never).</summary>
         internal long LastBackgroundStartDirty = -1;
 

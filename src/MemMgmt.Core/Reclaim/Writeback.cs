@@ -49,6 +49,7 @@ namespace MemMgmt.Core.Reclaim
                 node.Counters.Mod(NodeStatItem.NrWritten, nr);
                 if ((pages.Flags[index] & (uint)(PageFlags.Allocated | PageFlags.Writeback)) != (uint)(PageFlags.Allocated | PageFlags.Writeback))
                     continue; // freed by its owner while the write was in flight
+                if ((pages.Flags[index] & (uint)PageFlags.SwapBacked) == 0) node.FlusherSt.BdiWritten += nr; // __wb_writeout_inc
                 if (pages.Has(index, PageFlags.Reclaim))
                 {
                     pages.Clear(index, PageFlags.Reclaim);
