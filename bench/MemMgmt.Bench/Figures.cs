@@ -176,7 +176,7 @@ namespace MemMgmt.Bench
                 Settle();
                 var r = KswapdOnce(w, check: s == 1 && !o.Quick);
                 string which = s == 0 ? "warm-up" : $"sample {s}/{samples}";
-                Progress($"kswapd {which}: {r.Ms:0} ms, scanned {r.Scanned} reclaimed {r.Reclaimed} pages " +
+                Progress($"kswapd {which}: {r.Ms:0} ms, scanned {r.Scanned} reclaimed {r.Pages} pages " +
                          $"({Fmt.Rate(r.Scanned / (r.Ms / 1e3))} scanned), {r.Runs} balance_pgdat run(s), lowest priority {r.Priority}; {r.After}");
                 if (r.Failure != null)
                 {
@@ -195,8 +195,10 @@ namespace MemMgmt.Bench
         private sealed class Sample
         {
             public double Ms;
+            /// <summary>Pages scanned (kswapd: pgscan_kswapd) or pfns the migrate scanner passed (compaction).</summary>
             public long Scanned;
-            public long Reclaimed;
+            /// <summary>Pages reclaimed (kswapd: pgsteal_kswapd) or migrated (compaction: pgmigrate_success).</summary>
+            public long Pages;
             public int Runs;
             public int Priority;
             public string After = "";
@@ -220,7 +222,7 @@ namespace MemMgmt.Bench
             sw.Stop();
             r.Ms = sw.Elapsed.TotalMilliseconds;
             r.Scanned = node.Counters[VmEvent.PgScanKswapd] - scan0;
-            r.Reclaimed = node.Counters[VmEvent.PgStealKswapd] - steal0;
+            r.Pages = node.Counters[VmEvent.PgStealKswapd] - steal0;
             r.Runs = rep.Runs;
             r.Priority = rep.PriorityReached;
             r.After = KswapdWorkload.Describe(node);
@@ -258,8 +260,8 @@ namespace MemMgmt.Bench
                 Settle();
                 var r = CompactOnce(w, check: s == 1 && !o.Quick);
                 string which = s == 0 ? "warm-up" : $"sample {s}/{samples}";
-                Progress($"compact_memory {which}: {r.Ms:0} ms, migrate scanner {r.Scanned} pfns, migrated {r.Reclaimed} pages " +
-                         $"({Fmt.Rate(r.Reclaimed / (r.Ms / 1e3))}); {r.After}");
+                Progress($"compact_memory {which}: {r.Ms:0} ms, migrate scanner {r.Scanned} pfns, migrated {r.Pages} pages " +
+                         $"({Fmt.Rate(r.Pages / (r.Ms / 1e3))}); {r.After}");
                 if (r.Failure != null)
                 {
                     failures.Add(r.Failure);
@@ -267,14 +269,13 @@ namespace MemMgmt.Bench
                 }
                 if (s == 0) continue;
                 times.Add(r.Ms);
-                rates.Add(r.Reclaimed / (r.Ms / 1e3));
+                rates.Add(r.Pages / (r.Ms / 1e3));
             }
             return TimeRows("compact_memory 16 GiB, every other page free", times, 1000, failures,
                             "  compact_memory: pages migrated per second (pgmigrate_success)", rates);
         }
 
-        /// <summary>One compaction sample on a fresh copy of the fragmented node (Scanned: migrate scanner pfns,
-        /// Reclaimed: pages migrated).</summary>
+        /// <summary>One compaction sample on a fresh copy of the fragmented node.</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
         private static Sample CompactOnce(CompactionWorkload w, bool check)
         {
@@ -286,7 +287,7 @@ namespace MemMgmt.Bench
             sw.Stop();
             r.Ms = sw.Elapsed.TotalMilliseconds;
             r.Scanned = node.Counters[VmEvent.CompactMigrateScanned] - m0;
-            r.Reclaimed = node.Counters[VmEvent.PgMigrateSuccess] - p0;
+            r.Pages = node.Counters[VmEvent.PgMigrateSuccess] - p0;
             var zones = new List<string>();
             foreach (var z in run.Zones)
             {
@@ -295,8 +296,8 @@ namespace MemMgmt.Bench
             }
             r.After = string.Join(", ", zones);
             // The scanners meet in the middle: about half of the live pages move (the harness asserts ±5 %).
-            if (r.Failure == null && Math.Abs(r.Reclaimed - w.LivePages / 2) > w.LivePages / 20)
-                r.Failure = $"migrated {r.Reclaimed} pages, expected about half of {w.LivePages}";
+            if (r.Failure == null && Math.Abs(r.Pages - w.LivePages / 2) > w.LivePages / 20)
+                r.Failure = $"migrated {r.Pages} pages, expected about half of {w.LivePages}";
             if (check)
             {
                 var v = InvariantChecker.Check(node);
