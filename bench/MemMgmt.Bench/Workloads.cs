@@ -1,6 +1,8 @@
 using System;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Workloads;
 
 namespace MemMgmt.Bench
 {
@@ -150,6 +152,102 @@ namespace MemMgmt.Bench
                 FreeOne();
                 AllocOne();
             }
+        }
+    }
+
+    /// <summary>
+    /// The kswapd figure's node: 16 GiB (default 4K geometry) full of page cache on the inactive file LRU, pushed below
+    /// the min watermark of every populated zone. Filling takes a few seconds, so it is done once; each sample runs
+    /// kswapd on a <see cref="MemNode.Clone"/> of the filled node (a deep copy, made outside the timed region).
+    /// </summary>
+    internal sealed class KswapdWorkload
+    {
+        public const long SizeBytes = 16 * NodeConfig.GiB;
+
+        /// <summary>The filled node the samples copy; never reclaimed itself.</summary>
+        public readonly MemNode Template;
+        /// <summary>Page cache pages the fill allocated.</summary>
+        public readonly long FilledPages;
+
+        public KswapdWorkload()
+        {
+            Template = new MemNode(new NodeConfig { SizeBytes = SizeBytes });
+            FilledPages = Fill(Template);
+        }
+
+        /// <summary>
+        /// As the reclaim tests do (ReclaimTestKit.Fill, then FillNoWatermarks): order-0 page cache allocated without
+        /// __GFP_RECLAIM until the allocator stops at the min watermark (so neither direct reclaim nor a kswapd wakeup
+        /// happens while filling), then allocated with ALLOC_NO_WATERMARKS (as a PF_MEMALLOC context) until every
+        /// populated zone is below min; the lru_add pagevecs are drained so every page sits on its LRU list.
+        /// </summary>
+        private static long Fill(MemNode node)
+        {
+            const GfpFlags gfp = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
+            long n = 0;
+            while (PageAllocator.Allocate(node, 0, gfp, (int)(n & 1), PageOwner.FileCache).Success) n++;
+            while (!BelowMin(node))
+            {
+                if (PageAllocator.AllocateNoWatermarks(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.FileCache) == 0)
+                    throw new InvalidOperationException("no free page left before every zone was below min");
+                n++;
+            }
+            LruCache.DrainAll(node);
+            return n;
+        }
+
+        /// <summary>The highest populated zone: the classzone kswapd is woken for (as by a GFP_HIGHUSER_MOVABLE allocation).</summary>
+        public static int Classzone(MemNode node)
+        {
+            for (int i = node.ZoneArr.Length - 1; i >= 0; i--) if (node.ZoneArr[i].ManagedPages > 0) return i;
+            return 0;
+        }
+
+        /// <summary>Every populated zone has fewer free pages than its min watermark.</summary>
+        public static bool BelowMin(MemNode node)
+        {
+            foreach (var z in node.ZoneArr)
+                if (z.ManagedPages > 0 && z.FreePages >= z.WatermarkMin) return false;
+            return true;
+        }
+
+        /// <summary>pgdat_balanced at order 0 for the classzone: some zone meets its high watermark.</summary>
+        public static bool Balanced(MemNode node) => Kswapd.PgdatBalanced(node, 0, Classzone(node));
+
+        /// <summary>"zone free/min/high" for every populated zone, for the progress lines.</summary>
+        public static string Describe(MemNode node)
+        {
+            var parts = new System.Collections.Generic.List<string>();
+            foreach (var z in node.ZoneArr)
+                if (z.ManagedPages > 0) parts.Add($"{z.Type} free {z.FreePages} (min {z.WatermarkMin}, high {z.WatermarkHigh})");
+            return string.Join(", ", parts);
+        }
+    }
+
+    /// <summary>
+    /// The compaction figure's node, as tests/MemMgmt.Core.Tests/Compaction/CompactionPerfHarness.cs builds it: 16 GiB
+    /// (default 4K geometry), every managed page allocated movable (GFP_HIGHUSER_MOVABLE | __GFP_MEMALLOC, so the fill
+    /// takes all memory), then every other page by pfn freed (Add-Pressure -Pattern EveryOther): each free page's
+    /// buddy is in use, so no order-1 block is free until compaction moves pages. Built once; each sample compacts
+    /// a <see cref="MemNode.Clone"/>.
+    /// </summary>
+    internal sealed class CompactionWorkload
+    {
+        public const long SizeBytes = 16 * NodeConfig.GiB;
+
+        public readonly MemNode Template;
+        /// <summary>Pages left in use after the pattern freed every other one.</summary>
+        public readonly long LivePages;
+
+        public CompactionWorkload()
+        {
+            Template = new MemNode(new NodeConfig { SizeBytes = SizeBytes });
+            var rep = Pressure.Run(Template, new PressureOptions
+            {
+                Percent = 100, Pattern = PressurePattern.EveryOther, Seed = 1,
+                Gfp = GfpFlags.GFP_HIGHUSER_MOVABLE | GfpFlags.__GFP_MEMALLOC,
+            });
+            LivePages = rep.PagesAllocated - rep.PagesFreed;
         }
     }
 }
