@@ -433,7 +433,8 @@ namespace MemMgmt.Core.Memcg
 
         /// <summary>kernel: try_charge (mm/memcontrol.c, 4.14), without the per-cpu stock: the charge fails at the
         /// lowest ancestor over its memory.max (mem_over_limit), which takes the max event, the limit reclaim of its
-        /// subtree, the retries and the OOM event.</summary>
+        /// subtree, the retries and the OOM event; __GFP_NORETRY gives up after one reclaim without an OOM event, and
+        /// __GFP_NOFAIL is charged over the limit (force) rather than failing.</summary>
         private static bool TryCharge(MemNode node, MemCgroup cg, long nrPages, GfpFlags gfp, MemcgChargeResult result)
         {
             int nrRetries = ReclaimRetries;
@@ -448,6 +449,7 @@ namespace MemMgmt.Core.Memcg
                 result.OverLimitCgroup = overLimit.Path;
                 if ((gfp & GfpFlags.__GFP_DIRECT_RECLAIM) == 0)
                 {
+                    if ((gfp & GfpFlags.__GFP_NOFAIL) != 0) return true; // nomem → force: charged over the limit
                     result.FailureReason = $"cgroup '{overLimit.Path}' is at memory.max and the mask cannot reclaim";
                     return false;
                 }
@@ -457,11 +459,17 @@ namespace MemMgmt.Core.Memcg
                 result.ReclaimCalls++;
                 if (overLimit.Max - overLimit.Usage >= nrPages) continue;
                 if (!drained) { drained = true; continue; }
-                if ((gfp & GfpFlags.__GFP_NORETRY) != 0) break;
+                if ((gfp & GfpFlags.__GFP_NORETRY) != 0)
+                {
+                    // goto nomem: no MEMCG_OOM event and no memcg OOM for a request that may fail.
+                    result.FailureReason = $"cgroup '{overLimit.Path}' stays over memory.max ({overLimit.Max} pages) after one limit reclaim and the mask has __GFP_NORETRY";
+                    return false;
+                }
                 if (r > 0 && nrPages <= 8) continue;
                 if (nrRetries-- > 0) continue;
                 break;
             }
+            if ((gfp & GfpFlags.__GFP_NOFAIL) != 0) return true; // goto force: charged over the limit, no OOM
             overLimit ??= cg;
             overLimit.OomEvents++;
             result.OomEvent = true;
@@ -535,6 +543,7 @@ namespace MemMgmt.Core.Memcg
             rs.RecentScanned[id * 2] = rs.RecentScanned[id * 2 + 1] = 0;
             rs.RecentRotated[id * 2] = rs.RecentRotated[id * 2 + 1] = 0;
             rs.Vmpr[id] = default;
+            Workingset.ForgetMemcg(node, id);
             rs.Memcgs[id] = null;
             ResetIterators(node, id);
             return new MemcgRemoval(node, cg.Path, cg.Parent, moved);

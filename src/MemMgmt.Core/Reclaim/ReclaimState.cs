@@ -183,7 +183,18 @@ namespace MemMgmt.Core.Reclaim
                 }
                 WbIndex = ni; WbDoneNs = nd; WbPages = np; WbHead = 0;
             }
-            int slot = (WbHead + WbCount) % WbIndex.Length;
+            // Kept in completion order: the flusher's writes finish as the device gets to them, later than a pageout
+            // queued after them may, so an earlier write is slotted in before them (usually it goes at the tail).
+            int len = WbIndex.Length, at = WbCount;
+            while (at > 0)
+            {
+                int prev = (WbHead + at - 1) % len;
+                if (WbDoneNs[prev] <= doneNs) break;
+                int cur = (WbHead + at) % len;
+                WbIndex[cur] = WbIndex[prev]; WbDoneNs[cur] = WbDoneNs[prev]; WbPages[cur] = WbPages[prev];
+                at--;
+            }
+            int slot = (WbHead + at) % len;
             WbIndex[slot] = index;
             WbDoneNs[slot] = doneNs;
             WbPages[slot] = nrPages;

@@ -267,6 +267,18 @@ namespace MemMgmt.Core.Reclaim
             return r;
         }
 
+        /// <summary>A removed group's lruvec state goes with it, so a group that later gets the same id starts from
+        /// zero; its shadows still name the id, as 4.14's would name a memcg id the idr later hands out again.</summary>
+        internal static void ForgetMemcg(MemNode node, int memcg)
+        {
+            var st = node.WorkingsetStOrNull;
+            if (st == null) return;
+            st.InactiveAge[memcg] = 0;
+            st.Refaults[memcg] = 0;
+            st.MemcgRefault[memcg] = 0;
+            st.MemcgActivate[memcg] = 0;
+        }
+
         /// <summary>Whether WORKINGSET_ACTIVATE of the lruvec moved since snapshot_refaults (inactive_list_is_low, 4.14).</summary>
         internal static bool RefaultsChanged(MemNode node, int memcg)
         {

@@ -180,6 +180,33 @@ namespace MemMgmt.Core.Tests.Reclaim
         private static long Dirty(MemNode n) => n.Counters[NodeStatItem.NrFileDirty];
         private static long Wb(MemNode n) => n.Counters[NodeStatItem.NrWriteback];
 
+        /// <summary>A pageout queued after a flusher write the device will finish late completes at its own time: the
+        /// writeback queue stays in completion order (end_page_writeback is per page, not FIFO across writers).</summary>
+        [Fact]
+        public void PageoutCompletesBeforeALaterFlusherWriteQueuedAheadOfIt()
+        {
+            var node = Node();
+            var table = node.Allocations;
+            int Page()
+            {
+                var r = Allocation.PageAllocator.Allocate(node, 0, Allocation.GfpFlags.GFP_HIGHUSER_MOVABLE, 0, PageOwner.FileCache);
+                Assert.True(r.Success);
+                int index = table.IndexOf(table.Resolve(r.Handle));
+                PageAccess.SetDirtyIndex(node, index);
+                return index;
+            }
+            int slow = Page(), fast = Page();
+            Writeback.Start(node, slow, node.Clock.NowNs + 500_000_000); // behind a long device queue
+            Writeback.Start(node, fast);                                   // pageout: done after LatencyNs
+            Writeback.Sleep(node, 5 * Ms10);
+            Assert.False(node.Pages.Has(fast, PageFlags.Writeback));
+            Assert.True(node.Pages.Has(slow, PageFlags.Writeback));
+            Assert.Equal(1, Wb(node));
+            Writeback.Sleep(node, 50 * Ms10);
+            Assert.False(node.Pages.Has(slow, PageFlags.Writeback));
+            Assert.Equal(0, Wb(node));
+        }
+
         /// <summary>Writing 30% of memory with the defaults: nothing is written while dirty pages stay at or below the
         /// background threshold, background writeback begins just above it, the writer runs free up to the freerun
         /// ceiling, is paused above it, and dirty plus writeback never pass the dirty limit.</summary>

@@ -355,5 +355,49 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(3, MemCgroups.GetAll(node).Count);
             ReclaimTestKit.AssertClean(node);
         }
+
+        /// <summary>4.14 try_charge: a __GFP_NORETRY charge that stays over memory.max after one limit reclaim fails
+        /// without a MEMCG_OOM event (goto nomem) once the stock drain's retry has reclaimed a second time; __GFP_NOFAIL is charged over the limit (force); a plain mask fails with
+        /// the OOM event.</summary>
+        [Fact]
+        public void NoRetryFailsWithoutOomEventAndNoFailChargesOverTheLimit()
+        {
+            var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);
+            var cg = MemCgroups.Create(node, "tight", max: 8);
+            Charge(node, "tight", 8, PageOwner.Anon); // no swap: limit reclaim frees nothing
+            var noretry = MemCgroups.Allocate(node, "tight", 0, GfpFlags.GFP_HIGHUSER_MOVABLE | GfpFlags.__GFP_NORETRY, PageOwner.Anon);
+            Assert.False(noretry.Success);
+            Assert.False(noretry.OomEvent);
+            Assert.Equal(0, cg.OomEvents);
+            Assert.Equal(2, cg.MaxEvents); // reclaim, drain_all_stock and retry, reclaim again, then nomem
+            var nofail = MemCgroups.Allocate(node, "tight", 0, GfpFlags.GFP_HIGHUSER_MOVABLE | GfpFlags.__GFP_NOFAIL, PageOwner.Anon);
+            Assert.True(nofail.Success, nofail.FailureReason);
+            Assert.Equal(9, cg.Usage);
+            Assert.Equal(0, cg.OomEvents);
+            var plain = MemCgroups.Allocate(node, "tight", 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.Anon);
+            Assert.False(plain.Success);
+            Assert.True(plain.OomEvent);
+            Assert.Equal(1, cg.OomEvents);
+        }
+
+        /// <summary>A group created in the slot (id) of a removed one starts with a fresh lruvec: inactive_age 0 and no
+        /// refault activations, so its first reclaim does not see the old group's refaults (inactive_ratio 0).</summary>
+        [Fact]
+        public void ReusedMemcgIdStartsWithFreshRefaultState()
+        {
+            var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
+            var a = MemCgroups.Create(node, "a");
+            var st = node.WorkingsetSt;
+            st.InactiveAge[a.Id] = 12345;
+            st.MemcgActivate[a.Id] = 3;
+            st.MemcgRefault[a.Id] = 4;
+            Assert.True(Workingset.RefaultsChanged(node, a.Id));
+            MemCgroups.Remove(node, "a");
+            var b = MemCgroups.Create(node, "b");
+            Assert.Equal(a.Id, b.Id);
+            Assert.Equal(0, Workingset.InactiveAge(node, b.Id));
+            Assert.Equal(0, Workingset.MemcgActivations(node, b.Id));
+            Assert.False(Workingset.RefaultsChanged(node, b.Id));
+        }
     }
 }
