@@ -108,6 +108,14 @@ Describe 'Stop-MemProcess' {
         @(Get-MemProcess -Node $node).Count | Should -Be 0
         (Get-MemInfo -Node $node -Name AnonPages).Value | Should -Be ($anon - 32MB / 1KB)
     }
+
+    It 'exits a pid named twice once, without an error' {
+        $node = New-MemNode -Name oom-stop-twice -Size 256MB -CmaSize 0
+        $p = New-MemProcess twice -Size 4MB -Node $node
+        $ended = @(Stop-MemProcess -Id $p.Pid, $p.Pid -Node $node -PassThru -Confirm:$false -ErrorAction Stop)
+        $ended.Count | Should -Be 1
+        @(Get-MemProcess -Node $node).Count | Should -Be 0
+    }
 }
 
 Describe 'Bad input' {
@@ -139,6 +147,10 @@ Describe 'Bad input' {
         $keep = (Get-MemProcess keep -Node $node).Pid
         { Stop-MemProcess -Id $keep, 4242 -Node $node -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotFound'
         { Get-MemProcess -Id 4242 -Node $node -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotFound'
+    }
+    It 'rejects negative sizes with ProcessSizeOutOfRange' {
+        { New-MemProcess x -Size -1MB -Node $node } | Should -Throw -ErrorId 'ProcessSizeOutOfRange'
+        { New-MemProcess x -Size 1MB -ShmemSize -4KB -Node $node } | Should -Throw -ErrorId 'ProcessSizeOutOfRange'
     }
     It 'rejects -Last 0 with LastOutOfRange' {
         { Get-MemKernelLog -Node $node -Last 0 } | Should -Throw -ErrorId 'LastOutOfRange'

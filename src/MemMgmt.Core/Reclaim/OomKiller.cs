@@ -358,7 +358,7 @@ namespace MemMgmt.Core.Reclaim
                 throw new MemMgmtException("OrderOutOfRange", ErrorKind.OutOfRange, $"Order {order} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1}.", order);
             var rep = new OomKillReport(node);
             // The OOM killer does not compensate for IO-less reclaim: nothing dies (the caller treats it as progress).
-            if (gfp != 0 && (gfp & GfpFlags.__GFP_FS) == 0) return rep;
+            if (gfp != 0 && (gfp & (GfpFlags.__GFP_FS | GfpFlags.__GFP_NOFAIL)) == 0) return rep;
             // constrained_alloc
             if (memcg != null)
             {

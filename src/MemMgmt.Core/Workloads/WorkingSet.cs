@@ -409,7 +409,8 @@ namespace MemMgmt.Core.Workloads
     public static class WorkingSets
     {
         /// <summary>Creates a working set: HotSet and Random allocate their pages now (GFP_HIGHUSER_MOVABLE, through the
-        /// slow path and reclaim); Streaming allocates as it reads, during <see cref="Step"/>.</summary>
+        /// slow path and reclaim, one fault at a time as virtual time passes); Streaming allocates as it reads, in its
+        /// rounds (<see cref="RunDue"/>, from Daemons.Step).</summary>
         public static WorkingSet Add(MemNode node, WorkingSetOptions options)
         {
             if (node == null) throw new ArgumentNullException(nameof(node));

@@ -154,7 +154,7 @@ namespace MemMgmt.PS.Commands
                 if (Bound(nameof(Size))) o.SizeBytes = Size;
                 if (Bound(nameof(AccessFraction))) o.AccessFraction = AccessFraction;
                 if (Bound(nameof(PagesPerRound))) o.PagesPerRound = PagesPerRound;
-                if (Bound(nameof(Seed))) o.Seed = Seed;
+                if (Bound(nameof(Seed))) o.Seed = Seed + (ulong)list.Count; // each owner's set its own sequence
                 TryCore(() => o.Validate(node));
                 list.Add(o);
             }

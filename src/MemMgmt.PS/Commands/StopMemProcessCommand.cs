@@ -26,7 +26,7 @@ namespace MemMgmt.PS.Commands
             foreach (var id in Id)
             {
                 SimProcess? p = null;
-                if (TryCore(() => p = OomKiller.GetProcess(node, id), terminating: false)) found.Add(p!);
+                if (TryCore(() => p = OomKiller.GetProcess(node, id), terminating: false)) { if (!found.Contains(p!)) found.Add(p!); }
                 else bad = true;
             }
             if (bad) return;
