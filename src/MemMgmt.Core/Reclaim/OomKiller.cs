@@ -26,7 +26,7 @@ namespace MemMgmt.Core.Reclaim
         internal SimProcess Clone(MemNode node) => new SimProcess(node, Pid, Name, OomScoreAdj, Root, MemcgId)
         {
             Handles = new List<long>(Handles), Kinds = new List<byte>(Kinds), Orders = new List<byte>(Orders),
-            State = State, Mapped = Mapped, SwapEntries = SwapEntries, RequestedPages = RequestedPages, FaultFailure = FaultFailure,
+            State = State, Mapped = Mapped, SwapEntries = SwapEntries, ShmemSwapSlots = ShmemSwapSlots, RequestedPages = RequestedPages, FaultFailure = FaultFailure,
         };
 
         public MemNode Node { get; }
@@ -77,6 +77,8 @@ namespace MemMgmt.Core.Reclaim
 
         /// <summary>MM_SWAPENTS: its anonymous pages reclaim moved to swap (the PTE holds the swap entry).</summary>
         public long SwapEntries { get; internal set; }
+        /// <summary>Swap slots holding its shmem pages (in the shmem mapping, not its page tables: not in MM_SWAPENTS).</summary>
+        internal long ShmemSwapSlots;
 
         /// <summary>nr_ptes: one PTE table per PAGE_SIZE/8 pages mapped (counted, not allocated).</summary>
         public long PageTables => TotalVm == 0 ? 0 : (Mapped + PtrsPerTable - 1) / PtrsPerTable;
@@ -204,7 +206,14 @@ namespace MemMgmt.Core.Reclaim
                 for (long i = 0; i < pages; i++)
                 {
                     var r = Allocate(node, p, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, owner);
-                    if (r.Success) { Time.VirtualTime.Pass(node, Workloads.WorkloadCost.PageFaultNs); continue; }
+                    if (r.Success)
+                    {
+                        // A write fault: the process fills its shared memory, so the shmem page is dirty (swap holds its
+                        // data once reclaimed; a clean one would just be dropped as a hole).
+                        if (owner == PageOwner.Shmem) PageAccess.SetDirtyIndex(node, PageAccess.Resolve(node, r.Handle));
+                        Time.VirtualTime.Pass(node, Workloads.WorkloadCost.PageFaultNs);
+                        continue;
+                    }
                     p.FaultFailure = r.FailureReason;
                     return p;
                 }
@@ -297,6 +306,7 @@ namespace MemMgmt.Core.Reclaim
             {
                 if (PageAllocator.TryGetAllocation(p.Node, p.Handles[i], out _, out _)) continue;
                 if (p.Kinds[i] == (byte)PageOwner.Anon) p.SwapEntries += 1L << p.Orders[i];
+                else if (p.Kinds[i] == (byte)PageOwner.Shmem) p.ShmemSwapSlots += 1L << p.Orders[i];
                 p.Handles.RemoveAt(i);
                 p.Kinds.RemoveAt(i);
                 p.Orders.RemoveAt(i);
@@ -474,9 +484,11 @@ namespace MemMgmt.Core.Reclaim
             p.Handles.Clear();
             p.Kinds.Clear();
             p.Orders.Clear();
-            long swap = Math.Min(p.SwapEntries, node.ReclaimSt.Swap.UsedPages);
+            // The anonymous shared mapping dies with its last user: its swapped-out pages' slots are freed too.
+            long swap = Math.Min(p.SwapEntries + p.ShmemSwapSlots, node.ReclaimSt.Swap.UsedPages);
             node.ReclaimSt.Swap.UsedPages -= swap;
             p.SwapEntries = 0;
+            p.ShmemSwapSlots = 0;
             Procs(node).Remove(p);
             return (freed, swap);
         }

@@ -40,6 +40,24 @@ namespace MemMgmt.Core.Tests.Reclaim
         }
 
         /// <summary>proc_oom_score: oom_badness against RAM + swap, times 1000 / (RAM + swap).</summary>
+        /// <summary>Exit frees the swap slots of the process's swapped-out shmem as well as its anon swap entries: the
+        /// anonymous shared mapping dies with its last user. Shmem swap is not in MM_SWAPENTS.</summary>
+        [Fact]
+        public void ExitReleasesTheSwapSlotsOfSwappedOutShmem()
+        {
+            var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
+            SwapDevice.Configure(node, 256 * NodeConfig.MiB);
+            var p = Start(node, "shm", 0, shmem: 8192);
+            LruCache.DrainAll(node);
+            for (int i = 0; i < 200 && node.ReclaimSt.Swap.UsedPages < 1000; i++) Vmscan.TryToFreePages(node, 0, GfpFlags.GFP_KERNEL);
+            long used = node.ReclaimSt.Swap.UsedPages;
+            Assert.True(used >= 1000, $"swap used {used}");
+            Assert.Equal(0, p.SwapEntries); // shmem swap lives in the mapping, not in the page tables
+            OomKiller.Exit(node, p.Pid);
+            Assert.Equal(0, node.ReclaimSt.Swap.UsedPages);
+            ReclaimTestKit.AssertClean(node);
+        }
+
         [Fact]
         public void OomScoreIsBadnessScaledToAThousand()
         {
