@@ -31,6 +31,7 @@
         'Get-PageTypeInfo'
         'Get-VmPressure'
         'Get-VmStat'
+        'Get-WorkingSet'
         'Get-ZoneInfo'
         'Invoke-Compaction'
         'Invoke-DropCaches'
@@ -49,6 +50,7 @@
         'Set-MemSysctl'
         'Step-MemNode'
         'Stop-MemProcess'
+        'Stop-WorkingSet'
         'Test-MemNode'
     )
     FunctionsToExport    = @()

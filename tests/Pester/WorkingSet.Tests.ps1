@@ -103,3 +103,31 @@ Describe 'Add-Pressure -Access -Write' {
         $node.FreePages | Should -Be $free
     }
 }
+
+Describe 'Get-WorkingSet and Stop-WorkingSet' {
+    It 'lists the running workloads by name and stops them, leaving their pages allocated' {
+        $node = New-WsNode
+        $hot = Add-WorkingSet HotSet -Owner Anon -Percent 5 -Name hot -Node $node
+        $null = Add-WorkingSet Random -Owner Shmem -Percent 5 -Name rnd -Node $node
+        @(Get-WorkingSet -Node $node | ForEach-Object { $_.Name }) -join ',' | Should -BeExactly 'hot,rnd'
+        @(Get-WorkingSet h* -Node $node).Count | Should -Be 1
+        { Get-WorkingSet nope -Node $node -ErrorAction Stop } | Should -Throw -ErrorId 'WorkingSetNotFound,MemMgmt.PS.Commands.GetWorkingSetCommand'
+
+        Stop-WorkingSet hot -Node $node -WhatIf
+        @(Get-WorkingSet -Node $node).Count | Should -Be 2
+        $stopped = Get-WorkingSet hot -Node $node | Stop-WorkingSet -PassThru -Confirm:$false
+        $stopped.Name | Should -Be 'hot'
+        @(Get-WorkingSet -Node $node | ForEach-Object { $_.Name }) -join ',' | Should -BeExactly 'rnd'
+        $rounds = $hot.Rounds
+        $null = Step-MemNode 100 -Node $node
+        $hot.Rounds | Should -Be $rounds
+        $hot.ResidentPages | Should -Be $hot.TargetPages
+    }
+
+    It 'checks every name before stopping any: WorkingSetNotFound, nothing stopped' {
+        $node = New-WsNode
+        $null = Add-WorkingSet HotSet -Owner Anon -Percent 5 -Name keep -Node $node
+        { Stop-WorkingSet keep, missing -Node $node -Confirm:$false } | Should -Throw -ErrorId 'WorkingSetNotFound,MemMgmt.PS.Commands.StopWorkingSetCommand'
+        @(Get-WorkingSet -Node $node).Count | Should -Be 1
+    }
+}

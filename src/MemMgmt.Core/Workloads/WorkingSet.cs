@@ -419,8 +419,8 @@ namespace MemMgmt.Core.Workloads
             return WorkingSet.Create(node, options);
         }
 
-        /// <summary>The node's running workloads.</summary>
-        public static IReadOnlyList<WorkingSet> Get(MemNode node) => node.WorkingSetList;
+        /// <summary>The node's running workloads (a snapshot: stopping one while enumerating is safe).</summary>
+        public static IReadOnlyList<WorkingSet> Get(MemNode node) => node.HasWorkingSets ? node.WorkingSetList.ToArray() : new WorkingSet[0];
 
         /// <summary>Stops a workload (its pages stay allocated; free them with Remove-PageAllocation).</summary>
         public static bool Remove(MemNode node, WorkingSet ws)
