@@ -455,8 +455,8 @@ namespace MemMgmt.Core.Reclaim
                 Writeback.WakeupFlusher(node);
                 rs.PgdatDirty = true;
             }
-            if (stat.NrImmediate != 0) Writeback.Sleep(node, 100_000_000); // congestion_wait(BLK_RW_ASYNC, HZ/10)
-            if (!sc.IsKswapd && rs.PgdatCongested) Writeback.Sleep(node, 100_000_000); // wait_iff_congested
+            if (stat.NrImmediate != 0) Writeback.WaitCongested(node, 100_000_000); // congestion_wait(BLK_RW_ASYNC, HZ/10)
+            if (!sc.IsKswapd && rs.PgdatCongested) Writeback.WaitCongested(node, 100_000_000); // wait_iff_congested
             if (rs.Hooks.Tracepoint != null)
                 Trace(node, "mm_vmscan_lru_shrink_inactive",
                     $"nid={node.NodeId} nr_scanned={nrScanned} nr_reclaimed={nrReclaimed} nr_dirty={stat.NrDirty} nr_writeback={stat.NrWriteback} nr_congested={stat.NrCongested} nr_immediate={stat.NrImmediate} nr_activate={stat.NrActivate} nr_ref_keep={stat.NrRefKeep} nr_unmap_fail={ReclaimStat.NrUnmapFail} priority={sc.Priority} flags={ShrinkFlags(file)}");

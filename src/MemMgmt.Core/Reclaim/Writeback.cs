@@ -1,3 +1,4 @@
+using System;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 
@@ -64,6 +65,18 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>Sleeps the reclaimer (congestion_wait, kswapd's nap): virtual time passes, the flusher works, writes
         /// complete and the workloads' accesses due meanwhile run.</summary>
         internal static void Sleep(MemNode node, long ns) => Time.VirtualTime.Pass(node, ns);
+
+        /// <summary>kernel: congestion_wait / wait_iff_congested (mm/backing-dev.c, 4.14): the reclaimer sleeps until the
+        /// device makes progress (clear_wb_congested wakes the waiters as writes complete) or the timeout ends. With no
+        /// write in flight no device is congested (nr_wb_congested is 0), so there is nothing to wait for.</summary>
+        internal static void WaitCongested(MemNode node, long timeoutNs)
+        {
+            var rs = node.ReclaimSt;
+            if (rs.WbCount == 0) return;
+            long now = node.Clock.NowNs;
+            long until = Math.Min(now + timeoutNs, rs.WbDoneNs[rs.WbHead]);
+            if (until > now) Sleep(node, until - now);
+        }
 
         /// <summary>A dirty page-cache page queued in an lru_add pagevec (allocated, flagged queued) with no write under way.</summary>
         internal static bool IsQueuedDirtyPageCache(uint f) =>

@@ -180,6 +180,30 @@ namespace MemMgmt.Core.Tests.Reclaim
         private static long Dirty(MemNode n) => n.Counters[NodeStatItem.NrFileDirty];
         private static long Wb(MemNode n) => n.Counters[NodeStatItem.NrWriteback];
 
+        /// <summary>wait_iff_congested sleeps only while a device has writes in flight, and only until the first one
+        /// completes: a node left flagged congested (kswapd has not balanced it) with nothing under writeback must not
+        /// cost each direct reclaim HZ/10 of virtual time.</summary>
+        [Fact]
+        public void WaitIffCongestedSleepsOnlyWhileWritesAreInFlight()
+        {
+            var node = Node();
+            ReclaimTestKit.Fill(node, PageOwner.FileCache, long.MaxValue);
+            node.ReclaimSt.PgdatCongested = true;
+            long t0 = node.Clock.NowNs;
+            for (int i = 0; i < 10; i++) Vmscan.TryToFreePages(node, 0, Allocation.GfpFlags.GFP_KERNEL);
+            Assert.True(node.Clock.NowNs - t0 < 100_000_000, $"ten direct reclaims took {(node.Clock.NowNs - t0) / 1e6} ms");
+
+            var r = Allocation.PageAllocator.Allocate(node, 0, Allocation.GfpFlags.GFP_HIGHUSER_MOVABLE | Allocation.GfpFlags.__GFP_MEMALLOC, 0, PageOwner.FileCache);
+            Assert.True(r.Success);
+            int page = node.Allocations.IndexOf(node.Allocations.Resolve(r.Handle));
+            PageAccess.SetDirtyIndex(node, page);
+            Writeback.Start(node, page); // done after LatencyNs
+            long t1 = node.Clock.NowNs;
+            Writeback.WaitCongested(node, 100_000_000);
+            Assert.Equal(Writeback.LatencyNs, node.Clock.NowNs - t1);
+            Assert.False(node.Pages.Has(page, PageFlags.Writeback));
+        }
+
         /// <summary>A pageout queued after a flusher write the device will finish late completes at its own time: the
         /// writeback queue stays in completion order (end_page_writeback is per page, not FIFO across writers).</summary>
         [Fact]
