@@ -277,44 +277,18 @@ namespace MemMgmt.Core.Reclaim
             else s.TimerArmed = false;
         }
 
-        /// <summary>Starts writeback of up to <paramref name="max"/> dirty page-cache pages, oldest first (the inactive file
-        /// list from its tail, then the active and unevictable lists, then the lru_add pagevecs), each completing when the device has written it.</summary>
-        private static long WritePages(MemNode node, long max)
+        /// <summary>Starts writeback of up to <paramref name="max"/> dirty page-cache pages, oldest first, each completing
+        /// when the device has written it.</summary>
+        private static long WritePages(MemNode node, long max) => Writeback.StartDirtyPageCache(node, max, oldestFirst: true, throughDevice: true);
+
+        /// <summary>Queues <paramref name="nrPages"/> on the modelled device behind the writes already there; returns when
+        /// they are written (never sooner than the write latency).</summary>
+        internal static long QueueOnDevice(MemNode node, int nrPages)
         {
             var s = node.FlusherSt;
-            var pages = node.Pages;
-            long pageNs = PageNs(node);
             long now = node.Clock.NowNs;
-            long started = 0;
-            for (int memcg = 0; memcg < MemNode.MaxLruvecs && started < max; memcg++)
-            {
-                if (memcg > 0 && node.ReclaimSt.Memcgs[memcg] == null) continue;
-                for (int lru = (int)LruList.InactiveFile; lru <= (int)LruList.Unevictable && started < max; lru++)
-                {
-                    int head = Lru.Head(node, memcg, lru);
-                    for (int p = pages.Prev[head]; p != head && started < max; p = pages.Prev[p])
-                    {
-                        uint f = pages.Flags[p];
-                        if ((f & (uint)PageFlags.Dirty) == 0 || (f & (uint)(PageFlags.Writeback | PageFlags.SwapBacked)) != 0) continue;
-                        int nr = 1 << pages.Order[p];
-                        s.DeviceFreeNs = Math.Max(now, s.DeviceFreeNs) + nr * pageNs;
-                        Writeback.Start(node, p, Math.Max(now + Writeback.LatencyNs, s.DeviceFreeNs));
-                        started += nr;
-                    }
-                }
-            }
-            // The flusher walks the files' mappings, not the LRU: pages still waiting in an lru_add pagevec are written too.
-            foreach (var pv in node.ReclaimSt.Pvecs)
-                for (int i = 0; i < pv.AddN && started < max; i++)
-                {
-                    int p = pv.Add[i];
-                    if (p < 0 || !Writeback.IsQueuedDirtyPageCache(pages.Flags[p])) continue;
-                    int nr = 1 << pages.Order[p];
-                    s.DeviceFreeNs = Math.Max(now, s.DeviceFreeNs) + nr * pageNs;
-                    Writeback.Start(node, p, Math.Max(now + Writeback.LatencyNs, s.DeviceFreeNs));
-                    started += nr;
-                }
-            return started;
+            s.DeviceFreeNs = Math.Max(now, s.DeviceFreeNs) + nrPages * PageNs(node);
+            return Math.Max(now + Writeback.LatencyNs, s.DeviceFreeNs);
         }
     }
 }

@@ -78,41 +78,53 @@ namespace MemMgmt.Core.Reclaim
             if (until > now) Sleep(node, until - now);
         }
 
-        /// <summary>A dirty page-cache page queued in an lru_add pagevec (allocated, flagged queued) with no write under way.</summary>
-        internal static bool IsQueuedDirtyPageCache(uint f) =>
-            (f & (uint)(PageFlags.LruAddQueued | PageFlags.Allocated | PageFlags.Dirty)) == (uint)(PageFlags.LruAddQueued | PageFlags.Allocated | PageFlags.Dirty)
-            && (f & (uint)(PageFlags.Writeback | PageFlags.SwapBacked)) == 0;
+        /// <summary>A dirty page-cache page with no write under way.</summary>
+        private static bool IsDirtyPageCache(uint f) =>
+            (f & (uint)PageFlags.Dirty) != 0 && (f & (uint)(PageFlags.Writeback | PageFlags.SwapBacked)) == 0;
+
+        /// <summary>Starts writeback of up to <paramref name="max"/> dirty page-cache pages, as the flushers find them
+        /// through the files' mappings: on each memcg's file and unevictable lists (from the tail, oldest first, when
+        /// <paramref name="oldestFirst"/>), then those still queued in lru_add pagevecs. Each write completes after
+        /// <see cref="LatencyNs"/>, or, <paramref name="throughDevice"/>, when the flusher's modelled device gets to it.
+        /// Returns the pages started.</summary>
+        internal static long StartDirtyPageCache(MemNode node, long max, bool oldestFirst, bool throughDevice)
+        {
+            var pages = node.Pages;
+            long started = 0;
+            for (int memcg = 0; memcg < MemNode.MaxLruvecs && started < max; memcg++)
+            {
+                if (memcg > 0 && node.ReclaimSt.Memcgs[memcg] == null) continue;
+                for (int lru = (int)LruList.InactiveFile; lru <= (int)LruList.Unevictable && started < max; lru++)
+                {
+                    int head = Lru.Head(node, memcg, lru);
+                    for (int p = oldestFirst ? pages.Prev[head] : pages.Next[head]; p != head && started < max; p = oldestFirst ? pages.Prev[p] : pages.Next[p])
+                        if (IsDirtyPageCache(pages.Flags[p])) started += StartOne(node, p, throughDevice);
+                }
+            }
+            const uint queued = (uint)(PageFlags.LruAddQueued | PageFlags.Allocated);
+            foreach (var pv in node.ReclaimSt.Pvecs)
+                for (int i = 0; i < pv.AddN && started < max; i++)
+                {
+                    int p = pv.Add[i];
+                    if (p >= 0 && (pages.Flags[p] & queued) == queued && IsDirtyPageCache(pages.Flags[p])) started += StartOne(node, p, throughDevice);
+                }
+            return started;
+        }
+
+        private static int StartOne(MemNode node, int page, bool throughDevice)
+        {
+            int nr = 1 << node.Pages.Order[page];
+            if (throughDevice) Start(node, page, Flusher.QueueOnDevice(node, nr));
+            else Start(node, page);
+            return nr;
+        }
 
         /// <summary>kernel: wakeup_flusher_threads(WB_REASON_VMSCAN) (fs/fs-writeback.c, 4.14): the flushers write back
         /// every dirty page-cache page of the node (nr_pages 0 means all).</summary>
         internal static long WakeupFlusher(MemNode node)
         {
             if (node.Counters[NodeStatItem.NrFileDirty] <= 0) return 0;
-            var pages = node.Pages;
-            long started = 0;
-            for (int memcg = 0; memcg < MemNode.MaxLruvecs; memcg++)
-            {
-                if (memcg > 0 && node.ReclaimSt.Memcgs[memcg] == null) continue;
-                for (int lru = (int)LruList.InactiveFile; lru <= (int)LruList.Unevictable; lru++)
-                {
-                    int head = Lru.Head(node, memcg, lru);
-                    for (int p = pages.Next[head]; p != head; p = pages.Next[p])
-                    {
-                        uint f = pages.Flags[p];
-                        if ((f & (uint)PageFlags.Dirty) == 0 || (f & (uint)(PageFlags.Writeback | PageFlags.SwapBacked)) != 0) continue;
-                        Start(node, p);
-                        started += 1 << pages.Order[p];
-                    }
-                }
-            }
-            foreach (var pv in node.ReclaimSt.Pvecs) // queued pages are in their files' mappings too
-                for (int i = 0; i < pv.AddN; i++)
-                {
-                    int p = pv.Add[i];
-                    if (p < 0 || !IsQueuedDirtyPageCache(pages.Flags[p])) continue;
-                    Start(node, p);
-                    started += 1 << pages.Order[p];
-                }
+            long started = StartDirtyPageCache(node, long.MaxValue, oldestFirst: false, throughDevice: false);
             node.FlusherSt.PagesVmscan += started;
             Flusher.Reconcile(node);
             return started;
