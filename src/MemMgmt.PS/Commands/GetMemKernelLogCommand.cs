@@ -10,35 +10,20 @@ namespace MemMgmt.PS.Commands
     /// <summary>Get-MemKernelLog: the node's kernel log (dmesg): the OOM killer's reports.</summary>
     [Cmdlet(VerbsCommon.Get, "MemKernelLog")]
     [OutputType(typeof(KernelLogEntry), typeof(string))]
-    public sealed class GetMemKernelLogCommand : MemNodeCmdlet
+    public sealed class GetMemKernelLogCommand : BufferViewCmdlet
     {
         /// <summary>The least important level shown (dmesg --level up to it).</summary>
         [Parameter]
         public KernLevel Level { get; set; } = KernLevel.Debug;
 
-        [Parameter]
-        public int Last { get; set; }
-
-        [Parameter]
-        public SwitchParameter Raw { get; set; }
-
-        [Parameter]
-        public SwitchParameter Clear { get; set; }
-
-        private readonly HashSet<MemNode> _shown = new HashSet<MemNode>();
-
-        protected override void ProcessRecord()
+        protected override void Show(MemNode node)
         {
-            var node = ResolveNode();
-            if (!_shown.Add(node)) return;
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Last)) && Last < 1)
-                ThrowTerminatingError(Errors.Make("LastOutOfRange", ErrorCategory.InvalidArgument, $"-Last {Last} is out of range; allowed 1 or more.", Last));
             if (Level < KernLevel.Emerg || Level > KernLevel.Debug)
                 ThrowTerminatingError(Errors.Make("LevelOutOfRange", ErrorCategory.InvalidArgument, $"-Level {(int)Level} is out of range; allowed Emerg (0) to Debug (7).", Level));
             var log = OomKiller.KernelLog(node);
             var selected = new List<KernelLogEntry>();
             foreach (var e in log.Entries(node)) if (e.Level <= Level) selected.Add(e);
-            if (Last > 0 && selected.Count > Last) selected.RemoveRange(0, selected.Count - Last);
+            KeepLast(selected);
             foreach (var e in selected)
             {
                 if (Raw) WriteObject(e.Line);

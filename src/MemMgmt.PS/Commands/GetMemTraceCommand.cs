@@ -9,29 +9,14 @@ namespace MemMgmt.PS.Commands
     /// <summary>Get-MemTrace: the node's tracepoint events, as objects or as the ftrace buffer's text.</summary>
     [Cmdlet(VerbsCommon.Get, "MemTrace")]
     [OutputType(typeof(TraceEvent), typeof(string))]
-    public sealed class GetMemTraceCommand : MemNodeCmdlet
+    public sealed class GetMemTraceCommand : BufferViewCmdlet
     {
         [Parameter(Position = 0)]
         [SupportsWildcards]
         public string[]? Event { get; set; }
 
-        [Parameter]
-        public int Last { get; set; }
-
-        [Parameter]
-        public SwitchParameter Raw { get; set; }
-
-        [Parameter]
-        public SwitchParameter Clear { get; set; }
-
-        private readonly HashSet<MemNode> _shown = new HashSet<MemNode>();
-
-        protected override void ProcessRecord()
+        protected override void Show(MemNode node)
         {
-            var node = ResolveNode();
-            if (!_shown.Add(node)) return;
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Last)) && Last < 1)
-                ThrowTerminatingError(Errors.Make("LastOutOfRange", ErrorCategory.InvalidArgument, $"-Last {Last} is out of range; allowed 1 or more.", Last));
             var patterns = new List<WildcardPattern>();
             if (Event != null)
                 foreach (var e in Event)
@@ -55,7 +40,7 @@ namespace MemMgmt.PS.Commands
                 }
                 selected.Add(ev);
             }
-            if (Last > 0 && selected.Count > Last) selected.RemoveRange(0, selected.Count - Last);
+            KeepLast(selected);
             if (Raw)
             {
                 foreach (var line in ProcViewCmdlet.SplitLines(node.Trace.RenderFtrace(node, selected))) WriteObject(line);
