@@ -4,6 +4,10 @@ Describe 'Views without a node' {
     It 'Get-PageTypeInfo says there is no current node' {
         { Get-PageTypeInfo } | Should -Throw -ErrorId 'NoCurrentNode'
     }
+    It 'Get-BdiStat and Get-WorkingSet say there is no current node' {
+        { Get-BdiStat -Raw } | Should -Throw -ErrorId 'NoCurrentNode'
+        { Get-WorkingSet } | Should -Throw -ErrorId 'NoCurrentNode'
+    }
 }
 
 Describe 'Get-PageTypeInfo' {
