@@ -1,13 +1,14 @@
-# Module manifest for MemMgmt. The build copies it to out/MemMgmt/.
+# Module manifest for MemMgmt. The build copies it to out/MemMgmt/, stamping ModuleVersion
+# with <Version> from Directory.Build.props (the one place the version is set).
 # Export lists are explicit (never '*'): tests/Pester/Module.Tests.ps1 checks
 # that CmdletsToExport names exactly the cmdlets MemMgmt.PS.dll implements.
 @{
     RootModule           = 'MemMgmt.PS.dll'
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.0.0'
     GUID                 = '5f0c8e3a-7b1d-4c2e-9a6f-2d4b8e1c3f70'
     Author               = 'MemMgmt developers'
     CompanyName          = 'MemMgmt developers'
-    Copyright            = '(c) MemMgmt developers.'
+    Copyright            = 'Copyright (c) 2026 The MemMgmt authors. MIT License.'
     Description          = 'A kernel-faithful simulation of Linux memory management (Linux 4.14, arm64): buddy allocator, watermarks, compaction, reclaim and the /proc views that show them.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
@@ -58,7 +59,8 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags = @('memory', 'linux', 'kernel', 'simulation', 'buddy-allocator')
+            Tags         = @('memory', 'linux', 'kernel', 'simulation', 'buddy-allocator', 'PSEdition_Core', 'PSEdition_Desktop', 'Linux', 'Windows', 'MacOS')
+            ReleaseNotes = 'Buddy allocator with zones, pageblocks and migrate types; watermarks and the allocation slow path; compaction and kcompactd; reclaim (LRU, kswapd, memcg, shrinkers, swap, writeback); the OOM killer; /proc views byte for byte as Linux 4.14 arm64 prints them.'
         }
     }
 }

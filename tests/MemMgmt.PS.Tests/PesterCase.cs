@@ -14,26 +14,31 @@ namespace MemMgmt.PS.Tests
         [Obsolete("For xunit deserialization only.")]
         public PesterCase()
         {
-            File = Path = string.Empty;
+            File = Key = Path = string.Empty;
         }
 
-        /// <summary>Creates a case for the It at <paramref name="path"/> in <paramref name="file"/>.</summary>
-        public PesterCase(string file, string path)
+        /// <summary>Creates a case for the It with <paramref name="key"/> in <paramref name="file"/>, shown as <paramref name="path"/>.</summary>
+        public PesterCase(string file, string key, string path)
         {
             File = file;
+            Key = key;
             Path = path;
         }
 
         /// <summary>The test file's name, e.g. Module.Tests.ps1.</summary>
         public string File { get; private set; }
 
-        /// <summary>"Describe > Context > It", as PesterLite names it.</summary>
+        /// <summary>"Describe > Context > It" of the unexpanded names, numbered where repeated: finds the It in the run.</summary>
+        public string Key { get; private set; }
+
+        /// <summary>"Describe > Context > It" as Pester expanded the names at discovery, for display.</summary>
         public string Path { get; private set; }
 
         /// <inheritdoc/>
         public void Deserialize(IXunitSerializationInfo info)
         {
             File = info.GetValue<string>(nameof(File));
+            Key = info.GetValue<string>(nameof(Key));
             Path = info.GetValue<string>(nameof(Path));
         }
 
@@ -41,6 +46,7 @@ namespace MemMgmt.PS.Tests
         public void Serialize(IXunitSerializationInfo info)
         {
             info.AddValue(nameof(File), File);
+            info.AddValue(nameof(Key), Key);
             info.AddValue(nameof(Path), Path);
         }
 

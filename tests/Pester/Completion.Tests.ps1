@@ -1,10 +1,16 @@
 # Tab completion of the issue-2 cmdlets' arguments (argument completers and enums).
 BeforeAll {
-    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
+    Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') -Force
+    $nodesBefore = @(Get-MemNode)
     function Get-Completion([string]$line) { @((TabExpansion2 $line $line.Length).CompletionMatches | ForEach-Object { $_.CompletionText }) }
 }
 
+# Removes every node this file made, whatever its tests did, so files share a runspace in any order.
+AfterAll { Get-MemNode | Where-Object { $nodesBefore -notcontains $_ } | Remove-MemNode }
+
 Describe 'Argument completion' {
+    AfterEach { Remove-MemNode -Name 'completion-*' }
+
     It 'completes -Profile from the known profiles' {
         $c = Get-Completion 'New-MemNode -Profile qemu'
         $c | Should -Contain 'qemu-virt-2g'

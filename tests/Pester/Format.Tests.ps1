@@ -1,6 +1,7 @@
 # The table views in MemMgmt.Format.ps1xml: every type gets a view, and every column resolves on a real object.
 BeforeAll {
-    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
+    Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') -Force
+    $nodesBefore = @(Get-MemNode)
     $formatPath = [System.IO.Path]::Combine((Get-Module MemMgmt).ModuleBase, 'MemMgmt.Format.ps1xml')
     [xml]$format = [System.IO.File]::ReadAllText($formatPath)
     $node = New-MemNode -Name fmt-node -Size 256MB -CmaSize 0
@@ -12,6 +13,9 @@ BeforeAll {
         'MemMgmt.PS.Results.Pageblock'      = @(Get-Pageblock -Node $node)[0]
     }
 }
+
+# Removes every node this file made, whatever its tests did, so files share a runspace in any order.
+AfterAll { Get-MemNode | Where-Object { $nodesBefore -notcontains $_ } | Remove-MemNode }
 
 Describe 'MemMgmt.Format.ps1xml' {
     It 'has a table view for every result type of the issue-2 cmdlets' {

@@ -1,14 +1,18 @@
 # Every exported cmdlet has full help (synopsis, description, every parameter, two examples) and declares [OutputType].
 BeforeDiscovery {
-    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
+    Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') -Force
     $cmdlets = @((Get-Module MemMgmt).ExportedCmdlets.Keys | ForEach-Object { @{ Name = $_ } })
 }
 
 BeforeAll {
-    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
+    Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') -Force
+    $nodesBefore = @(Get-MemNode)
     $common = @([System.Management.Automation.Cmdlet]::CommonParameters) + @([System.Management.Automation.Cmdlet]::OptionalCommonParameters)
     function Get-HelpText($items) { (@($items | ForEach-Object { $_.Text }) -join ' ').Trim() }
 }
+
+# Removes every node this file made, whatever its tests did, so files share a runspace in any order.
+AfterAll { Get-MemNode | Where-Object { $nodesBefore -notcontains $_ } | Remove-MemNode }
 
 # Module.Tests.ps1 checks that the manifest exports exactly the cmdlets the dll implements.
 Describe 'Cmdlet help and OutputType' {

@@ -1,8 +1,13 @@
 BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') -Force
+    $nodesBefore = @(Get-MemNode)
     $repoRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..'))
     $moduleDir = [System.IO.Path]::Combine($repoRoot, 'out', 'MemMgmt')
     $manifestPath = [System.IO.Path]::Combine($moduleDir, 'MemMgmt.psd1')
 }
+
+# Removes every node this file made, whatever its tests did, so files share a runspace in any order.
+AfterAll { Get-MemNode | Where-Object { $nodesBefore -notcontains $_ } | Remove-MemNode }
 
 Describe 'MemMgmt module' {
     It 'imports from out/MemMgmt' {
@@ -14,7 +19,14 @@ Describe 'MemMgmt module' {
     It 'has a valid manifest' {
         $info = Test-ModuleManifest -Path $manifestPath -ErrorAction Stop
         $info.RootModule | Should -Be 'MemMgmt.PS.dll'
-        $info.Version | Should -Be ([version]'0.1.0')
+        # The version lives in Directory.Build.props; the build stamps it into the manifest.
+        $props = [xml](Get-Content -Raw ([System.IO.Path]::Combine($repoRoot, 'Directory.Build.props')))
+        $info.Version | Should -Be ([version]$props.Project.PropertyGroup.Version)
+        $info.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $info.Tags | Should -Contain 'PSEdition_Core'
+        $info.Tags | Should -Contain 'PSEdition_Desktop'
+        $info.ReleaseNotes | Should -Not -BeNullOrEmpty
+        [System.IO.Path]::Combine($moduleDir, 'LICENSE') | Should -Exist
         $info.Author | Should -Be 'MemMgmt developers'
         $info.Description | Should -Not -BeNullOrEmpty
     }

@@ -2,8 +2,12 @@
 # active pages leave it, but smaller than memory, becomes resident once refaults are detected.
 
 BeforeAll {
-    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
+    Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') -Force
+    $nodesBefore = @(Get-MemNode)
 }
+
+# Removes every node this file made, whatever its tests did, so files share a runspace in any order.
+AfterAll { Get-MemNode | Where-Object { $nodesBefore -notcontains $_ } | Remove-MemNode }
 
 Describe 'Workingset refault detection' {
     It 'activates refaulting pages of a file set that does not fit beside stale active pages, until it stays resident' {
