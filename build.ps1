@@ -1,25 +1,35 @@
-#Requires -Version 5.1
+#Requires -Version 7.4
 <#
 .SYNOPSIS
     Builds MemMgmt, assembles the importable module in out/MemMgmt, runs the tests, and packages the module.
 .DESCRIPTION
-    For pwsh users. The same work without pwsh is `dotnet build` (assembles out/MemMgmt) and `dotnet test MemMgmt.sln`.
-    Where Pester 5 is installed, -Task Pester runs tests/Pester with the real Invoke-Pester against out/MemMgmt.
+    Runs in the pwsh the repository pins (.config/dotnet-tools.json): `dotnet tool restore`, then
+    `dotnet pwsh ./build.ps1 -Task ...`. The same work without pwsh is `dotnet build` (assembles
+    out/MemMgmt) and `dotnet test MemMgmt.sln -c Release`.
+    -Task Pester runs tests/Pester with the real Pester (the NuGet package the test project restores)
+    in a new pwsh against out/MemMgmt. -Task Package publishes out/MemMgmt as a .nupkg with
+    Publish-PSResource to a local folder repository (out/packages by default).
 .PARAMETER Task
-    Build (default), Test, Pester, Package or All.
+    Build (default), Test, Pester, Package or All (Build, Test, Pester, Package).
 .PARAMETER Configuration
     Debug (default) or Release.
+.PARAMETER PackagePath
+    The folder the .nupkg is published to; default out/packages.
+.PARAMETER NoBuild
+    Skips the build that every task starts with (uses out/MemMgmt as it is).
 .EXAMPLE
-    ./build.ps1 -Task Build; Import-Module ./out/MemMgmt
+    dotnet pwsh ./build.ps1 -Task Build; Import-Module ./out/MemMgmt
 .EXAMPLE
-    ./build.ps1 -Task All -Configuration Release
+    dotnet pwsh ./build.ps1 -Task All -Configuration Release
 #>
 [CmdletBinding()]
 param(
     [ValidateSet('Build', 'Test', 'Pester', 'Package', 'All')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Debug'
+    [string] $Configuration = 'Debug',
+    [string] $PackagePath = (Join-Path $PSScriptRoot 'out/packages'),
+    [switch] $NoBuild
 )
 $ErrorActionPreference = 'Stop'
 $root = $PSScriptRoot
@@ -41,31 +51,37 @@ function Test {
 }
 
 function Pester {
-    if (-not (Get-Module -ListAvailable Pester | Where-Object { $_.Version.Major -ge 5 })) {
-        throw 'Pester 5 is not installed: Install-Module Pester -MinimumVersion 5.0 -Scope CurrentUser'
+    # A new pwsh, so the suite's Import-Module -Force and the Pester module stay out of this session.
+    Push-Location $root
+    try {
+        Invoke-Dotnet tool restore
+        Invoke-Dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/Invoke-PesterSuite.ps1')
+    } finally {
+        Pop-Location
     }
-    $job = Start-Job -ScriptBlock {
-        param($module, $tests)
-        Import-Module $module -Force
-        Import-Module Pester -MinimumVersion 5.0
-        $r = Invoke-Pester -Path $tests -PassThru -Output Detailed
-        $r.FailedCount
-    } -ArgumentList (Join-Path $module 'MemMgmt.psd1'), (Join-Path $root 'tests/Pester')
-    $failed = Receive-Job $job -Wait -AutoRemoveJob | Select-Object -Last 1
-    if ($failed -ne 0) { throw "$failed Pester tests failed" }
 }
 
 function Package {
-    $manifest = Import-PowerShellDataFile (Join-Path $module 'MemMgmt.psd1')
-    $zip = Join-Path $root "out/MemMgmt-$($manifest.ModuleVersion).zip"
-    Compress-Archive -Path $module -DestinationPath $zip -Force
-    Write-Host "Packaged $zip"
+    $version = (Test-ModuleManifest (Join-Path $module 'MemMgmt.psd1')).Version
+    $null = New-Item -ItemType Directory -Force $PackagePath
+    $nupkg = Join-Path $PackagePath "MemMgmt.$version.nupkg"
+    # A folder repository under a name no user has, registered only while publishing.
+    $repository = "MemMgmtBuild-$([guid]::NewGuid().ToString('N'))"
+    Register-PSResourceRepository -Name $repository -Uri (Resolve-Path $PackagePath).Path -Trusted
+    try {
+        Remove-Item $nupkg -ErrorAction Ignore
+        Publish-PSResource -Path $module -Repository $repository
+    } finally {
+        Unregister-PSResourceRepository -Name $repository
+    }
+    if (-not (Test-Path $nupkg)) { throw "Publish-PSResource wrote no $nupkg" }
+    Write-Host "Packaged $nupkg"
 }
 
+if (-not $NoBuild) { Build }
 switch ($Task) {
-    'Build' { Build }
-    'Test' { Build; Test }
-    'Pester' { Build; Pester }
-    'Package' { Build; Package }
-    'All' { Build; Test; Package }
+    'Test' { Test }
+    'Pester' { Pester }
+    'Package' { Package }
+    'All' { Test; Pester; Package }
 }
