@@ -33,5 +33,24 @@ namespace MemMgmt.Shell
             }
             return null;
         }
+
+        /// <summary>
+        /// Puts the folder that holds the module's MemMgmt/ folder first on $env:PSModulePath, so `Import-Module
+        /// MemMgmt` and command autoloading find this copy, also in the runspaces ForEach-Object -Parallel creates
+        /// (they start without the modules of the calling runspace). A manifest outside a MemMgmt/ folder is not a
+        /// module path entry the engine can use by name, so it is left out.
+        /// </summary>
+        public static void AddToModulePath(string? manifest)
+        {
+            if (manifest == null || !File.Exists(manifest)) return;
+            string? folder = Path.GetDirectoryName(Path.GetFullPath(manifest));
+            if (folder == null || !string.Equals(Path.GetFileName(folder), "MemMgmt", StringComparison.OrdinalIgnoreCase)) return;
+            string? root = Path.GetDirectoryName(folder);
+            if (root == null) return;
+            string current = Environment.GetEnvironmentVariable("PSModulePath") ?? string.Empty;
+            foreach (string entry in current.Split(Path.PathSeparator))
+                if (string.Equals(entry.TrimEnd(Path.DirectorySeparatorChar), root, StringComparison.Ordinal)) return;
+            Environment.SetEnvironmentVariable("PSModulePath", current.Length == 0 ? root : root + Path.PathSeparator + current);
+        }
     }
 }

@@ -21,6 +21,7 @@ namespace MemMgmt.Shell
 
             var host = new MemHost();
             string? manifest = ModuleLocator.Find();
+            ModuleLocator.AddToModulePath(manifest);
             using var runner = new ScriptRunner(host, manifest);
             bool interactive = cl.Mode == ShellMode.Interactive && ConsoleInfo.InputIsTerminal && ConsoleInfo.OutputIsTerminal;
             // Ctrl+C while a pipeline runs stops that pipeline; an interactive shell never dies of it.

@@ -118,6 +118,14 @@ namespace MemMgmt.Core.Node
             ConnectReclaimAndCompaction();
         }
 
+        /// <summary>
+        /// The node's lock. Core itself is single-threaded; a node shared between runspaces or threads (a $using:
+        /// variable in ForEach-Object -Parallel, a thread job) stays consistent because every operation on it runs
+        /// under this lock, held for the whole operation (an allocation, a compaction run, the rendering of a /proc
+        /// file), so another thread never sees a half-done change. A copy gets a lock of its own.
+        /// </summary>
+        public object SyncRoot { get; } = new object();
+
         /// <summary>An independent deep copy for what-if runs (Copy-MemNode).</summary>
         public MemNode Clone(string? name = null) => new MemNode(this, name ?? Name + "-copy");
 

@@ -94,9 +94,8 @@ namespace MemMgmt.PS.Commands
 
         private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (ParameterSetName == AccessSet) { StartWorkingSets(node); return; }
             var o = new PressureOptions
             {

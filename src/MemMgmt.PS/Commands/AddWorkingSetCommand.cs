@@ -47,9 +47,8 @@ namespace MemMgmt.PS.Commands
 
         private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (double.IsNaN(IntervalMs) || IntervalMs < 0.001 || IntervalMs > 1e6)
                 ThrowTerminatingError(Errors.Make("IntervalOutOfRange", ErrorCategory.InvalidArgument,
                     $"-IntervalMs {IntervalMs} is out of range; allowed 0.001 to 1000000.", IntervalMs));

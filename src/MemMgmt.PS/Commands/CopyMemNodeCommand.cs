@@ -16,9 +16,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public SwitchParameter SetCurrent { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             var registry = NodeRegistry.ForRunspace(this);
             string name = Name ?? registry.UniqueName(node.Name + "-copy");
             if (registry.Find(name) != null)

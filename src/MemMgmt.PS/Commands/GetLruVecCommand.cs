@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -14,9 +15,8 @@ namespace MemMgmt.PS.Commands
         [SupportsWildcards]
         public string[]? Cgroup { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             var filter = NameFilter.Create(Cgroup);
             foreach (var v in LruVecStat.GetAll(node))
                 if (filter.IsMatch(v.Cgroup)) WriteObject(v);

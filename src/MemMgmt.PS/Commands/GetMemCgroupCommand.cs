@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MemMgmt.Core.Memcg;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -21,9 +22,8 @@ namespace MemMgmt.PS.Commands
         [ValidateSet("memory.current", "memory.low", "memory.max", "memory.events")]
         public string File { get; set; } = "";
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             bool any = false;
             string[]? patterns = null;
             if (Name != null)

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -18,9 +19,8 @@ namespace MemMgmt.PS.Commands
         [Alias("Pid")]
         public int[]? Id { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (ParameterSetName == "ById")
             {
                 foreach (var id in Id!)

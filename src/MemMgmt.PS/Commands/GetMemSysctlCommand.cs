@@ -21,9 +21,8 @@ namespace MemMgmt.PS.Commands
         internal static SysctlEntry Entry(MemNode node, VmSysctl.Entry e) =>
             new SysctlEntry(node, "vm." + e.Name, node.Sysctl.Read(e.Name), e.Allowed);
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (Name == null)
             {
                 foreach (var e in VmSysctl.Entries) WriteObject(Entry(node, e));

@@ -30,9 +30,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public SwitchParameter Skip { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             // Validate every argument before reporting anything.
             var blocks = new List<long>();
             if (Pfn != null)

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -13,9 +14,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public SwitchParameter Last { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (Last)
             {
                 var e = VmPressure.Last(node);

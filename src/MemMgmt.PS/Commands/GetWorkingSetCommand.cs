@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MemMgmt.Core.Workloads;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -13,9 +14,8 @@ namespace MemMgmt.PS.Commands
         [SupportsWildcards]
         public string[]? Name { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             var filter = NameFilter.Create(Name);
             bool any = false;
             foreach (var ws in WorkingSets.Get(node))

@@ -32,9 +32,8 @@ namespace MemMgmt.PS.Commands
 
         protected override void StopProcessing() => _cancel.Cancel();
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             // Several upstream reports (one per zone) may name the same node: compact it once per pipeline.
             if (!_done.Add(node)) return;
             ZoneType? zone = MyInvocation.BoundParameters.ContainsKey(nameof(Zone)) ? Zone : (ZoneType?)null;

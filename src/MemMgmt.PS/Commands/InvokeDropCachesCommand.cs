@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -13,9 +14,8 @@ namespace MemMgmt.PS.Commands
         [Parameter(Position = 0)]
         public int Mode { get; set; } = 3;
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (!ShouldProcess(node.Name, $"drop caches (vm.drop_caches={Mode})")) return;
             DropCachesResult? r = null;
             TryCore(() => r = DropCaches.Drop(node, Mode));

@@ -21,9 +21,8 @@ namespace MemMgmt.PS.Commands
 
         protected override void StopProcessing() => _cancel.Cancel();
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             int? order = MyInvocation.BoundParameters.ContainsKey(nameof(Order)) ? Order : (int?)null;
             ZoneType? zone = MyInvocation.BoundParameters.ContainsKey(nameof(Zone)) ? Zone : (ZoneType?)null;
             TryCore(() => Compactor.ValidateKcompactd(node, order, zone));

@@ -24,9 +24,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public double? Milliseconds { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             KswapdReport? report = null;
             TryCore(() =>
             {

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -26,9 +27,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public int Cpu { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             ReclaimReport? report = null;
             TryCore(() => report = ParameterSetName == "Pages"
                 ? Vmscan.ReclaimPages(node, Pages, Gfp, Cpu)

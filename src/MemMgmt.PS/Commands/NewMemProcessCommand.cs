@@ -54,9 +54,8 @@ namespace MemMgmt.PS.Commands
             return bytes / pageSize + (bytes % pageSize != 0 ? 1 : 0);
         }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             int given = (Bound(nameof(Size)) ? 1 : 0) + (Bound(nameof(Pages)) ? 1 : 0) + (Bound(nameof(Percent)) ? 1 : 0);
             if (given > 1)
                 ThrowTerminatingError(Errors.Make("ContradictoryProcessSize", ErrorCategory.InvalidArgument,

@@ -31,9 +31,8 @@ namespace MemMgmt.PS.Commands
 
         protected override void StopProcessing() => _stopping = true;
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (Count < 1)
                 ThrowTerminatingError(Errors.Make("CountOutOfRange", ErrorCategory.InvalidArgument,
                     $"-Count {Count} is out of range; allowed 1 to {int.MaxValue}.", Count));

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -20,9 +21,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public int Seeks { get; set; } = Shrinker.DefaultSeeks;
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             Shrinker? s = null;
             TryCore(() => s = Shrinkers.Register(node, Name, Objects, Seeks));
             if (s != null) WriteObject(s);

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MemMgmt.Core.Memcg;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -13,9 +14,8 @@ namespace MemMgmt.PS.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         public string Name { get; set; } = "";
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             MemCgroup? cg = null;
             if (!TryCore(() => cg = MemCgroups.GetRemovable(node, Name), terminating: false)) return;
             if (!ShouldProcess($"cgroup '{cg!.Path}' on node '{node.Name}' ({cg.Usage} pages move to '{cg.Parent}')", "Remove memory cgroup")) return;

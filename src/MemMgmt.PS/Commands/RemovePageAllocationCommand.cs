@@ -56,12 +56,19 @@ namespace MemMgmt.PS.Commands
                 handle = Handle;
             }
 
-            string target = PageAllocator.TryGetAllocation(node, handle, out long pfn, out int order)
+            // The lookup and the free each run under the node's lock; the -Confirm prompt between them does not.
+            string target = "";
+            NodeLock.Run(this, node, () => target = PageAllocator.TryGetAllocation(node, handle, out long pfn, out int order)
                 ? $"allocation 0x{handle:x} (pfn 0x{pfn:x}, order {order}) on node '{node.Name}'"
-                : $"allocation 0x{handle:x} on node '{node.Name}'";
+                : $"allocation 0x{handle:x} on node '{node.Name}'");
             if (!ShouldProcess(target, "Free pages")) return;
-            try { PageAllocator.Free(node, handle, Cpu); }
-            catch (MemMgmtException e) { WriteError(Errors.ToRecord(e)); }
+            MemMgmtException? failed = null;
+            NodeLock.Run(this, node, () =>
+            {
+                try { PageAllocator.Free(node, handle, Cpu); }
+                catch (MemMgmtException e) { failed = e; }
+            });
+            if (failed != null) WriteError(Errors.ToRecord(failed));
         }
     }
 }

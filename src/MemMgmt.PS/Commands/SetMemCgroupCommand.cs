@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MemMgmt.Core.Memcg;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -24,9 +25,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public int? Swappiness { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             MemCgroup? cg = null;
             long? low = null, max = null;
             if (!TryCore(() =>

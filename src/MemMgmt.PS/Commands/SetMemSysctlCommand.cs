@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Management.Automation;
 using MemMgmt.Core;
 using MemMgmt.Core.Sysctl;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 using MemMgmt.PS.Results;
 
@@ -51,9 +52,8 @@ namespace MemMgmt.PS.Commands
             return System.Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
         }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             string name = "vm." + _entry!.Name;
             if (!ShouldProcess($"{name} on node '{node.Name}'", $"Set to '{_text}' (was '{node.Sysctl.Read(_entry.Name)}')")) return;
             try { VmSysctl.Write(node, _entry.Name, _text); }

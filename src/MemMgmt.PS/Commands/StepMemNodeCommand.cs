@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Threading;
 using MemMgmt.Core.Compaction;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -17,9 +18,8 @@ namespace MemMgmt.PS.Commands
 
         protected override void StopProcessing() => _cancel.Cancel();
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (double.IsNaN(Milliseconds) || Milliseconds < 0 || Milliseconds > 1e9)
                 ThrowTerminatingError(Errors.Make("DurationOutOfRange", ErrorCategory.InvalidArgument,
                     $"-Milliseconds {Milliseconds} is out of range; allowed 0 to 1000000000.", Milliseconds));

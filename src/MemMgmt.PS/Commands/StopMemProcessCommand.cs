@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Management.Automation;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -17,9 +18,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             // Every pid is checked before any process exits.
             var found = new List<SimProcess>();
             bool bad = false;

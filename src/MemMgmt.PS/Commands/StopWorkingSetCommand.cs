@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Management.Automation;
 using MemMgmt.Core.Workloads;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -16,9 +17,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             // Every name is checked before any workload stops.
             var found = new List<WorkingSet>();
             foreach (var n in Name)

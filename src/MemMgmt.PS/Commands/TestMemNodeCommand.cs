@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MemMgmt.Core.Debug;
+using MemMgmt.Core.Node;
 using MemMgmt.PS.Infrastructure;
 using MemMgmt.PS.Results;
 
@@ -17,9 +18,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public SwitchParameter ThrowOnFailure { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             var result = new NodeTestResult(node, InvariantChecker.Check(node));
             if (!result.Passed && ThrowOnFailure)
                 ThrowTerminatingError(Errors.Make("InvariantViolated", ErrorCategory.InvalidData,

@@ -21,9 +21,8 @@ namespace MemMgmt.PS.Infrastructure
 
         private readonly HashSet<MemNode> _shown = new HashSet<MemNode>();
 
-        protected sealed override void ProcessRecord()
+        protected sealed override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (!_shown.Add(node)) return;
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Last)) && Last < 1)
                 ThrowTerminatingError(Errors.Make("LastOutOfRange", ErrorCategory.InvalidArgument, $"-Last {Last} is out of range; allowed 1 or more.", Last));

@@ -16,6 +16,19 @@ namespace MemMgmt.PS.Infrastructure
         [ValidateNotNull]
         public MemNode? Node { get; set; }
 
+        /// <summary>
+        /// Resolves the node and runs <see cref="ProcessNode"/> under its lock: one record's work on a node is atomic
+        /// for other runspaces, and the lock is released when the record is done (not held across the pipeline).
+        /// </summary>
+        protected sealed override void ProcessRecord()
+        {
+            var node = ResolveNode();
+            NodeLock.Run(this, node, () => ProcessNode(node));
+        }
+
+        /// <summary>The cmdlet's work for one record on the resolved node, called with the node's lock held.</summary>
+        protected abstract void ProcessNode(MemNode node);
+
         /// <summary>The node this record works on; writes a terminating NoCurrentNode error when there is none.</summary>
         protected MemNode ResolveNode()
         {

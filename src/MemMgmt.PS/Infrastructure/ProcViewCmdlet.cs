@@ -17,9 +17,8 @@ namespace MemMgmt.PS.Infrastructure
         [Parameter]
         public SwitchParameter Raw { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (!_shown.Add(node)) return;
             if (Raw)
             {
