@@ -176,6 +176,7 @@ namespace MemMgmt.Core.Compaction
         /// <summary>What kswapd did while the time passed (Kswapd.Advance).</summary>
         public Reclaim.KswapdReport? Kswapd { get; internal set; }
         public IReadOnlyList<ZoneCompactionReport> Compactions { get; internal set; } = new ZoneCompactionReport[0];
+        public override string ToString() => $"{Node.Name}: {StartNs} ns to {EndNs} ns, {Compactions.Count} compaction(s)";
     }
 
     /// <summary>Virtual time and the per-node daemons.</summary>

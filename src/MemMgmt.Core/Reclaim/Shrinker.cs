@@ -39,6 +39,7 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>Objects of a custom shrinker.</summary>
         public long Objects { get; internal set; }
         public long Dentries { get; internal set; }
+        public override string ToString() => $"{Name}: {Objects} objects, seeks {Seeks}";
         public long Inodes { get; internal set; }
         internal List<long> DentryPages = new List<long>();
         internal List<long> InodePages = new List<long>();
