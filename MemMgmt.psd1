@@ -16,6 +16,8 @@
     CmdletsToExport      = @(
         'Add-Pressure'
         'Add-WorkingSet'
+        'Clear-MemKernelLog'
+        'Clear-MemTrace'
         'Copy-MemNode'
         'Get-BdiStat'
         'Get-BuddyInfo'
@@ -26,6 +28,7 @@
         'Get-MemKernelLog'
         'Get-MemNode'
         'Get-MemProcess'
+        'Get-MemShrinker'
         'Get-MemSysctl'
         'Get-MemTrace'
         'Get-Pageblock'
@@ -53,6 +56,7 @@
         'Stop-MemProcess'
         'Stop-WorkingSet'
         'Test-MemNode'
+        'Unregister-MemShrinker'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

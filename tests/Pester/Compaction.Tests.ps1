@@ -189,7 +189,7 @@ Describe 'Get-MemTrace' {
     It 'returns events with kernel names and fields and renders ftrace text' {
         $node = New-TestNode 64
         Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
-        Get-MemTrace -Node $node -Clear | Out-Null
+        Clear-MemTrace -Node $node
         Invoke-Compaction -Node $node -Priority Async -Order 4 | Out-Null
         $events = @(Get-MemTrace -Node $node)
         $events[0].Name | Should -Be 'mm_compaction_try_to_compact_pages'

@@ -49,7 +49,6 @@ namespace MemMgmt.PS.Commands
             {
                 foreach (var ev in selected) WriteObject(ev);
             }
-            if (Clear) TryCore(() => Core.Trace.TraceControl.Clear(node));
         }
     }
 }
