@@ -13,6 +13,7 @@ namespace MemMgmt.PS.Commands
     {
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(TraceEventCompleter))]
         public string[]? Event { get; set; }
 
         protected override void Show(MemNode node)

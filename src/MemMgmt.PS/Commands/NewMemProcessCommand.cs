@@ -22,6 +22,7 @@ namespace MemMgmt.PS.Commands
         public SwitchParameter Root { get; set; }
 
         [Parameter]
+        [ArgumentCompleter(typeof(CgroupNameCompleter))]
         public string? Cgroup { get; set; }
 
         /// <summary>Anonymous memory in bytes (rounded up to pages).</summary>

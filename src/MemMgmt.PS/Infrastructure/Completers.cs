@@ -46,4 +46,76 @@ namespace MemMgmt.PS.Infrastructure
             return CompletionNode.Matching(names, wordToComplete);
         }
     }
+
+    /// <summary>Completes -Name of Get-VmStat and Get-MemInfo with the counter names of the node's file.</summary>
+    public sealed class ProcCounterNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var node = CompletionNode.Of(fakeBoundParameters);
+            if (node == null) return Array.Empty<CompletionResult>();
+            var names = new List<string>();
+            if (string.Equals(commandName, "Get-MemInfo", StringComparison.OrdinalIgnoreCase))
+                foreach (var e in Core.Stats.NodeViews.MemInfo(node).Entries) names.Add(e.Name);
+            else
+                foreach (var e in Core.Stats.NodeViews.VmStat(node).Entries) names.Add(e.Name);
+            return CompletionNode.Matching(names, wordToComplete);
+        }
+    }
+
+    /// <summary>Completes -Event of Get-MemTrace with the tracepoint names.</summary>
+    public sealed class TraceEventCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            CompletionNode.Matching(Enum.GetNames(typeof(Core.Trace.TraceEventId)), wordToComplete);
+    }
+
+    /// <summary>Completes memory cgroup names (as -Name and -Cgroup take them: "web/fe") of the node.</summary>
+    public sealed class CgroupNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var node = CompletionNode.Of(fakeBoundParameters);
+            if (node == null) return Array.Empty<CompletionResult>();
+            var names = new List<string>();
+            foreach (var cg in Core.Memcg.MemCgroups.GetAll(node)) if (cg.Name.Length > 0) names.Add(cg.Name);
+            return CompletionNode.Matching(names, wordToComplete, n => "/" + n);
+        }
+    }
+
+    /// <summary>Completes -Id of Stop-MemProcess with the pids of the node's processes.</summary>
+    public sealed class ProcessIdCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var node = CompletionNode.Of(fakeBoundParameters);
+            var results = new List<CompletionResult>();
+            if (node == null) return results;
+            foreach (var p in Core.Reclaim.OomKiller.GetProcesses(node))
+            {
+                string pid = p.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (pid.StartsWith(wordToComplete ?? "", StringComparison.Ordinal))
+                    results.Add(new CompletionResult(pid, pid + " " + p.Name, CompletionResultType.ParameterValue, $"{p.Name}: {p.Rss} resident pages"));
+            }
+            return results;
+        }
+    }
+
+    /// <summary>Completes -Name of Stop-WorkingSet with the node's working sets.</summary>
+    public sealed class WorkingSetNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var node = CompletionNode.Of(fakeBoundParameters);
+            if (node == null) return Array.Empty<CompletionResult>();
+            var names = new List<string>();
+            foreach (var ws in Core.Workloads.WorkingSets.Get(node)) names.Add(ws.Name);
+            return CompletionNode.Matching(names, wordToComplete);
+        }
+    }
 }
