@@ -12,10 +12,13 @@
     Description          = 'A kernel-faithful simulation of Linux memory management (Linux 4.14, arm64): buddy allocator, watermarks, compaction, reclaim and the /proc views that show them.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
+    TypesToProcess       = @('MemMgmt.Types.ps1xml')
     FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Compaction.Format.ps1xml', 'MemMgmt.Reclaim.Format.ps1xml', 'MemMgmt.Workloads.Format.ps1xml', 'MemMgmt.Oom.Format.ps1xml')
     CmdletsToExport      = @(
         'Add-Pressure'
         'Add-WorkingSet'
+        'Clear-MemKernelLog'
+        'Clear-MemTrace'
         'Copy-MemNode'
         'Get-BdiStat'
         'Get-BuddyInfo'
@@ -26,6 +29,7 @@
         'Get-MemKernelLog'
         'Get-MemNode'
         'Get-MemProcess'
+        'Get-MemShrinker'
         'Get-MemSysctl'
         'Get-MemTrace'
         'Get-Pageblock'
@@ -53,6 +57,7 @@
         'Stop-MemProcess'
         'Stop-WorkingSet'
         'Test-MemNode'
+        'Unregister-MemShrinker'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -50,7 +50,7 @@ Describe 'Add-Pressure' {
         @{ Name = 'Percent and Size together'; Id = 'ContradictoryPressureOptions'; Params = @{ Percent = 10; Size = 1MB } }
         @{ Name = 'ChunkPages with RandomHalf'; Id = 'ContradictoryPatternOptions'; Params = @{ Pattern = 'RandomHalf'; ChunkPages = 8 } }
         @{ Name = 'an order of 11'; Id = 'OrderOutOfRange'; Params = @{ Order = 11 } }
-        @{ Name = 'a pinned fraction of 2'; Id = 'FractionOutOfRange'; Params = @{ Pinned = 2 } }
+        @{ Name = 'a pinned percent of 200'; Id = 'PercentOutOfRange'; Params = @{ PinnedPercent = 200 } }
     ) {
         $node = New-TestNode 64
         $free = $node.FreePages
@@ -106,7 +106,7 @@ Describe 'Invoke-Compaction' {
 
     It 'with -Order runs try_to_compact_pages and reports the deferral state' {
         $node = New-TestNode
-        Add-Pressure -Node $node -Pinned 1 -IgnoreWatermarks | Out-Null
+        Add-Pressure -Node $node -PinnedPercent 100 -IgnoreWatermarks | Out-Null
         $first = Invoke-Compaction -Node $node -Priority SyncLight -Order 9
         $first.Status | Should -Be 'complete'
         $first.DeferShiftBefore | Should -Be 0
@@ -151,7 +151,7 @@ Describe 'kcompactd and virtual time' {
     It 'Step-MemNode runs kcompactd after a failed huge page request woke kswapd' {
         # Half the pages are page cache: kswapd reclaims compact_gap(9) pages, drops to order 0 and wakes kcompactd at 9.
         $node = New-TestNode
-        Add-Pressure -Node $node -IgnoreWatermarks -File 0.5 | Out-Null
+        Add-Pressure -Node $node -IgnoreWatermarks -FilePercent 50 | Out-Null
         [MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_TRANSHUGE_LIGHT,__GFP_KSWAPD_RECLAIM', 0, $null).Success | Should -BeFalse
         $s = Step-MemNode -Node $node -Milliseconds 100
         $s.Kswapd.NrReclaimed | Should -BeGreaterOrEqual 1024
@@ -194,7 +194,7 @@ Describe 'Get-MemTrace' {
     It 'returns events with kernel names and fields and renders ftrace text' {
         $node = New-TestNode 64
         Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
-        Get-MemTrace -Node $node -Clear | Out-Null
+        Clear-MemTrace -Node $node
         Invoke-Compaction -Node $node -Priority Async -Order 4 | Out-Null
         $events = @(Get-MemTrace -Node $node)
         $events[0].Name | Should -Be 'mm_compaction_try_to_compact_pages'
@@ -262,7 +262,7 @@ Describe 'Grouping by mobility' {
     It 'gives far more huge pages after compaction than with grouping disabled' {
         $counts = foreach ($disabled in $false, $true) {
             $node = New-TestNode 256 -NoGrouping:$disabled
-            Add-Pressure -Node $node -Pattern RandomHalf -Unmovable 0.05 -Seed 5 | Out-Null
+            Add-Pressure -Node $node -Pattern RandomHalf -UnmovablePercent 5 -Seed 5 | Out-Null
             Invoke-Compaction -Node $node -Priority SyncFull | Out-Null
             $n = 0
             while ([MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_HIGHUSER_MOVABLE,__GFP_COMP,__GFP_RETRY_MAYFAIL', 0, 'HugeTlb').Success) { $n++ }

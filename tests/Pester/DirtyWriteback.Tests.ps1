@@ -127,7 +127,7 @@ Describe 'Reclaim and the flusher' {
 
     It 'wakes the flusher when reclaim meets a node full of dirty page cache' {
         $n = New-MemNode -Name dw-reclaim -Size 256MB
-        $null = Add-Pressure -Node $n -Pattern Fill -Percent 90 -File 1 -Dirty 1 -Seed 1
+        $null = Add-Pressure -Node $n -Pattern Fill -Percent 90 -FilePercent 100 -DirtyPercent 100 -Seed 1
         Get-Gauge $n nr_dirty | Should -BeGreaterThan 1000
         [MemMgmt.Core.Reclaim.Flusher]::GetStats($n).PagesVmscan | Should -Be 0
         $null = Invoke-Reclaim -Node $n

@@ -42,7 +42,7 @@ Describe 'Add-WorkingSet' {
         $free = $node.FreePages
         { Add-WorkingSet Streaming -Owner Anon -Percent 50 -Node $node } | Should -Throw -ErrorId 'ContradictoryWorkingSetOptions,*'
         { Add-WorkingSet HotSet -Percent 150 -Node $node } | Should -Throw -ErrorId 'PercentOutOfRange,*'
-        { Add-WorkingSet HotSet -IntervalMs 0 -Node $node } | Should -Throw -ErrorId 'IntervalOutOfRange,*'
+        { Add-WorkingSet HotSet -IntervalMilliseconds 0 -Node $node } | Should -Throw -ErrorId 'IntervalOutOfRange,*'
         $node.FreePages | Should -Be $free
         @([MemMgmt.Core.Workloads.WorkingSets]::Get($node)).Count | Should -Be 0
     }

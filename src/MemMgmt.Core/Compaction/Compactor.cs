@@ -176,6 +176,7 @@ namespace MemMgmt.Core.Compaction
         /// <summary>What kswapd did while the time passed (Kswapd.Advance).</summary>
         public Reclaim.KswapdReport? Kswapd { get; internal set; }
         public IReadOnlyList<ZoneCompactionReport> Compactions { get; internal set; } = new ZoneCompactionReport[0];
+        public override string ToString() => $"{Node.Name}: {StartNs} ns to {EndNs} ns, {Compactions.Count} compaction(s)";
     }
 
     /// <summary>Virtual time and the per-node daemons.</summary>
@@ -185,7 +186,9 @@ namespace MemMgmt.Core.Compaction
         /// is due: each slice runs the rounds due, then kswapd while woken or until its nap ends (it may wake kcompactd
         /// from kswapd_try_to_sleep), then kcompactd_do_work if it was woken. Access rounds that fall due inside
         /// reclaim's own time run there (VirtualTime.Pass), so accesses and reclaim interleave as on two CPUs.</summary>
-        public static StepReport Step(MemNode node, long ns, CancellationToken cancel = default)
+        /// <paramref name="progress"/> gets (virtual ns done, ns asked) after each slice; a cancelled step ends after the
+        /// slice it is in, with every daemon between two units of its work.
+        public static StepReport Step(MemNode node, long ns, CancellationToken cancel = default, Action<long, long>? progress = null)
         {
             if (ns < 0)
                 throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; allowed 0 or more.", ns);
@@ -224,6 +227,7 @@ namespace MemMgmt.Core.Compaction
                     report.KcompactdRan = true;
                 }
                 if (node.Clock.NowNs < sliceEnd) Time.VirtualTime.Pass(node, sliceEnd - node.Clock.NowNs);
+                progress?.Invoke(node.Clock.NowNs - report.StartNs, ns);
                 if (node.Clock.NowNs >= end || (stop != null && stop())) break;
             }
             report.Compactions = reports;

@@ -32,6 +32,7 @@ namespace MemMgmt.Core.Memcg
         public string Name { get; }
         /// <summary>The cgroup path as /proc/&lt;pid&gt;/cgroup prints it ("/web/frontend").</summary>
         public string Path => "/" + Name;
+        public override string ToString() => $"{Node.Name}:{Path} usage {Usage}";
         /// <summary>The last path component (the directory name).</summary>
         public string LeafName { get { int i = Name.LastIndexOf('/'); return i < 0 ? Name : Name.Substring(i + 1); } }
         /// <summary>The parent's id (0: the root cgroup).</summary>
@@ -83,6 +84,7 @@ namespace MemMgmt.Core.Memcg
         public string Parent { get; }
         /// <summary>Pages moved to the parent's lruvec (and charge).</summary>
         public long PagesReparented { get; }
+        public override string ToString() => $"{Node.Name}:{Path} removed, {PagesReparented} pages to {Parent}";
     }
 
     /// <summary>The outcome of a charge (mem_cgroup_try_charge + commit).</summary>

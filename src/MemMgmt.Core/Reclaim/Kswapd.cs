@@ -296,23 +296,31 @@ namespace MemMgmt.Core.Reclaim
 
         /// <summary>Advances the node's virtual time by <paramref name="ns"/>, completing writeback and running kswapd
         /// whenever it is runnable or its nap ends. The daemon driver (Step-MemNode) calls this.</summary>
-        public static KswapdReport Advance(MemNode node, long ns)
+        public static KswapdReport Advance(MemNode node, long ns) => Advance(node, ns, default, null);
+
+        /// <summary>Advance with a stop request checked between kswapd's iterations (each balance_pgdat run or nap
+        /// ends whole) and <paramref name="progress"/> getting (virtual ns done, ns asked) after each; a stopped
+        /// advance leaves the clock where kswapd stopped.</summary>
+        public static KswapdReport Advance(MemNode node, long ns, System.Threading.CancellationToken cancel, Action<long, long>? progress)
         {
             if (ns < 0)
                 throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; use 0 or more.", ns);
             var rep = new KswapdReport(node) { FreePagesBefore = node.FreePages };
-            long target = node.Clock.NowNs + ns;
-            Drive(node, rep, target);
-            if (node.Clock.NowNs < target) Writeback.Sleep(node, target - node.Clock.NowNs);
+            long start = node.Clock.NowNs, target = start + ns;
+            Drive(node, rep, target, cancel, progress == null ? null : (Action<long>)(now => progress(now - start, ns)));
+            if (node.Clock.NowNs < target && !cancel.IsCancellationRequested) Writeback.Sleep(node, target - node.Clock.NowNs);
             Finish(node, rep);
             return rep;
         }
 
-        private static void Drive(MemNode node, KswapdReport rep, long target)
+        private static void Drive(MemNode node, KswapdReport rep, long target,
+            System.Threading.CancellationToken cancel = default, Action<long>? progress = null)
         {
             var rs = node.ReclaimSt;
             for (int it = 0; it < MaxIterationsPerCall; it++)
             {
+                if (cancel.IsCancellationRequested) break;
+                progress?.Invoke(node.Clock.NowNs);
                 Writeback.CompleteDue(node);
                 if (rs.KState == KswapdState.Runnable) { RunBalance(node, rep); continue; }
                 if (rs.KState == KswapdState.Napping)

@@ -59,6 +59,9 @@ namespace MemMgmt.Core.Reclaim
         /// reclaim cycle; inactive_list_is_low drops active-file protection while the count has moved past it.</summary>
         public long Refaults { get; }
 
+        public override string ToString() =>
+            $"{Node.Name} {(Cgroup.Length == 0 ? "/" : Cgroup)}: inactive_anon {InactiveAnon}, active_anon {ActiveAnon}, inactive_file {InactiveFile}, active_file {ActiveFile}, unevictable {Unevictable}";
+
         /// <summary>The root lruvec, then one per memcg.</summary>
         public static IReadOnlyList<LruVecStat> GetAll(MemNode node)
         {

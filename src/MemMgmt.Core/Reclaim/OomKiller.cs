@@ -127,6 +127,10 @@ namespace MemMgmt.Core.Reclaim
         public long AnonPages { get; set; }
         public long FilePages { get; set; }
         public long ShmemPages { get; set; }
+        /// <summary>Checked between two page faults: a stopped start keeps the pages faulted so far.</summary>
+        public System.Threading.CancellationToken Cancel { get; set; }
+        /// <summary>Gets (pages faulted, pages asked) every 1024 faults.</summary>
+        public Action<long, long>? Progress { get; set; }
     }
 
     /// <summary>A page fault of a simulated process.</summary>
@@ -201,10 +205,20 @@ namespace MemMgmt.Core.Reclaim
                     $"The process maps {total} pages in all, more than the node's {managed} managed pages.", total);
             var p = Spawn(node, o.Name, o.OomScoreAdj, o.Root, o.Cgroup);
             p.RequestedPages = total;
+            long faulted = 0;
             foreach (var (pages, owner) in new[] { (o.AnonPages, PageOwner.Anon), (o.FilePages, PageOwner.FileCache), (o.ShmemPages, PageOwner.Shmem) })
             {
-                for (long i = 0; i < pages; i++)
+                for (long i = 0; i < pages; i++, faulted++)
                 {
+                    if ((faulted & 1023) == 0)
+                    {
+                        if (o.Cancel.IsCancellationRequested)
+                        {
+                            p.FaultFailure = "stopped";
+                            return p;
+                        }
+                        o.Progress?.Invoke(faulted, total);
+                    }
                     var r = Allocate(node, p, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, owner);
                     if (r.Success)
                     {

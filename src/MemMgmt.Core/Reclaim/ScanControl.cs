@@ -8,6 +8,10 @@ namespace MemMgmt.Core.Reclaim
     {
         /// <summary>nr_to_reclaim: how many pages shrink_list should reclaim.</summary>
         public long NrToReclaim { get; set; } = Vmscan.SwapClusterMax;
+        /// <summary>A stop request, checked between two priority passes (each shrink_zones pass ends whole).</summary>
+        public System.Threading.CancellationToken Cancel { get; set; }
+        /// <summary>Gets (pages reclaimed, nr_to_reclaim) after each priority pass.</summary>
+        public System.Action<long, long>? Progress { get; set; }
         public GfpFlags GfpMask { get; set; } = GfpFlags.GFP_KERNEL;
         public int Order { get; set; }
         /// <summary>Scan priority: lists are scanned size &gt;&gt; priority at a time; DEF_PRIORITY 12.</summary>

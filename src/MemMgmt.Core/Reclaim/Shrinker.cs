@@ -39,6 +39,7 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>Objects of a custom shrinker.</summary>
         public long Objects { get; internal set; }
         public long Dentries { get; internal set; }
+        public override string ToString() => $"{Name}: {Objects} objects, seeks {Seeks}";
         public long Inodes { get; internal set; }
         internal List<long> DentryPages = new List<long>();
         internal List<long> InodePages = new List<long>();
@@ -82,6 +83,27 @@ namespace MemMgmt.Core.Reclaim
             var sh = Shrinker.NewCustom(name, objects, seeks);
             list.Add(sh);
             return sh;
+        }
+
+        /// <summary>Removes a custom shrinker from the node's list; the superblock shrinker belongs to the
+        /// filesystem, not to a user, and stays.</summary>
+        /// kernel: unregister_shrinker (mm/vmscan.c, 4.14)
+        public static void Unregister(MemNode node, string name)
+        {
+            var list = node.ReclaimSt.Shrinkers;
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (!string.Equals(list[i].Name, name, StringComparison.OrdinalIgnoreCase)) continue;
+                if (list[i].IsSuperBlock)
+                    throw new MemMgmtException("ShrinkerNotRemovable", ErrorKind.InvalidOperation,
+                        $"The shrinker '{list[i].Name}' is the superblock's own (dentry and inode caches) and cannot be unregistered; only shrinkers made by Register-MemShrinker can.", name);
+                list.RemoveAt(i);
+                return;
+            }
+            var names = new List<string>();
+            foreach (var s in list) names.Add(s.Name);
+            throw new MemMgmtException("ShrinkerNotFound", ErrorKind.ObjectNotFound,
+                $"No shrinker named '{name}' is registered on node '{node.Name}'; registered: {string.Join(", ", names)}.", name);
         }
 
         /// <summary>The node's shrinkers in registration order (the super_block shrinker first).</summary>

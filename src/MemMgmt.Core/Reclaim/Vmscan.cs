@@ -846,15 +846,17 @@ namespace MemMgmt.Core.Reclaim
                 ShrinkZones(node, sc);
                 sc.LowestPriority = sc.Priority;
                 sc.Steps.Add($"priority {sc.Priority}: scanned {sc.NrScanned}, reclaimed {sc.NrReclaimed - before}{(sc.CompactionReady ? ", compaction ready" : "")}");
+                sc.Progress?.Invoke(sc.NrReclaimed, sc.NrToReclaim);
                 if (sc.NrReclaimed >= sc.NrToReclaim) break;
                 if (sc.CompactionReady) break;
+                if (sc.Cancel.IsCancellationRequested) break;
                 if (sc.Priority < DefPriority - 2) sc.MayWritepage = true;
             } while (--sc.Priority >= 0);
             if (sc.Priority < 0) sc.Priority = 0;
             SnapshotRefaults(node, sc.TargetMemcg);
             if (sc.NrReclaimed != 0) return sc.NrReclaimed;
             if (sc.CompactionReady) return 1;
-            if (!sc.MayThrash)
+            if (!sc.MayThrash && !sc.Cancel.IsCancellationRequested)
             {
                 sc.Priority = initialPriority;
                 sc.MayThrash = true;
@@ -908,19 +910,22 @@ namespace MemMgmt.Core.Reclaim
             DirectReclaim(node, order, gfp, SwapClusterMax, cpu);
 
         /// <summary>Direct reclaim aiming at <paramref name="nrPages"/> pages instead of SWAP_CLUSTER_MAX (Invoke-Reclaim -Pages).</summary>
-        public static ReclaimReport ReclaimPages(MemNode node, long nrPages, GfpFlags gfp = GfpFlags.GFP_KERNEL, int cpu = 0)
+        public static ReclaimReport ReclaimPages(MemNode node, long nrPages, GfpFlags gfp = GfpFlags.GFP_KERNEL, int cpu = 0,
+            System.Threading.CancellationToken cancel = default, Action<long, long>? progress = null)
         {
             if (nrPages < 1 || nrPages > node.SpannedPages)
                 throw new MemMgmtException("ReclaimPagesOutOfRange", ErrorKind.OutOfRange,
                     $"Pages {nrPages} is out of range; ask for 1 to {node.SpannedPages} pages (the node's size).", nrPages);
-            return DirectReclaim(node, 0, gfp, nrPages, cpu);
+            return DirectReclaim(node, 0, gfp, nrPages, cpu, cancel, progress);
         }
 
-        private static ReclaimReport DirectReclaim(MemNode node, int order, GfpFlags gfp, long nrToReclaim, int cpu)
+        private static ReclaimReport DirectReclaim(MemNode node, int order, GfpFlags gfp, long nrToReclaim, int cpu,
+            System.Threading.CancellationToken cancel = default, Action<long, long>? progress = null)
         {
             ValidateRequest(node, order, cpu);
             var sc = new ScanControl
             {
+                Cancel = cancel, Progress = progress,
                 NrToReclaim = nrToReclaim, GfpMask = gfp, ReclaimIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel)), Order = order,
                 Priority = DefPriority, MayWritepage = true, MayUnmap = true, MaySwap = true, Cpu = cpu, HasReclaimState = true,
             };

@@ -38,25 +38,25 @@ namespace MemMgmt.PS.Commands
         public GfpFlags Gfp { get; set; }
 
         [Parameter(ParameterSetName = FragmentSet)]
-        public double Unmovable { get; set; }
+        public double UnmovablePercent { get; set; }
 
         [Parameter(ParameterSetName = FragmentSet)]
-        public double Reclaimable { get; set; }
+        public double ReclaimablePercent { get; set; }
 
         [Parameter(ParameterSetName = FragmentSet)]
-        public double File { get; set; }
+        public double FilePercent { get; set; }
 
         [Parameter(ParameterSetName = FragmentSet)]
-        public double Pinned { get; set; }
+        public double PinnedPercent { get; set; }
 
         [Parameter(ParameterSetName = FragmentSet)]
-        public double Dirty { get; set; }
+        public double DirtyPercent { get; set; }
 
         [Parameter(ParameterSetName = FragmentSet)]
-        public double Writeback { get; set; }
+        public double WritebackPercent { get; set; }
 
         [Parameter(ParameterSetName = FragmentSet)]
-        public double Mlocked { get; set; }
+        public double MlockedPercent { get; set; }
 
         [Parameter(ParameterSetName = FragmentSet)]
         public int Requests { get; set; }
@@ -74,7 +74,7 @@ namespace MemMgmt.PS.Commands
         public PageOwner[] Owner { get; set; } = { PageOwner.Anon };
 
         [Parameter(ParameterSetName = AccessSet)]
-        public double AccessFraction { get; set; }
+        public double AccessPercent { get; set; }
 
         [Parameter(ParameterSetName = AccessSet)]
         public int PagesPerRound { get; set; }
@@ -97,17 +97,20 @@ namespace MemMgmt.PS.Commands
         protected override void ProcessNode(MemNode node)
         {
             if (ParameterSetName == AccessSet) { StartWorkingSets(node); return; }
+            if (UnmovablePercent + ReclaimablePercent > 100)
+                ThrowTerminatingError(Errors.Make("PercentOutOfRange", ErrorCategory.InvalidArgument,
+                    $"-UnmovablePercent {UnmovablePercent} plus -ReclaimablePercent {ReclaimablePercent} exceed 100.", UnmovablePercent));
             var o = new PressureOptions
             {
                 Order = Order,
                 Pattern = Pattern,
-                UnmovableFraction = Unmovable,
-                ReclaimableFraction = Reclaimable,
-                FileFraction = File,
-                PinnedFraction = Pinned,
-                DirtyFraction = Dirty,
-                WritebackFraction = Writeback,
-                MlockedFraction = Mlocked,
+                UnmovableFraction = PercentArgument.ToFraction(this, nameof(UnmovablePercent), UnmovablePercent),
+                ReclaimableFraction = PercentArgument.ToFraction(this, nameof(ReclaimablePercent), ReclaimablePercent),
+                FileFraction = PercentArgument.ToFraction(this, nameof(FilePercent), FilePercent),
+                PinnedFraction = PercentArgument.ToFraction(this, nameof(PinnedPercent), PinnedPercent),
+                DirtyFraction = PercentArgument.ToFraction(this, nameof(DirtyPercent), DirtyPercent),
+                WritebackFraction = PercentArgument.ToFraction(this, nameof(WritebackPercent), WritebackPercent),
+                MlockedFraction = PercentArgument.ToFraction(this, nameof(MlockedPercent), MlockedPercent),
                 Cpu = Cpu,
                 ExtraGfp = IgnoreWatermarks ? GfpFlags.__GFP_MEMALLOC : GfpFlags.None,
             };
@@ -151,7 +154,7 @@ namespace MemMgmt.PS.Commands
                 var o = new WorkingSetOptions { Pattern = Access, Owner = owner, Cpu = Cpu, Write = Write.IsPresent };
                 if (Bound(nameof(Percent))) o.Percent = Percent;
                 if (Bound(nameof(Size))) o.SizeBytes = Size;
-                if (Bound(nameof(AccessFraction))) o.AccessFraction = AccessFraction;
+                if (Bound(nameof(AccessPercent))) o.AccessFraction = PercentArgument.ToFraction(this, nameof(AccessPercent), AccessPercent, exclusiveZero: true);
                 if (Bound(nameof(PagesPerRound))) o.PagesPerRound = PagesPerRound;
                 if (Bound(nameof(Seed))) o.Seed = Seed + (ulong)list.Count; // each owner's set its own sequence
                 TryCore(() => o.Validate(node));

@@ -28,10 +28,10 @@ namespace MemMgmt.PS.Commands
         public int PagesPerRound { get; set; }
 
         [Parameter]
-        public double AccessFraction { get; set; }
+        public double AccessPercent { get; set; }
 
         [Parameter]
-        public double IntervalMs { get; set; } = 10;
+        public double IntervalMilliseconds { get; set; } = 10;
 
         [Parameter]
         public ulong Seed { get; set; }
@@ -49,16 +49,16 @@ namespace MemMgmt.PS.Commands
 
         protected override void ProcessNode(MemNode node)
         {
-            if (double.IsNaN(IntervalMs) || IntervalMs < 0.001 || IntervalMs > 1e6)
+            if (double.IsNaN(IntervalMilliseconds) || IntervalMilliseconds < 0.001 || IntervalMilliseconds > 1e6)
                 ThrowTerminatingError(Errors.Make("IntervalOutOfRange", ErrorCategory.InvalidArgument,
-                    $"-IntervalMs {IntervalMs} is out of range; allowed 0.001 to 1000000.", IntervalMs));
+                    $"-IntervalMilliseconds {IntervalMilliseconds} is out of range; allowed 0.001 to 1000000.", IntervalMilliseconds));
             // A Streaming read is always page cache: -Owner defaults to FileCache for it.
             var owner = !Bound(nameof(Owner)) && Pattern == WorkingSetPattern.Streaming ? PageOwner.FileCache : Owner;
             var o = new WorkingSetOptions
             {
                 Pattern = Pattern,
                 Owner = owner,
-                IntervalNs = (long)(IntervalMs * 1e6),
+                IntervalNs = (long)(IntervalMilliseconds * 1e6),
                 Name = Name,
                 Cpu = Cpu,
                 Write = Write.IsPresent,
@@ -66,7 +66,7 @@ namespace MemMgmt.PS.Commands
             if (Bound(nameof(Percent))) o.Percent = Percent;
             if (Bound(nameof(Size))) o.SizeBytes = Size;
             if (Bound(nameof(PagesPerRound))) o.PagesPerRound = PagesPerRound;
-            if (Bound(nameof(AccessFraction))) o.AccessFraction = AccessFraction;
+            if (Bound(nameof(AccessPercent))) o.AccessFraction = PercentArgument.ToFraction(this, nameof(AccessPercent), AccessPercent, exclusiveZero: true);
             if (Bound(nameof(Seed))) o.Seed = Seed;
             WorkingSet? ws = null;
             TryCore(() => ws = WorkingSets.Add(node, o));

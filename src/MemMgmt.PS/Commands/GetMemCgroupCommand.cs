@@ -15,6 +15,7 @@ namespace MemMgmt.PS.Commands
         /// <summary>Group paths below the root ("web", "web/frontend", "/web/*"); wildcards allowed.</summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(CgroupNameCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>Print this cgroup2 file of each group instead of objects.</summary>

@@ -29,7 +29,6 @@ namespace MemMgmt.PS.Commands
                 if (Raw) WriteObject(e.Line);
                 else WriteObject(e);
             }
-            if (Clear) log.Clear();
         }
     }
 }

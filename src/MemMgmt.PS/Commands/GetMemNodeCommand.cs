@@ -4,16 +4,23 @@ using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
 {
-    /// <summary>Get-MemNode: the nodes of this session, by name (wildcards), or the current one.</summary>
+    /// <summary>Get-MemNode: the nodes of this session, by name (wildcards), or the current one. From the pipeline it
+    /// takes node names only: strings, or the NodeName of result objects (never another object's Name).</summary>
     [Cmdlet(VerbsCommon.Get, "MemNode", DefaultParameterSetName = "ByName")]
     [OutputType(typeof(MemNode))]
     public sealed class GetMemNodeCommand : PSCmdlet
     {
-        [Parameter(Position = 0, ParameterSetName = "ByName", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Position = 0, ParameterSetName = "ByName", ValueFromPipeline = true)]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(NodeNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[]? Name { get; set; }
+
+        /// <summary>The NodeName of a piped result object (the node it describes).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "ByNodeName", ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(NodeNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string? NodeName { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = "Current")]
         public SwitchParameter Current { get; set; }
@@ -27,6 +34,14 @@ namespace MemMgmt.PS.Commands
                     WriteError(Errors.Make("NoCurrentNode", ErrorCategory.ObjectNotFound,
                         "There is no current node: create one with New-MemNode.", null));
                 else WriteObject(registry.Current);
+                return;
+            }
+            if (ParameterSetName == "ByNodeName")
+            {
+                var node = registry.Find(NodeName!);
+                if (node != null) WriteObject(node);
+                else WriteError(Errors.Make("NodeNotFound", ErrorCategory.ObjectNotFound,
+                    $"-NodeName '{NodeName}': no node of this session has that name; existing: {Names(registry)}.", NodeName));
                 return;
             }
             if (Name == null)

@@ -13,6 +13,7 @@ namespace MemMgmt.PS.Commands
     {
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(TraceEventCompleter))]
         public string[]? Event { get; set; }
 
         protected override void Show(MemNode node)
@@ -49,7 +50,6 @@ namespace MemMgmt.PS.Commands
             {
                 foreach (var ev in selected) WriteObject(ev);
             }
-            if (Clear) TryCore(() => Core.Trace.TraceControl.Clear(node));
         }
     }
 }

@@ -13,8 +13,9 @@ namespace MemMgmt.PS.Commands
     [OutputType(typeof(Pageblock))]
     public sealed class GetPageblockCommand : MemNodeCmdlet
     {
-        /// <summary>Pfns whose pageblocks to report (any pfn inside a block selects it).</summary>
-        [Parameter(Position = 0)]
+        /// <summary>Pfns whose pageblocks to report (any pfn inside a block selects it); binds the Pfn of piped
+        /// allocations, so `New-PageAllocation -Count 3 | Get-Pageblock` reports their blocks.</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
         public long[]? Pfn { get; set; }
 

@@ -10,19 +10,18 @@ namespace MemMgmt.PS.Commands
     [OutputType(typeof(VmPressureEvent))]
     public sealed class GetVmPressureCommand : MemNodeCmdlet
     {
-        /// <summary>Only the most recent event.</summary>
+        /// <summary>Only the newest n events (a count, as -Last is everywhere).</summary>
         [Parameter]
-        public SwitchParameter Last { get; set; }
+        public int Last { get; set; }
 
         protected override void ProcessNode(MemNode node)
         {
-            if (Last)
-            {
-                var e = VmPressure.Last(node);
-                if (e != null) WriteObject(e);
-                return;
-            }
-            foreach (var e in VmPressure.Events(node)) WriteObject(e);
+            bool last = MyInvocation.BoundParameters.ContainsKey(nameof(Last));
+            if (last && Last < 1)
+                ThrowTerminatingError(Errors.Make("LastOutOfRange", ErrorCategory.InvalidArgument, $"-Last {Last} is out of range; allowed 1 or more.", Last));
+            var events = VmPressure.Events(node);
+            int first = last ? System.Math.Max(0, events.Count - Last) : 0;
+            for (int i = first; i < events.Count; i++) WriteObject(events[i]);
         }
     }
 }

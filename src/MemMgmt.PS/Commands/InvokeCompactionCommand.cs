@@ -15,8 +15,10 @@ namespace MemMgmt.PS.Commands
         [Parameter(Position = 0)]
         public CompactPriority Priority { get; set; } = CompactPriority.SyncFull;
 
+        /// <summary>The allocation order to compact for (try_to_compact_pages); absent: no order, the whole node as
+        /// compact_memory does (the kernel's order -1).</summary>
         [Parameter]
-        public int Order { get; set; } = -1;
+        public int? Order { get; set; }
 
         [Parameter]
         public ZoneType Zone { get; set; }
@@ -37,10 +39,14 @@ namespace MemMgmt.PS.Commands
             // Several upstream reports (one per zone) may name the same node: compact it once per pipeline.
             if (!_done.Add(node)) return;
             ZoneType? zone = MyInvocation.BoundParameters.ContainsKey(nameof(Zone)) ? Zone : (ZoneType?)null;
-            TryCore(() => Compactor.Validate(node, Order, zone, Cpu));
+            if (Order.HasValue && Order.Value < 0)
+                ThrowTerminatingError(Errors.Make("OrderOutOfRange", ErrorCategory.InvalidArgument,
+                    $"-Order {Order.Value} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1}, or omit -Order to compact the whole node (compact_memory).", Order.Value));
+            int order = Order ?? -1;
+            TryCore(() => Compactor.Validate(node, order, zone, Cpu));
             CompactionRun? run = null;
             var progress = new ProgressRecord(2, "Invoke-Compaction", $"Compacting node '{node.Name}'");
-            TryCore(() => run = Compactor.Compact(node, Priority, Order, zone, Gfp, Cpu, _cancel.Token, (z, done) =>
+            TryCore(() => run = Compactor.Compact(node, Priority, order, zone, Gfp, Cpu, _cancel.Token, (z, done) =>
             {
                 progress.StatusDescription = $"zone {z.Name}: the scanners have covered {done:P0} of the distance between them";
                 progress.PercentComplete = (int)(done * 100);

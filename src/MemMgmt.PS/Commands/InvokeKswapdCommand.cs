@@ -24,9 +24,14 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public double? Milliseconds { get; set; }
 
+        private readonly System.Threading.CancellationTokenSource _cancel = new System.Threading.CancellationTokenSource();
+
+        protected override void StopProcessing() => _cancel.Cancel();
+
         protected override void ProcessNode(MemNode node)
         {
             KswapdReport? report = null;
+            var progress = new ProgressWriter(this, 4, $"Invoke-Kswapd '{node.Name}'", "ns of virtual time");
             TryCore(() =>
             {
                 if (Milliseconds.HasValue && (Milliseconds.Value < 0 || double.IsNaN(Milliseconds.Value) || Milliseconds.Value > 3.6e6))
@@ -35,8 +40,11 @@ namespace MemMgmt.PS.Commands
                 int classzone = node.Zones.Count - 1;
                 if (Zone.HasValue) classzone = node.GetZone(Zone.Value).ZoneIndex;
                 if (Order.HasValue || Zone.HasValue) Kswapd.Wakeup(node, Order ?? 0, classzone);
-                report = Milliseconds.HasValue ? Kswapd.Advance(node, (long)(Milliseconds.Value * 1e6)) : Kswapd.Run(node);
+                report = Milliseconds.HasValue
+                    ? Kswapd.Advance(node, (long)(Milliseconds.Value * 1e6), _cancel.Token, progress.Report)
+                    : Kswapd.Run(node);
             });
+            progress.Complete();
             if (report != null) WriteObject(report);
         }
     }

@@ -27,12 +27,18 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public int Cpu { get; set; }
 
+        private readonly System.Threading.CancellationTokenSource _cancel = new System.Threading.CancellationTokenSource();
+
+        protected override void StopProcessing() => _cancel.Cancel();
+
         protected override void ProcessNode(MemNode node)
         {
             ReclaimReport? report = null;
+            var progress = new ProgressWriter(this, 5, $"Invoke-Reclaim '{node.Name}'", "pages reclaimed");
             TryCore(() => report = ParameterSetName == "Pages"
-                ? Vmscan.ReclaimPages(node, Pages, Gfp, Cpu)
+                ? Vmscan.ReclaimPages(node, Pages, Gfp, Cpu, _cancel.Token, progress.Report)
                 : Vmscan.TryToFreePages(node, Order, Gfp, Cpu));
+            progress.Complete();
             if (report != null) WriteObject(report);
         }
     }

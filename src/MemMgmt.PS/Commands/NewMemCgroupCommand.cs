@@ -17,6 +17,7 @@ namespace MemMgmt.PS.Commands
 
         /// <summary>The parent group's path ("web", "/web"); default the root.</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(CgroupNameCompleter))]
         public string? Parent { get; set; }
 
         /// <summary>memory.low in bytes (rounded down to pages), or "max".</summary>

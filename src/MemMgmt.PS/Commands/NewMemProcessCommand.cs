@@ -22,6 +22,7 @@ namespace MemMgmt.PS.Commands
         public SwitchParameter Root { get; set; }
 
         [Parameter]
+        [ArgumentCompleter(typeof(CgroupNameCompleter))]
         public string? Cgroup { get; set; }
 
         /// <summary>Anonymous memory in bytes (rounded up to pages).</summary>
@@ -44,6 +45,10 @@ namespace MemMgmt.PS.Commands
         public long ShmemSize { get; set; }
 
         private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+        private readonly System.Threading.CancellationTokenSource _cancel = new System.Threading.CancellationTokenSource();
+
+        protected override void StopProcessing() => _cancel.Cancel();
 
         private long BytesToPages(MemNode node, long bytes, string parameter)
         {
@@ -86,8 +91,12 @@ namespace MemMgmt.PS.Commands
                 FilePages = BytesToPages(node, FileSize, nameof(FileSize)),
                 ShmemPages = BytesToPages(node, ShmemSize, nameof(ShmemSize)),
             };
+            var progress = new ProgressWriter(this, 6, $"New-MemProcess {Name} on '{node.Name}'", "pages faulted in");
+            o.Cancel = _cancel.Token;
+            o.Progress = progress.Report;
             SimProcess? p = null;
             TryCore(() => p = OomKiller.Start(node, o));
+            progress.Complete();
             if (p == null) return;
             if (p.FaultFailure != null)
                 WriteWarning($"Process {p.Pid} ({p.Name}) mapped {p.Rss} of {p.RequestedPages} pages: {p.FaultFailure}.");

@@ -41,8 +41,10 @@ namespace MemMgmt.PS.Commands
                     "-Owner None is not an owner; allowed: Anon, FileCache, Shmem, SlabReclaimable, SlabUnmovable, PageTable, Kernel, HugeTlb (omit it to derive the owner from -Gfp).", Owner));
             TryCore(() => PageAllocator.Validate(node, Order, Cpu));
             PageOwner? owner = MyInvocation.BoundParameters.ContainsKey(nameof(Owner)) ? Owner : (PageOwner?)null;
+            var progress = new ProgressWriter(this, 7, $"New-PageAllocation on '{node.Name}'", "allocations");
             for (int i = 0; i < Count && !_stopping; i++)
             {
+                if (Count > 1 && (i & 1023) == 0) progress.Report(i, Count);
                 var r = PageAllocator.Allocate(node, Order, Gfp, Cpu, owner);
                 foreach (var step in r.Steps) WriteVerbose($"alloc_pages(order {Order}, {Gfp}): {step}");
                 if (r.Success)
@@ -57,6 +59,7 @@ namespace MemMgmt.PS.Commands
                     r));
                 break;
             }
+            progress.Complete();
         }
     }
 }

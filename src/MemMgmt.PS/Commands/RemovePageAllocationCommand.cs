@@ -22,6 +22,8 @@ namespace MemMgmt.PS.Commands
         /// <summary>The node the allocation belongs to; with -InputObject it must be the allocation's own node.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
+        [NodeTransformation]
+        [ArgumentCompleter(typeof(NodeNameCompleter))]
         public MemNode? Node { get; set; }
 
         [Parameter]

@@ -12,6 +12,7 @@ namespace MemMgmt.PS.Commands
     {
         /// <summary>The group's path below the root ("web/frontend" or "/web/frontend").</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(CgroupNameCompleter))]
         public string Name { get; set; } = "";
 
         [Parameter]

@@ -15,7 +15,8 @@ namespace MemMgmt.PS.Commands
     [OutputType(typeof(SysctlEntry))]
     public sealed class SetMemSysctlCommand : MemNodeCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0)]
+        /// <summary>The sysctl; binds the Name of piped Get-MemSysctl entries.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(SysctlNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; } = "";
@@ -27,16 +28,6 @@ namespace MemMgmt.PS.Commands
 
         [Parameter]
         public SwitchParameter PassThru { get; set; }
-
-        private VmSysctl.Entry? _entry;
-        private string _text = "";
-
-        protected override void BeginProcessing()
-        {
-            try { _entry = VmSysctl.Find(Name); }
-            catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); }
-            _text = ToText(Value);
-        }
 
         /// <summary>What `echo VALUE &gt; /proc/sys/vm/NAME` would write: arrays joined by spaces.</summary>
         private static string ToText(object value)
@@ -54,15 +45,23 @@ namespace MemMgmt.PS.Commands
 
         protected override void ProcessNode(MemNode node)
         {
-            string name = "vm." + _entry!.Name;
-            if (!ShouldProcess($"{name} on node '{node.Name}'", $"Set to '{_text}' (was '{node.Sysctl.Read(_entry.Name)}')")) return;
-            try { VmSysctl.Write(node, _entry.Name, _text); }
+            VmSysctl.Entry entry;
+            try { entry = VmSysctl.Find(Name); }
             catch (MemMgmtException e)
             {
                 WriteError(Errors.ToRecord(e));
                 return;
             }
-            if (PassThru) WriteObject(GetMemSysctlCommand.Entry(node, _entry));
+            string text = ToText(Value);
+            string name = "vm." + entry.Name;
+            if (!ShouldProcess($"{name} on node '{node.Name}'", $"Set to '{text}' (was '{node.Sysctl.Read(entry.Name)}')")) return;
+            try { VmSysctl.Write(node, entry.Name, text); }
+            catch (MemMgmtException e)
+            {
+                WriteError(Errors.ToRecord(e));
+                return;
+            }
+            if (PassThru) WriteObject(GetMemSysctlCommand.Entry(node, entry));
         }
     }
 }

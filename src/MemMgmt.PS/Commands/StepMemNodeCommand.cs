@@ -24,8 +24,13 @@ namespace MemMgmt.PS.Commands
                 ThrowTerminatingError(Errors.Make("DurationOutOfRange", ErrorCategory.InvalidArgument,
                     $"-Milliseconds {Milliseconds} is out of range; allowed 0 to 1000000000.", Milliseconds));
             StepReport? report = null;
-            TryCore(() => report = Daemons.Step(node, (long)(Milliseconds * 1e6), _cancel.Token));
-            if (report != null) WriteObject(report);
+            var progress = new ProgressWriter(this, 3, $"Step-MemNode '{node.Name}'", "ns of virtual time");
+            TryCore(() => report = Daemons.Step(node, (long)(Milliseconds * 1e6), _cancel.Token, progress.Report));
+            progress.Complete();
+            if (report == null) return;
+            if (_cancel.IsCancellationRequested)
+                WriteWarning($"Step-MemNode on node '{node.Name}' was stopped after {(report.EndNs - report.StartNs) / 1e6} ms of virtual time; the node is consistent (Test-MemNode).");
+            WriteObject(report);
         }
     }
 }

@@ -13,6 +13,7 @@ namespace MemMgmt.PS.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Pid")]
+        [ArgumentCompleter(typeof(ProcessIdCompleter))]
         public int[] Id { get; set; } = new int[0];
 
         [Parameter]

@@ -12,6 +12,7 @@ namespace MemMgmt.PS.Commands
     public sealed class StopWorkingSetCommand : MemNodeCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(WorkingSetNameCompleter))]
         public string[] Name { get; set; } = new string[0];
 
         [Parameter]

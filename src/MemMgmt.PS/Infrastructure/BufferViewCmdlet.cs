@@ -5,7 +5,7 @@ using MemMgmt.Core.Node;
 namespace MemMgmt.PS.Infrastructure
 {
     /// <summary>Base of the views of a node's ring buffers (the trace buffer, the kernel log): -Last keeps the newest
-    /// entries, -Raw prints the kernel's text, -Clear empties the buffer after reading. Each node is shown once per
+    /// entries, -Raw prints the kernel's text (Clear-MemTrace and Clear-MemKernelLog empty them). Each node is shown once per
     /// pipeline, even when several upstream objects name it.</summary>
     public abstract class BufferViewCmdlet : MemNodeCmdlet
     {
@@ -15,9 +15,6 @@ namespace MemMgmt.PS.Infrastructure
 
         [Parameter]
         public SwitchParameter Raw { get; set; }
-
-        [Parameter]
-        public SwitchParameter Clear { get; set; }
 
         private readonly HashSet<MemNode> _shown = new HashSet<MemNode>();
 
@@ -29,7 +26,7 @@ namespace MemMgmt.PS.Infrastructure
             Show(node);
         }
 
-        /// <summary>Selects, writes and (with -Clear) empties the node's buffer.</summary>
+        /// <summary>Selects and writes the node's buffer.</summary>
         protected abstract void Show(MemNode node);
 
         /// <summary>Drops all but the newest -Last entries of <paramref name="selected"/> (oldest first).</summary>

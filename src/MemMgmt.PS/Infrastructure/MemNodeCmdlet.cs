@@ -7,13 +7,15 @@ namespace MemMgmt.PS.Infrastructure
 {
     /// <summary>
     /// Base of every cmdlet that works on a node: -Node binds a MemNode from the pipeline by value, or the Node
-    /// property of any result object by property name; without it the runspace's current node is used.
+    /// property of any result object by property name, or a node name given as an argument; without it the runspace's current node is used.
     /// </summary>
     public abstract class MemNodeCmdlet : PSCmdlet
     {
-        /// <summary>The node to work on; default: the current node (the last one New-MemNode made or Get-MemNode -Current set).</summary>
+        /// <summary>The node to work on, or its name; default: the current node (the last one New-MemNode made or Get-MemNode -Current set).</summary>
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
+        [NodeTransformation]
+        [ArgumentCompleter(typeof(NodeNameCompleter))]
         public MemNode? Node { get; set; }
 
         /// <summary>

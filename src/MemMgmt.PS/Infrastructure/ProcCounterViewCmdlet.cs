@@ -11,6 +11,7 @@ namespace MemMgmt.PS.Infrastructure
         /// <summary>Names to show; wildcards allowed.</summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ProcCounterNameCompleter))]
         public string[]? Name { get; set; }
 
         protected sealed override IEnumerable<object> Objects(MemNode node)

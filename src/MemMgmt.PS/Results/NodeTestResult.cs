@@ -19,6 +19,8 @@ namespace MemMgmt.PS.Results
         public int ViolationCount => Violations.Length;
         /// <summary>One line per violation (the checker reports at most 50).</summary>
         public string[] Violations { get; }
+        /// <summary>The first violation, or null when the node passed.</summary>
+        public string? FirstViolation => Violations.Length == 0 ? null : Violations[0];
 
         public override string ToString() => Passed ? $"{Node.Name}: passed" : $"{Node.Name}: {ViolationCount} violation(s)";
     }

@@ -53,6 +53,12 @@ namespace MemMgmt.PS.Results
         public long PageTablePages { get; }
         public long KernelPages { get; }
         public long HugeTlbPages { get; }
+        /// <summary>Page cache: file cache and shmem.</summary>
+        public long PageCachePages => FilePages + ShmemPages;
+        /// <summary>Both slab kinds.</summary>
+        public long SlabPages => SlabReclaimablePages + SlabUnmovablePages;
+        /// <summary>Kernel allocations, page tables and hugetlb pages.</summary>
+        public long OtherKernelPages => KernelPages + PageTablePages + HugeTlbPages;
 
         public override string ToString() => $"{Zone} block 0x{StartPfn:x} {MigrateKind}";
 

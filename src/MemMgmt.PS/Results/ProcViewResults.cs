@@ -30,6 +30,8 @@ namespace MemMgmt.PS.Results
         public long Pageblocks { get; }
         public long FreePages { get; }
         public long FreeKb { get; }
+
+        public override string ToString() => $"Node {NodeId}, zone {Zone,8}, type {MigrateType,12}: {string.Join(" ", FreeBlocks)}";
     }
 
     /// <summary>One line of /proc/buddyinfo.</summary>
@@ -52,6 +54,8 @@ namespace MemMgmt.PS.Results
         /// <summary>free_area[order].nr_free: free blocks (not pages) per order.</summary>
         public IReadOnlyList<long> FreeBlocks { get; }
         public long FreePages { get; }
+
+        public override string ToString() => $"Node {NodeId}, zone {Zone,8} {string.Join(" ", FreeBlocks)}";
     }
 
     /// <summary>One zone of /proc/zoneinfo.</summary>
@@ -95,6 +99,8 @@ namespace MemMgmt.PS.Results
         /// <summary>The zone's vmstat counters as zoneinfo prints them.</summary>
         public IReadOnlyList<Core.Stats.ProcStatEntry> Stats { get; }
         public IReadOnlyList<Core.Stats.ZonePageset> Pagesets { get; }
+
+        public override string ToString() => $"Node {NodeId}, zone {Zone}: free {Free}, min {Min}, low {Low}, high {High}";
     }
 
     /// <summary>One "name value" line of /proc/vmstat or /proc/meminfo.</summary>
@@ -113,6 +119,8 @@ namespace MemMgmt.PS.Results
         public long Value { get; }
         /// <summary>"kB" for meminfo's kB lines, else null.</summary>
         public string? Unit { get; }
+
+        public override string ToString() => Unit == null ? $"{Name} {Value}" : $"{Name}: {Value} {Unit}";
     }
 
     /// <summary>One zone's line of extfrag_index or unusable_index, as fractions (the kernel prints thousandths as %d.%03d).</summary>
@@ -137,5 +145,8 @@ namespace MemMgmt.PS.Results
         /// <summary>Index per order in thousandths (−1000 means a suitable free block exists).</summary>
         public IReadOnlyList<int> Thousandths { get; }
         public IReadOnlyList<double> Values { get; }
+
+        public override string ToString() =>
+            $"Node {NodeId}, zone {Zone} {Kind}: {string.Join(" ", System.Linq.Enumerable.Select(Values, v => v.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)))}";
     }
 }
