@@ -4,6 +4,7 @@ using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Watermarks;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Reclaim
 {
@@ -308,7 +309,7 @@ namespace MemMgmt.Core.Reclaim
             var rep = new KswapdReport(node) { FreePagesBefore = node.FreePages };
             long start = node.Clock.NowNs, target = start + ns;
             Drive(node, rep, target, cancel, progress == null ? null : (Action<long>)(now => progress(now - start, ns)));
-            if (node.Clock.NowNs < target && !cancel.IsCancellationRequested) Writeback.Sleep(node, target - node.Clock.NowNs);
+            if (node.Clock.NowNs < target && !cancel.IsCancellationRequested) WritebackIo.Sleep(node, target - node.Clock.NowNs);
             Finish(node, rep);
             return rep;
         }
@@ -321,14 +322,14 @@ namespace MemMgmt.Core.Reclaim
             {
                 if (cancel.IsCancellationRequested) break;
                 progress?.Invoke(node.Clock.NowNs);
-                Writeback.CompleteDue(node);
+                WritebackIo.CompleteDue(node);
                 if (rs.KState == KswapdState.Runnable) { RunBalance(node, rep); continue; }
                 if (rs.KState == KswapdState.Napping)
                 {
                     if (rs.NapWoken) { EndNap(node, rep); continue; }
                     if (rs.NapDeadlineNs <= target)
                     {
-                        if (rs.NapDeadlineNs > node.Clock.NowNs) Writeback.Sleep(node, rs.NapDeadlineNs - node.Clock.NowNs);
+                        if (rs.NapDeadlineNs > node.Clock.NowNs) WritebackIo.Sleep(node, rs.NapDeadlineNs - node.Clock.NowNs);
                         EndNap(node, rep);
                         continue;
                     }
@@ -369,7 +370,7 @@ namespace MemMgmt.Core.Reclaim
                 Drive(node, total, Math.Min(end, node.Clock.NowNs + NapNs));
                 if (node.ReclaimSt.KState == KswapdState.Sleeping) break;
                 long step = Math.Min(NapNs, end - node.Clock.NowNs);
-                if (step > 0) Writeback.Sleep(node, step);
+                if (step > 0) WritebackIo.Sleep(node, step);
             }
             Finish(node, total);
             return total;

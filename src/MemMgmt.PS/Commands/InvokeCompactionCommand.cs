@@ -43,10 +43,10 @@ namespace MemMgmt.PS.Commands
                 ThrowTerminatingError(Errors.Make("OrderOutOfRange", ErrorCategory.InvalidArgument,
                     $"-Order {Order.Value} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1}, or omit -Order to compact the whole node (compact_memory).", Order.Value));
             int order = Order ?? -1;
-            TryCore(() => Compactor.Validate(node, order, zone, Cpu));
+            TryCore(() => CompactionCommands.Validate(node, order, zone, Cpu));
             CompactionRun? run = null;
             var progress = new ProgressRecord(2, "Invoke-Compaction", $"Compacting node '{node.Name}'");
-            TryCore(() => run = Compactor.Compact(node, Priority, order, zone, Gfp, Cpu, _cancel.Token, (z, done) =>
+            TryCore(() => run = CompactionCommands.Compact(node, Priority, order, zone, Gfp, Cpu, _cancel.Token, (z, done) =>
             {
                 progress.StatusDescription = $"zone {z.Name}: the scanners have covered {done:P0} of the distance between them";
                 progress.PercentComplete = (int)(done * 100);
