@@ -139,12 +139,14 @@ namespace MemMgmt.Core.Compaction
         // ----- free scanner -----
 
         /// <summary>kernel: suitable_migration_target (mm/compaction.c, 4.14).</summary>
-        private static bool SuitableMigrationTarget(CompactControl cc, int page)
+        internal static bool SuitableMigrationTarget(CompactControl cc, int page)
         {
             var node = cc.Zone.NodeRef;
-            if (cc.IgnoreBlockSuitable) return true;
             var pages = node.Pages;
+            // A free block already as large as a pageblock is what compaction is trying to build: never a target,
+            // not even for the CMA/alloc_contig callers that ignore the block's migratetype.
             if ((pages.Flags[page] & (uint)PageFlags.Buddy) != 0 && pages.Order[page] >= node.PbOrder) return false;
+            if (cc.IgnoreBlockSuitable) return true;
             int mt = node.BlockMigratetype(page);
             return mt == (int)MigrateType.Movable || mt == (int)MigrateType.Cma;
         }

@@ -288,7 +288,8 @@ namespace MemMgmt.Core.Reclaim
                 result.FailureReason = $"process {p.Pid} ({p.Name}) was killed by the OOM killer";
                 return result;
             }
-            if (owner != PageOwner.Anon) node.Pages.Set(PageAccess.Resolve(node, handle), PageFlags.Mapped);
+            // The fault maps the page with a young PTE (arm64 sets PTE_AF in every PTE it installs at fault).
+            if (owner != PageOwner.Anon) node.Pages.Set(PageAccess.Resolve(node, handle), PageFlags.Mapped | PageFlags.PteYoung);
             p.Handles.Add(handle);
             p.Kinds.Add((byte)owner);
             p.Orders.Add((byte)order);
