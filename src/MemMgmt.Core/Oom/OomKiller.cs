@@ -369,8 +369,9 @@ namespace MemMgmt.Core.Oom
             if (order < 0 || order >= node.Geometry.MaxOrder)
                 throw new MemMgmtException("OrderOutOfRange", ErrorKind.OutOfRange, $"Order {order} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1}.", order);
             var rep = new OomKillReport(node);
-            // The OOM killer does not compensate for IO-less reclaim: nothing dies (the caller treats it as progress).
-            if (gfp != 0 && (gfp & (GfpFlags.__GFP_FS | GfpFlags.__GFP_NOFAIL)) == 0) return rep;
+            // The OOM killer does not compensate for IO-less reclaim: without __GFP_FS nothing dies, __GFP_NOFAIL or not
+            // (out_of_memory returns true there, which the caller treats as progress).
+            if (gfp != 0 && (gfp & GfpFlags.__GFP_FS) == 0) return rep;
             // constrained_alloc
             if (memcg != null)
             {

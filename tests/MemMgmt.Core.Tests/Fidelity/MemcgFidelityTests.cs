@@ -1,6 +1,7 @@
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Sysctl;
 using MemMgmt.Core.Tests.Reclaim;

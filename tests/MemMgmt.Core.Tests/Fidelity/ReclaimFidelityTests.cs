@@ -1,6 +1,8 @@
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
 using MemMgmt.Core.Tests.Reclaim;
 using Xunit;
 
@@ -35,6 +37,40 @@ namespace MemMgmt.Core.Tests.Fidelity
             var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
             Vmscan.ShrinkActiveList(node, 32, 0, sc, (int)LruList.ActiveAnon);
             Assert.False(node.Pages.Has(a, PageFlags.PteYoung));
+            ReclaimTestKit.AssertClean(node);
+        }
+        /// <summary>shrink_page_list (mm/vmscan.c, 4.14): for a page under writeback, case 1 (kswapd, PageReclaim,
+        /// PGDAT_WRITEBACK) counts nr_immediate and case 2 sets PG_reclaim and counts nr_writeback — both `goto
+        /// activate_locked`, so the page goes to the active list (pgactivate) instead of staying inactive. When the write
+        /// ends, rotate_reclaimable_page (mm/swap.c) takes it though it is active and pagevec_move_tail_fn clears
+        /// PG_active on the way to the inactive tail.</summary>
+        [Fact]
+        public void WritebackPagesAreActivatedWithPgReclaimAndRotatedBack()
+        {
+            var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
+            var f = ReclaimTestKit.Fill(node, PageOwner.FileCache, 10);
+            foreach (var h in f)
+            {
+                int i = PageAccess.Resolve(node, h);
+                PageAccess.SetDirtyIndex(node, i);
+                Writeback.WritebackIo.Start(node, i);
+            }
+            var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1, GfpMask = GfpFlags.GFP_KERNEL };
+            Assert.Equal(0, Vmscan.ShrinkInactiveList(node, 10, 0, sc, (int)LruList.InactiveFile));
+            Assert.Equal(10, Lru.Size(node, 0, LruList.ActiveFile));
+            Assert.Equal(10, node.Counters[VmEvent.PgActivate]);
+            foreach (var h in f)
+            {
+                int i = PageAccess.Resolve(node, h);
+                Assert.True(node.Pages.Has(i, PageFlags.Reclaim));
+                Assert.True(node.Pages.Has(i, PageFlags.Active));
+            }
+            Writeback.WritebackIo.Sleep(node, Writeback.WritebackIo.LatencyNs);
+            LruCache.DrainAll(node);
+            Assert.Equal(10, node.Counters[VmEvent.PgRotated]);
+            Assert.Equal(0, Lru.Size(node, 0, LruList.ActiveFile));
+            Assert.Equal(10, Lru.Size(node, 0, LruList.InactiveFile));
+            foreach (var h in f) Assert.False(node.Pages.Has(PageAccess.Resolve(node, h), PageFlags.Reclaim));
             ReclaimTestKit.AssertClean(node);
         }
     }
