@@ -193,7 +193,7 @@ Describe 'Get-MemTrace' {
         Invoke-Compaction -Node $node -Priority Async -Order 4 | Out-Null
         $events = @(Get-MemTrace -Node $node)
         $events[0].Name | Should -Be 'mm_compaction_try_to_compact_pages'
-        $events[0].Text | Should -BeExactly 'order=4 gfp_mask=GFP_HIGHUSER_MOVABLE priority=2'
+        $events[0].Text | Should -BeExactly 'order=4 gfp_mask=0x14200ca priority=2'
         $begin = $events | Where-Object Name -EQ 'mm_compaction_begin'
         $begin.Fields['zone_start'] | Should -Be 0x40000
         $raw = @(Get-MemTrace -Node $node -Raw -Event 'mm_compaction_begin')

@@ -3,6 +3,7 @@ using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Trace;
 using MemMgmt.Core.Watermarks;
 
 namespace MemMgmt.Core.Allocation
@@ -356,29 +357,38 @@ namespace MemMgmt.Core.Allocation
 
         /// <summary>kernel: should_compact_retry (mm/page_alloc.c, 4.14): success counts a retry; COMPLETE raises the priority;
         /// withdrawn results retry if the zonelist is suitable; at most 16 retries (4 for costly orders), then a priority
-        /// step down to SYNC_LIGHT (costly) or SYNC_FULL.</summary>
+        /// step down to SYNC_LIGHT (costly) or SYNC_FULL. Every decision after the order-0 check is traced as compact_retry
+        /// with the priority and retries it started from.</summary>
         public static bool ShouldCompactRetry(MemNode node, int order, GfpFlags gfp, int allocFlags, CompactResult compactResult,
             ref CompactPriority compactPriority, ref int compactionRetries)
         {
             int maxRetries = MaxCompactRetries;
             if (order == 0) return false;
+            int retries = compactionRetries;
+            var priority = compactPriority;
+            bool ret = false;
             if (compactResult == CompactResult.Success) compactionRetries++;
             if (compactResult != CompactResult.Complete)
             {
                 if (compactResult == CompactResult.Skipped || compactResult == CompactResult.Deferred
                     || compactResult == CompactResult.Contended || compactResult == CompactResult.PartialSkipped)
-                    return CompactionZonelistSuitable(node, order, gfp, allocFlags);
+                {
+                    ret = CompactionZonelistSuitable(node, order, gfp, allocFlags);
+                    goto Out;
+                }
                 if (order > CompactionEngine.PageAllocCostlyOrder) maxRetries /= 4;
-                if (compactionRetries <= maxRetries) return true;
+                if (compactionRetries <= maxRetries) { ret = true; goto Out; }
             }
             var minPriority = order > CompactionEngine.PageAllocCostlyOrder ? CompactPriority.SyncLight : CompactPriority.SyncFull;
             if (compactPriority > minPriority)
             {
                 compactPriority--;
                 compactionRetries = 0;
-                return true;
+                ret = true;
             }
-            return false;
+        Out:
+            node.Trace.Record(node, TraceEventId.compact_retry, order, (long)priority, (long)compactResult, retries, maxRetries, ret ? 1 : 0);
+            return ret;
         }
     }
 }

@@ -62,6 +62,23 @@ namespace MemMgmt.Core.Compaction
             _ => "success",
         };
 
+        /// <summary>COMPACTION_PRIORITY symbols (include/trace/events/mmflags.h, 4.14).</summary>
+        public static string PriorityName(CompactPriority p) => p switch
+        {
+            CompactPriority.SyncFull => "COMPACT_PRIO_SYNC_FULL",
+            CompactPriority.SyncLight => "COMPACT_PRIO_SYNC_LIGHT",
+            _ => "COMPACT_PRIO_ASYNC",
+        };
+
+        /// <summary>kernel: compact_result_to_feedback (include/linux/compaction.h, 4.14) with the COMPACTION_FEEDBACK
+        /// names: COMPLETE failed; PARTIAL_SKIPPED, SKIPPED, CONTENDED and DEFERRED withdrawn; anything else progress.</summary>
+        public static string Feedback(CompactResult r) => r switch
+        {
+            CompactResult.Complete => "failed",
+            CompactResult.PartialSkipped or CompactResult.Skipped or CompactResult.Contended or CompactResult.Deferred => "withdrawn",
+            _ => "progress",
+        };
+
         /// <summary>MIGRATE_MODE symbols (include/trace/events/migrate.h, 4.14).</summary>
         public static string Mode(MigrateMode m) => m switch
         {

@@ -1,6 +1,9 @@
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Trace;
+using MemMgmt.Core.Workloads;
 using MemMgmt.Core.Tests.Compaction;
 using Xunit;
 
@@ -35,6 +38,48 @@ namespace MemMgmt.Core.Tests.Fidelity
             Assert.Equal((int)MigrateType.Unmovable, node.BlockMigratetype(head));
             Assert.True(CompactionEngine.SuitableMigrationTarget(ignoring, head));
             Assert.False(CompactionEngine.SuitableMigrationTarget(normal, head));
+        }
+        /// <summary>should_compact_retry (mm/page_alloc.c, 4.14) ends at `out: trace_compact_retry(order, priority,
+        /// compact_result, retries, max_retries, ret)` with the priority and retries it was called with; the oom.h
+        /// TP_printk prints the priority by its COMPACTION_PRIORITY name and compact_result_to_feedback's class.</summary>
+        [Fact]
+        public void ShouldCompactRetryTracesCompactRetry()
+        {
+            var node = Scenario.Node(64);
+            node.Trace.Clear();
+            var prio = CompactPriority.SyncLight;
+            int retries = 16;
+            Assert.True(MemMgmt.Core.Allocation.PageAllocator.ShouldCompactRetry(node, 3, MemMgmt.Core.Allocation.GfpFlags.GFP_KERNEL, 0,
+                CompactResult.Success, ref prio, ref retries));
+            prio = CompactPriority.SyncLight; retries = 0;
+            MemMgmt.Core.Allocation.PageAllocator.ShouldCompactRetry(node, 9, MemMgmt.Core.Allocation.GfpFlags.GFP_KERNEL, 0,
+                CompactResult.Deferred, ref prio, ref retries);
+            var ev = node.Trace.Events(node);
+            Assert.Equal(2, ev.Count);
+            Assert.Equal(TraceEventId.compact_retry, ev[0].Event);
+            // 17 > 16 retries: the priority steps down to SYNC_FULL and the decision is to retry.
+            Assert.Equal("order=3 priority=COMPACT_PRIO_SYNC_LIGHT compaction_result=progress retries=16 max_retries=16 should_retry=1", ev[0].Text);
+            Assert.StartsWith("order=9 priority=COMPACT_PRIO_SYNC_LIGHT compaction_result=withdrawn retries=0 max_retries=16 should_retry=", ev[1].Text);
+        }
+
+        /// <summary>compact_node (mm/compaction.c, 4.14) declares one compact_control and calls compact_zone for each
+        /// populated zone without resetting total_migrate_scanned/total_free_scanned; compact_zone's
+        /// count_compact_events(COMPACTMIGRATE_SCANNED, cc->total_migrate_scanned) therefore counts the first zone's scan
+        /// again at the end of the second.</summary>
+        [Fact]
+        public void CompactNodeSharesOneCompactControlAcrossZones()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 4 * NodeConfig.GiB, CmaBytes = 0, Seed = 5 });
+            Assert.Equal(2, node.PopulatedZones.Count);
+            Pressure.Run(node, new PressureOptions { Percent = 100, Pattern = PressurePattern.EveryOther, Seed = 5 });
+            long m0 = node.Counters[VmEvent.CompactMigrateScanned], f0 = node.Counters[VmEvent.CompactFreeScanned];
+            var run = CompactionCommands.Compact(node, CompactPriority.SyncFull);
+            Assert.Equal(2, run.Zones.Count);
+            long a = run.Zones[0].MigrateScanned, b = run.Zones[1].MigrateScanned;
+            Assert.True(a > 0 && b > 0);
+            Assert.Equal(2 * a + b, node.Counters[VmEvent.CompactMigrateScanned] - m0);
+            Assert.Equal(2 * run.Zones[0].FreeScanned + run.Zones[1].FreeScanned, node.Counters[VmEvent.CompactFreeScanned] - f0);
+            Scenario.AssertConsistent(node);
         }
     }
 }
