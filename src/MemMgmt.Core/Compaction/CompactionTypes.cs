@@ -105,7 +105,7 @@ namespace MemMgmt.Core.Compaction
     {
         /// <summary>Anon page with page_count &gt; page_mapcount: pinned, not isolated.</summary>
         PinnedNotIsolated,
-        /// <summary>A file page and the request lacks __GFP_FS.</summary>
+        /// <summary>A page with a mapping (page cache, shmem, or anon in the swap cache) and the request lacks __GFP_FS.</summary>
         FileWithoutGfpFs,
         /// <summary>__isolate_lru_page: PageWriteback with ISOLATE_ASYNC_MIGRATE (every mode but MIGRATE_SYNC).</summary>
         WritebackNotIsolated,
@@ -115,7 +115,7 @@ namespace MemMgmt.Core.Compaction
         UnevictableNotAllowed,
         /// <summary>Not on an LRU list and not __PageMovable (slab, page tables, kernel).</summary>
         NotMovable,
-        /// <summary>Part of a compound or higher-order allocation: skipped by its order.</summary>
+        /// <summary>A compound page (THP, hugetlb, __GFP_COMP): skipped by its order.</summary>
         Compound,
         /// <summary>migrate_pages: -EAGAIN on every one of the 10 passes (extra references: pinned).</summary>
         PinnedEagain,

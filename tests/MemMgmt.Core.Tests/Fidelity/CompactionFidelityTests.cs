@@ -1,4 +1,6 @@
+using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Migration;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
@@ -33,7 +35,7 @@ namespace MemMgmt.Core.Tests.Fidelity
             Assert.False(CompactionEngine.SuitableMigrationTarget(ignoring, page));
             Assert.False(CompactionEngine.SuitableMigrationTarget(normal, page));
             // An unmovable block whose first page is allocated: ignore_block_suitable now decides alone.
-            int taken = MemMgmt.Core.Allocation.PageAllocator.AllocPagesIndex(node, 0, MemMgmt.Core.Allocation.GfpFlags.GFP_KERNEL, 0);
+            int taken = PageAllocator.AllocPagesIndex(node, 0, GfpFlags.GFP_KERNEL, 0);
             int head = taken & ~((1 << node.PbOrder) - 1);
             Assert.Equal((int)MigrateType.Unmovable, node.BlockMigratetype(head));
             Assert.True(CompactionEngine.SuitableMigrationTarget(ignoring, head));
@@ -49,10 +51,10 @@ namespace MemMgmt.Core.Tests.Fidelity
             node.Trace.Clear();
             var prio = CompactPriority.SyncLight;
             int retries = 16;
-            Assert.True(MemMgmt.Core.Allocation.PageAllocator.ShouldCompactRetry(node, 3, MemMgmt.Core.Allocation.GfpFlags.GFP_KERNEL, 0,
+            Assert.True(PageAllocator.ShouldCompactRetry(node, 3, GfpFlags.GFP_KERNEL, 0,
                 CompactResult.Success, ref prio, ref retries));
             prio = CompactPriority.SyncLight; retries = 0;
-            MemMgmt.Core.Allocation.PageAllocator.ShouldCompactRetry(node, 9, MemMgmt.Core.Allocation.GfpFlags.GFP_KERNEL, 0,
+            PageAllocator.ShouldCompactRetry(node, 9, GfpFlags.GFP_KERNEL, 0,
                 CompactResult.Deferred, ref prio, ref retries);
             var ev = node.Trace.Events(node);
             Assert.Equal(2, ev.Count);
@@ -79,6 +81,56 @@ namespace MemMgmt.Core.Tests.Fidelity
             Assert.True(a > 0 && b > 0);
             Assert.Equal(2 * a + b, node.Counters[VmEvent.CompactMigrateScanned] - m0);
             Assert.Equal(2 * run.Zones[0].FreeScanned + run.Zones[1].FreeScanned, node.Counters[VmEvent.CompactFreeScanned] - f0);
+            Scenario.AssertConsistent(node);
+        }
+        private static CompactControl Cc(MemNode node, GfpFlags gfp) => new CompactControl
+        {
+            Zone = Scenario.MainZone(node), Mode = MigrateMode.Sync, GfpMask = gfp,
+            MigrateList = node.SpareListBase, FreeList = node.SpareListBase + 1,
+        };
+
+        /// <summary>isolate_migratepages_block (mm/compaction.c, 4.14): only PageCompound pages are skipped by
+        /// compound_order; a higher-order allocation without __GFP_COMP fails at its first page (!PageLRU) and each tail
+        /// page is then scanned (nr_scanned++) and fails on its own.</summary>
+        [Fact]
+        public void MigrateScannerCountsTailPagesOfNonCompoundAllocationsOneByOne()
+        {
+            var node = Scenario.Node(64, disableGrouping: false);
+            int plain = PageAllocator.AllocPagesIndex(node, 3, GfpFlags.GFP_KERNEL, 0);
+            int comp = PageAllocator.AllocPagesIndex(node, 3, GfpFlags.GFP_KERNEL | GfpFlags.__GFP_COMP, 0);
+            node.Pages.Flags[comp] |= (uint)PageFlags.Head;
+            var cc = Cc(node, GfpFlags.GFP_KERNEL);
+            Assert.Equal(plain + 8, CompactionEngine.IsolateMigratepagesBlock(cc, plain, plain + 8, true, false));
+            Assert.Equal(8, cc.TotalMigrateScanned);
+            Assert.Equal(1, cc.Reasons[(int)MigrateFailReason.NotMovable]);
+            cc = Cc(node, GfpFlags.GFP_KERNEL);
+            Assert.Equal(comp + 8, CompactionEngine.IsolateMigratepagesBlock(cc, comp, comp + 8, true, false));
+            Assert.Equal(1, cc.TotalMigrateScanned);
+            Assert.Equal(1, cc.Reasons[(int)MigrateFailReason.Compound]);
+        }
+
+        /// <summary>isolate_migratepages_block (4.14) tests `!page_mapping(page) &amp;&amp; page_count(page) &gt;
+        /// page_mapcount(page)` and `!(cc->gfp_mask &amp; __GFP_FS) &amp;&amp; page_mapping(page)`; page_mapping of an anon page
+        /// in the swap cache is the swap address space, so an unmapped swap-cache page is not taken for pinned, and a
+        /// GFP_NOFS compaction leaves it alone.</summary>
+        [Fact]
+        public void SwapCacheAnonPagesHaveAMapping()
+        {
+            var node = Scenario.Node(64);
+            var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, 0, PageOwner.Anon);
+            Assert.True(r.Success);
+            MemMgmt.Core.Reclaim.LruCache.DrainAll(node);
+            int page = node.Allocations.IndexOf(node.Allocations.Resolve(r.Handle));
+            // Reclaim's state after add_to_swap and try_to_unmap: in the swap cache, no PTE maps it.
+            node.Pages.Flags[page] = (node.Pages.Flags[page] | (uint)PageFlags.SwapCache) & ~(uint)(PageFlags.Mapped | PageFlags.PteYoung);
+            var nofs = Cc(node, GfpFlags.GFP_NOFS);
+            CompactionEngine.IsolateMigratepagesBlock(nofs, page, page + 1, true, false);
+            Assert.Equal(0, nofs.NrMigratepages);
+            Assert.Equal(1, nofs.Reasons[(int)MigrateFailReason.FileWithoutGfpFs]);
+            var kernel = Cc(node, GfpFlags.GFP_KERNEL);
+            CompactionEngine.IsolateMigratepagesBlock(kernel, page, page + 1, true, false);
+            Assert.Equal(1, kernel.NrMigratepages);
+            Migrate.PutbackMovablePages(node, kernel.MigrateList, 0);
             Scenario.AssertConsistent(node);
         }
     }
