@@ -74,10 +74,11 @@ Describe 'New-PageAllocation slow path' {
 }
 
 Describe 'Invoke-Compaction' {
-    It 'SyncFull without an order compacts like compact_memory: 95% of free memory ends in order >= 9 blocks' {
+    It 'without an order compacts like compact_memory: 95% of free memory ends in order >= 9 blocks' {
         $node = New-TestNode
         $p = Add-Pressure -Node $node -Pattern ThreeQuarters -IgnoreWatermarks -Seed 3
-        $reports = @($p | Invoke-Compaction -Priority SyncFull)
+        $p.Order | Should -Be -1
+        $reports = @($p | Invoke-Compaction)
         $reports.Count | Should -Be 1
         $reports[0].Status | Should -Be 'complete'
         $reports[0].Mode | Should -Be 'Sync'
@@ -128,6 +129,13 @@ Describe 'Invoke-Compaction' {
         $node = New-TestNode 64
         { Invoke-Compaction -Node $node @Params } | Should -Throw -ErrorId "$Id,*"
         $node.Trace.Written | Should -Be 0
+    }
+
+    It 'rejects -Priority without an order (compact_memory has none) and changes nothing' {
+        $node = New-TestNode 64
+        { Invoke-Compaction -Node $node -Priority SyncLight } | Should -Throw -ErrorId '*PriorityWithoutOrder*'
+        $node.Trace.Written | Should -Be 0
+        { Add-Pressure -Node $node -Percent 10 | Invoke-Compaction -Priority Async } | Should -Throw -ErrorId '*PriorityWithoutOrder*'
     }
 
     It 'rejects an unknown priority at binding' {
@@ -198,7 +206,7 @@ Describe 'Get-MemTrace' {
         Invoke-Compaction -Node $node -Priority Async -Order 4 | Out-Null
         $events = @(Get-MemTrace -Node $node)
         $events[0].Name | Should -Be 'mm_compaction_try_to_compact_pages'
-        $events[0].Text | Should -BeExactly 'order=4 gfp_mask=GFP_HIGHUSER_MOVABLE priority=2'
+        $events[0].Text | Should -BeExactly 'order=4 gfp_mask=0x14200ca priority=2'
         $begin = $events | Where-Object Name -EQ 'mm_compaction_begin'
         $begin.Fields['zone_start'] | Should -Be 0x40000
         $raw = @(Get-MemTrace -Node $node -Raw -Event 'mm_compaction_begin')
@@ -246,14 +254,14 @@ Describe 'Stopping long runs (Ctrl+C)' {
     It 'Invoke-Compaction stops at a fatal-signal check and leaves the node consistent' {
         $node = New-TestNode 2048
         Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
-        $full = (Invoke-Compaction -Node $node.Clone('stop-copy') -Priority SyncFull).Migrated
-        $state = Stop-When $node 'param($m, $n) Import-Module $m; Invoke-Compaction -Node $n -Priority SyncFull' {
+        $full = (Invoke-Compaction -Node $node.Clone('stop-copy')).Migrated
+        $state = Stop-When $node 'param($m, $n) Import-Module $m; Invoke-Compaction -Node $n' {
             $node.Counters[[MemMgmt.Core.Stats.VmEvent]::PgMigrateSuccess] -gt 1000 }
         $state | Should -Be 'Stopped'
         $node.Counters[[MemMgmt.Core.Stats.VmEvent]::PgMigrateSuccess] | Should -BeLessThan $full
         Test-Consistent $node | Should -Be 0
         # The run ended early: what is left compacts to completion now.
-        (Invoke-Compaction -Node $node -Priority SyncFull).Status | Should -Be 'complete'
+        (Invoke-Compaction -Node $node).Status | Should -Be 'complete'
         Test-Consistent $node | Should -Be 0
     }
 }
@@ -263,7 +271,7 @@ Describe 'Grouping by mobility' {
         $counts = foreach ($disabled in $false, $true) {
             $node = New-TestNode 256 -NoGrouping:$disabled
             Add-Pressure -Node $node -Pattern RandomHalf -UnmovablePercent 5 -Seed 5 | Out-Null
-            Invoke-Compaction -Node $node -Priority SyncFull | Out-Null
+            Invoke-Compaction -Node $node | Out-Null
             $n = 0
             while ([MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_HIGHUSER_MOVABLE,__GFP_COMP,__GFP_RETRY_MAYFAIL', 0, 'HugeTlb').Success) { $n++ }
             $n
@@ -281,11 +289,15 @@ Describe 'The design-card pipeline' {
         $rows[0].Node.Name | Should -Be 'design-card-1'
     }
 
-    It 'raises the order-3 free blocks pagetypeinfo shows (blocks of order >= 3, counted in order-3 units)' {
+    It 'compacts for the order Add-Pressure pressed, at the priority given (try_to_compact_pages, 4.14 trace text)' {
         $p = New-MemNode -Name 'design-card-2' | Add-Pressure -Order 3
-        $before = @(Get-PageTypeInfo -Node $p.Node)
-        $after = @($p | Invoke-Compaction -Priority SyncLight | Get-PageTypeInfo)
-        $suitable = { param($r) $s = 0L; foreach ($x in $r) { for ($o = 3; $o -lt 11; $o++) { $s += $x.FreeBlocks[$o] * [math]::Pow(2, $o - 3) } }; $s }
-        (& $suitable $after) | Should -BeGreaterThan (2 * (& $suitable $before))
+        $p.Order | Should -Be 3
+        Get-MemTrace -Node $p.Node -Clear | Out-Null
+        $reports = @($p | Invoke-Compaction -Priority SyncLight)
+        $reports[0].Order | Should -Be 3
+        $reports[0].Priority | Should -Be 'SyncLight'
+        $ev = @(Get-MemTrace -Node $p.Node -Event mm_compaction_try_to_compact_pages)
+        $ev.Count | Should -Be 1
+        $ev[0].Text | Should -BeExactly 'order=3 gfp_mask=0x14200ca priority=1'
     }
 }

@@ -170,8 +170,9 @@ namespace MemMgmt.Core.Allocation
             switch (owner)
             {
                 case PageOwner.Anon:
-                    // 4.14 faults anon pages in with lru_cache_add_active_or_unevictable: they start active.
-                    pages.Set(index, PageFlags.SwapBacked | PageFlags.Active | PageFlags.Mapped);
+                    // 4.14 faults anon pages in with lru_cache_add_active_or_unevictable: they start active. The PTE
+                    // do_anonymous_page installs is young: arm64's PAGE_DEFAULT carries PTE_AF.
+                    pages.Set(index, PageFlags.SwapBacked | PageFlags.Active | PageFlags.Mapped | PageFlags.PteYoung);
                     counters.Mod(NodeStatItem.NrAnonMapped, nr);
                     LruCache.Add(node, cpu, index);
                     break;

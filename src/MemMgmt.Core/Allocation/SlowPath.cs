@@ -3,6 +3,7 @@ using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Trace;
 using MemMgmt.Core.Watermarks;
 
 namespace MemMgmt.Core.Allocation
@@ -81,8 +82,11 @@ namespace MemMgmt.Core.Allocation
                 if (costlyOrder && (gfp & GfpFlags.__GFP_NORETRY) != 0)
                 {
                     if (compactResult == CompactResult.Deferred)
-                        return NoPage(result, "costly __GFP_NORETRY request and compaction is deferred");
-                    compactPriority = CompactPriority.Async;
+                    {
+                        page = Nopage(node, order, gfp, cpu, canDirectReclaim, result, "costly __GFP_NORETRY request and compaction is deferred", out zone, out source);
+                        if (page != RetryAgain) return page;
+                    }
+                    else compactPriority = CompactPriority.Async;
                 }
             }
 
@@ -94,7 +98,7 @@ namespace MemMgmt.Core.Allocation
                 result.AddStep(new SlowPathStep("get_page_from_freelist",
                     (page >= 0 ? $"retry succeeded in {zone}" : "retry failed") + ((allocFlags & AllocFlagBits.NoWatermarks) != 0 ? " (ALLOC_NO_WATERMARKS)" : "")));
                 if (page >= 0) return page;
-                if (!canDirectReclaim) return NoPage(result, "the request may not direct reclaim (no __GFP_DIRECT_RECLAIM)");
+                if (!canDirectReclaim) return NoPage(result, "the request may not direct reclaim (no __GFP_DIRECT_RECLAIM)" + ((gfp & GfpFlags.__GFP_NOFAIL) != 0 ? "; __GFP_NOFAIL needs it" : ""));
 
                 page = DirectReclaim(node, order, gfp, cpu, allocFlags, result, out didSomeProgress, out zone, out source);
                 if (page >= 0) return page;
@@ -102,9 +106,14 @@ namespace MemMgmt.Core.Allocation
                 page = DirectCompact(node, order, gfp, cpu, allocFlags, compactPriority, result, out compactResult, out zone, out source);
                 if (page >= 0) return page;
 
-                if ((gfp & GfpFlags.__GFP_NORETRY) != 0) return NoPage(result, "__GFP_NORETRY");
-                if (costlyOrder && (gfp & GfpFlags.__GFP_RETRY_MAYFAIL) == 0)
-                    return NoPage(result, $"costly order {order} without __GFP_RETRY_MAYFAIL");
+                string? giveUp = (gfp & GfpFlags.__GFP_NORETRY) != 0 ? "__GFP_NORETRY"
+                    : costlyOrder && (gfp & GfpFlags.__GFP_RETRY_MAYFAIL) == 0 ? $"costly order {order} without __GFP_RETRY_MAYFAIL" : null;
+                if (giveUp != null)
+                {
+                    page = Nopage(node, order, gfp, cpu, canDirectReclaim, result, giveUp, out zone, out source);
+                    if (page != RetryAgain) return page;
+                    continue;
+                }
                 bool retryReclaim = ShouldReclaimRetry(node, order, gfp, allocFlags, didSomeProgress > 0, ref noProgressLoops);
                 result.AddStep(new SlowPathStep("should_reclaim_retry", $"{(retryReclaim ? "retry" : "give up")} (no_progress_loops {noProgressLoops})"));
                 if (retryReclaim) continue;
@@ -120,9 +129,11 @@ namespace MemMgmt.Core.Allocation
                 page = AllocPagesMayOom(node, order, gfp, cpu, result, out bool oomProgress, out zone, out source);
                 if (page >= 0) return page;
                 if (oomProgress) { noProgressLoops = 0; continue; }
-                return NoPage(result, "reclaim and compaction made no progress and the OOM killer freed nothing");
+                page = Nopage(node, order, gfp, cpu, canDirectReclaim, result, "reclaim and compaction made no progress and the OOM killer freed nothing", out zone, out source);
+                if (page != RetryAgain) return page;
             }
-            return NoPage(result, $"retry loop limit reached after {MaxSlowpathLoops} passes (the kernel keeps retrying while the OOM path reports progress)");
+            return NoPage(result, $"retry loop limit reached after {MaxSlowpathLoops} passes (the kernel keeps retrying while the OOM path reports progress"
+                + ((gfp & GfpFlags.__GFP_NOFAIL) != 0 ? ", and forever for __GFP_NOFAIL" : "") + ")");
         }
 
         /// <summary>kernel: __alloc_pages_may_oom (mm/page_alloc.c, 4.14): one last try at the high watermark, then — unless
@@ -149,18 +160,63 @@ namespace MemMgmt.Core.Allocation
                 result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "skipped: " + skip));
                 return -1;
             }
-            if ((gfp & (GfpFlags.__GFP_FS | GfpFlags.__GFP_NOFAIL)) == 0)
+            bool nofail = (gfp & GfpFlags.__GFP_NOFAIL) != 0;
+            bool oomTrue;
+            if ((gfp & GfpFlags.__GFP_FS) == 0)
             {
-                // out_of_memory (4.14) kills nothing for IO-less reclaim contexts but returns true: the caller keeps retrying.
-                progress = true;
-                result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "out_of_memory: no __GFP_FS, nothing killed; retry"));
-                return -1;
+                // out_of_memory kills nothing for IO-less reclaim contexts, __GFP_NOFAIL included, but returns true.
+                oomTrue = true;
+                result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "out_of_memory: no __GFP_FS, nothing killed"));
             }
-            var oom = Oom.OomKiller.OutOfMemory(node, gfp, order);
-            progress = oom.Victim != null;
-            result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "out_of_memory: " + oom));
+            else
+            {
+                var oom = Oom.OomKiller.OutOfMemory(node, gfp, order);
+                oomTrue = oom.Victim != null;
+                result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "out_of_memory: " + oom));
+            }
+            // A __GFP_NOFAIL request counts as progress even when nothing could be killed, and may use every reserve.
+            if (oomTrue || nofail)
+            {
+                progress = true;
+                if (nofail)
+                {
+                    page = AllocPagesCpusetFallback(node, order, gfp, cpu, AllocFlagBits.NoWatermarks, out zone, out source);
+                    result.AddStep(new SlowPathStep("__alloc_pages_cpuset_fallback",
+                        page >= 0 ? $"__GFP_NOFAIL with ALLOC_NO_WATERMARKS succeeded in {zone}" : "__GFP_NOFAIL with ALLOC_NO_WATERMARKS failed"));
+                    return page;
+                }
+            }
             return -1;
         }
+
+        /// <summary>kernel: __alloc_pages_cpuset_fallback (mm/page_alloc.c, 4.14): within the cpuset first, then ignoring it
+        /// when the allowed nodes are depleted.</summary>
+        private static int AllocPagesCpusetFallback(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags,
+            out Zone? zone, out AllocSource source)
+        {
+            int page = GetPageFromFreelist(node, order, gfp, cpu, allocFlags | AllocFlagBits.Cpuset, out zone, out source);
+            if (page < 0) page = GetPageFromFreelist(node, order, gfp, cpu, allocFlags, out zone, out source);
+            return page;
+        }
+
+        /// <summary>The `nopage:` label of __alloc_pages_slowpath (mm/page_alloc.c, 4.14): a __GFP_NOFAIL request that may
+        /// direct reclaim is never failed — it tries the reserves with ALLOC_HARDER (not ALLOC_NO_WATERMARKS) and goes back
+        /// to `retry:`; anything else fails. Returns the page, -1 for failure, or <see cref="RetryAgain"/>.</summary>
+        private static int Nopage(MemNode node, int order, GfpFlags gfp, int cpu, bool canDirectReclaim, AllocationResult result,
+            string why, out Zone? zone, out AllocSource source)
+        {
+            zone = null;
+            source = AllocSource.None;
+            if ((gfp & GfpFlags.__GFP_NOFAIL) == 0 || !canDirectReclaim) return NoPage(result, why);
+            int page = AllocPagesCpusetFallback(node, order, gfp, cpu, AllocFlagBits.Harder, out zone, out source);
+            result.AddStep(new SlowPathStep("nopage", page >= 0
+                ? $"{why}; __GFP_NOFAIL: ALLOC_HARDER fallback succeeded in {zone}"
+                : $"{why}; __GFP_NOFAIL: ALLOC_HARDER fallback failed, retry"));
+            return page >= 0 ? page : RetryAgain;
+        }
+
+        /// <summary><see cref="Nopage"/>'s answer for "goto retry".</summary>
+        private const int RetryAgain = -2;
 
         /// <summary>kernel: gfp_pfmemalloc_allowed (mm/page_alloc.c, 4.14): __GFP_MEMALLOC without __GFP_NOMEMALLOC (the
         /// simulated task is never PF_MEMALLOC nor an OOM victim).</summary>
@@ -252,7 +308,12 @@ namespace MemMgmt.Core.Allocation
         /// <summary>zone_reclaimable_pages (mm/vmscan.c, 4.14): file LRU pages, and anon ones while swap has free slots.</summary>
         private static long ZoneReclaimablePages(Zone zone) => Reclaim.Vmscan.ZoneReclaimablePages(zone.Node, zone);
 
-        /// <summary>kernel: should_reclaim_retry (mm/page_alloc.c, 4.14).</summary>
+        /// <summary>kernel: should_reclaim_retry (mm/page_alloc.c, 4.14): give up after MAX_RECLAIM_RETRIES rounds without
+        /// progress (unreserving a highatomic block first); otherwise retry while some eligible zone would meet its min
+        /// watermark with all its reclaimable pages added to its free pages — the full count, with no back-off by
+        /// no_progress_loops (that scaling went in 4.12). When such a zone is found after a round that reclaimed nothing
+        /// and more than half of its reclaimable pages are write-pending (2 × NR_ZONE_WRITE_PENDING &gt; reclaimable), the
+        /// task first sleeps in congestion_wait(BLK_RW_ASYNC, HZ/10) so the writes can end before the next round.</summary>
         internal static bool ShouldReclaimRetry(MemNode node, int order, GfpFlags gfp, int allocFlags, bool didSomeProgress, ref int noProgressLoops)
         {
             if (didSomeProgress && order <= CompactionEngine.PageAllocCostlyOrder) noProgressLoops = 0;
@@ -265,9 +326,11 @@ namespace MemMgmt.Core.Allocation
             {
                 if (zone.Idx > highZoneIdx) continue;
                 long reclaimable = ZoneReclaimablePages(zone);
-                long available = reclaimable - (noProgressLoops * reclaimable + MaxReclaimRetries - 1) / MaxReclaimRetries;
-                available += zone.NrFreePages;
-                if (ZoneWatermark.Ok(zone, order, zone.Watermark[0], classzoneIdx, allocFlags, available)) return true;
+                long available = reclaimable + zone.NrFreePages;
+                if (!ZoneWatermark.Ok(zone, order, zone.Watermark[0], classzoneIdx, allocFlags, available)) continue;
+                if (!didSomeProgress && 2 * Writeback.WritebackIo.ZoneWritePending(zone) > reclaimable)
+                    Writeback.WritebackIo.CongestionWait(node, Writeback.WritebackIo.HzDiv10Ns);
+                return true;
             }
             return false;
         }
@@ -294,29 +357,38 @@ namespace MemMgmt.Core.Allocation
 
         /// <summary>kernel: should_compact_retry (mm/page_alloc.c, 4.14): success counts a retry; COMPLETE raises the priority;
         /// withdrawn results retry if the zonelist is suitable; at most 16 retries (4 for costly orders), then a priority
-        /// step down to SYNC_LIGHT (costly) or SYNC_FULL.</summary>
+        /// step down to SYNC_LIGHT (costly) or SYNC_FULL. Every decision after the order-0 check is traced as compact_retry
+        /// with the priority and retries it started from.</summary>
         public static bool ShouldCompactRetry(MemNode node, int order, GfpFlags gfp, int allocFlags, CompactResult compactResult,
             ref CompactPriority compactPriority, ref int compactionRetries)
         {
             int maxRetries = MaxCompactRetries;
             if (order == 0) return false;
+            int retries = compactionRetries;
+            var priority = compactPriority;
+            bool ret = false;
             if (compactResult == CompactResult.Success) compactionRetries++;
             if (compactResult != CompactResult.Complete)
             {
                 if (compactResult == CompactResult.Skipped || compactResult == CompactResult.Deferred
                     || compactResult == CompactResult.Contended || compactResult == CompactResult.PartialSkipped)
-                    return CompactionZonelistSuitable(node, order, gfp, allocFlags);
+                {
+                    ret = CompactionZonelistSuitable(node, order, gfp, allocFlags);
+                    goto Out;
+                }
                 if (order > CompactionEngine.PageAllocCostlyOrder) maxRetries /= 4;
-                if (compactionRetries <= maxRetries) return true;
+                if (compactionRetries <= maxRetries) { ret = true; goto Out; }
             }
             var minPriority = order > CompactionEngine.PageAllocCostlyOrder ? CompactPriority.SyncLight : CompactPriority.SyncFull;
             if (compactPriority > minPriority)
             {
                 compactPriority--;
                 compactionRetries = 0;
-                return true;
+                ret = true;
             }
-            return false;
+        Out:
+            node.Trace.Record(node, TraceEventId.compact_retry, order, (long)priority, (long)compactResult, retries, maxRetries, ret ? 1 : 0);
+            return ret;
         }
     }
 }

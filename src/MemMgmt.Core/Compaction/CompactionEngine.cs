@@ -139,12 +139,14 @@ namespace MemMgmt.Core.Compaction
         // ----- free scanner -----
 
         /// <summary>kernel: suitable_migration_target (mm/compaction.c, 4.14).</summary>
-        private static bool SuitableMigrationTarget(CompactControl cc, int page)
+        internal static bool SuitableMigrationTarget(CompactControl cc, int page)
         {
             var node = cc.Zone.NodeRef;
-            if (cc.IgnoreBlockSuitable) return true;
             var pages = node.Pages;
+            // A free block already as large as a pageblock is what compaction is trying to build: never a target,
+            // not even for the CMA/alloc_contig callers that ignore the block's migratetype.
             if ((pages.Flags[page] & (uint)PageFlags.Buddy) != 0 && pages.Order[page] >= node.PbOrder) return false;
+            if (cc.IgnoreBlockSuitable) return true;
             int mt = node.BlockMigratetype(page);
             return mt == (int)MigrateType.Movable || mt == (int)MigrateType.Cma;
         }
@@ -325,7 +327,7 @@ namespace MemMgmt.Core.Compaction
 
         /// <summary>kernel: isolate_migratepages_block (mm/compaction.c, 4.14) with __isolate_lru_page (mm/vmscan.c, 4.14).
         /// Returns the index where scanning stopped, or -1 to abort.</summary>
-        private static int IsolateMigratepagesBlock(CompactControl cc, int lowPfn, int endPfn, bool isolateUnevictable, bool isolateAsyncMigrate)
+        internal static int IsolateMigratepagesBlock(CompactControl cc, int lowPfn, int endPfn, bool isolateUnevictable, bool isolateAsyncMigrate)
         {
             var zone = cc.Zone;
             var node = zone.NodeRef;
@@ -373,10 +375,15 @@ namespace MemMgmt.Core.Compaction
                 }
                 if ((f & (uint)PageFlags.Allocated) != 0 && orderArr[lowPfn] > 0)
                 {
-                    // Compound pages (THP, hugetlb) are skipped by their order; a non-compound higher-order allocation's
-                    // tail pages are neither LRU nor movable and fail one by one: the same outcome, counted once.
-                    lowPfn += (1 << orderArr[lowPfn]) - 1;
-                    reasons[(int)MigrateFailReason.Compound]++;
+                    // Compound pages (THP, hugetlb) are skipped by their order. A higher-order allocation without
+                    // __GFP_COMP is not PageCompound: its first page fails as a non-LRU page and the scanner then meets
+                    // each tail page on its own, scanning and failing them one by one.
+                    if ((f & (uint)PageFlags.Head) != 0)
+                    {
+                        lowPfn += (1 << orderArr[lowPfn]) - 1;
+                        reasons[(int)MigrateFailReason.Compound]++;
+                    }
+                    else reasons[(int)MigrateFailReason.NotMovable]++;
                     goto IsolateFail;
                 }
                 if ((f & (uint)PageFlags.Lru) == 0)
@@ -391,7 +398,9 @@ namespace MemMgmt.Core.Compaction
                     goto IsolateFail;
                 }
                 var owner = (PageOwner)pages.Owner[lowPfn];
-                bool hasMapping = owner == PageOwner.FileCache || owner == PageOwner.Shmem;
+                // page_mapping: the file's mapping, or for a page in the swap cache the swap address space.
+                bool swapCache = (f & (uint)PageFlags.SwapCache) != 0;
+                bool hasMapping = owner == PageOwner.FileCache || owner == PageOwner.Shmem || swapCache;
                 if (!hasMapping)
                 {
                     // page_count > page_mapcount: one reference per mapping plus the pins.
@@ -407,7 +416,8 @@ namespace MemMgmt.Core.Compaction
                     if ((f & (uint)PageFlags.Writeback) != 0) { reasons[(int)MigrateFailReason.WritebackNotIsolated]++; goto IsolateFail; }
                     if ((f & (uint)PageFlags.Dirty) != 0)
                     {
-                        bool migrateDirty = !hasMapping || owner == PageOwner.Shmem || node.Compaction.FilesystemHasMigratepage;
+                        // shmem's and the swap cache's address_space_operations have ->migratepage.
+                        bool migrateDirty = !hasMapping || owner == PageOwner.Shmem || swapCache || node.Compaction.FilesystemHasMigratepage;
                         if (!migrateDirty) { reasons[(int)MigrateFailReason.DirtyNotIsolated]++; goto IsolateFail; }
                     }
                 }

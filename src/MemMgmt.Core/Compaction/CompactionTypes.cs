@@ -62,6 +62,23 @@ namespace MemMgmt.Core.Compaction
             _ => "success",
         };
 
+        /// <summary>COMPACTION_PRIORITY symbols (include/trace/events/mmflags.h, 4.14).</summary>
+        public static string PriorityName(CompactPriority p) => p switch
+        {
+            CompactPriority.SyncFull => "COMPACT_PRIO_SYNC_FULL",
+            CompactPriority.SyncLight => "COMPACT_PRIO_SYNC_LIGHT",
+            _ => "COMPACT_PRIO_ASYNC",
+        };
+
+        /// <summary>kernel: compact_result_to_feedback (include/linux/compaction.h, 4.14) with the COMPACTION_FEEDBACK
+        /// names: COMPLETE failed; PARTIAL_SKIPPED, SKIPPED, CONTENDED and DEFERRED withdrawn; anything else progress.</summary>
+        public static string Feedback(CompactResult r) => r switch
+        {
+            CompactResult.Complete => "failed",
+            CompactResult.PartialSkipped or CompactResult.Skipped or CompactResult.Contended or CompactResult.Deferred => "withdrawn",
+            _ => "progress",
+        };
+
         /// <summary>MIGRATE_MODE symbols (include/trace/events/migrate.h, 4.14).</summary>
         public static string Mode(MigrateMode m) => m switch
         {
@@ -88,7 +105,7 @@ namespace MemMgmt.Core.Compaction
     {
         /// <summary>Anon page with page_count &gt; page_mapcount: pinned, not isolated.</summary>
         PinnedNotIsolated,
-        /// <summary>A file page and the request lacks __GFP_FS.</summary>
+        /// <summary>A page with a mapping (page cache, shmem, or anon in the swap cache) and the request lacks __GFP_FS.</summary>
         FileWithoutGfpFs,
         /// <summary>__isolate_lru_page: PageWriteback with ISOLATE_ASYNC_MIGRATE (every mode but MIGRATE_SYNC).</summary>
         WritebackNotIsolated,
@@ -98,7 +115,7 @@ namespace MemMgmt.Core.Compaction
         UnevictableNotAllowed,
         /// <summary>Not on an LRU list and not __PageMovable (slab, page tables, kernel).</summary>
         NotMovable,
-        /// <summary>Part of a compound or higher-order allocation: skipped by its order.</summary>
+        /// <summary>A compound page (THP, hugetlb, __GFP_COMP): skipped by its order.</summary>
         Compound,
         /// <summary>migrate_pages: -EAGAIN on every one of the 10 passes (extra references: pinned).</summary>
         PinnedEagain,

@@ -110,33 +110,52 @@ namespace MemMgmt.Core.Compaction
             r.OrderFailedAfter = zone.CompactOrderFailed;
         }
 
-        /// <summary>kernel: __compact_pgdat / compact_node (mm/compaction.c, 4.14): order −1, MIGRATE_SYNC, skip hints
-        /// ignored, whole zone, every populated zone; runs until the scanners meet.</summary>
+        /// <summary>kernel: compact_node (mm/compaction.c, 4.14): order −1, MIGRATE_SYNC, skip hints ignored, whole zone,
+        /// every populated zone; runs until the scanners meet. One compact_control serves all the zones, as in the kernel,
+        /// so its scanned totals keep growing and compact_zone counts them again at each zone's end.</summary>
         internal static void CompactNode(MemNode node, int cpu, Func<bool>? stop, List<ZoneCompactionReport> reports, ZoneType? onlyZone,
             MigrateMode mode = MigrateMode.Sync, Action<Zone, double>? progress = null)
         {
+            var cc = new CompactControl
+            {
+                Order = -1,
+                Mode = mode,
+                IgnoreSkipHint = true,
+                WholeZone = true,
+                GfpMask = GfpFlags.GFP_KERNEL,
+                Cpu = cpu,
+                StopRequested = stop,
+                Progress = progress,
+            };
             foreach (var zone in node.ZoneArr)
             {
                 if (!zone.IsPopulated) continue;
                 if (onlyZone.HasValue && zone.Type != onlyZone.Value) continue;
-                var cc = new CompactControl
-                {
-                    Order = -1,
-                    Mode = mode,
-                    IgnoreSkipHint = true,
-                    WholeZone = true,
-                    GfpMask = GfpFlags.GFP_KERNEL,
-                    Cpu = cpu,
-                    StopRequested = stop,
-                    Progress = progress,
-                };
                 var report = NewReport(node, zone, -1, null);
+                long migrateScanned = cc.TotalMigrateScanned, freeScanned = cc.TotalFreeScanned;
+                NextZone(cc);
                 var ret = CompactZone(zone, cc);
-                Fill(report, cc, ret);
+                FillZone(report, cc, ret, migrateScanned, freeScanned);
                 Finish(report, zone);
                 reports.Add(report);
                 if (stop != null && stop()) break;
             }
+        }
+
+        /// <summary>Restarts the report's own counters of a shared compact_control before the next zone (the kernel's
+        /// fields stay as compact_zone left them).</summary>
+        private static void NextZone(CompactControl cc)
+        {
+            cc.Isolated = cc.FreeIsolated = cc.Migrated = cc.MigrateFailed = 0;
+            Array.Clear(cc.Reasons, 0, cc.Reasons.Length);
+        }
+
+        /// <summary>A zone's report from a shared compact_control: what was scanned in this zone only.</summary>
+        private static void FillZone(ZoneCompactionReport report, CompactControl cc, CompactResult ret, long migrateScannedBefore, long freeScannedBefore)
+        {
+            Fill(report, cc, ret);
+            report.MigrateScanned -= migrateScannedBefore;
+            report.FreeScanned -= freeScannedBefore;
         }
 
         // ----- kcompactd -----
@@ -190,6 +209,17 @@ namespace MemMgmt.Core.Compaction
             {
                 trace.Record(node, TraceEventId.mm_compaction_kcompactd_wake, order, classzoneIdx);
                 node.Counters.Count(VmEvent.CompactDaemonWake);
+                // One compact_control for every zone, as kcompactd_do_work keeps it on its stack: whole_zone, once a zone
+                // set it, and the scanned totals carry over, so kcompactd_migrate_scanned counts earlier zones again.
+                var cc = new CompactControl
+                {
+                    Order = order,
+                    ClasszoneIdx = classzoneIdx,
+                    Mode = MigrateMode.SyncLight,
+                    IgnoreSkipHint = true,
+                    GfpMask = GfpFlags.GFP_KERNEL,
+                    StopRequested = stop,
+                };
                 for (int zoneid = 0; zoneid <= classzoneIdx && zoneid < node.ZoneArr.Length; zoneid++)
                 {
                     var zone = node.ZoneArr[zoneid];
@@ -207,21 +237,14 @@ namespace MemMgmt.Core.Compaction
                         continue;
                     }
                     if (stop != null && stop()) return;
-                    var cc = new CompactControl
-                    {
-                        Order = order,
-                        ClasszoneIdx = classzoneIdx,
-                        Mode = MigrateMode.SyncLight,
-                        IgnoreSkipHint = true,
-                        GfpMask = GfpFlags.GFP_KERNEL,
-                        StopRequested = stop,
-                    };
+                    long migrateScanned = cc.TotalMigrateScanned, freeScanned = cc.TotalFreeScanned;
+                    NextZone(cc);
                     var status = CompactZone(zone, cc);
                     if (status == CompactResult.Success) CompactionDeferReset(zone, order, false);
                     else if (status == CompactResult.PartialSkipped || status == CompactResult.Complete) DeferCompaction(zone, order);
                     node.Counters.Count(VmEvent.CompactDaemonMigrateScanned, cc.TotalMigrateScanned);
                     node.Counters.Count(VmEvent.CompactDaemonFreeScanned, cc.TotalFreeScanned);
-                    Fill(report, cc, status);
+                    FillZone(report, cc, status, migrateScanned, freeScanned);
                     Finish(report, zone);
                     reports.Add(report);
                 }

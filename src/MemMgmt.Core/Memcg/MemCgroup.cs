@@ -48,7 +48,8 @@ namespace MemMgmt.Core.Memcg
         public long Low { get; internal set; }
         /// <summary>memory.max in pages (<see cref="Unlimited"/> for "max").</summary>
         public long Max { get; internal set; } = Unlimited;
-        /// <summary>memory.swappiness (cgroup v1 knob, 0-100).</summary>
+        /// <summary>memory.swappiness, the cgroup v1 knob (0-100). Kept for scripts written against v1; the groups here
+        /// live on the cgroup2 hierarchy, where reclaim uses vm.swappiness for every group.</summary>
         public int Swappiness { get; internal set; }
         /// <summary>memory.events low: times reclaim went into the group although it was under memory.low.</summary>
         public long LowEvents { get; internal set; }
@@ -554,28 +555,27 @@ namespace MemMgmt.Core.Memcg
 
         // ----------------------------------------------------------------- reclaim
 
-        /// <summary>kernel: mem_cgroup_low (mm/memcontrol.c, 4.14): protected only if the group and every ancestor up to
-        /// (not including) the reclaim root are below their memory.low; the root itself is never low.</summary>
+        /// <summary>kernel: mem_cgroup_low (mm/memcontrol.c, 4.14): the root cgroup has no memory.low, so it is never low
+        /// and never counted as an ancestor; any other group is low when it and each ancestor up to and including the
+        /// reclaim root (or up to the top level for global reclaim) use less than their memory.low.</summary>
         internal static bool IsLow(MemNode node, int root, int memcg)
         {
-            if (root < 0) root = 0;
-            if (memcg == root) return false;
+            if (memcg <= 0) return false;
             var m = node.ReclaimSt.Memcgs;
-            for (int c = memcg; c != root; c = m[c]!.ParentId)
+            if (HierarchicalUsage(node, memcg) >= m[memcg]!.Low) return false;
+            // The walk tests the reclaim root itself (4.16 later excluded it); global reclaim passes no root and
+            // stops at the root cgroup.
+            for (int c = memcg; c != root;)
             {
-                if (c <= 0) return false;
-                var g = m[c]!;
-                if (HierarchicalUsage(node, c) >= g.Low) return false;
+                c = m[c]!.ParentId;
+                if (c == 0) break;
+                if (HierarchicalUsage(node, c) >= m[c]!.Low) return false;
             }
             return true;
         }
 
-        /// <summary>kernel: mem_cgroup_swappiness (include/linux/swap.h, 4.14): the root uses vm.swappiness.</summary>
-        internal static int SwappinessOf(MemNode node, int memcg)
-        {
-            if (memcg <= 0) return node.Sysctl.Swappiness;
-            var cg = node.ReclaimSt.Memcgs[memcg];
-            return cg?.Swappiness ?? node.Sysctl.Swappiness;
-        }
+        /// <summary>kernel: mem_cgroup_swappiness (include/linux/swap.h, 4.14): on the cgroup2 (default) hierarchy there is
+        /// no per-group swappiness, so every group, the root included, reclaims with vm.swappiness.</summary>
+        internal static int SwappinessOf(MemNode node, int memcg) => node.Sysctl.Swappiness;
     }
 }

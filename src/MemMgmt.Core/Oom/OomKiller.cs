@@ -303,7 +303,8 @@ namespace MemMgmt.Core.Oom
                 result.FailureReason = $"process {p.Pid} ({p.Name}) was killed by the OOM killer";
                 return result;
             }
-            if (owner != PageOwner.Anon) node.Pages.Set(PageAccess.Resolve(node, handle), PageFlags.Mapped);
+            // The fault maps the page with a young PTE (arm64 sets PTE_AF in every PTE it installs at fault).
+            if (owner != PageOwner.Anon) node.Pages.Set(PageAccess.Resolve(node, handle), PageFlags.Mapped | PageFlags.PteYoung);
             p.Handles.Add(handle);
             p.Kinds.Add((byte)owner);
             p.Orders.Add((byte)order);
@@ -382,8 +383,9 @@ namespace MemMgmt.Core.Oom
             if (order < 0 || order >= node.Geometry.MaxOrder)
                 throw new MemMgmtException("OrderOutOfRange", ErrorKind.OutOfRange, $"Order {order} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1}.", order);
             var rep = new OomKillReport(node);
-            // The OOM killer does not compensate for IO-less reclaim: nothing dies (the caller treats it as progress).
-            if (gfp != 0 && (gfp & (GfpFlags.__GFP_FS | GfpFlags.__GFP_NOFAIL)) == 0) return rep;
+            // The OOM killer does not compensate for IO-less reclaim: without __GFP_FS nothing dies, __GFP_NOFAIL or not
+            // (out_of_memory returns true there, which the caller treats as progress).
+            if (gfp != 0 && (gfp & GfpFlags.__GFP_FS) == 0) return rep;
             // constrained_alloc
             if (memcg != null)
             {

@@ -121,11 +121,12 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>Pages of a lruvec waiting on lru_add pagevecs (all CPUs).</summary>
         internal static long Pending(MemNode node, int memcg) => node.ReclaimSt.LruAddPending[memcg];
 
-        /// <summary>kernel: rotate_reclaimable_page (mm/swap.c, 4.14): a clean inactive page whose writeback ended
-        /// goes to the inactive list's tail, to be reclaimed first.</summary>
+        /// <summary>kernel: rotate_reclaimable_page (mm/swap.c, 4.14): a clean page whose writeback ended goes to the
+        /// inactive list's tail, to be reclaimed first. Active pages are taken too: reclaim parks pages under writeback on
+        /// the active list, and pagevec_move_tail_fn clears PG_active as it moves them.</summary>
         internal static void RotateReclaimable(MemNode node, int cpu, int index)
         {
-            const uint blockers = (uint)(PageFlags.Dirty | PageFlags.Active | PageFlags.Unevictable);
+            const uint blockers = (uint)(PageFlags.Dirty | PageFlags.Unevictable);
             uint f = node.Pages.Flags[index];
             if ((f & blockers) != 0 || (f & (uint)PageFlags.Lru) == 0) return;
             var pv = node.ReclaimSt.Pvecs[cpu];

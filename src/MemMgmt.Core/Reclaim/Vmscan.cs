@@ -248,9 +248,10 @@ namespace MemMgmt.Core.Reclaim
 
                 bool mayEnterFs = (gfp & GfpFlags.__GFP_FS) != 0 || ((f & (uint)PageFlags.SwapCache) != 0 && (gfp & GfpFlags.__GFP_IO) != 0);
 
-                // page_check_dirty_writeback: anon pages outside the swap cache are neither.
+                // page_check_dirty_writeback: swap-backed pages (anon, shmem, swap cache) are not the flushers' to write,
+                // so reclaim does not stall on them: neither dirty nor writeback here.
                 bool dirty = false, writeback = false;
-                if (!isAnon || (f & (uint)PageFlags.SwapCache) != 0)
+                if ((f & (uint)PageFlags.SwapBacked) == 0)
                 {
                     dirty = (f & (uint)PageFlags.Dirty) != 0;
                     writeback = (f & (uint)PageFlags.Writeback) != 0;
@@ -261,16 +262,18 @@ namespace MemMgmt.Core.Reclaim
 
                 if ((f & (uint)PageFlags.Writeback) != 0)
                 {
+                    // Both cases move the page out of the way onto the active list until its write ends; PG_reclaim then
+                    // makes end_page_writeback rotate it to the inactive tail (the legacy-memcg wait never applies here).
                     // Case 1: kswapd meets a page already marked for immediate reclaim on a node flagged for writeback.
                     if (sc.IsKswapd && (f & (uint)PageFlags.Reclaim) != 0 && rs.PgdatWriteback)
                     {
                         stat.NrImmediate++;
-                        goto keep;
+                        goto activate_locked;
                     }
-                    // Case 2 (sane reclaim): mark it and move on.
+                    // Case 2 (sane reclaim): mark it for immediate reclaim.
                     flags[page] |= (uint)PageFlags.Reclaim;
                     stat.NrWriteback++;
-                    goto keep;
+                    goto activate_locked;
                 }
 
                 var references = PageCheckReferences(node, page);
@@ -456,8 +459,8 @@ namespace MemMgmt.Core.Reclaim
                 WritebackIo.WakeupFlusher(node);
                 rs.PgdatDirty = true;
             }
-            if (stat.NrImmediate != 0) WritebackIo.WaitCongested(node, 100_000_000); // congestion_wait(BLK_RW_ASYNC, HZ/10)
-            if (!sc.IsKswapd && rs.PgdatCongested) WritebackIo.WaitCongested(node, 100_000_000); // wait_iff_congested
+            if (stat.NrImmediate != 0) WritebackIo.CongestionWait(node, WritebackIo.HzDiv10Ns);
+            if (!sc.IsKswapd) WritebackIo.WaitIffCongested(node, WritebackIo.HzDiv10Ns);
             if (rs.Hooks.Tracepoint != null)
                 Trace(node, "mm_vmscan_lru_shrink_inactive",
                     $"nid={node.NodeId} nr_scanned={nrScanned} nr_reclaimed={nrReclaimed} nr_dirty={stat.NrDirty} nr_writeback={stat.NrWriteback} nr_congested={stat.NrCongested} nr_immediate={stat.NrImmediate} nr_activate={stat.NrActivate} nr_ref_keep={stat.NrRefKeep} nr_unmap_fail={ReclaimStat.NrUnmapFail} priority={sc.Priority} flags={ShrinkFlags(file)}");

@@ -39,6 +39,7 @@ namespace MemMgmt.Core.Trace
         mm_shrink_slab_start,
         mm_shrink_slab_end,
         balance_dirty_pages,
+        compact_retry,
     }
 
     /// <summary>One recorded event: raw fields in a fixed struct so recording allocates nothing.</summary>
@@ -254,7 +255,8 @@ namespace MemMgmt.Core.Trace
                     break;
                 case TraceEventId.mm_compaction_try_to_compact_pages:
                     f["order"] = (int)r.A; f["gfp_mask"] = (GfpFlags)r.B; f["prio"] = (int)r.C;
-                    text = $"order={I(r.A)} gfp_mask={GfpText.Show((GfpFlags)r.B)} priority={I(r.C)}";
+                    // TP_printk("order=%d gfp_mask=0x%x priority=%d"): the raw mask, not show_gfp_flags.
+                    text = $"order={I(r.A)} gfp_mask=0x{((uint)r.B).ToString("x", CultureInfo.InvariantCulture)} priority={I(r.C)}";
                     break;
                 case TraceEventId.mm_compaction_finished:
                 case TraceEventId.mm_compaction_suitable:
@@ -280,6 +282,12 @@ namespace MemMgmt.Core.Trace
                     f["page"] = r.A; f["alloc_order"] = (int)r.B; f["fallback_order"] = (int)r.C; f["alloc_migratetype"] = (int)r.D;
                     f["fallback_migratetype"] = (int)r.E; f["change_ownership"] = r.F != 0;
                     text = $"page={PagePointer(r.A)} pfn={I(r.A)} alloc_order={I(r.B)} fallback_order={I(r.C)} pageblock_order={node.PbOrder} alloc_migratetype={I(r.D)} fallback_migratetype={I(r.E)} fragmenting={(r.C < node.PbOrder ? 1 : 0)} change_ownership={I(r.F)}";
+                    break;
+                case TraceEventId.compact_retry:
+                    // include/trace/events/oom.h (4.14): the priority and compact_result_to_feedback's class by name.
+                    f["order"] = (int)r.A; f["priority"] = (CompactPriority)r.B; f["result"] = (CompactResult)r.C;
+                    f["retries"] = (int)r.D; f["max_retries"] = (int)r.E; f["ret"] = r.F != 0;
+                    text = $"order={I(r.A)} priority={CompactionNames.PriorityName((CompactPriority)r.B)} compaction_result={CompactionNames.Feedback((CompactResult)r.C)} retries={I(r.D)} max_retries={I(r.E)} should_retry={I(r.F)}";
                     break;
                 default: // mm_migrate_pages
                     f["succeeded"] = r.A; f["failed"] = r.B; f["mode"] = (MigrateMode)r.C; f["reason"] = "compaction";

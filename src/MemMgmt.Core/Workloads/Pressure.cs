@@ -110,6 +110,8 @@ namespace MemMgmt.Core.Workloads
         internal PressureReport(MemNode node) { Node = node; }
         public MemNode Node { get; }
         public PressurePattern Pattern { get; internal set; }
+        /// <summary>The order the pressure's requests were made at, or -1 when it made none (only the order-0 fill).
+        /// Invoke-Compaction takes it from the pipeline as the order to compact for.</summary>
         public int Order { get; internal set; }
         /// <summary>alloc_pages calls made (fill and requests).</summary>
         public long Requests { get; internal set; }
@@ -142,7 +144,8 @@ namespace MemMgmt.Core.Workloads
             o.Validate(node);
             if (o.Seed.HasValue) node.ReseedRandom(o.Seed.Value);
             var rng = node.Random;
-            var report = new PressureReport(node) { Pattern = o.Pattern, Order = o.Order };
+            int requests = o.Requests ?? (o.Order > 0 ? 64 : 0);
+            var report = new PressureReport(node) { Pattern = o.Pattern, Order = requests > 0 ? o.Order : -1 };
             var reqByOrder = new Dictionary<int, long>();
             var failByOrder = new Dictionary<int, long>();
             var results = new Dictionary<CompactResult, long>();
@@ -178,7 +181,6 @@ namespace MemMgmt.Core.Workloads
                     }
                 }
                 if (!report.Stopped) FragmentFill(node, o, live, rng, report, cancel);
-                int requests = o.Requests ?? (o.Order > 0 ? 64 : 0);
                 var reqGfp = o.RequestGfp ?? (GfpFlags.GFP_HIGHUSER_MOVABLE | (o.Order > 0 ? GfpFlags.__GFP_COMP : 0));
                 for (int i = 0; i < requests && !report.Stopped; i++)
                 {

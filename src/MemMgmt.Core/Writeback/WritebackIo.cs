@@ -67,16 +67,43 @@ namespace MemMgmt.Core.Writeback
         /// complete and the workloads' accesses due meanwhile run.</summary>
         internal static void Sleep(MemNode node, long ns) => Time.VirtualTime.Pass(node, ns);
 
-        /// <summary>kernel: congestion_wait / wait_iff_congested (mm/backing-dev.c, 4.14): the reclaimer sleeps until the
-        /// device makes progress (clear_wb_congested wakes the waiters as writes complete) or the timeout ends. With no
-        /// write in flight no device is congested (nr_wb_congested is 0), so there is nothing to wait for.</summary>
-        internal static void WaitCongested(MemNode node, long timeoutNs)
+        /// <summary>HZ/10 at CONFIG_HZ=250 (the arm64 default): the timeout reclaim passes to congestion_wait and
+        /// wait_iff_congested.</summary>
+        internal const long HzDiv10Ns = 100_000_000;
+
+        /// <summary>kernel: congestion_wait (mm/backing-dev.c, 4.14): sleeps until clear_wb_congested wakes the queue or the
+        /// timeout ends. The disk is a blk-mq device (virtio-blk), and blk-mq never marks a bdi congested nor clears it,
+        /// so nothing wakes the sleeper early: it sleeps the whole timeout.</summary>
+        internal static void CongestionWait(MemNode node, long timeoutNs) => Sleep(node, timeoutNs);
+
+        /// <summary>kernel: wait_iff_congested (mm/backing-dev.c, 4.14): sleeps only while some bdi is congested
+        /// (nr_wb_congested) and the node is flagged PGDAT_CONGESTED; otherwise it just yields. On the blk-mq disk no bdi is
+        /// ever congested, so it returns at once.</summary>
+        internal static void WaitIffCongested(MemNode node, long timeoutNs)
         {
-            var rs = node.ReclaimSt;
-            if (rs.WbCount == 0) return;
-            long now = node.Clock.NowNs;
-            long until = Math.Min(now + timeoutNs, rs.WbDoneNs[rs.WbHead]);
-            if (until > now) Sleep(node, until - now);
+            const int nrWbCongested = 0; // blk-mq: blk_set_congested is never called
+            if (nrWbCongested == 0 || !node.ReclaimSt.PgdatCongested) return;
+            CongestionWait(node, timeoutNs);
+        }
+
+        /// <summary>NR_ZONE_WRITE_PENDING of a zone, counted from the page flags: page-cache pages dirtied with accounting
+        /// (account_page_dirtied) and every page under writeback (test_set_page_writeback).</summary>
+        internal static long ZoneWritePending(Zone zone)
+        {
+            var node = zone.NodeRef;
+            var pages = node.Pages;
+            var flags = pages.Flags;
+            long n = 0;
+            int end = node.ToIndex(zone.ZoneEndPfn - 1) + 1;
+            for (int i = node.ToIndex(zone.ZoneStartPfn); i < end; i++)
+            {
+                uint f = flags[i];
+                if ((f & (uint)PageFlags.Allocated) == 0) continue;
+                int nr = 1 << pages.Order[i];
+                if ((f & (uint)PageFlags.Writeback) != 0 || (f & (uint)(PageFlags.Dirty | PageFlags.SwapBacked)) == (uint)PageFlags.Dirty) n += nr;
+                i += nr - 1;
+            }
+            return n;
         }
 
         /// <summary>A dirty page-cache page with no write under way.</summary>

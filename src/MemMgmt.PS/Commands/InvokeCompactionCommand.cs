@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Threading;
+using MemMgmt.Core;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
@@ -7,7 +8,10 @@ using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
 {
-    /// <summary>Invoke-Compaction: try_to_compact_pages at an order, or compact_node (compact_memory) without one.</summary>
+    /// <summary>Invoke-Compaction: try_to_compact_pages at an order and a priority, or compact_node (compact_memory:
+    /// MIGRATE_SYNC, whole zones, order -1) without an order. The order comes from -Order or by property name from the
+    /// pipeline (Add-Pressure's report carries the order it pressed); a priority without an order is refused, since
+    /// compact_memory has none.</summary>
     [Cmdlet(VerbsLifecycle.Invoke, "Compaction")]
     [OutputType(typeof(ZoneCompactionReport))]
     public sealed class InvokeCompactionCommand : MemNodeCmdlet
@@ -15,10 +19,8 @@ namespace MemMgmt.PS.Commands
         [Parameter(Position = 0)]
         public CompactPriority Priority { get; set; } = CompactPriority.SyncFull;
 
-        /// <summary>The allocation order to compact for (try_to_compact_pages); absent: no order, the whole node as
-        /// compact_memory does (the kernel's order -1).</summary>
-        [Parameter]
-        public int? Order { get; set; }
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public int Order { get; set; } = -1;
 
         [Parameter]
         public ZoneType Zone { get; set; }
@@ -39,14 +41,16 @@ namespace MemMgmt.PS.Commands
             // Several upstream reports (one per zone) may name the same node: compact it once per pipeline.
             if (!_done.Add(node)) return;
             ZoneType? zone = MyInvocation.BoundParameters.ContainsKey(nameof(Zone)) ? Zone : (ZoneType?)null;
-            if (Order.HasValue && Order.Value < 0)
-                ThrowTerminatingError(Errors.Make("OrderOutOfRange", ErrorCategory.InvalidArgument,
-                    $"-Order {Order.Value} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1}, or omit -Order to compact the whole node (compact_memory).", Order.Value));
-            int order = Order ?? -1;
+            int order = Order;
+            if (order < 0 && MyInvocation.BoundParameters.ContainsKey(nameof(Priority)))
+                TryCore(() => throw new MemMgmtException("PriorityWithoutOrder", ErrorKind.InvalidArgument,
+                    $"-Priority {Priority} needs an order: try_to_compact_pages runs at a priority, while compaction without an order is compact_memory, which always runs MIGRATE_SYNC over whole zones. Give -Order 0 to {node.Geometry.MaxOrder - 1}, pipe a report that carries an order (Add-Pressure -Order n), or leave -Priority out.", Priority));
             TryCore(() => CompactionCommands.Validate(node, order, zone, Cpu));
+            // compact_memory has no priority: MIGRATE_SYNC (what SyncFull selects for order -1).
+            var priority = order < 0 ? CompactPriority.SyncFull : Priority;
             CompactionRun? run = null;
             var progress = new ProgressRecord(2, "Invoke-Compaction", $"Compacting node '{node.Name}'");
-            TryCore(() => run = CompactionCommands.Compact(node, Priority, order, zone, Gfp, Cpu, _cancel.Token, (z, done) =>
+            TryCore(() => run = CompactionCommands.Compact(node, priority, order, zone, Gfp, Cpu, _cancel.Token, (z, done) =>
             {
                 progress.StatusDescription = $"zone {z.Name}: the scanners have covered {done:P0} of the distance between them";
                 progress.PercentComplete = (int)(done * 100);

@@ -89,7 +89,7 @@ namespace MemMgmt.Core.Tests.Compaction
             CompactionCommands.Compact(node, CompactPriority.Async, 4, null, GfpFlags.GFP_HIGHUSER_MOVABLE);
             var ev = node.Trace.Events(node);
             Assert.Equal("mm_compaction_try_to_compact_pages", ev[0].Name);
-            Assert.Equal("order=4 gfp_mask=GFP_HIGHUSER_MOVABLE priority=2", ev[0].Text);
+            Assert.Equal("order=4 gfp_mask=0x14200ca priority=2", ev[0].Text);
             var begin = ev.First(e => e.Event == TraceEventId.mm_compaction_begin);
             Assert.StartsWith("zone_start=0x40000 migrate_pfn=0x40000 free_pfn=0x43e00 zone_end=0x44000, mode=async", begin.Text);
             var end = ev.First(e => e.Event == TraceEventId.mm_compaction_end);

@@ -132,20 +132,6 @@ namespace MemMgmt.Core.Tests.Reclaim
         }
 
         [Fact]
-        public void MemcgSwappinessZeroScansFileInLimitReclaimOnly()
-        {
-            var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB, 256 * NodeConfig.MiB);
-            var cg = MemCgroups.Create(node, "db", swappiness: 0);
-            for (int i = 0; i < 3000; i++) Assert.True(MemCgroups.Allocate(node, "db", 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.Anon).Success);
-            Assert.Equal(3000, cg.Usage);
-            var limit = Vmscan.GetScanCount(node, cg.Id, 12, targetMemcg: cg.Id);
-            Assert.Equal(ScanBalance.File, limit.Balance);
-            var global = Vmscan.GetScanCount(node, cg.Id, 12);
-            Assert.Equal(ScanBalance.Fract, global.Balance);
-            Assert.Equal(0, global.Ap);
-        }
-
-        [Fact]
         public void BadPriorityIsRejected()
         {
             var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);

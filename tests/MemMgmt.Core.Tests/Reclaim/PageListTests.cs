@@ -110,13 +110,19 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(0, node.Counters[NodeStatItem.NrFileDirty]);
             Assert.Equal(40, node.Counters[NodeStatItem.NrWriteback]);
             Assert.True(node.ReclaimSt.PgdatDirty);
-            // The 8 not scanned are still inactive, clean now and under writeback: a scan marks them for immediate reclaim.
+            // The 8 not scanned are still inactive, clean now and under writeback: shrink_page_list's case 2 (4.14) sets
+            // PG_reclaim and sends them to activate_locked as well.
             Assert.Equal(0, Vmscan.ShrinkInactiveList(node, 8, 0, Sc(node), (int)LruList.InactiveFile));
             Assert.True(node.ReclaimSt.PgdatWriteback); // nr_writeback == nr_taken
+            Assert.Equal(40, Lru.Size(node, 0, LruList.ActiveFile));
             WritebackIo.Sleep(node, WritebackIo.LatencyNs);
             LruCache.DrainAll(node);
             Assert.Equal(40, node.Counters[NodeStatItem.NrWritten]);
-            Assert.Equal(8, node.Counters[VmEvent.PgRotated]); // only the inactive ones rotate; active pages do not
+            // end_page_writeback → rotate_reclaimable_page takes all 40 PG_reclaim pages, active ones included, and
+            // pagevec_move_tail_fn clears PG_active as it moves them to the inactive tail (mm/swap.c, 4.14).
+            Assert.Equal(40, node.Counters[VmEvent.PgRotated]);
+            Assert.Equal(0, Lru.Size(node, 0, LruList.ActiveFile));
+            Assert.Equal(40, Lru.Size(node, 0, LruList.InactiveFile));
             Assert.Equal(8, Vmscan.ShrinkInactiveList(node, 8, 0, Sc(node), (int)LruList.InactiveFile));
             ReclaimTestKit.AssertClean(node);
         }
