@@ -34,9 +34,11 @@ namespace MemMgmt.Core.Node
             if (c.SizeBytes <= 0 || c.SizeBytes % blockBytes != 0)
                 throw Bad("SizeNotPageblockMultiple",
                     $"Size {c.SizeBytes} bytes is not a positive whole number of pageblocks ({blockBytes} bytes each with {g.PageSize / 1024}K pages).", c.SizeBytes);
-            long maxBytes = 64L << 30;
+            long maxBytes = NodeMemory.MaxNodeBytes(g.PageShift);
             if (c.SizeBytes > maxBytes)
-                throw Bad("SizeTooLarge", $"Size {c.SizeBytes} bytes is above the simulator's limit of 64 GiB per node.", c.SizeBytes);
+                throw Bad("SizeTooLarge",
+                    $"Size {c.SizeBytes} bytes is above the limit of {NodeMemory.Describe(maxBytes)} per node with {g.PageSize / 1024}K pages " +
+                    $"(allowed up to {NodeMemory.Describe(NodeMemory.MaxBytes4K)} with 4K pages, {NodeMemory.Describe(NodeMemory.MaxBytesLargePages)} with 16K or 64K pages).", c.SizeBytes);
             if (c.RamStartBytes < 0 || c.RamStartBytes % maxBlockBytes != 0)
                 throw Bad("RamStartMisaligned", $"RAM start 0x{c.RamStartBytes:x} must be aligned to a MAX_ORDER block ({maxBlockBytes} bytes).", c.RamStartBytes);
 
