@@ -18,6 +18,8 @@ namespace MemMgmt.Core.Node
         public ZoneSpec[] Zones = Array.Empty<ZoneSpec>();
         /// <summary>Reserved pages sit at the start of RAM (kernel image and memmap), pfns [StartPfn, StartPfn+Reserved).</summary>
         public long ReservedPages;
+        /// <summary>Reserved pages at the end of the highest populated zone (the memmap of a very large node).</summary>
+        public long TopReservedPages;
         public long CmaStartPfn;
         public long CmaPages;
 
@@ -92,6 +94,23 @@ namespace MemMgmt.Core.Node
                 pfn += pages;
             }
             var first = l.Zones[lowest];
+            int highest = lowest;
+            for (int z = zones.Count - 1; z > lowest; z--) if (l.Zones[z].Pages > 0) { highest = z; break; }
+            // memblock allocates top-down: on a node too large for its memmap to fit below the DMA limit, the memmap
+            // (64 bytes of struct page per page) sits at the top of the highest zone and only the boot reservation
+            // (kernel image, initrd) stays at the start of RAM. Smaller nodes keep the whole reservation low, as the
+            // QEMU capture shows.
+            if (c.ReservedPages == null && highest != lowest && reserved + cmaPages + g.PageblockNrPages > first.Pages)
+            {
+                long memmap = l.TotalPages * 64 / g.PageSize;
+                var top = l.Zones[highest];
+                if (memmap + g.PageblockNrPages <= top.Pages)
+                {
+                    top.Reserved = memmap;
+                    l.TopReservedPages = memmap;
+                    reserved -= memmap;
+                }
+            }
             if (reserved < 0 || reserved + cmaPages + g.PageblockNrPages > first.Pages)
                 throw Bad("ReservedPagesOutOfRange",
                     $"ReservedPages {reserved} plus CMA {cmaPages} pages leave less than one pageblock in zone {zones[lowest]} ({first.Pages} pages); allowed 0 to {Math.Max(0, first.Pages - cmaPages - g.PageblockNrPages)}.", reserved);
