@@ -68,6 +68,8 @@ namespace MemMgmt.Core.Allocation
             Array.Resize(ref _index, n);
             Array.Resize(ref _order, n);
             Array.Resize(ref _generation, n);
+            Node.HostMemory.AdviseHugePages(_index, sizeof(int));
+            Node.HostMemory.AdviseHugePages(_generation, sizeof(int));
         }
 
         /// <summary>
