@@ -346,7 +346,7 @@ namespace MemMgmt.Bench
         /// <summary>
         /// The 1 TiB figures (only with --tib or --only tib: each sample builds a node of about 5.3 GiB of page arrays):
         /// New-MemNode -Size 1TB, Add-Pressure -Percent 100 -Pattern EveryOther (the cmdlet's defaults) and
-        /// Invoke-Compaction (compact_memory, Compactor.CompactMemory) timed together, then Test-MemNode
+        /// Invoke-Compaction (compact_memory, CompactionCommands.CompactMemory) timed together, then Test-MemNode
         /// (InvariantChecker.Check) timed on its own. A sample is skipped, and the rows say so, when the host has less
         /// memory available than the node's page arrays plus the fill's transient handle list and table (the estimate
         /// is printed). Peak working set is the process's, over all samples.
@@ -442,7 +442,7 @@ namespace MemMgmt.Bench
             r.Live = rep.PagesAllocated - rep.PagesFreed;
             long m0 = node.Counters[VmEvent.PgMigrateSuccess];
             sw.Restart();
-            var run = Compactor.CompactMemory(node);
+            var run = CompactionCommands.CompactMemory(node);
             r.Compact = sw.Elapsed.TotalMilliseconds;
             double c3 = CpuMs();
             r.CompactCpu = c3 - c2;

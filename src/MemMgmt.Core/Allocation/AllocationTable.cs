@@ -122,8 +122,5 @@ namespace MemMgmt.Core.Allocation
             _freeHead = slot;
             LiveCount--;
         }
-
-        /// <summary>Bytes the table holds (its arrays' capacity).</summary>
-        internal long Bytes => (long)_index.Length * (sizeof(int) * 2 + sizeof(byte));
     }
 }
