@@ -121,7 +121,7 @@ namespace MemMgmt.Bench
             }
             var v = InvariantChecker.Check(w.Node);
             if (v.Count != 0) throw new InvalidOperationException("order-0 workload broke an invariant: " + v[0]);
-            return RateRow("order-0 alloc+free pairs, full fast path, 1 core", rates, cpuRates, 50e6);
+            return RateRow("order-0 alloc+free pairs, full fast path, 1 core", rates, cpuRates, 100e6);
         }
 
         public static Row MixedOrders(Options o)
@@ -150,7 +150,7 @@ namespace MemMgmt.Bench
             Progress($"mixed orders: {failRate:P2} of timed allocations failed the fast path (counted as operations); " +
                      $"{(double)fallbacks / ((long)samples * opsPerSample / 2):P2} took a fallback (__rmqueue_fallback)");
             w.Node.Hooks.PageAllocExtfrag = null;
-            return RateRow("mixed orders 0..10 at half occupancy", rates, cpuRates, 20e6);
+            return RateRow("mixed orders 0..10 at half occupancy", rates, cpuRates, 50e6);
         }
 
         /// <summary>
