@@ -35,11 +35,11 @@ namespace MemMgmt.Bench
             _mixed = new MixedWorkload();
         }
 
-        /// <summary>One operation = one alloc+free pair; target 20 ns (50 M/s).</summary>
+        /// <summary>One operation = one alloc+free pair; target 10 ns (100 M/s).</summary>
         [Benchmark(OperationsPerInvoke = Pairs)]
         public int Order0AllocFreePair() => _order0.Run(Pairs);
 
-        /// <summary>One operation = one free or one allocation; target 50 ns (20 M/s).</summary>
+        /// <summary>One operation = one free or one allocation; target 20 ns (50 M/s).</summary>
         [Benchmark(OperationsPerInvoke = Ops)]
         public void MixedOrdersHalfFull() => _mixed.Run(Ops);
     }

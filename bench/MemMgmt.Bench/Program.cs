@@ -19,7 +19,7 @@ namespace MemMgmt.Bench
             var opts = Options.Parse(args);
             if (opts.Help)
             {
-                Console.WriteLine("usage: MemMgmt.Bench [--quick] [--bdn] [--only bytes|node|order0|mixed|kswapd|compact|pipeline] [--samples N]");
+                Console.WriteLine("usage: MemMgmt.Bench [--quick] [--bdn] [--only bytes|node|order0|mixed|kswapd|compact|workload|tib|pipeline] [--tib] [--samples N]");
                 return 0;
             }
             if (opts.Bdn) return BdnRunner.Run(args);
@@ -36,6 +36,8 @@ namespace MemMgmt.Bench
             if (opts.Runs("mixed")) rows.Add(Figures.MixedOrders(opts));
             if (opts.Runs("kswapd")) rows.AddRange(Figures.KswapdBelowMinToHigh(opts));
             if (opts.Runs("compact")) rows.AddRange(Figures.CompactMemory16G(opts));
+            if (opts.Runs("workload")) rows.AddRange(Figures.WorkloadBytesPerPage(opts));
+            if (opts.Tib || string.Equals(opts.Only, "tib", StringComparison.OrdinalIgnoreCase)) rows.AddRange(Figures.TiB(opts));
             if (opts.Runs("pipeline")) rows.Add(Figures.Pipeline());
 
             Console.WriteLine();
@@ -52,6 +54,8 @@ namespace MemMgmt.Bench
         public bool Quick;
         public bool Bdn;
         public bool Help;
+        /// <summary>Also run the 1 TiB figures (minutes, about 8 GiB of memory); not part of a plain or --quick run.</summary>
+        public bool Tib;
         public string? Only;
         public int? Samples;
 
@@ -66,6 +70,7 @@ namespace MemMgmt.Bench
                 {
                     case "--quick": o.Quick = true; break;
                     case "--bdn": o.Bdn = true; break;
+                    case "--tib": o.Tib = true; break;
                     case "--only": o.Only = args[++i]; break;
                     case "--samples": o.Samples = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                     case "-h": case "--help": o.Help = true; break;

@@ -93,7 +93,8 @@ Describe 'New-MemNode' {
         @{ Case = 'an unknown profile'; Id = 'UnknownProfile'; Params = @{ Profile = 'no-such-board' } }
         @{ Case = 'a size that is not whole pageblocks'; Id = 'SizeNotPageblockMultiple'; Params = @{ Size = 1000 } }
         @{ Case = 'a negative size'; Id = 'SizeNotPageblockMultiple'; Params = @{ Size = -2GB } }
-        @{ Case = 'a size above 64 GiB'; Id = 'SizeTooLarge'; Params = @{ Size = 128GB } }
+        @{ Case = 'a size above 1 TiB with 4K pages'; Id = 'SizeTooLarge'; Params = @{ Size = 2TB } }
+        @{ Case = 'a size above 4 TiB with 64K pages'; Id = 'SizeTooLarge'; Params = @{ Size = 8TB; PageSize = '64KB' } }
         @{ Case = 'an 8K page size'; Id = 'PageSizeNotSupported'; Params = @{ PageSize = '8KB' } }
         @{ Case = 'zero CPUs'; Id = 'CpusOutOfRange'; Params = @{ Cpus = 0 } }
         @{ Case = '65 CPUs'; Id = 'CpusOutOfRange'; Params = @{ Cpus = 65 } }

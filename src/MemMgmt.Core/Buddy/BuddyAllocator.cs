@@ -575,6 +575,14 @@ namespace MemMgmt.Core.Buddy
                 pages.Flags[i] = (uint)PageFlags.Reserved;
                 pages.Owner[i] = (byte)PageOwner.Kernel;
             }
+            int topReserved = (int)layout.TopReservedPages;
+            var topZone = System.Array.FindLast(layout.Zones, z => z.Pages > 0)!;
+            int topEnd = (int)(topZone.StartPfn + topZone.Pages - node.NodeStartPfn);
+            for (int i = topEnd - topReserved; i < topEnd; i++)
+            {
+                pages.Flags[i] = (uint)PageFlags.Reserved;
+                pages.Owner[i] = (byte)PageOwner.Kernel;
+            }
             int cmaStart = (int)(layout.CmaStartPfn - node.NodeStartPfn);
             int cmaEnd = cmaStart + (int)layout.CmaPages;
             for (int i = cmaStart; i < cmaEnd; i += 1 << node.PbOrder) node.SetBlockMigratetype(i, (int)MigrateType.Cma);
@@ -585,6 +593,7 @@ namespace MemMgmt.Core.Buddy
                 int start = (int)(zone.ZoneStartPfn - node.NodeStartPfn);
                 int end = start + (int)zone.SpannedPages;
                 if (start == firstZoneStart) start += reserved;
+                if (end == topEnd) end -= topReserved;
                 if (cmaEnd > cmaStart && cmaStart >= start && cmaStart < end)
                 {
                     FreeRange(zone, start, cmaStart);

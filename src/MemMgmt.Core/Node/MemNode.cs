@@ -48,6 +48,7 @@ namespace MemMgmt.Core.Node
             int nrZones = Kernel.NrZones;
             int freeLists = MaxOrderValue * MigrateTypes.Count;
             int heads = nrZones * (freeLists + c.Cpus * MigrateTypes.PcpTypes) + MaxLruvecs * 5 + SpareListHeads;
+            NodeMemory.EnsureFits(c, SpannedPages, heads, PbOrder);
             Pages = new PageMap(checked((int)SpannedPages), heads);
             PageblockBits = new byte[SpannedPages >> PbOrder];
             PageblockZone = new byte[SpannedPages >> PbOrder];
@@ -127,7 +128,11 @@ namespace MemMgmt.Core.Node
         public object SyncRoot { get; } = new object();
 
         /// <summary>An independent deep copy for what-if runs (Copy-MemNode).</summary>
-        public MemNode Clone(string? name = null) => new MemNode(this, name ?? Name + "-copy");
+        public MemNode Clone(string? name = null)
+        {
+            NodeMemory.EnsureFits(Config, SpannedPages, Pages.Next.Length - Pages.NrPages, PbOrder);
+            return new MemNode(this, name ?? Name + "-copy");
+        }
 
         public NodeConfig Config { get; }
         public KernelProfile Kernel { get; }

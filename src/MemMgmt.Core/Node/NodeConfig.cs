@@ -27,6 +27,9 @@ namespace MemMgmt.Core.Node
         public int NodeId { get; set; }
         public bool DisableMobilityGrouping { get; set; }
         public KernelProfile Kernel { get; set; } = KernelProfile.Linux414;
+        /// <summary>Memory the host can give the node, in bytes; null asks the host (MemAvailable and the runtime's
+        /// limit). A node whose page arrays need more is refused before anything is allocated.</summary>
+        public long? HostAvailableBytes { get; set; }
 
         public NodeConfig Clone() => (NodeConfig)MemberwiseClone();
 

@@ -18,6 +18,8 @@ namespace MemMgmt.Core.Node
         public ZoneSpec[] Zones = Array.Empty<ZoneSpec>();
         /// <summary>Reserved pages sit at the start of RAM (kernel image and memmap), pfns [StartPfn, StartPfn+Reserved).</summary>
         public long ReservedPages;
+        /// <summary>Reserved pages at the end of the highest populated zone (the memmap of a very large node).</summary>
+        public long TopReservedPages;
         public long CmaStartPfn;
         public long CmaPages;
 
@@ -34,9 +36,11 @@ namespace MemMgmt.Core.Node
             if (c.SizeBytes <= 0 || c.SizeBytes % blockBytes != 0)
                 throw Bad("SizeNotPageblockMultiple",
                     $"Size {c.SizeBytes} bytes is not a positive whole number of pageblocks ({blockBytes} bytes each with {g.PageSize / 1024}K pages).", c.SizeBytes);
-            long maxBytes = 64L << 30;
+            long maxBytes = NodeMemory.MaxNodeBytes(g.PageShift);
             if (c.SizeBytes > maxBytes)
-                throw Bad("SizeTooLarge", $"Size {c.SizeBytes} bytes is above the simulator's limit of 64 GiB per node.", c.SizeBytes);
+                throw Bad("SizeTooLarge",
+                    $"Size {c.SizeBytes} bytes is above the limit of {NodeMemory.Describe(maxBytes)} per node with {g.PageSize / 1024}K pages " +
+                    $"(allowed up to {NodeMemory.Describe(NodeMemory.MaxBytes4K)} with 4K pages, {NodeMemory.Describe(NodeMemory.MaxBytesLargePages)} with 16K or 64K pages).", c.SizeBytes);
             if (c.RamStartBytes < 0 || c.RamStartBytes % maxBlockBytes != 0)
                 throw Bad("RamStartMisaligned", $"RAM start 0x{c.RamStartBytes:x} must be aligned to a MAX_ORDER block ({maxBlockBytes} bytes).", c.RamStartBytes);
 
@@ -90,6 +94,23 @@ namespace MemMgmt.Core.Node
                 pfn += pages;
             }
             var first = l.Zones[lowest];
+            int highest = lowest;
+            for (int z = zones.Count - 1; z > lowest; z--) if (l.Zones[z].Pages > 0) { highest = z; break; }
+            // memblock allocates top-down: on a node too large for its memmap to fit below the DMA limit, the memmap
+            // (64 bytes of struct page per page) sits at the top of the highest zone and only the boot reservation
+            // (kernel image, initrd) stays at the start of RAM. Smaller nodes keep the whole reservation low, as the
+            // QEMU capture shows.
+            if (c.ReservedPages == null && highest != lowest && reserved + cmaPages + g.PageblockNrPages > first.Pages)
+            {
+                long memmap = l.TotalPages * 64 / g.PageSize;
+                var top = l.Zones[highest];
+                if (memmap + g.PageblockNrPages <= top.Pages)
+                {
+                    top.Reserved = memmap;
+                    l.TopReservedPages = memmap;
+                    reserved -= memmap;
+                }
+            }
             if (reserved < 0 || reserved + cmaPages + g.PageblockNrPages > first.Pages)
                 throw Bad("ReservedPagesOutOfRange",
                     $"ReservedPages {reserved} plus CMA {cmaPages} pages leave less than one pageblock in zone {zones[lowest]} ({first.Pages} pages); allowed 0 to {Math.Max(0, first.Pages - cmaPages - g.PageblockNrPages)}.", reserved);

@@ -44,6 +44,11 @@ namespace MemMgmt.Core.Node
             HostMemory.AdviseHugePages(Prev, sizeof(int));
             HostMemory.AdviseHugePages(Flags, sizeof(uint));
             HostMemory.AdviseHugePages(Order, sizeof(byte));
+            // The owner arrays are touched at every allocation: on a large node a fill faults them all in.
+            HostMemory.AdviseHugePages(Owner, sizeof(byte));
+            HostMemory.AdviseHugePages(ExtraRefs, sizeof(byte));
+            HostMemory.AdviseHugePages(Memcg, sizeof(ushort));
+            HostMemory.AdviseHugePages(Handle, sizeof(int));
         }
 
         private PageMap(PageMap o)

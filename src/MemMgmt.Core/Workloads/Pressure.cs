@@ -128,7 +128,8 @@ namespace MemMgmt.Core.Workloads
         public IReadOnlyDictionary<CompactResult, long> CompactionResults { get; internal set; } = new Dictionary<CompactResult, long>();
         public long PagesAllocated { get; internal set; }
         public long PagesFreed { get; internal set; }
-        /// <summary>Handles of the allocations still live after the run (for Remove-PageAllocation).</summary>
+        /// <summary>Handles of the request allocations (those made after the fill) still live after the run, for
+        /// Remove-PageAllocation. The fill's pages stay allocated without handles.</summary>
         public IReadOnlyList<long> Handles { get; internal set; } = new long[0];
         public long FreePagesAfter { get; internal set; }
         /// <summary>True when Ctrl+C stopped the run (between two allocations: the node is consistent).</summary>
@@ -152,7 +153,11 @@ namespace MemMgmt.Core.Workloads
             long stall0 = node.Counters[VmEvent.CompactStall], succ0 = node.Counters[VmEvent.CompactSuccess], fail0 = node.Counters[VmEvent.CompactFail];
             long target = o.SizeBytes.HasValue ? o.SizeBytes.Value / node.Geometry.PageSize
                 : (long)(node.ManagedPages * (o.Percent ?? 100) / 100.0);
+            // The fill's handles live only while the run needs them (Churn frees by handle, the patterns free by
+            // the page's current pfn, which migration during the run may change); the pages stay allocated after.
             var live = new List<long>((int)Math.Min(target, int.MaxValue / 2));
+            var requestHandles = new List<long>();
+            node.Allocations.EnsureCapacity(target);
             var prevStop = node.Compaction.Stop;
             node.Compaction.Stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : prevStop;
             try
@@ -187,13 +192,14 @@ namespace MemMgmt.Core.Workloads
                     if (cancel.IsCancellationRequested) { report.Stopped = true; break; }
                     var r = PageAllocator.Allocate(node, o.Order, reqGfp, o.Cpu, null);
                     Count(report, reqByOrder, failByOrder, results, r, o.Order);
-                    if (r.Success) { report.PagesAllocated += 1L << o.Order; live.Add(r.Handle); }
+                    if (r.Success) { report.PagesAllocated += 1L << o.Order; requestHandles.Add(r.Handle); }
                     if (cancel.IsCancellationRequested) report.Stopped = true;
                 }
             }
             finally
             {
                 node.Compaction.Stop = prevStop;
+                ForgetFillHandles(node, live);
             }
             report.RequestsByOrder = reqByOrder;
             report.FailuresByOrder = failByOrder;
@@ -201,9 +207,30 @@ namespace MemMgmt.Core.Workloads
             report.Stalls = node.Counters[VmEvent.CompactStall] - stall0;
             report.CompactSuccess = node.Counters[VmEvent.CompactSuccess] - succ0;
             report.CompactFail = node.Counters[VmEvent.CompactFail] - fail0;
-            report.Handles = live.ToArray();
+            report.Handles = requestHandles.ToArray();
             report.FreePagesAfter = node.FreePages;
             return report;
+        }
+
+        /// <summary>
+        /// Drops the handles of the fill pages still allocated: the pages stay allocated with their owners, flags and
+        /// LRU state, as a task's anonymous and page-cache memory has no handle in the kernel either, and the handle
+        /// table gives back the slots' memory. A workload that must free its pages one by one keeps handles
+        /// (New-PageAllocation, Add-WorkingSet); the fill's bookkeeping would otherwise cost more than the page arrays.
+        /// </summary>
+        private static void ForgetFillHandles(MemNode node, List<long> live)
+        {
+            var table = node.Allocations;
+            var pages = node.Pages;
+            foreach (long h in live)
+            {
+                int slot = table.Resolve(h);
+                if (slot < 0) continue;
+                pages.Handle[table.IndexOf(slot)] = 0;
+                table.Remove(slot);
+            }
+            live.Clear();
+            table.Trim();
         }
 
         private static void Count(PressureReport report, Dictionary<int, long> req, Dictionary<int, long> fail,

@@ -26,8 +26,9 @@ namespace MemMgmt.PS.Commands
                     $"-Name '{name}' is already used by a node of this session; pick another name.", name));
                 return;
             }
-            var copy = node.Clone(name);
-            registry.Add(copy, makeCurrent: SetCurrent.IsPresent);
+            MemNode? copy = null;
+            if (!TryCore(() => copy = node.Clone(name), terminating: false)) return;
+            registry.Add(copy!, makeCurrent: SetCurrent.IsPresent);
             WriteObject(copy);
         }
     }
