@@ -11,10 +11,11 @@
     Description          = 'A kernel-faithful simulation of Linux memory management (Linux 4.14, arm64): buddy allocator, watermarks, compaction, reclaim and the /proc views that show them.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Compaction.Format.ps1xml', 'MemMgmt.Reclaim.Format.ps1xml', 'MemMgmt.Workloads.Format.ps1xml', 'MemMgmt.Oom.Format.ps1xml')
+    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Compaction.Format.ps1xml', 'MemMgmt.Reclaim.Format.ps1xml', 'MemMgmt.Workloads.Format.ps1xml', 'MemMgmt.Oom.Format.ps1xml', 'MemMgmt.Views.Format.ps1xml')
     CmdletsToExport      = @(
         'Add-Pressure'
         'Add-WorkingSet'
+        'Compare-MemNode'
         'Copy-MemNode'
         'Get-BdiStat'
         'Get-BuddyInfo'
