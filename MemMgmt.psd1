@@ -49,6 +49,7 @@
         'Remove-PageAllocation'
         'Set-MemCgroup'
         'Set-MemSysctl'
+        'Show-PageblockMap'
         'Step-MemNode'
         'Stop-MemProcess'
         'Stop-WorkingSet'
