@@ -50,8 +50,10 @@
         'Set-MemCgroup'
         'Set-MemSysctl'
         'Show-PageblockMap'
+        'Start-MemRecording'
         'Step-MemNode'
         'Stop-MemProcess'
+        'Stop-MemRecording'
         'Stop-WorkingSet'
         'Test-MemNode'
     )

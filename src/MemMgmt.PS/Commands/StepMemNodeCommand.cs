@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Threading;
 using MemMgmt.Core.Compaction;
+using MemMgmt.Core.Stats;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -24,7 +25,9 @@ namespace MemMgmt.PS.Commands
                 ThrowTerminatingError(Errors.Make("DurationOutOfRange", ErrorCategory.InvalidArgument,
                     $"-Milliseconds {Milliseconds} is out of range; allowed 0 to 1000000000.", Milliseconds));
             StepReport? report = null;
-            TryCore(() => report = Daemons.Step(node, (long)(Milliseconds * 1e6), _cancel.Token));
+            var recording = MemRecording.RunningOn(node);
+            long ns = (long)(Milliseconds * 1e6);
+            TryCore(() => report = recording != null ? recording.Step(ns, _cancel.Token) : Daemons.Step(node, ns, _cancel.Token));
             if (report != null) WriteObject(report);
         }
     }
