@@ -17,6 +17,7 @@
         'Add-WorkingSet'
         'Compare-MemNode'
         'Copy-MemNode'
+        'Export-MemChart'
         'Get-BdiStat'
         'Get-BuddyInfo'
         'Get-FragmentationIndex'
