@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Time;
 
 namespace MemMgmt.Core.Stats
 {
