@@ -13,13 +13,15 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     TypesToProcess       = @('MemMgmt.Types.ps1xml')
-    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Compaction.Format.ps1xml', 'MemMgmt.Reclaim.Format.ps1xml', 'MemMgmt.Workloads.Format.ps1xml', 'MemMgmt.Oom.Format.ps1xml')
+    FormatsToProcess     = @('MemMgmt.Format.ps1xml', 'MemMgmt.ProcViews.Format.ps1xml', 'MemMgmt.Compaction.Format.ps1xml', 'MemMgmt.Reclaim.Format.ps1xml', 'MemMgmt.Workloads.Format.ps1xml', 'MemMgmt.Oom.Format.ps1xml', 'MemMgmt.Views.Format.ps1xml')
     CmdletsToExport      = @(
         'Add-Pressure'
         'Add-WorkingSet'
         'Clear-MemKernelLog'
         'Clear-MemTrace'
+        'Compare-MemNode'
         'Copy-MemNode'
+        'Export-MemChart'
         'Get-BdiStat'
         'Get-BuddyInfo'
         'Get-FragmentationIndex'
@@ -53,8 +55,11 @@
         'Remove-PageAllocation'
         'Set-MemCgroup'
         'Set-MemSysctl'
+        'Show-PageblockMap'
+        'Start-MemRecording'
         'Step-MemNode'
         'Stop-MemProcess'
+        'Stop-MemRecording'
         'Stop-WorkingSet'
         'Test-MemNode'
         'Unregister-MemShrinker'

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Threading;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
 using MemMgmt.Core.Time;
 using MemMgmt.PS.Infrastructure;
 
@@ -25,8 +26,10 @@ namespace MemMgmt.PS.Commands
                 ThrowTerminatingError(Errors.Make("DurationOutOfRange", ErrorCategory.InvalidArgument,
                     $"-Milliseconds {Milliseconds} is out of range; allowed 0 to 1000000000.", Milliseconds));
             StepReport? report = null;
+            var recording = MemRecording.RunningOn(node);
+            long ns = (long)(Milliseconds * 1e6);
             var progress = new ProgressWriter(this, 3, $"Step-MemNode '{node.Name}'", "ns of virtual time");
-            TryCore(() => report = Daemons.Step(node, (long)(Milliseconds * 1e6), _cancel.Token, progress.Report));
+            TryCore(() => report = recording != null ? recording.Step(ns, _cancel.Token) : Daemons.Step(node, ns, _cancel.Token, progress.Report));
             progress.Complete();
             if (report == null) return;
             if (_cancel.IsCancellationRequested)
