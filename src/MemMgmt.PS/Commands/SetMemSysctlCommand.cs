@@ -54,6 +54,12 @@ namespace MemMgmt.PS.Commands
         protected override void ProcessRecord()
         {
             var node = ResolveNode();
+            try { VmSysctl.CheckExists(node, _entry!); }
+            catch (MemMgmtException e)
+            {
+                WriteError(Errors.ToRecord(e));
+                return;
+            }
             string name = "vm." + _entry!.Name;
             if (!ShouldProcess($"{name} on node '{node.Name}'", $"Set to '{_text}' (was '{node.Sysctl.Read(_entry.Name)}')")) return;
             try { VmSysctl.Write(node, _entry.Name, _text); }
