@@ -239,7 +239,7 @@ namespace MemMgmt.Bench
         }
 
         /// <summary>
-        /// Full compaction (compact_memory: Compactor.CompactMemory, sync-full priority over every zone) of a 16 GiB
+        /// Full compaction (compact_memory: CompactionCommands.CompactMemory, sync-full priority over every zone) of a 16 GiB
         /// node whose movable memory has every other page freed, the workload of CompactionPerfHarness. The migrate
         /// and free scanners meet in the middle, so about half of the live pages move. Only CompactMemory is timed;
         /// building the node and copying it for each sample are not. A run in which some zone does not end
@@ -283,7 +283,7 @@ namespace MemMgmt.Bench
             var r = new Sample();
             long m0 = node.Counters[VmEvent.CompactMigrateScanned], p0 = node.Counters[VmEvent.PgMigrateSuccess];
             var sw = Stopwatch.StartNew();
-            var run = Compactor.CompactMemory(node);
+            var run = CompactionCommands.CompactMemory(node);
             sw.Stop();
             r.Ms = sw.Elapsed.TotalMilliseconds;
             r.Scanned = node.Counters[VmEvent.CompactMigrateScanned] - m0;

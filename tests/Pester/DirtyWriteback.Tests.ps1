@@ -126,9 +126,9 @@ Describe 'Reclaim and the flusher' {
         $n = New-MemNode -Name dw-reclaim -Size 256MB
         $null = Add-Pressure -Node $n -Pattern Fill -Percent 90 -File 1 -Dirty 1 -Seed 1
         Get-Gauge $n nr_dirty | Should -BeGreaterThan 1000
-        [MemMgmt.Core.Reclaim.Flusher]::GetStats($n).PagesVmscan | Should -Be 0
+        [MemMgmt.Core.Writeback.Flusher]::GetStats($n).PagesVmscan | Should -Be 0
         $null = Invoke-Reclaim -Node $n
-        [MemMgmt.Core.Reclaim.Flusher]::GetStats($n).PagesVmscan | Should -BeGreaterThan 0
+        [MemMgmt.Core.Writeback.Flusher]::GetStats($n).PagesVmscan | Should -BeGreaterThan 0
         Get-Gauge $n nr_vmscan_immediate_reclaim | Should -BeGreaterThan 0
         (Get-Gauge $n nr_writeback) + (Get-Gauge $n nr_written) | Should -BeGreaterThan 0
     }

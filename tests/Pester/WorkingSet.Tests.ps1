@@ -6,7 +6,7 @@ BeforeAll {
         $config = [MemMgmt.Core.Node.NodeConfig]::new()
         $config.SizeBytes = $SizeBytes
         $node = [MemMgmt.Core.Node.MemNode]::new($config)
-        if ($SwapBytes -gt 0) { [MemMgmt.Core.Reclaim.SwapDevice]::Configure($node, $SwapBytes) }
+        if ($SwapBytes -gt 0) { [MemMgmt.Core.Swap.SwapDevice]::Configure($node, $SwapBytes) }
         $node
     }
 }

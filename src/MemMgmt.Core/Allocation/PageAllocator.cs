@@ -141,10 +141,10 @@ namespace MemMgmt.Core.Allocation
                 {
                     if ((allocFlags & AllocFlagBits.NoWatermarks) == 0) continue; // node_reclaim_mode is 0
                 }
-                int page = PageAlloc.RmqueueZone(z, cpu, order, mt, allocFlags, out source, cold);
+                int page = BuddyAllocator.RmqueueZone(z, cpu, order, mt, allocFlags, out source, cold);
                 if (page >= 0)
                 {
-                    if (order > 0 && (allocFlags & AllocFlagBits.Harder) != 0) PageAlloc.ReserveHighatomicPageblock(z, page);
+                    if (order > 0 && (allocFlags & AllocFlagBits.Harder) != 0) BuddyAllocator.ReserveHighatomicPageblock(z, page);
                     zone = z;
                     return page;
                 }
@@ -245,8 +245,8 @@ namespace MemMgmt.Core.Allocation
         internal static void FreePagesIndex(MemNode node, int index, int order, int cpu)
         {
             var zone = node.ZoneArr[node.PageblockZone[index >> node.PbOrder]];
-            if (order == 0) PageAlloc.FreeHotPage(zone, cpu, index);
-            else PageAlloc.FreePagesOk(zone, index, order);
+            if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index);
+            else BuddyAllocator.FreePagesOk(zone, index, order);
         }
 
         /// <summary>The bare fast path without handles or owners, for benchmarks and property tests: returns the page index or -1.</summary>
@@ -264,7 +264,7 @@ namespace MemMgmt.Core.Allocation
         }
 
         /// <summary>Returns every CPU's per-cpu pages to the buddy lists (drain_all_pages).</summary>
-        public static void DrainAllPages(MemNode node) => PageAlloc.DrainAllPages(node);
+        public static void DrainAllPages(MemNode node) => BuddyAllocator.DrainAllPages(node);
 
         /// <summary>Resolves a live handle to its current pfn and order.</summary>
         public static bool TryGetAllocation(MemNode node, long handle, out long pfn, out int order)

@@ -156,7 +156,7 @@ namespace MemMgmt.Core.Allocation
                 result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "out_of_memory: no __GFP_FS, nothing killed; retry"));
                 return -1;
             }
-            var oom = Reclaim.OomKiller.OutOfMemory(node, gfp, order);
+            var oom = Oom.OomKiller.OutOfMemory(node, gfp, order);
             progress = oom.Victim != null;
             result.AddStep(new SlowPathStep("__alloc_pages_may_oom", "out_of_memory: " + oom));
             return -1;
@@ -212,8 +212,8 @@ namespace MemMgmt.Core.Allocation
                     return page;
                 }
                 int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
-                PageAlloc.UnreserveHighatomicPageblock(node, highZoneIdx, (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled), false);
-                PageAlloc.DrainAllPages(node);
+                BuddyAllocator.UnreserveHighatomicPageblock(node, highZoneIdx, (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled), false);
+                BuddyAllocator.DrainAllPages(node);
                 drained = true;
             }
         }
@@ -259,7 +259,7 @@ namespace MemMgmt.Core.Allocation
             else noProgressLoops++;
             int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
             if (noProgressLoops > MaxReclaimRetries)
-                return PageAlloc.UnreserveHighatomicPageblock(node, highZoneIdx, (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled), true);
+                return BuddyAllocator.UnreserveHighatomicPageblock(node, highZoneIdx, (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled), true);
             int classzoneIdx = ClasszoneIdx(node, highZoneIdx);
             foreach (var zone in node.Zonelist)
             {

@@ -3,7 +3,7 @@ using MemMgmt.Core.Watermarks;
 
 namespace MemMgmt.Core.Buddy
 {
-    internal static partial class PageAlloc
+    internal static partial class BuddyAllocator
     {
         /// <summary>kernel: __isolate_free_page (mm/page_alloc.c, 4.14): take a free block off its list if the zone stays
         /// above min + 2^order at order 0 (ALLOC_CMA, classzone 0); blocks of at least half a pageblock retype their

@@ -50,10 +50,10 @@ namespace MemMgmt.Core.Buddy
             if (HasUnmovablePages(node, zone, index)) return false;
             node.SetBlockMigratetype(index, (int)MigrateType.Isolate);
             zone.NrIsolatePageblock++;
-            int moved = PageAlloc.MoveFreepagesBlock(zone, index, (int)MigrateType.Isolate, out _);
+            int moved = BuddyAllocator.MoveFreepagesBlock(zone, index, (int)MigrateType.Isolate, out _);
             zone.NrFreePages -= moved;
             if (mt == (int)MigrateType.Cma) zone.NrFreeCma -= moved;
-            PageAlloc.DrainAllPages(node);
+            BuddyAllocator.DrainAllPages(node);
             return true;
         }
 
@@ -76,12 +76,12 @@ namespace MemMgmt.Core.Buddy
                 if ((uint)buddy < (uint)pages.NrPages && node.BlockMigratetype(buddy) != (int)MigrateType.Isolate)
                 {
                     order = pages.Order[index];
-                    PageAlloc.IsolateFreePage(zone, index, order);
+                    BuddyAllocator.IsolateFreePage(zone, index, order);
                 }
             }
             if (order < 0)
             {
-                int moved = PageAlloc.MoveFreepagesBlock(zone, index, (int)migratetype, out _);
+                int moved = BuddyAllocator.MoveFreepagesBlock(zone, index, (int)migratetype, out _);
                 zone.NrFreePages += moved;
                 if (migratetype == MigrateType.Cma) zone.NrFreeCma += moved;
             }
@@ -90,7 +90,7 @@ namespace MemMgmt.Core.Buddy
             if (order >= 0)
             {
                 // post_alloc_hook then __free_pages: the block merges with its buddy as any freed block would.
-                PageAlloc.FreePagesOk(zone, index, order);
+                BuddyAllocator.FreePagesOk(zone, index, order);
             }
         }
     }

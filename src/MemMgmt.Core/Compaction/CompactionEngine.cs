@@ -175,7 +175,7 @@ namespace MemMgmt.Core.Compaction
                 }
                 if ((f & (uint)PageFlags.Buddy) == 0) continue;
                 int order = pages.Order[blockpfn];
-                int isolated = PageAlloc.IsolateFreePage(zone, blockpfn, order);
+                int isolated = BuddyAllocator.IsolateFreePage(zone, blockpfn, order);
                 if (isolated == 0) break;
                 pages.Order[blockpfn] = (byte)order;
                 pages.Flags[blockpfn] = (uint)PageFlags.Isolated;
@@ -288,7 +288,7 @@ namespace MemMgmt.Core.Compaction
                 pages.ListDel(page);
                 pages.Flags[page] = 0;
                 pages.Order[page] = 0;
-                PageAlloc.FreeHotPage(node.ZoneOfIndex(page), cc.Cpu, page);
+                BuddyAllocator.FreeHotPage(node.ZoneOfIndex(page), cc.Cpu, page);
                 long pfn = node.NodeStartPfn + page;
                 if (pfn > highPfn) highPfn = pfn;
                 page = next;
@@ -561,7 +561,7 @@ namespace MemMgmt.Core.Compaction
                 if (!pages.ListEmpty(zone.FreeListHead(order, migratetype))) return CompactResult.Success;
                 if (migratetype == (int)MigrateType.Movable && !pages.ListEmpty(zone.FreeListHead(order, (int)MigrateType.Cma)))
                     return CompactResult.Success;
-                if (PageAlloc.FindSuitableFallback(zone, order, migratetype, true, out _) != -1)
+                if (BuddyAllocator.FindSuitableFallback(zone, order, migratetype, true, out _) != -1)
                 {
                     if (migratetype == (int)MigrateType.Movable) return CompactResult.Success;
                     if (cc.Mode == MigrateMode.Async || (cc.MigratePfn & ((1L << node.PbOrder) - 1)) == 0) return CompactResult.Success;
@@ -680,7 +680,7 @@ namespace MemMgmt.Core.Compaction
                         // lru_add_drain_cpu then drain_local_pages(zone): pages put back or migrated reach their LRU
                         // lists (isolatable again), and this CPU's pcp pages of the zone merge now.
                         LruCache.Drain(node, cc.Cpu);
-                        PageAlloc.DrainPagesZone(zone, cc.Cpu);
+                        BuddyAllocator.DrainPagesZone(zone, cc.Cpu);
                         cc.LastMigratedPfn = 0;
                     }
                 }

@@ -173,7 +173,7 @@ namespace MemMgmt.Core.Compaction
                 if (freepage != head) MoveFreelistHead(pages, head, freepage);
                 if (found >= 0)
                 {
-                    int isolated = PageAlloc.IsolateFreePage(zone, found, order);
+                    int isolated = BuddyAllocator.IsolateFreePage(zone, found, order);
                     if (isolated != 0)
                     {
                         pages.Order[found] = (byte)order;

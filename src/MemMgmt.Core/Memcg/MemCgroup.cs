@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 
 namespace MemMgmt.Core.Memcg
@@ -543,7 +544,7 @@ namespace MemMgmt.Core.Memcg
             rs.RecentScanned[id * 2] = rs.RecentScanned[id * 2 + 1] = 0;
             rs.RecentRotated[id * 2] = rs.RecentRotated[id * 2 + 1] = 0;
             rs.Vmpr[id] = default;
-            Workingset.ForgetMemcg(node, id);
+            ShadowRefault.ForgetMemcg(node, id);
             rs.Memcgs[id] = null;
             ResetIterators(node, id);
             return new MemcgRemoval(node, cg.Path, cg.Parent, moved);

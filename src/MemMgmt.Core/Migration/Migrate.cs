@@ -101,7 +101,7 @@ namespace MemMgmt.Core.Migration
                 pages.ExtraRefs[page] = 0;
                 pages.Memcg[page] = 0;
                 pages.Handle[page] = 0;
-                PageAlloc.FreeHotPage(node.ZoneOfIndex(page), cpu, page);
+                BuddyAllocator.FreeHotPage(node.ZoneOfIndex(page), cpu, page);
             }
             else
             {

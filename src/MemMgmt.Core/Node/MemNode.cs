@@ -76,7 +76,7 @@ namespace MemMgmt.Core.Node
             for (int z = nrZones - 1; z >= 0; z--) if (ZoneArr[z].IsPopulated) zl.Add(ZoneArr[z]);
             Zonelist = zl.ToArray();
 
-            PageAlloc.BootFreeAll(this, layout);
+            BuddyAllocator.BootFreeAll(this, layout);
             WatermarkSetup.Init(this);
             InitCompaction();
             ConnectReclaimAndCompaction();

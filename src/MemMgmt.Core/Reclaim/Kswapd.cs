@@ -4,6 +4,7 @@ using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Watermarks;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Reclaim
 {
@@ -303,7 +304,7 @@ namespace MemMgmt.Core.Reclaim
             var rep = new KswapdReport(node) { FreePagesBefore = node.FreePages };
             long target = node.Clock.NowNs + ns;
             Drive(node, rep, target);
-            if (node.Clock.NowNs < target) Writeback.Sleep(node, target - node.Clock.NowNs);
+            if (node.Clock.NowNs < target) WritebackIo.Sleep(node, target - node.Clock.NowNs);
             Finish(node, rep);
             return rep;
         }
@@ -313,14 +314,14 @@ namespace MemMgmt.Core.Reclaim
             var rs = node.ReclaimSt;
             for (int it = 0; it < MaxIterationsPerCall; it++)
             {
-                Writeback.CompleteDue(node);
+                WritebackIo.CompleteDue(node);
                 if (rs.KState == KswapdState.Runnable) { RunBalance(node, rep); continue; }
                 if (rs.KState == KswapdState.Napping)
                 {
                     if (rs.NapWoken) { EndNap(node, rep); continue; }
                     if (rs.NapDeadlineNs <= target)
                     {
-                        if (rs.NapDeadlineNs > node.Clock.NowNs) Writeback.Sleep(node, rs.NapDeadlineNs - node.Clock.NowNs);
+                        if (rs.NapDeadlineNs > node.Clock.NowNs) WritebackIo.Sleep(node, rs.NapDeadlineNs - node.Clock.NowNs);
                         EndNap(node, rep);
                         continue;
                     }
@@ -361,7 +362,7 @@ namespace MemMgmt.Core.Reclaim
                 Drive(node, total, Math.Min(end, node.Clock.NowNs + NapNs));
                 if (node.ReclaimSt.KState == KswapdState.Sleeping) break;
                 long step = Math.Min(NapNs, end - node.Clock.NowNs);
-                if (step > 0) Writeback.Sleep(node, step);
+                if (step > 0) WritebackIo.Sleep(node, step);
             }
             Finish(node, total);
             return total;

@@ -262,7 +262,7 @@ namespace MemMgmt.Core.Reclaim
                 if ((f & (uint)PageFlags.Lru) != 0) Activate(node, cpu, index);
                 else ActivateInAddPagevec(node, cpu, index);
                 pages.Clear(index, PageFlags.Referenced);
-                if ((f & (uint)PageFlags.SwapBacked) == 0) Workingset.Activation(node, index); // page_is_file_cache
+                if ((f & (uint)PageFlags.SwapBacked) == 0) ShadowRefault.Activation(node, index); // page_is_file_cache
             }
             else if ((f & (uint)PageFlags.Referenced) == 0)
             {

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
+using MemMgmt.Core.Swap;
 
 namespace MemMgmt.Core.Node
 {
@@ -16,7 +18,7 @@ namespace MemMgmt.Core.Node
         public Reclaim.ReclaimHooks ReclaimHooks => ReclaimSt.Hooks;
 
         /// <summary>The node's swap device (total_swap_pages / nr_swap_pages).</summary>
-        public Reclaim.SwapDevice Swap => ReclaimSt.Swap;
+        public Swap.SwapDevice Swap => ReclaimSt.Swap;
 
         internal void CloneReclaimFrom(MemNode o)
         {

@@ -5,6 +5,7 @@ using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Watermarks;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Reclaim
 {
@@ -92,7 +93,7 @@ namespace MemMgmt.Core.Reclaim
             int inactiveLru = file ? (int)LruList.InactiveFile : (int)LruList.InactiveAnon;
             long inactive = Lru.LruvecLruSize(node, memcg, inactiveLru, sc.ReclaimIdx);
             long active = Lru.LruvecLruSize(node, memcg, inactiveLru + 1, sc.ReclaimIdx);
-            long ratio = file && trace && Workingset.RefaultsChanged(node, memcg) ? 0 : InactiveRatio(node, inactive + active);
+            long ratio = file && trace && ShadowRefault.RefaultsChanged(node, memcg) ? 0 : InactiveRatio(node, inactive + active);
             if (trace && node.ReclaimSt.Hooks.Tracepoint != null)
                 Trace(node, "mm_vmscan_inactive_list_is_low",
                     $"nid={node.NodeId} reclaim_idx={sc.ReclaimIdx} total_inactive={Lru.Size(node, memcg, (LruList)inactiveLru)} inactive={inactive} total_active={Lru.Size(node, memcg, (LruList)(inactiveLru + 1))} active={active} ratio={ratio} flags={ShrinkFlags(file ? 1 : 0)}");
@@ -319,7 +320,7 @@ namespace MemMgmt.Core.Reclaim
                         f |= (uint)PageFlags.SwapCache;
                     }
                     flags[page] = f | (uint)PageFlags.Reclaim;
-                    Writeback.Start(node, page);
+                    WritebackIo.Start(node, page);
                     if ((f & (uint)PageFlags.SwapBacked) != 0)
                     {
                         swap.SwapOuts += nr;
@@ -333,7 +334,7 @@ namespace MemMgmt.Core.Reclaim
                 if (pages.ExtraRefs[page] != 0) goto keep;
                 // The page leaves the page cache or the swap cache (its slot stays with the swap entry in the PTE);
                 // a page-cache page leaves a shadow entry behind (page_is_file_cache: workingset_eviction).
-                if (owner == PageOwner.FileCache && (f & (uint)PageFlags.SwapBacked) == 0) Workingset.OnReclaimedPageCache(node, page);
+                if (owner == PageOwner.FileCache && (f & (uint)PageFlags.SwapBacked) == 0) ShadowRefault.OnReclaimedPageCache(node, page);
                 flags[page] = f & ~(uint)(PageFlags.SwapCache | PageFlags.Referenced | PageFlags.Reclaim | PageFlags.Active);
                 nrReclaimed += nr;
                 pages.ListAdd(page, freeList);
@@ -421,7 +422,7 @@ namespace MemMgmt.Core.Reclaim
             if (TooManyIsolated(node, file != 0, sc))
             {
                 // msleep(100) once; nobody else holds isolated pages in the simulation, so the second look decides.
-                Writeback.Sleep(node, 100_000_000);
+                WritebackIo.Sleep(node, 100_000_000);
                 if (TooManyIsolated(node, file != 0, sc)) return 0;
             }
             LruCache.Drain(node, sc.Cpu);
@@ -452,11 +453,11 @@ namespace MemMgmt.Core.Reclaim
             if (stat.NrDirty != 0 && stat.NrDirty == stat.NrCongested) rs.PgdatCongested = true;
             if (stat.NrUnqueuedDirty == nrTaken)
             {
-                Writeback.WakeupFlusher(node);
+                WritebackIo.WakeupFlusher(node);
                 rs.PgdatDirty = true;
             }
-            if (stat.NrImmediate != 0) Writeback.WaitCongested(node, 100_000_000); // congestion_wait(BLK_RW_ASYNC, HZ/10)
-            if (!sc.IsKswapd && rs.PgdatCongested) Writeback.WaitCongested(node, 100_000_000); // wait_iff_congested
+            if (stat.NrImmediate != 0) WritebackIo.WaitCongested(node, 100_000_000); // congestion_wait(BLK_RW_ASYNC, HZ/10)
+            if (!sc.IsKswapd && rs.PgdatCongested) WritebackIo.WaitCongested(node, 100_000_000); // wait_iff_congested
             if (rs.Hooks.Tracepoint != null)
                 Trace(node, "mm_vmscan_lru_shrink_inactive",
                     $"nid={node.NodeId} nr_scanned={nrScanned} nr_reclaimed={nrReclaimed} nr_dirty={stat.NrDirty} nr_writeback={stat.NrWriteback} nr_congested={stat.NrCongested} nr_immediate={stat.NrImmediate} nr_activate={stat.NrActivate} nr_ref_keep={stat.NrRefKeep} nr_unmap_fail={ReclaimStat.NrUnmapFail} priority={sc.Priority} flags={ShrinkFlags(file)}");
@@ -744,7 +745,7 @@ namespace MemMgmt.Core.Reclaim
         {
             int root = rootMemcg < 0 ? 0 : rootMemcg;
             for (int memcg = root; memcg >= 0; memcg = MemCgroups.NextDescendantPre(node, memcg, root))
-                Workingset.SnapshotRefaults(node, memcg);
+                ShadowRefault.SnapshotRefaults(node, memcg);
         }
 
         /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14; the seed's shrink_zone): every lruvec in the memcg subtree under the reclaim root, pre-order (memory.low

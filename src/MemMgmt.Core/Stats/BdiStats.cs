@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Stats
 {

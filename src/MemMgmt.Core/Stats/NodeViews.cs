@@ -335,8 +335,8 @@ namespace MemMgmt.Core.Stats
             _ => "",
         };
 
-        /// <summary>kernel: global_dirty_limits (mm/page-writeback.c, 4.14): see <see cref="Reclaim.PageWriteback.GlobalDirtyLimits"/>.</summary>
+        /// <summary>kernel: global_dirty_limits (mm/page-writeback.c, 4.14): see <see cref="Writeback.PageWriteback.GlobalDirtyLimits"/>.</summary>
         public static void DirtyThresholds(MemNode node, out long background, out long dirty) =>
-            Reclaim.PageWriteback.GlobalDirtyLimits(node, out background, out dirty);
+            Writeback.PageWriteback.GlobalDirtyLimits(node, out background, out dirty);
     }
 }

@@ -120,7 +120,7 @@ namespace MemMgmt.Core.Sysctl
             // kernel: sysctl_compaction_handler (mm/compaction.c, 4.14): mode 0200; any write compacts every node.
             new Entry("compact_memory", int.MinValue, int.MaxValue, "any integer (writing it compacts every zone of the node, as compact_nodes does)",
                 s => s.CompactMemory.ToString(CultureInfo.InvariantCulture),
-                (n, v) => { n.Sysctl.CompactMemory = (int)v[0]; n.Compaction.LastCompactMemory = Compaction.Compactor.CompactMemory(n); }),
+                (n, v) => { n.Sysctl.CompactMemory = (int)v[0]; n.Compaction.LastCompactMemory = Compaction.CompactionCommands.CompactMemory(n); }),
             // kernel: drop_caches_sysctl_handler (fs/drop_caches.c, 4.14): extra1 one, extra2 four; the write acts.
             new Entry("drop_caches", 1, 4, "an integer from 1 to 4 (1 page cache, 2 slab, 3 both, 4 quiet)",
                 s => s.DropCaches.ToString(CultureInfo.InvariantCulture), (n, v) => Reclaim.DropCaches.Drop(n, (int)v[0])),

@@ -1,6 +1,7 @@
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Workloads;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Time
 {

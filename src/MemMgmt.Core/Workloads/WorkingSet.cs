@@ -5,6 +5,7 @@ using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Time;
 using MemMgmt.Core.Workloads;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Node
 {
@@ -255,7 +256,7 @@ namespace MemMgmt.Core.Workloads
                 {
                     var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, o.Cpu, o.Owner);
                     if (!r.Success) { ws.AllocationFailures++; break; }
-                    if (ws.IsFileSet) Workingset.RegisterPage(node, r.Handle, id, ws._handles.Count);
+                    if (ws.IsFileSet) ShadowRefault.RegisterPage(node, r.Handle, id, ws._handles.Count);
                     ws._handles.Add(r.Handle);
                     VirtualTime.Pass(node, WorkloadCost.PageFaultNs);
                 }
@@ -337,10 +338,10 @@ namespace MemMgmt.Core.Workloads
             int index = table.IndexOf(table.Resolve(r.Handle));
             long shadow = _shadows![i];
             _shadows[i] = 0;
-            var res = Workingset.AddToPageCache(node, index, shadow, Write);
+            var res = ShadowRefault.AddToPageCache(node, index, shadow, Write);
             if (res.Activate) RefaultsActivated++;
             _handles[i] = r.Handle;
-            Workingset.RegisterPage(node, r.Handle, Id, i);
+            ShadowRefault.RegisterPage(node, r.Handle, Id, i);
             Refaults++;
             PageAccess.MarkAccessedIndex(node, Cpu, index);
             if (Write) Dirty(index);

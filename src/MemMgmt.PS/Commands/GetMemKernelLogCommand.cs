@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Management.Automation;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Trace;
 using MemMgmt.PS.Infrastructure;

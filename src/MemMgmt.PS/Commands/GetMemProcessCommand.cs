@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.PS.Infrastructure;
 

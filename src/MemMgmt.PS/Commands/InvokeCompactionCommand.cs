@@ -38,10 +38,10 @@ namespace MemMgmt.PS.Commands
             // Several upstream reports (one per zone) may name the same node: compact it once per pipeline.
             if (!_done.Add(node)) return;
             ZoneType? zone = MyInvocation.BoundParameters.ContainsKey(nameof(Zone)) ? Zone : (ZoneType?)null;
-            TryCore(() => Compactor.Validate(node, Order, zone, Cpu));
+            TryCore(() => CompactionCommands.Validate(node, Order, zone, Cpu));
             CompactionRun? run = null;
             var progress = new ProgressRecord(2, "Invoke-Compaction", $"Compacting node '{node.Name}'");
-            TryCore(() => run = Compactor.Compact(node, Priority, Order, zone, Gfp, Cpu, _cancel.Token, (z, done) =>
+            TryCore(() => run = CompactionCommands.Compact(node, Priority, Order, zone, Gfp, Cpu, _cancel.Token, (z, done) =>
             {
                 progress.StatusDescription = $"zone {z.Name}: the scanners have covered {done:P0} of the distance between them";
                 progress.PercentComplete = (int)(done * 100);

@@ -26,9 +26,9 @@ namespace MemMgmt.PS.Commands
             var node = ResolveNode();
             int? order = MyInvocation.BoundParameters.ContainsKey(nameof(Order)) ? Order : (int?)null;
             ZoneType? zone = MyInvocation.BoundParameters.ContainsKey(nameof(Zone)) ? Zone : (ZoneType?)null;
-            TryCore(() => Compactor.ValidateKcompactd(node, order, zone));
+            TryCore(() => CompactionCommands.ValidateKcompactd(node, order, zone));
             CompactionRun? run = null;
-            TryCore(() => run = Compactor.Kcompactd(node, order, zone, _cancel.Token));
+            TryCore(() => run = CompactionCommands.Kcompactd(node, order, zone, _cancel.Token));
             if (run == null) return;
             if (run.Trigger != "kcompactd")
                 WriteWarning(order.HasValue

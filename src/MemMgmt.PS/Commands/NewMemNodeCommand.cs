@@ -111,7 +111,7 @@ namespace MemMgmt.PS.Commands
             try
             {
                 node = new MemNode(config);
-                if (Bound(nameof(SwapSize))) Core.Reclaim.SwapDevice.Configure(node, SwapSize);
+                if (Bound(nameof(SwapSize))) Core.Swap.SwapDevice.Configure(node, SwapSize);
             }
             catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); }
             registry.Add(node!, makeCurrent: true);

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.PS.Infrastructure;
 

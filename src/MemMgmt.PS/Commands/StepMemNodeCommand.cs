@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Threading;
 using MemMgmt.Core.Compaction;
+using MemMgmt.Core.Time;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands

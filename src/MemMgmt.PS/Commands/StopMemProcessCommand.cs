@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Management.Automation;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.PS.Infrastructure;
 

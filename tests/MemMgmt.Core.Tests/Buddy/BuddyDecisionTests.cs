@@ -42,7 +42,7 @@ namespace MemMgmt.Core.Tests.Buddy
         {
             node.SetBlockMigratetype(index, (int)type);
             for (int i = index; i < index + (1 << order); i++) { node.Pages.Flags[i] = 0; node.Pages.Order[i] = 0; }
-            PageAlloc.FreeOnePage(zone, index, order, (int)type);
+            BuddyAllocator.FreeOnePage(zone, index, order, (int)type);
         }
 
         /// <summary>The list from head to tail, as page indexes.</summary>
@@ -83,9 +83,9 @@ namespace MemMgmt.Core.Tests.Buddy
             bool[] movable = { false, false, false, false, true, true, true, true, true, true, true };
             for (int order = 0; order <= 10; order++)
             {
-                Assert.Equal(movable[order], PageAlloc.CanStealFallback(node, order, (int)MigrateType.Movable));
-                Assert.True(PageAlloc.CanStealFallback(node, order, (int)MigrateType.Unmovable));
-                Assert.True(PageAlloc.CanStealFallback(node, order, (int)MigrateType.Reclaimable));
+                Assert.Equal(movable[order], BuddyAllocator.CanStealFallback(node, order, (int)MigrateType.Movable));
+                Assert.True(BuddyAllocator.CanStealFallback(node, order, (int)MigrateType.Unmovable));
+                Assert.True(BuddyAllocator.CanStealFallback(node, order, (int)MigrateType.Reclaimable));
             }
         }
 
@@ -98,9 +98,9 @@ namespace MemMgmt.Core.Tests.Buddy
             bool[] movable = { false, false, false, false, false, true, true, true, true, true, true };
             for (int order = 0; order <= 10; order++)
             {
-                Assert.Equal(movable[order], PageAlloc.CanStealFallback(node, order, (int)MigrateType.Movable));
-                Assert.True(PageAlloc.CanStealFallback(node, order, (int)MigrateType.Unmovable));
-                Assert.True(PageAlloc.CanStealFallback(node, order, (int)MigrateType.Reclaimable));
+                Assert.Equal(movable[order], BuddyAllocator.CanStealFallback(node, order, (int)MigrateType.Movable));
+                Assert.True(BuddyAllocator.CanStealFallback(node, order, (int)MigrateType.Unmovable));
+                Assert.True(BuddyAllocator.CanStealFallback(node, order, (int)MigrateType.Reclaimable));
             }
         }
 
@@ -111,7 +111,7 @@ namespace MemMgmt.Core.Tests.Buddy
             // PMD_SHIFT 25 − PAGE_SHIFT 14 = pageblock order 11; MAX_ORDER 12 with THP; 11 / 2 = 5.
             Assert.Equal(11, node.PbOrder);
             for (int order = 0; order <= 11; order++)
-                Assert.Equal(order >= 5, PageAlloc.CanStealFallback(node, order, (int)MigrateType.Movable));
+                Assert.Equal(order >= 5, BuddyAllocator.CanStealFallback(node, order, (int)MigrateType.Movable));
         }
 
         [Fact]
@@ -120,7 +120,7 @@ namespace MemMgmt.Core.Tests.Buddy
             var node = BuddyState.Small(mobilityDisabled: true);
             for (int order = 0; order <= 10; order++)
                 foreach (var mt in new[] { MigrateType.Unmovable, MigrateType.Movable, MigrateType.Reclaimable })
-                    Assert.True(PageAlloc.CanStealFallback(node, order, (int)mt));
+                    Assert.True(BuddyAllocator.CanStealFallback(node, order, (int)mt));
         }
 
         // ---- steal_suitable_fallback ---------------------------------------------------------------------------
@@ -149,7 +149,7 @@ namespace MemMgmt.Core.Tests.Buddy
             for (int i = BlockStart; i < BlockStart + 512 && first < 0; i++)
                 if ((node.Pages.Flags[i] & (uint)PageFlags.Buddy) != 0) first = i;
             Assert.True(first >= 0);
-            PageAlloc.StealSuitableFallback(zone, first, (int)startType, wholeBlock);
+            BuddyAllocator.StealSuitableFallback(zone, first, (int)startType, wholeBlock);
             return (node, zone);
         }
 
@@ -220,7 +220,7 @@ namespace MemMgmt.Core.Tests.Buddy
             BuddyState.TakeAll(node, zone);
             BuddyState.PutFree(node, zone, 512, 1, MigrateType.Movable);   // pageblock 1
             BuddyState.PutFree(node, zone, 1536, 3, MigrateType.Movable);  // pageblock 3
-            Assert.True(PageAlloc.RmqueueFallback(zone, 0, (int)MigrateType.Unmovable));
+            Assert.True(BuddyAllocator.RmqueueFallback(zone, 0, (int)MigrateType.Unmovable));
             // The order-3 block (largest) was stolen; free 8 + alike (512 − 8 − 0) ≥ 256 claims pageblock 3.
             Assert.Equal(new[] { 1536 }, BuddyState.FreeList(node, zone, 3, MigrateType.Unmovable));
             Assert.Equal((int)MigrateType.Unmovable, node.BlockMigratetype(1536));
@@ -236,7 +236,7 @@ namespace MemMgmt.Core.Tests.Buddy
             BuddyState.TakeAll(node, zone);
             BuddyState.PutFree(node, zone, 512, 1, MigrateType.Unmovable);
             BuddyState.PutFree(node, zone, 1536, 3, MigrateType.Unmovable);
-            Assert.True(PageAlloc.RmqueueFallback(zone, 0, (int)MigrateType.Movable));
+            Assert.True(BuddyAllocator.RmqueueFallback(zone, 0, (int)MigrateType.Movable));
             // Order 3 < pageblock_order/2 = 4: no steal, so find_smallest picks order 1 and moves just that block.
             Assert.Equal(new[] { 512 }, BuddyState.FreeList(node, zone, 1, MigrateType.Movable));
             Assert.Equal((int)MigrateType.Unmovable, node.BlockMigratetype(512));
@@ -252,7 +252,7 @@ namespace MemMgmt.Core.Tests.Buddy
             BuddyState.PutFree(node, zone, 512, 1, MigrateType.Unmovable);
             BuddyState.PutFree(node, zone, 1536, 3, MigrateType.Unmovable);
             var source = AllocSource.None;
-            int page = PageAlloc.Rmqueue(zone, 0, (int)MigrateType.Movable, ref source);
+            int page = BuddyAllocator.Rmqueue(zone, 0, (int)MigrateType.Movable, ref source);
             Assert.Equal(512, page);
             Assert.Equal(AllocSource.Fallback, source);
             Assert.Equal(new[] { 513 }, BuddyState.FreeList(node, zone, 0, MigrateType.Movable)); // expand's upper half
@@ -267,7 +267,7 @@ namespace MemMgmt.Core.Tests.Buddy
             BuddyState.TakeAll(node, zone);
             BuddyState.PutFree(node, zone, 512, 4, MigrateType.Unmovable);
             BuddyState.PutFree(node, zone, 1536, 6, MigrateType.Unmovable);
-            Assert.True(PageAlloc.RmqueueFallback(zone, 0, (int)MigrateType.Movable));
+            Assert.True(BuddyAllocator.RmqueueFallback(zone, 0, (int)MigrateType.Movable));
             // Order 6 ≥ 4 may steal: largest first. free 64 + movable 0 < 256: the block keeps its type.
             Assert.Equal(new[] { 1536 }, BuddyState.FreeList(node, zone, 6, MigrateType.Movable));
             Assert.Equal((int)MigrateType.Unmovable, node.BlockMigratetype(1536));
@@ -344,7 +344,7 @@ namespace MemMgmt.Core.Tests.Buddy
             BuddyState.TakeAll(node, zone);
             BuddyState.PutFree(node, zone, 3000, 1, MigrateType.Movable);
             BuddyState.PutFree(node, zone, 3500, 0, MigrateType.Movable);
-            PageAlloc.Expand(zone, 1024, 0, 3, (int)MigrateType.Movable);
+            BuddyAllocator.Expand(zone, 1024, 0, 3, (int)MigrateType.Movable);
             Assert.Equal(new[] { 1028 }, BuddyState.FreeList(node, zone, 2, MigrateType.Movable));
             Assert.Equal(new[] { 1026, 3000 }, BuddyState.FreeList(node, zone, 1, MigrateType.Movable));
             Assert.Equal(new[] { 1025, 3500 }, BuddyState.FreeList(node, zone, 0, MigrateType.Movable));
@@ -362,13 +362,13 @@ namespace MemMgmt.Core.Tests.Buddy
             BuddyState.PutFree(node, zone, 1024, 3, MigrateType.Movable);
             BuddyState.PutFree(node, zone, 2048, 3, MigrateType.Movable);  // head of the order-3 list now
             BuddyState.PutFree(node, zone, 3072, 2, MigrateType.Unmovable);
-            Assert.Equal(2048, PageAlloc.RmqueueSmallest(zone, 1, (int)MigrateType.Movable));
+            Assert.Equal(2048, BuddyAllocator.RmqueueSmallest(zone, 1, (int)MigrateType.Movable));
             Assert.Equal(new[] { 2052 }, BuddyState.FreeList(node, zone, 2, MigrateType.Movable));
             Assert.Equal(new[] { 2050 }, BuddyState.FreeList(node, zone, 1, MigrateType.Movable));
-            Assert.Equal(2050, PageAlloc.RmqueueSmallest(zone, 1, (int)MigrateType.Movable));
-            Assert.Equal(2052, PageAlloc.RmqueueSmallest(zone, 2, (int)MigrateType.Movable));
-            Assert.Equal(1024, PageAlloc.RmqueueSmallest(zone, 2, (int)MigrateType.Movable));
-            Assert.Equal(-1, PageAlloc.RmqueueSmallest(zone, 3, (int)MigrateType.Movable));
+            Assert.Equal(2050, BuddyAllocator.RmqueueSmallest(zone, 1, (int)MigrateType.Movable));
+            Assert.Equal(2052, BuddyAllocator.RmqueueSmallest(zone, 2, (int)MigrateType.Movable));
+            Assert.Equal(1024, BuddyAllocator.RmqueueSmallest(zone, 2, (int)MigrateType.Movable));
+            Assert.Equal(-1, BuddyAllocator.RmqueueSmallest(zone, 3, (int)MigrateType.Movable));
         }
 
         // ---- per-cpu pagesets ----------------------------------------------------------------------------------
@@ -400,7 +400,7 @@ namespace MemMgmt.Core.Tests.Buddy
             // Take 186 pages, drain, then free them one by one: count climbs to 185, and the 186th free sends a batch back.
             var taken = new List<int> { first };
             while (taken.Count < 186) taken.Add(PageAllocator.AllocPagesIndex(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, 0));
-            PageAlloc.DrainPagesZone(zone, 0);
+            BuddyAllocator.DrainPagesZone(zone, 0);
             Assert.Equal(0, pcp.Count);
             for (int k = 0; k < 186; k++)
             {
@@ -448,22 +448,22 @@ namespace MemMgmt.Core.Tests.Buddy
             int[] u = { 512 + 10, 512 + 20, 512 + 30 };
             int[] m = { 1024 + 10, 1024 + 20, 1024 + 30, 1024 + 40, 1024 + 50 };
             int[] r = { 1536 + 10, 1536 + 20 };
-            for (int i = u.Length - 1; i >= 0; i--) PageAlloc.FreeHotPage(zone, 0, u[i]);
-            for (int i = m.Length - 1; i >= 0; i--) PageAlloc.FreeHotPage(zone, 0, m[i]);
-            for (int i = r.Length - 1; i >= 0; i--) PageAlloc.FreeHotPage(zone, 0, r[i]);
+            for (int i = u.Length - 1; i >= 0; i--) BuddyAllocator.FreeHotPage(zone, 0, u[i]);
+            for (int i = m.Length - 1; i >= 0; i--) BuddyAllocator.FreeHotPage(zone, 0, m[i]);
+            for (int i = r.Length - 1; i >= 0; i--) BuddyAllocator.FreeHotPage(zone, 0, r[i]);
             var pcp = zone.Pcp[0];
             Assert.Equal(10, pcp.Count);
 
             // count 6, migratetype starts at 0 and is pre-incremented: M, R, U, M, R, U, one page each
             // → frees m5, r2, u3, m4, r1, u2.
-            PageAlloc.FreePcppagesBulk(zone, 6, pcp);
+            BuddyAllocator.FreePcppagesBulk(zone, 6, pcp);
             pcp.CountField -= 6;
             Assert.Equal(new[] { u[0] }, BuddyState.PcpList(node, zone, 0, MigrateType.Unmovable));
             Assert.Equal(new[] { m[0], m[1], m[2] }, BuddyState.PcpList(node, zone, 0, MigrateType.Movable));
             Assert.Empty(BuddyState.PcpList(node, zone, 0, MigrateType.Reclaimable));
 
             // count 3: M (m3); R empty so batch_free becomes 2 at U (u1, then U is empty); M again with batch_free 2 (m2).
-            PageAlloc.FreePcppagesBulk(zone, 3, pcp);
+            BuddyAllocator.FreePcppagesBulk(zone, 3, pcp);
             pcp.CountField -= 3;
             Assert.Empty(BuddyState.PcpList(node, zone, 0, MigrateType.Unmovable));
             Assert.Equal(new[] { m[0] }, BuddyState.PcpList(node, zone, 0, MigrateType.Movable));
@@ -482,11 +482,11 @@ namespace MemMgmt.Core.Tests.Buddy
             var zone = node.Zonelist[0];
             BuddyState.TakeAll(node, zone);
             VmSysctl.Write(node, "vm.percpu_pagelist_fraction", "8");
-            for (int i = 4; i >= 0; i--) PageAlloc.FreeHotPage(zone, 0, 1024 + 10 * i); // M = 1024, 1034, … 1064
+            for (int i = 4; i >= 0; i--) BuddyAllocator.FreeHotPage(zone, 0, 1024 + 10 * i); // M = 1024, 1034, … 1064
             var pcp = zone.Pcp[0];
             // First pass frees the tail (1064); second pass finds R and U empty, batch_free reaches 3 = PCPTYPES and
             // becomes count, so the remaining three come off M in one run: 1054, 1044, 1034.
-            PageAlloc.FreePcppagesBulk(zone, 4, pcp);
+            BuddyAllocator.FreePcppagesBulk(zone, 4, pcp);
             pcp.CountField -= 4;
             Assert.Equal(new[] { 1024 }, BuddyState.PcpList(node, zone, 0, MigrateType.Movable));
         }
@@ -501,7 +501,7 @@ namespace MemMgmt.Core.Tests.Buddy
             // managed 4096: 4096/100 + 512 = 552 → reserves at 0 and 512, then 1024 ≥ 552 stops.
             var node = BuddyState.Small();
             var zone = node.Zonelist[0];
-            for (int b = 0; b < 8; b++) PageAlloc.ReserveHighatomicPageblock(zone, b * 512);
+            for (int b = 0; b < 8; b++) BuddyAllocator.ReserveHighatomicPageblock(zone, b * 512);
             Assert.Equal(1024, zone.ReservedHighatomic);
             Assert.Equal((int)MigrateType.HighAtomic, node.BlockMigratetype(0));
             Assert.Equal((int)MigrateType.HighAtomic, node.BlockMigratetype(512));
@@ -519,18 +519,18 @@ namespace MemMgmt.Core.Tests.Buddy
             var zone = node.Zonelist[0];
             int cmaBlock = (int)(zone.SpannedPages - 1) & ~511; // CMA sits at the top of DMA
             Assert.Equal((int)MigrateType.Cma, node.BlockMigratetype(cmaBlock));
-            PageAlloc.ReserveHighatomicPageblock(zone, cmaBlock);
+            BuddyAllocator.ReserveHighatomicPageblock(zone, cmaBlock);
             Assert.Equal(0, zone.ReservedHighatomic);
             int reservedBlocks = 0;
             for (int b = 64; b < 64 + 40; b++)
             {
-                PageAlloc.ReserveHighatomicPageblock(zone, b * 512);
+                BuddyAllocator.ReserveHighatomicPageblock(zone, b * 512);
                 if (node.BlockMigratetype(b * 512) == (int)MigrateType.HighAtomic) reservedBlocks++;
             }
             Assert.Equal(11, reservedBlocks);
             Assert.Equal(5632, zone.ReservedHighatomic);
             // An already reserved block is not counted twice.
-            PageAlloc.ReserveHighatomicPageblock(zone, 64 * 512);
+            BuddyAllocator.ReserveHighatomicPageblock(zone, 64 * 512);
             Assert.Equal(5632, zone.ReservedHighatomic);
         }
     }

@@ -31,9 +31,9 @@ namespace MemMgmt.Core.Tests.Compaction
             _out.WriteLine($"setup: {sw.ElapsedMilliseconds} ms, {rep.PagesAllocated} pages allocated, {rep.PagesFreed} freed");
             long m0 = node.Counters[VmEvent.CompactMigrateScanned], f0 = node.Counters[VmEvent.CompactFreeScanned], p0 = node.Counters[VmEvent.PgMigrateSuccess];
             // Warm-up on a copy so the JIT has compiled the scanners.
-            Compactor.CompactMemory(node.Clone("warm"));
+            CompactionCommands.CompactMemory(node.Clone("warm"));
             sw.Restart();
-            var run = Compactor.CompactMemory(node);
+            var run = CompactionCommands.CompactMemory(node);
             sw.Stop();
             double s = sw.Elapsed.TotalSeconds;
             long mScanned = node.Counters[VmEvent.CompactMigrateScanned] - m0, fScanned = node.Counters[VmEvent.CompactFreeScanned] - f0;

@@ -6,6 +6,7 @@ using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Sysctl;
+using MemMgmt.Core.Time;
 using MemMgmt.Core.Trace;
 using MemMgmt.Core.Workloads;
 using Xunit;
@@ -31,7 +32,7 @@ namespace MemMgmt.Core.Tests.Compaction
             Assert.Equal(rep.PagesAllocated / 4, live);
 
             long migrated0 = node.Counters[VmEvent.PgMigrateSuccess];
-            var run = Compactor.Compact(node, CompactPriority.SyncFull);
+            var run = CompactionCommands.Compact(node, CompactPriority.SyncFull);
             var z = Assert.Single(run.Zones);
             Assert.Equal(CompactResult.Complete, z.Result);
             Assert.Equal(MigrateMode.Sync, z.Mode);
@@ -83,7 +84,7 @@ namespace MemMgmt.Core.Tests.Compaction
         {
             var node = Scenario.Node(512, disableGrouping: disableGrouping);
             Pressure.Run(node, new PressureOptions { Percent = 100, Pattern = PressurePattern.RandomHalf, UnmovableFraction = 0.05, Seed = 5 });
-            Compactor.CompactMemory(node);
+            CompactionCommands.CompactMemory(node);
             int granted = 0;
             while (PageAllocator.Allocate(node, 9, HugeGfp, 0, PageOwner.HugeTlb).Success) granted++;
             Scenario.AssertConsistent(node);
@@ -112,7 +113,7 @@ namespace MemMgmt.Core.Tests.Compaction
 
             var copy = node.Clone();
             node.Trace.Clear();
-            Compactor.Compact(node, CompactPriority.Async, 9, null, GfpFlags.GFP_HIGHUSER_MOVABLE);
+            CompactionCommands.Compact(node, CompactPriority.Async, 9, null, GfpFlags.GFP_HIGHUSER_MOVABLE);
             var isolations = node.Trace.Events(node).Where(e => e.Event == TraceEventId.mm_compaction_isolate_migratepages).ToList();
             Assert.True(isolations.Count > 0, node.Trace.RenderFtrace(node));
             foreach (var e in isolations)
@@ -127,7 +128,7 @@ namespace MemMgmt.Core.Tests.Compaction
             zone = Scenario.MainZone(node);
             for (long pfn = zone.ZoneStartPfn; pfn < zone.ZoneEndPfn; pfn += 1L << node.PbOrder) node.SetBlockSkip(node.ToIndex(pfn), true);
             node.Trace.Clear();
-            var run = Compactor.Compact(node, CompactPriority.SyncFull, 9, null, GfpFlags.GFP_HIGHUSER_MOVABLE);
+            var run = CompactionCommands.Compact(node, CompactPriority.SyncFull, 9, null, GfpFlags.GFP_HIGHUSER_MOVABLE);
             var events = node.Trace.Events(node);
             var begin = events.First(e => e.Event == TraceEventId.mm_compaction_begin);
             Assert.Equal(zone.ZoneStartPfn, (long)begin.Fields["migrate_pfn"]);
@@ -149,7 +150,7 @@ namespace MemMgmt.Core.Tests.Compaction
             Assert.Equal(PressurePattern.EveryOther, rep.Pattern);
             long Suitable3() { long s = 0; foreach (var z in node.Zones) for (int o = 3; o < node.Geometry.MaxOrder; o++) s += z.GetNrFree(o) << (o - 3); return s; }
             long before = Suitable3();
-            var run = Compactor.Compact(node, CompactPriority.SyncLight);
+            var run = CompactionCommands.Compact(node, CompactPriority.SyncLight);
             Assert.Equal(MigrateMode.SyncLight, run.Zones[0].Mode);
             long after = Suitable3();
             Assert.True(after > before * 2, $"order-3 suitable free blocks before {before}, after {after}");
@@ -236,7 +237,7 @@ namespace MemMgmt.Core.Tests.Compaction
             Scenario.AssertConsistent(node);
             Assert.Equal(0, node.Counters[NodeStatItem.NrIsolatedAnon]);
             // A later full run completes from there.
-            Assert.Equal(CompactResult.Complete, Compactor.CompactMemory(node).Zones[0].Result);
+            Assert.Equal(CompactResult.Complete, CompactionCommands.CompactMemory(node).Zones[0].Result);
             Scenario.AssertConsistent(node);
         }
 

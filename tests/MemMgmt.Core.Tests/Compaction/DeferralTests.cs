@@ -57,7 +57,7 @@ namespace MemMgmt.Core.Tests.Compaction
             var ran = new List<int>();
             for (int call = 1; call <= 200; call++)
             {
-                var run = Compactor.Compact(node, CompactPriority.SyncLight, 9, null, GfpFlags.GFP_HIGHUSER_MOVABLE);
+                var run = CompactionCommands.Compact(node, CompactPriority.SyncLight, 9, null, GfpFlags.GFP_HIGHUSER_MOVABLE);
                 var z = Assert.Single(run.Zones);
                 if (!z.WasDeferred)
                 {

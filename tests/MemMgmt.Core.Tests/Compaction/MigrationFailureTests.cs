@@ -23,7 +23,7 @@ namespace MemMgmt.Core.Tests.Compaction
             public void PutNewPage(int newPage)
             {
                 _node.Pages.Flags[newPage] = 0;
-                PageAlloc.FreeHotPage(_node.ZoneOfIndex(newPage), 0, newPage);
+                BuddyAllocator.FreeHotPage(_node.ZoneOfIndex(newPage), 0, newPage);
             }
             public void CountFailure(MigrateFailReason reason) => Failures.Add(reason);
         }
@@ -144,7 +144,7 @@ namespace MemMgmt.Core.Tests.Compaction
             });
             var sync = node.Clone();
             long fail0 = node.Counters[VmEvent.PgMigrateFail];
-            var light = Assert.Single(Compactor.Compact(node, CompactPriority.SyncLight).Zones);
+            var light = Assert.Single(CompactionCommands.Compact(node, CompactPriority.SyncLight).Zones);
             Assert.Equal(MigrateMode.SyncLight, light.Mode);
             Assert.True(light.FailReasons[MigrateFailReason.WritebackNotIsolated] > 0);
             Assert.True(light.FailReasons[MigrateFailReason.DirtyNotIsolated] > 0);
@@ -154,7 +154,7 @@ namespace MemMgmt.Core.Tests.Compaction
             Assert.Equal(light.FailReasons[MigrateFailReason.PinnedEagain], light.MigrateFailed);
             Scenario.AssertConsistent(node);
 
-            var full = Assert.Single(Compactor.Compact(sync, CompactPriority.SyncFull).Zones);
+            var full = Assert.Single(CompactionCommands.Compact(sync, CompactPriority.SyncFull).Zones);
             Assert.Equal(MigrateMode.Sync, full.Mode);
             Assert.False(full.FailReasons.ContainsKey(MigrateFailReason.WritebackNotIsolated));
             Assert.False(full.FailReasons.ContainsKey(MigrateFailReason.DirtyNotIsolated));

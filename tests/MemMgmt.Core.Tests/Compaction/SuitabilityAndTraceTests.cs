@@ -4,6 +4,7 @@ using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Sysctl;
+using MemMgmt.Core.Time;
 using MemMgmt.Core.Trace;
 using MemMgmt.Core.Workloads;
 using Xunit;
@@ -25,18 +26,18 @@ namespace MemMgmt.Core.Tests.Compaction
             for (int o = 0; o < 11; o++) { blocks += zone.GetNrFree(o); free += zone.GetNrFree(o) << o; }
             Assert.Equal(0, zone.GetNrFree(9) + zone.GetNrFree(10));
             long expected = 1000 - (1000 + free * 1000 / 512) / blocks;
-            Assert.Equal(expected, Compactor.FragmentationIndex(zone, 9));
+            Assert.Equal(expected, CompactionCommands.FragmentationIndex(zone, 9));
             Assert.InRange(expected, 0, 500);
             node.Trace.Clear();
-            Assert.Equal(CompactResult.Skipped, Compactor.Suitable(zone, 9));
+            Assert.Equal(CompactResult.Skipped, CompactionCommands.Suitable(zone, 9));
             Assert.Equal("node=0 zone=DMA      order=9 ret=not_suitable_zone", node.Trace.Events(node).Last().Text);
             // Raising the threshold is not needed: lowering it below the index makes the zone suitable.
             VmSysctl.Write(node, "vm.extfrag_threshold", (expected - 1).ToString());
-            Assert.Equal(CompactResult.Continue, Compactor.Suitable(zone, 9));
+            Assert.Equal(CompactResult.Continue, CompactionCommands.Suitable(zone, 9));
             // Order 3 is not costly: no fragmentation check. Order -1 always continues.
-            Assert.Equal(CompactResult.Continue, Compactor.Suitable(zone, -1));
+            Assert.Equal(CompactResult.Continue, CompactionCommands.Suitable(zone, -1));
             // Order 8 blocks exist: the order-8 watermark passes.
-            Assert.Equal(CompactResult.Success, Compactor.Suitable(zone, 8));
+            Assert.Equal(CompactResult.Success, CompactionCommands.Suitable(zone, 8));
         }
 
         [Fact]
@@ -47,8 +48,8 @@ namespace MemMgmt.Core.Tests.Compaction
             var zone = Scenario.MainZone(node);
             // The fill stops at the min watermark: free < low + compact_gap(9) = low + 1024.
             Assert.True(zone.FreePages < zone.WatermarkLow + 1024);
-            Assert.Equal(CompactResult.Skipped, Compactor.Suitable(zone, 9));
-            Assert.Equal(CompactResult.Skipped, Compactor.Compact(node, CompactPriority.SyncFull, 9).Zones[0].Result);
+            Assert.Equal(CompactResult.Skipped, CompactionCommands.Suitable(zone, 9));
+            Assert.Equal(CompactResult.Skipped, CompactionCommands.Compact(node, CompactPriority.SyncFull, 9).Zones[0].Result);
         }
 
         [Fact]
@@ -84,8 +85,8 @@ namespace MemMgmt.Core.Tests.Compaction
             Pressure.Run(node, new PressureOptions { Percent = 100, Pattern = PressurePattern.EveryOther, ExtraGfp = GfpFlags.__GFP_MEMALLOC });
             node.Trace.Clear();
             // An unmovable request's async compaction only scans unmovable blocks: there are none, so it completes.
-            Assert.Equal(CompactResult.Complete, Compactor.Compact(node.Clone(), CompactPriority.Async, 4, null, GfpFlags.GFP_KERNEL).Result);
-            Compactor.Compact(node, CompactPriority.Async, 4, null, GfpFlags.GFP_HIGHUSER_MOVABLE);
+            Assert.Equal(CompactResult.Complete, CompactionCommands.Compact(node.Clone(), CompactPriority.Async, 4, null, GfpFlags.GFP_KERNEL).Result);
+            CompactionCommands.Compact(node, CompactPriority.Async, 4, null, GfpFlags.GFP_HIGHUSER_MOVABLE);
             var ev = node.Trace.Events(node);
             Assert.Equal("mm_compaction_try_to_compact_pages", ev[0].Name);
             Assert.Equal("order=4 gfp_mask=GFP_HIGHUSER_MOVABLE priority=2", ev[0].Text);
@@ -119,20 +120,20 @@ namespace MemMgmt.Core.Tests.Compaction
             var node = Scenario.Node(64);
             long free = node.FreePages, now = node.Clock.NowNs;
             void Rejected(string id, System.Action a) => Assert.Equal(id, Assert.Throws<MemMgmtException>(a).ErrorId);
-            Rejected("OrderOutOfRange", () => Compactor.Compact(node, CompactPriority.SyncFull, 11));
-            Rejected("OrderOutOfRange", () => Compactor.Compact(node, CompactPriority.SyncFull, -2));
-            Rejected("UnknownCompactPriority", () => Compactor.Compact(node, (CompactPriority)7));
+            Rejected("OrderOutOfRange", () => CompactionCommands.Compact(node, CompactPriority.SyncFull, 11));
+            Rejected("OrderOutOfRange", () => CompactionCommands.Compact(node, CompactPriority.SyncFull, -2));
+            Rejected("UnknownCompactPriority", () => CompactionCommands.Compact(node, (CompactPriority)7));
             Rejected("UnknownCompactPriority", () => CompactionNames.ParsePriority("Fastest"));
             Assert.Equal(CompactPriority.SyncLight, CompactionNames.ParsePriority("COMPACT_PRIO_SYNC_LIGHT"));
-            Rejected("ZoneNotPopulated", () => Compactor.Compact(node, CompactPriority.SyncFull, -1, ZoneType.Movable));
-            Rejected("ZoneNotPresent", () => Compactor.Compact(node, CompactPriority.SyncFull, -1, ZoneType.DMA32));
+            Rejected("ZoneNotPopulated", () => CompactionCommands.Compact(node, CompactPriority.SyncFull, -1, ZoneType.Movable));
+            Rejected("ZoneNotPresent", () => CompactionCommands.Compact(node, CompactPriority.SyncFull, -1, ZoneType.DMA32));
             Rejected("PercentOutOfRange", () => Pressure.Run(node, new PressureOptions { Percent = 101 }));
             Rejected("PercentOutOfRange", () => Pressure.Run(node, new PressureOptions { Percent = 0 }));
             Rejected("ContradictoryPressureOptions", () => Pressure.Run(node, new PressureOptions { Percent = 10, SizeBytes = 4096 }));
             Rejected("ContradictoryPatternOptions", () => Pressure.Run(node, new PressureOptions { Pattern = PressurePattern.RandomHalf, ChunkPages = 4 }));
             Rejected("ContradictoryPressureOptions", () => Pressure.Run(node, new PressureOptions { Gfp = GfpFlags.GFP_KERNEL, UnmovableFraction = 0.5 }));
             Rejected("FractionOutOfRange", () => Pressure.Run(node, new PressureOptions { PinnedFraction = 1.5 }));
-            Rejected("OrderOutOfRange", () => Compactor.Kcompactd(node, 0));
+            Rejected("OrderOutOfRange", () => CompactionCommands.Kcompactd(node, 0));
             Rejected("DurationOutOfRange", () => Daemons.Step(node, -1));
             Assert.Equal(free, node.FreePages);
             Assert.Equal(now, node.Clock.NowNs);

@@ -5,8 +5,10 @@ using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Sysctl;
+using MemMgmt.Core.Time;
 using MemMgmt.Core.Workloads;
 using Xunit;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Tests.Reclaim
 {
@@ -197,10 +199,10 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.True(r.Success);
             int page = node.Allocations.IndexOf(node.Allocations.Resolve(r.Handle));
             PageAccess.SetDirtyIndex(node, page);
-            Writeback.Start(node, page); // done after LatencyNs
+            WritebackIo.Start(node, page); // done after LatencyNs
             long t1 = node.Clock.NowNs;
-            Writeback.WaitCongested(node, 100_000_000);
-            Assert.Equal(Writeback.LatencyNs, node.Clock.NowNs - t1);
+            WritebackIo.WaitCongested(node, 100_000_000);
+            Assert.Equal(WritebackIo.LatencyNs, node.Clock.NowNs - t1);
             Assert.False(node.Pages.Has(page, PageFlags.Writeback));
         }
 
@@ -220,13 +222,13 @@ namespace MemMgmt.Core.Tests.Reclaim
                 return index;
             }
             int slow = Page(), fast = Page();
-            Writeback.Start(node, slow, node.Clock.NowNs + 500_000_000); // behind a long device queue
-            Writeback.Start(node, fast);                                   // pageout: done after LatencyNs
-            Writeback.Sleep(node, 5 * Ms10);
+            WritebackIo.Start(node, slow, node.Clock.NowNs + 500_000_000); // behind a long device queue
+            WritebackIo.Start(node, fast);                                   // pageout: done after LatencyNs
+            WritebackIo.Sleep(node, 5 * Ms10);
             Assert.False(node.Pages.Has(fast, PageFlags.Writeback));
             Assert.True(node.Pages.Has(slow, PageFlags.Writeback));
             Assert.Equal(1, Wb(node));
-            Writeback.Sleep(node, 50 * Ms10);
+            WritebackIo.Sleep(node, 50 * Ms10);
             Assert.False(node.Pages.Has(slow, PageFlags.Writeback));
             Assert.Equal(0, Wb(node));
         }

@@ -3,6 +3,7 @@ using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using Xunit;
+using MemMgmt.Core.Swap;
 
 namespace MemMgmt.Core.Tests.Reclaim
 {

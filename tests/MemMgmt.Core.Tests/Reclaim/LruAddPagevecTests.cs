@@ -151,7 +151,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             foreach (var h in queued) before.Add(IndexOf(node, h));
             Assert.Equal(10, LruCache.Pending(node, 0));
 
-            var run = Compactor.Compact(node, CompactPriority.SyncFull, order, null, GfpFlags.GFP_KERNEL, 0);
+            var run = CompactionCommands.Compact(node, CompactPriority.SyncFull, order, null, GfpFlags.GFP_KERNEL, 0);
             var dbg = new System.Text.StringBuilder();
             foreach (var z in run.Zones) dbg.Append($"{z.Zone} {z.Result} ms={z.MigrateScanned} mi={z.MigrateIsolated} mig={z.Migrated} fs={z.FreeScanned}; ");
             foreach (var b in before) dbg.Append(b + " ");
@@ -281,7 +281,7 @@ namespace MemMgmt.Core.Tests.Reclaim
                             Vmscan.TryToFreePages(node, 0, GfpFlags.GFP_KERNEL, arg & 1);
                             break;
                         case 7:
-                            Compactor.Compact(node, (arg & 1) == 0 ? CompactPriority.Async : CompactPriority.SyncFull, (arg & 2) == 0 ? -1 : 3,
+                            CompactionCommands.Compact(node, (arg & 1) == 0 ? CompactPriority.Async : CompactPriority.SyncFull, (arg & 2) == 0 ? -1 : 3,
                                 null, GfpFlags.GFP_KERNEL, (arg >> 2) & 1);
                             break;
                         case 8:

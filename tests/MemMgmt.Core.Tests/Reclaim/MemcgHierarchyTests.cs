@@ -3,6 +3,7 @@ using System.Linq;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using Xunit;
 
@@ -391,13 +392,13 @@ namespace MemMgmt.Core.Tests.Reclaim
             st.InactiveAge[a.Id] = 12345;
             st.MemcgActivate[a.Id] = 3;
             st.MemcgRefault[a.Id] = 4;
-            Assert.True(Workingset.RefaultsChanged(node, a.Id));
+            Assert.True(ShadowRefault.RefaultsChanged(node, a.Id));
             MemCgroups.Remove(node, "a");
             var b = MemCgroups.Create(node, "b");
             Assert.Equal(a.Id, b.Id);
-            Assert.Equal(0, Workingset.InactiveAge(node, b.Id));
-            Assert.Equal(0, Workingset.MemcgActivations(node, b.Id));
-            Assert.False(Workingset.RefaultsChanged(node, b.Id));
+            Assert.Equal(0, ShadowRefault.InactiveAge(node, b.Id));
+            Assert.Equal(0, ShadowRefault.MemcgActivations(node, b.Id));
+            Assert.False(ShadowRefault.RefaultsChanged(node, b.Id));
         }
     }
 }

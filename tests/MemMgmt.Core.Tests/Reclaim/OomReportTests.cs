@@ -4,8 +4,10 @@ using System.Linq;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Swap;
 using MemMgmt.Core.Trace;
 using Xunit;
 

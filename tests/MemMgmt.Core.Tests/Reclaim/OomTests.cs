@@ -1,8 +1,10 @@
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using Xunit;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Tests.Reclaim
 {
@@ -69,7 +71,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
             Vmscan.ShrinkActiveList(node, 100, 0, sc, (int)LruList.ActiveAnon);
             Vmscan.ShrinkInactiveList(node, 100, 0, sc, (int)LruList.InactiveAnon);
-            Writeback.Sleep(node, Writeback.LatencyNs);
+            WritebackIo.Sleep(node, WritebackIo.LatencyNs);
             Assert.Equal(100, Vmscan.ShrinkInactiveList(node, 100, 0, sc, (int)LruList.InactiveAnon));
             Assert.Equal(1 + 1 + 100, OomKiller.OomBadness(p, 1000)); // rss 0, 100 swap entries, 1 PTE table, 1 PMD table
             var oom = OomKiller.OutOfMemory(node, GfpFlags.GFP_KERNEL, 0);

@@ -4,6 +4,8 @@ using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using Xunit;
+using MemMgmt.Core.Swap;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Tests.Reclaim
 {
@@ -68,7 +70,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(90, node.Counters[VmEvent.PswpOut]);
             Assert.Equal(90, node.Counters[NodeStatItem.NrWriteback]);
             Assert.Equal(90, Lru.Size(node, 0, LruList.InactiveAnon));
-            Writeback.Sleep(node, Writeback.LatencyNs);
+            WritebackIo.Sleep(node, WritebackIo.LatencyNs);
             Assert.Equal(0, node.Counters[NodeStatItem.NrWriteback]);
             Assert.Equal(90, node.Counters[VmEvent.PgRotated]); // 6 full pagevecs of 15 drained on their own
             long freeBefore = node.FreePages;
@@ -111,7 +113,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             // The 8 not scanned are still inactive, clean now and under writeback: a scan marks them for immediate reclaim.
             Assert.Equal(0, Vmscan.ShrinkInactiveList(node, 8, 0, Sc(node), (int)LruList.InactiveFile));
             Assert.True(node.ReclaimSt.PgdatWriteback); // nr_writeback == nr_taken
-            Writeback.Sleep(node, Writeback.LatencyNs);
+            WritebackIo.Sleep(node, WritebackIo.LatencyNs);
             LruCache.DrainAll(node);
             Assert.Equal(40, node.Counters[NodeStatItem.NrWritten]);
             Assert.Equal(8, node.Counters[VmEvent.PgRotated]); // only the inactive ones rotate; active pages do not
@@ -181,7 +183,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Vmscan.ShrinkActiveList(node, 10, 0, sc, (int)LruList.ActiveAnon);
             Vmscan.ShrinkInactiveList(node, 10, 0, sc, (int)LruList.InactiveAnon);
             Assert.Equal(10, node.Swap.UsedPages);
-            Writeback.Sleep(node, Writeback.LatencyNs);
+            WritebackIo.Sleep(node, WritebackIo.LatencyNs);
             Assert.Equal(10, Vmscan.ShrinkInactiveList(node, 10, 0, sc, (int)LruList.InactiveAnon));
             Assert.Equal(0, ReclaimTestKit.LiveCount(node, s));
             Assert.Equal(0, node.Counters[NodeStatItem.NrShmem]);
@@ -213,7 +215,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(5, node.Swap.UsedPages);
             foreach (var h in a) PageAllocator.Free(node, h); // the process exits
             Assert.Equal(0, node.Swap.UsedPages);
-            Writeback.Sleep(node, Writeback.LatencyNs);
+            WritebackIo.Sleep(node, WritebackIo.LatencyNs);
             Assert.Equal(0, node.Counters[NodeStatItem.NrWriteback]);
             ReclaimTestKit.AssertClean(node);
         }

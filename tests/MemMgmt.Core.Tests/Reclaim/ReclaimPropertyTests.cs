@@ -5,6 +5,8 @@ using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using Xunit;
+using MemMgmt.Core.Swap;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Tests.Reclaim
 {
@@ -72,7 +74,7 @@ namespace MemMgmt.Core.Tests.Reclaim
                             Kswapd.Advance(node, (arg % 300) * 1_000_000L);
                             break;
                         case 9:
-                            Writeback.Sleep(node, (arg % 30) * 1_000_000L);
+                            WritebackIo.Sleep(node, (arg % 30) * 1_000_000L);
                             break;
                         case 10:
                             DropCaches.Drop(node, 1 + arg % 3);

@@ -4,6 +4,7 @@ using MemMgmt.Core.Debug;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using Xunit;
+using MemMgmt.Core.Swap;
 
 namespace MemMgmt.Core.Tests.Reclaim
 {

@@ -5,12 +5,13 @@ using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Time;
 using MemMgmt.Core.Workloads;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Reclaim
 {
-    /// <summary>Workingset refault detection (mm/workingset.c, 4.14): shadow entries, refault distance, activation,
+    /// <summary>Refault detection (mm/workingset.c, 4.14): shadow entries, refault distance, activation,
     /// the inactive_list_is_low refault rule and the workingset_* counters.</summary>
     public class RefaultTests
     {
@@ -25,10 +26,10 @@ namespace MemMgmt.Core.Tests.Reclaim
         [InlineData(63, 3, 0L, (63L << 4) | (3L << 2) | 2)]
         public void PackShadowMatchesTheKernelLayout(int memcg, int nid, long eviction, long expected)
         {
-            long shadow = Workingset.PackShadow(memcg, nid, eviction);
+            long shadow = ShadowRefault.PackShadow(memcg, nid, eviction);
             Assert.Equal(expected, shadow);
-            Assert.True(Workingset.IsShadow(shadow));
-            Workingset.UnpackShadow(shadow, out int m, out int n, out long e);
+            Assert.True(ShadowRefault.IsShadow(shadow));
+            ShadowRefault.UnpackShadow(shadow, out int m, out int n, out long e);
             Assert.Equal((memcg, nid, eviction), (m, n, e));
         }
 
@@ -41,18 +42,18 @@ namespace MemMgmt.Core.Tests.Reclaim
         [InlineData((1L << 44) + 3, (1L << 44) - 5, 8L)]          // inactive_age went past 2^44 since the eviction
         public void RefaultDistanceVectors(long inactiveAge, long eviction, long expected)
         {
-            Assert.Equal(44, 64 - Workingset.EvictionShift);
-            Assert.Equal(expected, Workingset.RefaultDistance(inactiveAge, eviction));
+            Assert.Equal(44, 64 - ShadowRefault.EvictionShift);
+            Assert.Equal(expected, ShadowRefault.RefaultDistance(inactiveAge, eviction));
         }
 
         [Fact]
         public void ShadowTruncatesTheEvictionCounterToTheTimestampBits()
         {
-            long shadow = Workingset.PackShadow(2, 0, (1L << 44) + 7);
-            Workingset.UnpackShadow(shadow, out int memcg, out _, out long eviction);
+            long shadow = ShadowRefault.PackShadow(2, 0, (1L << 44) + 7);
+            ShadowRefault.UnpackShadow(shadow, out int memcg, out _, out long eviction);
             Assert.Equal(2, memcg);
             Assert.Equal(7, eviction);
-            Assert.Equal(3, Workingset.RefaultDistance((1L << 44) + 10, eviction));
+            Assert.Equal(3, ShadowRefault.RefaultDistance((1L << 44) + 10, eviction));
         }
 
         /// <summary>workingset_init: bucket_order = fls_long(totalram − 1) − 44 only when memory exceeds 2^44 pages, so every
@@ -62,7 +63,7 @@ namespace MemMgmt.Core.Tests.Reclaim
         [InlineData(1L << 44, 0)]                 // fls(2^44 − 1) = 44
         [InlineData((1L << 44) + 1, 1)]           // fls(2^44) = 45
         [InlineData(1L << 46, 2)]
-        public void BucketOrderVectors(long totalram, int expected) => Assert.Equal(expected, Workingset.BucketOrderFor(totalram));
+        public void BucketOrderVectors(long totalram, int expected) => Assert.Equal(expected, ShadowRefault.BucketOrderFor(totalram));
 
         // ----------------------------------------------------------------- inactive_age
 
@@ -73,16 +74,16 @@ namespace MemMgmt.Core.Tests.Reclaim
         {
             var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
             var file = ReclaimTestKit.Fill(node, PageOwner.FileCache, 2000);
-            Assert.Equal(0, Workingset.InactiveAge(node));
+            Assert.Equal(0, ShadowRefault.InactiveAge(node));
             for (int i = 0; i < 10; i++) { PageAccess.MarkAccessed(node, file[i]); PageAccess.MarkAccessed(node, file[i]); }
             PageAccess.MarkAccessed(node, file[10]); // only PG_referenced
-            Assert.Equal(10, Workingset.InactiveAge(node));
+            Assert.Equal(10, ShadowRefault.InactiveAge(node));
 
             long steal0 = node.Counters[VmEvent.PgStealDirect];
             var report = Vmscan.ReclaimPages(node, 300);
             long stolen = node.Counters[VmEvent.PgStealDirect] - steal0;
             Assert.True(stolen >= 300, $"reclaimed {stolen}");
-            Assert.Equal(10 + stolen, Workingset.InactiveAge(node));
+            Assert.Equal(10 + stolen, ShadowRefault.InactiveAge(node));
             Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetRefault]);
             Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetNodereclaim]);
             ReclaimTestKit.AssertClean(node);
@@ -97,24 +98,24 @@ namespace MemMgmt.Core.Tests.Reclaim
         public void RefaultOfAVanishedMemcgIsIgnoredAndALiveOneCounts()
         {
             var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
-            var r = Workingset.Refault(node, Workingset.PackShadow(9, node.NodeId, 0));
+            var r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(9, node.NodeId, 0));
             Assert.False(r.Counted);
             Assert.False(r.Activate);
             Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetRefault]);
 
             var g = MemCgroups.Create(node, "grp");
-            r = Workingset.Refault(node, Workingset.PackShadow(g.Id, node.NodeId, Workingset.InactiveAge(node, g.Id)));
+            r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(g.Id, node.NodeId, ShadowRefault.InactiveAge(node, g.Id)));
             Assert.True(r.Counted);
             Assert.True(r.Activate);
             Assert.Equal(0, r.Distance);
             Assert.Equal(1, node.Counters[NodeStatItem.WorkingsetRefault]);
             Assert.Equal(1, node.Counters[NodeStatItem.WorkingsetActivate]);
-            Assert.Equal(1, Workingset.MemcgRefaults(node, g.Id));
-            Assert.Equal(1, Workingset.MemcgActivations(node, g.Id));
-            Assert.Equal(0, Workingset.MemcgActivations(node, 0));
+            Assert.Equal(1, ShadowRefault.MemcgRefaults(node, g.Id));
+            Assert.Equal(1, ShadowRefault.MemcgActivations(node, g.Id));
+            Assert.Equal(0, ShadowRefault.MemcgActivations(node, 0));
 
             // An eviction stamp ahead of inactive_age wraps to a distance of 2^44 − 5: counted, not activated.
-            r = Workingset.Refault(node, Workingset.PackShadow(g.Id, node.NodeId, 5));
+            r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(g.Id, node.NodeId, 5));
             Assert.True(r.Counted);
             Assert.False(r.Activate);
             Assert.Equal((1L << 44) - 5, r.Distance);
@@ -136,7 +137,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
             Assert.False(Vmscan.InactiveListIsLow(node, 0, true, sc, true));
 
-            var r = Workingset.Refault(node, Workingset.PackShadow(0, node.NodeId, Workingset.InactiveAge(node) - 999));
+            var r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(0, node.NodeId, ShadowRefault.InactiveAge(node) - 999));
             Assert.True(r.Activate);
             Assert.Equal(999, r.Distance);
             Assert.Equal(1000, r.ActiveFile);
@@ -145,7 +146,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.False(Vmscan.IsInactiveListLow(node, 0, true));
 
             Vmscan.ReclaimPages(node, 32); // do_try_to_free_pages ends with snapshot_refaults
-            Assert.Equal(1, Workingset.RefaultsSnapshot(node));
+            Assert.Equal(1, ShadowRefault.RefaultsSnapshot(node));
             Assert.Equal(1, LruVecStat.GetAll(node)[0].Refaults);
             Assert.False(Vmscan.InactiveListIsLow(node, 0, true, sc, true));
         }
@@ -157,7 +158,7 @@ namespace MemMgmt.Core.Tests.Reclaim
         private static (MemNode Node, WorkingSet Stale, WorkingSet Set) TransitionScenario(bool detection)
         {
             var node = new MemNode(new NodeConfig { SizeBytes = 128 * NodeConfig.MiB, CmaBytes = 0, Seed = 3 });
-            Workingset.SetEnabled(node, detection);
+            ShadowRefault.SetEnabled(node, detection);
             var stale = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.FileCache, Percent = 40 });
             while (stale.Rounds < 2) Daemons.Step(node, Ms10);
             Assert.True(WorkingSets.Remove(node, stale));
@@ -198,7 +199,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(0, set.RefaultsActivated);
             Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetRefault]);
             Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetActivate]);
-            Assert.Equal(0, Workingset.InactiveAge(node));
+            Assert.Equal(0, ShadowRefault.InactiveAge(node));
             ReclaimTestKit.AssertClean(node);
         }
 
@@ -222,10 +223,10 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(set.Refaults, node.Counters[NodeStatItem.WorkingsetRefault]);
             Assert.Equal(set.RefaultsActivated, node.Counters[NodeStatItem.WorkingsetActivate]);
             Assert.True(set.RefaultsActivated > set.TargetPages / 2, $"activated {set.RefaultsActivated}");
-            Assert.Equal(set.Refaults, Workingset.MemcgRefaults(node));
+            Assert.Equal(set.Refaults, ShadowRefault.MemcgRefaults(node));
             Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetNodereclaim]);
             // kswapd and direct reclaim both end with snapshot_refaults.
-            Assert.Equal(Workingset.MemcgActivations(node), Workingset.RefaultsSnapshot(node));
+            Assert.Equal(ShadowRefault.MemcgActivations(node), ShadowRefault.RefaultsSnapshot(node));
             ReclaimTestKit.AssertClean(node);
         }
 
@@ -240,14 +241,14 @@ namespace MemMgmt.Core.Tests.Reclaim
                 if (!Allocation.PageAllocator.TryGetAllocation(node, set.Handles[i], out _, out _)) evicted = i;
             Assert.True(evicted >= 0);
             long shadow = set.ShadowOf(evicted);
-            Assert.True(Workingset.IsShadow(shadow));
-            Workingset.UnpackShadow(shadow, out int memcg, out int nid, out long eviction);
+            Assert.True(ShadowRefault.IsShadow(shadow));
+            ShadowRefault.UnpackShadow(shadow, out int memcg, out int nid, out long eviction);
             Assert.Equal(0, memcg);
             Assert.Equal(node.NodeId & 3, nid);
-            Assert.InRange(eviction, 1, Workingset.InactiveAge(node));
+            Assert.InRange(eviction, 1, ShadowRefault.InactiveAge(node));
             var copy = node.Clone();
             Assert.Equal(shadow, WorkingSets.Get(copy)[0].ShadowOf(evicted));
-            Assert.Equal(Workingset.InactiveAge(node), Workingset.InactiveAge(copy));
+            Assert.Equal(ShadowRefault.InactiveAge(node), ShadowRefault.InactiveAge(copy));
         }
 
         // ----------------------------------------------------------------- /proc/vmstat

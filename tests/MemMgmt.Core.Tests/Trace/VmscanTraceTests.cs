@@ -4,6 +4,7 @@ using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Tests.Reclaim;
+using MemMgmt.Core.Time;
 using MemMgmt.Core.Trace;
 using Xunit;
 

@@ -5,9 +5,12 @@ using MemMgmt.Core.Debug;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Swap;
 using MemMgmt.Core.Tests.Reclaim;
+using MemMgmt.Core.Time;
 using MemMgmt.Core.Workloads;
 using Xunit;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Tests.Workloads
 {
@@ -129,7 +132,7 @@ namespace MemMgmt.Core.Tests.Workloads
             var hot = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Shmem, Percent = 5, IntervalNs = 5_000_000 });
             var stream = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.Streaming, Owner = PageOwner.FileCache, Percent = 50, PagesPerRound = 16, IntervalNs = 5_000_000 });
             long rounds0 = hot.Rounds;
-            Writeback.Sleep(node, 100_000_000); // congestion_wait(HZ/10) in reclaim
+            WritebackIo.Sleep(node, 100_000_000); // congestion_wait(HZ/10) in reclaim
             Assert.Equal(rounds0 + 20, hot.Rounds);
             Assert.Equal(0, stream.Rounds);
             Assert.Equal(0, stream.PagesRead);

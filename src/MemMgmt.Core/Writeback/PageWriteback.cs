@@ -1,10 +1,11 @@
 using System;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Sysctl;
 using MemMgmt.Core.Workloads;
 
-namespace MemMgmt.Core.Reclaim
+namespace MemMgmt.Core.Writeback
 {
     /// <summary>The dirty limits and the throttling of writers (mm/page-writeback.c, 4.14). The simulated machine has one
     /// backing device with one bdi_writeback and no cgroup writeback domains, so the global domain is the node's and

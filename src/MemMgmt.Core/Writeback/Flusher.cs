@@ -2,6 +2,7 @@ using System;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Node
 {
@@ -16,7 +17,7 @@ namespace MemMgmt.Core.Node
     }
 }
 
-namespace MemMgmt.Core.Reclaim
+namespace MemMgmt.Core.Writeback
 {
     /// <summary>What the flusher is doing: the work wb_do_writeback picked (kernel names of the writeback reasons).</summary>
     public enum FlusherWork
@@ -188,7 +189,7 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>Runs the flusher and completes writeback while the node's clock moves to <paramref name="untilNs"/>
-        /// (Writeback.Sleep goes through here, so every wait in virtual time lets the flusher work).</summary>
+        /// (WritebackIo.Sleep goes through here, so every wait in virtual time lets the flusher work).</summary>
         internal static void Advance(MemNode node, long untilNs)
         {
             var s = node.FlusherSt;
@@ -207,7 +208,7 @@ namespace MemMgmt.Core.Reclaim
                 long e = s.Running ? s.NextSubmitNs : s.TimerArmed ? s.TimerNs : long.MaxValue;
                 if (e > untilNs) break;
                 if (e > now) clock.Advance(e - now);
-                Writeback.CompleteDue(node);
+                WritebackIo.CompleteDue(node);
                 if (!s.Running && s.TimerArmed && s.TimerNs <= clock.NowNs)
                 {
                     // The delayed work fires: wb_workfn.
@@ -218,7 +219,7 @@ namespace MemMgmt.Core.Reclaim
                 }
             }
             if (clock.NowNs < untilNs) clock.Advance(untilNs - clock.NowNs);
-            Writeback.CompleteDue(node);
+            WritebackIo.CompleteDue(node);
         }
 
         /// <summary>kernel: wb_do_writeback (fs/fs-writeback.c, 4.14), one chunk at a time: the periodic check
@@ -279,7 +280,7 @@ namespace MemMgmt.Core.Reclaim
 
         /// <summary>Starts writeback of up to <paramref name="max"/> dirty page-cache pages, oldest first, each completing
         /// when the device has written it.</summary>
-        private static long WritePages(MemNode node, long max) => Writeback.StartDirtyPageCache(node, max, oldestFirst: true, throughDevice: true);
+        private static long WritePages(MemNode node, long max) => WritebackIo.StartDirtyPageCache(node, max, oldestFirst: true, throughDevice: true);
 
         /// <summary>Queues <paramref name="nrPages"/> on the modelled device behind the writes already there; returns when
         /// they are written (never sooner than the write latency).</summary>
@@ -288,7 +289,7 @@ namespace MemMgmt.Core.Reclaim
             var s = node.FlusherSt;
             long now = node.Clock.NowNs;
             s.DeviceFreeNs = Math.Max(now, s.DeviceFreeNs) + nrPages * PageNs(node);
-            return Math.Max(now + Writeback.LatencyNs, s.DeviceFreeNs);
+            return Math.Max(now + WritebackIo.LatencyNs, s.DeviceFreeNs);
         }
     }
 }

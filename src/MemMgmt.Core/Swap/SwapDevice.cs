@@ -1,6 +1,6 @@
 using MemMgmt.Core.Node;
 
-namespace MemMgmt.Core.Reclaim
+namespace MemMgmt.Core.Swap
 {
     /// <summary>One swap area per node, modelled as a slot counter: total_swap_pages and nr_swap_pages
     /// (get_nr_swap_pages). A swapped-out page keeps its slot; the page itself is freed.</summary>

@@ -30,7 +30,7 @@ namespace MemMgmt.Core.Compaction
     }
 
     /// <summary>The compaction entry points the cmdlets and scripts call.</summary>
-    public static class Compactor
+    public static class CompactionCommands
     {
         private static Zone? ResolveZone(MemNode node, ZoneType? zone)
         {
@@ -161,74 +161,5 @@ namespace MemMgmt.Core.Compaction
         public static void DeferCompaction(Zone zone, int order) => CompactionEngine.DeferCompaction(zone, order);
         public static bool CompactionDeferred(Zone zone, int order) => CompactionEngine.CompactionDeferred(zone, order);
         public static void CompactionDeferReset(Zone zone, int order, bool allocSuccess) => CompactionEngine.CompactionDeferReset(zone, order, allocSuccess);
-    }
-
-    /// <summary>What Step-MemNode did.</summary>
-    public sealed class StepReport
-    {
-        internal StepReport(MemNode node) { Node = node; }
-        public MemNode Node { get; }
-        public long StartNs { get; internal set; }
-        public long EndNs { get; internal set; }
-        /// <summary>Whether the stand-in for kswapd_try_to_sleep ran (only for a node with no kswapd hook connected).</summary>
-        public bool KswapdSlept { get; internal set; }
-        public bool KcompactdRan { get; internal set; }
-        /// <summary>What kswapd did while the time passed (Kswapd.Advance).</summary>
-        public Reclaim.KswapdReport? Kswapd { get; internal set; }
-        public IReadOnlyList<ZoneCompactionReport> Compactions { get; internal set; } = new ZoneCompactionReport[0];
-    }
-
-    /// <summary>Virtual time and the per-node daemons.</summary>
-    public static class Daemons
-    {
-        /// <summary>Advances the node's clock by <paramref name="ns"/> in slices that end where a working set's next round
-        /// is due: each slice runs the rounds due, then kswapd while woken or until its nap ends (it may wake kcompactd
-        /// from kswapd_try_to_sleep), then kcompactd_do_work if it was woken. Access rounds that fall due inside
-        /// reclaim's own time run there (VirtualTime.Pass), so accesses and reclaim interleave as on two CPUs.</summary>
-        public static StepReport Step(MemNode node, long ns, CancellationToken cancel = default)
-        {
-            if (ns < 0)
-                throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; allowed 0 or more.", ns);
-            var report = new StepReport(node) { StartNs = node.Clock.NowNs };
-            long end = node.Clock.NowNs + ns;
-            var st = node.Compaction;
-            var reports = new List<ZoneCompactionReport>();
-            Func<bool>? stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : (Func<bool>?)null;
-            while (true)
-            {
-                Workloads.WorkingSets.RunDue(node, accessOnly: false);
-                long sliceEnd = Math.Min(end, Workloads.WorkingSets.NextDueNs(node, accessOnly: false));
-                long slice = Math.Max(0, sliceEnd - node.Clock.NowNs);
-                if (st.WakeupKswapd != null)
-                {
-                    byte task = node.Trace.CurrentTask;
-                    node.Trace.CurrentTask = Trace.MemTrace.TaskKswapd;
-                    try
-                    {
-                        var k = Reclaim.Kswapd.Advance(node, slice);
-                        if (report.Kswapd == null) report.Kswapd = k; else report.Kswapd.Merge(k);
-                    }
-                    finally { node.Trace.CurrentTask = task; }
-                }
-                else if (st.KswapdPending)
-                {
-                    CompactionEngine.ResetIsolationSuitable(node);
-                    CompactionEngine.WakeupKcompactd(node, st.KswapdOrder, st.KswapdClasszoneIdx);
-                    st.KswapdPending = false;
-                    st.KswapdOrder = 0;
-                    report.KswapdSlept = true;
-                }
-                if (st.KcompactdWoken && st.KcompactdMaxOrder > 0)
-                {
-                    CompactionEngine.KcompactdDoWork(node, stop, reports);
-                    report.KcompactdRan = true;
-                }
-                if (node.Clock.NowNs < sliceEnd) Time.VirtualTime.Pass(node, sliceEnd - node.Clock.NowNs);
-                if (node.Clock.NowNs >= end || (stop != null && stop())) break;
-            }
-            report.Compactions = reports;
-            report.EndNs = node.Clock.NowNs;
-            return report;
-        }
     }
 }

@@ -4,10 +4,11 @@ using System.Globalization;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Trace;
 
-namespace MemMgmt.Core.Reclaim
+namespace MemMgmt.Core.Oom
 {
     /// <summary>Whether a simulated task still has its mm.</summary>
     public enum ProcessState { Running, Killed, Exited }

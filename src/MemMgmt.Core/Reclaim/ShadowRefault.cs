@@ -6,14 +6,14 @@ namespace MemMgmt.Core.Node
 {
     public sealed partial class MemNode
     {
-        private Reclaim.WorkingsetState? _workingset;
+        private Reclaim.ShadowRefaultState? _workingset;
 
         /// <summary>Refault detection state (mm/workingset.c): per-lruvec inactive_age and refaults snapshot, and which
         /// page-cache slot of which modelled file each allocation fills.</summary>
-        internal Reclaim.WorkingsetState WorkingsetSt => _workingset ??= new Reclaim.WorkingsetState(this);
+        internal Reclaim.ShadowRefaultState WorkingsetSt => _workingset ??= new Reclaim.ShadowRefaultState(this);
 
         /// <summary>The state if anything created it yet (readers that only compare counters need not create it).</summary>
-        internal Reclaim.WorkingsetState? WorkingsetStOrNull => _workingset;
+        internal Reclaim.ShadowRefaultState? WorkingsetStOrNull => _workingset;
 
         private void CloneWorkingsetState(MemNode o)
         {
@@ -28,7 +28,7 @@ namespace MemMgmt.Core.Reclaim
     /// snapshot_refaults and the memcg's own workingset_refault/workingset_activate counters (memcg_page_state in 4.14 is
     /// the group's local count). Per allocation slot: the file (working set id) and page index it caches, so eviction can
     /// plant the shadow entry in that file's slot. Flat arrays only; nothing per page.</summary>
-    internal sealed class WorkingsetState
+    internal sealed class ShadowRefaultState
     {
         /// <summary>lruvec->inactive_age (memcg id).</summary>
         internal long[] InactiveAge = new long[MemNode.MaxLruvecs];
@@ -49,11 +49,11 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>bucket_order of workingset_init for this node's memory.</summary>
         internal readonly int BucketOrder;
 
-        internal WorkingsetState(MemNode node) { BucketOrder = Workingset.BucketOrderFor(node.ManagedPages); }
+        internal ShadowRefaultState(MemNode node) { BucketOrder = ShadowRefault.BucketOrderFor(node.ManagedPages); }
 
-        internal WorkingsetState Clone()
+        internal ShadowRefaultState Clone()
         {
-            var c = (WorkingsetState)MemberwiseClone();
+            var c = (ShadowRefaultState)MemberwiseClone();
             c.InactiveAge = (long[])InactiveAge.Clone();
             c.Refaults = (long[])Refaults.Clone();
             c.MemcgRefault = (long[])MemcgRefault.Clone();
@@ -98,7 +98,7 @@ namespace MemMgmt.Core.Reclaim
         public long ActiveFile { get; }
     }
 
-    /// <summary>Workingset refault detection (mm/workingset.c, 4.14) for page-cache pages: eviction leaves a shadow entry
+    /// <summary>Refault detection (mm/workingset.c, 4.14) for page-cache pages: eviction leaves a shadow entry
     /// (memcg id, node, eviction counter) in the file's slot; a read that finds one measures the refault distance and
     /// activates the new page when the distance fits in the active file list.
     /// Shadow layout (arm64 4.14: RADIX_TREE_EXCEPTIONAL_ENTRY 2, RADIX_TREE_EXCEPTIONAL_SHIFT 2, NODES_SHIFT 2,
@@ -107,7 +107,7 @@ namespace MemMgmt.Core.Reclaim
     /// timestamps are exact; the EVICTION_MASK truncation only matters when inactive_age wraps 2^44, and is applied anyway.
     /// Not modelled: the shadow-node shrinker (workingset_nodereclaim stays 0: shadow entries live until the slot is
     /// refilled) and shadows of Streaming files, which are never read twice (their evictions still age inactive_age).</summary>
-    public static class Workingset
+    public static class ShadowRefault
     {
         public const int RadixTreeExceptionalEntry = 2;
         public const int RadixTreeExceptionalShift = 2;

@@ -1,12 +1,13 @@
 using System;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 
-namespace MemMgmt.Core.Reclaim
+namespace MemMgmt.Core.Writeback
 {
     /// <summary>Page writeback in virtual time: a write (file pageout, flusher, swap_writepage) sets PG_writeback and ends
     /// <see cref="LatencyNs"/> later at end_page_writeback, which rotates PG_reclaim pages to the inactive tail.</summary>
-    internal static class Writeback
+    internal static class WritebackIo
     {
         /// <summary>Modelled I/O latency from submission to completion (one request, any size): 10 ms.</summary>
         internal const long LatencyNs = 10_000_000;

@@ -23,7 +23,7 @@ namespace MemMgmt.Core.Buddy
     /// <summary>The buddy allocator proper: free_area lists, merging, splitting, fallback and stealing.</summary>
     /// <remarks>All indexes are page indexes (pfn − node_start_pfn); the node start is MAX_ORDER aligned, so
     /// buddy arithmetic on indexes equals the kernel's on pfns.</remarks>
-    internal static partial class PageAlloc
+    internal static partial class BuddyAllocator
     {
         private const uint BuddyFlag = (uint)PageFlags.Buddy;
 
