@@ -31,6 +31,7 @@ namespace MemMgmt.Core.Node
         {
             FreeScannerStride = true,
             FastIsolateFreepages = true,
+            BootFreesToTail = true,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -57,6 +58,11 @@ namespace MemMgmt.Core.Node
         /// page in the top quarter of the scan space and isolates around it.
         /// kernel: fast_isolate_freepages, fast_isolate_around (mm/compaction.c, 5.1 to 6.1); 4.14 has no such search.</summary>
         public bool FastIsolateFreepages { get; private set; }
+
+        /// <summary>Boot hands memory to the buddy allocator at the tails of the free lists (FPI_TO_TAIL), so the lists hold
+        /// ascending pfns and allocations start at the bottom of the zone.
+        /// kernel: __free_pages_core (mm/page_alloc.c, 5.10 to 6.1); 4.14's __free_one_page puts such blocks at the head.</summary>
+        public bool BootFreesToTail { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];
