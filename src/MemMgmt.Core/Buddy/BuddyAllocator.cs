@@ -51,7 +51,8 @@ namespace MemMgmt.Core.Buddy
         /// <summary>kernel: __free_one_page (mm/page_alloc.c, 4.14): merge upward, then tail placement if the next-larger buddy is free.</summary>
         /// <remarks>page_is_buddy is written out on local copies of the page arrays: the same tests in the same order
         /// (in range, PageBuddy, page_order == order, same zone), without reloading the arrays at every level.</remarks>
-        internal static void FreeOnePage(Zone zone, int index, int order, int migratetype)
+        /// <param name="toTail">FPI_TO_TAIL (5.10+): queue the merged block at the list tail whatever its buddies.</param>
+        internal static void FreeOnePage(Zone zone, int index, int order, int migratetype, bool toTail = false)
         {
             var node = zone.NodeRef;
             var pages = node.Pages;
@@ -102,6 +103,12 @@ namespace MemMgmt.Core.Buddy
             flags[index] = BuddyFlag;
             orders[index] = (byte)order;
             int head = zone.FreeListHead(order, migratetype);
+            if (toTail)
+            {
+                pages.ListAddTail(index, head);
+                nrFree[order]++;
+                return;
+            }
             if (order < maxOrderAll - 2)
             {
                 int higher = index & ~(1 << order);
@@ -509,14 +516,14 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: __free_pages_ok / free_one_page (mm/page_alloc.c, 4.14): higher orders go straight to the buddy lists.</summary>
-        internal static void FreePagesOk(Zone zone, int index, int order)
+        internal static void FreePagesOk(Zone zone, int index, int order, bool toTail = false)
         {
             var node = zone.NodeRef;
             node.Counters.Events[(int)VmEvent.PgFree] += 1L << order;
             int mt = node.BlockMigratetype(index);
             zone.Pages.Flags[index] = 0;
             zone.Pages.Order[index] = 0;
-            FreeOnePage(zone, index, order, mt);
+            FreeOnePage(zone, index, order, mt, toTail);
         }
 
         /// <summary>kernel: reserve_highatomic_pageblock (mm/page_alloc.c, 4.14): at most 1% of the zone plus one pageblock.</summary>
@@ -612,12 +619,13 @@ namespace MemMgmt.Core.Buddy
         [MethodImpl(AggressiveOptimization)]
         private static void FreeRange(Zone zone, int start, int end)
         {
+            bool toTail = zone.NodeRef.Kernel.BootFreesToTail;
             int maxOrder = zone.NrFree.Length - 1;
             while (start < end)
             {
                 int order = maxOrder;
                 while (order > 0 && ((start & ((1 << order) - 1)) != 0 || start + (1 << order) > end)) order--;
-                FreePagesOk(zone, start, order);
+                FreePagesOk(zone, start, order, toTail);
                 start += 1 << order;
             }
         }

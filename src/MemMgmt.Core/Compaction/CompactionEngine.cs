@@ -152,8 +152,10 @@ namespace MemMgmt.Core.Compaction
         }
 
         /// <summary>kernel: isolate_freepages_block (mm/compaction.c, 4.14), non-strict: free blocks go whole onto the
-        /// private list (order kept in page_private) until the free pages cover the pages to migrate.</summary>
-        private static int IsolateFreepagesBlock(CompactControl cc, ref int startIndex, int endIndex)
+        /// private list (order kept in page_private) until the free pages cover the pages to migrate. Kernels with
+        /// <see cref="KernelProfile.FreeScannerStride"/> advance by <paramref name="stride"/> and leave the skip bit to
+        /// their caller (<paramref name="updateSkip"/> false).</summary>
+        private static int IsolateFreepagesBlock(CompactControl cc, ref int startIndex, int endIndex, int stride = 1, bool updateSkip = true)
         {
             var zone = cc.Zone;
             var node = zone.NodeRef;
@@ -162,7 +164,7 @@ namespace MemMgmt.Core.Compaction
             int nrScanned = 0, totalIsolated = 0;
             int blockpfn = startIndex;
             int validPage = -1;
-            for (; blockpfn < endIndex; blockpfn++)
+            for (; blockpfn < endIndex; blockpfn += stride)
             {
                 if ((blockpfn % CompactClusterMax) == 0 && FatalSignalPending(cc)) { cc.Contended = true; break; }
                 nrScanned++;
@@ -192,7 +194,7 @@ namespace MemMgmt.Core.Compaction
             if (blockpfn > endIndex) blockpfn = endIndex;
             node.Trace.Record(node, TraceEventId.mm_compaction_isolate_freepages, node.NodeStartPfn + startIndex, node.NodeStartPfn + blockpfn, nrScanned, totalIsolated);
             startIndex = blockpfn;
-            if (blockpfn == endIndex) UpdatePageblockSkip(cc, validPage, totalIsolated, false);
+            if (blockpfn == endIndex && updateSkip) UpdatePageblockSkip(cc, validPage, totalIsolated, false);
             cc.TotalFreeScanned += nrScanned;
             node.Clock.Advance(nrScanned * CostModel.ScanPfnNs);
             if (totalIsolated != 0)
@@ -209,6 +211,11 @@ namespace MemMgmt.Core.Compaction
         {
             var zone = cc.Zone;
             var node = zone.NodeRef;
+            if (node.Kernel.FreeScannerStride)
+            {
+                IsolateFreepagesStrided(cc);
+                return;
+            }
             long nrBlock = 1L << node.PbOrder;
             long isolateStartPfn = cc.FreePfn;
             long blockStartPfn = PageblockStartPfn(node, cc.FreePfn);
@@ -633,6 +640,7 @@ namespace MemMgmt.Core.Compaction
                 if (cc.MigratePfn == startPfn) cc.WholeZone = true;
             }
             cc.LastMigratedPfn = 0;
+            cc.SearchOrder = cc.Order;
             node.Trace.Record(node, TraceEventId.mm_compaction_begin, startPfn, cc.MigratePfn, cc.FreePfn, endPfn, sync ? 1 : 0);
             LruCache.Drain(node, cc.Cpu); // migrate_prep_local: lru_add_drain on this cpu
             var target = new Target { Cc = cc };

@@ -158,6 +158,9 @@ namespace MemMgmt.Core.Compaction
         /// <summary>List heads (spare heads of the node) for cc->migratepages and cc->freepages.</summary>
         internal int MigrateList;
         internal int FreeList;
+        /// <summary>cc->search_order and cc->fast_search_fail of the fast free-list search (6.1).</summary>
+        internal int SearchOrder;
+        internal int FastSearchFail;
         /// <summary>Report counters beyond the kernel's fields.</summary>
         internal long Isolated;
         internal long FreeIsolated;

@@ -3,25 +3,42 @@ using System.Collections.Generic;
 
 namespace MemMgmt.Core.Node
 {
-    /// <summary>Which kernel's behaviour and formats the simulation follows; code asks it instead of hard-coding a version.</summary>
+    /// <summary>Which kernel's behaviour and formats the simulation follows; code asks it instead of hard-coding a version.
+    /// Each property that differs between profiles names one behaviour and cites the kernel lines it follows.</summary>
     public sealed class KernelProfile
     {
-        private KernelProfile(string version, ZoneType[] zoneTypes, int[] lowmemReserveRatio)
+        private KernelProfile(string version, string description, ZoneType[] zoneTypes, int[] lowmemReserveRatio)
         {
             Version = version;
+            Description = description;
             ZoneTypes = zoneTypes;
             DefaultLowmemReserveRatio = lowmemReserveRatio;
         }
 
         /// <summary>Linux 4.14 on arm64: zones DMA, Normal, Movable; CMA and memory isolation configured.</summary>
         public static KernelProfile Linux414 { get; } = new KernelProfile("4.14",
+            "Linux 4.14 (the default): the kernel the seed articles describe",
             new[] { ZoneType.DMA, ZoneType.Normal, ZoneType.Movable },
             // kernel: sysctl_lowmem_reserve_ratio[MAX_NR_ZONES-1] (mm/page_alloc.c, 4.14): DMA 256, Normal 32.
             new[] { 256, 32 });
 
-        public static IReadOnlyList<KernelProfile> All { get; } = new[] { Linux414 };
+        /// <summary>Linux 6.1 on arm64 (Debian bookworm's kernel, checked under QEMU): zones DMA, DMA32, Normal, Movable.</summary>
+        public static KernelProfile Linux61 { get; } = new KernelProfile("6.1",
+            "Linux 6.1 (Debian bookworm arm64): the free scanner's stride and fast free-list search",
+            new[] { ZoneType.DMA, ZoneType.DMA32, ZoneType.Normal, ZoneType.Movable },
+            // kernel: sysctl_lowmem_reserve_ratio (mm/page_alloc.c, 6.1): DMA 256, DMA32 256, Normal 32.
+            new[] { 256, 256, 32 })
+        {
+            FreeScannerStride = true,
+            FastIsolateFreepages = true,
+            BootFreesToTail = true,
+            Sysctls = new[] { "compaction_proactiveness" },
+        };
+
+        public static IReadOnlyList<KernelProfile> All { get; } = new[] { Linux414, Linux61 };
 
         public string Version { get; }
+        public string Description { get; }
         /// <summary>The zones pg_data_t has, in index order (ZONE_DMA = 0 …), populated or not.</summary>
         public IReadOnlyList<ZoneType> ZoneTypes { get; }
         public int NrZones => ZoneTypes.Count;
@@ -31,17 +48,49 @@ namespace MemMgmt.Core.Node
         /// <summary>ALLOC_HARDER subtracts a quarter of min (4.15+ adds ALLOC_OOM, which halves it).</summary>
         public bool HasAllocOom => false;
 
+        /// <summary>The free scanner samples each pageblock with a stride: isolate_freepages starts at COMPACT_CLUSTER_MAX for
+        /// async compaction (else 1), doubles it up to COMPACT_CLUSTER_MAX after a block that yields nothing and resets it
+        /// to 1 after one that yields pages; isolate_freepages_block advances by it.
+        /// kernel: isolate_freepages, isolate_freepages_block (mm/compaction.c, 5.1 to 6.1); 4.14 scans every pfn.</summary>
+        public bool FreeScannerStride { get; private set; }
+
+        /// <summary>Before the linear scan, the free scanner searches the Movable free lists below the request's order for a
+        /// page in the top quarter of the scan space and isolates around it.
+        /// kernel: fast_isolate_freepages, fast_isolate_around (mm/compaction.c, 5.1 to 6.1); 4.14 has no such search.</summary>
+        public bool FastIsolateFreepages { get; private set; }
+
+        /// <summary>Boot hands memory to the buddy allocator at the tails of the free lists (FPI_TO_TAIL), so the lists hold
+        /// ascending pfns and allocations start at the bottom of the zone.
+        /// kernel: __free_pages_core (mm/page_alloc.c, 5.10 to 6.1); 4.14's __free_one_page puts such blocks at the head.</summary>
+        public bool BootFreesToTail { get; private set; }
+
+        /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
+        public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];
+
+        public bool HasSysctl(string name)
+        {
+            foreach (var s in Sysctls) if (s == name) return true;
+            return false;
+        }
+
         public int ZoneIndex(ZoneType type)
         {
             for (int i = 0; i < ZoneTypes.Count; i++) if (ZoneTypes[i] == type) return i;
             return -1;
         }
 
+        public override string ToString() => Version;
+
+        public static IEnumerable<string> Versions
+        {
+            get { foreach (var k in All) yield return k.Version; }
+        }
+
         public static KernelProfile Find(string version)
         {
-            foreach (var k in All) if (k.Version == version) return k;
+            foreach (var k in All) if (string.Equals(k.Version, version?.Trim(), StringComparison.Ordinal)) return k;
             throw new MemMgmtException("UnknownKernelVersion", ErrorKind.InvalidArgument,
-                $"Kernel version '{version}' is not simulated; known: {string.Join(", ", Array.ConvertAll(new List<KernelProfile>(All).ToArray(), k => k.Version))}.");
+                $"Kernel '{version}' is not simulated; the profiles are: {string.Join(", ", Versions)}.", version);
         }
     }
 }

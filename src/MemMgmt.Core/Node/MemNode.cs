@@ -116,6 +116,7 @@ namespace MemMgmt.Core.Node
             CloneReclaimFrom(o);
             CloneWorkingSets(o);
             CloneFlusher(o);
+            Hugetlb = o.Hugetlb.Clone();
             ConnectReclaimAndCompaction();
         }
 

@@ -260,10 +260,10 @@ namespace MemMgmt.Core.Stats
                 new MemInfoEntry("ShmemPmdMapped", Kb(c[NodeStatItem.NrShmemPmdmapped] << g.PageblockOrder)),
                 new MemInfoEntry("CmaTotal", Kb(cmaTotal)),
                 new MemInfoEntry("CmaFree", Kb(cmaFree)),
-                new MemInfoEntry("HugePages_Total", 0),
-                new MemInfoEntry("HugePages_Free", 0),
-                new MemInfoEntry("HugePages_Rsvd", 0),
-                new MemInfoEntry("HugePages_Surp", 0),
+                new MemInfoEntry("HugePages_Total", node.Hugetlb.NrHugePages),
+                new MemInfoEntry("HugePages_Free", node.Hugetlb.FreeHugePages),
+                new MemInfoEntry("HugePages_Rsvd", node.Hugetlb.ResvHugePages),
+                new MemInfoEntry("HugePages_Surp", node.Hugetlb.SurplusHugePages),
                 new MemInfoEntry("Hugepagesize", g.HugeTlb ? (long)g.PageSize << g.PageblockOrder >> 10 : 0),
             };
             return new MemInfo(e);

@@ -31,6 +31,10 @@ namespace MemMgmt.Core.Sysctl
         internal int CompactMemory;
         /// <summary>vm.drop_caches as last written (reads return it, as the kernel's sysctl does).</summary>
         internal int DropCaches;
+        /// <summary>h->max_huge_pages: what the last write of vm.nr_hugepages left the pool at (reads show it).</summary>
+        internal long MaxHugePages;
+        /// <summary>sysctl_compaction_proactiveness (6.1, default 20); only profiles that have it accept it.</summary>
+        internal int CompactionProactiveness = 20;
 
         internal VmSysctl(KernelProfile kernel)
         {
@@ -120,7 +124,45 @@ namespace MemMgmt.Core.Sysctl
             // kernel: drop_caches_sysctl_handler (fs/drop_caches.c, 4.14): extra1 one, extra2 four; the write acts.
             new Entry("drop_caches", 1, 4, "an integer from 1 to 4 (1 page cache, 2 slab, 3 both, 4 quiet)",
                 s => s.DropCaches.ToString(CultureInfo.InvariantCulture), (n, v) => Reclaim.DropCaches.Drop(n, (int)v[0])),
+            // kernel: hugetlb_sysctl_handler (mm/hugetlb.c, 4.14): proc_doulongvec_minmax without bounds, then
+            // set_max_huge_pages; a count beyond memory is accepted and the pool grows until an allocation fails.
+            new Entry("nr_hugepages", 0, long.MaxValue, "an integer of at least 0 (huge pages in the pool; the pool grows until an allocation fails)",
+                s => s.MaxHugePages.ToString(CultureInfo.InvariantCulture),
+                (n, v) => n.Sysctl.MaxHugePages = Hugetlb.HugetlbPool.SetMaxHugePages(n, v[0])),
+            // kernel: vm_table compaction_proactiveness (kernel/sysctl.c, 6.1): proc_dointvec_minmax, 0 to 100.
+            new Entry("compaction_proactiveness", 0, 100, "an integer from 0 to 100",
+                s => s.CompactionProactiveness.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.CompactionProactiveness = (int)v[0]),
         };
+
+        /// <summary>Whether the node's kernel has the entry: some exist only in some profiles, and vm.nr_hugepages only with
+        /// CONFIG_HUGETLB_PAGE.</summary>
+        public static bool Exists(MemNode node, Entry e)
+        {
+            if (e.Name == "nr_hugepages") return node.Geometry.HugeTlb;
+            return !ProfileOnly(e.Name) || node.Kernel.HasSysctl(e.Name);
+        }
+
+        /// <summary>True for entries some profile lists in KernelProfile.Sysctls: those exist only where listed.</summary>
+        private static bool ProfileOnly(string name)
+        {
+            foreach (var k in KernelProfile.All) if (k.HasSysctl(name)) return true;
+            return false;
+        }
+
+        /// <summary>Rejects an entry the node's kernel does not have (its /proc/sys/vm has no such file).</summary>
+        public static void CheckExists(MemNode node, Entry e)
+        {
+            if (Exists(node, e)) return;
+            string why = e.Name == "nr_hugepages" ? "the node was made without hugetlb (-HugeTlb:$false)"
+                : $"kernel {node.Kernel.Version} has no such sysctl; it exists in kernel {string.Join(", ", ProfilesWith(e.Name))}";
+            throw new MemMgmtException("SysctlNotInKernel", ErrorKind.ObjectNotFound,
+                $"vm.{e.Name} does not exist on node '{node.Name}': {why}.", e.Name);
+        }
+
+        private static IEnumerable<string> ProfilesWith(string name)
+        {
+            foreach (var k in KernelProfile.All) if (k.HasSysctl(name)) yield return k.Version;
+        }
 
         /// <summary>Hooks the subsystems register so a write recomputes what depends on it.</summary>
         internal Action<MemNode>? OnWatermarksChanged;
@@ -151,6 +193,7 @@ namespace MemMgmt.Core.Sysctl
         public static void Write(MemNode node, string name, string value)
         {
             var e = Find(name);
+            CheckExists(node, e);
             string[] parts = value.Split(new[] { ' ', '\t', ',' }, StringSplitOptions.RemoveEmptyEntries);
             int expected = e.VectorLength == -1 ? node.Sysctl.LowmemReserveRatio.Length : e.VectorLength;
             if (parts.Length == 0 || parts.Length > expected || (e.VectorLength == 1 && parts.Length != 1))

@@ -23,6 +23,18 @@ namespace MemMgmt.Core.Workloads
         ThreeQuarters,
         /// <summary>Interleave frees with the allocations: after each allocation a random live page is freed with probability 1/4.</summary>
         Churn,
+        /// <summary>The arm64-qemu harness's frag program: 2 MiB anon chunks with tmpfs files and a pipe per chunk, then every
+        /// other page of each chunk freed (-Parity picks the pages: Even frees pages 0, 2, 4, … of the chunk, as frag's alt).</summary>
+        Frag,
+        /// <summary>The frag program with its rand pattern: a half of each chunk's pages freed from frag's fixed-seed generator.</summary>
+        FragRandom,
+    }
+
+    /// <summary>Which pages an every-other pattern frees: those at even or at odd positions.</summary>
+    public enum PageParity
+    {
+        Even,
+        Odd,
     }
 
     /// <summary>What Add-Pressure does; every field is checked by <see cref="Validate"/> before anything changes.</summary>
@@ -38,6 +50,9 @@ namespace MemMgmt.Core.Workloads
         public PressurePattern Pattern { get; set; } = PressurePattern.EveryOther;
         /// <summary>Chunk size in pages for EveryOther (the selftest's 1 MiB chunks are 256 pages).</summary>
         public int? ChunkPages { get; set; }
+        /// <summary>EveryOther: whether the chunks at even or odd pfns (counted from the node start) are freed (default Odd);
+        /// Frag: whether the even or odd pages of each 2 MiB chunk are freed (default Even, frag's alt).</summary>
+        public PageParity? Parity { get; set; }
         /// <summary>One GFP mask for every fill page; exclusive with the migrate-type fractions.</summary>
         public GfpFlags? Gfp { get; set; }
         /// <summary>Fractions of fill pages allocated unmovable (GFP_KERNEL) and reclaimable (GFP_KERNEL|__GFP_RECLAIMABLE); the rest is movable (GFP_HIGHUSER_MOVABLE).</summary>
@@ -78,6 +93,12 @@ namespace MemMgmt.Core.Workloads
                     $"Size {SizeBytes} bytes is out of range; allowed 1 to {node.ManagedPages * (long)node.Geometry.PageSize} (the node's managed memory).", SizeBytes);
             if (ChunkPages.HasValue && Pattern != PressurePattern.EveryOther)
                 throw Bad("ContradictoryPatternOptions", $"ChunkPages applies only to the EveryOther pattern, not to {Pattern}.", ChunkPages);
+            if (Parity.HasValue && Pattern != PressurePattern.EveryOther && Pattern != PressurePattern.Frag)
+                throw Bad("ContradictoryPatternOptions", $"Parity applies only to the EveryOther and Frag patterns, not to {Pattern}.", Parity);
+            if ((Pattern == PressurePattern.Frag || Pattern == PressurePattern.FragRandom)
+                && (SizeBytes.HasValue || Gfp.HasValue || UnmovableFraction != 0 || ReclaimableFraction != 0 || FileFraction != 0))
+                throw Bad("ContradictoryPatternOptions",
+                    $"The {Pattern} pattern makes frag's own mix of anon, tmpfs, slab and pipe pages and sizes it with Percent of the usable memory; Size, Gfp and the migrate-type and file fractions do not apply.", Pattern);
             if (ChunkPages.HasValue && (ChunkPages.Value < 1 || ChunkPages.Value > node.SpannedPages))
                 throw new MemMgmtException("ChunkPagesOutOfRange", ErrorKind.OutOfRange, $"ChunkPages {ChunkPages} is out of range; allowed 1 to {node.SpannedPages}.", ChunkPages);
             if (Gfp.HasValue && (UnmovableFraction != 0 || ReclaimableFraction != 0))
@@ -162,8 +183,10 @@ namespace MemMgmt.Core.Workloads
             node.Compaction.Stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : prevStop;
             try
             {
+                bool frag = o.Pattern == PressurePattern.Frag || o.Pattern == PressurePattern.FragRandom;
+                if (frag) FragWorkload.Run(node, o, live, report, reqByOrder, failByOrder, results, cancel);
                 // Fill: order-0 pages until the target or the first failure.
-                for (long i = 0; i < target; i++)
+                for (long i = 0; i < target && !frag; i++)
                 {
                     if ((i & 1023) == 0 && cancel.IsCancellationRequested) { report.Stopped = true; break; }
                     if ((i & 4095) == 0) o.Progress?.Invoke(i, target);
@@ -185,7 +208,7 @@ namespace MemMgmt.Core.Workloads
                         live.RemoveAt(live.Count - 1);
                     }
                 }
-                if (!report.Stopped) FragmentFill(node, o, live, rng, report, cancel);
+                if (!report.Stopped && !frag) FragmentFill(node, o, live, rng, report, cancel);
                 var reqGfp = o.RequestGfp ?? (GfpFlags.GFP_HIGHUSER_MOVABLE | (o.Order > 0 ? GfpFlags.__GFP_COMP : 0));
                 for (int i = 0; i < requests && !report.Stopped; i++)
                 {
@@ -233,7 +256,7 @@ namespace MemMgmt.Core.Workloads
             table.Trim();
         }
 
-        private static void Count(PressureReport report, Dictionary<int, long> req, Dictionary<int, long> fail,
+        internal static void Count(PressureReport report, Dictionary<int, long> req, Dictionary<int, long> fail,
             Dictionary<CompactResult, long> results, AllocationResult r, int order)
         {
             report.Requests++;
@@ -329,7 +352,7 @@ namespace MemMgmt.Core.Workloads
                 long rel = pfn - node.NodeStartPfn;
                 bool free = o.Pattern switch
                 {
-                    PressurePattern.EveryOther => ((rel / chunk) & 1) == 1,
+                    PressurePattern.EveryOther => ((rel / chunk) & 1) == (o.Parity == PageParity.Even ? 0 : 1),
                     PressurePattern.RandomHalf => rng.Next(2) == 0,
                     _ => (rel & 3) != 0, // ThreeQuarters
                 };

@@ -35,6 +35,9 @@ namespace MemMgmt.PS.Commands
         public int ChunkPages { get; set; }
 
         [Parameter(ParameterSetName = FragmentSet)]
+        public PageParity Parity { get; set; }
+
+        [Parameter(ParameterSetName = FragmentSet)]
         public GfpFlags Gfp { get; set; }
 
         [Parameter(ParameterSetName = FragmentSet)]
@@ -117,6 +120,7 @@ namespace MemMgmt.PS.Commands
             if (Bound(nameof(Percent))) o.Percent = Percent;
             if (Bound(nameof(Size))) o.SizeBytes = Size;
             if (Bound(nameof(ChunkPages))) o.ChunkPages = ChunkPages;
+            if (Bound(nameof(Parity))) o.Parity = Parity;
             if (Bound(nameof(Gfp))) o.Gfp = Gfp;
             if (Bound(nameof(Requests))) o.Requests = Requests;
             if (Bound(nameof(RequestGfp))) o.RequestGfp = RequestGfp;

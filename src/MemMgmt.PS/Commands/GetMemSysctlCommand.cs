@@ -25,20 +25,25 @@ namespace MemMgmt.PS.Commands
         {
             if (Name == null)
             {
-                foreach (var e in VmSysctl.Entries) WriteObject(Entry(node, e));
+                foreach (var e in VmSysctl.Entries) if (VmSysctl.Exists(node, e)) WriteObject(Entry(node, e));
                 return;
             }
             foreach (var pattern in Name)
             {
                 if (!WildcardPattern.ContainsWildcardCharacters(pattern))
                 {
-                    try { WriteObject(Entry(node, VmSysctl.Find(pattern))); }
+                    try
+                    {
+                        var entry = VmSysctl.Find(pattern);
+                        VmSysctl.CheckExists(node, entry);
+                        WriteObject(Entry(node, entry));
+                    }
                     catch (MemMgmtException ex) { WriteError(Errors.ToRecord(ex)); }
                     continue;
                 }
                 var wc = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
                 foreach (var e in VmSysctl.Entries)
-                    if (wc.IsMatch("vm." + e.Name) || wc.IsMatch(e.Name) || wc.IsMatch("/proc/sys/vm/" + e.Name))
+                    if (VmSysctl.Exists(node, e) && (wc.IsMatch("vm." + e.Name) || wc.IsMatch(e.Name) || wc.IsMatch("/proc/sys/vm/" + e.Name)))
                         WriteObject(Entry(node, e));
             }
         }

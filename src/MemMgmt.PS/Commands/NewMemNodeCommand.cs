@@ -57,6 +57,12 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public SwitchParameter DisableMobilityGrouping { get; set; }
 
+        /// <summary>The kernel whose behaviour the node follows: 4.14 (default) or 6.1.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(KernelCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string? Kernel { get; set; }
+
         /// <summary>Size of the node's swap area in bytes (0: no swap); anon and shmem pages need it to be reclaimed.</summary>
         [Parameter]
         public long SwapSize { get; set; }
@@ -73,6 +79,11 @@ namespace MemMgmt.PS.Commands
             try { config = NodeConfig.FromProfile(Profile); }
             catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); return; }
 
+            if (Kernel != null)
+            {
+                try { config.Kernel = KernelProfile.Find(Kernel); }
+                catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); return; }
+            }
             if (Bound(nameof(Size))) config.SizeBytes = Size;
             if (Bound(nameof(PageSize)))
             {

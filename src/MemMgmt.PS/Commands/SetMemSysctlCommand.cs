@@ -46,7 +46,7 @@ namespace MemMgmt.PS.Commands
         protected override void ProcessNode(MemNode node)
         {
             VmSysctl.Entry entry;
-            try { entry = VmSysctl.Find(Name); }
+            try { entry = VmSysctl.Find(Name); VmSysctl.CheckExists(node, entry); }
             catch (MemMgmtException e)
             {
                 WriteError(Errors.ToRecord(e));

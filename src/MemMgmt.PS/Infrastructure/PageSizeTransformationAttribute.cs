@@ -52,6 +52,18 @@ namespace MemMgmt.PS.Infrastructure
         }
     }
 
+    /// <summary>Completes New-MemNode -Kernel with the kernel profiles (KernelProfile.All).</summary>
+    public sealed class KernelCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            foreach (var k in Core.Node.KernelProfile.All)
+                if (k.Version.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
+                    yield return new CompletionResult(k.Version, k.Version, CompletionResultType.ParameterValue, k.Description);
+        }
+    }
+
     /// <summary>Completes -Name of the sysctl cmdlets with VmSysctl.Names.</summary>
     public sealed class SysctlNameCompleter : IArgumentCompleter
     {

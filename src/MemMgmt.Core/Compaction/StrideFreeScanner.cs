@@ -1,0 +1,242 @@
+using System;
+using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+
+namespace MemMgmt.Core.Compaction
+{
+    /// <summary>The free scanner of kernels that sample pageblocks with a stride and search the free lists first
+    /// (<see cref="KernelProfile.FreeScannerStride"/>, <see cref="KernelProfile.FastIsolateFreepages"/>: 6.1).</summary>
+    internal static partial class CompactionEngine
+    {
+        /// <summary>kernel: isolate_freepages (mm/compaction.c, 6.1): the fast free-list search first; then pageblocks
+        /// downward from free_pfn, each scanned with the current stride, which doubles (up to COMPACT_CLUSTER_MAX) after
+        /// a block that gave nothing and drops to 1 after one that gave pages. A fully scanned block gets its skip bit.</summary>
+        private static void IsolateFreepagesStrided(CompactControl cc)
+        {
+            var zone = cc.Zone;
+            var node = zone.NodeRef;
+            long nrBlock = 1L << node.PbOrder;
+            if (node.Kernel.FastIsolateFreepages)
+            {
+                FastIsolateFreepages(cc);
+                if (cc.NrFreepages != 0)
+                {
+                    MapPages(node, cc.FreeList);
+                    return;
+                }
+            }
+            long isolateStartPfn = cc.FreePfn;
+            long blockStartPfn = PageblockStartPfn(node, isolateStartPfn);
+            long blockEndPfn = Math.Min(blockStartPfn + nrBlock, zone.ZoneEndPfn);
+            long lowPfn = PageblockEndPfn(node, cc.MigratePfn);
+            int stride = cc.Mode == MigrateMode.Async ? CompactClusterMax : 1;
+            for (; blockStartPfn >= lowPfn;
+                blockEndPfn = blockStartPfn, blockStartPfn -= nrBlock, isolateStartPfn = blockStartPfn)
+            {
+                // pageblock_pfn_to_page: the block must lie within the zone (zones here are contiguous).
+                if (blockStartPfn < zone.ZoneStartPfn) continue;
+                int page = node.ToIndex(blockStartPfn);
+                if (!SuitableMigrationTarget61(cc, page)) continue;
+                if (!cc.IgnoreSkipHint && node.BlockSkip(page)) continue;
+                int start = node.ToIndex(isolateStartPfn);
+                int nrIsolated = IsolateFreepagesBlock(cc, ref start, node.ToIndex(blockEndPfn), stride, false);
+                isolateStartPfn = node.NodeStartPfn + start;
+                // update_pageblock_skip (6.1): whenever the whole block was scanned, whatever it gave.
+                if (isolateStartPfn == blockEndPfn)
+                {
+                    node.SetBlockSkip(page, true);
+                    if (blockStartPfn < zone.CompactCachedFreePfn) zone.CompactCachedFreePfn = blockStartPfn;
+                }
+                if (cc.NrFreepages >= cc.NrMigratepages)
+                {
+                    if (isolateStartPfn >= blockEndPfn) isolateStartPfn = blockStartPfn - nrBlock;
+                    break;
+                }
+                else if (isolateStartPfn < blockEndPfn) break;
+                if (nrIsolated != 0)
+                {
+                    stride = 1;
+                    continue;
+                }
+                stride = Math.Min(CompactClusterMax, stride << 1);
+            }
+            cc.FreePfn = isolateStartPfn;
+            MapPages(node, cc.FreeList);
+        }
+
+        /// <summary>kernel: suitable_migration_target (mm/compaction.c, 6.1): a free page of pageblock order or more rules the
+        /// block out before ignore_block_suitable is looked at.</summary>
+        private static bool SuitableMigrationTarget61(CompactControl cc, int page)
+        {
+            var node = cc.Zone.NodeRef;
+            var pages = node.Pages;
+            if ((pages.Flags[page] & (uint)PageFlags.Buddy) != 0 && pages.Order[page] >= node.PbOrder) return false;
+            if (cc.IgnoreBlockSuitable) return true;
+            int mt = node.BlockMigratetype(page);
+            return mt == (int)MigrateType.Movable || mt == (int)MigrateType.Cma;
+        }
+
+        /// <summary>kernel: freelist_scan_limit (mm/compaction.c, 6.1).</summary>
+        private static int FreelistScanLimit(CompactControl cc) => (CompactClusterMax >> Math.Min(63, cc.FastSearchFail)) + 1;
+
+        /// <summary>kernel: next_search_order (mm/compaction.c, 6.1): orders below the request's, round robin; -1 once the
+        /// search has wrapped around to where it started.</summary>
+        private static int NextSearchOrder(CompactControl cc, int order)
+        {
+            order--;
+            if (order < 0) order = cc.Order - 1;
+            if (order == cc.SearchOrder)
+            {
+                cc.SearchOrder--;
+                if (cc.SearchOrder < 0) cc.SearchOrder = cc.Order - 1;
+                return -1;
+            }
+            return order;
+        }
+
+        /// <summary>kernel: move_freelist_head (mm/compaction.c, 6.1): the entries before freepage move to the tail, so the
+        /// next reverse search starts with the ones not yet looked at.</summary>
+        private static void MoveFreelistHead(PageMap pages, int head, int freepage)
+        {
+            int first = pages.Next[head], last = pages.Prev[head];
+            if (freepage == last || first == freepage) return;
+            int before = pages.Prev[freepage];
+            pages.Next[head] = freepage; pages.Prev[freepage] = head;
+            pages.Next[last] = first; pages.Prev[first] = last;
+            pages.Next[before] = head; pages.Prev[head] = before;
+        }
+
+        /// <summary>kernel: fast_isolate_freepages (mm/compaction.c, 6.1): for a real order, look at the tails of the Movable
+        /// free lists below it for a page in the top quarter of the space between the scanners (or the top half when that
+        /// fails), isolate it whole and then the rest of its pageblock. Returns the pfn the linear scan should start at.</summary>
+        /// <remarks>compact_init_free_pfn is set only by 6.1's sampling __reset_isolation_suitable, which is not modelled: it
+        /// stays 0 here, so every search is a scan start (the deeper limit).</remarks>
+        private static long FastIsolateFreepages(CompactControl cc)
+        {
+            var zone = cc.Zone;
+            var node = zone.NodeRef;
+            var pages = node.Pages;
+            long nodeStart = node.NodeStartPfn;
+            long nrBlock = 1L << node.PbOrder;
+            int limit = Math.Max(1, FreelistScanLimit(cc) >> 1);
+            int nrScanned = 0;
+            long nrIsolated = 0;
+            long highest = 0;
+            int found = -1;
+            const long compactInitFreePfn = 0;
+            bool scanStart = false;
+            if (cc.Order <= 0) return cc.FreePfn;
+            if (cc.FreePfn >= compactInitFreePfn)
+            {
+                limit = (int)(nrBlock >> 1);
+                scanStart = true;
+            }
+            long distance = cc.FreePfn - cc.MigratePfn;
+            long lowPfn = PageblockStartPfn(node, cc.FreePfn - (distance >> 2));
+            long minPfn = PageblockStartPfn(node, cc.FreePfn - (distance >> 1));
+            if (minPfn > lowPfn) lowPfn = minPfn;
+            cc.SearchOrder = Math.Min(cc.Order - 1, cc.SearchOrder);
+            for (int order = cc.SearchOrder; found < 0 && order >= 0; order = NextSearchOrder(cc, order))
+            {
+                int orderScanned = 0;
+                long highPfn = 0;
+                if (zone.NrFree[order] == 0) continue;
+                int head = zone.FreeListBase + order * MigrateTypes.Count + (int)MigrateType.Movable;
+                int freepage = head;
+                for (int p = pages.Prev[head]; p != head; p = pages.Prev[p])
+                {
+                    orderScanned++;
+                    nrScanned++;
+                    freepage = p;
+                    long pfn = nodeStart + p;
+                    if (pfn >= highest) highest = Math.Max(PageblockStartPfn(node, pfn), zone.ZoneStartPfn);
+                    if (pfn >= lowPfn)
+                    {
+                        cc.FastSearchFail = 0;
+                        cc.SearchOrder = order;
+                        found = p;
+                        break;
+                    }
+                    if (pfn >= minPfn && pfn > highPfn)
+                    {
+                        highPfn = pfn;
+                        limit >>= 1;
+                    }
+                    if (orderScanned >= limit) break;
+                }
+                if (found < 0 && highPfn != 0)
+                {
+                    found = (int)(highPfn - nodeStart);
+                    freepage = found;
+                }
+                if (freepage != head) MoveFreelistHead(pages, head, freepage);
+                if (found >= 0)
+                {
+                    int isolated = BuddyAllocator.IsolateFreePage(zone, found, order);
+                    if (isolated != 0)
+                    {
+                        pages.Order[found] = (byte)order;
+                        pages.Flags[found] = (uint)PageFlags.Isolated;
+                        nrIsolated = isolated;
+                        cc.NrFreepages += isolated;
+                        pages.ListAddTail(found, cc.FreeList);
+                        node.Counters.Count(VmEvent.CompactIsolated, isolated);
+                        cc.FreeIsolated += isolated;
+                    }
+                    else
+                    {
+                        order = cc.SearchOrder + 1;
+                        found = -1;
+                    }
+                }
+                if (orderScanned >= limit) limit = Math.Max(1, limit >> 1);
+            }
+            if (found < 0)
+            {
+                cc.FastSearchFail++;
+                if (scanStart)
+                {
+                    if (highest != 0) cc.FreePfn = highest;
+                    else if (cc.DirectCompaction) cc.FreePfn = minPfn;
+                }
+            }
+            if (highest != 0 && highest >= zone.CompactCachedFreePfn)
+            {
+                highest -= nrBlock;
+                zone.CompactCachedFreePfn = highest;
+            }
+            cc.TotalFreeScanned += nrScanned;
+            node.Clock.Advance(nrScanned * CostModel.ScanPfnNs);
+            if (found < 0) return cc.FreePfn;
+            long foundPfn = nodeStart + found;
+            FastIsolateAround(cc, foundPfn, nrIsolated);
+            return foundPfn;
+        }
+
+        /// <summary>kernel: fast_isolate_around (mm/compaction.c, 6.1): the rest of the found page's pageblock with stride 1,
+        /// except for async direct compaction; a block that still leaves too few free pages gets its skip bit.</summary>
+        private static void FastIsolateAround(CompactControl cc, long pfn, long nrIsolated)
+        {
+            var zone = cc.Zone;
+            var node = zone.NodeRef;
+            if (cc.NrFreepages >= cc.NrMigratepages) return;
+            if (cc.DirectCompaction && cc.Mode == MigrateMode.Async) return;
+            long startPfn = Math.Max(PageblockStartPfn(node, pfn), zone.ZoneStartPfn);
+            long endPfn = Math.Min(PageblockEndPfn(node, pfn), zone.ZoneEndPfn);
+            if (startPfn != pfn)
+            {
+                int s = node.ToIndex(startPfn);
+                IsolateFreepagesBlock(cc, ref s, node.ToIndex(pfn), 1, false);
+                if (cc.NrFreepages >= cc.NrMigratepages) return;
+            }
+            startPfn = pfn + nrIsolated;
+            if (startPfn < endPfn)
+            {
+                int s = node.ToIndex(startPfn);
+                IsolateFreepagesBlock(cc, ref s, node.ToIndex(endPfn), 1, false);
+            }
+            if (cc.NrFreepages < cc.NrMigratepages) node.SetBlockSkip(node.ToIndex(pfn), true);
+        }
+    }
+}

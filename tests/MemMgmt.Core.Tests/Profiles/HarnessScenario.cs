@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Generic;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Sysctl;
+using MemMgmt.Core.Workloads;
+
+namespace MemMgmt.Core.Tests.Profiles
+{
+    /// <summary>The arm64-qemu harness's phases on a simulated node: frag, hugepages1, released, compacted, hugepages2.</summary>
+    internal sealed class HarnessScenario
+    {
+        internal static readonly string[] CompactCounters =
+        {
+            "compact_stall", "compact_fail", "compact_success", "compact_migrate_scanned", "compact_free_scanned",
+            "compact_isolated", "pgmigrate_success",
+        };
+
+        internal MemNode Node = null!;
+        internal long[] FragBlocks = null!;
+        internal long[] FragBuddy = null!;
+        internal double FragOddShare;
+        internal long Requested, Granted1, Granted2;
+        /// <summary>Counter deltas: frag → hugepages1, released → compacted.</summary>
+        internal Dictionary<string, long> Hp1 = new Dictionary<string, long>(), Cm = new Dictionary<string, long>();
+
+        internal static HarnessScenario Run(KernelProfile kernel, PressurePattern pattern, PageParity? parity)
+        {
+            var s = new HarnessScenario();
+            var node = s.Node = new MemNode(new NodeConfig { Kernel = kernel });
+            Pressure.Run(node, new PressureOptions { Pattern = pattern, Parity = parity });
+            s.FragBlocks = BlockCounts(node);
+            s.FragBuddy = ToArray(NodeViews.BuddyInfo(node).Rows[0].FreeBlocks);
+            s.FragOddShare = OddShare(node);
+            long memFreeKb = NodeViews.MemInfo(node)["MemFree"]!.Value;
+            s.Requested = memFreeKb * 75 / 100 / 2048;
+            var before = Counters(node);
+            VmSysctl.Write(node, "nr_hugepages", s.Requested.ToString());
+            s.Granted1 = long.Parse(node.Sysctl.Read("nr_hugepages"));
+            s.Hp1 = Delta(before, Counters(node));
+            VmSysctl.Write(node, "nr_hugepages", "0");
+            before = Counters(node);
+            VmSysctl.Write(node, "compact_memory", "1");
+            s.Cm = Delta(before, Counters(node));
+            VmSysctl.Write(node, "nr_hugepages", s.Requested.ToString());
+            s.Granted2 = long.Parse(node.Sysctl.Read("nr_hugepages"));
+            return s;
+        }
+
+        private static long[] ToArray(IReadOnlyList<long> l)
+        {
+            var a = new long[l.Count];
+            for (int i = 0; i < a.Length; i++) a[i] = l[i];
+            return a;
+        }
+
+        /// <summary>Unmovable, Movable, Reclaimable, HighAtomic, CMA, Isolate pageblocks of the populated zones.</summary>
+        internal static long[] BlockCounts(MemNode node)
+        {
+            var t = NodeViews.PageTypeInfo(node);
+            var sum = new long[t.MigrateTypeNames.Count];
+            foreach (var row in t.BlockRows) for (int i = 0; i < sum.Length; i++) sum[i] += row.Blocks[i];
+            return sum;
+        }
+
+        /// <summary>Share of the buddy allocator's free pages that sit at odd pfns (pbmap's free_odd over free).</summary>
+        internal static double OddShare(MemNode node)
+        {
+            long free = 0, odd = 0;
+            var pages = node.Pages;
+            for (int i = 0; i < node.SpannedPages; i++)
+            {
+                if ((pages.Flags[i] & (uint)PageFlags.Buddy) == 0) continue;
+                long n = 1L << pages.Order[i];
+                free += n;
+                long pfn = node.NodeStartPfn + i;
+                odd += n == 1 ? (pfn & 1) : n / 2;
+            }
+            return free == 0 ? 0 : (double)odd / free;
+        }
+
+        internal static Dictionary<string, long> Counters(MemNode node)
+        {
+            var v = NodeViews.VmStat(node);
+            var d = new Dictionary<string, long>();
+            foreach (var n in CompactCounters) d[n] = v[n] ?? 0;
+            return d;
+        }
+
+        internal static Dictionary<string, long> Delta(Dictionary<string, long> a, Dictionary<string, long> b)
+        {
+            var d = new Dictionary<string, long>();
+            foreach (var kv in b) d[kv.Key] = kv.Value - a[kv.Key];
+            return d;
+        }
+
+        public override string ToString()
+        {
+            string D(Dictionary<string, long> d) { var l = new List<string>(); foreach (var kv in d) l.Add(kv.Key + "=" + kv.Value); return string.Join(" ", l); }
+            return $"kernel {Node.Kernel} blocks {string.Join("/", FragBlocks)} buddy {string.Join(" ", FragBuddy)} odd {FragOddShare:F3} "
+                + $"req {Requested} hp1 {Granted1} hp2 {Granted2}\n  hp1: {D(Hp1)}\n  cm: {D(Cm)}";
+        }
+    }
+}

@@ -1,0 +1,97 @@
+# Kernel profiles (New-MemNode -Kernel), the profile's own sysctls, and the hugetlb pool behind vm.nr_hugepages.
+
+BeforeAll { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) -Force }
+
+Describe 'New-MemNode -Kernel' {
+    AfterEach { Get-MemNode | Remove-MemNode -Confirm:$false }
+
+    It 'defaults to 4.14 and builds a 6.1 node on request, which Get-MemNode and Copy-MemNode keep' {
+        (New-MemNode -Name k414).Kernel.Version | Should -Be '4.14'
+        $n = New-MemNode -Kernel 6.1 -Name k61
+        $n.Kernel.Version | Should -Be '6.1'
+        (Get-MemNode k61).Kernel.Version | Should -Be '6.1'
+        (Copy-MemNode -Node $n -Name k61copy).Kernel.Version | Should -Be '6.1'
+        # 6.1 has ZONE_DMA32 (empty on a 2 GiB QEMU guest, whose RAM is all in DMA); 4.14 arm64 has none.
+        ($n.Zones | ForEach-Object { "$($_.Type)" }) -join ',' | Should -Be 'DMA,DMA32,Normal,Movable'
+    }
+
+    It 'rejects an unknown kernel naming the profiles there are, and makes no node' {
+        $err = { New-MemNode -Kernel 5.4 -Name bad } | Should -Throw -ErrorId '*UnknownKernelVersion*' -PassThru
+        $err.Exception.Message | Should -BeLike '*5.4*4.14, 6.1*'
+        Get-MemNode -Name bad -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'sysctls a profile lacks' {
+    AfterEach { Get-MemNode | Remove-MemNode -Confirm:$false }
+
+    It 'has vm.compaction_proactiveness on 6.1 (default 20, 0 to 100) and not on 4.14' {
+        New-MemNode -Kernel 6.1 | Out-Null
+        (Get-MemSysctl vm.compaction_proactiveness).Value | Should -Be '20'
+        (Set-MemSysctl vm.compaction_proactiveness 0 -PassThru).Value | Should -Be '0'
+        { Set-MemSysctl vm.compaction_proactiveness 101 -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlValueOutOfRange*'
+        New-MemNode | Out-Null
+        (Get-MemSysctl vm.*).Name | Should -Not -Contain 'vm.compaction_proactiveness'
+        $err = { Set-MemSysctl vm.compaction_proactiveness 10 -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlNotInKernel*' -PassThru
+        $err.Exception.Message | Should -BeLike '*4.14*6.1*'
+        { Get-MemSysctl vm.compaction_proactiveness -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlNotInKernel*'
+    }
+}
+
+Describe 'vm.nr_hugepages' {
+    AfterEach { Get-MemNode | Remove-MemNode -Confirm:$false }
+
+    It 'allocates 2 MiB pages into the pool and a smaller number frees them' {
+        New-MemNode | Out-Null
+        $free0 = (Get-MemInfo MemFree).Value
+        (Set-MemSysctl vm.nr_hugepages 10 -PassThru).Value | Should -Be '10'
+        (Get-MemInfo HugePages_Total).Value | Should -Be 10
+        (Get-MemInfo HugePages_Free).Value | Should -Be 10
+        (Get-MemInfo Hugepagesize).Value | Should -Be 2048
+        $free0 - (Get-MemInfo MemFree).Value | Should -Be (10 * 2048)
+        (Get-VmStat htlb_buddy_alloc_success).Value | Should -Be 10
+        Set-MemSysctl vm.nr_hugepages 4
+        (Get-MemInfo HugePages_Total).Value | Should -Be 4
+        Set-MemSysctl vm.nr_hugepages 0
+        (Get-MemInfo MemFree).Value | Should -Be $free0
+        (Test-MemNode).Violations | Should -BeNullOrEmpty
+    }
+
+    It 'accepts a count beyond memory and keeps what it got before the first failed allocation' {
+        New-MemNode -Size 256MB -CmaSize 0 | Out-Null
+        (Set-MemSysctl vm.nr_hugepages 100000 -PassThru).Value | Should -BeLessThan 128
+        $got = (Get-MemInfo HugePages_Total).Value
+        $got | Should -BeGreaterThan 50
+        (Get-MemSysctl vm.nr_hugepages).Value | Should -Be "$got"
+        (Get-VmStat htlb_buddy_alloc_fail).Value | Should -Be 1
+    }
+
+    It 'does not exist on a node without hugetlb' {
+        New-MemNode -HugeTlb:$false | Out-Null
+        { Set-MemSysctl vm.nr_hugepages 1 -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlNotInKernel*'
+    }
+}
+
+Describe 'Add-Pressure -Parity and the harness workload' {
+    AfterEach { Get-MemNode | Remove-MemNode -Confirm:$false }
+
+    It 'rejects -Parity with a pattern that frees no every-other pages, and -Size with Frag' {
+        New-MemNode -Size 256MB | Out-Null
+        { Add-Pressure -Pattern RandomHalf -Parity Even } | Should -Throw -ErrorId '*ContradictoryPatternOptions*'
+        { Add-Pressure -Pattern Frag -Size 64MB } | Should -Throw -ErrorId '*ContradictoryPatternOptions*'
+        (Get-MemInfo MemFree).Value | Should -BeGreaterThan (200 * 1024)
+    }
+
+    It 'runs the harness workload: anon, shmem, slab, page tables and pipe pages, then half of each chunk freed' {
+        New-MemNode -Size 512MB | Out-Null
+        $r = Add-Pressure -Pattern Frag -Parity Odd
+        $r.Failures | Should -Be 0
+        (Get-MemInfo Shmem).Value | Should -BeGreaterThan 0
+        (Get-MemInfo SReclaimable).Value | Should -BeGreaterThan 0
+        (Get-MemInfo SUnreclaim).Value | Should -BeGreaterThan 0
+        (Get-MemInfo PageTables).Value | Should -BeGreaterThan 0
+        $anonKb = (Get-MemInfo AnonPages).Value
+        $r.PagesFreed * 4 | Should -Be $anonKb
+        (Test-MemNode).Violations | Should -BeNullOrEmpty
+    }
+}
