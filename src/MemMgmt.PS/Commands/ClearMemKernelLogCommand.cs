@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Management.Automation;
 using MemMgmt.Core.Node;
-using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Oom;
 using MemMgmt.PS.Infrastructure;
 
 namespace MemMgmt.PS.Commands
@@ -13,9 +13,8 @@ namespace MemMgmt.PS.Commands
     {
         private readonly HashSet<MemNode> _cleared = new HashSet<MemNode>();
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (!_cleared.Add(node)) return;
             var log = OomKiller.KernelLog(node);
             int lines = 0;

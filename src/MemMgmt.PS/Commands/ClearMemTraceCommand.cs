@@ -12,9 +12,8 @@ namespace MemMgmt.PS.Commands
     {
         private readonly HashSet<MemNode> _cleared = new HashSet<MemNode>();
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (!_cleared.Add(node)) return;
             int events = 0;
             foreach (var _ in node.Trace.Events(node)) events++;

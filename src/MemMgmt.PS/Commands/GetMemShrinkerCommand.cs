@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.PS.Infrastructure;
 
@@ -15,9 +16,8 @@ namespace MemMgmt.PS.Commands
         [ValidateNotNullOrEmpty]
         public string[]? Name { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             var shrinkers = Shrinkers.Get(node);
             var filter = NameFilter.Create(Name);
             foreach (var s in shrinkers)

@@ -22,9 +22,8 @@ namespace MemMgmt.PS.Commands
         [ValidateRange(1, 4096)]
         public int Width { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (!_shown.Add(node)) return;
             int width = MyInvocation.BoundParameters.ContainsKey(nameof(Width)) ? Width
                 : Raw ? PageblockMap.DefaultRawWidth : PageblockMap.CellsForColumns(node, TerminalColumns());

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.PS.Infrastructure;
 
@@ -25,9 +26,8 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public double IntervalMilliseconds { get; set; } = 10;
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             if (double.IsNaN(IntervalMilliseconds) || IntervalMilliseconds <= 0 || IntervalMilliseconds > 1e9)
                 ThrowTerminatingError(Errors.Make("IntervalOutOfRange", ErrorCategory.InvalidArgument,
                     $"-IntervalMilliseconds {IntervalMilliseconds} is out of range; allowed more than 0, at most 1000000000.", IntervalMilliseconds));

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.PS.Infrastructure;
 
@@ -9,9 +10,8 @@ namespace MemMgmt.PS.Commands
     [OutputType(typeof(PSObject))]
     public sealed class StopMemRecordingCommand : MemNodeCmdlet
     {
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             MemRecording? rec = null;
             TryCore(() => rec = MemRecording.Stop(node));
             foreach (var s in rec!.Samples) WriteObject(SampleRows.ToRow(rec, s));

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.PS.Infrastructure;
 
@@ -14,9 +15,8 @@ namespace MemMgmt.PS.Commands
         [ValidateNotNullOrEmpty]
         public string Name { get; set; } = "";
 
-        protected override void ProcessRecord()
+        protected override void ProcessNode(MemNode node)
         {
-            var node = ResolveNode();
             Shrinker? target = null;
             foreach (var s in Shrinkers.Get(node))
                 if (string.Equals(s.Name, Name, System.StringComparison.OrdinalIgnoreCase)) target = s;
