@@ -44,7 +44,7 @@ Describe 'A node used from several runspaces at once' {
             param($i)
             $n = New-MemNode -Name "par-$i" -Size 256MB -Seed $i
             Add-Pressure -Node $n -Order (1 + $i % 4) | Out-Null
-            Invoke-Compaction -Node $n -Priority SyncLight | Out-Null
+            Invoke-Compaction -Node $n -Order 3 -Priority SyncLight | Out-Null
             "par-$i`n" + ((Get-BuddyInfo -Node $n -Raw) -join "`n") + "`n" + ((Get-VmStat -Node $n -Raw) -join "`n")
         }
         $serial = foreach ($i in 1..8) { & $work $i }

@@ -86,7 +86,7 @@ namespace MemMgmt.PS.Tests.Parallel
                 $n = New-MemNode -Name ""n$i"" -Size 512MB -Seed $i
                 Add-Pressure -Node $n -Order (1 + $i % 4) | Out-Null
                 New-PageAllocation -Node $n -Order 2 -Count (50 * $i) -Gfp GFP_HIGHUSER_MOVABLE | Out-Null
-                Invoke-Compaction -Node $n -Priority SyncLight | Out-Null
+                Invoke-Compaction -Node $n -Order 3 -Priority SyncLight | Out-Null
                 ""n$i`n"" + ((Get-BuddyInfo -Node $n -Raw) -join ""`n"") + ""`n--`n"" + ((Get-VmStat -Node $n -Raw) -join ""`n"")
                 Remove-MemNode -Node $n";
             var serial = Run("param($manifest) foreach ($i in 1..8) {" + work + "}", PesterHost.ModuleManifest)

@@ -41,7 +41,7 @@ namespace MemMgmt.PS.Tests.Shell
             Assert.Equal("True", lines[0]);
             Assert.Equal("{\"Zone\":\"DMA\",\"FreePages\":507360}", lines[1]);
             // Format-Table picks the module's view: one column per order, not the row's property list.
-            Assert.Matches(@"\n\s*Node\s+Zone\s+0\s+1\s+2\s+3\s+4\s+5\s+6\s+7\s+8\s+9\s+10\s+FreePages\n", r.Stdout);
+            Assert.Matches(@"NodeName: node0\n\n\s*NodeId\s+Zone\s+0\s+1\s+2\s+3\s+4\s+5\s+6\s+7\s+8\s+9\s+10\s+FreePages\n", r.Stdout);
             Assert.Equal("\"Index\",\"MigrateType\"\n\"0\",\"Movable\"\n\"1\",\"Movable\"\n", File.ReadAllText(csv).Replace("\r\n", "\n"));
         }
 
