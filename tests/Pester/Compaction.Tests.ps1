@@ -292,7 +292,7 @@ Describe 'The design-card pipeline' {
     It 'compacts for the order Add-Pressure pressed, at the priority given (try_to_compact_pages, 4.14 trace text)' {
         $p = New-MemNode -Name 'design-card-2' | Add-Pressure -Order 3
         $p.Order | Should -Be 3
-        Get-MemTrace -Node $p.Node -Clear | Out-Null
+        Clear-MemTrace -Node $p.Node
         $reports = @($p | Invoke-Compaction -Priority SyncLight)
         $reports[0].Order | Should -Be 3
         $reports[0].Priority | Should -Be 'SyncLight'

@@ -83,9 +83,9 @@ Describe '-Last is a count; an absent -Order means no particular order' {
         { Get-VmPressure -Node $n -Last 0 } | Should -Throw -ErrorId 'LastOutOfRange,*'
     }
 
-    It 'Invoke-Compaction without -Order compacts the whole node; -Order -1 is no longer a value' {
+    It 'Invoke-Compaction without -Order compacts the whole node, as the kernel order -1 does; below -1 is out of range' {
         $n = New-MemNode -Name pn-order -Size 256MB -CmaSize 0
-        { Invoke-Compaction -Node $n -Order -1 } | Should -Throw -ErrorId 'OrderOutOfRange,*'
+        { Invoke-Compaction -Node $n -Order -2 } | Should -Throw -ErrorId 'OrderOutOfRange,*'
         $null = Add-Pressure -Node $n -Pattern EveryOther -Percent 50 -Seed 3
         $zones = @(Invoke-Compaction -Node $n)
         $zones.Count | Should -BeGreaterThan 0
