@@ -68,6 +68,7 @@ Describe 'Pipeline binding' {
     It 'Get-MemNode binds piped names and result objects'' NodeName, never another object''s Name' {
         @('nodearg-pipe' | Get-MemNode) | Should -Be @($script:n)
         @(Get-MemSysctl vm.swappiness -Node $script:n | Get-MemNode) | Should -Be @($script:n)
+        @(Get-ZoneInfo -Node $script:n | Get-MemNode) | Should -Be @($script:n)
         $obj = [pscustomobject]@{ Name = 'nodearg-pipe' }
         { $obj | Get-MemNode -ErrorAction Stop } | Should -Throw -ErrorId 'NodeNotFound,*'
     }

@@ -39,12 +39,13 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>Objects of a custom shrinker.</summary>
         public long Objects { get; internal set; }
         public long Dentries { get; internal set; }
-        public override string ToString() => $"{Name}: {Objects} objects, seeks {Seeks}";
         public long Inodes { get; internal set; }
         internal List<long> DentryPages = new List<long>();
         internal List<long> InodePages = new List<long>();
         public int DentrySlabPages => DentryPages.Count;
         public int InodeSlabPages => InodePages.Count;
+
+        public override string ToString() => $"{Name}: {Objects} objects, seeks {Seeks}";
     }
 
     /// <summary>The figures of one do_shrink_slab call (what trace_mm_shrink_slab_start/end show).</summary>

@@ -28,9 +28,9 @@ namespace MemMgmt.Core.Time
         /// <summary>Advances the node's clock by <paramref name="ns"/> in slices that end where a working set's next round
         /// is due: each slice runs the rounds due, then kswapd while woken or until its nap ends (it may wake kcompactd
         /// from kswapd_try_to_sleep), then kcompactd_do_work if it was woken. Access rounds that fall due inside
-        /// reclaim's own time run there (VirtualTime.Pass), so accesses and reclaim interleave as on two CPUs.</summary>
+        /// reclaim's own time run there (VirtualTime.Pass), so accesses and reclaim interleave as on two CPUs.
         /// <paramref name="progress"/> gets (virtual ns done, ns asked) after each slice; a cancelled step ends after the
-        /// slice it is in, with every daemon between two units of its work.
+        /// slice it is in, with every daemon between two units of its work.</summary>
         public static StepReport Step(MemNode node, long ns, CancellationToken cancel = default, Action<long, long>? progress = null)
         {
             if (ns < 0)

@@ -142,7 +142,6 @@ namespace MemMgmt.Core.Workloads
         public IReadOnlyDictionary<int, long> FailuresByOrder { get; internal set; } = new Dictionary<int, long>();
         /// <summary>Allocations that entered direct compaction (compact_stall during the run).</summary>
         public long Stalls { get; internal set; }
-        public override string ToString() => $"{Node.Name}: {Pattern} order {Order}, {Requests} requests, {Failures} failures";
         public long CompactSuccess { get; internal set; }
         public long CompactFail { get; internal set; }
         /// <summary>Results of the direct compaction attempts the slow path made, by compact_result.</summary>
@@ -155,6 +154,8 @@ namespace MemMgmt.Core.Workloads
         public long FreePagesAfter { get; internal set; }
         /// <summary>True when Ctrl+C stopped the run (between two allocations: the node is consistent).</summary>
         public bool Stopped { get; internal set; }
+
+        public override string ToString() => $"{Node.Name}: {Pattern} order {Order}, {Requests} requests, {Failures} failures";
     }
 
     /// <summary>The pressure generator behind Add-Pressure.</summary>

@@ -25,6 +25,8 @@ namespace MemMgmt.PS.Commands
         [Parameter(Mandatory = true, ParameterSetName = "Current")]
         public SwitchParameter Current { get; set; }
 
+        private readonly System.Collections.Generic.HashSet<MemNode> _named = new System.Collections.Generic.HashSet<MemNode>();
+
         protected override void ProcessRecord()
         {
             var registry = NodeRegistry.ForRunspace(this);
@@ -39,7 +41,8 @@ namespace MemMgmt.PS.Commands
             if (ParameterSetName == "ByNodeName")
             {
                 var node = registry.Find(NodeName!);
-                if (node != null) WriteObject(node);
+                // Several rows of one node (a zone each, say) name it once.
+                if (node != null) { if (_named.Add(node)) WriteObject(node); }
                 else WriteError(Errors.Make("NodeNotFound", ErrorCategory.ObjectNotFound,
                     $"-NodeName '{NodeName}': no node of this session has that name; existing: {Names(registry)}.", NodeName));
                 return;

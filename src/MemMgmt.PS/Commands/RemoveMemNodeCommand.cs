@@ -18,6 +18,8 @@ namespace MemMgmt.PS.Commands
 
         [Parameter(Mandatory = true, ParameterSetName = "ByNode", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
+        [NodeTransformation]
+        [ArgumentCompleter(typeof(NodeNameCompleter))]
         public MemNode? Node { get; set; }
 
         protected override void ProcessRecord()
