@@ -63,11 +63,18 @@ namespace MemMgmt.Core.Memcg
         public long OomKillEvents { get; internal set; }
 
         /// <summary>page_counter_read(&amp;memcg->memory): the group's pages and its descendants' (memory.current).</summary>
-        public long Usage => MemCgroups.HierarchicalUsage(Node, Id);
+        public long Usage
+        {
+            // Read when a view formats the object, after the cmdlet let go of the node: take its lock for a consistent sum.
+            get { lock (Node.SyncRoot) return MemCgroups.HierarchicalUsage(Node, Id); }
+        }
 
         /// <summary>This group's own pages (not its descendants'): on its lruvec's lists and still queued in lru_add pagevecs
         /// (4.14 charges at allocation, before lru_cache_add; only anon and page cache are charged here).</summary>
-        public long LocalUsage => MemCgroups.LocalUsage(Node, Id);
+        public long LocalUsage
+        {
+            get { lock (Node.SyncRoot) return MemCgroups.LocalUsage(Node, Id); }
+        }
 
         public long GetLruSize(LruList lru) => Node.ReclaimSt.LruSize[Id * Lru.NrLruLists + (int)lru];
 

@@ -166,12 +166,18 @@ namespace MemMgmt.Core.Node
         {
             get
             {
-                long n = 0;
-                var flags = Pages.Flags;
-                for (int i = 0; i < flags.Length; i++)
-                    if ((flags[i] & (uint)PageFlags.SwapCache) != 0) n += 1L << Pages.Order[i];
-                return n;
+                // A view may read this while another runspace works on the node: count under the node's lock.
+                lock (SyncRoot) return CountSwapCache();
             }
+        }
+
+        private long CountSwapCache()
+        {
+            long n = 0;
+            var flags = Pages.Flags;
+            for (int i = 0; i < flags.Length; i++)
+                if ((flags[i] & (uint)PageFlags.SwapCache) != 0) n += 1L << Pages.Order[i];
+            return n;
         }
 
         /// <summary>All zones of pg_data_t in index order, populated or not.</summary>
