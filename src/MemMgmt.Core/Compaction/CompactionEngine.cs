@@ -129,10 +129,21 @@ namespace MemMgmt.Core.Compaction
         /// <summary>fatal_signal_pending(current) for the simulated task: Ctrl+C from the cmdlet.</summary>
         private static bool FatalSignalPending(CompactControl cc) => cc.StopRequested != null && cc.StopRequested();
 
-        /// <summary>kernel: compact_should_abort (mm/compaction.c, 4.14): need_resched is never true here; a fatal signal marks contention.</summary>
+        /// <summary>need_resched() for the compacting task, in virtual time: true once the task has run
+        /// <see cref="CostModel.SchedSliceNs"/> since compact_zone began or since it last yielded.</summary>
+        private static bool NeedResched(CompactControl cc) => cc.Zone.NodeRef.Clock.NowNs - cc.RunSinceNs >= CostModel.SchedSliceNs;
+
+        /// <summary>kernel: compact_should_abort and compact_unlock_should_abort (mm/compaction.c, 4.14): when the task
+        /// should reschedule, async compaction gives up the zone as contended and sync compaction yields (cond_resched,
+        /// which starts a new slice). A fatal signal — Ctrl+C from the cmdlet — also ends it as contended.</summary>
         private static bool CompactShouldAbort(CompactControl cc)
         {
             if (FatalSignalPending(cc)) { cc.Contended = true; return true; }
+            if (NeedResched(cc))
+            {
+                if (cc.Mode == MigrateMode.Async) { cc.Contended = true; return true; }
+                cc.RunSinceNs = cc.Zone.NodeRef.Clock.NowNs;
+            }
             return false;
         }
 
@@ -164,7 +175,7 @@ namespace MemMgmt.Core.Compaction
             int validPage = -1;
             for (; blockpfn < endIndex; blockpfn++)
             {
-                if ((blockpfn % CompactClusterMax) == 0 && FatalSignalPending(cc)) { cc.Contended = true; break; }
+                if ((blockpfn % CompactClusterMax) == 0 && CompactShouldAbort(cc)) break;
                 nrScanned++;
                 if (validPage < 0) validPage = blockpfn;
                 uint f = flags[blockpfn];
@@ -363,7 +374,7 @@ namespace MemMgmt.Core.Compaction
                     if (nrIsolated != 0) break;
                     nextSkipPfn = (int)(BlockEndPfn(nodeStart + lowPfn, cc.Order) - nodeStart);
                 }
-                if ((lowPfn % CompactClusterMax) == 0 && FatalSignalPending(cc)) { cc.Contended = true; break; }
+                if ((lowPfn % CompactClusterMax) == 0 && CompactShouldAbort(cc)) break;
                 nrScanned++;
                 if (validPage < 0) validPage = lowPfn;
                 uint f = flagsArr[lowPfn];
@@ -602,6 +613,7 @@ namespace MemMgmt.Core.Compaction
             long startPfn = zone.ZoneStartPfn, endPfn = zone.ZoneEndPfn;
             bool sync = cc.Mode != MigrateMode.Async;
             cc.Zone = zone;
+            cc.RunSinceNs = node.Clock.NowNs;
             cc.Migratetype = (int)Gfp.ToMigratetype(cc.GfpMask, node.PageGroupByMobilityDisabled);
             cc.MigrateList = node.SpareListBase;
             cc.FreeList = node.SpareListBase + 1;
