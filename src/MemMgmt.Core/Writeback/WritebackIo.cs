@@ -33,6 +33,19 @@ namespace MemMgmt.Core.Writeback
             node.WritebackSt.QueueWriteback(index, nr, doneNs);
         }
 
+        /// <summary>When the write queued for <paramref name="index"/> ends (virtual ns), or -1 when none is queued.</summary>
+        internal static long QueuedDoneNs(MemNode node, int index)
+        {
+            var wbs = node.WritebackSt;
+            long done = -1;
+            for (int i = 0; i < wbs.WbCount; i++)
+            {
+                int k = (wbs.WbHead + i) % wbs.WbIndex.Length;
+                if (wbs.WbIndex[k] == index) done = wbs.WbDoneNs[k];
+            }
+            return done;
+        }
+
         /// <summary>kernel: end_page_writeback (mm/filemap.c, 4.14) for every write whose latency has passed.</summary>
         internal static int CompleteDue(MemNode node)
         {
