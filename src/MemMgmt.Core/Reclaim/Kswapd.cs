@@ -85,13 +85,13 @@ namespace MemMgmt.Core.Reclaim
         public static int GetClasszoneIdx(MemNode node) => node.KswapdSt.KswapdClasszoneIdx;
 
         /// <summary>wakeup_kswapd's update: raise kswapd_classzone_idx, or set it when it is MAX_NR_ZONES.</summary>
-        private static int ClasszoneOf(KswapdNodeState rs, int classzoneIdx) =>
-            rs.KswapdClasszoneIdx < 0 ? classzoneIdx : Math.Max(rs.KswapdClasszoneIdx, classzoneIdx);
+        private static int ClasszoneOf(KswapdNodeState ks, int classzoneIdx) =>
+            ks.KswapdClasszoneIdx < 0 ? classzoneIdx : Math.Max(ks.KswapdClasszoneIdx, classzoneIdx);
 
         /// <summary>kernel: kswapd_classzone_idx (mm/vmscan.c, 4.14 stable): the woken-for classzone, or the previous
         /// cycle's when nobody woke kswapd (MAX_NR_ZONES).</summary>
-        private static int StoredOrPrevious(KswapdNodeState rs, int previous) =>
-            rs.KswapdClasszoneIdx < 0 ? previous : rs.KswapdClasszoneIdx;
+        private static int StoredOrPrevious(KswapdNodeState ks, int previous) =>
+            ks.KswapdClasszoneIdx < 0 ? previous : ks.KswapdClasszoneIdx;
 
         /// <summary>kernel: pgdat_balanced (mm/vmscan.c, 4.14): some managed zone up to classzone_idx meets its high
         /// watermark at this order (a node with no such zone is balanced by definition).</summary>
