@@ -2,16 +2,17 @@
 # counterpart, and the commands it points to exist.
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') -Force
-    $script:TopicPath = Join-Path $PSScriptRoot '../../src/MemMgmt.PS/Help/about/about_MemMgmt_OlderReclaim.help.txt'
+    if (-not (Get-Module MemMgmt)) { Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) }
+    $script:TopicPath = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'src', 'MemMgmt.PS', 'Help', 'about', 'about_MemMgmt_OlderReclaim.help.txt')
+    $script:Text = [System.IO.File]::ReadAllText($script:TopicPath)
 }
 
 Describe 'about_MemMgmt_OlderReclaim' {
     It 'is a help topic file with TOPIC, SHORT DESCRIPTION, LONG DESCRIPTION and SEE ALSO' {
-        $text = Get-Content -LiteralPath $script:TopicPath -Raw
+        $text = $script:Text
         $text | Should -Match '(?m)^TOPIC\r?\n\s+about_MemMgmt_OlderReclaim'
         foreach ($h in 'SHORT DESCRIPTION', 'LONG DESCRIPTION', 'EXAMPLES', 'SEE ALSO') { $text | Should -Match "(?m)^$h" }
-        foreach ($line in Get-Content -LiteralPath $script:TopicPath) { $line.Length | Should -BeLessOrEqual 80 }
+        foreach ($line in $text -split '\r?\n') { $line.Length | Should -BeLessOrEqual 80 }
     }
 
     It 'maps <Old> to <New>' -TestCases @(
@@ -22,16 +23,16 @@ Describe 'about_MemMgmt_OlderReclaim' {
         @{ Old = 'kswapd_max_order'; New = 'kswapd_order' }
         @{ Old = 'balanced_order'; New = 'reclaim_order' }
     ) {
-        $text = Get-Content -LiteralPath $script:TopicPath -Raw
+        $text = $script:Text
         $text | Should -Match ([regex]::Escape("$Old (4.4)"))
         $text | Should -Match ([regex]::Escape($New))
     }
 
     It 'points only to commands and tracepoints that exist' {
-        $text = Get-Content -LiteralPath $script:TopicPath -Raw
-        $seeAlso = ($text -split '(?m)^SEE ALSO')[1] -split '\r?\n' | ForEach-Object Trim | Where-Object { $_ }
+        $text = $script:Text
+        $seeAlso = @(($text -split '(?m)^SEE ALSO')[1] -split '\r?\n' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
         $seeAlso.Count | Should -BeGreaterThan 0
-        foreach ($name in $seeAlso) { Get-Command $name -Module MemMgmt -ErrorAction Stop | Should -Not -BeNullOrEmpty }
+        foreach ($name in $seeAlso) { Get-Command $name -Module MemMgmt | Should -Not -BeNullOrEmpty }
         $events = [enum]::GetNames([MemMgmt.Core.Trace.TraceEventId])
         foreach ($m in [regex]::Matches($text, '\bmm_vmscan_[a-z_]+')) { $events | Should -Contain $m.Value }
     }

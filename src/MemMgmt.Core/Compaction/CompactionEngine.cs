@@ -17,7 +17,6 @@ namespace MemMgmt.Core.Compaction
     {
         internal const int CompactMaxDeferShift = 6;
         internal const int CompactClusterMax = 32;
-        internal const int PageAllocCostlyOrder = 3;
 
         // ----- deferral -----
 
@@ -129,10 +128,21 @@ namespace MemMgmt.Core.Compaction
         /// <summary>fatal_signal_pending(current) for the simulated task: Ctrl+C from the cmdlet.</summary>
         private static bool FatalSignalPending(CompactControl cc) => cc.StopRequested != null && cc.StopRequested();
 
-        /// <summary>kernel: compact_should_abort (mm/compaction.c, 4.14): need_resched is never true here; a fatal signal marks contention.</summary>
+        /// <summary>need_resched() for the compacting task, in virtual time: true once the task has run
+        /// <see cref="CostModel.SchedSliceNs"/> since compact_zone began or since it last yielded.</summary>
+        private static bool NeedResched(CompactControl cc) => cc.Zone.NodeRef.Clock.NowNs - cc.RunSinceNs >= CostModel.SchedSliceNs;
+
+        /// <summary>kernel: compact_should_abort and compact_unlock_should_abort (mm/compaction.c, 4.14): when the task
+        /// should reschedule, async compaction gives up the zone as contended and sync compaction yields (cond_resched,
+        /// which starts a new slice). A fatal signal — Ctrl+C from the cmdlet — also ends it as contended.</summary>
         private static bool CompactShouldAbort(CompactControl cc)
         {
             if (FatalSignalPending(cc)) { cc.Contended = true; return true; }
+            if (NeedResched(cc))
+            {
+                if (cc.Mode == MigrateMode.Async) { cc.Contended = true; return true; }
+                cc.RunSinceNs = cc.Zone.NodeRef.Clock.NowNs;
+            }
             return false;
         }
 
@@ -166,7 +176,7 @@ namespace MemMgmt.Core.Compaction
             int validPage = -1;
             for (; blockpfn < endIndex; blockpfn += stride)
             {
-                if ((blockpfn % CompactClusterMax) == 0 && FatalSignalPending(cc)) { cc.Contended = true; break; }
+                if ((blockpfn % CompactClusterMax) == 0 && CompactShouldAbort(cc)) break;
                 nrScanned++;
                 if (validPage < 0) validPage = blockpfn;
                 uint f = flags[blockpfn];
@@ -370,7 +380,7 @@ namespace MemMgmt.Core.Compaction
                     if (nrIsolated != 0) break;
                     nextSkipPfn = (int)(BlockEndPfn(nodeStart + lowPfn, cc.Order) - nodeStart);
                 }
-                if ((lowPfn % CompactClusterMax) == 0 && FatalSignalPending(cc)) { cc.Contended = true; break; }
+                if ((lowPfn % CompactClusterMax) == 0 && CompactShouldAbort(cc)) break;
                 nrScanned++;
                 if (validPage < 0) validPage = lowPfn;
                 uint f = flagsArr[lowPfn];
@@ -511,8 +521,8 @@ namespace MemMgmt.Core.Compaction
             if (order == -1) return CompactResult.Continue;
             long watermark = zone.Watermark[allocFlags & AllocFlagBits.WmarkMask];
             if (ZoneWatermark.Ok(zone, order, watermark, classzoneIdx, allocFlags, zone.NrFreePages)) return CompactResult.Success;
-            watermark = order > PageAllocCostlyOrder ? zone.Watermark[1] : zone.Watermark[0];
-            watermark += CompactGap(order);
+            watermark = order > MmConstants.PageAllocCostlyOrder ? zone.Watermark[1] : zone.Watermark[0];
+            watermark += MmConstants.CompactGap(order);
             if (!ZoneWatermark.Ok(zone, 0, watermark, classzoneIdx, AllocFlagBits.Cma, wmarkTarget)) return CompactResult.Skipped;
             return CompactResult.Continue;
         }
@@ -521,15 +531,12 @@ namespace MemMgmt.Core.Compaction
         internal static CompactResult CompactionSuitableAvailable(Zone zone, int order, int allocFlags, int classzoneIdx, long available) =>
             CompactionSuitableInner(zone, order, allocFlags, classzoneIdx, available);
 
-        /// <summary>kernel: compact_gap (mm/internal.h, 4.14): 2^(order+1).</summary>
-        internal static long CompactGap(int order) => 2L << order;
-
         /// <summary>kernel: compaction_suitable (mm/compaction.c, 4.14): for costly orders a fragmentation index in
         /// [0, extfrag_threshold] means low memory rather than fragmentation: NOT_SUITABLE_ZONE, reported as SKIPPED.</summary>
         internal static CompactResult CompactionSuitable(Zone zone, int order, int allocFlags, int classzoneIdx)
         {
             var ret = CompactionSuitableInner(zone, order, allocFlags, classzoneIdx, zone.NrFreePages);
-            if (ret == CompactResult.Continue && order > PageAllocCostlyOrder)
+            if (ret == CompactResult.Continue && order > MmConstants.PageAllocCostlyOrder)
             {
                 int fragindex = Fragmentation.FragmentationIndex(zone.NrFree, order);
                 if (fragindex >= 0 && fragindex <= zone.NodeRef.Sysctl.ExtfragThreshold) ret = CompactResult.NotSuitableZone;
@@ -609,6 +616,7 @@ namespace MemMgmt.Core.Compaction
             long startPfn = zone.ZoneStartPfn, endPfn = zone.ZoneEndPfn;
             bool sync = cc.Mode != MigrateMode.Async;
             cc.Zone = zone;
+            cc.RunSinceNs = node.Clock.NowNs;
             cc.Migratetype = (int)Gfp.ToMigratetype(cc.GfpMask, node.PageGroupByMobilityDisabled);
             cc.MigrateList = node.SpareListBase;
             cc.FreeList = node.SpareListBase + 1;

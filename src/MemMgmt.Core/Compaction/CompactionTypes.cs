@@ -148,6 +148,8 @@ namespace MemMgmt.Core.Compaction
         internal bool DirectCompaction;
         internal bool WholeZone;
         internal bool Contended;
+        /// <summary>When the compacting task's current CPU slice began (virtual ns), for need_resched.</summary>
+        internal long RunSinceNs;
         internal bool FinishingBlock;
         internal int Order;
         internal GfpFlags GfpMask;

@@ -87,7 +87,8 @@ namespace MemMgmt.Core.Compaction
                 if (prio != CompactPriority.Async && (status == CompactResult.Complete || status == CompactResult.PartialSkipped))
                     DeferCompaction(zone, order);
                 if (report != null) { Finish(report, zone); reports!.Add(report); }
-                if (stop != null && stop()) break;
+                // Async compaction that stopped because the task must reschedule, or a fatal signal: no further zones.
+                if ((prio == CompactPriority.Async && status == CompactResult.Contended) || (stop != null && stop())) break;
             }
             return rc;
         }

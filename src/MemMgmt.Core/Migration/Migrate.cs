@@ -121,10 +121,7 @@ namespace MemMgmt.Core.Migration
             {
                 if (mode != MigrateMode.Sync && mode != MigrateMode.SyncNoCopy) { reason = MigrateFailReason.WritebackEbusy; return EBUSY; }
                 if (!force) { reason = MigrateFailReason.WritebackEagain; return EAGAIN; }
-                // wait_on_page_writeback: the I/O completes.
-                node.Clock.Advance(CostModel.WritebackWaitNs);
-                pages.Flags[page] &= ~(uint)PageFlags.Writeback;
-                node.Counters.Mod(NodeStatItem.NrWriteback, -1);
+                WaitOnPageWriteback(node, page);
                 f = pages.Flags[page];
             }
             // try_to_unmap with TTU_IGNORE_MLOCK always unmaps here; move_to_new_page then needs the expected refcount.
@@ -135,10 +132,9 @@ namespace MemMgmt.Core.Migration
             {
                 // fallback_migrate_page: only full sync migration writes the page out.
                 if (mode != MigrateMode.Sync && mode != MigrateMode.SyncNoCopy) { reason = MigrateFailReason.DirtyEbusy; return EBUSY; }
-                // writeout: clear_page_dirty_for_io and ->writepage start the I/O; the page is under writeback now.
-                pages.Flags[page] = (f & ~(uint)PageFlags.Dirty) | (uint)PageFlags.Writeback;
-                node.Counters.Mod(NodeStatItem.NrFileDirty, -1);
-                node.Counters.Mod(NodeStatItem.NrWriteback, 1);
+                // writeout: clear_page_dirty_for_io and ->writepage submit a real write, which ends (end_page_writeback)
+                // after the device's latency; a later forced pass waits for it.
+                Writeback.WritebackIo.Start(node, page);
                 reason = MigrateFailReason.DirtyEagain;
                 return EAGAIN;
             }
@@ -147,6 +143,24 @@ namespace MemMgmt.Core.Migration
             MovePageState(node, page, newpage, cpu);
             node.Clock.Advance(CostModel.MigratePageNs);
             return MigratepageSuccess;
+        }
+
+        /// <summary>kernel: wait_on_page_writeback (mm/filemap.c, 4.14) in virtual time: the migrating task sleeps until the
+        /// write in flight for this page ends, and end_page_writeback runs for every write due by then (NR_WRITEBACK
+        /// drops there, once). A page marked under writeback with no write queued (a workload's preset state) is
+        /// waited for the modelled <see cref="CostModel.WritebackWaitNs"/> and then cleared.</summary>
+        private static void WaitOnPageWriteback(MemNode node, int page)
+        {
+            long doneNs = Writeback.WritebackIo.QueuedDoneNs(node, page);
+            if (doneNs >= 0)
+            {
+                if (doneNs > node.Clock.NowNs) node.Clock.Advance(doneNs - node.Clock.NowNs);
+                Writeback.WritebackIo.CompleteDue(node);
+            }
+            if (!node.Pages.Has(page, PageFlags.Writeback)) return;
+            node.Clock.Advance(CostModel.WritebackWaitNs);
+            node.Pages.Clear(page, PageFlags.Writeback);
+            node.Counters.Mod(NodeStatItem.NrWriteback, -1);
         }
 
         /// <summary>migrate_page_copy and remove_migration_ptes: the new page takes the old one's state, the allocation

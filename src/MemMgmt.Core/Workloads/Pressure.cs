@@ -180,8 +180,8 @@ namespace MemMgmt.Core.Workloads
             var live = new List<long>((int)Math.Min(target, int.MaxValue / 2));
             var requestHandles = new List<long>();
             node.Allocations.EnsureCapacity(target);
-            var prevStop = node.Compaction.Stop;
-            node.Compaction.Stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : prevStop;
+            var prevStop = node.Stop;
+            node.Stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : prevStop;
             try
             {
                 bool frag = o.Pattern == PressurePattern.Frag || o.Pattern == PressurePattern.FragRandom;
@@ -222,7 +222,7 @@ namespace MemMgmt.Core.Workloads
             }
             finally
             {
-                node.Compaction.Stop = prevStop;
+                node.Stop = prevStop;
                 ForgetFillHandles(node, live);
             }
             report.RequestsByOrder = reqByOrder;

@@ -30,22 +30,35 @@ namespace MemMgmt.Core.Writeback
             pages.Set(index, PageFlags.Writeback);
             c.Mod(NodeStatItem.NrWriteback, nr);
             c.Count(VmEvent.PgpgOut, nr);
-            node.ReclaimSt.QueueWriteback(index, nr, doneNs);
+            node.WritebackSt.QueueWriteback(index, nr, doneNs);
+        }
+
+        /// <summary>When the write queued for <paramref name="index"/> ends (virtual ns), or -1 when none is queued.</summary>
+        internal static long QueuedDoneNs(MemNode node, int index)
+        {
+            var wbs = node.WritebackSt;
+            long done = -1;
+            for (int i = 0; i < wbs.WbCount; i++)
+            {
+                int k = (wbs.WbHead + i) % wbs.WbIndex.Length;
+                if (wbs.WbIndex[k] == index) done = wbs.WbDoneNs[k];
+            }
+            return done;
         }
 
         /// <summary>kernel: end_page_writeback (mm/filemap.c, 4.14) for every write whose latency has passed.</summary>
         internal static int CompleteDue(MemNode node)
         {
-            var rs = node.ReclaimSt;
+            var wbs = node.WritebackSt;
             var pages = node.Pages;
             long now = node.Clock.NowNs;
             int done = 0;
-            while (rs.WbCount > 0 && rs.WbDoneNs[rs.WbHead] <= now)
+            while (wbs.WbCount > 0 && wbs.WbDoneNs[wbs.WbHead] <= now)
             {
-                int index = rs.WbIndex[rs.WbHead];
-                int nr = rs.WbPages[rs.WbHead];
-                rs.WbHead = (rs.WbHead + 1) % rs.WbIndex.Length;
-                rs.WbCount--;
+                int index = wbs.WbIndex[wbs.WbHead];
+                int nr = wbs.WbPages[wbs.WbHead];
+                wbs.WbHead = (wbs.WbHead + 1) % wbs.WbIndex.Length;
+                wbs.WbCount--;
                 done++;
                 node.Counters.Mod(NodeStatItem.NrWriteback, -nr);
                 node.Counters.Mod(NodeStatItem.NrWritten, nr);
@@ -82,7 +95,7 @@ namespace MemMgmt.Core.Writeback
         internal static void WaitIffCongested(MemNode node, long timeoutNs)
         {
             const int nrWbCongested = 0; // blk-mq: blk_set_congested is never called
-            if (nrWbCongested == 0 || !node.ReclaimSt.PgdatCongested) return;
+            if (nrWbCongested == 0 || !node.WritebackSt.PgdatCongested) return;
             CongestionWait(node, timeoutNs);
         }
 
@@ -121,7 +134,7 @@ namespace MemMgmt.Core.Writeback
             long started = 0;
             for (int memcg = 0; memcg < MemNode.MaxLruvecs && started < max; memcg++)
             {
-                if (memcg > 0 && node.ReclaimSt.Memcgs[memcg] == null) continue;
+                if (memcg > 0 && node.MemcgSt.Memcgs[memcg] == null) continue;
                 for (int lru = (int)LruList.InactiveFile; lru <= (int)LruList.Unevictable && started < max; lru++)
                 {
                     int head = Lru.Head(node, memcg, lru);
@@ -130,7 +143,7 @@ namespace MemMgmt.Core.Writeback
                 }
             }
             const uint queued = (uint)(PageFlags.LruAddQueued | PageFlags.Allocated);
-            foreach (var pv in node.ReclaimSt.Pvecs)
+            foreach (var pv in node.LruvecSt.Pvecs)
                 for (int i = 0; i < pv.AddN && started < max; i++)
                 {
                     int p = pv.Add[i];

@@ -96,7 +96,7 @@ namespace MemMgmt.PS.Commands
             o.Cancel = _cancel.Token;
             o.Progress = progress.Report;
             SimProcess? p = null;
-            TryCore(() => p = OomKiller.Start(node, o));
+            TryCore(() => p = Processes.Start(node, o));
             progress.Complete();
             if (p == null) return;
             if (p.FaultFailure != null)

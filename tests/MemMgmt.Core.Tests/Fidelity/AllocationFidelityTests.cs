@@ -132,8 +132,8 @@ namespace MemMgmt.Core.Tests.Fidelity
         public void OutOfMemoryWithoutGfpFsKillsNobodyEvenForNofail()
         {
             var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
-            var p = OomKiller.Spawn(node, "hog");
-            for (int i = 0; i < 64; i++) Assert.True(OomKiller.Allocate(node, p).Success);
+            var p = Processes.Spawn(node, "hog");
+            for (int i = 0; i < 64; i++) Assert.True(Processes.Allocate(node, p).Success);
             Assert.Null(OomKiller.OutOfMemory(node, GfpFlags.GFP_NOFS | GfpFlags.__GFP_NOFAIL, 0).Victim);
             Assert.Null(OomKiller.OutOfMemory(node, GfpFlags.GFP_NOFS, 0).Victim);
             Assert.Equal(0, node.Counters[VmEvent.OomKill]);

@@ -133,5 +133,37 @@ namespace MemMgmt.Core.Tests.Fidelity
             Migrate.PutbackMovablePages(node, kernel.MigrateList, 0);
             Scenario.AssertConsistent(node);
         }
+        /// <summary>compact_should_abort / compact_unlock_should_abort (mm/compaction.c, 4.14): `if (need_resched()) { if
+        /// (cc->mode == MIGRATE_ASYNC) { cc->contended = true; return true; } cond_resched(); }`, and __compact_finished
+        /// returns COMPACT_CONTENDED once cc->contended is set. need_resched is modelled in virtual time (the task's CFS
+        /// slice, 8 ms): a long async compaction ends contended, a sync one yields and runs on; should_compact_retry then
+        /// takes the withdrawn branch (compaction_zonelist_suitable).</summary>
+        [Fact]
+        public void AsyncCompactionEndsContendedWhenTheTaskMustReschedule()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 1 * NodeConfig.GiB, CmaBytes = 0, Seed = 9 });
+            // One page in a hundred pinned: no order-10 block can be freed, so compaction keeps migrating across the zone.
+            Pressure.Run(node, new PressureOptions { Percent = 100, Pattern = PressurePattern.EveryOther, PinnedFraction = 0.01, ExtraGfp = GfpFlags.__GFP_MEMALLOC, Seed = 9 });
+            Assert.Equal(0, Scenario.FreePagesAtOrAbove(node, 10));
+            var copy = node.Clone("sync-copy");
+            node.Trace.Clear();
+            long t0 = node.Clock.NowNs;
+            var run = CompactionCommands.Compact(node, CompactPriority.Async, 10, gfp: GfpFlags.GFP_HIGHUSER_MOVABLE);
+            Assert.True(run.Result == CompactResult.Contended, string.Join("; ", System.Linq.Enumerable.Select(run.Zones, z => $"{z.Zone} {z.Result} migrated {z.Migrated} scanned {z.MigrateScanned} elapsed {run.ElapsedNs}")));
+            Assert.Equal(CompactResult.Contended, run.Zones[run.Zones.Count - 1].Result);
+            Assert.True(node.Clock.NowNs - t0 >= CostModel.SchedSliceNs);
+            Assert.Contains(node.Trace.Events(node), e => e.Event == TraceEventId.mm_compaction_end && e.Text.EndsWith("status=contended", System.StringComparison.Ordinal));
+            var prio = CompactPriority.Async;
+            int retries = 0;
+            node.Trace.Clear();
+            PageAllocator.ShouldCompactRetry(node, 10, GfpFlags.GFP_HIGHUSER_MOVABLE, 0, CompactResult.Contended, ref prio, ref retries);
+            Assert.Contains("compaction_result=withdrawn", node.Trace.Events(node)[0].Text);
+            Assert.Equal(0, retries);
+            Scenario.AssertConsistent(node);
+
+            var sync = CompactionCommands.Compact(copy, CompactPriority.SyncLight, 10, gfp: GfpFlags.GFP_HIGHUSER_MOVABLE);
+            Assert.NotEqual(CompactResult.Contended, sync.Result);
+            Scenario.AssertConsistent(copy);
+        }
     }
 }

@@ -25,8 +25,8 @@ namespace MemMgmt.Core.Tests.Fidelity
             Assert.True(node.Pages.Has(a, PageFlags.Mapped));
             Assert.True(node.Pages.Has(a, PageFlags.PteYoung));
 
-            var p = OomKiller.Spawn(node, "reader");
-            var file = OomKiller.Allocate(node, p, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.FileCache);
+            var p = Processes.Spawn(node, "reader");
+            var file = Processes.Allocate(node, p, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.FileCache);
             Assert.True(file.Success);
             int f = PageAccess.Resolve(node, file.Handle);
             Assert.True(node.Pages.Has(f, PageFlags.Mapped));

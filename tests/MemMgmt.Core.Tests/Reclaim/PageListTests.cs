@@ -109,11 +109,11 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(32, Lru.Size(node, 0, LruList.ActiveFile));
             Assert.Equal(0, node.Counters[NodeStatItem.NrFileDirty]);
             Assert.Equal(40, node.Counters[NodeStatItem.NrWriteback]);
-            Assert.True(node.ReclaimSt.PgdatDirty);
+            Assert.True(node.WritebackSt.PgdatDirty);
             // The 8 not scanned are still inactive, clean now and under writeback: shrink_page_list's case 2 (4.14) sets
             // PG_reclaim and sends them to activate_locked as well.
             Assert.Equal(0, Vmscan.ShrinkInactiveList(node, 8, 0, Sc(node), (int)LruList.InactiveFile));
-            Assert.True(node.ReclaimSt.PgdatWriteback); // nr_writeback == nr_taken
+            Assert.True(node.WritebackSt.PgdatWriteback); // nr_writeback == nr_taken
             Assert.Equal(40, Lru.Size(node, 0, LruList.ActiveFile));
             WritebackIo.Sleep(node, WritebackIo.LatencyNs);
             LruCache.DrainAll(node);
