@@ -92,7 +92,7 @@ namespace MemMgmt.Core.Reclaim
         /// kernel: unregister_shrinker (mm/vmscan.c, 4.14)
         public static void Unregister(MemNode node, string name)
         {
-            var list = node.ReclaimSt.Shrinkers;
+            var list = node.ShrinkerList;
             for (int i = 0; i < list.Count; i++)
             {
                 if (!string.Equals(list[i].Name, name, StringComparison.OrdinalIgnoreCase)) continue;
