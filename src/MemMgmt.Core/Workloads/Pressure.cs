@@ -182,6 +182,8 @@ namespace MemMgmt.Core.Workloads
                     }
                 }
                 if (!report.Stopped) FragmentFill(node, o, live, rng, report, cancel);
+                // Before the requests, so theirs take the lowest slots and the table stays small.
+                ForgetFillHandles(node, live);
                 int requests = o.Requests ?? (o.Order > 0 ? 64 : 0);
                 var reqGfp = o.RequestGfp ?? (GfpFlags.GFP_HIGHUSER_MOVABLE | (o.Order > 0 ? GfpFlags.__GFP_COMP : 0));
                 for (int i = 0; i < requests && !report.Stopped; i++)
@@ -196,7 +198,7 @@ namespace MemMgmt.Core.Workloads
             finally
             {
                 node.Compaction.Stop = prevStop;
-                ForgetFillHandles(node, live);
+                ForgetFillHandles(node, live); // a run stopped before the requests
             }
             report.RequestsByOrder = reqByOrder;
             report.FailuresByOrder = failByOrder;
@@ -217,6 +219,7 @@ namespace MemMgmt.Core.Workloads
         /// </summary>
         private static void ForgetFillHandles(MemNode node, List<long> live)
         {
+            if (live.Count == 0) return;
             var table = node.Allocations;
             var pages = node.Pages;
             foreach (long h in live)
