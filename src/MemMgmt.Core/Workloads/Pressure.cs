@@ -154,8 +154,8 @@ namespace MemMgmt.Core.Workloads
             var live = new List<long>((int)Math.Min(target, int.MaxValue / 2));
             var requestHandles = new List<long>();
             node.Allocations.EnsureCapacity(target);
-            var prevStop = node.Compaction.Stop;
-            node.Compaction.Stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : prevStop;
+            var prevStop = node.Stop;
+            node.Stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : prevStop;
             try
             {
                 // Fill: order-0 pages until the target or the first failure.
@@ -197,7 +197,7 @@ namespace MemMgmt.Core.Workloads
             }
             finally
             {
-                node.Compaction.Stop = prevStop;
+                node.Stop = prevStop;
                 ForgetFillHandles(node, live); // a run stopped before the requests
             }
             report.RequestsByOrder = reqByOrder;
