@@ -132,7 +132,7 @@ namespace MemMgmt.Core.Reclaim
             if (ks.KState == KswapdState.Runnable) return; // not on the wait queue
             if (ks.KswapdFailures >= MmConstants.MaxReclaimRetries) return;
             if (PgdatBalanced(node, order, classzoneIdx)) return;
-            if (node.Trace.Enabled) Vmscan.Trace(node, TraceEventId.mm_vmscan_wakeup_kswapd, $"nid={node.NodeId} zid={zone.Idx} order={order}");
+            node.Trace.Record(node, TraceEventId.mm_vmscan_wakeup_kswapd, zone.Idx, order);
             if (ks.KState == KswapdState.Napping) ks.NapWoken = true;
             else ks.KState = KswapdState.Runnable;
         }
@@ -252,7 +252,7 @@ namespace MemMgmt.Core.Reclaim
             ks.LoopClasszoneIdx = classzoneIdx;
             ks.KswapdOrder = 0;
             ks.KswapdClasszoneIdx = KswapdNodeState.MaxNrZonesSentinel;
-            if (node.Trace.Enabled) Vmscan.Trace(node, TraceEventId.mm_vmscan_kswapd_wake, $"nid={node.NodeId} zid={classzoneIdx} order={allocOrder}");
+            node.Trace.Record(node, TraceEventId.mm_vmscan_kswapd_wake, classzoneIdx, allocOrder);
             rep.AllocOrder = allocOrder;
             rep.ClasszoneIdx = classzoneIdx;
             int reclaimOrder = BalancePgdat(node, allocOrder, classzoneIdx, rep);
@@ -285,7 +285,7 @@ namespace MemMgmt.Core.Reclaim
             }
             if (PrepareKswapdSleep(node, ks.NapReclaimOrder, ks.NapClasszoneIdx))
             {
-                if (node.Trace.Enabled) Vmscan.Trace(node, TraceEventId.mm_vmscan_kswapd_sleep, $"nid={node.NodeId}");
+                node.Trace.Record(node, TraceEventId.mm_vmscan_kswapd_sleep);
                 rep._steps.Add("full sleep");
                 ks.KState = KswapdState.Sleeping;
                 return;
