@@ -210,6 +210,8 @@ namespace MemMgmt.Core.Workloads
                     }
                 }
                 if (!report.Stopped && !frag) FragmentFill(node, o, live, rng, report, cancel);
+                // Before the requests, so theirs take the lowest slots and the table stays small.
+                ForgetFillHandles(node, live);
                 var reqGfp = o.RequestGfp ?? (GfpFlags.GFP_HIGHUSER_MOVABLE | (o.Order > 0 ? GfpFlags.__GFP_COMP : 0));
                 for (int i = 0; i < requests && !report.Stopped; i++)
                 {
@@ -223,7 +225,7 @@ namespace MemMgmt.Core.Workloads
             finally
             {
                 node.Stop = prevStop;
-                ForgetFillHandles(node, live);
+                ForgetFillHandles(node, live); // a run stopped before the requests
             }
             report.RequestsByOrder = reqByOrder;
             report.FailuresByOrder = failByOrder;
@@ -244,6 +246,7 @@ namespace MemMgmt.Core.Workloads
         /// </summary>
         private static void ForgetFillHandles(MemNode node, List<long> live)
         {
+            if (live.Count == 0) return;
             var table = node.Allocations;
             var pages = node.Pages;
             foreach (long h in live)

@@ -1,0 +1,72 @@
+using System.Collections.Generic;
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Debug;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Workloads;
+using Xunit;
+
+namespace MemMgmt.Core.Tests.Workloads
+{
+    public class BookkeepingTests
+    {
+        [Fact]
+        public void Freed_slots_are_reused_last_freed_first_and_a_stale_handle_never_resolves()
+        {
+            var t = new AllocationTable();
+            t.Add(10, 0, out long h1);
+            t.Add(11, 0, out long h2);
+            t.Add(12, 0, out long h3);
+            t.Remove(t.Resolve(h1));
+            t.Remove(t.Resolve(h3));
+            int slot = t.Add(20, 1, out long h4);
+            Assert.Equal(3, slot); // the last freed slot first, as the free-slot stack did
+            Assert.Equal(-1, t.Resolve(h3)); // same slot, older generation
+            Assert.Equal(-1, t.Resolve(h1));
+            Assert.Equal(11, t.IndexOf(t.Resolve(h2)));
+            Assert.Equal(1, t.OrderOf(t.Resolve(h4)));
+            Assert.Equal(2, t.LiveCount);
+        }
+
+        [Fact]
+        public void Trim_gives_back_trailing_free_slots_and_a_handle_to_one_stays_dead_when_the_slot_is_made_again()
+        {
+            var t = new AllocationTable();
+            var handles = new List<long>();
+            for (int i = 0; i < 1000; i++) { t.Add(i, 0, out long h); handles.Add(h); }
+            for (int i = 2; i < 1000; i++) t.Remove(t.Resolve(handles[i]));
+            t.Remove(t.Resolve(handles[0]));
+            t.Trim();
+            Assert.Equal(3, t.SlotCount); // slot 0 (none), the freed slot 1, the live slot 2
+            Assert.Equal(1, t.LiveCount);
+            Assert.Equal(1, t.IndexOf(t.Resolve(handles[1])));
+            // Slots 1, 3, 4 ... are made again: no handle from before the trim resolves to them.
+            for (int i = 0; i < 1000; i++) t.Add(5000 + i, 0, out _);
+            for (int i = 0; i < 1000; i++)
+                if (i != 1) Assert.Equal(-1, t.Resolve(handles[i]));
+            Assert.Equal(1001, t.LiveCount);
+        }
+
+        [Fact]
+        public void Add_pressure_leaves_the_fill_allocated_without_handles_and_returns_only_the_requests_handles()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 256L << 20, CmaBytes = 0 });
+            var before = PageAllocator.Allocate(node, 3, GfpFlags.GFP_KERNEL);
+            Assert.True(before.Success);
+            var rep = Pressure.Run(node, new PressureOptions { Percent = 100, Pattern = PressurePattern.EveryOther, Order = 2, Requests = 8, Seed = 3 });
+            long fillLive = rep.PagesAllocated - rep.PagesFreed - 4L * rep.Handles.Count;
+            Assert.True(fillLive > 20000, $"fill pages left: {fillLive}");
+            // Only the allocation made before the run and the requests keep handles; the table gave back the rest.
+            Assert.Equal(rep.Handles.Count + 1, node.Allocations.LiveCount);
+            Assert.True(node.Allocations.SlotCount <= fillLive / 100, $"table keeps {node.Allocations.SlotCount} slots");
+            Assert.True(PageAllocator.TryGetAllocation(node, before.Handle, out long pfn, out int beforeOrder) && beforeOrder == 3 && pfn == before.Pfn);
+            foreach (long h in rep.Handles)
+                Assert.True(PageAllocator.TryGetAllocation(node, h, out _, out int order) && order == 2);
+            // The fill's pages are still allocated and owned; no page refers to a handle the table no longer has.
+            long allocatedHeads = 0;
+            for (int i = 0; i < node.SpannedPages; i++)
+                if ((node.Pages.Flags[i] & (uint)PageFlags.Allocated) != 0 && node.Pages.Owner[i] == (byte)PageOwner.Anon) allocatedHeads++;
+            Assert.True(allocatedHeads >= fillLive, $"{allocatedHeads} anon pages allocated, {fillLive} expected from the fill");
+            Assert.Empty(InvariantChecker.Check(node));
+        }
+    }
+}
