@@ -118,7 +118,6 @@ namespace MemMgmt.Core.Stats
                 if (total == null) total = slice;
                 else
                 {
-                    total.KswapdSlept |= slice.KswapdSlept;
                     total.KcompactdRan |= slice.KcompactdRan;
                     if (total.Kswapd == null) total.Kswapd = slice.Kswapd;
                     else if (slice.Kswapd != null) total.Kswapd.Merge(slice.Kswapd);
