@@ -129,8 +129,8 @@ namespace MemMgmt.Bench
             int opsPerSample = o.Quick ? 4_000_000 : 10_000_000;
             var w = new MixedWorkload();
             w.Run(opsPerSample); // warm-up, and lets the pageblock types settle
-            long fallbacks = 0;
-            w.Node.Hooks.PageAllocExtfrag = (z, page, order, fallbackOrder, startMt, fallbackMt) => fallbacks++;
+            // Only __rmqueue_fallback records into the trace buffer in this workload (mm_page_alloc_extfrag).
+            long traceBefore = w.Node.Trace.Written;
             Thread0();
             var rates = new List<double>();
             var cpuRates = new List<double>();
@@ -143,12 +143,12 @@ namespace MemMgmt.Bench
                 Progress($"mixed orders sample {s + 1}/{samples}: {Fmt.Rate(rates[s])} wall, {Fmt.Rate(cpuRates[s])} per CPU second, {w.LiveAllocations} live allocations, " +
                          $"{100.0 * w.LivePages / w.Node.ManagedPages:0}% of managed pages in use");
             }
+            long fallbacks = w.Node.Trace.Written - traceBefore;
             var v = InvariantChecker.Check(w.Node);
             if (v.Count != 0) throw new InvalidOperationException("mixed workload broke an invariant: " + v[0]);
             double failRate = (double)(w.Failures - failuresBefore) / ((long)samples * opsPerSample / 2);
             Progress($"mixed orders: {failRate:P2} of timed allocations failed the fast path (counted as operations); " +
                      $"{(double)fallbacks / ((long)samples * opsPerSample / 2):P2} took a fallback (__rmqueue_fallback)");
-            w.Node.Hooks.PageAllocExtfrag = null;
             return RateRow("mixed orders 0..10 at half occupancy", rates, cpuRates, 20e6);
         }
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Watermarks;
 
@@ -39,11 +40,16 @@ namespace MemMgmt.Core.Allocation
         public bool CompactStalled { get; internal set; }
         internal void AddStep(SlowPathStep s) => (_steps ??= new List<SlowPathStep>()).Add(s);
         internal List<ZoneCompactionReport> CompactionList => _compactions ??= new List<ZoneCompactionReport>();
+
+        private static readonly ReclaimReport[] NoReclaims = new ReclaimReport[0];
+        private List<ReclaimReport>? _reclaims;
+        /// <summary>What each direct reclaim (try_to_free_pages) run by this allocation did, in order.</summary>
+        public IReadOnlyList<ReclaimReport> Reclaims => (IReadOnlyList<ReclaimReport>?)_reclaims ?? NoReclaims;
+        internal void AddReclaim(ReclaimReport r) => (_reclaims ??= new List<ReclaimReport>()).Add(r);
     }
 
     public static partial class PageAllocator
     {
-        internal const int MaxReclaimRetries = 16;
         internal const int MaxCompactRetries = 16;
         /// <summary>The kernel retries without bound where OOM reports progress (GFP_NOFS livelocks until memory frees up);
         /// the simulation stops after this many passes through `retry:` and reports it.</summary>
@@ -56,7 +62,7 @@ namespace MemMgmt.Core.Allocation
             out Zone? zone, out AllocSource source)
         {
             bool canDirectReclaim = (gfp & GfpFlags.__GFP_DIRECT_RECLAIM) != 0;
-            bool costlyOrder = order > CompactionEngine.PageAllocCostlyOrder;
+            bool costlyOrder = order > MmConstants.PageAllocCostlyOrder;
             int mt = (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
             result.Path = "slow";
             if ((gfp & (GfpFlags.__GFP_ATOMIC | GfpFlags.__GFP_DIRECT_RECLAIM)) == (GfpFlags.__GFP_ATOMIC | GfpFlags.__GFP_DIRECT_RECLAIM))
@@ -140,7 +146,7 @@ namespace MemMgmt.Core.Allocation
                 return page;
             }
             string? skip = null;
-            if (order > CompactionEngine.PageAllocCostlyOrder) skip = $"order {order} > PAGE_ALLOC_COSTLY_ORDER";
+            if (order > MmConstants.PageAllocCostlyOrder) skip = $"order {order} > PAGE_ALLOC_COSTLY_ORDER";
             else if ((gfp & GfpFlags.__GFP_RETRY_MAYFAIL) != 0) skip = "__GFP_RETRY_MAYFAIL";
             else if (HighZoneIdx(node, gfp) < node.Kernel.ZoneIndex(ZoneType.Normal)) skip = "the request may only use zones below Normal";
             else if ((gfp & GfpFlags.__GFP_THISNODE) != 0) skip = "__GFP_THISNODE";
@@ -174,32 +180,29 @@ namespace MemMgmt.Core.Allocation
             return -1;
         }
 
-        /// <summary>kernel: wake_all_kswapds / wakeup_kswapd (mm/page_alloc.c, mm/vmscan.c, 4.14): kswapd_order and
-        /// kswapd_classzone_idx are raised; kswapd itself belongs to the reclaim subsystem.</summary>
+        /// <summary>kernel: wake_all_kswapds (mm/page_alloc.c, 4.14): wakeup_kswapd for the node at the request's
+        /// high_zoneidx, which raises kswapd_order and kswapd_classzone_idx and wakes kswapd.</summary>
         private static void WakeAllKswapds(MemNode node, int order, GfpFlags gfp, AllocationResult result)
         {
             int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
-            var st = node.Compaction;
-            if (st.KswapdWakeCount == 0 || st.KswapdClasszoneIdx > highZoneIdx) st.KswapdClasszoneIdx = highZoneIdx;
-            if (st.KswapdOrder < order) st.KswapdOrder = order;
-            st.KswapdWakeCount++;
-            st.KswapdPending = true;
-            st.WakeupKswapd?.Invoke(node, order, highZoneIdx);
-            result.AddStep(new SlowPathStep("wake_all_kswapds", $"kswapd_order {st.KswapdOrder}, classzone {node.Kernel.ZoneTypes[highZoneIdx]}" + (st.WakeupKswapd == null ? " (kswapd is not simulated yet: recorded)" : "")));
+            Kswapd.Wakeup(node, order, highZoneIdx);
+            result.AddStep(new SlowPathStep("wake_all_kswapds", $"kswapd_order {Kswapd.GetOrder(node)}, classzone {node.Kernel.ZoneTypes[highZoneIdx]}"));
         }
 
-        /// <summary>kernel: __alloc_pages_direct_reclaim (mm/page_alloc.c, 4.14): the reclaim subsystem's try_to_free_pages,
-        /// then a freelist attempt; on failure unreserve highatomic and drain the pcp lists, retrying once.</summary>
+        /// <summary>kernel: __alloc_pages_direct_reclaim (mm/page_alloc.c, 4.14): try_to_free_pages on the allocating CPU
+        /// (its pagevecs drained, reclaimed pages freed to its pcp lists), then a freelist attempt; on failure unreserve
+        /// highatomic and drain the pcp lists, retrying once.</summary>
         private static int DirectReclaim(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags, AllocationResult result,
             out long progress, out Zone? zone, out AllocSource source)
         {
-            var hook = node.Compaction.DirectReclaim;
-            progress = hook == null ? 0 : hook(node, gfp, order);
+            var report = Vmscan.TryToFreePages(node, order, gfp, cpu);
+            result.AddReclaim(report);
+            progress = report.NrReclaimed;
             zone = null;
             source = AllocSource.None;
             if (progress == 0)
             {
-                result.AddStep(new SlowPathStep("__alloc_pages_direct_reclaim", hook == null ? "direct reclaim is not simulated yet: no progress" : "reclaimed nothing"));
+                result.AddStep(new SlowPathStep("__alloc_pages_direct_reclaim", $"reclaimed nothing (scanned {report.NrScanned}, priority {report.PriorityReached})"));
                 return -1;
             }
             bool drained = false;
@@ -227,7 +230,7 @@ namespace MemMgmt.Core.Allocation
             source = AllocSource.None;
             compactResult = CompactResult.Skipped;
             if (order == 0) return -1;
-            compactResult = CompactionEngine.TryToCompactPages(node, gfp, order, allocFlags, prio, cpu, node.Compaction.Stop, result.CompactionList);
+            compactResult = CompactionEngine.TryToCompactPages(node, gfp, order, allocFlags, prio, cpu, node.Stop, result.CompactionList);
             if (compactResult <= CompactResult.Deferred)
             {
                 result.AddStep(new SlowPathStep("__alloc_pages_direct_compact", $"{prio}: {CompactionNames.Status(compactResult)}, no stall", compactResult, prio));
@@ -255,17 +258,17 @@ namespace MemMgmt.Core.Allocation
         /// <summary>kernel: should_reclaim_retry (mm/page_alloc.c, 4.14).</summary>
         internal static bool ShouldReclaimRetry(MemNode node, int order, GfpFlags gfp, int allocFlags, bool didSomeProgress, ref int noProgressLoops)
         {
-            if (didSomeProgress && order <= CompactionEngine.PageAllocCostlyOrder) noProgressLoops = 0;
+            if (didSomeProgress && order <= MmConstants.PageAllocCostlyOrder) noProgressLoops = 0;
             else noProgressLoops++;
             int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
-            if (noProgressLoops > MaxReclaimRetries)
+            if (noProgressLoops > MmConstants.MaxReclaimRetries)
                 return BuddyAllocator.UnreserveHighatomicPageblock(node, highZoneIdx, (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled), true);
             int classzoneIdx = ClasszoneIdx(node, highZoneIdx);
             foreach (var zone in node.Zonelist)
             {
                 if (zone.Idx > highZoneIdx) continue;
                 long reclaimable = ZoneReclaimablePages(zone);
-                long available = reclaimable - (noProgressLoops * reclaimable + MaxReclaimRetries - 1) / MaxReclaimRetries;
+                long available = reclaimable - (noProgressLoops * reclaimable + MmConstants.MaxReclaimRetries - 1) / MmConstants.MaxReclaimRetries;
                 available += zone.NrFreePages;
                 if (ZoneWatermark.Ok(zone, order, zone.Watermark[0], classzoneIdx, allocFlags, available)) return true;
             }
@@ -306,10 +309,10 @@ namespace MemMgmt.Core.Allocation
                 if (compactResult == CompactResult.Skipped || compactResult == CompactResult.Deferred
                     || compactResult == CompactResult.Contended || compactResult == CompactResult.PartialSkipped)
                     return CompactionZonelistSuitable(node, order, gfp, allocFlags);
-                if (order > CompactionEngine.PageAllocCostlyOrder) maxRetries /= 4;
+                if (order > MmConstants.PageAllocCostlyOrder) maxRetries /= 4;
                 if (compactionRetries <= maxRetries) return true;
             }
-            var minPriority = order > CompactionEngine.PageAllocCostlyOrder ? CompactPriority.SyncLight : CompactPriority.SyncFull;
+            var minPriority = order > MmConstants.PageAllocCostlyOrder ? CompactPriority.SyncLight : CompactPriority.SyncFull;
             if (compactPriority > minPriority)
             {
                 compactPriority--;

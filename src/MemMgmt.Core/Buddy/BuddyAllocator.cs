@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Trace;
 using MemMgmt.Core.Stats;
 
 namespace MemMgmt.Core.Buddy
@@ -293,7 +294,10 @@ namespace MemMgmt.Core.Buddy
                 }
                 int page = zone.Pages.Next[zone.FreeListHead(current, fallbackMt)];
                 StealSuitableFallback(zone, page, startMt, canSteal);
-                zone.NodeRef.Hooks.PageAllocExtfrag?.Invoke(zone, page, order, current, startMt, fallbackMt);
+                var node = zone.NodeRef;
+                if (node.Trace.Enabled)
+                    node.Trace.Record(node, TraceEventId.mm_page_alloc_extfrag, node.NodeStartPfn + page, order, current,
+                        startMt, fallbackMt, node.BlockMigratetype(page) == startMt ? 1 : 0);
                 return true;
             }
             return false;

@@ -17,7 +17,6 @@ namespace MemMgmt.Core.Compaction
     {
         internal const int CompactMaxDeferShift = 6;
         internal const int CompactClusterMax = 32;
-        internal const int PageAllocCostlyOrder = 3;
 
         // ----- deferral -----
 
@@ -501,8 +500,8 @@ namespace MemMgmt.Core.Compaction
             if (order == -1) return CompactResult.Continue;
             long watermark = zone.Watermark[allocFlags & AllocFlagBits.WmarkMask];
             if (ZoneWatermark.Ok(zone, order, watermark, classzoneIdx, allocFlags, zone.NrFreePages)) return CompactResult.Success;
-            watermark = order > PageAllocCostlyOrder ? zone.Watermark[1] : zone.Watermark[0];
-            watermark += CompactGap(order);
+            watermark = order > MmConstants.PageAllocCostlyOrder ? zone.Watermark[1] : zone.Watermark[0];
+            watermark += MmConstants.CompactGap(order);
             if (!ZoneWatermark.Ok(zone, 0, watermark, classzoneIdx, AllocFlagBits.Cma, wmarkTarget)) return CompactResult.Skipped;
             return CompactResult.Continue;
         }
@@ -511,15 +510,12 @@ namespace MemMgmt.Core.Compaction
         internal static CompactResult CompactionSuitableAvailable(Zone zone, int order, int allocFlags, int classzoneIdx, long available) =>
             CompactionSuitableInner(zone, order, allocFlags, classzoneIdx, available);
 
-        /// <summary>kernel: compact_gap (mm/internal.h, 4.14): 2^(order+1).</summary>
-        internal static long CompactGap(int order) => 2L << order;
-
         /// <summary>kernel: compaction_suitable (mm/compaction.c, 4.14): for costly orders a fragmentation index in
         /// [0, extfrag_threshold] means low memory rather than fragmentation: NOT_SUITABLE_ZONE, reported as SKIPPED.</summary>
         internal static CompactResult CompactionSuitable(Zone zone, int order, int allocFlags, int classzoneIdx)
         {
             var ret = CompactionSuitableInner(zone, order, allocFlags, classzoneIdx, zone.NrFreePages);
-            if (ret == CompactResult.Continue && order > PageAllocCostlyOrder)
+            if (ret == CompactResult.Continue && order > MmConstants.PageAllocCostlyOrder)
             {
                 int fragindex = Fragmentation.FragmentationIndex(zone.NrFree, order);
                 if (fragindex >= 0 && fragindex <= zone.NodeRef.Sysctl.ExtfragThreshold) ret = CompactResult.NotSuitableZone;

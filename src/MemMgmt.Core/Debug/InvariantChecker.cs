@@ -11,7 +11,8 @@ namespace MemMgmt.Core.Debug
     {
         private const int MaxReported = 50;
 
-        /// <summary>Returns the violations found (empty when the node is consistent).</summary>
+        /// <summary>Returns the violations found (empty when the node is consistent): the page map, free lists, pcp
+        /// lists, LRU lists and pagevecs, counters, then reclaim's own bookkeeping (<see cref="ReclaimInvariants"/>).</summary>
         public static IReadOnlyList<string> Check(MemNode node)
         {
             var v = new List<string>();
@@ -169,6 +170,7 @@ namespace MemMgmt.Core.Debug
             }
             for (int b = 0; b < node.PageblockBits.Length; b++)
                 if ((node.PageblockBits[b] & 7) >= MigrateTypes.Count) Fail($"pageblock {b}: invalid migratetype {node.PageblockBits[b] & 7}");
+            foreach (var r in ReclaimInvariants.Check(node)) Fail(r);
             return v;
         }
 
@@ -178,15 +180,15 @@ namespace MemMgmt.Core.Debug
         private static void CheckPagevecs(MemNode node, long queuedSeen, System.Action<string> fail)
         {
             var pages = node.Pages;
-            var rs = node.ReclaimSt;
+            var lruvecs = node.LruvecSt;
             int n = pages.NrPages;
             var pending = new long[MemNode.MaxLruvecs];
             long entries = 0;
-            for (int cpu = 0; cpu < rs.Pvecs.Length; cpu++)
+            for (int cpu = 0; cpu < lruvecs.Pvecs.Length; cpu++)
             {
-                var pv = rs.Pvecs[cpu];
-                if (pv.AddN < 0 || pv.AddN >= ReclaimState.PagevecSize) fail($"cpu {cpu} lru_add pagevec count {pv.AddN} outside 0..{ReclaimState.PagevecSize - 1} between drains");
-                for (int i = 0; i < pv.AddN && i < ReclaimState.PagevecSize; i++)
+                var pv = lruvecs.Pvecs[cpu];
+                if (pv.AddN < 0 || pv.AddN >= LruvecState.PagevecSize) fail($"cpu {cpu} lru_add pagevec count {pv.AddN} outside 0..{LruvecState.PagevecSize - 1} between drains");
+                for (int i = 0; i < pv.AddN && i < LruvecState.PagevecSize; i++)
                 {
                     int p = pv.Add[i];
                     if (p < 0) continue;
@@ -199,10 +201,10 @@ namespace MemMgmt.Core.Debug
                     else if (o != PageOwner.Anon && o != PageOwner.FileCache && o != PageOwner.Shmem) fail($"{at}: queued but owned by {o}");
                     if ((f & (uint)PageFlags.Lru) != 0) fail($"{at}: queued for lru_add but already on an LRU list");
                     if ((f & (uint)PageFlags.LruAddQueued) == 0) fail($"{at}: queued but the page does not say so");
-                    for (int c2 = cpu; c2 < rs.Pvecs.Length; c2++)
+                    for (int c2 = cpu; c2 < lruvecs.Pvecs.Length; c2++)
                     {
-                        var pv2 = rs.Pvecs[c2];
-                        for (int j = c2 == cpu ? i + 1 : 0; j < pv2.AddN && j < ReclaimState.PagevecSize; j++)
+                        var pv2 = lruvecs.Pvecs[c2];
+                        for (int j = c2 == cpu ? i + 1 : 0; j < pv2.AddN && j < LruvecState.PagevecSize; j++)
                             if (pv2.Add[j] == p) fail($"{at}: queued again on cpu {c2} slot {j}");
                     }
                     pending[pages.Memcg[p]] += 1L << pages.Order[p];
@@ -213,12 +215,12 @@ namespace MemMgmt.Core.Debug
             }
             if (entries != queuedSeen) fail($"pages flagged as queued for lru_add ({queuedSeen}) differ from lru_add pagevec entries ({entries})");
             for (int m = 0; m < MemNode.MaxLruvecs; m++)
-                if (rs.LruAddPending[m] != pending[m]) fail($"memcg {m}: lru_add pending count is {rs.LruAddPending[m]} but the pagevecs hold {pending[m]} of its pages");
+                if (lruvecs.LruAddPending[m] != pending[m]) fail($"memcg {m}: lru_add pending count is {lruvecs.LruAddPending[m]} but the pagevecs hold {pending[m]} of its pages");
         }
 
         private static void CheckOtherPagevec(MemNode node, int cpu, string name, int[] vec, int count, System.Action<string> fail)
         {
-            if (count < 0 || count >= ReclaimState.PagevecSize) fail($"cpu {cpu} {name} pagevec count {count} outside 0..{ReclaimState.PagevecSize - 1} between drains");
+            if (count < 0 || count >= LruvecState.PagevecSize) fail($"cpu {cpu} {name} pagevec count {count} outside 0..{LruvecState.PagevecSize - 1} between drains");
             for (int i = 0; i < count && i < vec.Length; i++)
             {
                 int p = vec[i];

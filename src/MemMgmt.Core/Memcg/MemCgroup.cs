@@ -67,7 +67,7 @@ namespace MemMgmt.Core.Memcg
         /// (4.14 charges at allocation, before lru_cache_add; only anon and page cache are charged here).</summary>
         public long LocalUsage => MemCgroups.LocalUsage(Node, Id);
 
-        public long GetLruSize(LruList lru) => Node.ReclaimSt.LruSize[Id * Lru.NrLruLists + (int)lru];
+        public long GetLruSize(LruList lru) => Node.LruvecSt.LruSize[Id * Lru.NrLruLists + (int)lru];
 
         /// <summary>The text a cgroup2 file of this group prints: memory.current, memory.low, memory.max or memory.events.</summary>
         public string ReadFile(string file) => MemCgroups.ReadFile(this, file);
@@ -144,7 +144,7 @@ namespace MemMgmt.Core.Memcg
         private static int FindByPath(MemNode node, string rel)
         {
             if (rel.Length == 0) return 0;
-            var m = node.ReclaimSt.Memcgs;
+            var m = node.MemcgSt.Memcgs;
             for (int i = 1; i < m.Length; i++)
                 if (m[i] != null && string.Equals(m[i]!.Name, rel, StringComparison.Ordinal)) return i;
             return -1;
@@ -172,24 +172,24 @@ namespace MemMgmt.Core.Memcg
             if (FindByPath(node, rel) >= 0)
                 throw new MemMgmtException("MemcgExists", ErrorKind.InvalidOperation, $"Cgroup '/{rel}' already exists on node '{node.Name}'.", rel);
             ValidateKnobs(low, max, swappiness, 0, MemCgroup.Unlimited);
-            var rs = node.ReclaimSt;
+            var mcs = node.MemcgSt;
             int id = -1;
             long serial = 0;
-            for (int i = 1; i < rs.Memcgs.Length; i++)
+            for (int i = 1; i < mcs.Memcgs.Length; i++)
             {
-                if (rs.Memcgs[i] == null) { if (id < 0) id = i; }
-                else if (rs.Memcgs[i]!.Serial > serial) serial = rs.Memcgs[i]!.Serial;
+                if (mcs.Memcgs[i] == null) { if (id < 0) id = i; }
+                else if (mcs.Memcgs[i]!.Serial > serial) serial = mcs.Memcgs[i]!.Serial;
             }
             if (id < 0)
-                throw new MemMgmtException("MemcgLimitReached", ErrorKind.ResourceUnavailable, $"Node '{node.Name}' already has {rs.Memcgs.Length - 1} cgroups, the most it simulates.", rel);
+                throw new MemMgmtException("MemcgLimitReached", ErrorKind.ResourceUnavailable, $"Node '{node.Name}' already has {mcs.Memcgs.Length - 1} cgroups, the most it simulates.", rel);
             // kernel: mem_cgroup_css_alloc (mm/memcontrol.c, 4.14): a child starts with its parent's swappiness.
-            int inherited = parentId == 0 ? node.Sysctl.Swappiness : rs.Memcgs[parentId]!.Swappiness;
+            int inherited = parentId == 0 ? node.Sysctl.Swappiness : mcs.Memcgs[parentId]!.Swappiness;
             var cg = new MemCgroup(node, id, rel, parentId, parts.Length, serial + 1)
             {
                 Low = low ?? 0, Max = max ?? MemCgroup.Unlimited, Swappiness = swappiness ?? inherited,
             };
             ResetIterators(node, id);
-            rs.Memcgs[id] = cg;
+            mcs.Memcgs[id] = cg;
             return cg;
         }
 
@@ -202,7 +202,7 @@ namespace MemMgmt.Core.Memcg
             int id = FindByPath(node, rel);
             if (id <= 0)
                 throw new MemMgmtException("MemcgNotFound", ErrorKind.ObjectNotFound, $"Cgroup '/{rel}' does not exist on node '{node.Name}'.", name);
-            return node.ReclaimSt.Memcgs[id]!;
+            return node.MemcgSt.Memcgs[id]!;
         }
 
         /// <summary>Every group, in the pre-order the hierarchy walk uses (a parent before its children, siblings in
@@ -210,7 +210,7 @@ namespace MemMgmt.Core.Memcg
         public static IReadOnlyList<MemCgroup> GetAll(MemNode node)
         {
             var l = new List<MemCgroup>();
-            var m = node.ReclaimSt.Memcgs;
+            var m = node.MemcgSt.Memcgs;
             for (int id = NextDescendantPre(node, 0, 0); id > 0; id = NextDescendantPre(node, id, 0)) l.Add(m[id]!);
             return l;
         }
@@ -225,11 +225,11 @@ namespace MemMgmt.Core.Memcg
 
         // ----------------------------------------------------------------- the tree
 
-        internal static int ParentOf(MemNode node, int id) => id <= 0 ? -1 : node.ReclaimSt.Memcgs[id]!.ParentId;
+        internal static int ParentOf(MemNode node, int id) => id <= 0 ? -1 : node.MemcgSt.Memcgs[id]!.ParentId;
 
         private static int FirstChild(MemNode node, int id)
         {
-            var m = node.ReclaimSt.Memcgs;
+            var m = node.MemcgSt.Memcgs;
             int best = -1;
             for (int i = 1; i < m.Length; i++)
             {
@@ -241,7 +241,7 @@ namespace MemMgmt.Core.Memcg
 
         private static int NextSibling(MemNode node, int id)
         {
-            var m = node.ReclaimSt.Memcgs;
+            var m = node.MemcgSt.Memcgs;
             var me = m[id]!;
             int best = -1;
             for (int i = 1; i < m.Length; i++)
@@ -274,7 +274,7 @@ namespace MemMgmt.Core.Memcg
         /// root (it sees at least one group), a continued one returns -1 and clears the position.</summary>
         internal static int Iter(MemNode node, int root, int prev, int priority)
         {
-            var pos = node.ReclaimSt.MemcgIterPos;
+            var pos = node.MemcgSt.MemcgIterPos;
             int slot = root * IterSlots + priority;
             int cur = pos[slot];
             int memcg;
@@ -292,7 +292,7 @@ namespace MemMgmt.Core.Memcg
         /// dropped (in its own slots and its ancestors').</summary>
         private static void ResetIterators(MemNode node, int dead)
         {
-            var pos = node.ReclaimSt.MemcgIterPos;
+            var pos = node.MemcgSt.MemcgIterPos;
             for (int i = 0; i < pos.Length; i++)
                 if (pos[i] == dead || i / IterSlots == dead) pos[i] = -1;
         }
@@ -301,8 +301,8 @@ namespace MemMgmt.Core.Memcg
 
         internal static long LocalUsage(MemNode node, int id)
         {
-            var s = node.ReclaimSt.LruSize;
-            long u = node.ReclaimSt.LruAddPending[id]; // charged at allocation, still waiting in an lru_add pagevec
+            var s = node.LruvecSt.LruSize;
+            long u = node.LruvecSt.LruAddPending[id]; // charged at allocation, still waiting in an lru_add pagevec
             for (int l = 0; l < Lru.NrLruLists; l++) u += s[id * Lru.NrLruLists + l];
             return u;
         }
@@ -310,7 +310,7 @@ namespace MemMgmt.Core.Memcg
         /// <summary>Whether group <paramref name="id"/> is <paramref name="ancestor"/> or below it (everything is below the root, 0).</summary>
         internal static bool IsSelfOrDescendant(MemNode node, int id, int ancestor)
         {
-            var m = node.ReclaimSt.Memcgs;
+            var m = node.MemcgSt.Memcgs;
             for (int c = id; c > 0 && m[c] != null; c = m[c]!.ParentId) if (c == ancestor) return true;
             return ancestor == 0;
         }
@@ -319,7 +319,7 @@ namespace MemMgmt.Core.Memcg
         /// memory.current is its lruvec plus every descendant's.</summary>
         internal static long HierarchicalUsage(MemNode node, int id)
         {
-            var m = node.ReclaimSt.Memcgs;
+            var m = node.MemcgSt.Memcgs;
             long u = 0;
             for (int i = 0; i < m.Length; i++)
                 if ((i == 0 || m[i] != null) && IsSelfOrDescendant(node, i, id)) u += LocalUsage(node, i);
@@ -423,7 +423,7 @@ namespace MemMgmt.Core.Memcg
         /// ancestors; the first whose usage plus the charge exceeds its limit fails the charge (-1: all fit).</summary>
         internal static int OverLimitAncestor(MemNode node, int id, long nrPages)
         {
-            var m = node.ReclaimSt.Memcgs;
+            var m = node.MemcgSt.Memcgs;
             for (int c = id; c > 0; c = m[c]!.ParentId)
             {
                 var g = m[c]!;
@@ -445,7 +445,7 @@ namespace MemMgmt.Core.Memcg
             {
                 int over = OverLimitAncestor(node, cg.Id, nrPages);
                 if (over < 0) return true;
-                overLimit = node.ReclaimSt.Memcgs[over]!;
+                overLimit = node.MemcgSt.Memcgs[over]!;
                 result.OverLimitId = over;
                 result.OverLimitCgroup = overLimit.Path;
                 if ((gfp & GfpFlags.__GFP_DIRECT_RECLAIM) == 0)
@@ -487,7 +487,7 @@ namespace MemMgmt.Core.Memcg
             bool onLru = pages.Has(index, PageFlags.Lru);
             bool queued = pages.Has(index, PageFlags.LruAddQueued);
             if (onLru) Lru.Del(node, index, nr);
-            var pending = node.ReclaimSt.LruAddPending;
+            var pending = node.LruvecSt.LruAddPending;
             if (queued) pending[pages.Memcg[index]] -= nr;
             pages.Memcg[index] = (ushort)cg.Id;
             if (queued) pending[cg.Id] += nr;
@@ -503,8 +503,8 @@ namespace MemMgmt.Core.Memcg
             var cg = Get(node, name);
             int child = FirstChild(node, cg.Id);
             if (child >= 0)
-                throw new MemMgmtException("MemcgHasChildren", ErrorKind.InvalidOperation, $"Cgroup '{cg.Path}' has child cgroups (such as '{node.ReclaimSt.Memcgs[child]!.Path}'); remove them first.", cg.Path);
-            foreach (var p in node.ReclaimSt.Processes)
+                throw new MemMgmtException("MemcgHasChildren", ErrorKind.InvalidOperation, $"Cgroup '{cg.Path}' has child cgroups (such as '{node.MemcgSt.Memcgs[child]!.Path}'); remove them first.", cg.Path);
+            foreach (var p in node.ProcessSt.Processes)
                 if (p.MemcgId == cg.Id && p.State == ProcessState.Running)
                     throw new MemMgmtException("MemcgHasTasks", ErrorKind.InvalidOperation, $"Cgroup '{cg.Path}' still has running process {p.Pid} ({p.Name}); stop it first (Stop-MemProcess).", cg.Path);
             return cg;
@@ -517,7 +517,6 @@ namespace MemMgmt.Core.Memcg
         public static MemcgRemoval Remove(MemNode node, string name)
         {
             var cg = GetRemovable(node, name);
-            var rs = node.ReclaimSt;
             var pages = node.Pages;
             int id = cg.Id, parent = cg.ParentId;
             long moved = 0;
@@ -535,17 +534,17 @@ namespace MemMgmt.Core.Memcg
                 }
             }
             // Pages still queued in lru_add pagevecs move with the charge; they land on the parent's lists when drained.
-            moved += rs.LruAddPending[id];
-            rs.LruAddPending[parent] += rs.LruAddPending[id];
-            rs.LruAddPending[id] = 0;
+            moved += node.LruvecSt.LruAddPending[id];
+            node.LruvecSt.LruAddPending[parent] += node.LruvecSt.LruAddPending[id];
+            node.LruvecSt.LruAddPending[id] = 0;
             var memcg = pages.Memcg;
             for (int i = 0; i < memcg.Length; i++)
                 if (memcg[i] == id) memcg[i] = (ushort)parent;
-            rs.RecentScanned[id * 2] = rs.RecentScanned[id * 2 + 1] = 0;
-            rs.RecentRotated[id * 2] = rs.RecentRotated[id * 2 + 1] = 0;
-            rs.Vmpr[id] = default;
+            node.LruvecSt.RecentScanned[id * 2] = node.LruvecSt.RecentScanned[id * 2 + 1] = 0;
+            node.LruvecSt.RecentRotated[id * 2] = node.LruvecSt.RecentRotated[id * 2 + 1] = 0;
+            node.MemcgSt.Vmpr[id] = default;
             ShadowRefault.ForgetMemcg(node, id);
-            rs.Memcgs[id] = null;
+            node.MemcgSt.Memcgs[id] = null;
             ResetIterators(node, id);
             return new MemcgRemoval(node, cg.Path, cg.Parent, moved);
         }
@@ -558,7 +557,7 @@ namespace MemMgmt.Core.Memcg
         {
             if (root < 0) root = 0;
             if (memcg == root) return false;
-            var m = node.ReclaimSt.Memcgs;
+            var m = node.MemcgSt.Memcgs;
             for (int c = memcg; c != root; c = m[c]!.ParentId)
             {
                 if (c <= 0) return false;
@@ -572,7 +571,7 @@ namespace MemMgmt.Core.Memcg
         internal static int SwappinessOf(MemNode node, int memcg)
         {
             if (memcg <= 0) return node.Sysctl.Swappiness;
-            var cg = node.ReclaimSt.Memcgs[memcg];
+            var cg = node.MemcgSt.Memcgs[memcg];
             return cg?.Swappiness ?? node.Sysctl.Swappiness;
         }
     }

@@ -55,15 +55,5 @@ namespace MemMgmt.Core.Node
         }
 
         internal static long RoundDownPowerOfTwo(long v) => v <= 0 ? 0 : 1L << Log2(v);
-
-        /// <summary>kernel: int_sqrt (lib/int_sqrt.c): floor of the square root.</summary>
-        public static long IntSqrt(long x)
-        {
-            if (x <= 1) return x;
-            long r = (long)Math.Sqrt(x);
-            while (r * r > x) r--;
-            while ((r + 1) * (r + 1) <= x) r++;
-            return r;
-        }
     }
 }

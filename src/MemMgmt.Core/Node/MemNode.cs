@@ -2,10 +2,19 @@ using System;
 using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Compaction;
+using MemMgmt.Core.Hugetlb;
+using MemMgmt.Core.Memcg;
+using MemMgmt.Core.Oom;
+using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Sysctl;
+using MemMgmt.Core.Swap;
 using MemMgmt.Core.Time;
+using MemMgmt.Core.Trace;
 using MemMgmt.Core.Watermarks;
+using MemMgmt.Core.Workloads;
+using MemMgmt.Core.Writeback;
 
 namespace MemMgmt.Core.Node
 {
@@ -78,8 +87,17 @@ namespace MemMgmt.Core.Node
 
             BuddyAllocator.BootFreeAll(this, layout);
             WatermarkSetup.Init(this);
-            InitCompaction();
-            ConnectReclaimAndCompaction();
+            Trace = new MemTrace(1 << 16);
+            Compaction = new CompactionNodeState(CompactionEngine.NrZones(this) - 1);
+            foreach (var z in ZoneArr) if (z.IsPopulated) CompactionEngine.ResetCachedPositions(z);
+            LruvecSt = new LruvecState(nrZones, c.Cpus);
+            KswapdSt = new KswapdNodeState(nrZones);
+            WritebackSt = new WritebackState();
+            Swap = new SwapDevice(0);
+            ShrinkerList = new List<Shrinker> { Shrinker.NewSuperBlock() };
+            ProcessSt = new ProcessTable();
+            MemcgSt = new MemcgState();
+            Hugetlb = new HugetlbPool();
         }
 
         private MemNode(MemNode o, string name)
@@ -111,12 +129,19 @@ namespace MemMgmt.Core.Node
             foreach (var z in o.Zonelist) zl.Add(ZoneArr[z.Idx]);
             Zonelist = zl.ToArray();
             WatermarkSetup.RegisterHooks(this);
-            CloneCompaction(o);
-            CloneReclaimFrom(o);
-            CloneWorkingSets(o);
-            CloneFlusher(o);
+            Trace = o.Trace.Clone();
+            Compaction = o.Compaction.Clone();
+            LruvecSt = o.LruvecSt.Clone();
+            KswapdSt = o.KswapdSt.Clone();
+            WritebackSt = o.WritebackSt.Clone();
+            Swap = o.Swap.Clone();
+            ShrinkerList = o.ShrinkerList.ConvertAll(s => s.Clone());
+            ProcessSt = o.ProcessSt.Clone(this);
+            MemcgSt = o.MemcgSt.Clone(this);
+            if (o._workingSets != null) _workingSets = o._workingSets.ConvertAll(w => w.Clone(this));
+            _shadowRefault = o._shadowRefault?.Clone();
+            _flusher = o._flusher?.Clone();
             Hugetlb = o.Hugetlb.Clone();
-            ConnectReclaimAndCompaction();
         }
 
         /// <summary>An independent deep copy for what-if runs (Copy-MemNode).</summary>
@@ -139,15 +164,54 @@ namespace MemMgmt.Core.Node
         /// <summary>page_group_by_mobility_disabled: every fallback may steal, every block is claimed.</summary>
         public bool PageGroupByMobilityDisabled { get; }
 
-        /// <summary>Observers the tracing layer attaches (tracepoints); null when nobody listens.</summary>
-        internal NodeHooks Hooks { get; } = new NodeHooks();
+        /// <summary>The node's tracepoint buffer (Get-MemTrace).</summary>
+        public MemTrace Trace { get; }
+        /// <summary>kcompactd's pg_data_t fields and the compaction settings of this node.</summary>
+        public CompactionNodeState Compaction { get; }
+        /// <summary>The lruvecs (one per memcg) and the per-cpu pagevecs that feed them.</summary>
+        internal readonly LruvecState LruvecSt;
+        /// <summary>pg_data_t's kswapd fields and the kswapd task's state.</summary>
+        internal readonly KswapdNodeState KswapdSt;
+        /// <summary>Writes in flight on the backing device and the pgdat writeback flags.</summary>
+        internal readonly WritebackState WritebackSt;
+        /// <summary>The node's swap device (total_swap_pages / nr_swap_pages).</summary>
+        public SwapDevice Swap { get; }
+        /// <summary>The registered shrinkers (shrinker_list); the superblock shrinker is first.</summary>
+        internal readonly List<Shrinker> ShrinkerList;
+        /// <summary>The simulated tasks, the current task and the kernel log.</summary>
+        internal readonly ProcessTable ProcessSt;
+        /// <summary>Memory cgroups, the reclaim iterators and vmpressure.</summary>
+        internal readonly MemcgState MemcgSt;
+        /// <summary>The persistent huge page pool (vm.nr_hugepages).</summary>
+        public HugetlbPool Hugetlb { get; }
+        /// <summary>Set while a cancellable operation runs: fatal_signal_pending for the simulated task (Ctrl+C).</summary>
+        internal Func<bool>? Stop;
+
+        // Made on first use (most nodes never run a workload, read a file twice or dirty a page).
+        private List<WorkingSet>? _workingSets;
+        private ShadowRefaultState? _shadowRefault;
+        private FlusherState? _flusher;
+
+        /// <summary>The access workloads running on this node (Add-WorkingSet), in the order they were added.</summary>
+        internal List<WorkingSet> WorkingSetList => _workingSets ??= new List<WorkingSet>();
+        internal bool HasWorkingSets => _workingSets != null && _workingSets.Count > 0;
+        /// <summary>Set while a workload round runs, so time passing inside it (its faults, the reclaim they cause) does
+        /// not start another round on top of it.</summary>
+        internal bool InWorkloadRound;
+        /// <summary>Refault detection state (mm/workingset.c): per-lruvec inactive_age and refaults snapshot, and which
+        /// page-cache slot of which modelled file each allocation fills.</summary>
+        internal ShadowRefaultState ShadowRefaultSt => _shadowRefault ??= new ShadowRefaultState(this);
+        /// <summary>The refault state if anything created it yet (readers that only compare counters need not create it).</summary>
+        internal ShadowRefaultState? ShadowRefaultStOrNull => _shadowRefault;
+        /// <summary>The node's "writeback" kworker (its bdi_writeback).</summary>
+        internal FlusherState FlusherSt => _flusher ??= new FlusherState();
 
         /// <summary>kswapd_failures: reclaim runs in a row that freed nothing (hopeless at MAX_RECLAIM_RETRIES).</summary>
-        public int KswapdFailures => ReclaimSt.KswapdFailures;
+        public int KswapdFailures => KswapdSt.KswapdFailures;
 
         /// <summary>Swap device size and free slots in pages (0 without swap): the node's SwapDevice.</summary>
-        public long SwapTotalPages => ReclaimSt.Swap.TotalPages;
-        public long SwapFreePages => ReclaimSt.Swap.FreePages;
+        public long SwapTotalPages => Swap.TotalPages;
+        public long SwapFreePages => Swap.FreePages;
         /// <summary>Pages in the swap cache (total_swapcache_pages): pages with PG_swapcache, counted when asked.</summary>
         public long SwapCachePages
         {
@@ -179,6 +243,8 @@ namespace MemMgmt.Core.Node
         }
 
         public int ZoneIndexOf(Zone zone) => zone.Idx;
+
+        internal void ReseedRandom(ulong seed) => Random.Reseed(seed);
 
         internal Zone ZoneOfIndex(int pageIndex) => ZoneArr[PageblockZone[pageIndex >> PbOrder]];
 

@@ -34,11 +34,11 @@ namespace MemMgmt.Core.Node
         Allocated = 1u << 16,
         /// <summary>Mapped executable (VM_EXEC): reclaim keeps referenced ones active.</summary>
         Exec = 1u << 17,
-        /// <summary>Reclaim (issue 4): the young bit of the page's PTE(s), set by accesses through a mapping; page_referenced tests and clears it.</summary>
+        /// <summary>the young bit of the page's PTE(s), set by accesses through a mapping; page_referenced tests and clears it.</summary>
         PteYoung = 1u << 24,
-        /// <summary>Reclaim (issue 4): PG_reclaim, rotate to the inactive tail when writeback ends.</summary>
+        /// <summary>PG_reclaim, rotate to the inactive tail when writeback ends.</summary>
         Reclaim = 1u << 25,
-        /// <summary>Reclaim (issue 4): PG_swapcache, the page has a swap slot.</summary>
+        /// <summary>PG_swapcache, the page has a swap slot.</summary>
         SwapCache = 1u << 26,
         /// <summary>Queued on a CPU's lru_add pagevec, not yet on an LRU list (the kernel knows it by the reference the
         /// pagevec holds); cleared when the pagevec drains or the page is freed.</summary>

@@ -52,11 +52,11 @@ namespace MemMgmt.Core.Reclaim
         private static void DropPagecache(MemNode node, DropCachesResult result)
         {
             var pages = node.Pages;
-            var rs = node.ReclaimSt;
+            var mcs = node.MemcgSt;
             LruCache.Drain(node, 0);
             for (int memcg = 0; memcg < MemNode.MaxLruvecs; memcg++)
             {
-                if (memcg > 0 && rs.Memcgs[memcg] == null) continue;
+                if (memcg > 0 && mcs.Memcgs[memcg] == null) continue;
                 for (int lru = (int)LruList.InactiveFile; lru <= (int)LruList.Unevictable; lru++)
                 {
                     int head = Lru.Head(node, memcg, lru);

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Trace;
 using MemMgmt.Core.Watermarks;
 using MemMgmt.Core.Writeback;
 
@@ -26,7 +28,7 @@ namespace MemMgmt.Core.Reclaim
         public long SlabPagesFreed { get; internal set; }
         public bool Balanced { get; internal set; }
         public int KswapdFailures { get; internal set; }
-        public bool Hopeless => KswapdFailures >= Vmscan.MaxReclaimRetries;
+        public bool Hopeless => KswapdFailures >= MmConstants.MaxReclaimRetries;
         public KswapdState State { get; internal set; }
         /// <summary>wakeup_kcompactd calls made from kswapd_try_to_sleep (order, classzone_idx).</summary>
         public IReadOnlyList<(int Order, int ClasszoneIdx)> KcompactdWakeups => _kcompactd;
@@ -75,20 +77,20 @@ namespace MemMgmt.Core.Reclaim
         public const long NapNs = 100_000_000;
         private const int MaxIterationsPerCall = 4096;
 
-        public static KswapdState GetState(MemNode node) => node.ReclaimSt.KState;
-        public static int GetFailures(MemNode node) => node.ReclaimSt.KswapdFailures;
+        public static KswapdState GetState(MemNode node) => node.KswapdSt.KState;
+        public static int GetFailures(MemNode node) => node.KswapdSt.KswapdFailures;
         /// <summary>pgdat->kswapd_order.</summary>
-        public static int GetOrder(MemNode node) => node.ReclaimSt.KswapdOrder;
+        public static int GetOrder(MemNode node) => node.KswapdSt.KswapdOrder;
         /// <summary>pgdat->kswapd_classzone_idx, or −1 for MAX_NR_ZONES (not woken).</summary>
-        public static int GetClasszoneIdx(MemNode node) => node.ReclaimSt.KswapdClasszoneIdx;
+        public static int GetClasszoneIdx(MemNode node) => node.KswapdSt.KswapdClasszoneIdx;
 
         /// <summary>wakeup_kswapd's update: raise kswapd_classzone_idx, or set it when it is MAX_NR_ZONES.</summary>
-        private static int ClasszoneOf(ReclaimState rs, int classzoneIdx) =>
+        private static int ClasszoneOf(KswapdNodeState rs, int classzoneIdx) =>
             rs.KswapdClasszoneIdx < 0 ? classzoneIdx : Math.Max(rs.KswapdClasszoneIdx, classzoneIdx);
 
         /// <summary>kernel: kswapd_classzone_idx (mm/vmscan.c, 4.14 stable): the woken-for classzone, or the previous
         /// cycle's when nobody woke kswapd (MAX_NR_ZONES).</summary>
-        private static int StoredOrPrevious(ReclaimState rs, int previous) =>
+        private static int StoredOrPrevious(KswapdNodeState rs, int previous) =>
             rs.KswapdClasszoneIdx < 0 ? previous : rs.KswapdClasszoneIdx;
 
         /// <summary>kernel: pgdat_balanced (mm/vmscan.c, 4.14): some managed zone up to classzone_idx meets its high
@@ -124,25 +126,24 @@ namespace MemMgmt.Core.Reclaim
         public static void WakeupZone(MemNode node, Zone zone, int order, int classzoneIdx)
         {
             if (zone.ManagedPages == 0) return;
-            var rs = node.ReclaimSt;
-            rs.KswapdClasszoneIdx = ClasszoneOf(rs, classzoneIdx);
-            rs.KswapdOrder = Math.Max(rs.KswapdOrder, order);
-            if (rs.KState == KswapdState.Runnable) return; // not on the wait queue
-            if (rs.KswapdFailures >= Vmscan.MaxReclaimRetries) return;
+            var ks = node.KswapdSt;
+            ks.KswapdClasszoneIdx = ClasszoneOf(ks, classzoneIdx);
+            ks.KswapdOrder = Math.Max(ks.KswapdOrder, order);
+            if (ks.KState == KswapdState.Runnable) return; // not on the wait queue
+            if (ks.KswapdFailures >= MmConstants.MaxReclaimRetries) return;
             if (PgdatBalanced(node, order, classzoneIdx)) return;
-            Vmscan.Trace(node, "mm_vmscan_wakeup_kswapd", $"nid={node.NodeId} zid={zone.Idx} order={order}");
-            if (rs.KState == KswapdState.Napping) rs.NapWoken = true;
-            else rs.KState = KswapdState.Runnable;
+            if (node.Trace.Enabled) Vmscan.Trace(node, TraceEventId.mm_vmscan_wakeup_kswapd, $"nid={node.NodeId} zid={zone.Idx} order={order}");
+            if (ks.KState == KswapdState.Napping) ks.NapWoken = true;
+            else ks.KState = KswapdState.Runnable;
         }
 
         /// <summary>kernel: prepare_kswapd_sleep (mm/vmscan.c, 4.14).</summary>
         private static bool PrepareKswapdSleep(MemNode node, int order, int classzoneIdx)
         {
-            var rs = node.ReclaimSt;
-            if (rs.KswapdFailures >= Vmscan.MaxReclaimRetries) return true;
+            if (node.KswapdSt.KswapdFailures >= MmConstants.MaxReclaimRetries) return true;
             if (PgdatBalanced(node, order, classzoneIdx))
             {
-                rs.PgdatCongested = rs.PgdatDirty = rs.PgdatWriteback = false;
+                node.WritebackSt.PgdatCongested = node.WritebackSt.PgdatDirty = node.WritebackSt.PgdatWriteback = false;
                 return true;
             }
             return false;
@@ -151,8 +152,8 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>kernel: age_active_anon (mm/vmscan.c, 4.14).</summary>
         private static void AgeActiveAnon(MemNode node, ScanControl sc)
         {
-            var rs = node.ReclaimSt;
-            if (rs.Swap.TotalPages == 0) return;
+            var swap = node.Swap;
+            if (swap.TotalPages == 0) return;
             // mem_cgroup_iter(NULL, NULL, NULL): the whole hierarchy in pre-order, no reclaim cookie.
             for (int memcg = Memcg.MemCgroups.NextDescendantPre(node, -1, 0); memcg >= 0; memcg = Memcg.MemCgroups.NextDescendantPre(node, memcg, 0))
             {
@@ -173,7 +174,7 @@ namespace MemMgmt.Core.Reclaim
                 sc.NrToReclaim += Math.Max(zone.Watermark[(int)WatermarkLevel.High], Vmscan.SwapClusterMax);
             }
             Vmscan.ShrinkNode(node, sc);
-            if (sc.Order != 0 && sc.NrReclaimed >= Vmscan.CompactGap(sc.Order)) sc.Order = 0;
+            if (sc.Order != 0 && sc.NrReclaimed >= MmConstants.CompactGap(sc.Order)) sc.Order = 0;
             return sc.NrScanned >= sc.NrToReclaim;
         }
 
@@ -181,7 +182,7 @@ namespace MemMgmt.Core.Reclaim
         /// is balanced; a run that reclaims nothing counts a kswapd failure. Returns the order it finished at.</summary>
         internal static int BalancePgdat(MemNode node, int order, int classzoneIdx, KswapdReport rep)
         {
-            var rs = node.ReclaimSt;
+            var ks = node.KswapdSt;
             var sc = new ScanControl
             {
                 GfpMask = GfpFlags.GFP_KERNEL, Order = order, Priority = Vmscan.DefPriority, MayWritepage = true, MayUnmap = true,
@@ -208,8 +209,8 @@ namespace MemMgmt.Core.Reclaim
             } while (sc.Priority >= 1);
             if (!balanced && sc.NrReclaimed == 0)
             {
-                rs.KswapdFailures++;
-                rep._steps.Add($"balance_pgdat reclaimed nothing: kswapd_failures {rs.KswapdFailures}{(rs.KswapdFailures >= Vmscan.MaxReclaimRetries ? " (hopeless)" : "")}");
+                ks.KswapdFailures++;
+                rep._steps.Add($"balance_pgdat reclaimed nothing: kswapd_failures {ks.KswapdFailures}{(ks.KswapdFailures >= MmConstants.MaxReclaimRetries ? " (hopeless)" : "")}");
             }
             Vmscan.SnapshotRefaults(node, -1); // balance_pgdat's out: label
             rep.NrReclaimed += sc.NrReclaimed;
@@ -222,37 +223,36 @@ namespace MemMgmt.Core.Reclaim
         /// compaction skip hints, wake kcompactd for alloc_order and start the HZ/10 nap; otherwise kswapd loops.</summary>
         private static void TryToSleep(MemNode node, int allocOrder, int reclaimOrder, int classzoneIdx, KswapdReport rep)
         {
-            var rs = node.ReclaimSt;
             if (PrepareKswapdSleep(node, reclaimOrder, classzoneIdx))
             {
-                rs.Hooks.ResetIsolationSuitable?.Invoke(node);
-                rs.Hooks.WakeupKcompactd?.Invoke(node, allocOrder, classzoneIdx);
+                CompactionEngine.ResetIsolationSuitable(node);
+                CompactionEngine.WakeupKcompactd(node, allocOrder, classzoneIdx);
                 rep._kcompactd.Add((allocOrder, classzoneIdx));
-                rs.KState = KswapdState.Napping;
-                rs.NapDeadlineNs = node.Clock.NowNs + NapNs;
-                rs.NapWoken = false;
-                rs.NapAllocOrder = allocOrder;
-                rs.NapReclaimOrder = reclaimOrder;
-                rs.NapClasszoneIdx = classzoneIdx;
+                node.KswapdSt.KState = KswapdState.Napping;
+                node.KswapdSt.NapDeadlineNs = node.Clock.NowNs + NapNs;
+                node.KswapdSt.NapWoken = false;
+                node.KswapdSt.NapAllocOrder = allocOrder;
+                node.KswapdSt.NapReclaimOrder = reclaimOrder;
+                node.KswapdSt.NapClasszoneIdx = classzoneIdx;
                 rep._steps.Add($"short sleep (HZ/10), wakeup_kcompactd order {allocOrder} classzone {classzoneIdx}");
                 return;
             }
             // Neither nap nor sleep: remaining is 0, so this counts as the high watermark hit quickly.
             node.Counters.Count(VmEvent.KswapdHighWmarkHitQuickly);
             rep.HighWmarkHitQuickly++;
-            rs.KState = KswapdState.Runnable;
+            node.KswapdSt.KState = KswapdState.Runnable;
         }
 
         /// <summary>One pass of kswapd()'s loop body from the Runnable state.</summary>
         private static void RunBalance(MemNode node, KswapdReport rep)
         {
-            var rs = node.ReclaimSt;
-            int allocOrder = rs.KswapdOrder;
-            int classzoneIdx = StoredOrPrevious(rs, rs.LoopClasszoneIdx);
-            rs.LoopClasszoneIdx = classzoneIdx;
-            rs.KswapdOrder = 0;
-            rs.KswapdClasszoneIdx = ReclaimState.MaxNrZonesSentinel;
-            Vmscan.Trace(node, "mm_vmscan_kswapd_wake", $"nid={node.NodeId} zid={classzoneIdx} order={allocOrder}");
+            var ks = node.KswapdSt;
+            int allocOrder = ks.KswapdOrder;
+            int classzoneIdx = StoredOrPrevious(ks, ks.LoopClasszoneIdx);
+            ks.LoopClasszoneIdx = classzoneIdx;
+            ks.KswapdOrder = 0;
+            ks.KswapdClasszoneIdx = KswapdNodeState.MaxNrZonesSentinel;
+            if (node.Trace.Enabled) Vmscan.Trace(node, TraceEventId.mm_vmscan_kswapd_wake, $"nid={node.NodeId} zid={classzoneIdx} order={allocOrder}");
             rep.AllocOrder = allocOrder;
             rep.ClasszoneIdx = classzoneIdx;
             int reclaimOrder = BalancePgdat(node, allocOrder, classzoneIdx, rep);
@@ -263,36 +263,36 @@ namespace MemMgmt.Core.Reclaim
                 return;
             }
             // Loop top: pick up what was requested meanwhile, then try to sleep.
-            int newOrder = rs.KswapdOrder;
-            int newClasszone = StoredOrPrevious(rs, classzoneIdx);
-            rs.LoopClasszoneIdx = newClasszone;
+            int newOrder = ks.KswapdOrder;
+            int newClasszone = StoredOrPrevious(ks, classzoneIdx);
+            ks.LoopClasszoneIdx = newClasszone;
             TryToSleep(node, newOrder, newOrder, newClasszone, rep);
         }
 
         /// <summary>Second half of kswapd_try_to_sleep once the nap ends or is interrupted.</summary>
         private static void EndNap(MemNode node, KswapdReport rep)
         {
-            var rs = node.ReclaimSt;
-            if (rs.NapWoken)
+            var ks = node.KswapdSt;
+            if (ks.NapWoken)
             {
-                rs.KswapdClasszoneIdx = StoredOrPrevious(rs, rs.NapClasszoneIdx);
-                rs.KswapdOrder = Math.Max(rs.KswapdOrder, rs.NapReclaimOrder);
+                ks.KswapdClasszoneIdx = StoredOrPrevious(ks, ks.NapClasszoneIdx);
+                ks.KswapdOrder = Math.Max(ks.KswapdOrder, ks.NapReclaimOrder);
                 node.Counters.Count(VmEvent.KswapdLowWmarkHitQuickly);
                 rep.LowWmarkHitQuickly++;
-                rs.KState = KswapdState.Runnable;
-                rs.NapWoken = false;
+                ks.KState = KswapdState.Runnable;
+                ks.NapWoken = false;
                 return;
             }
-            if (PrepareKswapdSleep(node, rs.NapReclaimOrder, rs.NapClasszoneIdx))
+            if (PrepareKswapdSleep(node, ks.NapReclaimOrder, ks.NapClasszoneIdx))
             {
-                Vmscan.Trace(node, "mm_vmscan_kswapd_sleep", $"nid={node.NodeId}");
+                if (node.Trace.Enabled) Vmscan.Trace(node, TraceEventId.mm_vmscan_kswapd_sleep, $"nid={node.NodeId}");
                 rep._steps.Add("full sleep");
-                rs.KState = KswapdState.Sleeping;
+                ks.KState = KswapdState.Sleeping;
                 return;
             }
             node.Counters.Count(VmEvent.KswapdHighWmarkHitQuickly);
             rep.HighWmarkHitQuickly++;
-            rs.KState = KswapdState.Runnable;
+            ks.KState = KswapdState.Runnable;
         }
 
         /// <summary>Advances the node's virtual time by <paramref name="ns"/>, completing writeback and running kswapd
@@ -311,17 +311,17 @@ namespace MemMgmt.Core.Reclaim
 
         private static void Drive(MemNode node, KswapdReport rep, long target)
         {
-            var rs = node.ReclaimSt;
+            var ks = node.KswapdSt;
             for (int it = 0; it < MaxIterationsPerCall; it++)
             {
                 WritebackIo.CompleteDue(node);
-                if (rs.KState == KswapdState.Runnable) { RunBalance(node, rep); continue; }
-                if (rs.KState == KswapdState.Napping)
+                if (ks.KState == KswapdState.Runnable) { RunBalance(node, rep); continue; }
+                if (ks.KState == KswapdState.Napping)
                 {
-                    if (rs.NapWoken) { EndNap(node, rep); continue; }
-                    if (rs.NapDeadlineNs <= target)
+                    if (ks.NapWoken) { EndNap(node, rep); continue; }
+                    if (ks.NapDeadlineNs <= target)
                     {
-                        if (rs.NapDeadlineNs > node.Clock.NowNs) WritebackIo.Sleep(node, rs.NapDeadlineNs - node.Clock.NowNs);
+                        if (ks.NapDeadlineNs > node.Clock.NowNs) WritebackIo.Sleep(node, ks.NapDeadlineNs - node.Clock.NowNs);
                         EndNap(node, rep);
                         continue;
                     }
@@ -332,10 +332,10 @@ namespace MemMgmt.Core.Reclaim
 
         private static void Finish(MemNode node, KswapdReport rep)
         {
-            var rs = node.ReclaimSt;
+            var ks = node.KswapdSt;
             rep.FreePagesAfter = node.FreePages;
-            rep.State = rs.KState;
-            rep.KswapdFailures = rs.KswapdFailures;
+            rep.State = ks.KState;
+            rep.KswapdFailures = ks.KswapdFailures;
             rep.Balanced = PgdatBalanced(node, 0, node.ZoneArr.Length - 1);
         }
 
@@ -344,9 +344,9 @@ namespace MemMgmt.Core.Reclaim
         public static KswapdReport Run(MemNode node)
         {
             var rep = new KswapdReport(node) { FreePagesBefore = node.FreePages };
-            var rs = node.ReclaimSt;
-            rs.KState = KswapdState.Runnable;
-            rs.NapWoken = false;
+            var ks = node.KswapdSt;
+            ks.KState = KswapdState.Runnable;
+            ks.NapWoken = false;
             Drive(node, rep, node.Clock.NowNs);
             Finish(node, rep);
             return rep;
@@ -360,7 +360,7 @@ namespace MemMgmt.Core.Reclaim
             while (node.Clock.NowNs < end)
             {
                 Drive(node, total, Math.Min(end, node.Clock.NowNs + NapNs));
-                if (node.ReclaimSt.KState == KswapdState.Sleeping) break;
+                if (node.KswapdSt.KState == KswapdState.Sleeping) break;
                 long step = Math.Min(NapNs, end - node.Clock.NowNs);
                 if (step > 0) WritebackIo.Sleep(node, step);
             }
@@ -371,9 +371,9 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>The kswapd run a throttled direct reclaimer waits for.</summary>
         internal static void RunOnce(MemNode node, ReclaimReport report)
         {
-            var rs = node.ReclaimSt;
+            var ks = node.KswapdSt;
             var rep = new KswapdReport(node) { FreePagesBefore = node.FreePages };
-            rs.KState = KswapdState.Runnable;
+            ks.KState = KswapdState.Runnable;
             Drive(node, rep, node.Clock.NowNs);
             Finish(node, rep);
             report.KswapdRun = rep;

@@ -13,7 +13,7 @@ namespace MemMgmt.Core.Reclaim
         Unevictable = 4,
     }
 
-    /// <summary>LRU list membership: one lruvec per node per memcg (4.14 node-based; the seed's per-zone lruvec).</summary>
+    /// <summary>LRU list membership: one lruvec per node per memcg (4.14: lruvecs are per node, not per zone).</summary>
     internal static class Lru
     {
         internal const int NrLruLists = 5;
@@ -47,11 +47,11 @@ namespace MemMgmt.Core.Reclaim
         {
             uint flags = node.Pages.Flags[index];
             AddToList(node, index, nrPages);
-            var rs = node.ReclaimSt;
+            var lruvecs = node.LruvecSt;
             int file = (flags & (uint)PageFlags.SwapBacked) == 0 ? 1 : 0;
             int memcg = node.Pages.Memcg[index];
-            rs.RecentScanned[memcg * 2 + file]++;
-            if ((flags & (uint)PageFlags.Active) != 0) rs.RecentRotated[memcg * 2 + file]++;
+            lruvecs.RecentScanned[memcg * 2 + file]++;
+            if ((flags & (uint)PageFlags.Active) != 0) lruvecs.RecentRotated[memcg * 2 + file]++;
         }
 
         /// <summary>kernel: add_page_to_lru_list (include/linux/mm_inline.h, 4.14): list head, counters by the page's size.</summary>
@@ -96,24 +96,24 @@ namespace MemMgmt.Core.Reclaim
         {
             node.Counters.NodeStat[(int)NodeStatItem.NrInactiveAnon + lru] += delta;
             node.ZoneArr[zid].Stat[(int)ZoneStatItem.NrZoneInactiveAnon + lru] += delta;
-            var rs = node.ReclaimSt;
-            rs.LruSize[memcg * NrLruLists + lru] += delta;
-            rs.LruZoneSize[(memcg * rs.NrZones + zid) * NrLruLists + lru] += delta;
+            var lruvecs = node.LruvecSt;
+            lruvecs.LruSize[memcg * NrLruLists + lru] += delta;
+            lruvecs.LruZoneSize[(memcg * lruvecs.NrZones + zid) * NrLruLists + lru] += delta;
         }
 
         /// <summary>Pages on one list of a lruvec (all zones).</summary>
-        public static long Size(MemNode node, int memcg, LruList lru) => node.ReclaimSt.LruSize[memcg * NrLruLists + (int)lru];
+        public static long Size(MemNode node, int memcg, LruList lru) => node.LruvecSt.LruSize[memcg * NrLruLists + (int)lru];
 
         /// <summary>kernel: lruvec_lru_size (mm/vmscan.c, 4.14): the list's pages in zones up to zoneIdx
         /// (the per-zone sizes of managed zones above it are subtracted).</summary>
         internal static long LruvecLruSize(MemNode node, int memcg, int lru, int zoneIdx)
         {
-            var rs = node.ReclaimSt;
-            long size = rs.LruSize[memcg * NrLruLists + lru];
-            for (int zid = zoneIdx + 1; zid < rs.NrZones; zid++)
+            var lruvecs = node.LruvecSt;
+            long size = lruvecs.LruSize[memcg * NrLruLists + lru];
+            for (int zid = zoneIdx + 1; zid < lruvecs.NrZones; zid++)
             {
                 if (node.ZoneArr[zid].ManagedPages == 0) continue;
-                long z = rs.LruZoneSize[(memcg * rs.NrZones + zid) * NrLruLists + lru];
+                long z = lruvecs.LruZoneSize[(memcg * lruvecs.NrZones + zid) * NrLruLists + lru];
                 size -= z < size ? z : size;
             }
             return size;

@@ -22,9 +22,9 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>kernel: update_page_reclaim_stat (mm/swap.c, 4.14).</summary>
         internal static void UpdatePageReclaimStat(MemNode node, int memcg, int file, bool rotated)
         {
-            var rs = node.ReclaimSt;
-            rs.RecentScanned[memcg * 2 + file]++;
-            if (rotated) rs.RecentRotated[memcg * 2 + file]++;
+            var lruvecs = node.LruvecSt;
+            lruvecs.RecentScanned[memcg * 2 + file]++;
+            if (rotated) lruvecs.RecentRotated[memcg * 2 + file]++;
         }
 
         /// <summary>kernel: __lru_cache_add / lru_cache_add (mm/swap.c, 4.14): queue a page that is not on an LRU; a full
@@ -33,10 +33,10 @@ namespace MemMgmt.Core.Reclaim
         {
             var pages = node.Pages;
             pages.Flags[index] |= (uint)PageFlags.LruAddQueued;
-            node.ReclaimSt.LruAddPending[pages.Memcg[index]] += NrPages(node, index);
-            var pv = node.ReclaimSt.Pvecs[cpu];
+            node.LruvecSt.LruAddPending[pages.Memcg[index]] += NrPages(node, index);
+            var pv = node.LruvecSt.Pvecs[cpu];
             pv.Add[pv.AddN++] = index;
-            if (pv.AddN == ReclaimState.PagevecSize || pages.Order[index] > 0) DrainAdd(node, pv);
+            if (pv.AddN == LruvecState.PagevecSize || pages.Order[index] > 0) DrainAdd(node, pv);
         }
 
         /// <summary>kernel: __pagevec_lru_add / __pagevec_lru_add_fn (mm/swap.c, 4.14): each page goes on the list its
@@ -44,7 +44,7 @@ namespace MemMgmt.Core.Reclaim
         private static void DrainAdd(MemNode node, CpuPagevecs pv)
         {
             var pages = node.Pages;
-            var pending = node.ReclaimSt.LruAddPending;
+            var pending = node.LruvecSt.LruAddPending;
             for (int i = 0; i < pv.AddN; i++)
             {
                 int index = pv.Add[i];
@@ -63,14 +63,14 @@ namespace MemMgmt.Core.Reclaim
         internal static void Forget(MemNode node, int index)
         {
             var pages = node.Pages;
-            var rs = node.ReclaimSt;
+            var lruvecs = node.LruvecSt;
             bool queued = (pages.Flags[index] & (uint)PageFlags.LruAddQueued) != 0;
             if (queued)
             {
                 pages.Flags[index] &= ~(uint)PageFlags.LruAddQueued;
-                rs.LruAddPending[pages.Memcg[index]] -= NrPages(node, index);
+                lruvecs.LruAddPending[pages.Memcg[index]] -= NrPages(node, index);
             }
-            var pvecs = rs.Pvecs;
+            var pvecs = lruvecs.Pvecs;
             for (int cpu = 0; cpu < pvecs.Length; cpu++)
             {
                 var pv = pvecs[cpu];
@@ -119,7 +119,7 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>Pages of a lruvec waiting on lru_add pagevecs (all CPUs).</summary>
-        internal static long Pending(MemNode node, int memcg) => node.ReclaimSt.LruAddPending[memcg];
+        internal static long Pending(MemNode node, int memcg) => node.LruvecSt.LruAddPending[memcg];
 
         /// <summary>kernel: rotate_reclaimable_page (mm/swap.c, 4.14): a clean inactive page whose writeback ended
         /// goes to the inactive list's tail, to be reclaimed first.</summary>
@@ -128,9 +128,9 @@ namespace MemMgmt.Core.Reclaim
             const uint blockers = (uint)(PageFlags.Dirty | PageFlags.Active | PageFlags.Unevictable);
             uint f = node.Pages.Flags[index];
             if ((f & blockers) != 0 || (f & (uint)PageFlags.Lru) == 0) return;
-            var pv = node.ReclaimSt.Pvecs[cpu];
+            var pv = node.LruvecSt.Pvecs[cpu];
             pv.Rotate[pv.RotateN++] = index;
-            if (pv.RotateN == ReclaimState.PagevecSize || node.Pages.Order[index] > 0) DrainRotate(node, pv);
+            if (pv.RotateN == LruvecState.PagevecSize || node.Pages.Order[index] > 0) DrainRotate(node, pv);
         }
 
         /// <summary>kernel: pagevec_move_tail / pagevec_move_tail_fn (mm/swap.c, 4.14); counts pgrotated.</summary>
@@ -158,9 +158,9 @@ namespace MemMgmt.Core.Reclaim
         internal static void DeactivateFile(MemNode node, int cpu, int index)
         {
             if (node.Pages.Has(index, PageFlags.Unevictable)) return;
-            var pv = node.ReclaimSt.Pvecs[cpu];
+            var pv = node.LruvecSt.Pvecs[cpu];
             pv.DeactivateFile[pv.DeactivateFileN++] = index;
-            if (pv.DeactivateFileN == ReclaimState.PagevecSize || node.Pages.Order[index] > 0) DrainDeactivateFile(node, pv);
+            if (pv.DeactivateFileN == LruvecState.PagevecSize || node.Pages.Order[index] > 0) DrainDeactivateFile(node, pv);
         }
 
         /// <summary>kernel: lru_deactivate_file_fn (mm/swap.c, 4.14).</summary>
@@ -200,9 +200,9 @@ namespace MemMgmt.Core.Reclaim
         {
             uint f = node.Pages.Flags[index];
             if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)(PageFlags.Active | PageFlags.Unevictable)) != 0) return;
-            var pv = node.ReclaimSt.Pvecs[cpu];
+            var pv = node.LruvecSt.Pvecs[cpu];
             pv.Activate[pv.ActivateN++] = index;
-            if (pv.ActivateN == ReclaimState.PagevecSize || node.Pages.Order[index] > 0) DrainActivate(node, pv);
+            if (pv.ActivateN == LruvecState.PagevecSize || node.Pages.Order[index] > 0) DrainActivate(node, pv);
         }
 
         /// <summary>kernel: __activate_page (mm/swap.c, 4.14): move to the active list, pgactivate, rotated reclaim stat.</summary>
@@ -230,7 +230,7 @@ namespace MemMgmt.Core.Reclaim
         /// marked active there, so it lands on the active list when the vector drains.</summary>
         private static void ActivateInAddPagevec(MemNode node, int cpu, int index)
         {
-            var pv = node.ReclaimSt.Pvecs[cpu];
+            var pv = node.LruvecSt.Pvecs[cpu];
             for (int i = pv.AddN - 1; i >= 0; i--)
                 if (pv.Add[i] == index) { node.Pages.Set(index, PageFlags.Active); break; }
         }
@@ -238,7 +238,7 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>kernel: lru_add_drain_cpu (mm/swap.c, 4.14): lru_add, rotate, deactivate_file, then activate.</summary>
         internal static void Drain(MemNode node, int cpu)
         {
-            var pv = node.ReclaimSt.Pvecs[cpu];
+            var pv = node.LruvecSt.Pvecs[cpu];
             if (pv.AddN > 0) DrainAdd(node, pv);
             if (pv.RotateN > 0) DrainRotate(node, pv);
             if (pv.DeactivateFileN > 0) DrainDeactivateFile(node, pv);

@@ -11,9 +11,9 @@ namespace MemMgmt.Core.Reclaim
         public static IReadOnlyList<string> Check(MemNode node)
         {
             var v = new List<string>();
-            var rs = node.ReclaimSt;
             var pages = node.Pages;
-            int nrZones = rs.NrZones;
+            var lruvecs = node.LruvecSt;
+            int nrZones = lruvecs.NrZones;
             var perZone = new long[nrZones];
             for (int memcg = 0; memcg < MemNode.MaxLruvecs; memcg++)
             {
@@ -30,22 +30,21 @@ namespace MemMgmt.Core.Reclaim
                         perZone[node.ZoneIdOfIndex(p)] += nr;
                         total += nr;
                     }
-                    if (rs.LruSize[memcg * Lru.NrLruLists + lru] != total)
-                        v.Add($"memcg {memcg} {(LruList)lru}: lruvec size {rs.LruSize[memcg * Lru.NrLruLists + lru]} but the list holds {total} pages");
+                    if (lruvecs.LruSize[memcg * Lru.NrLruLists + lru] != total)
+                        v.Add($"memcg {memcg} {(LruList)lru}: lruvec size {lruvecs.LruSize[memcg * Lru.NrLruLists + lru]} but the list holds {total} pages");
                     for (int z = 0; z < nrZones; z++)
-                        if (rs.LruZoneSize[(memcg * nrZones + z) * Lru.NrLruLists + lru] != perZone[z])
-                            v.Add($"memcg {memcg} {(LruList)lru} zone {z}: lru_zone_size {rs.LruZoneSize[(memcg * nrZones + z) * Lru.NrLruLists + lru]} but the list holds {perZone[z]} pages of that zone");
+                        if (lruvecs.LruZoneSize[(memcg * nrZones + z) * Lru.NrLruLists + lru] != perZone[z])
+                            v.Add($"memcg {memcg} {(LruList)lru} zone {z}: lru_zone_size {lruvecs.LruZoneSize[(memcg * nrZones + z) * Lru.NrLruLists + lru]} but the list holds {perZone[z]} pages of that zone");
                 }
-                if (rs.RecentScanned[memcg * 2] < 0 || rs.RecentScanned[memcg * 2 + 1] < 0 || rs.RecentRotated[memcg * 2] < 0 || rs.RecentRotated[memcg * 2 + 1] < 0)
+                if (lruvecs.RecentScanned[memcg * 2] < 0 || lruvecs.RecentScanned[memcg * 2 + 1] < 0 || lruvecs.RecentRotated[memcg * 2] < 0 || lruvecs.RecentRotated[memcg * 2 + 1] < 0)
                     v.Add($"memcg {memcg}: negative reclaim_stat");
             }
             if (node.Counters[NodeStatItem.NrIsolatedAnon] != 0 || node.Counters[NodeStatItem.NrIsolatedFile] != 0)
                 v.Add($"pages left isolated: anon {node.Counters[NodeStatItem.NrIsolatedAnon]}, file {node.Counters[NodeStatItem.NrIsolatedFile]}");
-            int[] spare = { 57, 58, 59, 60, 61, 62, 63 };
-            foreach (int s in spare)
+            foreach (int s in Vmscan.TransientListSlots)
                 if (!pages.ListEmpty(node.SpareListBase + s)) v.Add($"reclaim's transient list head {s} is not empty");
-            if (rs.Swap.UsedPages < 0 || rs.Swap.UsedPages > rs.Swap.TotalPages) v.Add($"swap slots used {rs.Swap.UsedPages} outside 0..{rs.Swap.TotalPages}");
-            if (rs.KswapdFailures < 0) v.Add("kswapd_failures negative");
+            if (node.Swap.UsedPages < 0 || node.Swap.UsedPages > node.Swap.TotalPages) v.Add($"swap slots used {node.Swap.UsedPages} outside 0..{node.Swap.TotalPages}");
+            if (node.KswapdSt.KswapdFailures < 0) v.Add("kswapd_failures negative");
             return v;
         }
     }

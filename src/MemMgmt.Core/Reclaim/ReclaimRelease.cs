@@ -16,7 +16,7 @@ namespace MemMgmt.Core.Reclaim
             uint f = node.Pages.Flags[index];
             if ((f & (uint)PageFlags.Dirty) != 0 && (f & (uint)PageFlags.SwapBacked) == 0)
                 node.Counters.Mod(NodeStatItem.NrFileDirty, -nr);
-            if ((f & (uint)PageFlags.SwapCache) != 0) node.ReclaimSt.Swap.FreeSlot();
+            if ((f & (uint)PageFlags.SwapCache) != 0) node.Swap.FreeSlot();
         }
     }
 }

@@ -2,26 +2,6 @@ using System;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 
-namespace MemMgmt.Core.Node
-{
-    public sealed partial class MemNode
-    {
-        private Reclaim.ShadowRefaultState? _workingset;
-
-        /// <summary>Refault detection state (mm/workingset.c): per-lruvec inactive_age and refaults snapshot, and which
-        /// page-cache slot of which modelled file each allocation fills.</summary>
-        internal Reclaim.ShadowRefaultState WorkingsetSt => _workingset ??= new Reclaim.ShadowRefaultState(this);
-
-        /// <summary>The state if anything created it yet (readers that only compare counters need not create it).</summary>
-        internal Reclaim.ShadowRefaultState? WorkingsetStOrNull => _workingset;
-
-        private void CloneWorkingsetState(MemNode o)
-        {
-            if (o._workingset != null) _workingset = o._workingset.Clone();
-        }
-    }
-}
-
 namespace MemMgmt.Core.Reclaim
 {
     /// <summary>Per-node refault detection state. Per lruvec (memcg id): inactive_age, the refaults snapshot of
@@ -158,16 +138,16 @@ namespace MemMgmt.Core.Reclaim
             (long)(((ulong)inactiveAge - (ulong)eviction) & EvictionMask);
 
         /// <summary>lruvec->inactive_age of a memcg's lruvec (0: root).</summary>
-        public static long InactiveAge(MemNode node, int memcg = 0) => node.WorkingsetSt.InactiveAge[CheckMemcg(memcg)];
+        public static long InactiveAge(MemNode node, int memcg = 0) => node.ShadowRefaultSt.InactiveAge[CheckMemcg(memcg)];
 
         /// <summary>lruvec->refaults: the WORKINGSET_ACTIVATE count snapshot_refaults last recorded for the lruvec.</summary>
-        public static long RefaultsSnapshot(MemNode node, int memcg = 0) => node.WorkingsetSt.Refaults[CheckMemcg(memcg)];
+        public static long RefaultsSnapshot(MemNode node, int memcg = 0) => node.ShadowRefaultSt.Refaults[CheckMemcg(memcg)];
 
         /// <summary>memcg_page_state(memcg, WORKINGSET_ACTIVATE) for the group (0: root).</summary>
-        public static long MemcgActivations(MemNode node, int memcg = 0) => node.WorkingsetSt.MemcgActivate[CheckMemcg(memcg)];
+        public static long MemcgActivations(MemNode node, int memcg = 0) => node.ShadowRefaultSt.MemcgActivate[CheckMemcg(memcg)];
 
         /// <summary>memcg_page_state(memcg, WORKINGSET_REFAULT) for the group (0: root).</summary>
-        public static long MemcgRefaults(MemNode node, int memcg = 0) => node.WorkingsetSt.MemcgRefault[CheckMemcg(memcg)];
+        public static long MemcgRefaults(MemNode node, int memcg = 0) => node.ShadowRefaultSt.MemcgRefault[CheckMemcg(memcg)];
 
         private static int CheckMemcg(int memcg)
         {
@@ -177,18 +157,18 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>Test switch: with detection off, evictions leave no shadow and refaults start inactive, as before 3.15.</summary>
-        internal static void SetEnabled(MemNode node, bool enabled) => node.WorkingsetSt.Enabled = enabled;
+        internal static void SetEnabled(MemNode node, bool enabled) => node.ShadowRefaultSt.Enabled = enabled;
 
         /// <summary>Records that the allocation <paramref name="handle"/> caches page <paramref name="index"/> of file
         /// <paramref name="fileId"/>, so its eviction can leave a shadow there.</summary>
         internal static void RegisterPage(MemNode node, long handle, int fileId, int index) =>
-            node.WorkingsetSt.Register((int)(handle & 0xffffffff), (int)(handle >> 32), fileId, index);
+            node.ShadowRefaultSt.Register((int)(handle & 0xffffffff), (int)(handle >> 32), fileId, index);
 
         /// <summary>kernel: workingset_eviction (mm/workingset.c, 4.14), called where __remove_mapping drops a reclaimed
         /// page-cache page: advance the lruvec's inactive_age and return the shadow for the page's slot.</summary>
         internal static long Eviction(MemNode node, int page)
         {
-            var st = node.WorkingsetSt;
+            var st = node.ShadowRefaultSt;
             int memcg = node.Pages.Memcg[page];
             long eviction = ++st.InactiveAge[memcg];
             return PackShadow(memcg, node.NodeId, eviction, st.BucketOrder);
@@ -198,7 +178,7 @@ namespace MemMgmt.Core.Reclaim
         /// on, workingset_eviction runs and the shadow is stored in the file slot the page filled, if a modelled file owns it.</summary>
         internal static void OnReclaimedPageCache(MemNode node, int page)
         {
-            var st = node.WorkingsetSt;
+            var st = node.ShadowRefaultSt;
             if (!st.Enabled) return;
             long shadow = Eviction(node, page);
             int slot = node.Pages.Handle[page];
@@ -216,9 +196,9 @@ namespace MemMgmt.Core.Reclaim
         /// activation.</summary>
         internal static RefaultResult Refault(MemNode node, long shadow)
         {
-            var st = node.WorkingsetSt;
+            var st = node.ShadowRefaultSt;
             UnpackShadow(shadow, out int memcg, out _, out long eviction, st.BucketOrder);
-            if (memcg >= MemNode.MaxLruvecs || (memcg > 0 && node.ReclaimSt.Memcgs[memcg] == null)) return default;
+            if (memcg >= MemNode.MaxLruvecs || (memcg > 0 && node.MemcgSt.Memcgs[memcg] == null)) return default;
             long refault = st.InactiveAge[memcg];
             long activeFile = Lru.LruvecLruSize(node, memcg, (int)LruList.ActiveFile, node.ZoneArr.Length);
             long distance = RefaultDistance(refault, eviction);
@@ -234,7 +214,7 @@ namespace MemMgmt.Core.Reclaim
         /// or a refault that found a short distance): its lruvec's inactive_age advances.</summary>
         internal static void Activation(MemNode node, int page)
         {
-            var st = node.WorkingsetSt;
+            var st = node.ShadowRefaultSt;
             if (!st.Enabled) return;
             st.InactiveAge[node.Pages.Memcg[page]]++;
         }
@@ -245,7 +225,7 @@ namespace MemMgmt.Core.Reclaim
         /// the inactive list, so an activated one moves as lru_cache_add of an active page would put it.</summary>
         internal static RefaultResult AddToPageCache(MemNode node, int page, long shadow, bool write = false)
         {
-            var st = node.WorkingsetSt;
+            var st = node.ShadowRefaultSt;
             if (!st.Enabled || write || !IsShadow(shadow)) return default;
             var r = Refault(node, shadow);
             if (!r.Activate) return r;
@@ -257,7 +237,7 @@ namespace MemMgmt.Core.Reclaim
                 pages.Set(page, PageFlags.Active);
                 Lru.AddToList(node, page, nr);
                 // __pagevec_lru_add_fn counts an active page as rotated in reclaim_stat.
-                node.ReclaimSt.RecentRotated[pages.Memcg[page] * 2 + 1]++;
+                node.LruvecSt.RecentRotated[pages.Memcg[page] * 2 + 1]++;
             }
             else
             {
@@ -271,7 +251,7 @@ namespace MemMgmt.Core.Reclaim
         /// zero; its shadows still name the id, as 4.14's would name a memcg id the idr later hands out again.</summary>
         internal static void ForgetMemcg(MemNode node, int memcg)
         {
-            var st = node.WorkingsetStOrNull;
+            var st = node.ShadowRefaultStOrNull;
             if (st == null) return;
             st.InactiveAge[memcg] = 0;
             st.Refaults[memcg] = 0;
@@ -282,7 +262,7 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>Whether WORKINGSET_ACTIVATE of the lruvec moved since snapshot_refaults (inactive_list_is_low, 4.14).</summary>
         internal static bool RefaultsChanged(MemNode node, int memcg)
         {
-            var st = node.WorkingsetStOrNull;
+            var st = node.ShadowRefaultStOrNull;
             return st != null && st.Refaults[memcg] != st.MemcgActivate[memcg];
         }
 
@@ -290,7 +270,7 @@ namespace MemMgmt.Core.Reclaim
         /// a reclaim cycle, so inactive_list_is_low sees only refaults that happened since.</summary>
         internal static void SnapshotRefaults(MemNode node, int memcg)
         {
-            var st = node.WorkingsetStOrNull;
+            var st = node.ShadowRefaultStOrNull;
             if (st != null) st.Refaults[memcg] = st.MemcgActivate[memcg];
         }
     }

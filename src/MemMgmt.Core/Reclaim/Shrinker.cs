@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Trace;
 
 namespace MemMgmt.Core.Reclaim
 {
@@ -75,7 +76,7 @@ namespace MemMgmt.Core.Reclaim
                 throw new MemMgmtException("ShrinkerSeeksOutOfRange", ErrorKind.OutOfRange, $"Seeks {seeks} is out of range; a shrinker's seeks must be at least 1 (DEFAULT_SEEKS is 2).", seeks);
             if (objects < 0)
                 throw new MemMgmtException("ShrinkerObjectsOutOfRange", ErrorKind.OutOfRange, $"Objects {objects} is out of range; use 0 or more.", objects);
-            var list = node.ReclaimSt.Shrinkers;
+            var list = node.ShrinkerList;
             foreach (var s in list)
                 if (string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
                     throw new MemMgmtException("ShrinkerExists", ErrorKind.InvalidOperation, $"A shrinker named '{name}' is already registered on node '{node.Name}'.", name);
@@ -85,9 +86,9 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>The node's shrinkers in registration order (the super_block shrinker first).</summary>
-        public static IReadOnlyList<Shrinker> Get(MemNode node) => node.ReclaimSt.Shrinkers.ToArray();
+        public static IReadOnlyList<Shrinker> Get(MemNode node) => node.ShrinkerList.ToArray();
 
-        internal static Shrinker SuperBlock(MemNode node) => node.ReclaimSt.Shrinkers[0];
+        internal static Shrinker SuperBlock(MemNode node) => node.ShrinkerList[0];
 
         /// <summary>Grows the dentry or inode cache by <paramref name="objects"/>, allocating reclaimable slab pages
         /// (GFP_KERNEL | __GFP_RECLAIMABLE) through the allocator's fast path. Returns the objects added (fewer when an
@@ -178,7 +179,7 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>%p of the struct shrinker: 4.14 prints raw pointers; these are stable linear-map addresses by registration slot.</summary>
         private static string ShrinkerPointer(MemNode node, Shrinker s)
         {
-            int slot = node.ReclaimSt.Shrinkers.IndexOf(s);
+            int slot = node.ShrinkerList.IndexOf(s);
             return (0xffff800070a00000UL + (ulong)(slot < 0 ? 0 : slot) * 0x140UL).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
         }
 
@@ -201,9 +202,9 @@ namespace MemMgmt.Core.Reclaim
             if (delta < freeable / 4) totalScan = Math.Min(totalScan, freeable / 2);
             if (totalScan > freeable * 2) totalScan = freeable * 2;
             long capped = totalScan;
-            bool trace = node.ReclaimSt.Hooks.Tracepoint != null;
+            bool trace = node.Trace.Enabled;
             if (trace)
-                Vmscan.Trace(node, "mm_shrink_slab_start",
+                Vmscan.Trace(node, TraceEventId.mm_shrink_slab_start,
                     $"{ScanSymbol(s)} {ShrinkerPointer(node, s)}: nid: {node.NodeId} objects to shrink {nr} gfp_flags {MemMgmt.Core.Trace.GfpText.Show(gfp)} pgs_scanned {nrScanned} lru_pgs {nrEligible} cache items {freeable} delta {delta} total_scan {totalScan}");
             long freed = 0, scanned = 0;
             while (totalScan >= Shrinker.ShrinkBatch || totalScan >= freeable)
@@ -220,7 +221,7 @@ namespace MemMgmt.Core.Reclaim
             if (nextDeferred >= scanned) nextDeferred -= scanned; else nextDeferred = 0;
             if (nextDeferred > 0) s.NrDeferred += nextDeferred;
             if (trace)
-                Vmscan.Trace(node, "mm_shrink_slab_end",
+                Vmscan.Trace(node, TraceEventId.mm_shrink_slab_end,
                     $"{ScanSymbol(s)} {ShrinkerPointer(node, s)}: nid: {node.NodeId} unused scan count {nr} new scan count {s.NrDeferred} total_scan {totalScan} last shrinker return val {freed}");
             return new ShrinkSlabResult(freeable, nr, delta, capped, scanned, freed, nextDeferred);
         }
@@ -231,7 +232,7 @@ namespace MemMgmt.Core.Reclaim
         {
             if (nrScanned == 0) nrScanned = Vmscan.SwapClusterMax;
             long freed = 0;
-            var list = node.ReclaimSt.Shrinkers;
+            var list = node.ShrinkerList;
             for (int i = 0; i < list.Count; i++) freed += DoShrinkSlab(node, list[i], gfp, nrScanned, nrEligible, ref pagesFreed).Freed;
             return freed;
         }
@@ -241,7 +242,7 @@ namespace MemMgmt.Core.Reclaim
         {
             if (nrScanned < 0 || nrEligible < 0)
                 throw new MemMgmtException("ShrinkArgumentOutOfRange", ErrorKind.OutOfRange, $"nr_scanned {nrScanned} and nr_eligible {nrEligible} must be 0 or more.", nrScanned);
-            foreach (var s in node.ReclaimSt.Shrinkers)
+            foreach (var s in node.ShrinkerList)
                 if (string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
                 {
                     long pages = 0;

@@ -72,9 +72,9 @@ namespace MemMgmt.Core.Reclaim
             const GfpFlags relevant = GfpFlags.__GFP_HIGHMEM | GfpFlags.__GFP_MOVABLE | GfpFlags.__GFP_IO | GfpFlags.__GFP_FS;
             if ((gfp & relevant) == 0) return;
             if (scanned == 0) return;
-            var rs = node.ReclaimSt;
+            var mcs = node.MemcgSt;
             int id = memcg < 0 ? 0 : memcg;
-            ref var v = ref rs.Vmpr[id];
+            ref var v = ref mcs.Vmpr[id];
             if (tree)
             {
                 v.TreeScanned += scanned;
@@ -104,18 +104,18 @@ namespace MemMgmt.Core.Reclaim
 
         private static void Raise(MemNode node, int memcg, long scanned, long reclaimed, int pressure, bool fromPrio, ScanControl? sc)
         {
-            var rs = node.ReclaimSt;
+            var mcs = node.MemcgSt;
             var e = new VmPressureEvent(memcg, LevelOf(pressure), scanned, reclaimed, pressure, node.Clock.NowNs, fromPrio);
-            rs.LastPressure = e;
-            if (rs.PressureEvents.Count >= MaxEventsKept) rs.PressureEvents.RemoveAt(0);
-            rs.PressureEvents.Add(e);
+            mcs.LastPressure = e;
+            if (mcs.PressureEvents.Count >= MaxEventsKept) mcs.PressureEvents.RemoveAt(0);
+            mcs.PressureEvents.Add(e);
             if (sc != null) sc.PressureEvents.Add(e);
         }
 
         /// <summary>The most recent vmpressure event of the node, or null.</summary>
-        public static VmPressureEvent? Last(MemNode node) => node.ReclaimSt.LastPressure;
+        public static VmPressureEvent? Last(MemNode node) => node.MemcgSt.LastPressure;
 
         /// <summary>The node's recent vmpressure events, oldest first (at most 1024 kept).</summary>
-        public static System.Collections.Generic.IReadOnlyList<VmPressureEvent> Events(MemNode node) => node.ReclaimSt.PressureEvents.ToArray();
+        public static System.Collections.Generic.IReadOnlyList<VmPressureEvent> Events(MemNode node) => node.MemcgSt.PressureEvents.ToArray();
     }
 }

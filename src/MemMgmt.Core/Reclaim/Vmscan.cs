@@ -1,9 +1,11 @@
 using System;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Buddy;
+using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Trace;
 using MemMgmt.Core.Watermarks;
 using MemMgmt.Core.Writeback;
 
@@ -43,8 +45,7 @@ namespace MemMgmt.Core.Reclaim
         Activate,
     }
 
-    /// <summary>Page reclaim (mm/vmscan.c, 4.14, node-based LRU: the seed's shrink_zone is shrink_node, its shrink_lruvec
-    /// is shrink_node_memcg).</summary>
+    /// <summary>Page reclaim (mm/vmscan.c, 4.14): node-based LRU, shrink_node over each memcg's lruvec (shrink_node_memcg).</summary>
     public static class Vmscan
     {
         public const int SwapClusterMax = 32;
@@ -52,34 +53,19 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>Virtual time per page a shrink_*_list call scans (isolation, the rmap walk of page_referenced,
         /// unmapping) on a Cortex-A53: the window in which other CPUs' accesses reach the isolated pages.</summary>
         internal const long ScanPageCostNs = 500;
-        public const int MaxReclaimRetries = 16;
-        public const int PageAllocCostlyOrder = 3;
 
         // Transient list heads taken from the top of the node's spare heads (compaction uses them from the bottom).
         private const int PageListSlot = 63, SkippedSlot = 62, RetSlot = 61, HoldSlot = 60, ActiveSlot = 59, InactiveSlot = 58, FreeSlot = 57;
+        /// <summary>Every spare list head reclaim takes for its transient lists; all empty between reclaim calls.</summary>
+        internal static readonly int[] TransientListSlots = { FreeSlot, InactiveSlot, ActiveSlot, HoldSlot, RetSlot, SkippedSlot, PageListSlot };
 
         private static int Spare(MemNode node, int slot) => node.SpareListBase + slot;
 
-        internal static void Trace(MemNode node, string name, string text)
-        {
-            var hook = node.ReclaimSt.Hooks.Tracepoint;
-            hook?.Invoke(node, name, text);
-        }
+        /// <summary>Records a tracepoint whose TP_printk text the caller formatted; callers format only when
+        /// <see cref="MemTrace.Enabled"/> is on, so a node with tracing off pays one test.</summary>
+        internal static void Trace(MemNode node, TraceEventId id, string text) => node.Trace.RecordText(node, id, text);
 
         private static string ShrinkFlags(int file) => file != 0 ? "RECLAIM_WB_FILE|RECLAIM_WB_ASYNC" : "RECLAIM_WB_ANON|RECLAIM_WB_ASYNC";
-
-        /// <summary>int_sqrt (lib/int_sqrt.c): floor of the square root.</summary>
-        public static long IntSqrt(long x)
-        {
-            if (x <= 1) return x;
-            long r = (long)Math.Sqrt(x);
-            while (r * r > x) r--;
-            while ((r + 1) * (r + 1) <= x) r++;
-            return r;
-        }
-
-        /// <summary>compact_gap (mm/internal.h): 2 &lt;&lt; order.</summary>
-        public static long CompactGap(int order) => 2L << order;
 
         // ----------------------------------------------------------------- inactive_list_is_low
 
@@ -89,13 +75,13 @@ namespace MemMgmt.Core.Reclaim
         /// inactive·ratio &lt; active. <paramref name="trace"/> is 4.14's actual_reclaim.</summary>
         internal static bool InactiveListIsLow(MemNode node, int memcg, bool file, ScanControl sc, bool trace)
         {
-            if (!file && node.ReclaimSt.Swap.TotalPages == 0) return false;
+            if (!file && node.Swap.TotalPages == 0) return false;
             int inactiveLru = file ? (int)LruList.InactiveFile : (int)LruList.InactiveAnon;
             long inactive = Lru.LruvecLruSize(node, memcg, inactiveLru, sc.ReclaimIdx);
             long active = Lru.LruvecLruSize(node, memcg, inactiveLru + 1, sc.ReclaimIdx);
             long ratio = file && trace && ShadowRefault.RefaultsChanged(node, memcg) ? 0 : InactiveRatio(node, inactive + active);
-            if (trace && node.ReclaimSt.Hooks.Tracepoint != null)
-                Trace(node, "mm_vmscan_inactive_list_is_low",
+            if (trace && node.Trace.Enabled)
+                Trace(node, TraceEventId.mm_vmscan_inactive_list_is_low,
                     $"nid={node.NodeId} reclaim_idx={sc.ReclaimIdx} total_inactive={Lru.Size(node, memcg, (LruList)inactiveLru)} inactive={inactive} total_active={Lru.Size(node, memcg, (LruList)(inactiveLru + 1))} active={active} ratio={ratio} flags={ShrinkFlags(file ? 1 : 0)}");
             return inactive * ratio < active;
         }
@@ -104,7 +90,7 @@ namespace MemMgmt.Core.Reclaim
         public static long InactiveRatio(MemNode node, long pages)
         {
             long gb = pages >> (30 - node.Geometry.PageShift);
-            return gb != 0 ? IntSqrt(10 * gb) : 1;
+            return gb != 0 ? MmConstants.IntSqrt(10 * gb) : 1;
         }
 
         /// <summary>inactive_list_is_low for the node's lruvec of a memcg (0: root) at reclaim_idx = the highest zone.</summary>
@@ -161,8 +147,8 @@ namespace MemMgmt.Core.Reclaim
                     if (nrSkipped[z] != 0) { node.Counters.Count(ZoneEvent.PgSkip, z, nrSkipped[z]); nSkipped += nrSkipped[z]; }
             }
             nrScanned = totalScan;
-            if (node.ReclaimSt.Hooks.Tracepoint != null)
-                Trace(node, "mm_vmscan_lru_isolate",
+            if (node.Trace.Enabled)
+                Trace(node, TraceEventId.mm_vmscan_lru_isolate,
                     $"isolate_mode={(unmappedOnly ? 2 : 0)} classzone={sc.ReclaimIdx} order={sc.Order} nr_requested={nrToScan} nr_scanned={totalScan} nr_skipped={nSkipped} nr_taken={taken} lru={LruName(lru)}");
             for (int z = 0; z < nrZones; z++)
                 if (zoneTaken[z] != 0) Lru.UpdateSizeZone(node, memcg, z, lru, -zoneTaken[z]);
@@ -227,8 +213,7 @@ namespace MemMgmt.Core.Reclaim
         {
             var pages = node.Pages;
             var flags = pages.Flags;
-            var rs = node.ReclaimSt;
-            var swap = rs.Swap;
+            var swap = node.Swap;
             int freeList = Spare(node, FreeSlot);
             long nrReclaimed = 0;
             var gfp = sc.GfpMask;
@@ -262,7 +247,7 @@ namespace MemMgmt.Core.Reclaim
                 if ((f & (uint)PageFlags.Writeback) != 0)
                 {
                     // Case 1: kswapd meets a page already marked for immediate reclaim on a node flagged for writeback.
-                    if (sc.IsKswapd && (f & (uint)PageFlags.Reclaim) != 0 && rs.PgdatWriteback)
+                    if (sc.IsKswapd && (f & (uint)PageFlags.Reclaim) != 0 && node.WritebackSt.PgdatWriteback)
                     {
                         stat.NrImmediate++;
                         goto keep;
@@ -302,7 +287,7 @@ namespace MemMgmt.Core.Reclaim
                 if ((f & (uint)PageFlags.Dirty) != 0)
                 {
                     bool fileCache = (f & (uint)PageFlags.SwapBacked) == 0;
-                    if (fileCache && (!sc.IsKswapd || (f & (uint)PageFlags.Reclaim) == 0 || !rs.PgdatDirty))
+                    if (fileCache && (!sc.IsKswapd || (f & (uint)PageFlags.Reclaim) == 0 || !node.WritebackSt.PgdatDirty))
                     {
                         node.Counters.Mod(NodeStatItem.NrVmscanImmediate, nr);
                         flags[page] = f | (uint)PageFlags.Reclaim;
@@ -386,7 +371,7 @@ namespace MemMgmt.Core.Reclaim
         private static void PutbackInactivePages(MemNode node, int list)
         {
             var pages = node.Pages;
-            var rs = node.ReclaimSt;
+            var lruvecs = node.LruvecSt;
             while (pages.Next[list] != list)
             {
                 int page = pages.Prev[list];
@@ -396,7 +381,7 @@ namespace MemMgmt.Core.Reclaim
                 int nr = 1 << pages.Order[page];
                 Lru.AddToList(node, page, nr);
                 int lru = (int)Lru.PageLru(f);
-                if (Lru.IsActiveLru(lru)) rs.RecentRotated[pages.Memcg[page] * 2 + (Lru.IsFileLru(lru) ? 1 : 0)] += nr;
+                if (Lru.IsActiveLru(lru)) lruvecs.RecentRotated[pages.Memcg[page] * 2 + (Lru.IsFileLru(lru) ? 1 : 0)] += nr;
             }
         }
 
@@ -417,7 +402,6 @@ namespace MemMgmt.Core.Reclaim
         internal static long ShrinkInactiveList(MemNode node, long nrToScan, int memcg, ScanControl sc, int lru)
         {
             int file = Lru.IsFileLru(lru) ? 1 : 0;
-            var rs = node.ReclaimSt;
             var c = node.Counters;
             if (TooManyIsolated(node, file != 0, sc))
             {
@@ -429,7 +413,7 @@ namespace MemMgmt.Core.Reclaim
             int pageList = Spare(node, PageListSlot);
             long nrTaken = IsolateLruPages(node, nrToScan, memcg, pageList, out long nrScanned, sc, !sc.MayUnmap, lru);
             c.Mod(NodeStatItem.NrIsolatedAnon + file, nrTaken);
-            rs.RecentScanned[memcg * 2 + file] += nrTaken;
+            node.LruvecSt.RecentScanned[memcg * 2 + file] += nrTaken;
             if (sc.GlobalReclaim) c.Count(sc.IsKswapd ? VmEvent.PgScanKswapd : VmEvent.PgScanDirect, nrScanned);
             sc.ListScanned[lru] += nrScanned;
             sc.ListTaken[lru] += nrTaken;
@@ -448,18 +432,18 @@ namespace MemMgmt.Core.Reclaim
             PutbackInactivePages(node, retList);
             c.Mod(NodeStatItem.NrIsolatedAnon + file, -nrTaken);
 
-            if (stat.NrWriteback != 0 && stat.NrWriteback == nrTaken) rs.PgdatWriteback = true;
+            if (stat.NrWriteback != 0 && stat.NrWriteback == nrTaken) node.WritebackSt.PgdatWriteback = true;
             // sane_reclaim holds: global reclaim or the default (v2) hierarchy.
-            if (stat.NrDirty != 0 && stat.NrDirty == stat.NrCongested) rs.PgdatCongested = true;
+            if (stat.NrDirty != 0 && stat.NrDirty == stat.NrCongested) node.WritebackSt.PgdatCongested = true;
             if (stat.NrUnqueuedDirty == nrTaken)
             {
                 WritebackIo.WakeupFlusher(node);
-                rs.PgdatDirty = true;
+                node.WritebackSt.PgdatDirty = true;
             }
             if (stat.NrImmediate != 0) WritebackIo.WaitCongested(node, 100_000_000); // congestion_wait(BLK_RW_ASYNC, HZ/10)
-            if (!sc.IsKswapd && rs.PgdatCongested) WritebackIo.WaitCongested(node, 100_000_000); // wait_iff_congested
-            if (rs.Hooks.Tracepoint != null)
-                Trace(node, "mm_vmscan_lru_shrink_inactive",
+            if (!sc.IsKswapd && node.WritebackSt.PgdatCongested) WritebackIo.WaitCongested(node, 100_000_000); // wait_iff_congested
+            if (node.Trace.Enabled)
+                Trace(node, TraceEventId.mm_vmscan_lru_shrink_inactive,
                     $"nid={node.NodeId} nr_scanned={nrScanned} nr_reclaimed={nrReclaimed} nr_dirty={stat.NrDirty} nr_writeback={stat.NrWriteback} nr_congested={stat.NrCongested} nr_immediate={stat.NrImmediate} nr_activate={stat.NrActivate} nr_ref_keep={stat.NrRefKeep} nr_unmap_fail={ReclaimStat.NrUnmapFail} priority={sc.Priority} flags={ShrinkFlags(file)}");
             return nrReclaimed;
         }
@@ -489,13 +473,12 @@ namespace MemMgmt.Core.Reclaim
         {
             int file = Lru.IsFileLru(lru) ? 1 : 0;
             var pages = node.Pages;
-            var rs = node.ReclaimSt;
             var c = node.Counters;
             LruCache.Drain(node, sc.Cpu);
             int hold = Spare(node, HoldSlot), lActive = Spare(node, ActiveSlot), lInactive = Spare(node, InactiveSlot);
             long nrTaken = IsolateLruPages(node, nrToScan, memcg, hold, out long nrScanned, sc, !sc.MayUnmap, lru);
             c.Mod(NodeStatItem.NrIsolatedAnon + file, nrTaken);
-            rs.RecentScanned[memcg * 2 + file] += nrTaken;
+            node.LruvecSt.RecentScanned[memcg * 2 + file] += nrTaken;
             c.Count(VmEvent.PgRefill, nrScanned);
             sc.ListScanned[lru] += nrScanned;
             sc.ListTaken[lru] += nrTaken;
@@ -514,14 +497,14 @@ namespace MemMgmt.Core.Reclaim
                 pages.Clear(page, PageFlags.Active);
                 pages.ListAdd(page, lInactive);
             }
-            rs.RecentRotated[memcg * 2 + file] += nrRotated;
+            node.LruvecSt.RecentRotated[memcg * 2 + file] += nrRotated;
             long nrActivate = MoveActivePagesToLru(node, lActive, lru);
             long nrDeactivate = MoveActivePagesToLru(node, lInactive, lru - Lru.LruActive);
             c.Mod(NodeStatItem.NrIsolatedAnon + file, -nrTaken);
             sc.Deactivated += nrDeactivate;
             sc.Rotated += nrRotated;
-            if (rs.Hooks.Tracepoint != null)
-                Trace(node, "mm_vmscan_lru_shrink_active",
+            if (node.Trace.Enabled)
+                Trace(node, TraceEventId.mm_vmscan_lru_shrink_active,
                     $"nid={node.NodeId} nr_taken={nrTaken} nr_active={nrActivate} nr_deactivated={nrDeactivate} nr_referenced={nrRotated} priority={sc.Priority} flags={ShrinkFlags(file)}");
         }
 
@@ -542,13 +525,12 @@ namespace MemMgmt.Core.Reclaim
         /// of each evictable list to scan at this priority.</summary>
         internal static ScanCount GetScanCount(MemNode node, int memcg, ScanControl sc)
         {
-            var rs = node.ReclaimSt;
             var result = new ScanCount();
             int swappiness = MemCgroups.SwappinessOf(node, memcg);
             ScanBalance balance;
             long ap = 0, fp = 0, denominator = 0;
 
-            if (!sc.MaySwap || rs.Swap.FreePages <= 0) { balance = ScanBalance.File; goto @out; }
+            if (!sc.MaySwap || node.Swap.FreePages <= 0) { balance = ScanBalance.File; goto @out; }
             if (!sc.GlobalReclaim && swappiness == 0) { balance = ScanBalance.File; goto @out; }
             if (sc.Priority == 0 && swappiness != 0) { balance = ScanBalance.Equal; goto @out; }
             if (sc.GlobalReclaim)
@@ -584,12 +566,12 @@ namespace MemMgmt.Core.Reclaim
             long anon = Lru.LruvecLruSize(node, memcg, (int)LruList.ActiveAnon, nrZones) + Lru.LruvecLruSize(node, memcg, (int)LruList.InactiveAnon, nrZones);
             long fileSize = Lru.LruvecLruSize(node, memcg, (int)LruList.ActiveFile, nrZones) + Lru.LruvecLruSize(node, memcg, (int)LruList.InactiveFile, nrZones);
             int a = memcg * 2, f = memcg * 2 + 1;
-            if (rs.RecentScanned[a] > anon / 4) { rs.RecentScanned[a] /= 2; rs.RecentRotated[a] /= 2; }
-            if (rs.RecentScanned[f] > fileSize / 4) { rs.RecentScanned[f] /= 2; rs.RecentRotated[f] /= 2; }
-            ap = anonPrio * (rs.RecentScanned[a] + 1);
-            ap /= rs.RecentRotated[a] + 1;
-            fp = filePrio * (rs.RecentScanned[f] + 1);
-            fp /= rs.RecentRotated[f] + 1;
+            if (node.LruvecSt.RecentScanned[a] > anon / 4) { node.LruvecSt.RecentScanned[a] /= 2; node.LruvecSt.RecentRotated[a] /= 2; }
+            if (node.LruvecSt.RecentScanned[f] > fileSize / 4) { node.LruvecSt.RecentScanned[f] /= 2; node.LruvecSt.RecentRotated[f] /= 2; }
+            ap = anonPrio * (node.LruvecSt.RecentScanned[a] + 1);
+            ap /= node.LruvecSt.RecentRotated[a] + 1;
+            fp = filePrio * (node.LruvecSt.RecentScanned[f] + 1);
+            fp /= node.LruvecSt.RecentRotated[f] + 1;
             denominator = ap + fp + 1;
         @out:
             result.Balance = balance;
@@ -625,7 +607,7 @@ namespace MemMgmt.Core.Reclaim
         {
             if (priority < 0 || priority > DefPriority)
                 throw new MemMgmtException("PriorityOutOfRange", ErrorKind.OutOfRange, $"Priority {priority} is out of range; use 0 to {DefPriority}.", priority);
-            if (memcg < 0 || memcg >= MemNode.MaxLruvecs || (memcg > 0 && node.ReclaimSt.Memcgs[memcg] == null))
+            if (memcg < 0 || memcg >= MemNode.MaxLruvecs || (memcg > 0 && node.MemcgSt.Memcgs[memcg] == null))
                 throw new MemMgmtException("MemcgNotFound", ErrorKind.ObjectNotFound, $"Memcg id {memcg} does not exist on node '{node.Name}'.", memcg);
             var sc = new ScanControl
             {
@@ -636,7 +618,7 @@ namespace MemMgmt.Core.Reclaim
 
         // ----------------------------------------------------------------- shrink_node_memcg
 
-        /// <summary>kernel: shrink_node_memcg (mm/vmscan.c, 4.14; the seed's shrink_lruvec): SWAP_CLUSTER_MAX chunks over
+        /// <summary>kernel: shrink_node_memcg (mm/vmscan.c, 4.14): SWAP_CLUSTER_MAX chunks over
         /// the evictable lists; once nr_to_reclaim is met (except direct global reclaim at DEF_PRIORITY) the smaller of
         /// anon/file stops and the other is scaled to the remaining percentage; then age active anon if needed.</summary>
         internal static void ShrinkNodeMemcg(MemNode node, int memcg, ScanControl sc, out long lruPages)
@@ -697,24 +679,9 @@ namespace MemMgmt.Core.Reclaim
 
         // ----------------------------------------------------------------- shrink_node
 
-        /// <summary>kernel: compaction_suitable as reclaim asks it: the hook the compaction code installs, else the watermark
-        /// part of 4.14 __compaction_suitable (SUCCESS at the order's min watermark; SKIPPED without order-0 headroom of
-        /// min (low above costly order) + compact_gap; else CONTINUE).</summary>
-        internal static CompactionSuitability CompactionSuitable(MemNode node, Zone zone, int order, int classzoneIdx)
-        {
-            var hook = node.ReclaimSt.Hooks.CompactionSuitable;
-            if (hook != null) return hook(zone, order, classzoneIdx);
-            if (order == -1) return CompactionSuitability.Continue;
-            if (ZoneWatermark.Ok(zone, order, zone.Watermark[(int)WatermarkLevel.Min], classzoneIdx, 0, zone.NrFreePages))
-                return CompactionSuitability.Success;
-            long mark = (order > PageAllocCostlyOrder ? zone.Watermark[(int)WatermarkLevel.Low] : zone.Watermark[(int)WatermarkLevel.Min]) + CompactGap(order);
-            if (!ZoneWatermark.Ok(zone, 0, mark, classzoneIdx, AllocFlagBits.Cma, zone.NrFreePages)) return CompactionSuitability.Skipped;
-            return CompactionSuitability.Continue;
-        }
-
         /// <summary>kernel: in_reclaim_compaction (mm/vmscan.c, 4.14).</summary>
         private static bool InReclaimCompaction(ScanControl sc) =>
-            sc.Order != 0 && (sc.Order > PageAllocCostlyOrder || sc.Priority < DefPriority - 2);
+            sc.Order != 0 && (sc.Order > MmConstants.PageAllocCostlyOrder || sc.Priority < DefPriority - 2);
 
         /// <summary>kernel: should_continue_reclaim (mm/vmscan.c, 4.14).</summary>
         internal static bool ShouldContinueReclaim(MemNode node, long nrReclaimed, long nrScanned, ScanControl sc)
@@ -725,16 +692,16 @@ namespace MemMgmt.Core.Reclaim
                 if (nrReclaimed == 0 && nrScanned == 0) return false;
             }
             else if (nrReclaimed == 0) return false;
-            long pagesForCompaction = CompactGap(sc.Order);
+            long pagesForCompaction = MmConstants.CompactGap(sc.Order);
             long inactiveLruPages = node.Counters[NodeStatItem.NrInactiveFile];
-            if (node.ReclaimSt.Swap.FreePages > 0) inactiveLruPages += node.Counters[NodeStatItem.NrInactiveAnon];
+            if (node.Swap.FreePages > 0) inactiveLruPages += node.Counters[NodeStatItem.NrInactiveAnon];
             if (sc.NrReclaimed < pagesForCompaction && inactiveLruPages > pagesForCompaction) return true;
             for (int z = 0; z <= sc.ReclaimIdx && z < node.ZoneArr.Length; z++)
             {
                 var zone = node.ZoneArr[z];
                 if (zone.ManagedPages == 0) continue;
-                var s = CompactionSuitable(node, zone, sc.Order, sc.ReclaimIdx);
-                if (s == CompactionSuitability.Success || s == CompactionSuitability.Continue) return false;
+                var s = CompactionEngine.CompactionSuitable(zone, sc.Order, 0, sc.ReclaimIdx);
+                if (s == CompactResult.Success || s == CompactResult.Continue) return false;
             }
             return true;
         }
@@ -748,11 +715,10 @@ namespace MemMgmt.Core.Reclaim
                 ShadowRefault.SnapshotRefaults(node, memcg);
         }
 
-        /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14; the seed's shrink_zone): every lruvec in the memcg subtree under the reclaim root, pre-order (memory.low
+        /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14): every lruvec in the memcg subtree under the reclaim root, pre-order (memory.low
         /// groups skipped unless may_thrash), slab in proportion, vmpressure, and the reclaim/compaction loop.</summary>
         internal static bool ShrinkNode(MemNode node, ScanControl sc)
         {
-            var rs = node.ReclaimSt;
             bool reclaimable = false;
             long nrReclaimed, nrScanned;
             do
@@ -768,7 +734,7 @@ namespace MemMgmt.Core.Reclaim
                     if (MemCgroups.IsLow(node, root, memcg))
                     {
                         if (!sc.MayThrash) continue;
-                        rs.Memcgs[memcg]!.LowEvents++;
+                        node.MemcgSt.Memcgs[memcg]!.LowEvents++;
                     }
                     long reclaimed = sc.NrReclaimed, scanned = sc.NrScanned;
                     ShrinkNodeMemcg(node, memcg, sc, out long lruPages);
@@ -792,7 +758,7 @@ namespace MemMgmt.Core.Reclaim
                 VmPressure.Record(node, sc.GfpMask, sc.TargetMemcg, true, sc.NrScanned - nrScanned, sc.NrReclaimed - nrReclaimed, sc);
                 if (sc.NrReclaimed - nrReclaimed != 0) reclaimable = true;
             } while (ShouldContinueReclaim(node, sc.NrReclaimed - nrReclaimed, sc.NrScanned - nrScanned, sc));
-            if (reclaimable) rs.KswapdFailures = 0;
+            if (reclaimable) node.KswapdSt.KswapdFailures = 0;
             return reclaimable;
         }
 
@@ -801,10 +767,10 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>kernel: compaction_ready (mm/vmscan.c, 4.14).</summary>
         internal static bool CompactionReady(MemNode node, Zone zone, ScanControl sc)
         {
-            var suitable = CompactionSuitable(node, zone, sc.Order, sc.ReclaimIdx);
-            if (suitable == CompactionSuitability.Success) return true;
-            if (suitable == CompactionSuitability.Skipped) return false;
-            long watermark = zone.Watermark[(int)WatermarkLevel.High] + CompactGap(sc.Order);
+            var suitable = CompactionEngine.CompactionSuitable(zone, sc.Order, 0, sc.ReclaimIdx);
+            if (suitable == CompactResult.Success) return true;
+            if (suitable != CompactResult.Continue && suitable != CompactResult.NotSuitableZone) return false;
+            long watermark = zone.Watermark[(int)WatermarkLevel.High] + MmConstants.CompactGap(sc.Order);
             return ZoneWatermark.Ok(zone, 0, watermark, sc.ReclaimIdx, 0, zone.NrFreePages);
         }
 
@@ -820,7 +786,7 @@ namespace MemMgmt.Core.Reclaim
                 if (zone.Idx > sc.ReclaimIdx) continue;
                 if (sc.GlobalReclaim)
                 {
-                    if (sc.Order > PageAllocCostlyOrder && CompactionReady(node, zone, sc))
+                    if (sc.Order > MmConstants.PageAllocCostlyOrder && CompactionReady(node, zone, sc))
                     {
                         sc.CompactionReady = true;
                         continue;
@@ -878,8 +844,8 @@ namespace MemMgmt.Core.Reclaim
         /// zones up to Normal that have reclaimable pages, or kswapd is hopeless.</summary>
         private static bool AllowDirectReclaim(MemNode node)
         {
-            var rs = node.ReclaimSt;
-            if (rs.KswapdFailures >= MaxReclaimRetries) return true;
+            var ks = node.KswapdSt;
+            if (ks.KswapdFailures >= MmConstants.MaxReclaimRetries) return true;
             long reserve = 0, free = 0;
             int normal = node.Kernel.ZoneIndex(ZoneType.Normal);
             for (int i = 0; i <= normal && i < node.ZoneArr.Length; i++)
@@ -897,7 +863,7 @@ namespace MemMgmt.Core.Reclaim
         public static long ZoneReclaimablePages(MemNode node, Zone zone)
         {
             long nr = zone.Stat[(int)ZoneStatItem.NrZoneInactiveFile] + zone.Stat[(int)ZoneStatItem.NrZoneActiveFile];
-            if (node.ReclaimSt.Swap.FreePages > 0)
+            if (node.Swap.FreePages > 0)
                 nr += zone.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] + zone.Stat[(int)ZoneStatItem.NrZoneActiveAnon];
             return nr;
         }
@@ -930,18 +896,18 @@ namespace MemMgmt.Core.Reclaim
             if (!AllowDirectReclaim(node))
             {
                 node.Counters.Count(VmEvent.PgScanDirectThrottle);
-                var rs = node.ReclaimSt;
+                var ks = node.KswapdSt;
                 int normal = node.Kernel.ZoneIndex(ZoneType.Normal);
-                rs.KswapdClasszoneIdx = rs.KswapdClasszoneIdx < 0 ? normal : Math.Min(rs.KswapdClasszoneIdx, normal);
+                ks.KswapdClasszoneIdx = ks.KswapdClasszoneIdx < 0 ? normal : Math.Min(ks.KswapdClasszoneIdx, normal);
                 report.Throttled = true;
                 sc.Steps.Add("throttle_direct_reclaim: pfmemalloc reserve low; kswapd runs first");
                 Kswapd.RunOnce(node, report);
             }
-            if (node.ReclaimSt.Hooks.Tracepoint != null)
-                Trace(node, "mm_vmscan_direct_reclaim_begin", $"order={order} may_writepage=1 gfp_flags={MemMgmt.Core.Trace.GfpText.Show(gfp)} classzone_idx={sc.ReclaimIdx}");
+            if (node.Trace.Enabled)
+                Trace(node, TraceEventId.mm_vmscan_direct_reclaim_begin, $"order={order} may_writepage=1 gfp_flags={MemMgmt.Core.Trace.GfpText.Show(gfp)} classzone_idx={sc.ReclaimIdx}");
             long reclaimed = DoTryToFreePages(node, sc);
-            if (node.ReclaimSt.Hooks.Tracepoint != null)
-                Trace(node, "mm_vmscan_direct_reclaim_end", $"nr_reclaimed={reclaimed}");
+            if (node.Trace.Enabled)
+                Trace(node, TraceEventId.mm_vmscan_direct_reclaim_end, $"nr_reclaimed={reclaimed}");
             report.Fill(sc, reclaimed);
             return report;
         }

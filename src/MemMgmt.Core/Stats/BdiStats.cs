@@ -68,15 +68,15 @@ namespace MemMgmt.Core.Stats
         /// <summary>WB_WRITEBACK: page-cache pages with a write in flight (swap-outs belong to the swap device).</summary>
         private static long FileWritebackPages(MemNode node)
         {
-            var rs = node.ReclaimSt;
+            var wbs = node.WritebackSt;
             var pages = node.Pages;
             const uint mask = (uint)(PageFlags.Allocated | PageFlags.Writeback | PageFlags.SwapBacked);
             const uint want = (uint)(PageFlags.Allocated | PageFlags.Writeback);
             long n = 0;
-            for (int i = 0; i < rs.WbCount; i++)
+            for (int i = 0; i < wbs.WbCount; i++)
             {
-                int slot = (rs.WbHead + i) % rs.WbIndex.Length;
-                if ((pages.Flags[rs.WbIndex[slot]] & mask) == want) n += rs.WbPages[slot];
+                int slot = (wbs.WbHead + i) % wbs.WbIndex.Length;
+                if ((pages.Flags[wbs.WbIndex[slot]] & mask) == want) n += wbs.WbPages[slot];
             }
             return n;
         }

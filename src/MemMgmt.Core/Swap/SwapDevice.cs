@@ -46,7 +46,7 @@ namespace MemMgmt.Core.Swap
             if (pages > MaxPages)
                 throw new MemMgmtException("SwapSizeTooLarge", ErrorKind.OutOfRange,
                     $"Swap size {sizeBytes} bytes ({pages} pages) exceeds the largest swap area, {MaxPages} pages.", sizeBytes);
-            var swap = node.ReclaimSt.Swap;
+            var swap = node.Swap;
             if (pages < swap.UsedPages)
                 throw new MemMgmtException("SwapSizeBelowUsage", ErrorKind.InvalidOperation,
                     $"Swap size {pages} pages is below the {swap.UsedPages} slots in use on node '{node.Name}'.", sizeBytes);

@@ -13,8 +13,6 @@ namespace MemMgmt.Core.Time
         public MemNode Node { get; }
         public long StartNs { get; internal set; }
         public long EndNs { get; internal set; }
-        /// <summary>Whether the stand-in for kswapd_try_to_sleep ran (only for a node with no kswapd hook connected).</summary>
-        public bool KswapdSlept { get; internal set; }
         public bool KcompactdRan { get; internal set; }
         /// <summary>What kswapd did while the time passed (Kswapd.Advance).</summary>
         public Reclaim.KswapdReport? Kswapd { get; internal set; }
@@ -42,25 +40,14 @@ namespace MemMgmt.Core.Time
                 Workloads.WorkingSets.RunDue(node, accessOnly: false);
                 long sliceEnd = Math.Min(end, Workloads.WorkingSets.NextDueNs(node, accessOnly: false));
                 long slice = Math.Max(0, sliceEnd - node.Clock.NowNs);
-                if (st.WakeupKswapd != null)
+                byte task = node.Trace.CurrentTask;
+                node.Trace.CurrentTask = Trace.MemTrace.TaskKswapd;
+                try
                 {
-                    byte task = node.Trace.CurrentTask;
-                    node.Trace.CurrentTask = Trace.MemTrace.TaskKswapd;
-                    try
-                    {
-                        var k = Reclaim.Kswapd.Advance(node, slice);
-                        if (report.Kswapd == null) report.Kswapd = k; else report.Kswapd.Merge(k);
-                    }
-                    finally { node.Trace.CurrentTask = task; }
+                    var k = Reclaim.Kswapd.Advance(node, slice);
+                    if (report.Kswapd == null) report.Kswapd = k; else report.Kswapd.Merge(k);
                 }
-                else if (st.KswapdPending)
-                {
-                    CompactionEngine.ResetIsolationSuitable(node);
-                    CompactionEngine.WakeupKcompactd(node, st.KswapdOrder, st.KswapdClasszoneIdx);
-                    st.KswapdPending = false;
-                    st.KswapdOrder = 0;
-                    report.KswapdSlept = true;
-                }
+                finally { node.Trace.CurrentTask = task; }
                 if (st.KcompactdWoken && st.KcompactdMaxOrder > 0)
                 {
                     CompactionEngine.KcompactdDoWork(node, stop, reports);

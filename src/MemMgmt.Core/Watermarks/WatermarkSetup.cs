@@ -40,7 +40,7 @@ namespace MemMgmt.Core.Watermarks
         internal static void InitPerZoneWmarkMin(MemNode node)
         {
             long lowmemKbytes = NrFreeBufferPages(node) * (node.Geometry.PageSize >> 10);
-            long newMin = Geometry.IntSqrt(lowmemKbytes * 16);
+            long newMin = MmConstants.IntSqrt(lowmemKbytes * 16);
             var s = node.Sysctl;
             if (newMin > s.UserMinFreeKbytes)
             {
@@ -51,7 +51,7 @@ namespace MemMgmt.Core.Watermarks
         }
 
         /// <summary>The min_free_kbytes the boot rule gives for a lowmem size in KiB (before clamping is applied).</summary>
-        public static long MinFreeKbytesFor(long lowmemKbytes) => Math.Min(65536, Math.Max(128, Geometry.IntSqrt(lowmemKbytes * 16)));
+        public static long MinFreeKbytesFor(long lowmemKbytes) => Math.Min(65536, Math.Max(128, MmConstants.IntSqrt(lowmemKbytes * 16)));
 
         /// <summary>kernel: set_recommended_min_free_kbytes (mm/huge_memory.c / khugepaged.c, 4.14): two free pageblocks per zone
         /// plus MIGRATE_PCPTYPES² for fallbacks, at most 5% of lowmem, used when larger.</summary>

@@ -170,8 +170,8 @@ namespace MemMgmt.Core.Workloads
             long target = o.SizeBytes.HasValue ? o.SizeBytes.Value / node.Geometry.PageSize
                 : (long)(node.ManagedPages * (o.Percent ?? 100) / 100.0);
             var live = new List<long>((int)Math.Min(target, int.MaxValue / 2));
-            var prevStop = node.Compaction.Stop;
-            node.Compaction.Stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : prevStop;
+            var prevStop = node.Stop;
+            node.Stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : prevStop;
             try
             {
                 bool frag = o.Pattern == PressurePattern.Frag || o.Pattern == PressurePattern.FragRandom;
@@ -213,7 +213,7 @@ namespace MemMgmt.Core.Workloads
             }
             finally
             {
-                node.Compaction.Stop = prevStop;
+                node.Stop = prevStop;
             }
             report.RequestsByOrder = reqByOrder;
             report.FailuresByOrder = failByOrder;

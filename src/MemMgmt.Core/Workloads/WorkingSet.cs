@@ -7,31 +7,6 @@ using MemMgmt.Core.Time;
 using MemMgmt.Core.Workloads;
 using MemMgmt.Core.Writeback;
 
-namespace MemMgmt.Core.Node
-{
-    public sealed partial class MemNode
-    {
-        private List<WorkingSet>? _workingSets;
-
-        /// <summary>The access workloads running on this node (Add-WorkingSet), in the order they were added.</summary>
-        internal List<WorkingSet> WorkingSetList => _workingSets ??= new List<WorkingSet>();
-
-        internal bool HasWorkingSets => _workingSets != null && _workingSets.Count > 0;
-
-        /// <summary>Set while a workload round runs, so time passing inside it (its faults, the reclaim they cause) does
-        /// not start another round on top of it.</summary>
-        internal bool InWorkloadRound;
-
-        private void CloneWorkingSets(MemNode o)
-        {
-            if (o._workingSets == null) { CloneWorkingsetState(o); return; }
-            _workingSets = new List<WorkingSet>(o._workingSets.Count);
-            foreach (var w in o._workingSets) _workingSets.Add(w.Clone(this));
-            CloneWorkingsetState(o);
-        }
-    }
-}
-
 namespace MemMgmt.Core.Workloads
 {
     /// <summary>How a working set accesses its pages as virtual time passes.</summary>
@@ -368,7 +343,7 @@ namespace MemMgmt.Core.Workloads
         internal void Unregister()
         {
             if (_shadows == null) return;
-            var st = Node.WorkingsetSt;
+            var st = Node.ShadowRefaultSt;
             var table = Node.Allocations;
             for (int i = 0; i < _handles.Count; i++)
             {

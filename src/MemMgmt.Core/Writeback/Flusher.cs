@@ -4,19 +4,6 @@ using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Writeback;
 
-namespace MemMgmt.Core.Node
-{
-    public sealed partial class MemNode
-    {
-        private FlusherState? _flusher;
-
-        /// <summary>The node's "writeback" kworker (its bdi_writeback), made on first use.</summary>
-        internal FlusherState FlusherSt => _flusher ??= new FlusherState();
-
-        private void CloneFlusher(MemNode o) => _flusher = o._flusher?.Clone();
-    }
-}
-
 namespace MemMgmt.Core.Writeback
 {
     /// <summary>What the flusher is doing: the work wb_do_writeback picked (kernel names of the writeback reasons).</summary>

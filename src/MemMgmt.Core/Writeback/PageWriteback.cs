@@ -3,6 +3,7 @@ using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Sysctl;
+using MemMgmt.Core.Trace;
 using MemMgmt.Core.Workloads;
 
 namespace MemMgmt.Core.Writeback
@@ -166,12 +167,12 @@ namespace MemMgmt.Core.Writeback
         private static void Trace(MemNode node, long thresh, long bg, long dirty, long dirtyRatelimit, long taskRatelimit,
             WorkingSet ws, long periodNs, long pauseNs)
         {
-            if (node.ReclaimSt.Hooks.Tracepoint == null) return;
+            if (!node.Trace.Enabled) return;
             long freerun = DirtyFreerunCeiling(thresh, bg);
             long setpoint = (freerun + thresh) / 2;
             long kb = node.Geometry.PageSize / 1024;
             long thinkMs = ws.DirtyPausedWhenNs == 0 ? 0 : (node.Clock.NowNs - ws.DirtyPausedWhenNs) / 1_000_000;
-            Vmscan.Trace(node, "balance_dirty_pages",
+            Vmscan.Trace(node, TraceEventId.balance_dirty_pages,
                 $"bdi 254:0: limit={thresh} setpoint={setpoint} dirty={dirty} bdi_setpoint={setpoint} bdi_dirty={dirty} " +
                 $"dirty_ratelimit={dirtyRatelimit * kb} task_ratelimit={taskRatelimit * kb} dirtied={ws.NrDirtied} dirtied_pause={ws.NrDirtied} " +
                 $"paused=0 pause={pauseNs / 1_000_000} period={periodNs / 1_000_000} think={thinkMs} cgroup_ino=1");

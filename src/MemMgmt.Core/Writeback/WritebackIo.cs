@@ -30,22 +30,22 @@ namespace MemMgmt.Core.Writeback
             pages.Set(index, PageFlags.Writeback);
             c.Mod(NodeStatItem.NrWriteback, nr);
             c.Count(VmEvent.PgpgOut, nr);
-            node.ReclaimSt.QueueWriteback(index, nr, doneNs);
+            node.WritebackSt.QueueWriteback(index, nr, doneNs);
         }
 
         /// <summary>kernel: end_page_writeback (mm/filemap.c, 4.14) for every write whose latency has passed.</summary>
         internal static int CompleteDue(MemNode node)
         {
-            var rs = node.ReclaimSt;
+            var wbs = node.WritebackSt;
             var pages = node.Pages;
             long now = node.Clock.NowNs;
             int done = 0;
-            while (rs.WbCount > 0 && rs.WbDoneNs[rs.WbHead] <= now)
+            while (wbs.WbCount > 0 && wbs.WbDoneNs[wbs.WbHead] <= now)
             {
-                int index = rs.WbIndex[rs.WbHead];
-                int nr = rs.WbPages[rs.WbHead];
-                rs.WbHead = (rs.WbHead + 1) % rs.WbIndex.Length;
-                rs.WbCount--;
+                int index = wbs.WbIndex[wbs.WbHead];
+                int nr = wbs.WbPages[wbs.WbHead];
+                wbs.WbHead = (wbs.WbHead + 1) % wbs.WbIndex.Length;
+                wbs.WbCount--;
                 done++;
                 node.Counters.Mod(NodeStatItem.NrWriteback, -nr);
                 node.Counters.Mod(NodeStatItem.NrWritten, nr);
@@ -72,10 +72,10 @@ namespace MemMgmt.Core.Writeback
         /// write in flight no device is congested (nr_wb_congested is 0), so there is nothing to wait for.</summary>
         internal static void WaitCongested(MemNode node, long timeoutNs)
         {
-            var rs = node.ReclaimSt;
-            if (rs.WbCount == 0) return;
+            var wbs = node.WritebackSt;
+            if (wbs.WbCount == 0) return;
             long now = node.Clock.NowNs;
-            long until = Math.Min(now + timeoutNs, rs.WbDoneNs[rs.WbHead]);
+            long until = Math.Min(now + timeoutNs, wbs.WbDoneNs[wbs.WbHead]);
             if (until > now) Sleep(node, until - now);
         }
 
@@ -94,7 +94,7 @@ namespace MemMgmt.Core.Writeback
             long started = 0;
             for (int memcg = 0; memcg < MemNode.MaxLruvecs && started < max; memcg++)
             {
-                if (memcg > 0 && node.ReclaimSt.Memcgs[memcg] == null) continue;
+                if (memcg > 0 && node.MemcgSt.Memcgs[memcg] == null) continue;
                 for (int lru = (int)LruList.InactiveFile; lru <= (int)LruList.Unevictable && started < max; lru++)
                 {
                     int head = Lru.Head(node, memcg, lru);
@@ -103,7 +103,7 @@ namespace MemMgmt.Core.Writeback
                 }
             }
             const uint queued = (uint)(PageFlags.LruAddQueued | PageFlags.Allocated);
-            foreach (var pv in node.ReclaimSt.Pvecs)
+            foreach (var pv in node.LruvecSt.Pvecs)
                 for (int i = 0; i < pv.AddN && started < max; i++)
                 {
                     int p = pv.Add[i];

@@ -27,13 +27,13 @@ namespace MemMgmt.PS.Commands
                 foreach (var id in Id!)
                 {
                     SimProcess? p = null;
-                    if (TryCore(() => p = OomKiller.GetProcess(node, id), terminating: false)) WriteObject(p);
+                    if (TryCore(() => p = Processes.GetProcess(node, id), terminating: false)) WriteObject(p);
                 }
                 return;
             }
             var filter = NameFilter.Create(Name);
             bool any = false;
-            foreach (var p in OomKiller.GetProcesses(node))
+            foreach (var p in Processes.GetProcesses(node))
                 if (filter.IsMatch(p.Name)) { WriteObject(p); any = true; }
             if (any || Name == null) return;
             foreach (var n in Name)

@@ -89,7 +89,7 @@ namespace MemMgmt.PS.Commands
                 ShmemPages = BytesToPages(node, ShmemSize, nameof(ShmemSize)),
             };
             SimProcess? p = null;
-            TryCore(() => p = OomKiller.Start(node, o));
+            TryCore(() => p = Processes.Start(node, o));
             if (p == null) return;
             if (p.FaultFailure != null)
                 WriteWarning($"Process {p.Pid} ({p.Name}) mapped {p.Rss} of {p.RequestedPages} pages: {p.FaultFailure}.");

@@ -27,14 +27,14 @@ namespace MemMgmt.PS.Commands
             foreach (var id in Id)
             {
                 SimProcess? p = null;
-                if (TryCore(() => p = OomKiller.GetProcess(node, id), terminating: false)) { if (!found.Contains(p!)) found.Add(p!); }
+                if (TryCore(() => p = Processes.GetProcess(node, id), terminating: false)) { if (!found.Contains(p!)) found.Add(p!); }
                 else bad = true;
             }
             if (bad) return;
             foreach (var p in found)
             {
                 if (!ShouldProcess($"process {p.Pid} ({p.Name}) on node '{node.Name}', {p.Rss} resident pages", "Exit")) continue;
-                long freed = OomKiller.Exit(node, p.Pid);
+                long freed = Processes.Exit(node, p.Pid);
                 WriteVerbose($"Process {p.Pid} ({p.Name}) exited; {freed} pages freed.");
                 if (PassThru) WriteObject(p);
             }

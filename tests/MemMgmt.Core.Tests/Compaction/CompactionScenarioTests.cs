@@ -13,7 +13,7 @@ using Xunit;
 
 namespace MemMgmt.Core.Tests.Compaction
 {
-    /// <summary>The scenarios of issue 3, on the Core.</summary>
+    /// <summary>Compaction scenarios on the Core: pressure, compaction runs, kcompactd and the slow path.</summary>
     public class CompactionScenarioTests
     {
         private const GfpFlags FillAll = GfpFlags.GFP_HIGHUSER_MOVABLE | GfpFlags.__GFP_MEMALLOC;

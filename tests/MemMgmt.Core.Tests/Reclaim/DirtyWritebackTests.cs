@@ -190,7 +190,7 @@ namespace MemMgmt.Core.Tests.Reclaim
         {
             var node = Node();
             ReclaimTestKit.Fill(node, PageOwner.FileCache, long.MaxValue);
-            node.ReclaimSt.PgdatCongested = true;
+            node.WritebackSt.PgdatCongested = true;
             long t0 = node.Clock.NowNs;
             for (int i = 0; i < 10; i++) Vmscan.TryToFreePages(node, 0, Allocation.GfpFlags.GFP_KERNEL);
             Assert.True(node.Clock.NowNs - t0 < 100_000_000, $"ten direct reclaims took {(node.Clock.NowNs - t0) / 1e6} ms");
@@ -368,7 +368,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             foreach (var h in f) PageAccess.SetDirty(node, h);
             Assert.Equal(0, Flusher.GetStats(node).PagesVmscan);
             var r = Vmscan.TryToFreePages(node, 0, Allocation.GfpFlags.GFP_KERNEL);
-            Assert.True(node.ReclaimSt.PgdatDirty);
+            Assert.True(node.WritebackSt.PgdatDirty);
             Assert.True(Flusher.GetStats(node).PagesVmscan > 0);
             Assert.True(node.Counters[NodeStatItem.NrVmscanImmediate] > 0);
             Assert.True(Wb(node) + node.Counters[NodeStatItem.NrWritten] > 0);

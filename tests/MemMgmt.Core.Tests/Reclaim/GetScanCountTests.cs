@@ -26,8 +26,8 @@ namespace MemMgmt.Core.Tests.Reclaim
 
         private static void SetStat(MemNode node, long s0, long r0, long s1, long r1)
         {
-            var rs = node.ReclaimSt;
-            rs.RecentScanned[0] = s0; rs.RecentRotated[0] = r0; rs.RecentScanned[1] = s1; rs.RecentRotated[1] = r1;
+            var lruvecs = node.LruvecSt;
+            lruvecs.RecentScanned[0] = s0; lruvecs.RecentRotated[0] = r0; lruvecs.RecentScanned[1] = s1; lruvecs.RecentRotated[1] = r1;
         }
 
         /// <summary>SCAN_FRACT at priority 12, swappiness 60: ap = 60·1001/201 = 298, fp = 140·3001/501 = 838,
@@ -72,9 +72,9 @@ namespace MemMgmt.Core.Tests.Reclaim
             var node = MixedNode(1 * NodeConfig.GiB);
             SetStat(node, 1000, 200, 20000, 4000); // file 60000 / 4 = 15000 < 20000
             var c = Vmscan.GetScanCount(node, 0, 12);
-            Assert.Equal(10000, node.ReclaimSt.RecentScanned[1]);
-            Assert.Equal(2000, node.ReclaimSt.RecentRotated[1]);
-            Assert.Equal(1000, node.ReclaimSt.RecentScanned[0]); // anon 100000 / 4 = 25000: untouched
+            Assert.Equal(10000, node.LruvecSt.RecentScanned[1]);
+            Assert.Equal(2000, node.LruvecSt.RecentRotated[1]);
+            Assert.Equal(1000, node.LruvecSt.RecentScanned[0]); // anon 100000 / 4 = 25000: untouched
             Assert.Equal(699, c.Fp); // 140·10001/2001
         }
 

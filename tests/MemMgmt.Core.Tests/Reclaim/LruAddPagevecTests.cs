@@ -49,7 +49,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             for (int i = 0; i < 14; i++) Alloc(node, owner);
             Assert.Equal(0, OnLists(node));
             Assert.Equal(14, LruCache.Pending(node, 0));
-            Assert.Equal(14, node.ReclaimSt.Pvecs[0].AddN);
+            Assert.Equal(14, node.LruvecSt.Pvecs[0].AddN);
             ReclaimTestKit.AssertClean(node);
             Alloc(node, owner);
             Assert.Equal(15, Lru.Size(node, 0, list));
@@ -60,7 +60,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Alloc(node, owner, 1);
             Assert.Equal(15, Lru.Size(node, 0, list));
             Assert.Equal(15, LruCache.Pending(node, 0));
-            Assert.Equal((14, 1), (node.ReclaimSt.Pvecs[0].AddN, node.ReclaimSt.Pvecs[1].AddN));
+            Assert.Equal((14, 1), (node.LruvecSt.Pvecs[0].AddN, node.LruvecSt.Pvecs[1].AddN));
             Alloc(node, owner);
             Assert.Equal(30, Lru.Size(node, 0, list));
             LruCache.Drain(node, 1);
@@ -69,8 +69,8 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(31, node.Counters.NodeStat[(int)NodeStatItem.NrInactiveAnon + (int)list]);
             // update_page_reclaim_stat at the drain: every page scanned once, active ones rotated.
             int file = list == LruList.InactiveFile ? 1 : 0;
-            Assert.Equal(31, node.ReclaimSt.RecentScanned[file]);
-            Assert.Equal(list == LruList.ActiveAnon ? 31 : 0, node.ReclaimSt.RecentRotated[file]);
+            Assert.Equal(31, node.LruvecSt.RecentScanned[file]);
+            Assert.Equal(list == LruList.ActiveAnon ? 31 : 0, node.LruvecSt.RecentRotated[file]);
             ReclaimTestKit.AssertClean(node);
         }
 
@@ -94,7 +94,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(PageFlags.Active, node.Pages.GetFlags(IndexOf(node, a)) & (PageFlags.Active | PageFlags.Referenced));
             Assert.Equal(PageFlags.None, node.Pages.GetFlags(IndexOf(node, b)) & (PageFlags.Active | PageFlags.Referenced));
             Assert.Equal(0, node.Counters[VmEvent.PgActivate]);
-            Assert.Equal(1, node.ReclaimSt.RecentRotated[1]);
+            Assert.Equal(1, node.LruvecSt.RecentRotated[1]);
             ReclaimTestKit.AssertClean(node);
         }
 
@@ -160,8 +160,8 @@ namespace MemMgmt.Core.Tests.Reclaim
             for (int i = 0; i < queued.Count; i++) if (IndexOf(node, queued[i]) != before[i]) moved++;
             Assert.True(moved > 0, "no queued page was migrated: compaction did not drain the pagevec " + dbg);
             // What is pending now are pages migration put back through cpu 0's pagevec (putback_lru_page): fewer than 15.
-            Assert.InRange(LruCache.Pending(node, 0), 0, ReclaimState.PagevecSize - 1);
-            Assert.Equal(0, node.ReclaimSt.Pvecs[1].AddN);
+            Assert.InRange(LruCache.Pending(node, 0), 0, LruvecState.PagevecSize - 1);
+            Assert.Equal(0, node.LruvecSt.Pvecs[1].AddN);
             ReclaimTestKit.AssertClean(node);
         }
 
@@ -176,11 +176,11 @@ namespace MemMgmt.Core.Tests.Reclaim
             int index = IndexOf(node, a);
             PageAllocator.Free(node, a);
             Assert.Equal(0, LruCache.Pending(node, 0));
-            Assert.Equal(-1, node.ReclaimSt.Pvecs[0].Add[0]);
+            Assert.Equal(-1, node.LruvecSt.Pvecs[0].Add[0]);
             var r = MemCgroups.Allocate(node, "g", 0, NoReclaim, PageOwner.Anon);
             Assert.True(r.Success);
             Assert.Equal(index, IndexOf(node, r.Handle)); // the same pfn, from cpu 0's pcp list
-            Assert.Equal(2, node.ReclaimSt.Pvecs[0].AddN);
+            Assert.Equal(2, node.LruvecSt.Pvecs[0].AddN);
             Assert.Equal(0, LruCache.Pending(node, 0));
             Assert.Equal(1, LruCache.Pending(node, g.Id));
             Assert.Equal(1, g.Usage); // charged at allocation: counted while still queued
@@ -205,7 +205,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(mlocked, Lru.Size(node, 0, LruList.Unevictable));
             for (int cpu = 0; cpu < node.NrCpus; cpu++)
             {
-                var pv = node.ReclaimSt.Pvecs[cpu];
+                var pv = node.LruvecSt.Pvecs[cpu];
                 for (int i = 0; i < pv.AddN; i++)
                     if (pv.Add[i] >= 0) Assert.False(node.Pages.Has(pv.Add[i], PageFlags.Mlocked));
             }

@@ -23,7 +23,7 @@ namespace MemMgmt.Core.Tests.Reclaim
         private static List<string> Names(MemNode node, IReadOnlyList<int> ids)
         {
             var l = new List<string>();
-            foreach (var id in ids) l.Add(id == 0 ? "/" : node.ReclaimSt.Memcgs[id]!.Path);
+            foreach (var id in ids) l.Add(id == 0 ? "/" : node.MemcgSt.Memcgs[id]!.Path);
             return l;
         }
 
@@ -337,7 +337,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             var a = MemCgroups.Create(node, "p/a");
             var b = MemCgroups.Create(node, "p/b");
             SimProcess Start(string name, long anon, string? cgroup) =>
-                OomKiller.Start(node, new ProcessOptions { Name = name, AnonPages = anon, Cgroup = cgroup });
+                Processes.Start(node, new ProcessOptions { Name = name, AnonPages = anon, Cgroup = cgroup });
             var big = Start("big", 2500, "p/b");
             var outsider = Start("outsider", 20000, null);
             var small = Start("small", 1000, "p/a");
@@ -388,7 +388,7 @@ namespace MemMgmt.Core.Tests.Reclaim
         {
             var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
             var a = MemCgroups.Create(node, "a");
-            var st = node.WorkingsetSt;
+            var st = node.ShadowRefaultSt;
             st.InactiveAge[a.Id] = 12345;
             st.MemcgActivate[a.Id] = 3;
             st.MemcgRefault[a.Id] = 4;

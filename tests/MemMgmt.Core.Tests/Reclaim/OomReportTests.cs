@@ -20,7 +20,7 @@ namespace MemMgmt.Core.Tests.Reclaim
         private static List<string> LogTexts(MemNode node) => OomKiller.KernelLog(node).Entries(node).Select(e => e.Text).ToList();
 
         private static SimProcess Start(MemNode node, string name, long anon, int adj = 0, string? cgroup = null, long file = 0, long shmem = 0) =>
-            OomKiller.Start(node, new ProcessOptions { Name = name, AnonPages = anon, OomScoreAdj = adj, Cgroup = cgroup, FilePages = file, ShmemPages = shmem });
+            Processes.Start(node, new ProcessOptions { Name = name, AnonPages = anon, OomScoreAdj = adj, Cgroup = cgroup, FilePages = file, ShmemPages = shmem });
 
         [Fact]
         public void StartMapsPagesByKindAndCountsPageTables()
@@ -28,7 +28,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);
             var p = Start(node, "db", 1000, file: 300, shmem: 200);
             Assert.Null(p.FaultFailure);
-            Assert.Equal(OomKiller.FirstPid, p.Pid);
+            Assert.Equal(Processes.FirstPid, p.Pid);
             Assert.Equal(1000, p.AnonRss);
             Assert.Equal(300, p.FileRss);
             Assert.Equal(200, p.ShmemRss);
@@ -51,12 +51,12 @@ namespace MemMgmt.Core.Tests.Reclaim
             SwapDevice.Configure(node, 256 * NodeConfig.MiB);
             var p = Start(node, "shm", 0, shmem: 8192);
             LruCache.DrainAll(node);
-            for (int i = 0; i < 200 && node.ReclaimSt.Swap.UsedPages < 1000; i++) Vmscan.TryToFreePages(node, 0, GfpFlags.GFP_KERNEL);
-            long used = node.ReclaimSt.Swap.UsedPages;
+            for (int i = 0; i < 200 && node.Swap.UsedPages < 1000; i++) Vmscan.TryToFreePages(node, 0, GfpFlags.GFP_KERNEL);
+            long used = node.Swap.UsedPages;
             Assert.True(used >= 1000, $"swap used {used}");
             Assert.Equal(0, p.SwapEntries); // shmem swap lives in the mapping, not in the page tables
-            OomKiller.Exit(node, p.Pid);
-            Assert.Equal(0, node.ReclaimSt.Swap.UsedPages);
+            Processes.Exit(node, p.Pid);
+            Assert.Equal(0, node.Swap.UsedPages);
             ReclaimTestKit.AssertClean(node);
         }
 
@@ -82,10 +82,10 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal("OomScoreAdjOutOfRange", Assert.Throws<MemMgmtException>(() => Start(node, "x", 10, adj: -1001)).ErrorId);
             Assert.Equal("ProcessSizeOutOfRange", Assert.Throws<MemMgmtException>(() => Start(node, "x", node.ManagedPages + 1)).ErrorId);
             Assert.Equal("ProcessSizeOutOfRange", Assert.Throws<MemMgmtException>(() => Start(node, "x", node.ManagedPages / 2 + 1, file: node.ManagedPages / 2)).ErrorId);
-            Assert.Equal("ProcessNotFound", Assert.Throws<MemMgmtException>(() => OomKiller.Exit(node, 4242)).ErrorId);
-            Assert.Empty(OomKiller.GetProcesses(node));
+            Assert.Equal("ProcessNotFound", Assert.Throws<MemMgmtException>(() => Processes.Exit(node, 4242)).ErrorId);
+            Assert.Empty(Processes.GetProcesses(node));
             Assert.Equal(free, node.FreePages);
-            Assert.Equal(OomKiller.FirstPid, Start(node, "ok", 1).Pid);
+            Assert.Equal(Processes.FirstPid, Start(node, "ok", 1).Pid);
         }
 
         /// <summary>do_exit: anon and shmem pages are freed, page-cache pages stay cached but unmapped.</summary>
@@ -96,10 +96,10 @@ namespace MemMgmt.Core.Tests.Reclaim
             PageAllocator.DrainAllPages(node);
             long free = node.FreePages;
             var p = Start(node, "job", 700, file: 100, shmem: 50);
-            Assert.Equal(750, OomKiller.Exit(node, p.Pid));
+            Assert.Equal(750, Processes.Exit(node, p.Pid));
             PageAllocator.DrainAllPages(node);
             Assert.Equal(ProcessState.Exited, p.State);
-            Assert.Empty(OomKiller.GetProcesses(node));
+            Assert.Empty(Processes.GetProcesses(node));
             Assert.Equal(free - 100, node.FreePages);
             Assert.Equal(100, node.Counters[NodeStatItem.NrFilePages]);
             Assert.Equal(0, node.Counters[NodeStatItem.NrAnonMapped]);
@@ -125,7 +125,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.True(big.Killed);
             Assert.False(small.Killed);
             Assert.False(shielded.Killed);
-            Assert.DoesNotContain(big, OomKiller.GetProcesses(node));
+            Assert.DoesNotContain(big, Processes.GetProcesses(node));
 
             var log = LogTexts(node);
             long total = node.ManagedPages + node.SwapTotalPages;
@@ -259,7 +259,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Start(node, "hog", node.ManagedPages);
             var copy = node.Clone("c");
             Assert.Equal(LogTexts(node), LogTexts(copy));
-            var p = Assert.Single(OomKiller.GetProcesses(copy));
+            var p = Assert.Single(Processes.GetProcesses(copy));
             Assert.Equal(100, p.Rss);
             Assert.Same(copy, p.Node);
         }

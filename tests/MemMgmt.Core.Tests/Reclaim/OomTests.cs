@@ -15,20 +15,20 @@ namespace MemMgmt.Core.Tests.Reclaim
         public void BadnessFollowsTheKernelArithmetic()
         {
             var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);
-            var root = OomKiller.Spawn(node, "sshd", 0, root: true);
-            var user = OomKiller.Spawn(node, "app", 500);
-            var shielded = OomKiller.Spawn(node, "init", -1000);
-            for (int i = 0; i < 10000; i++) { OomKiller.Allocate(node, root); OomKiller.Allocate(node, user); OomKiller.Allocate(node, shielded); }
+            var root = Processes.Spawn(node, "sshd", 0, root: true);
+            var user = Processes.Spawn(node, "app", 500);
+            var shielded = Processes.Spawn(node, "init", -1000);
+            for (int i = 0; i < 10000; i++) { Processes.Allocate(node, root); Processes.Allocate(node, user); Processes.Allocate(node, shielded); }
             long total = 20000;
             Assert.Equal(20, root.PageTables); // 10000 pages / 512 per table, rounded up
             Assert.Equal(1, root.PmdTables); // one PMD table covers 512·512 pages
             Assert.Equal(10021 - 300, OomKiller.OomBadness(root, total)); // 10021·3/100 = 300
             Assert.Equal(10021 + 500 * 20, OomKiller.OomBadness(user, total)); // adj·(20000/1000)
             Assert.Equal(0, OomKiller.OomBadness(shielded, total));
-            var neg = OomKiller.Spawn(node, "tiny", -999);
-            OomKiller.Allocate(node, neg);
+            var neg = Processes.Spawn(node, "tiny", -999);
+            Processes.Allocate(node, neg);
             Assert.Equal(1, OomKiller.OomBadness(neg, total)); // 1 + 1 + 1 − 999·20 < 0 → 1
-            Assert.Equal("OomScoreAdjOutOfRange", Assert.Throws<MemMgmtException>(() => OomKiller.Spawn(node, "x", 1001)).ErrorId);
+            Assert.Equal("OomScoreAdjOutOfRange", Assert.Throws<MemMgmtException>(() => Processes.Spawn(node, "x", 1001)).ErrorId);
         }
 
         /// <summary>No swap, memory all anon: direct reclaim frees nothing, the OOM killer picks the largest process, frees
@@ -37,14 +37,14 @@ namespace MemMgmt.Core.Tests.Reclaim
         public void AllAnonWithoutSwapEndsInTheOomKiller()
         {
             var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB);
-            var small = OomKiller.Spawn(node, "small");
-            var big = OomKiller.Spawn(node, "big");
-            var mid = OomKiller.Spawn(node, "mid");
+            var small = Processes.Spawn(node, "small");
+            var big = Processes.Spawn(node, "big");
+            var mid = Processes.Spawn(node, "mid");
             // Fill without __GFP_RECLAIM: with reclaim the filler's own slow path would reach the OOM killer first.
             const GfpFlags fill = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
-            for (int i = 0; i < 5000; i++) Assert.True(OomKiller.Allocate(node, small, 0, fill).Success);
-            for (int i = 0; i < 20000; i++) Assert.True(OomKiller.Allocate(node, mid, 0, fill).Success);
-            while (OomKiller.Allocate(node, big, 0, fill).Success) { }
+            for (int i = 0; i < 5000; i++) Assert.True(Processes.Allocate(node, small, 0, fill).Success);
+            for (int i = 0; i < 20000; i++) Assert.True(Processes.Allocate(node, mid, 0, fill).Success);
+            while (Processes.Allocate(node, big, 0, fill).Success) { }
             long bigRss = big.Rss;
             Assert.True(bigRss > 20000);
             var reclaim = Vmscan.TryToFreePages(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE);
@@ -66,8 +66,8 @@ namespace MemMgmt.Core.Tests.Reclaim
         public void SwapEntriesCountAndAreFreedOnKill()
         {
             var node = ReclaimTestKit.NewNode(512 * NodeConfig.MiB, 64 * NodeConfig.MiB);
-            var p = OomKiller.Spawn(node, "p");
-            for (int i = 0; i < 100; i++) OomKiller.Allocate(node, p);
+            var p = Processes.Spawn(node, "p");
+            for (int i = 0; i < 100; i++) Processes.Allocate(node, p);
             var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
             Vmscan.ShrinkActiveList(node, 100, 0, sc, (int)LruList.ActiveAnon);
             Vmscan.ShrinkInactiveList(node, 100, 0, sc, (int)LruList.InactiveAnon);
@@ -87,11 +87,11 @@ namespace MemMgmt.Core.Tests.Reclaim
         public void AnOrderZeroKernelAllocationEndsInTheOomKillerThenSucceeds()
         {
             var node = new MemNode(new NodeConfig { SizeBytes = 128 * NodeConfig.MiB, CmaBytes = 0 });
-            var big = OomKiller.Spawn(node, "big");
-            var small = OomKiller.Spawn(node, "small");
+            var big = Processes.Spawn(node, "big");
+            var small = Processes.Spawn(node, "small");
             const GfpFlags noReclaim = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
-            for (int i = 0; i < 1000; i++) Assert.True(OomKiller.Allocate(node, small, 0, noReclaim).Success);
-            while (OomKiller.Allocate(node, big, 0, noReclaim).Success) { }
+            for (int i = 0; i < 1000; i++) Assert.True(Processes.Allocate(node, small, 0, noReclaim).Success);
+            while (Processes.Allocate(node, big, 0, noReclaim).Success) { }
             var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_KERNEL);
             Assert.True(r.Success, r.FailureReason);
             Assert.Equal(1, node.Counters[VmEvent.OomKill]);
@@ -110,9 +110,9 @@ namespace MemMgmt.Core.Tests.Reclaim
         public void CostlyOrdersSkipTheOomKiller()
         {
             var node = new MemNode(new NodeConfig { SizeBytes = 128 * NodeConfig.MiB, CmaBytes = 0 });
-            var big = OomKiller.Spawn(node, "big");
+            var big = Processes.Spawn(node, "big");
             const GfpFlags noReclaim = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
-            while (OomKiller.Allocate(node, big, 0, noReclaim).Success) { }
+            while (Processes.Allocate(node, big, 0, noReclaim).Success) { }
             var r = PageAllocator.Allocate(node, 4, GfpFlags.GFP_KERNEL | GfpFlags.__GFP_RETRY_MAYFAIL);
             Assert.False(r.Success);
             Assert.Equal(0, node.Counters[VmEvent.OomKill]);
@@ -125,9 +125,9 @@ namespace MemMgmt.Core.Tests.Reclaim
         public void GfpNofsNeverKillsAndKeepsRetrying()
         {
             var node = new MemNode(new NodeConfig { SizeBytes = 64 * NodeConfig.MiB, CmaBytes = 0 });
-            var big = OomKiller.Spawn(node, "big");
+            var big = Processes.Spawn(node, "big");
             const GfpFlags noReclaim = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
-            while (OomKiller.Allocate(node, big, 0, noReclaim).Success) { }
+            while (Processes.Allocate(node, big, 0, noReclaim).Success) { }
             var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_NOFS);
             Assert.False(r.Success);
             Assert.Contains("retry loop limit", r.FailureReason);

@@ -109,10 +109,10 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(32, Lru.Size(node, 0, LruList.ActiveFile));
             Assert.Equal(0, node.Counters[NodeStatItem.NrFileDirty]);
             Assert.Equal(40, node.Counters[NodeStatItem.NrWriteback]);
-            Assert.True(node.ReclaimSt.PgdatDirty);
+            Assert.True(node.WritebackSt.PgdatDirty);
             // The 8 not scanned are still inactive, clean now and under writeback: a scan marks them for immediate reclaim.
             Assert.Equal(0, Vmscan.ShrinkInactiveList(node, 8, 0, Sc(node), (int)LruList.InactiveFile));
-            Assert.True(node.ReclaimSt.PgdatWriteback); // nr_writeback == nr_taken
+            Assert.True(node.WritebackSt.PgdatWriteback); // nr_writeback == nr_taken
             WritebackIo.Sleep(node, WritebackIo.LatencyNs);
             LruCache.DrainAll(node);
             Assert.Equal(40, node.Counters[NodeStatItem.NrWritten]);

@@ -36,9 +36,9 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(40960, cg.GetLruSize(LruList.InactiveAnon));
             Assert.Equal(10240, cg.GetLruSize(LruList.InactiveFile));
             Assert.Equal(30720, cg.GetLruSize(LruList.ActiveFile));
-            var rs = node.ReclaimSt;
-            rs.RecentScanned[cg.Id * 2] = 999; rs.RecentRotated[cg.Id * 2] = 99;
-            rs.RecentScanned[cg.Id * 2 + 1] = 999; rs.RecentRotated[cg.Id * 2 + 1] = 99;
+            var lruvecs = node.LruvecSt;
+            lruvecs.RecentScanned[cg.Id * 2] = 999; lruvecs.RecentRotated[cg.Id * 2] = 99;
+            lruvecs.RecentScanned[cg.Id * 2 + 1] = 999; lruvecs.RecentRotated[cg.Id * 2 + 1] = 99;
 
             var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1, TargetMemcg = cg.Id, Priority = 8, NrToReclaim = 20 };
             var count = Vmscan.GetScanCount(node, cg.Id, 8, targetMemcg: cg.Id);

@@ -71,7 +71,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             ReclaimTestKit.FillNoWatermarks(node, PageOwner.Anon, dma.FreePages - dma.WatermarkMin + 10);
             Kswapd.Wakeup(node, 0, MovableIdx(node));
             var rep = Kswapd.Advance(node, 1_000_000_000);
-            Assert.Equal(Vmscan.MaxReclaimRetries, rep.KswapdFailures);
+            Assert.Equal(MmConstants.MaxReclaimRetries, rep.KswapdFailures);
             Assert.True(rep.Hopeless);
             Assert.Equal(16, node.KswapdFailures); // zoneinfo's node_unreclaimable reads this
             Assert.Equal(KswapdState.Sleeping, rep.State);
@@ -91,15 +91,13 @@ namespace MemMgmt.Core.Tests.Reclaim
             var dma = node.GetZone(ZoneType.DMA);
             ReclaimTestKit.Fill(node, PageOwner.FileCache, long.MaxValue);
             ReclaimTestKit.FillNoWatermarks(node, PageOwner.FileCache, dma.FreePages - dma.WatermarkMin + 100);
-            var calls = new List<(int, int)>();
-            node.ReclaimHooks.WakeupKcompactd = (n, order, cz) => calls.Add((order, cz));
             Kswapd.Wakeup(node, 3, MovableIdx(node));
             var rep = Kswapd.Advance(node, 0);
             Assert.Equal(3, rep.AllocOrder);
             Assert.Equal(0, rep.ReclaimOrder);
             Assert.Contains("order 3,", rep.Steps[0]);
             Assert.Contains("order 0,", rep.Steps[1]);
-            Assert.Equal(new List<(int, int)> { (3, MovableIdx(node)) }, calls);
+            Assert.Equal(new List<(int, int)> { (3, MovableIdx(node)) }, rep.KcompactdWakeups);
             Assert.Equal(KswapdState.Napping, rep.State);
             var later = Kswapd.Advance(node, Kswapd.NapNs);
             Assert.Equal(KswapdState.Sleeping, later.State);

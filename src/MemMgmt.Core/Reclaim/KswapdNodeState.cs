@@ -1,0 +1,35 @@
+namespace MemMgmt.Core.Reclaim
+{
+    /// <summary>kswapd's task state in virtual time.</summary>
+    public enum KswapdState
+    {
+        /// <summary>Fully asleep on kswapd_wait (waitqueue active).</summary>
+        Sleeping,
+        /// <summary>Woken: balance_pgdat runs at the next daemon step.</summary>
+        Runnable,
+        /// <summary>The short HZ/10 nap of kswapd_try_to_sleep (waitqueue active).</summary>
+        Napping,
+    }
+
+    /// <summary>pg_data_t's kswapd fields and the kswapd task's own state between cycles.</summary>
+    internal sealed class KswapdNodeState
+    {
+        /// <summary>kswapd_classzone_idx stands at MAX_NR_ZONES ("not woken recently"), played by −1.</summary>
+        internal const int MaxNrZonesSentinel = -1;
+
+        internal int KswapdOrder;
+        /// <summary>kswapd_classzone_idx; −1 plays MAX_NR_ZONES.</summary>
+        internal int KswapdClasszoneIdx = MaxNrZonesSentinel;
+        internal int KswapdFailures;
+        /// <summary>kswapd()'s local classzone_idx carried between cycles (starts at MAX_NR_ZONES − 1).</summary>
+        internal int LoopClasszoneIdx;
+        internal KswapdState KState = KswapdState.Sleeping;
+        internal long NapDeadlineNs;
+        internal bool NapWoken;
+        internal int NapAllocOrder, NapReclaimOrder, NapClasszoneIdx;
+
+        internal KswapdNodeState(int nrZones) { LoopClasszoneIdx = nrZones - 1; }
+
+        internal KswapdNodeState Clone() => (KswapdNodeState)MemberwiseClone();
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using MemMgmt.Core.Node;
+
+namespace MemMgmt.Core.Reclaim
+{
+    /// <summary>The node's lruvecs (one per memcg: list sizes per zone, reclaim_stat) and the per-cpu pagevecs of
+    /// mm/swap.c that feed them. Sized once; nothing here allocates per page.</summary>
+    internal sealed class LruvecState
+    {
+        /// <summary>PAGEVEC_SIZE.</summary>
+        internal const int PagevecSize = 15;
+
+        internal readonly int NrZones;
+        /// <summary>Per memcg, zone and list: lru_zone_size (((memcg·zones)+zone)·5+lru).</summary>
+        internal long[] LruZoneSize;
+        /// <summary>Per memcg and list: the lruvec's list sizes (memcg·5+lru).</summary>
+        internal long[] LruSize;
+        /// <summary>lruvec->reclaim_stat.recent_scanned[file] (memcg·2+file).</summary>
+        internal long[] RecentScanned;
+        /// <summary>lruvec->reclaim_stat.recent_rotated[file] (memcg·2+file).</summary>
+        internal long[] RecentRotated;
+        internal CpuPagevecs[] Pvecs;
+        /// <summary>Per memcg: pages queued on the CPUs' lru_add pagevecs, charged but on no list yet.</summary>
+        internal long[] LruAddPending;
+
+        internal LruvecState(int nrZones, int nrCpus)
+        {
+            NrZones = nrZones;
+            LruZoneSize = new long[MemNode.MaxLruvecs * NrZones * Lru.NrLruLists];
+            LruSize = new long[MemNode.MaxLruvecs * Lru.NrLruLists];
+            RecentScanned = new long[MemNode.MaxLruvecs * 2];
+            RecentRotated = new long[MemNode.MaxLruvecs * 2];
+            Pvecs = new CpuPagevecs[nrCpus];
+            for (int i = 0; i < Pvecs.Length; i++) Pvecs[i] = new CpuPagevecs();
+            LruAddPending = new long[MemNode.MaxLruvecs];
+        }
+
+        internal LruvecState Clone()
+        {
+            var c = (LruvecState)MemberwiseClone();
+            c.LruZoneSize = (long[])LruZoneSize.Clone();
+            c.LruSize = (long[])LruSize.Clone();
+            c.RecentScanned = (long[])RecentScanned.Clone();
+            c.RecentRotated = (long[])RecentRotated.Clone();
+            c.Pvecs = Array.ConvertAll(Pvecs, p => p.Clone());
+            c.LruAddPending = (long[])LruAddPending.Clone();
+            return c;
+        }
+    }
+
+    /// <summary>One CPU's pagevecs (mm/swap.c, 4.14): lru_add_pvec, lru_rotate_pvecs, lru_deactivate_file_pvecs,
+    /// activate_page_pvecs; each holds up to PAGEVEC_SIZE (15) page indexes (−1 marks a slot whose page was freed).</summary>
+    internal sealed class CpuPagevecs
+    {
+        internal int[] Add = new int[LruvecState.PagevecSize];
+        internal int AddN;
+        internal int[] Rotate = new int[LruvecState.PagevecSize];
+        internal int RotateN;
+        internal int[] DeactivateFile = new int[LruvecState.PagevecSize];
+        internal int DeactivateFileN;
+        internal int[] Activate = new int[LruvecState.PagevecSize];
+        internal int ActivateN;
+
+        internal CpuPagevecs Clone()
+        {
+            var c = (CpuPagevecs)MemberwiseClone();
+            c.Add = (int[])Add.Clone();
+            c.Rotate = (int[])Rotate.Clone();
+            c.DeactivateFile = (int[])DeactivateFile.Clone();
+            c.Activate = (int[])Activate.Clone();
+            return c;
+        }
+    }
+}
