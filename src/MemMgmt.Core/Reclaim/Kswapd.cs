@@ -85,13 +85,13 @@ namespace MemMgmt.Core.Reclaim
         public static int GetClasszoneIdx(MemNode node) => node.KswapdSt.KswapdClasszoneIdx;
 
         /// <summary>wakeup_kswapd's update: raise kswapd_classzone_idx, or set it when it is MAX_NR_ZONES.</summary>
-        private static int ClasszoneOf(KswapdNodeState rs, int classzoneIdx) =>
-            rs.KswapdClasszoneIdx < 0 ? classzoneIdx : Math.Max(rs.KswapdClasszoneIdx, classzoneIdx);
+        private static int ClasszoneOf(KswapdNodeState ks, int classzoneIdx) =>
+            ks.KswapdClasszoneIdx < 0 ? classzoneIdx : Math.Max(ks.KswapdClasszoneIdx, classzoneIdx);
 
         /// <summary>kernel: kswapd_classzone_idx (mm/vmscan.c, 4.14 stable): the woken-for classzone, or the previous
         /// cycle's when nobody woke kswapd (MAX_NR_ZONES).</summary>
-        private static int StoredOrPrevious(KswapdNodeState rs, int previous) =>
-            rs.KswapdClasszoneIdx < 0 ? previous : rs.KswapdClasszoneIdx;
+        private static int StoredOrPrevious(KswapdNodeState ks, int previous) =>
+            ks.KswapdClasszoneIdx < 0 ? previous : ks.KswapdClasszoneIdx;
 
         /// <summary>kernel: pgdat_balanced (mm/vmscan.c, 4.14): some managed zone up to classzone_idx meets its high
         /// watermark at this order (a node with no such zone is balanced by definition).</summary>
@@ -132,7 +132,7 @@ namespace MemMgmt.Core.Reclaim
             if (ks.KState == KswapdState.Runnable) return; // not on the wait queue
             if (ks.KswapdFailures >= MmConstants.MaxReclaimRetries) return;
             if (PgdatBalanced(node, order, classzoneIdx)) return;
-            if (node.Trace.Enabled) Vmscan.Trace(node, TraceEventId.mm_vmscan_wakeup_kswapd, $"nid={node.NodeId} zid={zone.Idx} order={order}");
+            node.Trace.Record(node, TraceEventId.mm_vmscan_wakeup_kswapd, zone.Idx, order);
             if (ks.KState == KswapdState.Napping) ks.NapWoken = true;
             else ks.KState = KswapdState.Runnable;
         }
@@ -252,7 +252,7 @@ namespace MemMgmt.Core.Reclaim
             ks.LoopClasszoneIdx = classzoneIdx;
             ks.KswapdOrder = 0;
             ks.KswapdClasszoneIdx = KswapdNodeState.MaxNrZonesSentinel;
-            if (node.Trace.Enabled) Vmscan.Trace(node, TraceEventId.mm_vmscan_kswapd_wake, $"nid={node.NodeId} zid={classzoneIdx} order={allocOrder}");
+            node.Trace.Record(node, TraceEventId.mm_vmscan_kswapd_wake, classzoneIdx, allocOrder);
             rep.AllocOrder = allocOrder;
             rep.ClasszoneIdx = classzoneIdx;
             int reclaimOrder = BalancePgdat(node, allocOrder, classzoneIdx, rep);
@@ -285,7 +285,7 @@ namespace MemMgmt.Core.Reclaim
             }
             if (PrepareKswapdSleep(node, ks.NapReclaimOrder, ks.NapClasszoneIdx))
             {
-                if (node.Trace.Enabled) Vmscan.Trace(node, TraceEventId.mm_vmscan_kswapd_sleep, $"nid={node.NodeId}");
+                node.Trace.Record(node, TraceEventId.mm_vmscan_kswapd_sleep);
                 rep._steps.Add("full sleep");
                 ks.KState = KswapdState.Sleeping;
                 return;

@@ -906,8 +906,7 @@ namespace MemMgmt.Core.Reclaim
             if (node.Trace.Enabled)
                 Trace(node, TraceEventId.mm_vmscan_direct_reclaim_begin, $"order={order} may_writepage=1 gfp_flags={MemMgmt.Core.Trace.GfpText.Show(gfp)} classzone_idx={sc.ReclaimIdx}");
             long reclaimed = DoTryToFreePages(node, sc);
-            if (node.Trace.Enabled)
-                Trace(node, TraceEventId.mm_vmscan_direct_reclaim_end, $"nr_reclaimed={reclaimed}");
+            node.Trace.Record(node, TraceEventId.mm_vmscan_direct_reclaim_end, reclaimed);
             report.Fill(sc, reclaimed);
             return report;
         }

@@ -89,7 +89,7 @@ namespace MemMgmt.Core.Trace
     public sealed class MemTrace
     {
         private TraceRecord[] _ring;
-        /// <summary>TP_printk text of events recorded as text (the mm_vmscan_* ones), beside their ring slots; made on first use.</summary>
+        /// <summary>TP_printk text of events whose producer formats it (most mm_vmscan_* ones), beside their ring slots; made on first use.</summary>
         private string?[]? _text;
         private long _written;
         internal static readonly string[] TaskNames = { "memsh", "kcompactd0", "kswapd0" };
@@ -280,6 +280,19 @@ namespace MemMgmt.Core.Trace
                     f["page"] = r.A; f["alloc_order"] = (int)r.B; f["fallback_order"] = (int)r.C; f["alloc_migratetype"] = (int)r.D;
                     f["fallback_migratetype"] = (int)r.E; f["change_ownership"] = r.F != 0;
                     text = $"page={PagePointer(r.A)} pfn={I(r.A)} alloc_order={I(r.B)} fallback_order={I(r.C)} pageblock_order={node.PbOrder} alloc_migratetype={I(r.D)} fallback_migratetype={I(r.E)} fragmenting={(r.C < node.PbOrder ? 1 : 0)} change_ownership={I(r.F)}";
+                    break;
+                case TraceEventId.mm_vmscan_kswapd_sleep:
+                    f["nid"] = (long)node.NodeId;
+                    text = $"nid={node.NodeId}";
+                    break;
+                case TraceEventId.mm_vmscan_kswapd_wake:
+                case TraceEventId.mm_vmscan_wakeup_kswapd:
+                    f["nid"] = (long)node.NodeId; f["zid"] = r.A; f["order"] = r.B;
+                    text = $"nid={node.NodeId} zid={I(r.A)} order={I(r.B)}";
+                    break;
+                case TraceEventId.mm_vmscan_direct_reclaim_end:
+                    f["nr_reclaimed"] = r.A;
+                    text = $"nr_reclaimed={I(r.A)}";
                     break;
                 default: // mm_migrate_pages
                     f["succeeded"] = r.A; f["failed"] = r.B; f["mode"] = (MigrateMode)r.C; f["reason"] = "compaction";

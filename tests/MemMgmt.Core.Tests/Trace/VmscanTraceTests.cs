@@ -53,6 +53,9 @@ namespace MemMgmt.Core.Tests.Trace
             var wake = events.Find(e => e.Event == TraceEventId.mm_vmscan_kswapd_wake)!;
             Assert.Equal("kswapd0", wake.Task);
             Assert.Equal(32, wake.Pid);
+            Assert.Equal($"nid=0 zid={wake.Fields["zid"]} order=0", wake.Text);
+            Assert.Equal(0L, wake.Fields["order"]);
+            Assert.Equal("nid=0", events.Find(e => e.Event == TraceEventId.mm_vmscan_kswapd_sleep)!.Text);
             Assert.Contains(events, e => e.Event == TraceEventId.mm_vmscan_kswapd_sleep);
         }
 
