@@ -40,7 +40,7 @@ namespace MemMgmt.Core.Hugetlb
             while (count > pool.NrHugePages)
             {
                 if (!AllocFreshHugePage(node)) break;
-                if (node.Compaction.Stop != null && node.Compaction.Stop()) break; // signal_pending: Ctrl+C
+                if (node.Stop != null && node.Stop()) break; // signal_pending: Ctrl+C
             }
             // try_to_free_low has nothing to do without highmem; then free_pool_huge_page while above the target.
             while (count < pool.NrHugePages) FreePoolHugePage(node);

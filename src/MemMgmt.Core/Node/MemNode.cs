@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Compaction;
+using MemMgmt.Core.Hugetlb;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
@@ -97,6 +98,7 @@ namespace MemMgmt.Core.Node
             ShrinkerList = new List<Shrinker> { Shrinker.NewSuperBlock() };
             ProcessSt = new ProcessTable();
             MemcgSt = new MemcgState();
+            Hugetlb = new HugetlbPool();
         }
 
         private MemNode(MemNode o, string name)
@@ -193,6 +195,8 @@ namespace MemMgmt.Core.Node
         internal readonly ProcessTable ProcessSt;
         /// <summary>Memory cgroups, the reclaim iterators and vmpressure.</summary>
         internal readonly MemcgState MemcgSt;
+        /// <summary>The persistent huge page pool (vm.nr_hugepages).</summary>
+        public HugetlbPool Hugetlb { get; }
         /// <summary>Set while a cancellable operation runs: fatal_signal_pending for the simulated task (Ctrl+C).</summary>
         internal Func<bool>? Stop;
 
