@@ -95,7 +95,7 @@ namespace MemMgmt.PS.Infrastructure
             var node = CompletionNode.Of(fakeBoundParameters);
             var results = new List<CompletionResult>();
             if (node == null) return results;
-            foreach (var p in Core.Oom.OomKiller.GetProcesses(node))
+            foreach (var p in Core.Oom.Processes.GetProcesses(node))
             {
                 string pid = p.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 if (pid.StartsWith(wordToComplete ?? "", StringComparison.Ordinal))
