@@ -38,6 +38,7 @@ $config.Run.Path = $Path
 $config.Run.PassThru = $true
 $config.Output.Verbosity = $Output
 $result = Invoke-Pester -Configuration $config
+if ($null -eq $result) { throw 'Invoke-Pester returned no result (see the error above).' }
 
 # A file that failed outside any It (parse error, throwing Describe body, failing top-level
 # BeforeAll or AfterAll) counts as one failure on top of its tests.
