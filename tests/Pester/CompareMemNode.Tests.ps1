@@ -32,7 +32,7 @@ Describe 'Compare-MemNode' {
     }
 
     It 'reports the pageblocks Add-Pressure retyped, block for block as Get-Pageblock shows them' {
-        $copy | Add-Pressure -Order 3 -Unmovable 0.1 -Reclaimable 0.1 | Out-Null
+        $copy | Add-Pressure -Order 3 -UnmovablePercent 10 -ReclaimablePercent 10 | Out-Null
         $d = @(Compare-MemNode -Reference $base -Difference $copy -Kind Pageblock)
         $d.Count | Should -BeGreaterThan 0
         $ref = @{}; foreach ($b in Get-Pageblock -Node $base) { $ref[$b.StartPfn] = $b.MigrateType }
@@ -45,7 +45,7 @@ Describe 'Compare-MemNode' {
     }
 
     It 'reports per-zone free pages, free lists and vmstat deltas that add up' {
-        $copy | Add-Pressure -Order 3 -Unmovable 0.1 -Reclaimable 0.1 | Out-Null
+        $copy | Add-Pressure -Order 3 -UnmovablePercent 10 -ReclaimablePercent 10 | Out-Null
         $all = @(Compare-MemNode $base $copy)
         $free = @($all | Where-Object { $_.Kind -eq 'ZoneFree' -and $_.Name -eq 'nr_free_pages' })
         $free.Count | Should -Be 1

@@ -42,7 +42,7 @@ Describe 'Export-MemChart' {
     }
 
     It 'colours the blocks pressure turned unmovable and reclaimable' {
-        $n | Add-Pressure -Order 3 -Unmovable 0.1 -Reclaimable 0.1 | Out-Null
+        $n | Add-Pressure -Order 3 -UnmovablePercent 10 -ReclaimablePercent 10 | Out-Null
         $path = [System.IO.Path]::Combine($dir, 'frag.png')
         Export-MemChart $path PageblockMap -Node $n | Out-Null
         $rgb = @{ Unmovable = 0xd6, 0x27, 0x28; Movable = 0x2c, 0xa0, 0x2c; Reclaimable = 0xe6, 0xb8, 0x00 }

@@ -25,7 +25,7 @@ Describe 'Show-PageblockMap' {
 
     It 'prints the blocks unmovable and reclaimable fallbacks claimed under pressure' {
         $n = New-MemNode -Name map-frag -Size 256MB -CmaSize 0
-        $n | Add-Pressure -Order 3 -Unmovable 0.1 -Reclaimable 0.1 | Out-Null
+        $n | Add-Pressure -Order 3 -UnmovablePercent 10 -ReclaimablePercent 10 | Out-Null
         $lines = @(Show-PageblockMap -Raw -Node $n)
         $lines | Should -Be @(
             $legend
@@ -51,7 +51,7 @@ Describe 'Show-PageblockMap' {
 
     It 'fits the terminal map to the host width and colours cells by type' {
         $n = New-MemNode -Name map-ansi -Size 256MB -CmaSize 0
-        $n | Add-Pressure -Order 3 -Unmovable 0.1 | Out-Null
+        $n | Add-Pressure -Order 3 -UnmovablePercent 10 | Out-Null
         $cols = 80
         try { if ($Host.UI.RawUI.WindowSize.Width -gt 0) { $cols = $Host.UI.RawUI.WindowSize.Width } } catch { $cols = 80 }
         $lines = @(Show-PageblockMap -Node $n)

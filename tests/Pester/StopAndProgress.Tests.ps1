@@ -41,8 +41,8 @@ Describe 'Ctrl+C leaves the node consistent' {
     }
 
     It 'stops New-PageAllocation -Count between allocations' {
-        $r = Invoke-StoppedRun -Setup '$n = New-MemNode -Size 4GB -CmaSize 0; $free = $n.FreePages' `
-            -Long 'New-PageAllocation -Order 0 -Count 950000 -Gfp GFP_HIGHUSER_MOVABLE' -AfterMs 700 `
+        $r = Invoke-StoppedRun -Setup '$n = New-MemNode -Size 16GB -CmaSize 0; $free = $n.FreePages' `
+            -Long 'New-PageAllocation -Order 0 -Count 3900000 -Gfp GFP_HIGHUSER_MOVABLE' -AfterMs 300 `
             -Check '(Test-MemNode).Passed; ($free - $n.FreePages) -lt 950000; ($free - $n.FreePages) -gt 0'
         $r.FinishedEarly | Should -BeFalse
         $r.Check | Should -Be @($true, $true, $true)
@@ -50,8 +50,8 @@ Describe 'Ctrl+C leaves the node consistent' {
     }
 
     It 'stops New-MemProcess between page faults; the process keeps what it faulted in' {
-        $r = Invoke-StoppedRun -Setup '$n = New-MemNode -Size 4GB -CmaSize 0' `
-            -Long 'New-MemProcess big -Percent 95' -AfterMs 700 `
+        $r = Invoke-StoppedRun -Setup '$n = New-MemNode -Size 16GB -CmaSize 0' `
+            -Long 'New-MemProcess big -Percent 95' -AfterMs 300 `
             -Check '(Test-MemNode).Passed; $p = @(Get-MemProcess big)[0]; $p.Rss -lt $p.RequestedPages; $p.Rss -gt 0'
         $r.FinishedEarly | Should -BeFalse
         $r.Check | Should -Be @($true, $true, $true)

@@ -332,9 +332,9 @@ namespace MemMgmt.Core.Workloads
             uint f = pages.Flags[index];
             var owner = (PageOwner)pages.Owner[index];
             if ((f & (uint)PageFlags.Dirty) != 0 && owner != PageOwner.Anon) node.Counters.Mod(NodeStatItem.NrFileDirty, -1);
-            if ((f & (uint)PageFlags.Writeback) != 0) node.Counters.Mod(NodeStatItem.NrWriteback, -1);
             if ((f & (uint)PageFlags.Mlocked) != 0) node.ZoneOfIndex(index).Stat[(int)ZoneStatItem.NrMlock]--;
-            pages.Clear(index, PageFlags.Dirty | PageFlags.Writeback | PageFlags.Mlocked);
+            // PG_writeback stays: the free settles it (ReclaimRelease), whether a write is queued for the page or not.
+            pages.Clear(index, PageFlags.Dirty | PageFlags.Mlocked);
             PageAllocator.Free(node, handle, cpu);
         }
 

@@ -46,6 +46,23 @@ namespace MemMgmt.Core.Writeback
             return done;
         }
 
+        /// <summary>Detaches the writes queued for <paramref name="index"/> from the page, which its owner is freeing: they
+        /// still complete (and settle NR_WRITEBACK then) but touch no page. False when none is queued.</summary>
+        internal static bool DetachQueued(MemNode node, int index)
+        {
+            var wbs = node.WritebackSt;
+            bool found = false;
+            for (int i = 0; i < wbs.WbCount; i++)
+            {
+                int k = (wbs.WbHead + i) % wbs.WbIndex.Length;
+                if (wbs.WbIndex[k] == index) { wbs.WbIndex[k] = DetachedWrite; found = true; }
+            }
+            return found;
+        }
+
+        /// <summary>The page index a queued write holds once its page was freed.</summary>
+        private const int DetachedWrite = -1;
+
         /// <summary>kernel: end_page_writeback (mm/filemap.c, 4.14) for every write whose latency has passed.</summary>
         internal static int CompleteDue(MemNode node)
         {
@@ -62,6 +79,7 @@ namespace MemMgmt.Core.Writeback
                 done++;
                 node.Counters.Mod(NodeStatItem.NrWriteback, -nr);
                 node.Counters.Mod(NodeStatItem.NrWritten, nr);
+                if (index == DetachedWrite) continue;
                 if ((pages.Flags[index] & (uint)(PageFlags.Allocated | PageFlags.Writeback)) != (uint)(PageFlags.Allocated | PageFlags.Writeback))
                     continue; // freed by its owner while the write was in flight
                 if ((pages.Flags[index] & (uint)PageFlags.SwapBacked) == 0) node.FlusherSt.BdiWritten += nr; // __wb_writeout_inc
