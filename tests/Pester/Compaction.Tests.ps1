@@ -1,4 +1,4 @@
-# Compaction end to end through the cmdlets (issue 3): pressure, direct compaction, kcompactd, compact_memory, traces.
+# Compaction end to end through the cmdlets: pressure, direct compaction, kcompactd, compact_memory, traces.
 # Most nodes are built with the Core constructor (unregistered, so nothing to remove); the design-card
 # pipeline runs through New-MemNode.
 

@@ -1,4 +1,4 @@
-# The about_MemMgmt_OlderReclaim topic: every older (4.4) name the seed articles use is mapped to its 4.14
+# The about_MemMgmt_OlderReclaim topic: every older (4.4) name that older reclaim articles use is mapped to its 4.14
 # counterpart, and the commands it points to exist.
 
 BeforeAll {

@@ -1,4 +1,4 @@
-# Working-set workloads (issue 4): accesses that run as Step-MemNode advances virtual time.
+# Working-set workloads: accesses that run as Step-MemNode advances virtual time.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../out/MemMgmt/MemMgmt.psd1') -Force

@@ -17,7 +17,7 @@ namespace MemMgmt.Core.Node
 
         /// <summary>Linux 4.14 on arm64: zones DMA, Normal, Movable; CMA and memory isolation configured.</summary>
         public static KernelProfile Linux414 { get; } = new KernelProfile("4.14",
-            "Linux 4.14 (the default): the kernel the seed articles describe",
+            "Linux 4.14 (the default): zones DMA, Normal, Movable; the linear free scanner",
             new[] { ZoneType.DMA, ZoneType.Normal, ZoneType.Movable },
             // kernel: sysctl_lowmem_reserve_ratio[MAX_NR_ZONES-1] (mm/page_alloc.c, 4.14): DMA 256, Normal 32.
             new[] { 256, 32 });

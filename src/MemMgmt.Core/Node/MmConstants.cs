@@ -16,6 +16,9 @@ namespace MemMgmt.Core.Node
         /// request, room for migration targets).</summary>
         public static long CompactGap(int order) => 2L << order;
 
+        /// <summary>kernel: mult_frac (include/linux/kernel.h): x·n/d without overflowing.</summary>
+        internal static long MultFrac(long x, long n, long d) => (x / d) * n + (x % d) * n / d;
+
         /// <summary>kernel: int_sqrt (lib/int_sqrt.c): floor of the square root.</summary>
         public static long IntSqrt(long x)
         {

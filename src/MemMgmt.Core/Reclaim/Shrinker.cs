@@ -167,8 +167,6 @@ namespace MemMgmt.Core.Reclaim
             return total * node.Sysctl.VfsCachePressure / 100;
         }
 
-        private static long MultFrac(long x, long n, long d) => (x / d) * n + ((x % d) * n) / d;
-
         /// <summary>scan_objects: super_cache_scan (fs/super.c, 4.14) splits the scan between dentries and inodes; a custom
         /// shrinker frees up to nr_to_scan objects. Returns objects freed, or −1 for SHRINK_STOP; slab pages freed go to
         /// <paramref name="pagesFreed"/>.</summary>
@@ -183,8 +181,8 @@ namespace MemMgmt.Core.Reclaim
             if ((gfp & GfpFlags.__GFP_FS) == 0) return -1;
             long dentries = s.Dentries, inodes = s.Inodes;
             long total = dentries + inodes + 1;
-            long dScan = MultFrac(nrToScan, dentries, total) + 1;
-            long iScan = MultFrac(nrToScan, inodes, total) + 1;
+            long dScan = MmConstants.MultFrac(nrToScan, dentries, total) + 1;
+            long iScan = MmConstants.MultFrac(nrToScan, inodes, total) + 1;
             // prune_dcache_sb / prune_icache_sb: every cached object here is unused, so each walked one is freed.
             long dFreed = Math.Min(dScan, s.Dentries);
             s.Dentries -= dFreed;

@@ -67,9 +67,6 @@ namespace MemMgmt.Core.Watermarks
             SetupPerZoneWmarks(node);
         }
 
-        /// <summary>kernel: mult_frac (include/linux/kernel.h): x·n/d without overflowing.</summary>
-        internal static long MultFrac(long x, long n, long d) => (x / d) * n + (x % d) * n / d;
-
         /// <summary>kernel: __setup_per_zone_wmarks (mm/page_alloc.c, 4.14): min shares pages_min by managed size;
         /// low and high add max(min/4, managed·watermark_scale_factor/10000) once and twice.</summary>
         internal static void SetupPerZoneWmarks(MemNode node)
@@ -81,7 +78,7 @@ namespace MemMgmt.Core.Watermarks
             {
                 long tmp = lowmemPages == 0 ? 0 : pagesMin * zone.ManagedPages / lowmemPages;
                 zone.Watermark[(int)WatermarkLevel.Min] = tmp;
-                tmp = Math.Max(tmp >> 2, MultFrac(zone.ManagedPages, node.Sysctl.WatermarkScaleFactor, 10000));
+                tmp = Math.Max(tmp >> 2, MmConstants.MultFrac(zone.ManagedPages, node.Sysctl.WatermarkScaleFactor, 10000));
                 zone.Watermark[(int)WatermarkLevel.Low] = zone.Watermark[0] + tmp;
                 zone.Watermark[(int)WatermarkLevel.High] = zone.Watermark[0] + tmp * 2;
             }

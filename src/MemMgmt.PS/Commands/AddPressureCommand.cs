@@ -6,8 +6,6 @@ using MemMgmt.Core.Node;
 using MemMgmt.Core.Workloads;
 using MemMgmt.PS.Infrastructure;
 
-namespace MemMgmt.Core.PS { }
-
 namespace MemMgmt.PS.Commands
 {
     /// <summary>Add-Pressure: fill memory through alloc_pages, fragment it by a pattern, then make requests of -Order; or,

@@ -93,7 +93,7 @@ namespace MemMgmt.Core.Tests.Watermarks
             long min = dma.WatermarkMin;
             MemMgmt.Core.Sysctl.VmSysctl.Write(node, "vm.watermark_scale_factor", "1000");
             Assert.Equal(min, dma.WatermarkMin);
-            Assert.Equal(min + WatermarkSetup.MultFrac(dma.ManagedPages, 1000, 10000), dma.WatermarkLow);
+            Assert.Equal(min + MmConstants.MultFrac(dma.ManagedPages, 1000, 10000), dma.WatermarkLow);
         }
     }
 }
