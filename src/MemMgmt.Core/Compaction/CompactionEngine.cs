@@ -148,7 +148,7 @@ namespace MemMgmt.Core.Compaction
 
         // ----- free scanner -----
 
-        /// <summary>kernel: suitable_migration_target (mm/compaction.c, 4.14).</summary>
+        /// <summary>kernel: suitable_migration_target (mm/compaction.c, 4.14; 6.1 decides the same way).</summary>
         internal static bool SuitableMigrationTarget(CompactControl cc, int page)
         {
             var node = cc.Zone.NodeRef;

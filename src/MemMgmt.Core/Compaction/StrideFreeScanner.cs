@@ -37,7 +37,7 @@ namespace MemMgmt.Core.Compaction
                 // pageblock_pfn_to_page: the block must lie within the zone (zones here are contiguous).
                 if (blockStartPfn < zone.ZoneStartPfn) continue;
                 int page = node.ToIndex(blockStartPfn);
-                if (!SuitableMigrationTarget61(cc, page)) continue;
+                if (!SuitableMigrationTarget(cc, page)) continue;
                 if (!cc.IgnoreSkipHint && node.BlockSkip(page)) continue;
                 int start = node.ToIndex(isolateStartPfn);
                 int nrIsolated = IsolateFreepagesBlock(cc, ref start, node.ToIndex(blockEndPfn), stride, false);
@@ -63,18 +63,6 @@ namespace MemMgmt.Core.Compaction
             }
             cc.FreePfn = isolateStartPfn;
             MapPages(node, cc.FreeList);
-        }
-
-        /// <summary>kernel: suitable_migration_target (mm/compaction.c, 6.1): a free page of pageblock order or more rules the
-        /// block out before ignore_block_suitable is looked at.</summary>
-        private static bool SuitableMigrationTarget61(CompactControl cc, int page)
-        {
-            var node = cc.Zone.NodeRef;
-            var pages = node.Pages;
-            if ((pages.Flags[page] & (uint)PageFlags.Buddy) != 0 && pages.Order[page] >= node.PbOrder) return false;
-            if (cc.IgnoreBlockSuitable) return true;
-            int mt = node.BlockMigratetype(page);
-            return mt == (int)MigrateType.Movable || mt == (int)MigrateType.Cma;
         }
 
         /// <summary>kernel: freelist_scan_limit (mm/compaction.c, 6.1).</summary>
