@@ -15,6 +15,13 @@ Describe 'Compare-MemNode' {
         @(Compare-MemNode -Reference $base -Difference $copy).Count | Should -Be 0
     }
 
+    It 'takes the two nodes by name' {
+        Set-MemSysctl vm.min_free_kbytes 8192 -Node $copy | Out-Null
+        $d = @(Compare-MemNode -Reference cmp-base -Difference cmp-copy -Kind Watermark)
+        $d.DifferenceValue | Should -Be @(2048, 2560, 3072)
+        { Compare-MemNode -Reference cmp-none -Difference cmp-copy } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*'
+    }
+
     It 'reports the watermarks vm.min_free_kbytes sets, with exact values' {
         $before = Get-ZoneInfo -Node $base | Where-Object Zone -EQ 'DMA'
         Set-MemSysctl vm.min_free_kbytes 8192 -Node $copy | Out-Null

@@ -16,12 +16,16 @@ namespace MemMgmt.PS.Commands
         /// <summary>The node compared against (the unchanged original).</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNull]
+        [NodeTransformation]
+        [ArgumentCompleter(typeof(NodeNameCompleter))]
         public MemNode? Reference { get; set; }
 
         /// <summary>The changed node; binds a piped node, or the Node property of any result object.</summary>
         [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Node")]
         [ValidateNotNull]
+        [NodeTransformation]
+        [ArgumentCompleter(typeof(NodeNameCompleter))]
         public MemNode? Difference { get; set; }
 
         /// <summary>Only these kinds of difference.</summary>
@@ -36,7 +40,9 @@ namespace MemMgmt.PS.Commands
             List<NodeDifference> diffs;
             try
             {
-                diffs = NodeComparison.Compare(Reference!, Difference!);
+                List<NodeDifference>? found = null;
+                NodeLock.Run(this, Reference!, Difference!, () => found = NodeComparison.Compare(Reference!, Difference!));
+                diffs = found!;
             }
             catch (MemMgmt.Core.MemMgmtException e)
             {

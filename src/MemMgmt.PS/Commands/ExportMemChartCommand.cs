@@ -27,9 +27,11 @@ namespace MemMgmt.PS.Commands
         [Parameter(ValueFromPipeline = true)]
         public PSObject? InputObject { get; set; }
 
-        /// <summary>The node to draw (PageblockMap, FreeByOrder); default: the current node.</summary>
+        /// <summary>The node to draw (PageblockMap, FreeByOrder), or its name; default: the current node.</summary>
         [Parameter]
         [ValidateNotNull]
+        [NodeTransformation]
+        [ArgumentCompleter(typeof(NodeNameCompleter))]
         public MemNode? Node { get; set; }
 
         [Parameter]
@@ -83,18 +85,18 @@ namespace MemMgmt.PS.Commands
 
             NativeAssets.Register();
             int width = Width, height = Height;
-            ScottPlot.Plot plot = Kind switch
-            {
-                MemChartKind.PageblockMap => MemCharts.PageblockMap(node!, out width, out height),
-                MemChartKind.FreeByOrder => MemCharts.FreeByOrder(node!),
-                _ => MemCharts.Timeline(_rows),
-            };
+            ScottPlot.Plot? plot = null;
+            if (Kind == MemChartKind.Timeline) plot = MemCharts.Timeline(_rows);
+            else
+                NodeLock.Run(this, node!, () => plot = Kind == MemChartKind.PageblockMap
+                    ? MemCharts.PageblockMap(node!, out width, out height)
+                    : MemCharts.FreeByOrder(node!));
             // Draw into a temporary file beside the target and rename it, so a failed export leaves no half image.
             string temp = System.IO.Path.Combine(dir!, "." + System.IO.Path.GetFileNameWithoutExtension(full) + "." + Guid.NewGuid().ToString("N") + ext);
             try
             {
-                if (ext == ".png") plot.SavePng(temp, width, height);
-                else plot.SaveSvg(temp, width, height);
+                if (ext == ".png") plot!.SavePng(temp, width, height);
+                else plot!.SaveSvg(temp, width, height);
                 if (File.Exists(full)) File.Delete(full);
                 File.Move(temp, full);
             }

@@ -34,5 +34,31 @@ namespace MemMgmt.PS.Infrastructure
                 if (taken) Monitor.Exit(gate);
             }
         }
+
+        /// <summary>Runs work that reads two nodes (Compare-MemNode) under both locks. It holds the first only while the
+        /// second is free at once, and otherwise lets go and waits again, so two runspaces taking the same pair in
+        /// opposite orders never deadlock.</summary>
+        public static void Run(Cmdlet cmdlet, MemNode first, MemNode second, Action work)
+        {
+            if (ReferenceEquals(first, second))
+            {
+                Run(cmdlet, first, work);
+                return;
+            }
+            while (true)
+            {
+                bool acquired = false;
+                Run(cmdlet, first, () =>
+                {
+                    if (!Monitor.TryEnter(second.SyncRoot)) return;
+                    acquired = true;
+                    try { work(); }
+                    finally { Monitor.Exit(second.SyncRoot); }
+                });
+                if (acquired) return;
+                if (cmdlet.Stopping) throw new PipelineStoppedException();
+                Thread.Sleep(SliceMilliseconds);
+            }
+        }
     }
 }

@@ -161,5 +161,33 @@ namespace MemMgmt.PS.Tests.Parallel
                 Remove-MemNode -Node $n", PesterHost.ModuleManifest);
             Assert.Equal(new object[] { 80, true, 0 }, r.Select(o => o.BaseObject).ToArray());
         }
+
+        [Fact]
+        public void Compare_MemNode_in_both_orders_while_both_nodes_change_neither_deadlocks_nor_fails()
+        {
+            // Two runspaces compare (a, b), two compare (b, a), two allocate on a and on b: Compare-MemNode holds both
+            // nodes' locks, and the opposite orders must not wait on each other forever.
+            var r = Run(@"
+                param($manifest)
+                $a = New-MemNode -Name cmp-a -Size 256MB -CmaSize 0
+                $b = Copy-MemNode -Node $a -Name cmp-b
+                $jobs = 1..6 | ForEach-Object -ThrottleLimit 6 -Parallel {
+                    Import-Module $using:manifest
+                    $x = $using:a; $y = $using:b
+                    for ($i = 0; $i -lt 30; $i++) {
+                        switch ($_ % 3) {
+                            0 { $null = Compare-MemNode -Reference $x -Difference $y }
+                            1 { $null = Compare-MemNode -Reference $y -Difference $x }
+                            2 { $n = if ($_ -eq 2) { $x } else { $y }; New-PageAllocation -Node $n -Order 0 -Count 50 | Remove-PageAllocation }
+                        }
+                    }
+                    'done'
+                }
+                @($jobs).Count
+                (Test-MemNode -Node $a).Passed -and (Test-MemNode -Node $b).Passed
+                Remove-MemNode -Name cmp-a, cmp-b", PesterHost.ModuleManifest);
+            Assert.Equal(6, Convert.ToInt32(r[0].BaseObject));
+            Assert.True((bool)r[1].BaseObject);
+        }
     }
 }
