@@ -32,6 +32,16 @@ Describe 'Argument completion' {
         Get-Completion 'Get-Pageblock -MigrateType Rec' | Should -Be 'Reclaimable'
     }
 
+    It 'completes -Zone with the zones of the node''s kernel profile (no DMA32 on 4.14 arm64)' {
+        $null = New-MemNode -Name completion-61 -Kernel 6.1 -Size 256MB -CmaSize 0
+        $null = New-MemNode -Name completion-414 -Size 256MB -CmaSize 0
+        (Get-Completion 'Invoke-Kswapd -Zone ') -join ',' | Should -Be 'DMA,Normal,Movable'
+        (Get-Completion 'Get-ZoneInfo -Zone ') -join ',' | Should -Be 'DMA,Normal,Movable'
+        (Get-Completion 'Get-Pageblock -Node completion-61 -Zone ') -join ',' | Should -Be 'DMA,DMA32,Normal,Movable'
+        Get-Completion 'Invoke-Compaction -Zone m' | Should -Be 'Movable'
+        Get-Completion 'Invoke-Kcompactd -Node completion-61 -Zone dma3' | Should -Be 'DMA32'
+    }
+
     It 'completes node names of the session' {
         $null = New-MemNode -Name completion-node -Size 256MB -CmaSize 0
         Get-Completion 'Get-MemNode completion-' | Should -Be 'completion-node'

@@ -115,7 +115,12 @@ Describe 'Get-ZoneInfo' {
     }
 
     It 'rejects a zone the kernel does not have' {
-        { Get-ZoneInfo -Node $node -Zone Highmem } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,*'
+        { Get-ZoneInfo -Node $node -Zone Highmem } | Should -Throw -ErrorId 'ZoneNotPresent,*'
+        { Get-ZoneInfo -Node $node -Zone DMA32 } | Should -Throw -ExpectedMessage "*Zone 'DMA32' does not exist in a 4.14 arm64 node; zones: DMA, Normal, Movable.*"
+    }
+
+    It 'takes zone names in any case' {
+        @(Get-ZoneInfo -Node $node -Zone normal, DMA).Zone | Should -Be @('DMA', 'Normal')
     }
 
     It 'prints the 4.14 zoneinfo layout with -Raw' {

@@ -261,6 +261,15 @@ namespace MemMgmt.Core.Node
             return ZoneArr[i];
         }
 
+        /// <summary>The zone a user names (case-insensitive), checked against this node's profile.</summary>
+        public ZoneType ParseZone(string name)
+        {
+            foreach (var t in Kernel.ZoneTypes)
+                if (string.Equals(t.ToString(), name?.Trim(), StringComparison.OrdinalIgnoreCase)) return t;
+            throw new MemMgmtException("ZoneNotPresent", ErrorKind.ObjectNotFound,
+                $"Zone '{name}' does not exist in a {Kernel.Version} arm64 node; zones: {string.Join(", ", Kernel.ZoneTypes)}.", name);
+        }
+
         public int ZoneIndexOf(Zone zone) => zone.Idx;
 
         internal void ReseedRandom(ulong seed) => Random.Reseed(seed);

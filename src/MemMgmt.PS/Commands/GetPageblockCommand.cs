@@ -21,7 +21,8 @@ namespace MemMgmt.PS.Commands
 
         [Parameter]
         [ValidateNotNull]
-        public ZoneType[]? Zone { get; set; }
+        [ArgumentCompleter(typeof(ZoneNameCompleter))]
+        public string[]? Zone { get; set; }
 
         [Parameter]
         [ValidateNotNull]
@@ -38,8 +39,9 @@ namespace MemMgmt.PS.Commands
             if (Pfn != null)
                 foreach (var p in Pfn)
                     TryCore(() => { long b = PageblockCensus.BlockOf(node, p); if (!blocks.Contains(b)) blocks.Add(b); });
+            var zones = new List<ZoneType>();
             if (Zone != null)
-                foreach (var z in Zone) TryCore(() => node.GetZone(z));
+                foreach (var z in Zone) TryCore(() => zones.Add(node.ParseZone(z)));
             bool filterSkip = MyInvocation.BoundParameters.ContainsKey(nameof(Skip));
 
             IEnumerable<PageblockInfo> infos;
@@ -53,7 +55,7 @@ namespace MemMgmt.PS.Commands
 
             foreach (var b in infos)
             {
-                if (Zone != null && System.Array.IndexOf(Zone, b.Zone) < 0) continue;
+                if (Zone != null && !zones.Contains(b.Zone)) continue;
                 if (MigrateType != null && System.Array.IndexOf(MigrateType, b.MigrateType) < 0) continue;
                 if (filterSkip && b.Skip != Skip.IsPresent) continue;
                 WriteObject(new Pageblock(b));

@@ -13,9 +13,21 @@ namespace MemMgmt.PS.Commands
     [OutputType(typeof(ZoneInfoResult), typeof(string))]
     public sealed class GetZoneInfoCommand : ProcViewCmdlet
     {
-        /// <summary>Only these zones (DMA, Normal, Movable); all by default.</summary>
+        /// <summary>Only these zones (the node's profile names them: DMA, Normal, Movable on 4.14); all by default.</summary>
         [Parameter]
-        public ZoneType[]? Zone { get; set; }
+        [ValidateNotNull]
+        [ArgumentCompleter(typeof(ZoneNameCompleter))]
+        public string[]? Zone { get; set; }
+
+        private readonly List<ZoneType> _zones = new List<ZoneType>();
+
+        protected override void ProcessNode(MemNode node)
+        {
+            _zones.Clear();
+            if (Zone != null)
+                foreach (var z in Zone) TryCore(() => _zones.Add(node.ParseZone(z)));
+            base.ProcessNode(node);
+        }
 
         protected override string RenderKernelText(MemNode node) => NodeViews.ZoneInfo(node).ToKernelText();
 
@@ -23,7 +35,7 @@ namespace MemMgmt.PS.Commands
         {
             foreach (var zone in node.Zones)
             {
-                if (Zone != null && Array.IndexOf(Zone, zone.Type) < 0) continue;
+                if (Zone != null && !_zones.Contains(zone.Type)) continue;
                 var pagesets = new List<ZonePageset>();
                 for (int cpu = 0; cpu < zone.CpuCount; cpu++)
                 {

@@ -23,7 +23,8 @@ namespace MemMgmt.PS.Commands
         public int Order { get; set; } = -1;
 
         [Parameter]
-        public ZoneType Zone { get; set; }
+        [ArgumentCompleter(typeof(ZoneNameCompleter))]
+        public string? Zone { get; set; }
 
         [Parameter]
         public GfpFlags Gfp { get; set; } = GfpFlags.GFP_HIGHUSER_MOVABLE;
@@ -40,7 +41,8 @@ namespace MemMgmt.PS.Commands
         {
             // Several upstream reports (one per zone) may name the same node: compact it once per pipeline.
             if (!_done.Add(node)) return;
-            ZoneType? zone = MyInvocation.BoundParameters.ContainsKey(nameof(Zone)) ? Zone : (ZoneType?)null;
+            ZoneType? zone = null;
+            if (Zone != null) TryCore(() => zone = node.ParseZone(Zone));
             int order = Order;
             if (order < 0 && MyInvocation.BoundParameters.ContainsKey(nameof(Priority)))
                 TryCore(() => throw new MemMgmtException("PriorityWithoutOrder", ErrorKind.InvalidArgument,

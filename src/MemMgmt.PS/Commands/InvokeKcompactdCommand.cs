@@ -15,7 +15,8 @@ namespace MemMgmt.PS.Commands
         public int Order { get; set; }
 
         [Parameter]
-        public ZoneType Zone { get; set; }
+        [ArgumentCompleter(typeof(ZoneNameCompleter))]
+        public string? Zone { get; set; }
 
         private readonly CancellationTokenSource _cancel = new CancellationTokenSource();
 
@@ -24,7 +25,8 @@ namespace MemMgmt.PS.Commands
         protected override void ProcessNode(MemNode node)
         {
             int? order = MyInvocation.BoundParameters.ContainsKey(nameof(Order)) ? Order : (int?)null;
-            ZoneType? zone = MyInvocation.BoundParameters.ContainsKey(nameof(Zone)) ? Zone : (ZoneType?)null;
+            ZoneType? zone = null;
+            if (Zone != null) TryCore(() => zone = node.ParseZone(Zone));
             TryCore(() => CompactionCommands.ValidateKcompactd(node, order, zone));
             CompactionRun? run = null;
             TryCore(() => run = CompactionCommands.Kcompactd(node, order, zone, _cancel.Token));

@@ -18,7 +18,8 @@ namespace MemMgmt.PS.Commands
 
         /// <summary>The classzone of the wakeup (the allocation's highest zone); default the node's highest zone.</summary>
         [Parameter]
-        public ZoneType? Zone { get; set; }
+        [ArgumentCompleter(typeof(ZoneNameCompleter))]
+        public string? Zone { get; set; }
 
         /// <summary>Instead of running kswapd now, advance virtual time by this many milliseconds with kswapd running as it would.</summary>
         [Parameter]
@@ -38,8 +39,8 @@ namespace MemMgmt.PS.Commands
                     throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange,
                         $"Milliseconds {Milliseconds.Value} is out of range; use 0 to 3600000.", Milliseconds.Value);
                 int classzone = node.Zones.Count - 1;
-                if (Zone.HasValue) classzone = node.GetZone(Zone.Value).ZoneIndex;
-                if (Order.HasValue || Zone.HasValue) Kswapd.Wakeup(node, Order ?? 0, classzone);
+                if (Zone != null) classzone = node.GetZone(node.ParseZone(Zone)).ZoneIndex;
+                if (Order.HasValue || Zone != null) Kswapd.Wakeup(node, Order ?? 0, classzone);
                 report = Milliseconds.HasValue
                     ? Kswapd.Advance(node, (long)(Milliseconds.Value * 1e6), _cancel.Token, progress.Report)
                     : Kswapd.Run(node);

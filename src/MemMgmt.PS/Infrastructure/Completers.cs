@@ -33,6 +33,21 @@ namespace MemMgmt.PS.Infrastructure
         }
     }
 
+    /// <summary>Completes the zones the node's kernel profile has (no DMA32 on 4.14 arm64), with each zone's present pages.</summary>
+    public sealed class ZoneNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var node = CompletionNode.Of(fakeBoundParameters);
+            var profile = node?.Kernel ?? KernelProfile.Linux414;
+            var names = new List<string>();
+            foreach (var t in profile.ZoneTypes) names.Add(t.ToString());
+            return CompletionNode.Matching(names, wordToComplete,
+                n => node == null ? n : $"{n}: {node.GetZone(node.ParseZone(n)).PresentPages} present pages");
+        }
+    }
+
     /// <summary>Completes shrinker names registered on the node.</summary>
     public sealed class ShrinkerNameCompleter : IArgumentCompleter
     {
