@@ -225,8 +225,8 @@ namespace MemMgmt.Core.Reclaim
             long capped = totalScan;
             bool trace = node.Trace.Enabled;
             if (trace)
-                Vmscan.Trace(node, TraceEventId.mm_shrink_slab_start,
-                    $"{ScanSymbol(s)} {ShrinkerPointer(node, s)}: nid: {node.NodeId} objects to shrink {nr} gfp_flags {MemMgmt.Core.Trace.GfpText.Show(gfp)} pgs_scanned {nrScanned} lru_pgs {nrEligible} cache items {freeable} delta {delta} total_scan {totalScan}");
+                node.Trace.Record(node, TraceEventId.mm_shrink_slab_start, TraceRecord.Pack(node.Trace.Intern(ScanSymbol(s) + " " + ShrinkerPointer(node, s)), (uint)gfp),
+                    nr, nrScanned, nrEligible, freeable, delta, totalScan);
             long freed = 0, scanned = 0;
             while (totalScan >= Shrinker.ShrinkBatch || totalScan >= freeable)
             {
@@ -242,8 +242,8 @@ namespace MemMgmt.Core.Reclaim
             if (nextDeferred >= scanned) nextDeferred -= scanned; else nextDeferred = 0;
             if (nextDeferred > 0) s.NrDeferred += nextDeferred;
             if (trace)
-                Vmscan.Trace(node, TraceEventId.mm_shrink_slab_end,
-                    $"{ScanSymbol(s)} {ShrinkerPointer(node, s)}: nid: {node.NodeId} unused scan count {nr} new scan count {s.NrDeferred} total_scan {totalScan} last shrinker return val {freed}");
+                node.Trace.Record(node, TraceEventId.mm_shrink_slab_end, node.Trace.Intern(ScanSymbol(s) + " " + ShrinkerPointer(node, s)),
+                    nr, s.NrDeferred, totalScan, freed);
             return new ShrinkSlabResult(freeable, nr, delta, capped, scanned, freed, nextDeferred);
         }
 

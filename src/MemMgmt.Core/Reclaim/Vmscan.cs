@@ -61,12 +61,6 @@ namespace MemMgmt.Core.Reclaim
 
         private static int Spare(MemNode node, int slot) => node.SpareListBase + slot;
 
-        /// <summary>Records a tracepoint whose TP_printk text the caller formatted; callers format only when
-        /// <see cref="MemTrace.Enabled"/> is on, so a node with tracing off pays one test.</summary>
-        internal static void Trace(MemNode node, TraceEventId id, string text) => node.Trace.RecordText(node, id, text);
-
-        private static string ShrinkFlags(int file) => file != 0 ? "RECLAIM_WB_FILE|RECLAIM_WB_ASYNC" : "RECLAIM_WB_ANON|RECLAIM_WB_ASYNC";
-
         // ----------------------------------------------------------------- inactive_list_is_low
 
         /// <summary>kernel: inactive_list_is_low (mm/vmscan.c, 4.14): anon without swap is never low; in actual reclaim a file
@@ -81,8 +75,8 @@ namespace MemMgmt.Core.Reclaim
             long active = Lru.LruvecLruSize(node, memcg, inactiveLru + 1, sc.ReclaimIdx);
             long ratio = file && trace && ShadowRefault.RefaultsChanged(node, memcg) ? 0 : InactiveRatio(node, inactive + active);
             if (trace && node.Trace.Enabled)
-                Trace(node, TraceEventId.mm_vmscan_inactive_list_is_low,
-                    $"nid={node.NodeId} reclaim_idx={sc.ReclaimIdx} total_inactive={Lru.Size(node, memcg, (LruList)inactiveLru)} inactive={inactive} total_active={Lru.Size(node, memcg, (LruList)(inactiveLru + 1))} active={active} ratio={ratio} flags={ShrinkFlags(file ? 1 : 0)}");
+                node.Trace.Record(node, TraceEventId.mm_vmscan_inactive_list_is_low, sc.ReclaimIdx, Lru.Size(node, memcg, (LruList)inactiveLru),
+                    inactive, Lru.Size(node, memcg, (LruList)(inactiveLru + 1)), active, ratio, file ? 1 : 0);
             return inactive * ratio < active;
         }
 
@@ -148,17 +142,11 @@ namespace MemMgmt.Core.Reclaim
             }
             nrScanned = totalScan;
             if (node.Trace.Enabled)
-                Trace(node, TraceEventId.mm_vmscan_lru_isolate,
-                    $"isolate_mode={(unmappedOnly ? 2 : 0)} classzone={sc.ReclaimIdx} order={sc.Order} nr_requested={nrToScan} nr_scanned={totalScan} nr_skipped={nSkipped} nr_taken={taken} lru={LruName(lru)}");
+                node.Trace.Record(node, TraceEventId.mm_vmscan_lru_isolate, unmappedOnly ? 2 : 0, sc.ReclaimIdx, sc.Order, nrToScan, totalScan, nSkipped, taken, lru);
             for (int z = 0; z < nrZones; z++)
                 if (zoneTaken[z] != 0) Lru.UpdateSizeZone(node, memcg, z, lru, -zoneTaken[z]);
             return taken;
         }
-
-        private static string LruName(int lru) => lru switch
-        {
-            0 => "inactive_anon", 1 => "active_anon", 2 => "inactive_file", 3 => "active_file", _ => "unevictable",
-        };
 
         // ----------------------------------------------------------------- page references
 
@@ -446,8 +434,8 @@ namespace MemMgmt.Core.Reclaim
             if (stat.NrImmediate != 0) WritebackIo.CongestionWait(node, WritebackIo.HzDiv10Ns);
             if (!sc.IsKswapd) WritebackIo.WaitIffCongested(node, WritebackIo.HzDiv10Ns);
             if (node.Trace.Enabled)
-                Trace(node, TraceEventId.mm_vmscan_lru_shrink_inactive,
-                    $"nid={node.NodeId} nr_scanned={nrScanned} nr_reclaimed={nrReclaimed} nr_dirty={stat.NrDirty} nr_writeback={stat.NrWriteback} nr_congested={stat.NrCongested} nr_immediate={stat.NrImmediate} nr_activate={stat.NrActivate} nr_ref_keep={stat.NrRefKeep} nr_unmap_fail={ReclaimStat.NrUnmapFail} priority={sc.Priority} flags={ShrinkFlags(file)}");
+                node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_inactive, nrScanned, nrReclaimed, stat.NrDirty, stat.NrWriteback,
+                    stat.NrCongested, stat.NrImmediate, stat.NrActivate, TraceRecord.Pack(stat.NrRefKeep, sc.Priority << 1 | (file != 0 ? 1 : 0)));
             return nrReclaimed;
         }
 
@@ -507,8 +495,7 @@ namespace MemMgmt.Core.Reclaim
             sc.Deactivated += nrDeactivate;
             sc.Rotated += nrRotated;
             if (node.Trace.Enabled)
-                Trace(node, TraceEventId.mm_vmscan_lru_shrink_active,
-                    $"nid={node.NodeId} nr_taken={nrTaken} nr_active={nrActivate} nr_deactivated={nrDeactivate} nr_referenced={nrRotated} priority={sc.Priority} flags={ShrinkFlags(file)}");
+                node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_active, nrTaken, nrActivate, nrDeactivate, nrRotated, sc.Priority, file != 0 ? 1 : 0);
         }
 
         /// <summary>kernel: shrink_list (mm/vmscan.c, 4.14).</summary>
@@ -912,7 +899,7 @@ namespace MemMgmt.Core.Reclaim
                 Kswapd.RunOnce(node, report);
             }
             if (node.Trace.Enabled)
-                Trace(node, TraceEventId.mm_vmscan_direct_reclaim_begin, $"order={order} may_writepage=1 gfp_flags={MemMgmt.Core.Trace.GfpText.Show(gfp)} classzone_idx={sc.ReclaimIdx}");
+                node.Trace.Record(node, TraceEventId.mm_vmscan_direct_reclaim_begin, order, (long)gfp, sc.ReclaimIdx);
             long reclaimed = DoTryToFreePages(node, sc);
             node.Trace.Record(node, TraceEventId.mm_vmscan_direct_reclaim_end, reclaimed);
             report.Fill(sc, reclaimed);

@@ -49,7 +49,12 @@ namespace MemMgmt.Core.Trace
         internal TraceEventId Id;
         internal byte Cpu;
         internal byte Task;
-        internal long A, B, C, D, E, F, G;
+        internal long A, B, C, D, E, F, G, H;
+
+        /// <summary>Two 32-bit fields in one slot, for events with more fields than slots.</summary>
+        internal static long Pack(long lo, long hi) => ((long)(int)hi << 32) | (uint)(int)lo;
+        internal static long Lo(long v) => (int)v;
+        internal static long Hi(long v) => v >> 32;
     }
 
     /// <summary>A tracepoint event with its kernel field names, as Get-MemTrace returns it.</summary>
@@ -90,8 +95,8 @@ namespace MemMgmt.Core.Trace
     public sealed class MemTrace
     {
         private TraceRecord[] _ring;
-        /// <summary>TP_printk text of events whose producer formats it (most mm_vmscan_* ones), beside their ring slots; made on first use.</summary>
-        private string?[]? _text;
+        /// <summary>Strings events refer to by index (a shrinker's %pF symbol and %p pointer), interned once each.</summary>
+        private List<string> _symbols = new List<string>();
         private long _written;
         internal static readonly string[] TaskNames = { "memsh", "kcompactd0", "kswapd0" };
         internal static readonly int[] TaskPids = { 1000, 33, 32 };
@@ -103,7 +108,7 @@ namespace MemMgmt.Core.Trace
         {
             var c = (MemTrace)MemberwiseClone();
             c._ring = (TraceRecord[])_ring.Clone();
-            c._text = (string?[]?)_text?.Clone();
+            c._symbols = new List<string>(_symbols);
             return c;
         }
 
@@ -124,11 +129,10 @@ namespace MemMgmt.Core.Trace
                 throw new MemMgmtException("TraceBufferSizeOutOfRange", ErrorKind.OutOfRange,
                     $"Trace buffer size {capacity} is out of range; allowed 16 to 16777216 events.", capacity);
             _ring = new TraceRecord[capacity];
-            _text = null;
             _written = 0;
         }
 
-        internal void Record(MemNode node, TraceEventId id, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0, long g = 0)
+        internal void Record(MemNode node, TraceEventId id, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0, long g = 0, long h = 0)
         {
             if (!Enabled) return;
             ref var r = ref _ring[_written % _ring.Length];
@@ -136,19 +140,18 @@ namespace MemMgmt.Core.Trace
             r.Id = id;
             r.Cpu = 0;
             r.Task = CurrentTask;
-            r.A = a; r.B = b; r.C = c; r.D = d; r.E = e; r.F = f; r.G = g;
-            if (_text != null) _text[_written % _ring.Length] = null;
+            r.A = a; r.B = b; r.C = c; r.D = d; r.E = e; r.F = f; r.G = g; r.H = h;
             _written++;
         }
 
-        /// <summary>Records an event whose producer formats its TP_printk text itself ("field=value …", as vmscan's are).</summary>
-        internal void RecordText(MemNode node, TraceEventId id, string text)
+        /// <summary>The index of <paramref name="symbol"/> in the node's symbol table, added on first use (callers
+        /// record only while tracing is on, so the table holds what the buffer has referred to).</summary>
+        internal int Intern(string symbol)
         {
-            if (!Enabled) return;
-            _text ??= new string?[_ring.Length];
-            long slot = _written % _ring.Length;
-            Record(node, id);
-            _text[slot] = text;
+            int i = _symbols.IndexOf(symbol);
+            if (i >= 0) return i;
+            _symbols.Add(symbol);
+            return _symbols.Count - 1;
         }
 
         /// <summary>The recorded events, oldest first.</summary>
@@ -156,7 +159,7 @@ namespace MemMgmt.Core.Trace
         {
             long first = _written > _ring.Length ? _written - _ring.Length : 0;
             var list = new List<TraceEvent>((int)(_written - first));
-            for (long s = first; s < _written; s++) list.Add(Render(node, s, _ring[s % _ring.Length], _text?[s % _ring.Length]));
+            for (long s = first; s < _written; s++) list.Add(Render(node, s, _ring[s % _ring.Length]));
             return list;
         }
 
@@ -181,6 +184,8 @@ namespace MemMgmt.Core.Trace
 
         private static string ZoneName(MemNode node, long idx) => node.Kernel.ZoneTypes[(int)idx].ToString();
 
+        private static string FirstWord(string s) { int sp = s.IndexOf(' '); return sp < 0 ? s : s.Substring(0, sp); }
+
         private static string Hex(long v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 
         private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
@@ -188,53 +193,65 @@ namespace MemMgmt.Core.Trace
         /// <summary>arm64 4.14 vmemmap: struct page address for a pfn (VMEMMAP_START 0xffff7e0000000000, 64-byte pages).</summary>
         internal static string PagePointer(long pfn) => unchecked((ulong)(0xffff7e0000000000UL + (ulong)pfn * 64UL)).ToString("x16", CultureInfo.InvariantCulture);
 
-        /// <summary>An event recorded as text: its fields are the text's "name=value" pairs (numbers where they parse).</summary>
-        private static TraceEvent RenderText(MemNode node, long seq, TraceRecord r, string text, Dictionary<string, object> f)
-        {
-            if (r.Id == TraceEventId.mm_shrink_slab_start || r.Id == TraceEventId.mm_shrink_slab_end) return RenderPhrases(node, seq, r, text, f);
-            foreach (var token in text.Split(' '))
-            {
-                int eq = token.IndexOf('=');
-                if (eq <= 0) continue;
-                string value = token.Substring(eq + 1);
-                f[token.Substring(0, eq)] = long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n : (object)value;
-            }
-            return new TraceEvent(node, seq, r.TimeNs, TaskNames[r.Task], TaskPids[r.Task], r.Cpu, r.Id, f, text);
-        }
+        private static string ShrinkFlags(long file) => file != 0 ? "RECLAIM_WB_FILE|RECLAIM_WB_ASYNC" : "RECLAIM_WB_ANON|RECLAIM_WB_ASYNC";
 
-        /// <summary>The shrinker events print "phrase value" pairs rather than name=value (TP_printk of
-        /// mm_shrink_slab_start/end, 4.14); each phrase maps to the event's field name.</summary>
-        private static readonly (string Phrase, string Field)[] ShrinkSlabPhrases =
+        private static string LruName(long lru) => lru switch
         {
-            ("nid: ", "nid"), ("objects to shrink ", "nr_objects_to_shrink"), ("gfp_flags ", "gfp_flags"),
-            ("pgs_scanned ", "pgs_scanned"), ("lru_pgs ", "lru_pgs"), ("cache items ", "cache_items"), ("delta ", "delta"),
-            ("unused scan count ", "unused_scan"), ("new scan count ", "new_scan"), ("total_scan ", "total_scan"),
-            ("last shrinker return val ", "retval"),
+            0 => "inactive_anon", 1 => "active_anon", 2 => "inactive_file", 3 => "active_file", _ => "unevictable",
         };
 
-        private static TraceEvent RenderPhrases(MemNode node, long seq, TraceRecord r, string text, Dictionary<string, object> f)
-        {
-            int sp = text.IndexOf(' ');
-            if (sp > 0) f["shrink"] = text.Substring(0, sp);
-            foreach (var (phrase, field) in ShrinkSlabPhrases)
-            {
-                int at = text.IndexOf(phrase, StringComparison.Ordinal);
-                if (at < 0) continue;
-                int start = at + phrase.Length, end = start;
-                while (end < text.Length && text[end] != ' ' && text[end] != ':') end++;
-                string value = text.Substring(start, end - start);
-                f[field] = long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n) ? n : (object)value;
-            }
-            return new TraceEvent(node, seq, r.TimeNs, TaskNames[r.Task], TaskPids[r.Task], r.Cpu, r.Id, f, text);
-        }
-
-        private TraceEvent Render(MemNode node, long seq, TraceRecord r, string? recordedText)
+        private TraceEvent Render(MemNode node, long seq, TraceRecord r)
         {
             var f = new Dictionary<string, object>(StringComparer.Ordinal);
             string text;
-            if (recordedText != null) return RenderText(node, seq, r, recordedText, f);
             switch (r.Id)
             {
+                case TraceEventId.mm_vmscan_inactive_list_is_low:
+                    f["nid"] = (long)node.NodeId; f["reclaim_idx"] = r.A; f["total_inactive"] = r.B; f["inactive"] = r.C;
+                    f["total_active"] = r.D; f["active"] = r.E; f["ratio"] = r.F; f["flags"] = ShrinkFlags(r.G);
+                    text = $"nid={node.NodeId} reclaim_idx={I(r.A)} total_inactive={I(r.B)} inactive={I(r.C)} total_active={I(r.D)} active={I(r.E)} ratio={I(r.F)} flags={ShrinkFlags(r.G)}";
+                    break;
+                case TraceEventId.mm_vmscan_lru_isolate:
+                    f["isolate_mode"] = r.A; f["classzone"] = r.B; f["order"] = r.C; f["nr_requested"] = r.D;
+                    f["nr_scanned"] = r.E; f["nr_skipped"] = r.F; f["nr_taken"] = r.G; f["lru"] = LruName(r.H);
+                    text = $"isolate_mode={I(r.A)} classzone={I(r.B)} order={I(r.C)} nr_requested={I(r.D)} nr_scanned={I(r.E)} nr_skipped={I(r.F)} nr_taken={I(r.G)} lru={LruName(r.H)}";
+                    break;
+                case TraceEventId.mm_vmscan_lru_shrink_inactive:
+                    f["nid"] = (long)node.NodeId; f["nr_scanned"] = r.A; f["nr_reclaimed"] = r.B; f["nr_dirty"] = r.C; f["nr_writeback"] = r.D;
+                    f["nr_congested"] = r.E; f["nr_immediate"] = r.F; f["nr_activate"] = r.G;
+                    f["nr_ref_keep"] = TraceRecord.Lo(r.H); f["nr_unmap_fail"] = 0L; f["priority"] = TraceRecord.Hi(r.H) >> 1; f["flags"] = ShrinkFlags(TraceRecord.Hi(r.H) & 1);
+                    text = $"nid={node.NodeId} nr_scanned={I(r.A)} nr_reclaimed={I(r.B)} nr_dirty={I(r.C)} nr_writeback={I(r.D)} nr_congested={I(r.E)} nr_immediate={I(r.F)} nr_activate={I(r.G)} nr_ref_keep={I(TraceRecord.Lo(r.H))} nr_unmap_fail=0 priority={I(TraceRecord.Hi(r.H) >> 1)} flags={ShrinkFlags(TraceRecord.Hi(r.H) & 1)}";
+                    break;
+                case TraceEventId.mm_vmscan_lru_shrink_active:
+                    f["nid"] = (long)node.NodeId; f["nr_taken"] = r.A; f["nr_active"] = r.B; f["nr_deactivated"] = r.C;
+                    f["nr_referenced"] = r.D; f["priority"] = r.E; f["flags"] = ShrinkFlags(r.F);
+                    text = $"nid={node.NodeId} nr_taken={I(r.A)} nr_active={I(r.B)} nr_deactivated={I(r.C)} nr_referenced={I(r.D)} priority={I(r.E)} flags={ShrinkFlags(r.F)}";
+                    break;
+                case TraceEventId.mm_vmscan_direct_reclaim_begin:
+                    f["order"] = r.A; f["may_writepage"] = 1L; f["gfp_flags"] = GfpText.Show((GfpFlags)r.B); f["classzone_idx"] = r.C;
+                    text = $"order={I(r.A)} may_writepage=1 gfp_flags={GfpText.Show((GfpFlags)r.B)} classzone_idx={I(r.C)}";
+                    break;
+                case TraceEventId.mm_shrink_slab_start:
+                    // TP_printk of 4.14 prints "phrase value" pairs; the fields keep the TP_STRUCT names.
+                    f["shrink"] = FirstWord(_symbols[(int)TraceRecord.Lo(r.A)]); f["nid"] = (long)node.NodeId; f["nr_objects_to_shrink"] = r.B;
+                    f["gfp_flags"] = GfpText.Show((GfpFlags)(uint)TraceRecord.Hi(r.A)); f["pgs_scanned"] = r.C; f["lru_pgs"] = r.D;
+                    f["cache_items"] = r.E; f["delta"] = r.F; f["total_scan"] = r.G;
+                    text = $"{_symbols[(int)TraceRecord.Lo(r.A)]}: nid: {node.NodeId} objects to shrink {I(r.B)} gfp_flags {GfpText.Show((GfpFlags)(uint)TraceRecord.Hi(r.A))} pgs_scanned {I(r.C)} lru_pgs {I(r.D)} cache items {I(r.E)} delta {I(r.F)} total_scan {I(r.G)}";
+                    break;
+                case TraceEventId.mm_shrink_slab_end:
+                    f["shrink"] = FirstWord(_symbols[(int)r.A]); f["nid"] = (long)node.NodeId; f["unused_scan"] = r.B; f["new_scan"] = r.C;
+                    f["total_scan"] = r.D; f["retval"] = r.E;
+                    text = $"{_symbols[(int)r.A]}: nid: {node.NodeId} unused scan count {I(r.B)} new scan count {I(r.C)} total_scan {I(r.D)} last shrinker return val {I(r.E)}";
+                    break;
+                case TraceEventId.balance_dirty_pages:
+                    // The model has one bdi (254:0, virtio-blk) and the root cgroup; bdi_* equal the global values.
+                    f["limit"] = r.A; f["setpoint"] = r.B; f["dirty"] = r.C; f["bdi_setpoint"] = r.B; f["bdi_dirty"] = r.C;
+                    f["dirty_ratelimit"] = r.D; f["task_ratelimit"] = r.E; f["dirtied"] = r.F; f["dirtied_pause"] = r.F;
+                    f["paused"] = 0L; f["pause"] = TraceRecord.Lo(r.G); f["period"] = TraceRecord.Hi(r.G); f["think"] = r.H; f["cgroup_ino"] = 1L;
+                    text = $"bdi 254:0: limit={I(r.A)} setpoint={I(r.B)} dirty={I(r.C)} bdi_setpoint={I(r.B)} bdi_dirty={I(r.C)} " +
+                        $"dirty_ratelimit={I(r.D)} task_ratelimit={I(r.E)} dirtied={I(r.F)} dirtied_pause={I(r.F)} " +
+                        $"paused=0 pause={I(TraceRecord.Lo(r.G))} period={I(TraceRecord.Hi(r.G))} think={I(r.H)} cgroup_ino=1";
+                    break;
                 case TraceEventId.mm_compaction_isolate_migratepages:
                 case TraceEventId.mm_compaction_isolate_freepages:
                     // TP: start_pfn, end_pfn, nr_scanned, nr_taken

@@ -172,10 +172,8 @@ namespace MemMgmt.Core.Writeback
             long setpoint = (freerun + thresh) / 2;
             long kb = node.Geometry.PageSize / 1024;
             long thinkMs = ws.DirtyPausedWhenNs == 0 ? 0 : (node.Clock.NowNs - ws.DirtyPausedWhenNs) / 1_000_000;
-            Vmscan.Trace(node, TraceEventId.balance_dirty_pages,
-                $"bdi 254:0: limit={thresh} setpoint={setpoint} dirty={dirty} bdi_setpoint={setpoint} bdi_dirty={dirty} " +
-                $"dirty_ratelimit={dirtyRatelimit * kb} task_ratelimit={taskRatelimit * kb} dirtied={ws.NrDirtied} dirtied_pause={ws.NrDirtied} " +
-                $"paused=0 pause={pauseNs / 1_000_000} period={periodNs / 1_000_000} think={thinkMs} cgroup_ino=1");
+            node.Trace.Record(node, TraceEventId.balance_dirty_pages, thresh, setpoint, dirty, dirtyRatelimit * kb, taskRatelimit * kb,
+                ws.NrDirtied, TraceRecord.Pack(pauseNs / 1_000_000, periodNs / 1_000_000), thinkMs);
         }
     }
 }

@@ -19,6 +19,23 @@ namespace MemMgmt.Core.Tests.Trace
             return list;
         }
 
+        /// <summary>Events with more fields than record slots pack two 32-bit fields into one; the TP_printk text of
+        /// mm_vmscan_lru_shrink_inactive (include/trace/events/vmscan.h, 4.14) and its typed fields come back whole.</summary>
+        [Fact]
+        public void PackedFieldsRenderTheKernelText()
+        {
+            var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
+            TraceControl.Clear(node);
+            node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_inactive, 32, 30, 1, 2, 3, 4, 5, TraceRecord.Pack(7, 12 << 1 | 1));
+            node.Trace.Record(node, TraceEventId.balance_dirty_pages, 1000, 750, 900, 4096, 2048, 17, TraceRecord.Pack(200, 3000000), 5);
+            var e = node.Trace.Events(node);
+            Assert.Equal("nid=0 nr_scanned=32 nr_reclaimed=30 nr_dirty=1 nr_writeback=2 nr_congested=3 nr_immediate=4 nr_activate=5 nr_ref_keep=7 nr_unmap_fail=0 priority=12 flags=RECLAIM_WB_FILE|RECLAIM_WB_ASYNC", e[0].Text);
+            Assert.Equal(12L, e[0].Fields["priority"]);
+            Assert.Equal(7L, e[0].Fields["nr_ref_keep"]);
+            Assert.Equal("bdi 254:0: limit=1000 setpoint=750 dirty=900 bdi_setpoint=750 bdi_dirty=900 dirty_ratelimit=4096 task_ratelimit=2048 dirtied=17 dirtied_pause=17 paused=0 pause=200 period=3000000 think=5 cgroup_ino=1", e[1].Text);
+            Assert.Equal(3000000L, e[1].Fields["period"]);
+        }
+
         /// <summary>Direct reclaim records mm_vmscan_direct_reclaim_begin/end around the LRU tracepoints, with the kernel's
         /// field names as Fields and the TP_printk text; nr_reclaimed in _end equals the report's.</summary>
         [Fact]
