@@ -100,6 +100,7 @@ Describe 'New-MemNode' {
         @{ Case = '65 CPUs'; Id = 'CpusOutOfRange'; Params = @{ Cpus = 65 } }
         @{ Case = 'a misaligned CMA size'; Id = 'CmaSizeMisaligned'; Params = @{ CmaSize = 1MB } }
         @{ Case = 'too many reserved pages'; Id = 'ReservedPagesOutOfRange'; Params = @{ ReservedPages = 524288 } }
+        @{ Case = 'a CMA area that leaves no pageblock'; Id = 'CmaSizeTooLarge'; Params = @{ Size = 64MB } }
         @{ Case = 'zone sizes that do not add up'; Id = 'ZoneLayoutSizeMismatch'; Params = @{ ZoneLayout = @{ DMA = 1GB; Normal = 512MB } } }
         @{ Case = 'a zone arm64 4.14 lacks'; Id = 'ZoneNotPresent'; Params = @{ ZoneLayout = @{ DMA32 = 2GB } } }
         @{ Case = 'a zone name that is no zone'; Id = 'ZoneNotPresent'; Params = @{ ZoneLayout = @{ Highmem = 2GB } } }
@@ -112,6 +113,12 @@ Describe 'New-MemNode' {
         Get-NodeCount | Should -Be $before
         Get-MemNode -Current | Should -Be $keep
         @(Get-MemNode -Name nm-rejected -ErrorAction SilentlyContinue).Count | Should -Be 0
+    }
+
+    It 'names the CMA size to use when the default CMA area does not fit a small node' {
+        { New-MemNode -Name nm-small -Size 64MB } | Should -Throw -ExpectedMessage '*A CMA area of 16384 pages plus the boot reservation of 8992 pages leave less than one pageblock in zone DMA (16384 pages): give -CmaSize at most 24 MiB (0 for none) or a larger -Size.*'
+        New-MemNode -Name nm-small -Size 64MB -CmaSize 24MB | Should -Not -BeNullOrEmpty
+        { New-MemNode -Name nm-small2 -Size 256MB -CmaSize 248MB } | Should -Throw -ErrorId 'CmaSizeTooLarge,*'
     }
 
     It 'names the parameter, the value and the allowed range in the message' {

@@ -112,8 +112,16 @@ namespace MemMgmt.Core.Node
                 }
             }
             if (reserved < 0 || reserved + cmaPages + g.PageblockNrPages > first.Pages)
-                throw Bad("ReservedPagesOutOfRange",
-                    $"ReservedPages {reserved} plus CMA {cmaPages} pages leave less than one pageblock in zone {zones[lowest]} ({first.Pages} pages); allowed 0 to {Math.Max(0, first.Pages - cmaPages - g.PageblockNrPages)}.", reserved);
+            {
+                long room = first.Pages - g.PageblockNrPages;
+                // Name the setting the user can change: an explicit reservation, else the CMA area or the size.
+                if (c.ReservedPages != null && cmaPages + g.PageblockNrPages <= first.Pages)
+                    throw Bad("ReservedPagesOutOfRange",
+                        $"ReservedPages {reserved} plus CMA {cmaPages} pages leave less than one pageblock in zone {zones[lowest]} ({first.Pages} pages); allowed 0 to {Math.Max(0, room - cmaPages)}.", reserved);
+                throw Bad("CmaSizeTooLarge",
+                    $"A CMA area of {cmaPages} pages plus the {(c.ReservedPages == null ? "boot" : "given")} reservation of {reserved} pages leave less than one pageblock in zone {zones[lowest]} ({first.Pages} pages): " +
+                    $"give -CmaSize at most {Math.Max(0, room - reserved) / cmaAlign * cmaAlign * g.PageSize / 1024 / 1024} MiB (0 for none) or a larger -Size.", cmaPages);
+            }
             first.Reserved = reserved;
             l.ReservedPages = reserved;
             // arm64 reserves CMA top-down below the DMA limit: the top of the lowest zone.
