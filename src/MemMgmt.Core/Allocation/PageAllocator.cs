@@ -62,11 +62,32 @@ namespace MemMgmt.Core.Allocation
         {
             Validate(node, order, cpu);
             var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
-            var result = new AllocationResult(node)
-            {
-                Order = order, Gfp = gfp, Cpu = cpu, MigrateType = mt, Owner = owner ?? DefaultOwner(gfp),
-            };
             int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out var zone, out var source);
+            return Finish(node, index, zone, source, order, gfp, cpu, owner ?? DefaultOwner(gfp), mt);
+        }
+
+        /// <summary>The fast path of <see cref="Allocate"/> for bulk workloads (validated by the caller): a page the
+        /// fast path serves is prepared and gets a handle without a result object; a miss returns false and the caller
+        /// goes on with <see cref="AllocateAfterFastPath"/>, so the request takes exactly the kernel's steps either way.</summary>
+        internal static bool TryAllocateFast(MemNode node, int order, GfpFlags gfp, int cpu, PageOwner owner, out int index, out long handle)
+        {
+            var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
+            index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out _, out _);
+            if (index < 0) { handle = 0; return false; }
+            PrepNewPage(node, index, order, owner, gfp, cpu);
+            node.Pages.Handle[index] = node.Allocations.Add(index, order, out handle);
+            return true;
+        }
+
+        /// <summary><see cref="Allocate"/> after its fast path missed (see <see cref="TryAllocateFast"/>).</summary>
+        internal static AllocationResult AllocateAfterFastPath(MemNode node, int order, GfpFlags gfp, int cpu, PageOwner owner) =>
+            Finish(node, -1, null, AllocSource.None, order, gfp, cpu, owner, Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled));
+
+        /// <summary>The slow path when the fast path found no page, then the result of the request.</summary>
+        private static AllocationResult Finish(MemNode node, int index, Zone? zone, AllocSource source, int order, GfpFlags gfp,
+            int cpu, PageOwner owner, MigrateType mt)
+        {
+            var result = new AllocationResult(node) { Order = order, Gfp = gfp, Cpu = cpu, MigrateType = mt, Owner = owner };
             if (index < 0) index = AllocPagesSlowpath(node, order, gfp, cpu, result, out zone, out source);
             if (index < 0) return result;
             PrepNewPage(node, index, order, result.Owner, gfp, cpu);
