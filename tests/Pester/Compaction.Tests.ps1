@@ -211,7 +211,7 @@ Describe 'Get-MemTrace' {
         $begin.Fields['zone_start'] | Should -Be 0x40000
         $raw = @(Get-MemTrace -Node $node -Raw -Event 'mm_compaction_begin')
         $raw[0] | Should -BeExactly '# tracer: nop'
-        $raw[-1] | Should -Match '^ +memsh-1000 \[000\] \.\.\.\. +\d+\.\d{6}: mm_compaction_begin: zone_start=0x40000 migrate_pfn=0x40000 free_pfn=0x43e00 zone_end=0x44000, mode=async$'
+        $raw[-1] | Should -Match '^ {11}memsh-1000  \[000\] \.\.\.\. +\d+\.\d{6}: mm_compaction_begin: zone_start=0x40000 migrate_pfn=0x40000 free_pfn=0x43e00 zone_end=0x44000, mode=async$'
         @(Get-MemTrace -Node $node -Last 2).Count | Should -Be 2
     }
 

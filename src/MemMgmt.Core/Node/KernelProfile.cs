@@ -32,6 +32,7 @@ namespace MemMgmt.Core.Node
             FreeScannerStride = true,
             FastIsolateFreepages = true,
             BootFreesToTail = true,
+            Ftrace = FtraceFormat.Linux61,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -64,6 +65,12 @@ namespace MemMgmt.Core.Node
         /// kernel: __free_pages_core (mm/page_alloc.c, 5.10 to 6.1); 4.14's __free_one_page puts such blocks at the head.</summary>
         public bool BootFreesToTail { get; private set; }
 
+        /// <summary>How the trace buffer prints: 6.1 widens the pid to 7 columns and adds the migrate-disable latency
+        /// column (five flags), prints mm_compaction_try_to_compact_pages's mask with show_gfp_flags and
+        /// mm_page_alloc_extfrag's pfn in hex. kernel: trace_print_context and print_func_help_header_irq
+        /// (kernel/trace/trace_output.c, trace.c), include/trace/events/compaction.h and kmem.h (4.14; 6.1).</summary>
+        public FtraceFormat Ftrace { get; private set; } = FtraceFormat.Linux414;
+
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];
 
@@ -92,5 +99,12 @@ namespace MemMgmt.Core.Node
             throw new MemMgmtException("UnknownKernelVersion", ErrorKind.InvalidArgument,
                 $"Kernel '{version}' is not simulated; the profiles are: {string.Join(", ", Versions)}.", version);
         }
+    }
+
+    /// <summary>The layouts of /sys/kernel/debug/tracing/trace the profiles print (see <see cref="KernelProfile.Ftrace"/>).</summary>
+    public enum FtraceFormat
+    {
+        Linux414,
+        Linux61,
     }
 }

@@ -83,9 +83,11 @@ namespace MemMgmt.Core.Trace
         /// <summary>The line /sys/kernel/debug/tracing/trace prints for this event.</summary>
         public string ToFtraceLine()
         {
-            string head = (Task + "-" + Pid.ToString(CultureInfo.InvariantCulture)).PadLeft(22);
             long sec = TimeNs / 1_000_000_000, usec = TimeNs % 1_000_000_000 / 1000;
-            return string.Format(CultureInfo.InvariantCulture, "{0} [{1:000}] .... {2,5}.{3:000000}: {4}: {5}", head, Cpu, sec, usec, Name, Text);
+            // "%16s-%-5d [%03d] " and four latency flags (4.14); 6.1: "%16s-%-7d" and five (migrate-disable added).
+            return Node.Kernel.Ftrace == FtraceFormat.Linux61
+                ? string.Format(CultureInfo.InvariantCulture, "{0,16}-{1,-7} [{2:000}] ..... {3,5}.{4:000000}: {5}: {6}", Task, Pid, Cpu, sec, usec, Name, Text)
+                : string.Format(CultureInfo.InvariantCulture, "{0,16}-{1,-5} [{2:000}] .... {3,5}.{4:000000}: {5}: {6}", Task, Pid, Cpu, sec, usec, Name, Text);
         }
 
         public override string ToString() => ToFtraceLine();
@@ -171,13 +173,27 @@ namespace MemMgmt.Core.Trace
             sb.Append("# tracer: nop\n#\n");
             sb.Append("# entries-in-buffer/entries-written: ").Append(list.Count).Append('/').Append(_written).Append("   #P:").Append(node.NrCpus).Append('\n');
             sb.Append("#\n");
-            sb.Append("#                              _-----=> irqs-off\n");
-            sb.Append("#                             / _----=> need-resched\n");
-            sb.Append("#                            | / _---=> hardirq/softirq\n");
-            sb.Append("#                            || / _--=> preempt-depth\n");
-            sb.Append("#                            ||| /     delay\n");
-            sb.Append("#           TASK-PID   CPU#  ||||    TIMESTAMP  FUNCTION\n");
-            sb.Append("#              | |       |   ||||       |         |\n");
+            if (node.Kernel.Ftrace == FtraceFormat.Linux61)
+            {
+                sb.Append("#                                _-----=> irqs-off/BH-disabled\n");
+                sb.Append("#                               / _----=> need-resched\n");
+                sb.Append("#                              | / _---=> hardirq/softirq\n");
+                sb.Append("#                              || / _--=> preempt-depth\n");
+                sb.Append("#                              ||| / _-=> migrate-disable\n");
+                sb.Append("#                              |||| /     delay\n");
+                sb.Append("#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION\n");
+                sb.Append("#              | |         |   |||||     |         |\n");
+            }
+            else
+            {
+                sb.Append("#                              _-----=> irqs-off\n");
+                sb.Append("#                             / _----=> need-resched\n");
+                sb.Append("#                            | / _---=> hardirq/softirq\n");
+                sb.Append("#                            || / _--=> preempt-depth\n");
+                sb.Append("#                            ||| /     delay\n");
+                sb.Append("#           TASK-PID   CPU#  ||||    TIMESTAMP  FUNCTION\n");
+                sb.Append("#              | |       |   ||||       |         |\n");
+            }
             foreach (var e in list) sb.Append(e.ToFtraceLine()).Append('\n');
             return sb.ToString();
         }
@@ -272,8 +288,10 @@ namespace MemMgmt.Core.Trace
                     break;
                 case TraceEventId.mm_compaction_try_to_compact_pages:
                     f["order"] = (int)r.A; f["gfp_mask"] = (GfpFlags)r.B; f["prio"] = (int)r.C;
-                    // TP_printk("order=%d gfp_mask=0x%x priority=%d"): the raw mask, not show_gfp_flags.
-                    text = $"order={I(r.A)} gfp_mask=0x{((uint)r.B).ToString("x", CultureInfo.InvariantCulture)} priority={I(r.C)}";
+                    // 4.14 prints the raw mask ("gfp_mask=0x%x"); 6.1 names the flags with show_gfp_flags.
+                    text = node.Kernel.Ftrace == FtraceFormat.Linux61
+                        ? $"order={I(r.A)} gfp_mask={GfpText.Show((GfpFlags)r.B)} priority={I(r.C)}"
+                        : $"order={I(r.A)} gfp_mask=0x{((uint)r.B).ToString("x", CultureInfo.InvariantCulture)} priority={I(r.C)}";
                     break;
                 case TraceEventId.mm_compaction_finished:
                 case TraceEventId.mm_compaction_suitable:
@@ -298,7 +316,9 @@ namespace MemMgmt.Core.Trace
                 case TraceEventId.mm_page_alloc_extfrag:
                     f["page"] = r.A; f["alloc_order"] = (int)r.B; f["fallback_order"] = (int)r.C; f["alloc_migratetype"] = (int)r.D;
                     f["fallback_migratetype"] = (int)r.E; f["change_ownership"] = r.F != 0;
-                    text = $"page={PagePointer(r.A)} pfn={I(r.A)} alloc_order={I(r.B)} fallback_order={I(r.C)} pageblock_order={node.PbOrder} alloc_migratetype={I(r.D)} fallback_migratetype={I(r.E)} fragmenting={(r.C < node.PbOrder ? 1 : 0)} change_ownership={I(r.F)}";
+                    // 4.14: "page=%p pfn=%lu"; 6.1: "pfn=0x%lx", and %p hashed (the harness's kernel printed
+                    // "(____ptrval____)" throughout, its pointer hash key never being ready).
+                    text = (node.Kernel.Ftrace == FtraceFormat.Linux61 ? $"page=(____ptrval____) pfn={Hex(r.A)}" : $"page={PagePointer(r.A)} pfn={I(r.A)}") + $" alloc_order={I(r.B)} fallback_order={I(r.C)} pageblock_order={node.PbOrder} alloc_migratetype={I(r.D)} fallback_migratetype={I(r.E)} fragmenting={(r.C < node.PbOrder ? 1 : 0)} change_ownership={I(r.F)}";
                     break;
                 case TraceEventId.mm_vmscan_kswapd_sleep:
                     f["nid"] = (long)node.NodeId;

@@ -94,7 +94,7 @@ namespace MemMgmt.Core.Tests.Compaction
             Assert.StartsWith("zone_start=0x40000 migrate_pfn=0x40000 free_pfn=0x43e00 zone_end=0x44000, mode=async", begin.Text);
             var end = ev.First(e => e.Event == TraceEventId.mm_compaction_end);
             Assert.EndsWith("mode=async status=success", end.Text);
-            Assert.Matches(@"^ +memsh-1000 \[000\] \.\.\.\. +\d+\.\d{6}: mm_compaction_begin: zone_start=0x40000 ", begin.ToFtraceLine());
+            Assert.Matches(@"^ {11}memsh-1000  \[000\] \.\.\.\. +\d+\.\d{6}: mm_compaction_begin: zone_start=0x40000 ", begin.ToFtraceLine());
             Assert.Matches(@"^range=\(0x[0-9a-f]+ ~ 0x[0-9a-f]+\) nr_scanned=\d+ nr_taken=\d+$", ev.First(e => e.Event == TraceEventId.mm_compaction_isolate_freepages).Text);
             Assert.Matches(@"^nr_succeeded=\d+ nr_failed=0 mode=MIGRATE_ASYNC reason=compaction$", ev.First(e => e.Event == TraceEventId.mm_migrate_pages).Text);
             string text = node.Trace.RenderFtrace(node);
