@@ -8,6 +8,7 @@ using MemMgmt.Core.Debug;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Tests.Stats;
+using MemMgmt.Core.Workloads;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Node
@@ -123,6 +124,62 @@ namespace MemMgmt.Core.Tests.Node
             Assert.Equal(node.ManagedPages - node.FreePages, counts.Values.Sum());
         }
 
+        /// <summary>A simulated node's own /proc files, written out and read back: zones, formats and page sizes the real
+        /// captures do not cover (two populated zones, the 4.14 layout, 16K and 64K pages).</summary>
+        [Theory]
+        [InlineData("qemu-virt-4g", "4.14", 4096, 40.0)]
+        [InlineData("qemu-virt-4g", "6.1", 4096, 60.0)]
+        [InlineData("a53-16k-8g", "4.14", 16384, 50.0)]
+        [InlineData("qemu-virt-2g", "4.14", 65536, 50.0)]
+        public void SimulatedNodeFiles_RoundTrip(string profile, string kernel, int pageSize, double percent)
+        {
+            var config = NodeConfig.FromProfile(profile);
+            config.Kernel = KernelProfile.Find(kernel);
+            config.PageSize = pageSize;
+            if (pageSize == 65536) config.CmaBytes = 0;
+            var source = new MemNode(config);
+            Pressure.Run(source, new PressureOptions { Percent = percent, UnmovableFraction = 0.1, ReclaimableFraction = 0.1, FileFraction = 0.3 });
+            string dir = Path.Combine(Path.GetTempPath(), "memmgmt-roundtrip-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            try
+            {
+                File.WriteAllText(Path.Combine(dir, "zoneinfo.txt"), NodeViews.ZoneInfo(source).ToKernelText());
+                File.WriteAllText(Path.Combine(dir, "buddyinfo.txt"), NodeViews.BuddyInfo(source).ToKernelText());
+                File.WriteAllText(Path.Combine(dir, "pagetypeinfo.txt"), NodeViews.PageTypeInfo(source).ToKernelText());
+                var warnings = new List<string>();
+                var node = Build(dir, warnings);
+                AssertReproducesAllZones(dir, node);
+                Assert.Empty(warnings);
+                Assert.Equal(kernel, node.Kernel.Version);
+                Assert.Equal(pageSize, node.Geometry.PageSize);
+                Assert.Equal(source.NrCpus, node.NrCpus);
+                Assert.Equal(source.NodeStartPfn, node.NodeStartPfn);
+                foreach (var z in source.Zones)
+                {
+                    var b = node.Zones[z.ZoneIndex];
+                    Assert.Equal((z.ZoneStartPfn, z.SpannedPages, z.PresentPages, z.ManagedPages), (b.ZoneStartPfn, b.SpannedPages, b.PresentPages, b.ManagedPages));
+                    Assert.Equal((z.WatermarkMin, z.WatermarkLow, z.WatermarkHigh), (b.WatermarkMin, b.WatermarkLow, b.WatermarkHigh));
+                    Assert.Equal(z.LowmemReserve, b.LowmemReserve);
+                    for (int o = 0; o < source.Geometry.MaxOrder; o++)
+                        for (int t = 0; t < MigrateTypes.Count; t++)
+                            Assert.Equal(z.CountFreeList(o, (MigrateType)t), b.CountFreeList(o, (MigrateType)t));
+                }
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        private static void AssertReproducesAllZones(string dir, MemNode node)
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(dir, "buddyinfo.txt")), NodeViews.BuddyInfo(node).ToKernelText());
+            var captured = PageTypeInfo.Parse(File.ReadAllText(Path.Combine(dir, "pagetypeinfo.txt")));
+            var built = NodeViews.PageTypeInfo(node);
+            Assert.Equal(captured.BlockRows.Select(r => (r.ZoneName, string.Join(" ", r.Blocks))), built.BlockRows.Select(r => (r.ZoneName, string.Join(" ", r.Blocks))));
+            Assert.Empty(InvariantChecker.Check(node));
+        }
+
         [Theory]
         [MemberData(nameof(ProjectPhases))]
         public void ProjectCaptures_EveryPhase_Reproduced(string scenario, string phase)
@@ -215,6 +272,16 @@ namespace MemMgmt.Core.Tests.Node
             var e = c.Refused();
             Assert.Equal("CapturePageSizeUnsupported", e.ErrorId);
             Assert.Contains("pagetypeinfo.txt line 1: page block order 8", e.Message);
+        }
+
+        [Fact]
+        public void ManagedAbovePresent_CaptureCountsInconsistent_NamingZoneinfoLine()
+        {
+            using var c = new TempCapture();
+            c.Edit("zoneinfo.txt", t => t.Replace("        present  524288", "        present  500000"));
+            var e = c.Refused();
+            Assert.Equal("CaptureCountsInconsistent", e.ErrorId);
+            Assert.Contains("zoneinfo.txt line 53: zone DMA has spanned 524288, present 500000, managed 507360", e.Message);
         }
 
         [Fact]
