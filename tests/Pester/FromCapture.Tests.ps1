@@ -119,6 +119,16 @@ Describe 'New-MemNode -FromCapture options' {
         @(Get-MemNode).Count | Should -Be $count
     }
 
+    It 'gives a node that can be copied and compacted and still passes Test-MemNode' {
+        $n = New-MemNode -FromCapture (Join-Path $captures 'odd/frag') -Name 'cap-use' -WarningAction SilentlyContinue
+        $copy = Copy-MemNode -Node $n -Name 'cap-use-copy'
+        Test-MemNode -Node $copy -Quiet | Should -BeTrue
+        $r = Invoke-Compaction -Node $n
+        $r.Migrated | Should -BeGreaterThan 0
+        Test-MemNode -Node $n -Quiet | Should -BeTrue
+        (Get-BuddyInfo -Node $copy -Raw) | Should -Be @(Get-Content (Join-Path $captures 'odd/frag/buddyinfo.txt'))
+    }
+
     It 'refuses a name in use with NodeNameInUse' {
         $null = New-MemNode -Name 'cap-taken'
         { New-MemNode -FromCapture $sample -Name 'cap-taken' -WarningAction SilentlyContinue } | Should -Throw -ErrorId 'NodeNameInUse,*'
