@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Buddy;
-using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 
 namespace MemMgmt.Core.Node

@@ -9,7 +9,7 @@ namespace MemMgmt.Core.Node
     /// <summary>
     /// Where a captured node's pageblock types, free blocks, reserved and used pages go. Per zone the pageblocks are laid
     /// out by type, Movable first, then Unmovable, Reclaimable, HighAtomic and CMA at the top (arm64 reserves CMA
-    /// top-down). Free blocks of pageblock order and above take whole aligned blocks of their type from the top of its
+    /// top-down below the DMA limit; where exactly is not in these files). Free blocks of pageblock order and above take whole aligned blocks of their type from the top of its
     /// range; smaller ones fill its blocks from the bottom, never next to a free buddy of their own order (so nothing
     /// merges and buddyinfo comes out exact). The lowest pages left over are the zone's reserved ones (spanned −
     /// managed: kernel image, memmap, holes), wherever they land. The rest are in use, by an owner that fits its block: anon, shmem and file pages in Movable and CMA
