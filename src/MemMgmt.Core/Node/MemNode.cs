@@ -39,7 +39,10 @@ namespace MemMgmt.Core.Node
         internal readonly int LruListBase;
         internal readonly int SpareListBase;
 
-        public MemNode(NodeConfig config)
+        public MemNode(NodeConfig config) : this(config, null) { }
+
+        /// <summary>A node on a captured layout: the plan lays out its memory instead of boot freeing all of it.</summary>
+        internal MemNode(NodeConfig config, CapturePlan? plan)
         {
             Config = config.Clone();
             var c = Config;
@@ -50,7 +53,7 @@ namespace MemMgmt.Core.Node
             NodeId = c.NodeId;
             Name = c.Name ?? $"node{c.NodeId}";
             NrCpus = c.Cpus;
-            var layout = NodeLayout.Compute(c, Geometry);
+            var layout = plan?.Layout ?? NodeLayout.Compute(c, Geometry);
             NodeStartPfn = layout.StartPfn;
             SpannedPages = layout.TotalPages;
 
@@ -75,8 +78,10 @@ namespace MemMgmt.Core.Node
                 int freeBase = Pages.AllocateHeads(freeLists);
                 var pcp = new PerCpuPages[c.Cpus];
                 for (int cpu = 0; cpu < c.Cpus; cpu++) pcp[cpu] = new PerCpuPages(Pages.AllocateHeads(MigrateTypes.PcpTypes));
-                ZoneArr[z] = new Zone(this, Kernel.ZoneTypes[z], spec.StartPfn, spec.Pages, spec.Pages,
-                    spec.Pages - spec.Reserved, freeBase, MaxOrderValue, pcp, nrZones, z);
+                long present = spec.Present >= 0 ? spec.Present : spec.Pages;
+                long managed = spec.Managed >= 0 ? spec.Managed : spec.Pages - spec.Reserved;
+                ZoneArr[z] = new Zone(this, Kernel.ZoneTypes[z], spec.StartPfn, spec.Pages, present,
+                    managed, freeBase, MaxOrderValue, pcp, nrZones, z);
                 long firstBlock = (spec.StartPfn - NodeStartPfn) >> PbOrder;
                 for (long b = 0; b < spec.Pages >> PbOrder; b++) PageblockZone[firstBlock + b] = (byte)z;
             }
@@ -86,7 +91,7 @@ namespace MemMgmt.Core.Node
             for (int z = nrZones - 1; z >= 0; z--) if (ZoneArr[z].IsPopulated) zl.Add(ZoneArr[z]);
             Zonelist = zl.ToArray();
 
-            BuddyAllocator.BootFreeAll(this, layout);
+            if (plan == null) BuddyAllocator.BootFreeAll(this, layout);
             WatermarkSetup.Init(this);
             Trace = new MemTrace(1 << 16);
             Compaction = new CompactionNodeState(CompactionEngine.NrZones(this) - 1);
@@ -99,6 +104,8 @@ namespace MemMgmt.Core.Node
             ProcessSt = new ProcessTable();
             MemcgSt = new MemcgState();
             Hugetlb = new HugetlbPool();
+            // Last: the captured pages are allocated through the LRU and counters, which must exist by then.
+            plan?.Populate(this);
         }
 
         private MemNode(MemNode o, string name)

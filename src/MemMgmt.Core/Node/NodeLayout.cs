@@ -11,6 +11,9 @@ namespace MemMgmt.Core.Node
             public long StartPfn;
             public long Pages;
             public long Reserved;
+            /// <summary>present_pages and managed_pages when a capture gives them (-1: Pages, and Pages − Reserved).</summary>
+            public long Present = -1;
+            public long Managed = -1;
         }
 
         public long StartPfn;

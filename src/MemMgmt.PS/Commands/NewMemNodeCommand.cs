@@ -9,42 +9,45 @@ using MemMgmt.PS.Infrastructure;
 namespace MemMgmt.PS.Commands
 {
     /// <summary>New-MemNode: builds a node (pg_data_t) from a profile and overrides, registers it and makes it current.</summary>
-    [Cmdlet(VerbsCommon.New, "MemNode")]
+    [Cmdlet(VerbsCommon.New, "MemNode", DefaultParameterSetName = ProfileSet)]
     [OutputType(typeof(MemNode))]
     public sealed class NewMemNodeCommand : PSCmdlet
     {
-        [Parameter(Position = 0)]
+        private const string ProfileSet = "Profile";
+        private const string CaptureSet = "FromCapture";
+
+        [Parameter(Position = 0, ParameterSetName = ProfileSet)]
         [ArgumentCompleter(typeof(ProfileCompleter))]
         [ValidateNotNullOrEmpty]
         public string Profile { get; set; } = "qemu-virt-2g";
 
-        [Parameter]
+        [Parameter(ParameterSetName = ProfileSet)]
         [ByteSizeTransformation]
         public long Size { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ProfileSet)]
         [PageSizeTransformation]
         [ArgumentCompleter(typeof(PageSizeCompleter))]
         public int PageSize { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ProfileSet)]
         public SwitchParameter HugeTlb { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ProfileSet)]
         public SwitchParameter TransparentHugepage { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ProfileSet)]
         public int Cpus { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ProfileSet)]
         [ValidateNotNull]
         public IDictionary? ZoneLayout { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ProfileSet)]
         [ByteSizeTransformation]
         public long CmaSize { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ProfileSet)]
         public long ReservedPages { get; set; }
 
         [Parameter]
@@ -54,7 +57,7 @@ namespace MemMgmt.PS.Commands
         [ValidateNotNullOrEmpty]
         public string? Name { get; set; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = ProfileSet)]
         public SwitchParameter DisableMobilityGrouping { get; set; }
 
         /// <summary>The kernel whose behaviour the node follows: 4.14 (default) or 6.1.</summary>
@@ -67,6 +70,11 @@ namespace MemMgmt.PS.Commands
         [Parameter]
         public long SwapSize { get; set; }
 
+        /// <summary>A directory of /proc captures (zoneinfo, buddyinfo, pagetypeinfo) to build the node from.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = CaptureSet)]
+        [ValidateNotNullOrEmpty]
+        public string? FromCapture { get; set; }
+
         private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
         private void Reject(string id, ErrorCategory category, string message, object? target) =>
@@ -75,6 +83,11 @@ namespace MemMgmt.PS.Commands
         protected override void ProcessRecord()
         {
             var registry = NodeRegistry.ForRunspace(this);
+            if (ParameterSetName == CaptureSet)
+            {
+                BuildFromCapture(registry);
+                return;
+            }
             NodeConfig config;
             try { config = NodeConfig.FromProfile(Profile); }
             catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); return; }
@@ -101,11 +114,7 @@ namespace MemMgmt.PS.Commands
             if (Bound(nameof(DisableMobilityGrouping))) config.DisableMobilityGrouping = DisableMobilityGrouping.IsPresent;
             if (ZoneLayout != null) config.ZoneLayout = ParseZoneLayout(ZoneLayout);
 
-            string name = Name ?? registry.NextDefaultName();
-            if (registry.Find(name) != null)
-                Reject("NodeNameInUse", ErrorCategory.ResourceExists,
-                    $"-Name '{name}' is already used by a node of this session; pick another name or remove that node with Remove-MemNode.", name);
-            config.Name = name;
+            config.Name = TakeName(registry);
 
             MemNode? node = null;
             try
@@ -114,6 +123,34 @@ namespace MemMgmt.PS.Commands
                 if (Bound(nameof(SwapSize))) Core.Swap.SwapDevice.Configure(node, SwapSize);
             }
             catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); }
+            registry.Add(node!, makeCurrent: true);
+            WriteObject(node);
+        }
+
+        private string TakeName(NodeRegistry registry)
+        {
+            string name = Name ?? registry.NextDefaultName();
+            if (registry.Find(name) != null)
+                Reject("NodeNameInUse", ErrorCategory.ResourceExists,
+                    $"-Name '{name}' is already used by a node of this session; pick another name or remove that node with Remove-MemNode.", name);
+            return name;
+        }
+
+        private void BuildFromCapture(NodeRegistry registry)
+        {
+            var options = new CaptureOptions { Name = TakeName(registry) };
+            if (Bound(nameof(Seed))) options.Seed = Seed;
+            string directory = SessionState.Path.GetUnresolvedProviderPathFromPSPath(FromCapture);
+            var warnings = new List<string>();
+            MemNode? node = null;
+            try
+            {
+                if (Kernel != null) options.Kernel = KernelProfile.Find(Kernel);
+                node = CaptureBuilder.Build(directory, options, warnings);
+                if (Bound(nameof(SwapSize))) Core.Swap.SwapDevice.Configure(node, SwapSize);
+            }
+            catch (MemMgmtException e) { ThrowTerminatingError(Errors.ToRecord(e)); }
+            foreach (var w in warnings) WriteWarning(w);
             registry.Add(node!, makeCurrent: true);
             WriteObject(node);
         }
