@@ -99,6 +99,7 @@ namespace MemMgmt.Core.Node
             ProcessSt = new ProcessTable();
             MemcgSt = new MemcgState();
             Hugetlb = new HugetlbPool();
+            if (c.Booted) KernelBoot.Run(this, layout);
         }
 
         private MemNode(MemNode o, string name)
