@@ -179,6 +179,36 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.Empty(InvariantChecker.Check(node));
         }
 
+        private static readonly Lazy<HarnessScenario[]> BootedAlt = new Lazy<HarnessScenario[]>(() => new[]
+        {
+            HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Odd, booted: true),
+            HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even, booted: true),
+        });
+
+        [Theory]
+        [InlineData("odd")]
+        [InlineData("even")]
+        public void Booted61_Frag_EndsWithTheCapturedFragPageblockCounts(string scenario)
+        {
+            // Without -Booted the node lacks the boot's blocks and frag ends at 36 / 952 / 4; the real kernel at 67 / 917 / 8.
+            var real = PageTypeInfo.Parse(Capture(scenario, "frag", "pagetypeinfo.txt")).BlockRows[0].Blocks.ToArray();
+            foreach (var s in BootedAlt.Value) Assert.Equal(real, s.FragBlocks);
+        }
+
+        [Fact]
+        public void Booted61_EvenParity_GrantsCloserToTheCapturedHugepageCountThanAnUnbootedNode()
+        {
+            // The frag parity follows the physical order pages are handed out in, so the booted node's share of odd free
+            // pfns is measured, not assumed from the workload's parity option.
+            long real = long.Parse(Regex.Match(Capture("even", "hugepages1", "hugepages.txt"), @"granted=(\d+)").Groups[1].Value);
+            var booted = BootedAlt.Value.Single(s => s.FragOddShare < 0.25);
+            var plain = HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even);
+            Assert.True(plain.FragOddShare < 0.25);
+            Assert.True(Math.Abs(booted.Granted1 - real) < Math.Abs(plain.Granted1 - real),
+                $"real {real}; booted {booted.Granted1} of {booted.Requested}; unbooted {plain.Granted1} of {plain.Requested}");
+            Assert.Equal(booted.Requested, booted.Granted2);
+        }
+
         [Theory]
         [InlineData("BootedNeeds4KPages")]
         [InlineData("BootedWithReservedPages")]
