@@ -578,45 +578,51 @@ namespace MemMgmt.Core.Buddy
         internal static void BootFreeAll(MemNode node, NodeLayout layout)
         {
             var pages = node.Pages;
-            for (int i = 0; i < node.PageblockBits.Length; i++) node.PageblockBits[i] = (byte)MigrateType.Movable;
-            int reserved = (int)layout.ReservedPages;
-            int firstZoneStart = (int)(System.Array.Find(layout.Zones, z => z.Pages > 0)!.StartPfn - node.NodeStartPfn);
-            for (int i = firstZoneStart; i < firstZoneStart + reserved; i++)
+            long startPfn = node.NodeStartPfn;
+            // Pageblocks initialised early are marked Movable; a deferred one only when its first page is freed, the others
+            // keep the zeroed bits (MIGRATE_UNMOVABLE).
+            for (int b = 0; b < node.PageblockBits.Length; b++)
             {
-                pages.Flags[i] = (uint)PageFlags.Reserved;
-                pages.Owner[i] = (byte)PageOwner.Kernel;
+                long pfn = startPfn + ((long)b << node.PbOrder);
+                bool keepsZero = pfn >= layout.DeferredStartPfn && layout.IsReservedAtBoot(pfn);
+                node.PageblockBits[b] = (byte)(keepsZero ? MigrateType.Unmovable : MigrateType.Movable);
             }
-            int topReserved = (int)layout.TopReservedPages;
-            var topZone = System.Array.FindLast(layout.Zones, z => z.Pages > 0)!;
-            int topEnd = (int)(topZone.StartPfn + topZone.Pages - node.NodeStartPfn);
-            for (int i = topEnd - topReserved; i < topEnd; i++)
+            var excluded = new System.Collections.Generic.List<NodeLayout.PfnRange>(layout.Reserved);
+            excluded.AddRange(layout.LateFreed);
+            foreach (var r in excluded)
             {
-                pages.Flags[i] = (uint)PageFlags.Reserved;
-                pages.Owner[i] = (byte)PageOwner.Kernel;
+                for (long pfn = r.Start; pfn < r.End; pfn++)
+                {
+                    int i = (int)(pfn - startPfn);
+                    pages.Flags[i] = (uint)PageFlags.Reserved;
+                    pages.Owner[i] = (byte)PageOwner.Kernel;
+                }
             }
-            int cmaStart = (int)(layout.CmaStartPfn - node.NodeStartPfn);
+            int cmaStart = (int)(layout.CmaStartPfn - startPfn);
             int cmaEnd = cmaStart + (int)layout.CmaPages;
             for (int i = cmaStart; i < cmaEnd; i += 1 << node.PbOrder) node.SetBlockMigratetype(i, (int)MigrateType.Cma);
+            if (layout.CmaPages > 0) excluded.Add(new NodeLayout.PfnRange(layout.CmaStartPfn, layout.CmaPages));
+            excluded.Sort((x, y) => x.Start.CompareTo(y.Start));
 
             foreach (var zone in node.ZoneArr)
             {
                 if (!zone.IsPopulated) continue;
-                int start = (int)(zone.ZoneStartPfn - node.NodeStartPfn);
-                int end = start + (int)zone.SpannedPages;
-                if (start == firstZoneStart) start += reserved;
-                if (end == topEnd) end -= topReserved;
-                if (cmaEnd > cmaStart && cmaStart >= start && cmaStart < end)
+                long pfn = zone.ZoneStartPfn, end = zone.ZoneEndPfn;
+                foreach (var r in excluded)
                 {
-                    FreeRange(zone, start, cmaStart);
-                    FreeRange(zone, cmaEnd, end);
+                    if (r.End <= pfn || r.Start >= end) continue;
+                    if (r.Start > pfn) FreeRange(zone, (int)(pfn - startPfn), (int)(r.Start - startPfn));
+                    pfn = r.End;
                 }
-                else FreeRange(zone, start, end);
+                if (pfn < end) FreeRange(zone, (int)(pfn - startPfn), (int)(end - startPfn));
             }
             if (layout.CmaPages > 0)
             {
+                // cma_init_reserved_areas hands the area over after memblock_free_all; the boot's atomic pools then take
+                // its first pages (they stay allocated, see KernelBoot).
                 var cmaZone = node.ZoneOfIndex(cmaStart);
                 cmaZone.CmaPages = layout.CmaPages;
-                FreeRange(cmaZone, cmaStart, cmaEnd);
+                FreeRange(cmaZone, cmaStart + (int)layout.CmaBootPages, cmaEnd);
             }
         }
 

@@ -33,6 +33,9 @@ namespace MemMgmt.Core.Node
             FastIsolateFreepages = true,
             BootFreesToTail = true,
             Ftrace = FtraceFormat.Linux61,
+            DeferredStructPageInit = true,
+            CmaPageblockAligned = true,
+            KfencePoolBytes = 2L << 20,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -70,6 +73,20 @@ namespace MemMgmt.Core.Node
         /// mm_page_alloc_extfrag's pfn in hex. kernel: trace_print_context and print_func_help_header_irq
         /// (kernel/trace/trace_output.c, trace.c), include/trace/events/compaction.h and kmem.h (4.14; 6.1).</summary>
         public FtraceFormat Ftrace { get; private set; } = FtraceFormat.Linux414;
+
+        /// <summary>Struct pages beyond the first memory section of the highest zone are initialised after boot, for the free
+        /// ranges only: a pageblock whose first page is still reserved then keeps the zeroed pageblock bits, MIGRATE_UNMOVABLE.
+        /// kernel: defer_init, deferred_free_range (mm/page_alloc.c, 6.1; Debian arm64 sets DEFERRED_STRUCT_PAGE_INIT);
+        /// 4.14's memmap_init_zone marks every pageblock Movable.</summary>
+        public bool DeferredStructPageInit { get; private set; }
+
+        /// <summary>The CMA area is placed on a pageblock boundary (CMA_MIN_ALIGNMENT_PAGES, 5.19+); 4.14 aligns it to the
+        /// larger of MAX_ORDER and pageblock. kernel: cma_declare_contiguous_nid (mm/cma.c, 6.1).</summary>
+        public bool CmaPageblockAligned { get; private set; }
+
+        /// <summary>Bytes of the KFENCE pool memblock reserves at boot and never frees (255 objects and guard pages of 4 KiB,
+        /// 2 MiB; Debian sets CONFIG_KFENCE); 0 where the kernel has no KFENCE. kernel: kfence_alloc_pool (mm/kfence/core.c, 6.1).</summary>
+        public long KfencePoolBytes { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

@@ -106,6 +106,7 @@ namespace MemMgmt.Core.Node
             Hugetlb = new HugetlbPool();
             // Last: the captured pages are allocated through the LRU and counters, which must exist by then.
             plan?.Populate(this);
+            if (c.Booted) KernelBoot.Run(this, layout);
         }
 
         private MemNode(MemNode o, string name)

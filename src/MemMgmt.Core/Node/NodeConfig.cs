@@ -27,6 +27,9 @@ namespace MemMgmt.Core.Node
         public int NodeId { get; set; }
         public bool DisableMobilityGrouping { get; set; }
         public KernelProfile Kernel { get; set; } = KernelProfile.Linux414;
+        /// <summary>Start in the state a booted kernel leaves: its memblock reservations where the kernel puts them and its
+        /// boot allocations (slab, stacks, page tables, ring buffer, the initramfs) made through the allocator.</summary>
+        public bool Booted { get; set; }
         /// <summary>Memory the host can give the node, in bytes; null asks the host (MemAvailable and the runtime's
         /// limit). A node whose page arrays need more is refused before anything is allocated.</summary>
         public long? HostAvailableBytes { get; set; }

@@ -26,6 +26,32 @@ namespace MemMgmt.Core.Node
         public long CmaStartPfn;
         public long CmaPages;
 
+        internal readonly struct PfnRange
+        {
+            public PfnRange(long start, long pages) { Start = start; Pages = pages; }
+            public long Start { get; }
+            public long Pages { get; }
+            public long End => Start + Pages;
+            public bool Contains(long pfn) => pfn >= Start && pfn < End;
+        }
+
+        /// <summary>memblock-reserved ranges that never reach the buddy allocator (not managed).</summary>
+        public List<PfnRange> Reserved = new List<PfnRange>();
+        /// <summary>Ranges still reserved when memblock_free_all runs and freed at the end of boot (the kernel's __init
+        /// sections, the initrd): managed, but free only after the boot allocations (-Booted nodes).</summary>
+        public List<PfnRange> LateFreed = new List<PfnRange>();
+        /// <summary>First pfn whose struct page is initialised by the deferred init thread (long.MaxValue: none).</summary>
+        public long DeferredStartPfn = long.MaxValue;
+        /// <summary>Pages at the start of the CMA area taken by the boot's DMA atomic pools (-Booted nodes).</summary>
+        public long CmaBootPages;
+
+        public bool IsReservedAtBoot(long pfn)
+        {
+            foreach (var r in Reserved) if (r.Contains(pfn)) return true;
+            foreach (var r in LateFreed) if (r.Contains(pfn)) return true;
+            return false;
+        }
+
         private static MemMgmtException Bad(string id, string message, object? target) =>
             new MemMgmtException(id, ErrorKind.InvalidArgument, message, target);
 
@@ -80,6 +106,13 @@ namespace MemMgmt.Core.Node
                     throw Bad("ZoneLayoutSizeMismatch", $"Zone sizes add up to {sum} bytes but the node size is {c.SizeBytes} bytes.", c.ZoneLayout);
             }
 
+            if (c.Booted)
+            {
+                if (g.PageSize != 4096)
+                    throw Bad("BootedNeeds4KPages", $"-Booted places a 4K-page arm64 kernel's boot memory; PageSize {g.PageSize} is not supported with it (allowed: 4096).", g.PageSize);
+                if (c.ReservedPages != null)
+                    throw Bad("BootedWithReservedPages", $"ReservedPages {c.ReservedPages} cannot be combined with -Booted, which places the boot reservations itself.", c.ReservedPages);
+            }
             long reserved = c.ReservedPages ?? c.DefaultReservedPages(l.TotalPages);
             long cmaPages = c.CmaBytes >> g.PageShift;
             long cmaAlign = 1L << Math.Max(g.MaxOrder - 1, g.PageblockOrder);
@@ -99,6 +132,11 @@ namespace MemMgmt.Core.Node
             var first = l.Zones[lowest];
             int highest = lowest;
             for (int z = zones.Count - 1; z > lowest; z--) if (l.Zones[z].Pages > 0) { highest = z; break; }
+            if (c.Booted)
+            {
+                PlaceBootMemory(l, c, g, lowest, highest, reserved, cmaPages);
+                return l;
+            }
             // memblock allocates top-down: on a node too large for its memmap to fit below the DMA limit, the memmap
             // (64 bytes of struct page per page) sits at the top of the highest zone and only the boot reservation
             // (kernel image, initrd) stays at the start of RAM. Smaller nodes keep the whole reservation low, as the
@@ -127,10 +165,74 @@ namespace MemMgmt.Core.Node
             }
             first.Reserved = reserved;
             l.ReservedPages = reserved;
+            if (reserved > 0) l.Reserved.Add(new PfnRange(first.StartPfn, reserved));
+            if (l.TopReservedPages > 0) l.Reserved.Add(new PfnRange(l.Zones[highest].StartPfn + l.Zones[highest].Pages - l.TopReservedPages, l.TopReservedPages));
             // arm64 reserves CMA top-down below the DMA limit: the top of the lowest zone.
             l.CmaPages = cmaPages;
             l.CmaStartPfn = first.StartPfn + first.Pages - cmaPages;
             return l;
+        }
+
+        /// <summary>Where a booted kernel's memblock reservations lie: the image, initrd and device tree low, where the
+        /// loader put them; top-down from the end of RAM the early allocations, the memmap, CMA (below the DMA limit) and
+        /// the KFENCE pool. The total reserved for good is the same as without -Booted.</summary>
+        /// <remarks>kernel: arm64_memblock_init, bootmem_init, mm_init (arch/arm64/mm/init.c, init/main.c, 6.1).</remarks>
+        private static void PlaceBootMemory(NodeLayout l, NodeConfig c, Geometry g, int lowest, int highest, long reserved, long cmaPages)
+        {
+            int shift = g.PageShift;
+            long Pages(long bytes) => (bytes + (1L << shift) - 1) >> shift;
+            long AlignDown(long pfn, long align) => pfn & ~(align - 1);
+            var first = l.Zones[lowest];
+            var top = l.Zones[highest];
+            long start = first.StartPfn;
+
+            long code = start + (BootImage.KernelTextOffsetBytes >> shift);
+            long init = code + Pages(BootImage.KernelCodeBytes);
+            long data = init + Pages(BootImage.KernelInitBytes);
+            long imageEnd = data + Pages(BootImage.KernelDataBytes);
+            long initrd = start + (Math.Min(l.TotalPages << shift >> 1, BootImage.InitrdMaxOffsetBytes) >> shift);
+            long initrdPages = Pages(BootImage.InitrdBytes), initrdFreed = BootImage.InitrdFreedBytes >> shift;
+            long fdt = initrd + (((BootImage.InitrdBytes + BootImage.FdtAlignBytes - 1) & ~(BootImage.FdtAlignBytes - 1)) >> shift);
+            long lowEnd = Math.Max(imageEnd, fdt + Pages(BootImage.FdtBytes));
+            long lowKept = Pages(BootImage.KernelCodeBytes) + Pages(BootImage.KernelDataBytes) + (initrdPages - initrdFreed) + Pages(BootImage.FdtBytes);
+            long kfence = Pages(c.Kernel.KfencePoolBytes);
+            long memmap = l.TotalPages * 64 / g.PageSize;
+            long early = reserved - memmap - lowKept - kfence;
+
+            long end = top.StartPfn + top.Pages;
+            long memmapEnd = AlignDown(end - early, BootImage.MemmapAlignBytes >> shift);
+            long memmapStart = memmapEnd - memmap;
+            long cmaAlign = c.Kernel.CmaPageblockAligned ? g.PageblockNrPages : 1L << Math.Max(g.MaxOrder - 1, g.PageblockOrder);
+            long cmaEnd = highest == lowest ? memmapStart : first.StartPfn + first.Pages;
+            long cmaStart = AlignDown(cmaEnd, cmaAlign) - cmaPages;
+            long kfenceEnd = cmaPages > 0 && highest == lowest ? cmaStart : memmapStart;
+            long lowestTop = Math.Min(kfenceEnd - kfence, highest == lowest || cmaPages == 0 ? long.MaxValue : cmaStart);
+            if (early < 0 || lowEnd + g.PageblockNrPages > Math.Min(lowestTop, first.StartPfn + first.Pages) || memmapStart < top.StartPfn)
+                throw Bad("BootedNodeTooSmall",
+                    $"A booted kernel's memory (image, initrd and device tree up to {((lowEnd - start) << shift) >> 20} MiB into RAM, {memmap} memmap pages, {cmaPages} CMA pages and {early + kfence} early pages at the top) does not fit a node of {l.TotalPages << shift >> 20} MiB; use a larger -Size or a smaller -CmaSize.", c.SizeBytes);
+
+            l.Reserved.Add(new PfnRange(code, Pages(BootImage.KernelCodeBytes)));
+            l.LateFreed.Add(new PfnRange(init, Pages(BootImage.KernelInitBytes)));
+            l.Reserved.Add(new PfnRange(data, Pages(BootImage.KernelDataBytes)));
+            l.LateFreed.Add(new PfnRange(initrd, initrdFreed));
+            if (initrdPages > initrdFreed) l.Reserved.Add(new PfnRange(initrd + initrdFreed, initrdPages - initrdFreed));
+            l.Reserved.Add(new PfnRange(fdt, Pages(BootImage.FdtBytes)));
+            if (kfence > 0) l.Reserved.Add(new PfnRange(kfenceEnd - kfence, kfence));
+            l.Reserved.Add(new PfnRange(memmapStart, memmap));
+            l.Reserved.Add(new PfnRange(end - early, early));
+            foreach (var r in l.Reserved)
+                foreach (var z in l.Zones)
+                    if (r.Start >= z.StartPfn && r.Start < z.StartPfn + z.Pages) z.Reserved += r.Pages;
+            l.ReservedPages = reserved;
+            l.CmaPages = cmaPages;
+            l.CmaStartPfn = cmaStart;
+            if (cmaPages > 0) l.CmaBootPages = Math.Min(cmaPages, Pages(BootImage.DmaAtomicPoolBytes) * BootImage.DmaAtomicPools);
+            if (c.Kernel.DeferredStructPageInit)
+            {
+                long section = BootImage.SectionBytes >> shift;
+                long deferred = (top.StartPfn + section + section - 1) & ~(section - 1);
+                if (deferred < end) l.DeferredStartPfn = deferred;
+            }
         }
     }
 }

@@ -66,6 +66,11 @@ namespace MemMgmt.PS.Commands
         [ValidateNotNullOrEmpty]
         public string? Kernel { get; set; }
 
+        /// <summary>Start in the state a booted kernel leaves: boot reservations placed as memblock places them and the boot's
+        /// slab, stack, page-table, ring-buffer and initramfs allocations made.</summary>
+        [Parameter(ParameterSetName = ProfileSet)]
+        public SwitchParameter Booted { get; set; }
+
         /// <summary>Size of the node's swap area in bytes (0: no swap); anon and shmem pages need it to be reclaimed.</summary>
         [Parameter]
         public long SwapSize { get; set; }
@@ -111,6 +116,7 @@ namespace MemMgmt.PS.Commands
             if (Bound(nameof(CmaSize))) config.CmaBytes = CmaSize;
             if (Bound(nameof(ReservedPages))) config.ReservedPages = ReservedPages;
             if (Bound(nameof(Seed))) config.Seed = Seed;
+            if (Bound(nameof(Booted))) config.Booted = Booted.IsPresent;
             if (Bound(nameof(DisableMobilityGrouping))) config.DisableMobilityGrouping = DisableMobilityGrouping.IsPresent;
             if (ZoneLayout != null) config.ZoneLayout = ParseZoneLayout(ZoneLayout);
 

@@ -24,10 +24,10 @@ namespace MemMgmt.Core.Tests.Profiles
         /// <summary>Counter deltas: frag → hugepages1, released → compacted.</summary>
         internal Dictionary<string, long> Hp1 = new Dictionary<string, long>(), Cm = new Dictionary<string, long>();
 
-        internal static HarnessScenario Run(KernelProfile kernel, PressurePattern pattern, PageParity? parity)
+        internal static HarnessScenario Run(KernelProfile kernel, PressurePattern pattern, PageParity? parity, bool booted = false)
         {
             var s = new HarnessScenario();
-            var node = s.Node = new MemNode(new NodeConfig { Kernel = kernel });
+            var node = s.Node = new MemNode(new NodeConfig { Kernel = kernel, Booted = booted });
             Pressure.Run(node, new PressureOptions { Pattern = pattern, Parity = parity });
             s.FragBlocks = BlockCounts(node);
             s.FragBuddy = ToArray(NodeViews.BuddyInfo(node).Rows[0].FreeBlocks);
