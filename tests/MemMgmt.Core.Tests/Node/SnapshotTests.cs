@@ -60,7 +60,7 @@ namespace MemMgmt.Core.Tests.Node
             return node;
         }
 
-        /// <summary>The same commands on any node: allocation pressure, compaction, reclaim, kswapd, kcompactd, time.</summary>
+        /// <summary>The same commands on any node: allocation pressure, compaction, reclaim, kswapd (which wakes kcompactd), time.</summary>
         private static void Drive(MemNode node)
         {
             Pressure.Run(node, new PressureOptions { Order = 3, Percent = 10, Requests = 32, Seed = 21 });
@@ -69,7 +69,6 @@ namespace MemMgmt.Core.Tests.Node
             Kswapd.Wakeup(node, 2, node.PopulatedZones[0].ZoneIndex);
             Kswapd.Advance(node, 50_000_000);
             Daemons.Step(node, 200_000_000);
-            CompactionCommands.Kcompactd(node, 3);
             Daemons.Step(node, 100_000_000);
         }
 
