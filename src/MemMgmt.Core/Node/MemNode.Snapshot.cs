@@ -24,6 +24,74 @@ namespace MemMgmt.Core.Node
         Lruvec, Kswapd, Writeback, Swap, Shrinkers, Processes, Memcgs, WorkingSets, ShadowRefault, Flusher, Hugetlb, End,
     }
 
+    /// <summary>The fields of each state type the snapshot saves, and those it deliberately does not (with why), by
+    /// field or property name. A unit test compares these with the types' real fields and fails when a state object
+    /// gains a field, or the node gains a state object, that neither list names: add it to the type's Write/Read and here.</summary>
+    internal static class SnapshotFields
+    {
+        /// <summary>Written, or rebuilt from what is written (back references to the node, the geometry from the config,
+        /// the kernel profile found by its version).</summary>
+        internal static readonly Dictionary<System.Type, string> Saved = new Dictionary<System.Type, string>
+        {
+            [typeof(MemNode)] = "Pages PageblockBits PageblockZone ZoneArr Zonelist PbOrder MaxOrderValue LruListBase SpareListBase Config Kernel " +
+                "Geometry NodeId Name NrCpus NodeStartPfn SpannedPages Counters Sysctl Random Clock Allocations PageGroupByMobilityDisabled Trace " +
+                "Compaction LruvecSt KswapdSt WritebackSt Swap ShrinkerList ProcessSt MemcgSt Hugetlb _workingSets _shadowRefault _flusher",
+            [typeof(PageMap)] = "NrPages Next Prev Flags Order Owner ExtraRefs Memcg Handle _nextSentinel",
+            [typeof(Zone)] = "NodeRef Pages FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
+                "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +
+                "CompactBlockskipFlush Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
+            [typeof(PerCpuPages)] = "CountField HighField BatchField ListBase",
+            [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
+                "Seed NodeId DisableMobilityGrouping Kernel HostAvailableBytes",
+            [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Sysctls",
+            [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
+            [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
+            [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +
+                "CompactUnevictableAllowed PercpuPagelistFraction VfsCachePressure DirtyRatio DirtyBackgroundRatio DirtyBytes DirtyBackgroundBytes " +
+                "DirtyExpireCentisecs DirtyWritebackCentisecs CompactMemory DropCaches MaxHugePages CompactionProactiveness " +
+                "OnWatermarksChanged OnLowmemReserveChanged OnPagesetsChanged",
+            [typeof(SimRandom)] = "_s0 _s1 _s2 _s3",
+            [typeof(VirtualClock)] = "NowNs",
+            [typeof(AllocationTable)] = "_index _order _generation _freeHead _used LiveCount _trimmedGeneration",
+            // The events (_ring, _text, _written) only with -IncludeTrace; without, the loaded buffer is empty.
+            [typeof(MemTrace)] = "_ring _text _written Enabled CurrentTask",
+            [typeof(TraceRecord)] = "TimeNs Id Cpu Task A B C D E F G",
+            [typeof(CompactionNodeState)] = "KcompactdMaxOrder KcompactdClasszoneIdx KcompactdWoken FilesystemHasMigratepage",
+            [typeof(LruvecState)] = "NrZones LruZoneSize LruSize RecentScanned RecentRotated Pvecs LruAddPending",
+            [typeof(CpuPagevecs)] = "Add AddN Rotate RotateN DeactivateFile DeactivateFileN Activate ActivateN",
+            [typeof(KswapdNodeState)] = "KswapdOrder KswapdClasszoneIdx KswapdFailures LoopClasszoneIdx KState NapDeadlineNs NapWoken NapAllocOrder " +
+                "NapReclaimOrder NapClasszoneIdx",
+            [typeof(WritebackState)] = "WbIndex WbDoneNs WbPages WbHead WbCount PgdatDirty PgdatWriteback PgdatCongested",
+            [typeof(SwapDevice)] = "TotalPages UsedPages SwapOuts",
+            [typeof(Shrinker)] = "Name Seeks IsSuperBlock NrDeferred Objects Dentries Inodes DentryPages InodePages",
+            [typeof(ProcessTable)] = "Processes LastPid Log",
+            [typeof(SimProcess)] = "Node Pid Name OomScoreAdj Root MemcgId State Mapped Handles Kinds Orders RequestedPages FaultFailure SwapEntries ShmemSwapSlots",
+            [typeof(KernelLog)] = "_ring _written _cleared",
+            [typeof(MemcgState)] = "Memcgs MemcgIterPos Vmpr LastPressure PressureEvents",
+            [typeof(MemCgroup)] = "Node Id Name ParentId Depth Serial Low Max Swappiness LowEvents HighEvents MaxEvents OomEvents OomKillEvents",
+            [typeof(VmPressureState)] = "Scanned Reclaimed TreeScanned TreeReclaimed",
+            [typeof(VmPressureEvent)] = "Memcg Level Scanned Reclaimed Pressure TimeNs FromPriority",
+            [typeof(WorkingSet)] = "_handles _shadows _rng Node Id Name Pattern Owner TargetPages PagesPerRound AccessFraction IntervalNs Cpu NextRoundAtNs " +
+                "Rounds Accesses Skipped Refaults RefaultsActivated PagesRead AllocationFailures Write PagesDirtied BalanceDirtyPagesPauses ThrottledNs " +
+                "ThrottledRounds NrDirtied DirtyPausedWhenNs ThrottledUntilNs",
+            [typeof(ShadowRefaultState)] = "InactiveAge Refaults MemcgRefault MemcgActivate SlotFile SlotIndex SlotGen Enabled BucketOrder",
+            [typeof(FlusherState)] = "Running TimerArmed TimerNs LastOldFlushNs Work NextSubmitNs DeviceFreeNs EpochNs EpochPages EpochHead EpochCount " +
+                "EpochTotal Wakeups BackgroundStarts PagesBackground PagesPeriodic PagesVmscan BdiWritten LastBackgroundStartDirty",
+            [typeof(HugetlbPool)] = "_free",
+        };
+
+        /// <summary>Not carried, and why.</summary>
+        internal static readonly Dictionary<System.Type, string> NotSaved = new Dictionary<System.Type, string>
+        {
+            // The lock is the new node's own; Stop and InWorkloadRound are set only while an operation runs.
+            [typeof(MemNode)] = "SyncRoot Stop InWorkloadRound",
+            // current is set only inside a simulated page fault.
+            [typeof(ProcessTable)] = "Current",
+            // The report of the last compact_memory write is a result object; nothing reads it back.
+            [typeof(CompactionNodeState)] = "LastCompactMemory",
+        };
+    }
+
     public sealed partial class MemNode
     {
         /// <summary>Writes every piece of state the copy constructor copies, in <see cref="SnapshotSection"/> order; the

@@ -197,6 +197,59 @@ namespace MemMgmt.Core.Tests.Node
                 Assert.Contains(field, visited);
         }
 
+        /// <summary>Every state type reachable from MemNode's fields (MemMgmt.Core classes and structs, not enums), with
+        /// every instance field named as saved or as deliberately not saved: a new field or state object fails here until
+        /// the snapshot carries it (or says why not).</summary>
+        [Fact]
+        public void Every_field_of_every_state_type_is_declared_saved_or_not()
+        {
+            var reachable = new List<Type>();
+            var queue = new Queue<Type>();
+            queue.Enqueue(typeof(MemNode));
+            var core = typeof(MemNode).Assembly;
+            var problems = new List<string>();
+            while (queue.Count > 0)
+            {
+                var t = queue.Dequeue();
+                if (reachable.Contains(t)) continue;
+                reachable.Add(t);
+                bool saved = SnapshotFields.Saved.TryGetValue(t, out var savedList);
+                bool notSaved = SnapshotFields.NotSaved.TryGetValue(t, out var notSavedList);
+                var declared = new HashSet<string>((savedList + " " + notSavedList).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                var actual = new List<string>();
+                foreach (var f in t.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic))
+                {
+                    string name = f.Name.StartsWith("<") ? f.Name.Substring(1, f.Name.IndexOf('>') - 1) : f.Name;
+                    actual.Add(name);
+                    if (!declared.Contains(name)) problems.Add($"{t.Name}.{name} is neither saved nor declared not saved");
+                    if (notSaved && (" " + notSavedList + " ").Contains(" " + name + " ")) continue;
+                    foreach (var ft in FieldTypes(f.FieldType))
+                        if (ft.Assembly == core && !ft.IsEnum && !reachable.Contains(ft)) queue.Enqueue(ft);
+                }
+                foreach (var d in declared)
+                    if (!actual.Contains(d)) problems.Add($"{t.Name}.{d} is declared but is not a field");
+                if (!saved && !notSaved) problems.Add($"{t.Name} is not declared: {string.Join(" ", actual)}");
+            }
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+            // The walk really went through the node's state objects.
+            Assert.Contains(typeof(PageMap), reachable);
+            Assert.Contains(typeof(WorkingSet), reachable);
+            Assert.Contains(typeof(SimProcess), reachable);
+        }
+
+        private static IEnumerable<Type> FieldTypes(Type t)
+        {
+            if (t.IsArray) { foreach (var e in FieldTypes(t.GetElementType()!)) yield return e; yield break; }
+            var n = Nullable.GetUnderlyingType(t);
+            if (n != null) { yield return n; yield break; }
+            if (t.IsGenericType)
+            {
+                foreach (var a in t.GetGenericArguments()) foreach (var e in FieldTypes(a)) yield return e;
+                yield break;
+            }
+            yield return t;
+        }
+
         [Fact]
         public void The_file_is_smaller_than_the_page_arrays()
         {
