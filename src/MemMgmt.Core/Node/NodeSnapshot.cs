@@ -195,9 +195,10 @@ namespace MemMgmt.Core.Node
             {
                 throw Bad("SnapshotCorrupted", Path, $"is corrupted: the payload does not inflate ({e.Message}).");
             }
-            catch (IndexOutOfRangeException)
+            catch (Exception e) when (e is IndexOutOfRangeException || e is ArgumentException || e is OverflowException)
             {
-                throw Bad("SnapshotCorrupted", Path, "is corrupted: the payload refers outside the node's arrays.");
+                // Only a file whose checksums match but whose writer did not follow this format gets here.
+                throw Bad("SnapshotCorrupted", Path, $"is corrupted: the payload does not fit the node it describes ({e.GetType().Name}).");
             }
         }
 

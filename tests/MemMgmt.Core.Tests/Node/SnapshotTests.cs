@@ -314,6 +314,59 @@ namespace MemMgmt.Core.Tests.Node
             AssertRejected("SnapshotCorrupted", path);
         }
 
+        /// <summary>Rewrites a snapshot's payload and seals it again with correct lengths and checksums, as a writer that
+        /// does not follow the format would.</summary>
+        private static void Reseal(string path, Func<byte[], byte[]> change)
+        {
+            var file = File.ReadAllBytes(path);
+            int nameBytes = BitConverter.ToInt32(file, 40);
+            int bodyOffset = NodeSnapshot.FixedHeaderBytes + nameBytes;
+            byte[] payload;
+            using (var inflate = new System.IO.Compression.DeflateStream(new MemoryStream(file, bodyOffset, file.Length - bodyOffset), System.IO.Compression.CompressionMode.Decompress))
+            using (var ms = new MemoryStream())
+            {
+                inflate.CopyTo(ms);
+                payload = change(ms.ToArray());
+            }
+            byte[] body;
+            using (var ms = new MemoryStream())
+            {
+                using (var deflate = new System.IO.Compression.DeflateStream(ms, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                    deflate.Write(payload, 0, payload.Length);
+                body = ms.ToArray();
+            }
+            var header = file.AsSpan(0, bodyOffset).ToArray();
+            BitConverter.GetBytes((long)payload.Length).CopyTo(header, 20);
+            BitConverter.GetBytes((long)body.Length).CopyTo(header, 28);
+            BitConverter.GetBytes(Crc32.Append(0, body, 0, body.Length)).CopyTo(header, 36);
+            BitConverter.GetBytes(Crc32.Append(0, header, 16, header.Length - 16)).CopyTo(header, 12);
+            using var f = new FileStream(path, FileMode.Create);
+            f.Write(header, 0, header.Length);
+            f.Write(body, 0, body.Length);
+        }
+
+        [Theory]
+        [InlineData("first section tag")]
+        [InlineData("payload cut short")]
+        [InlineData("payload with a byte more")]
+        public void A_payload_that_does_not_follow_the_format_is_SnapshotCorrupted_despite_good_checksums(string change)
+        {
+            string path = ExportSmall("reseal");
+            Reseal(path, p => p); // sealing again without a change gives a file that loads
+            Assert.Equal("reseal", NodeSnapshotFile.Open(path).ToNode().Name);
+            Reseal(path, p =>
+            {
+                switch (change)
+                {
+                    case "first section tag": p[0] ^= 1; return p;
+                    case "payload cut short": return p.AsSpan(0, p.Length - 3).ToArray();
+                    default: var q = new byte[p.Length + 1]; p.CopyTo(q, 0); return q;
+                }
+            });
+            var e = Assert.Throws<MemMgmtException>(() => NodeSnapshotFile.Open(path).ToNode());
+            Assert.Equal("SnapshotCorrupted", e.ErrorId);
+        }
+
         [Fact]
         public void Bytes_after_the_snapshot_are_SnapshotCorrupted()
         {
