@@ -71,14 +71,14 @@ namespace MemMgmt.Core.Node
         {
             w.Int(NrPages);
             w.Int(_nextSentinel);
-            w.Array(Next); w.Array(Prev); w.Array(Flags); w.Array(Order); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
+            w.Links(Next); w.Links(Prev); w.Array(Flags); w.Array(Order); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
         }
 
         internal PageMap(SnapshotReader r, int nrPages, int nrSentinels) : this(nrPages, nrSentinels)
         {
             if (r.Int() != nrPages) throw new SnapshotFormatException("page count differs from the node's span");
             _nextSentinel = r.Int(nrPages, nrPages + nrSentinels);
-            r.ArrayInto(Next); r.ArrayInto(Prev); r.ArrayInto(Flags); r.ArrayInto(Order); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
+            r.LinksInto(Next); r.LinksInto(Prev); r.ArrayInto(Flags); r.ArrayInto(Order); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
             r.ArrayInto(Memcg); r.ArrayInto(Handle);
         }
 

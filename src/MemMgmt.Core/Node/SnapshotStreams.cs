@@ -66,6 +66,20 @@ namespace MemMgmt.Core.Node
             Raw(a, Buffer.ByteLength(a));
         }
 
+        /// <summary>An array of list links (page indexes) as each entry minus its own index: links between neighbouring
+        /// pages become small repeated numbers, which Deflate packs far better and faster than the raw indexes.</summary>
+        internal void Links(int[] a)
+        {
+            Int(a.Length);
+            var chunk = new int[BufferSize / 4];
+            for (int start = 0; start < a.Length; start += chunk.Length)
+            {
+                int n = Math.Min(chunk.Length, a.Length - start);
+                for (int i = 0; i < n; i++) chunk[i] = a[start + i] - (start + i);
+                Raw(chunk, n * 4);
+            }
+        }
+
         internal void LongList(List<long> list)
         {
             Int(list.Count);
@@ -209,6 +223,20 @@ namespace MemMgmt.Core.Node
             int n = Int();
             if (n != a.Length) throw new SnapshotFormatException($"array length {n}, expected {a.Length}");
             Raw(a, Buffer.ByteLength(a));
+        }
+
+        /// <summary>Reads what <see cref="SnapshotWriter.Links"/> wrote into an array of the written length.</summary>
+        internal void LinksInto(int[] a)
+        {
+            int n = Int();
+            if (n != a.Length) throw new SnapshotFormatException($"link array length {n}, expected {a.Length}");
+            Raw(a, n * 4);
+            for (int i = 0; i < a.Length; i++)
+            {
+                int v = a[i] + i;
+                if ((uint)v >= (uint)a.Length) throw new SnapshotFormatException($"link {v} of entry {i} outside 0..{a.Length - 1}");
+                a[i] = v;
+            }
         }
 
         internal List<long> LongList()
