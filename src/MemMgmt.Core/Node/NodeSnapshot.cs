@@ -34,6 +34,7 @@ namespace MemMgmt.Core.Node
         /// one, never part of one. <paramref name="cancel"/> is checked every 64 KiB of payload.</summary>
         public static void Export(MemNode node, string path, bool includeTrace, CancellationToken cancel = default)
         {
+            RequireLittleEndian();
             string full = Path.GetFullPath(path);
             string dir = Path.GetDirectoryName(full) ?? ".";
             string temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
@@ -87,6 +88,14 @@ namespace MemMgmt.Core.Node
             output.Position = end;
         }
 
+        /// <summary>Arrays are copied in bulk in the host's byte order, which the format fixes as little-endian (x64, arm64).</summary>
+        internal static void RequireLittleEndian()
+        {
+            if (!BitConverter.IsLittleEndian)
+                throw new MemMgmtException("SnapshotHostNotSupported", ErrorKind.InvalidOperation,
+                    "Node snapshots are little-endian; this host is big-endian and cannot read or write them.", null);
+        }
+
         private static void PutU32(byte[] b, int at, uint v)
         {
             b[at] = (byte)v; b[at + 1] = (byte)(v >> 8); b[at + 2] = (byte)(v >> 16); b[at + 3] = (byte)(v >> 24);
@@ -124,6 +133,7 @@ namespace MemMgmt.Core.Node
         /// SnapshotTruncated (shorter than its header says), SnapshotCorrupted (a checksum does not match).</summary>
         public static NodeSnapshotFile Open(string path)
         {
+            NodeSnapshot.RequireLittleEndian();
             byte[] data = File.ReadAllBytes(path);
             var magic = NodeSnapshot.Magic;
             if (data.Length < magic.Length)

@@ -52,6 +52,10 @@ namespace MemMgmt.PS.Commands
             {
                 NodeSnapshot.Export(node, full, IncludeTrace.IsPresent, _cancel.Token);
             }
+            catch (MemMgmtException e)
+            {
+                ThrowTerminatingError(Errors.ToRecord(e));
+            }
             catch (OperationCanceledException)
             {
                 // Ctrl+C: the temporary file is gone and the target is as it was.
