@@ -27,6 +27,22 @@ namespace MemMgmt.Core.Allocation
             return c;
         }
 
+        internal void Write(Node.SnapshotWriter w)
+        {
+            w.Array(_index); w.Array(_order); w.Array(_generation); w.Int(_freeHead); w.Int(_used); w.Int(LiveCount); w.Int(_trimmedGeneration);
+        }
+
+        internal static AllocationTable Read(Node.SnapshotReader r)
+        {
+            var t = new AllocationTable { _index = r.Array<int>(), _order = r.Array<byte>(), _generation = r.Array<int>() };
+            int n = t._index.Length;
+            if (t._order.Length != n || t._generation.Length != n || n == 0) throw new Node.SnapshotFormatException("allocation table arrays differ in length");
+            t._freeHead = r.Int(0, n - 1); t._used = r.Int(1, n); t.LiveCount = r.Int(0, n); t._trimmedGeneration = r.Int();
+            Node.HostMemory.AdviseHugePages(t._index, sizeof(int));
+            Node.HostMemory.AdviseHugePages(t._generation, sizeof(int));
+            return t;
+        }
+
         /// <summary>A handle packs the generation (high 32 bits) and the slot (low 32 bits).</summary>
         public static long MakeHandle(int slot, int generation) => ((long)generation << 32) | (uint)slot;
 

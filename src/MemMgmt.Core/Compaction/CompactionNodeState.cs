@@ -16,6 +16,17 @@ namespace MemMgmt.Core.Compaction
 
         internal CompactionNodeState Clone() => (CompactionNodeState)MemberwiseClone();
 
+        /// <summary>The state kcompactd runs on; the report of the last compact_memory write is a result, not state, and is not saved.</summary>
+        internal void Write(Node.SnapshotWriter w)
+        {
+            w.Int(KcompactdMaxOrder); w.Int(KcompactdClasszoneIdx); w.Bool(KcompactdWoken); w.Bool(FilesystemHasMigratepage);
+        }
+
+        internal static CompactionNodeState Read(Node.SnapshotReader r) => new CompactionNodeState(0)
+        {
+            KcompactdMaxOrder = r.Int(), KcompactdClasszoneIdx = r.Int(), KcompactdWoken = r.Bool(), FilesystemHasMigratepage = r.Bool(),
+        };
+
         public int KcompactdMaxOrderValue => KcompactdMaxOrder;
         public int KcompactdClasszoneIdxValue => KcompactdClasszoneIdx;
         public bool KcompactdPending => KcompactdWoken;

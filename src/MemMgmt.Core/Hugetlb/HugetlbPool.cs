@@ -16,6 +16,10 @@ namespace MemMgmt.Core.Hugetlb
 
         internal HugetlbPool Clone() => new HugetlbPool { _free = new List<long>(_free) };
 
+        internal void Write(SnapshotWriter w) => w.LongList(_free);
+
+        internal static HugetlbPool Read(SnapshotReader r) => new HugetlbPool { _free = r.LongList() };
+
         /// <summary>nr_huge_pages: pages the pool holds.</summary>
         public long NrHugePages => _free.Count;
         /// <summary>free_huge_pages: pool pages not in use (all of them: nothing maps them).</summary>

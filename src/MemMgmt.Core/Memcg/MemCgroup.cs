@@ -26,6 +26,19 @@ namespace MemMgmt.Core.Memcg
             OomEvents = OomEvents, OomKillEvents = OomKillEvents,
         };
 
+        internal void Write(SnapshotWriter w)
+        {
+            w.Int(Id); w.String(Name); w.Int(ParentId); w.Int(Depth); w.Long(Serial);
+            w.Long(Low); w.Long(Max); w.Int(Swappiness); w.Long(LowEvents); w.Long(HighEvents); w.Long(MaxEvents); w.Long(OomEvents); w.Long(OomKillEvents);
+        }
+
+        internal static MemCgroup Read(SnapshotReader r, MemNode node) =>
+            new MemCgroup(node, r.Int(0, MemNode.MaxLruvecs - 1), r.RequiredString(), r.Int(0, MemNode.MaxLruvecs - 1), r.Int(), r.Long())
+            {
+                Low = r.Long(), Max = r.Long(), Swappiness = r.Int(), LowEvents = r.Long(), HighEvents = r.Long(), MaxEvents = r.Long(),
+                OomEvents = r.Long(), OomKillEvents = r.Long(),
+            };
+
         public MemNode Node { get; }
         public int Id { get; }
         /// <summary>The group's path below the root without the leading '/' ("web/frontend"); a top-level group's

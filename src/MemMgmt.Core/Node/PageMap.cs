@@ -67,6 +67,21 @@ namespace MemMgmt.Core.Node
 
         internal PageMap Clone() => new PageMap(this);
 
+        internal void Write(SnapshotWriter w)
+        {
+            w.Int(NrPages);
+            w.Int(_nextSentinel);
+            w.Links(Next); w.Links(Prev); w.Array(Flags); w.Array(Order); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
+        }
+
+        internal PageMap(SnapshotReader r, int nrPages, int nrSentinels) : this(nrPages, nrSentinels)
+        {
+            if (r.Int() != nrPages) throw new SnapshotFormatException("page count differs from the node's span");
+            _nextSentinel = r.Int(nrPages, nrPages + nrSentinels);
+            r.LinksInto(Next); r.LinksInto(Prev); r.ArrayInto(Flags); r.ArrayInto(Order); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
+            r.ArrayInto(Memcg); r.ArrayInto(Handle);
+        }
+
         /// <summary>Bytes of page state per simulated page (list heads excluded).</summary>
         public static int BytesPerPage =>
             sizeof(int) * 2 + sizeof(uint) + sizeof(byte) * 3 + sizeof(ushort) + sizeof(int);

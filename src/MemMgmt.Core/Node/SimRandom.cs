@@ -18,6 +18,15 @@ namespace MemMgmt.Core.Node
 
         public SimRandom Clone() => new SimRandom(this);
 
+        internal void Write(SnapshotWriter w) { w.ULong(_s0); w.ULong(_s1); w.ULong(_s2); w.ULong(_s3); }
+
+        internal static SimRandom Read(SnapshotReader r)
+        {
+            var g = new SimRandom(0);
+            g._s0 = r.ULong(); g._s1 = r.ULong(); g._s2 = r.ULong(); g._s3 = r.ULong();
+            return g;
+        }
+
         /// <summary>Restarts the sequence from a new seed (Add-Pressure -Seed).</summary>
         internal void Reseed(ulong seed)
         {

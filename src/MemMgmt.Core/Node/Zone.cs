@@ -84,6 +84,40 @@ namespace MemMgmt.Core.Node
 
         internal Zone Clone(MemNode node) => new Zone(this, node);
 
+        internal void Write(SnapshotWriter w)
+        {
+            w.Int((int)Type); w.Long(ZoneStartPfn); w.Long(SpannedPages); w.Long(PresentPages); w.Long(ManagedPages);
+            w.Int(FreeListBase);
+            w.Array(NrFree); w.Array(Watermark); w.Array(LowmemReserveArr);
+            w.Int(Pcp.Length);
+            foreach (var p in Pcp) p.Write(w);
+            w.Long(NrFreePages); w.Long(NrFreeCma); w.Long(NrReservedHighatomic); w.Int(NrIsolatePageblock);
+            w.Array(Stat); w.Long(CmaPages);
+            w.Long(CompactCachedFreePfn); w.Array(CompactCachedMigratePfn); w.Int(CompactConsidered); w.Int(CompactDeferShift);
+            w.Int(CompactOrderFailed); w.Bool(CompactBlockskipFlush);
+        }
+
+        /// <summary>The zone as <see cref="Write"/> saved it, in a node whose geometry the snapshot's config fixed.</summary>
+        internal Zone(SnapshotReader r, MemNode node, int idx, int maxOrder, int nrZoneTypes, int nrCpus)
+        {
+            NodeRef = node;
+            Idx = idx;
+            Pages = node.Pages;
+            Type = (ZoneType)r.Int(0, (int)ZoneType.Movable);
+            ZoneStartPfn = r.Long(); SpannedPages = r.Long(); PresentPages = r.Long(); ManagedPages = r.Long();
+            FreeListBase = r.Int(0, node.Pages.Next.Length - 1);
+            NrFree = new long[maxOrder];
+            LowmemReserveArr = new long[nrZoneTypes];
+            r.ArrayInto(NrFree); r.ArrayInto(Watermark); r.ArrayInto(LowmemReserveArr);
+            if (r.Int() != nrCpus) throw new SnapshotFormatException("per-cpu pageset count differs from the node's CPUs");
+            Pcp = new PerCpuPages[nrCpus];
+            for (int i = 0; i < nrCpus; i++) Pcp[i] = PerCpuPages.Read(r);
+            NrFreePages = r.Long(); NrFreeCma = r.Long(); NrReservedHighatomic = r.Long(); NrIsolatePageblock = r.Int();
+            r.ArrayInto(Stat); CmaPages = r.Long();
+            CompactCachedFreePfn = r.Long(); r.ArrayInto(CompactCachedMigratePfn); CompactConsidered = r.Int(); CompactDeferShift = r.Int();
+            CompactOrderFailed = r.Int(); CompactBlockskipFlush = r.Bool();
+        }
+
         public MemNode Node => NodeRef;
         public ZoneType Type { get; }
         /// <summary>The name /proc prints for the zone.</summary>
@@ -170,6 +204,11 @@ namespace MemMgmt.Core.Node
 
         internal PerCpuPages Clone() =>
             new PerCpuPages(ListBase) { CountField = CountField, HighField = HighField, BatchField = BatchField };
+
+        internal void Write(SnapshotWriter w) { w.Int(ListBase); w.Int(CountField); w.Int(HighField); w.Int(BatchField); }
+
+        internal static PerCpuPages Read(SnapshotReader r) =>
+            new PerCpuPages(r.Int()) { CountField = r.Int(), HighField = r.Int(), BatchField = r.Int() };
 
         public int Count => CountField;
         public int High => HighField;

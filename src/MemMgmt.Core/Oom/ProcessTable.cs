@@ -20,5 +20,24 @@ namespace MemMgmt.Core.Oom
             LastPid = LastPid,
             Log = Log.Clone(),
         };
+
+        /// <summary>The tasks, the pid counter and the log; current is only set inside a fault, never between commands.</summary>
+        internal void Write(SnapshotWriter w)
+        {
+            w.Int(Processes.Count);
+            foreach (var p in Processes) p.Write(w);
+            w.Int(LastPid);
+            Log.Write(w);
+        }
+
+        internal static ProcessTable Read(SnapshotReader r, MemNode node)
+        {
+            var t = new ProcessTable();
+            int n = r.Count();
+            for (int i = 0; i < n; i++) t.Processes.Add(SimProcess.Read(r, node));
+            t.LastPid = r.Int();
+            t.Log = KernelLog.Read(r);
+            return t;
+        }
     }
 }

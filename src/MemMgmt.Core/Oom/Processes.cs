@@ -30,6 +30,26 @@ namespace MemMgmt.Core.Oom
             State = State, Mapped = Mapped, SwapEntries = SwapEntries, ShmemSwapSlots = ShmemSwapSlots, RequestedPages = RequestedPages, FaultFailure = FaultFailure,
         };
 
+        internal void Write(SnapshotWriter w)
+        {
+            w.Int(Pid); w.String(Name); w.Int(OomScoreAdj); w.Bool(Root); w.Int(MemcgId);
+            w.LongList(Handles); w.ByteList(Kinds); w.ByteList(Orders);
+            w.Int((int)State); w.Long(Mapped); w.Long(SwapEntries); w.Long(ShmemSwapSlots); w.Long(RequestedPages); w.String(FaultFailure);
+        }
+
+        internal static SimProcess Read(SnapshotReader r, MemNode node)
+        {
+            var p = new SimProcess(node, r.Int(), r.RequiredString(), r.Int(), r.Bool(), r.Int(0, MemNode.MaxLruvecs - 1))
+            {
+                Handles = r.LongList(), Kinds = r.ByteList(), Orders = r.ByteList(),
+                State = (ProcessState)r.Int(0, (int)ProcessState.Exited), Mapped = r.Long(), SwapEntries = r.Long(), ShmemSwapSlots = r.Long(),
+                RequestedPages = r.Long(), FaultFailure = r.String(),
+            };
+            if (p.Kinds.Count != p.Handles.Count || p.Orders.Count != p.Handles.Count)
+                throw new SnapshotFormatException($"process {p.Pid}: mapping lists differ in length");
+            return p;
+        }
+
         public MemNode Node { get; }
         public int Pid { get; }
         /// <summary>task->comm.</summary>

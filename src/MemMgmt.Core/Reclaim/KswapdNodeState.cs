@@ -31,5 +31,18 @@ namespace MemMgmt.Core.Reclaim
         internal KswapdNodeState(int nrZones) { LoopClasszoneIdx = nrZones - 1; }
 
         internal KswapdNodeState Clone() => (KswapdNodeState)MemberwiseClone();
+
+        internal void Write(Node.SnapshotWriter w)
+        {
+            w.Int(KswapdOrder); w.Int(KswapdClasszoneIdx); w.Int(KswapdFailures); w.Int(LoopClasszoneIdx); w.Int((int)KState);
+            w.Long(NapDeadlineNs); w.Bool(NapWoken); w.Int(NapAllocOrder); w.Int(NapReclaimOrder); w.Int(NapClasszoneIdx);
+        }
+
+        internal static KswapdNodeState Read(Node.SnapshotReader r) => new KswapdNodeState(0)
+        {
+            KswapdOrder = r.Int(), KswapdClasszoneIdx = r.Int(), KswapdFailures = r.Int(), LoopClasszoneIdx = r.Int(),
+            KState = (KswapdState)r.Int(0, (int)KswapdState.Napping), NapDeadlineNs = r.Long(), NapWoken = r.Bool(),
+            NapAllocOrder = r.Int(), NapReclaimOrder = r.Int(), NapClasszoneIdx = r.Int(),
+        };
     }
 }

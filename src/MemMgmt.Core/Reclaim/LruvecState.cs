@@ -46,6 +46,22 @@ namespace MemMgmt.Core.Reclaim
             c.LruAddPending = (long[])LruAddPending.Clone();
             return c;
         }
+
+        internal void Write(SnapshotWriter w)
+        {
+            w.Array(LruZoneSize); w.Array(LruSize); w.Array(RecentScanned); w.Array(RecentRotated); w.Array(LruAddPending);
+            w.Int(Pvecs.Length);
+            foreach (var p in Pvecs) p.Write(w);
+        }
+
+        internal static LruvecState Read(SnapshotReader r, int nrZones, int nrCpus)
+        {
+            var s = new LruvecState(nrZones, nrCpus);
+            r.ArrayInto(s.LruZoneSize); r.ArrayInto(s.LruSize); r.ArrayInto(s.RecentScanned); r.ArrayInto(s.RecentRotated); r.ArrayInto(s.LruAddPending);
+            if (r.Int() != nrCpus) throw new SnapshotFormatException("pagevec count differs from the node's CPUs");
+            for (int i = 0; i < nrCpus; i++) s.Pvecs[i].Read(r);
+            return s;
+        }
     }
 
     /// <summary>One CPU's pagevecs (mm/swap.c, 4.14): lru_add_pvec, lru_rotate_pvecs, lru_deactivate_file_pvecs,
@@ -69,6 +85,19 @@ namespace MemMgmt.Core.Reclaim
             c.DeactivateFile = (int[])DeactivateFile.Clone();
             c.Activate = (int[])Activate.Clone();
             return c;
+        }
+
+        internal void Write(SnapshotWriter w)
+        {
+            w.Array(Add); w.Int(AddN); w.Array(Rotate); w.Int(RotateN); w.Array(DeactivateFile); w.Int(DeactivateFileN);
+            w.Array(Activate); w.Int(ActivateN);
+        }
+
+        internal void Read(SnapshotReader r)
+        {
+            r.ArrayInto(Add); AddN = r.Int(0, LruvecState.PagevecSize); r.ArrayInto(Rotate); RotateN = r.Int(0, LruvecState.PagevecSize);
+            r.ArrayInto(DeactivateFile); DeactivateFileN = r.Int(0, LruvecState.PagevecSize);
+            r.ArrayInto(Activate); ActivateN = r.Int(0, LruvecState.PagevecSize);
         }
     }
 }

@@ -44,6 +44,29 @@ namespace MemMgmt.Core.Reclaim
             return c;
         }
 
+        internal void Write(SnapshotWriter w)
+        {
+            w.Array(InactiveAge); w.Array(Refaults); w.Array(MemcgRefault); w.Array(MemcgActivate);
+            w.Array(SlotFile); w.Array(SlotIndex); w.Array(SlotGen); w.Bool(Enabled); w.Int(BucketOrder);
+        }
+
+        private ShadowRefaultState(int bucketOrder) { BucketOrder = bucketOrder; }
+
+        internal static ShadowRefaultState Read(SnapshotReader r)
+        {
+            var inactiveAge = r.Array<long>(); var refaults = r.Array<long>(); var memcgRefault = r.Array<long>(); var memcgActivate = r.Array<long>();
+            var slotFile = r.Array<int>(); var slotIndex = r.Array<int>(); var slotGen = r.Array<int>();
+            bool enabled = r.Bool();
+            if (inactiveAge.Length != MemNode.MaxLruvecs || refaults.Length != MemNode.MaxLruvecs || memcgRefault.Length != MemNode.MaxLruvecs
+                || memcgActivate.Length != MemNode.MaxLruvecs || slotIndex.Length != slotFile.Length || slotGen.Length != slotFile.Length)
+                throw new SnapshotFormatException("refault arrays have wrong lengths");
+            return new ShadowRefaultState(r.Int(0, 64))
+            {
+                InactiveAge = inactiveAge, Refaults = refaults, MemcgRefault = memcgRefault, MemcgActivate = memcgActivate,
+                SlotFile = slotFile, SlotIndex = slotIndex, SlotGen = slotGen, Enabled = enabled,
+            };
+        }
+
         internal void Register(int slot, int generation, int fileId, int index)
         {
             if (slot >= SlotFile.Length)

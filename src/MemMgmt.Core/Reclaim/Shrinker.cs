@@ -31,6 +31,17 @@ namespace MemMgmt.Core.Reclaim
             return c;
         }
 
+        internal void Write(SnapshotWriter w)
+        {
+            w.String(Name); w.Int(Seeks); w.Bool(IsSuperBlock); w.Long(NrDeferred); w.Long(Objects); w.Long(Dentries); w.Long(Inodes);
+            w.LongList(DentryPages); w.LongList(InodePages);
+        }
+
+        internal static Shrinker Read(SnapshotReader r) => new Shrinker(r.RequiredString(), r.Int(), r.Bool())
+        {
+            NrDeferred = r.Long(), Objects = r.Long(), Dentries = r.Long(), Inodes = r.Long(), DentryPages = r.LongList(), InodePages = r.LongList(),
+        };
+
         public string Name { get; }
         public int Seeks { get; }
         /// <summary>True for the super_block shrinker (super_cache_count / super_cache_scan).</summary>

@@ -30,6 +30,22 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>True when vmpressure_prio raised it (priority at or below the critical priority).</summary>
         public bool FromPriority { get; }
         public override string ToString() => $"memcg {Memcg}: {Level} (pressure {Pressure}%, scanned {Scanned}, reclaimed {Reclaimed})";
+
+        /// <summary>A present event: a marker byte, then the fields (a lone event may be absent, see <see cref="ReadBody"/>).</summary>
+        internal void Write(SnapshotWriter w)
+        {
+            w.Bool(true);
+            w.Int(Memcg); w.Int((int)Level); w.Long(Scanned); w.Long(Reclaimed); w.Int(Pressure); w.Long(TimeNs); w.Bool(FromPriority);
+        }
+
+        internal static VmPressureEvent Read(SnapshotReader r)
+        {
+            if (!r.Bool()) throw new SnapshotFormatException("vmpressure event missing");
+            return ReadBody(r);
+        }
+
+        internal static VmPressureEvent ReadBody(SnapshotReader r) =>
+            new VmPressureEvent(r.Int(), (VmPressureLevel)r.Int(0, (int)VmPressureLevel.Critical), r.Long(), r.Long(), r.Int(), r.Long(), r.Bool());
     }
 
     /// <summary>struct vmpressure's counters (the tree pair for the hierarchy, the plain pair for the group's own efficiency).</summary>

@@ -58,6 +58,15 @@ namespace MemMgmt.Core.Stats
             return c;
         }
 
+        internal void Write(Node.SnapshotWriter w) { w.Array(Events); w.Array(ZoneEvents); w.Array(NodeStat); }
+
+        internal static VmCounters Read(Node.SnapshotReader r, int nrZones)
+        {
+            var c = new VmCounters(nrZones);
+            r.ArrayInto(c.Events); r.ArrayInto(c.ZoneEvents); r.ArrayInto(c.NodeStat);
+            return c;
+        }
+
         public long this[VmEvent e] => Events[(int)e];
         public long Get(ZoneEvent e, int zoneIndex) => ZoneEvents[(int)e, zoneIndex];
         public long this[NodeStatItem item] => NodeStat[(int)item];

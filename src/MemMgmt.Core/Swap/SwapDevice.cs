@@ -13,6 +13,10 @@ namespace MemMgmt.Core.Swap
 
         internal SwapDevice Clone() => (SwapDevice)MemberwiseClone();
 
+        internal void Write(SnapshotWriter w) { w.Long(TotalPages); w.Long(UsedPages); w.Long(SwapOuts); }
+
+        internal static SwapDevice Read(SnapshotReader r) => new SwapDevice(r.Long()) { UsedPages = r.Long(), SwapOuts = r.Long() };
+
         /// <summary>total_swap_pages.</summary>
         public long TotalPages { get; private set; }
         /// <summary>Slots in use (swap entries of swapped-out or swap-cached pages).</summary>

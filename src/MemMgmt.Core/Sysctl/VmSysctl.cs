@@ -49,6 +49,27 @@ namespace MemMgmt.Core.Sysctl
             return c;
         }
 
+        /// <summary>The knobs' values; the write hooks are the node's own and are registered again on load.</summary>
+        internal void Write(SnapshotWriter w)
+        {
+            w.Int(MinFreeKbytes); w.Int(UserMinFreeKbytes); w.Int(WatermarkScaleFactor); w.Array(LowmemReserveRatio);
+            w.Int(ExtfragThreshold); w.Int(Swappiness); w.Int(CompactUnevictableAllowed); w.Int(PercpuPagelistFraction);
+            w.Int(VfsCachePressure); w.Int(DirtyRatio); w.Int(DirtyBackgroundRatio); w.Long(DirtyBytes); w.Long(DirtyBackgroundBytes);
+            w.Int(DirtyExpireCentisecs); w.Int(DirtyWritebackCentisecs); w.Int(CompactMemory); w.Int(DropCaches);
+            w.Long(MaxHugePages); w.Int(CompactionProactiveness);
+        }
+
+        internal static VmSysctl Read(SnapshotReader r, KernelProfile kernel)
+        {
+            var s = new VmSysctl(kernel) { MinFreeKbytes = r.Int(), UserMinFreeKbytes = r.Int(), WatermarkScaleFactor = r.Int() };
+            r.ArrayInto(s.LowmemReserveRatio);
+            s.ExtfragThreshold = r.Int(); s.Swappiness = r.Int(); s.CompactUnevictableAllowed = r.Int(); s.PercpuPagelistFraction = r.Int();
+            s.VfsCachePressure = r.Int(); s.DirtyRatio = r.Int(); s.DirtyBackgroundRatio = r.Int(); s.DirtyBytes = r.Long();
+            s.DirtyBackgroundBytes = r.Long(); s.DirtyExpireCentisecs = r.Int(); s.DirtyWritebackCentisecs = r.Int();
+            s.CompactMemory = r.Int(); s.DropCaches = r.Int(); s.MaxHugePages = r.Long(); s.CompactionProactiveness = r.Int();
+            return s;
+        }
+
         /// <summary>One vm.* entry: its range and what writing it recomputes.</summary>
         public sealed class Entry
         {

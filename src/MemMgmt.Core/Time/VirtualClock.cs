@@ -10,5 +10,9 @@ namespace MemMgmt.Core.Time
         internal void Advance(long ns) => NowNs += ns;
 
         internal VirtualClock Clone() => new VirtualClock { NowNs = NowNs };
+
+        internal void Write(Node.SnapshotWriter w) => w.Long(NowNs);
+
+        internal static VirtualClock Read(Node.SnapshotReader r) => new VirtualClock { NowNs = r.Long() };
     }
 }

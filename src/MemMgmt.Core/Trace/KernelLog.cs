@@ -55,6 +55,29 @@ namespace MemMgmt.Core.Trace
             return c;
         }
 
+        internal void Write(SnapshotWriter w)
+        {
+            w.Int(_ring.Length); w.Long(_written); w.Long(_cleared);
+            // Only the slots written so far hold lines; the rest are empty.
+            long filled = Math.Min(_written, _ring.Length);
+            for (long i = 0; i < filled; i++)
+            {
+                var e = _ring[i];
+                w.Long(e.Seq); w.Long(e.TimeNs); w.Byte((byte)e.Level); w.String(e.Text);
+            }
+        }
+
+        internal static KernelLog Read(SnapshotReader r)
+        {
+            var log = new KernelLog(r.Int(1, 1 << 24));
+            log._written = r.Long(); log._cleared = r.Long();
+            if (log._written < 0 || log._cleared < 0 || log._cleared > log._written) throw new SnapshotFormatException("kernel log counters out of range");
+            long filled = Math.Min(log._written, log._ring.Length);
+            for (long i = 0; i < filled; i++)
+                log._ring[i] = (r.Long(), r.Long(), (KernLevel)r.Byte(), r.RequiredString());
+            return log;
+        }
+
         public int Capacity => _ring.Length;
         /// <summary>Lines ever logged (the sequence number of the next one).</summary>
         public long Written => _written;

@@ -114,6 +114,42 @@ namespace MemMgmt.Core.Trace
             return c;
         }
 
+        /// <summary>The buffer's settings, and with <paramref name="events"/> its recorded events; without them the
+        /// loaded buffer is empty.</summary>
+        internal void Write(SnapshotWriter w, bool events)
+        {
+            w.Int(_ring.Length); w.Bool(Enabled); w.Byte(CurrentTask); w.Bool(events);
+            if (!events) return;
+            w.Long(_written);
+            long filled = Math.Min(_written, _ring.Length);
+            w.Bool(_text != null);
+            for (long i = 0; i < filled; i++)
+            {
+                ref var e = ref _ring[i];
+                w.Long(e.TimeNs); w.Byte((byte)e.Id); w.Byte(e.Cpu); w.Byte(e.Task);
+                w.Long(e.A); w.Long(e.B); w.Long(e.C); w.Long(e.D); w.Long(e.E); w.Long(e.F); w.Long(e.G);
+                if (_text != null) w.String(_text[i]);
+            }
+        }
+
+        internal static MemTrace Read(SnapshotReader r)
+        {
+            var t = new MemTrace(r.Int(16, 1 << 24)) { Enabled = r.Bool(), CurrentTask = r.Byte() };
+            if (!r.Bool()) return t;
+            t._written = r.Long();
+            if (t._written < 0) throw new SnapshotFormatException("trace event count out of range");
+            long filled = Math.Min(t._written, t._ring.Length);
+            if (r.Bool()) t._text = new string?[t._ring.Length];
+            for (long i = 0; i < filled; i++)
+            {
+                ref var e = ref t._ring[i];
+                e.TimeNs = r.Long(); e.Id = (TraceEventId)r.Byte(); e.Cpu = r.Byte(); e.Task = r.Byte();
+                e.A = r.Long(); e.B = r.Long(); e.C = r.Long(); e.D = r.Long(); e.E = r.Long(); e.F = r.Long(); e.G = r.Long();
+                if (t._text != null) t._text[i] = r.String();
+            }
+            return t;
+        }
+
         /// <summary>tracing_on: events are recorded only while true (default true).</summary>
         public bool Enabled { get; set; }
         /// <summary>Ring capacity in events (buffer_size_kb, in events); older events are overwritten.</summary>

@@ -138,6 +138,34 @@ namespace MemMgmt.Core.Workloads
 
         internal WorkingSet Clone(MemNode node) => new WorkingSet(this, node);
 
+        internal void Save(SnapshotWriter w)
+        {
+            w.Int(Id); w.String(Name); w.Int((int)Pattern); w.Int((int)Owner); w.Long(TargetPages); w.Int(PagesPerRound);
+            w.Double(AccessFraction); w.Long(IntervalNs); w.Int(Cpu); w.Bool(Write);
+            _rng.Write(w);
+            w.LongList(_handles);
+            w.Long(NextRoundAtNs); w.Long(Rounds); w.Long(Accesses); w.Long(Skipped); w.Long(PagesRead); w.Long(AllocationFailures);
+            w.Long(PagesDirtied); w.Long(NrDirtied); w.Long(DirtyPausedWhenNs); w.Long(BalanceDirtyPagesPauses); w.Long(ThrottledNs);
+            w.Long(ThrottledUntilNs); w.Long(ThrottledRounds); w.Long(Refaults); w.Long(RefaultsActivated);
+            w.Array(_shadows);
+        }
+
+        private WorkingSet(SnapshotReader r, MemNode node)
+        {
+            Node = node;
+            Id = r.Int(); Name = r.RequiredString(); Pattern = (WorkingSetPattern)r.Int(0, (int)WorkingSetPattern.Random);
+            Owner = (PageOwner)r.Int(0, 255); TargetPages = r.Long(); PagesPerRound = r.Int(); AccessFraction = r.Double();
+            IntervalNs = r.Long(); Cpu = r.Int(0, node.NrCpus - 1); Write = r.Bool();
+            _rng = SimRandom.Read(r);
+            _handles = r.LongList();
+            NextRoundAtNs = r.Long(); Rounds = r.Long(); Accesses = r.Long(); Skipped = r.Long(); PagesRead = r.Long(); AllocationFailures = r.Long();
+            PagesDirtied = r.Long(); NrDirtied = r.Long(); DirtyPausedWhenNs = r.Long(); BalanceDirtyPagesPauses = r.Long(); ThrottledNs = r.Long();
+            ThrottledUntilNs = r.Long(); ThrottledRounds = r.Long(); Refaults = r.Long(); RefaultsActivated = r.Long();
+            _shadows = r.ArrayOrNull<long>();
+        }
+
+        internal static WorkingSet Read(SnapshotReader r, MemNode node) => new WorkingSet(r, node);
+
         public MemNode Node { get; }
         public int Id { get; }
         public string Name { get; }

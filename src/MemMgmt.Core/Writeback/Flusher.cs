@@ -53,6 +53,30 @@ namespace MemMgmt.Core.Writeback
             c.EpochPages = (long[])EpochPages.Clone();
             return c;
         }
+
+        internal void Write(SnapshotWriter w)
+        {
+            w.Bool(Running); w.Bool(TimerArmed); w.Long(TimerNs); w.Long(LastOldFlushNs); w.Int((int)Work); w.Long(NextSubmitNs);
+            w.Long(DeviceFreeNs); w.Array(EpochNs); w.Array(EpochPages); w.Int(EpochHead); w.Int(EpochCount); w.Long(EpochTotal);
+            w.Long(Wakeups); w.Long(BackgroundStarts); w.Long(PagesBackground); w.Long(PagesPeriodic); w.Long(PagesVmscan);
+            w.Long(BdiWritten); w.Long(LastBackgroundStartDirty);
+        }
+
+        internal static FlusherState Read(SnapshotReader r)
+        {
+            var s = new FlusherState
+            {
+                Running = r.Bool(), TimerArmed = r.Bool(), TimerNs = r.Long(), LastOldFlushNs = r.Long(),
+                Work = (FlusherWork)r.Int(0, (int)FlusherWork.Background), NextSubmitNs = r.Long(), DeviceFreeNs = r.Long(),
+                EpochNs = r.Array<long>(), EpochPages = r.Array<long>(),
+            };
+            if (s.EpochPages.Length != s.EpochNs.Length || s.EpochNs.Length == 0)
+                throw new SnapshotFormatException("flusher epoch arrays differ in length");
+            s.EpochHead = r.Int(0, s.EpochNs.Length - 1); s.EpochCount = r.Int(0, s.EpochNs.Length); s.EpochTotal = r.Long();
+            s.Wakeups = r.Long(); s.BackgroundStarts = r.Long(); s.PagesBackground = r.Long(); s.PagesPeriodic = r.Long();
+            s.PagesVmscan = r.Long(); s.BdiWritten = r.Long(); s.LastBackgroundStartDirty = r.Long();
+            return s;
+        }
     }
 
     /// <summary>What the flusher has done on a node (read-only snapshot).</summary>

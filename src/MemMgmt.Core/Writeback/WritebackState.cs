@@ -20,6 +20,22 @@ namespace MemMgmt.Core.Writeback
             return c;
         }
 
+        internal void Write(Node.SnapshotWriter w)
+        {
+            w.Array(WbIndex); w.Array(WbDoneNs); w.Array(WbPages); w.Int(WbHead); w.Int(WbCount);
+            w.Bool(PgdatDirty); w.Bool(PgdatWriteback); w.Bool(PgdatCongested);
+        }
+
+        internal static WritebackState Read(Node.SnapshotReader r)
+        {
+            var s = new WritebackState { WbIndex = r.Array<int>(), WbDoneNs = r.Array<long>(), WbPages = r.Array<int>() };
+            if (s.WbDoneNs.Length != s.WbIndex.Length || s.WbPages.Length != s.WbIndex.Length || s.WbIndex.Length == 0)
+                throw new Node.SnapshotFormatException("writeback queue arrays differ in length");
+            s.WbHead = r.Int(0, s.WbIndex.Length - 1); s.WbCount = r.Int(0, s.WbIndex.Length);
+            s.PgdatDirty = r.Bool(); s.PgdatWriteback = r.Bool(); s.PgdatCongested = r.Bool();
+            return s;
+        }
+
         internal void QueueWriteback(int index, int nrPages, long doneNs)
         {
             if (WbCount == WbIndex.Length)
