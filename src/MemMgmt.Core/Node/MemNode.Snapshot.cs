@@ -42,8 +42,9 @@ namespace MemMgmt.Core.Node
                 "CompactBlockskipFlush Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
             [typeof(PerCpuPages)] = "CountField HighField BatchField ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
-                "Seed NodeId DisableMobilityGrouping Kernel HostAvailableBytes",
-            [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Sysctls",
+                "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
+            [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
+                "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes Sysctls",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +
@@ -53,9 +54,9 @@ namespace MemMgmt.Core.Node
             [typeof(SimRandom)] = "_s0 _s1 _s2 _s3",
             [typeof(VirtualClock)] = "NowNs",
             [typeof(AllocationTable)] = "_index _order _generation _freeHead _used LiveCount _trimmedGeneration",
-            // The events (_ring, _text, _written) only with -IncludeTrace; without, the loaded buffer is empty.
-            [typeof(MemTrace)] = "_ring _text _written Enabled CurrentTask",
-            [typeof(TraceRecord)] = "TimeNs Id Cpu Task A B C D E F G",
+            // The events (_ring, _symbols, _written) only with -IncludeTrace; without, the loaded buffer is empty.
+            [typeof(MemTrace)] = "_ring _symbols _written Enabled CurrentTask",
+            [typeof(TraceRecord)] = "TimeNs Id Cpu Task A B C D E F G H",
             [typeof(CompactionNodeState)] = "KcompactdMaxOrder KcompactdClasszoneIdx KcompactdWoken FilesystemHasMigratepage",
             [typeof(LruvecState)] = "NrZones LruZoneSize LruSize RecentScanned RecentRotated Pvecs LruAddPending",
             [typeof(CpuPagevecs)] = "Add AddN Rotate RotateN DeactivateFile DeactivateFileN Activate ActivateN",
@@ -250,7 +251,7 @@ namespace MemMgmt.Core.Node
             w.Int(c.Cpus); w.Long(c.RamStartBytes); w.Long(c.CmaBytes); w.NullableLong(c.ReservedPages);
             w.Int(c.ZoneLayout == null ? -1 : c.ZoneLayout.Count);
             if (c.ZoneLayout != null) foreach (var kv in c.ZoneLayout) { w.Int((int)kv.Key); w.Long(kv.Value); }
-            w.ULong(c.Seed); w.Int(c.NodeId); w.Bool(c.DisableMobilityGrouping); w.String(c.Kernel.Version); w.NullableLong(c.HostAvailableBytes);
+            w.ULong(c.Seed); w.Int(c.NodeId); w.Bool(c.DisableMobilityGrouping); w.Bool(c.Booted); w.String(c.Kernel.Version); w.NullableLong(c.HostAvailableBytes);
         }
 
         /// <summary>The config section (read first: it fixes the geometry the rest is read into).</summary>
@@ -270,7 +271,7 @@ namespace MemMgmt.Core.Node
                 for (int i = 0; i < zones; i++) layout.Add(new KeyValuePair<ZoneType, long>((ZoneType)r.Int(0, (int)ZoneType.Movable), r.Long()));
                 c.ZoneLayout = layout;
             }
-            c.Seed = r.ULong(); c.NodeId = r.Int(); c.DisableMobilityGrouping = r.Bool();
+            c.Seed = r.ULong(); c.NodeId = r.Int(); c.DisableMobilityGrouping = r.Bool(); c.Booted = r.Bool();
             string version = r.RequiredString();
             try { c.Kernel = KernelProfile.Find(version); }
             catch (MemMgmtException) { throw new SnapshotFormatException($"kernel profile '{version}' is not simulated"); }

@@ -122,13 +122,13 @@ namespace MemMgmt.Core.Trace
             if (!events) return;
             w.Long(_written);
             long filled = Math.Min(_written, _ring.Length);
-            w.Bool(_text != null);
+            w.Int(_symbols.Count);
+            foreach (var sym in _symbols) w.String(sym);
             for (long i = 0; i < filled; i++)
             {
                 ref var e = ref _ring[i];
                 w.Long(e.TimeNs); w.Byte((byte)e.Id); w.Byte(e.Cpu); w.Byte(e.Task);
-                w.Long(e.A); w.Long(e.B); w.Long(e.C); w.Long(e.D); w.Long(e.E); w.Long(e.F); w.Long(e.G);
-                if (_text != null) w.String(_text[i]);
+                w.Long(e.A); w.Long(e.B); w.Long(e.C); w.Long(e.D); w.Long(e.E); w.Long(e.F); w.Long(e.G); w.Long(e.H);
             }
         }
 
@@ -139,13 +139,13 @@ namespace MemMgmt.Core.Trace
             t._written = r.Long();
             if (t._written < 0) throw new SnapshotFormatException("trace event count out of range");
             long filled = Math.Min(t._written, t._ring.Length);
-            if (r.Bool()) t._text = new string?[t._ring.Length];
+            int symbols = r.Int(0, 1 << 20);
+            for (int k = 0; k < symbols; k++) t._symbols.Add(r.String() ?? throw new SnapshotFormatException("trace symbol missing"));
             for (long i = 0; i < filled; i++)
             {
                 ref var e = ref t._ring[i];
                 e.TimeNs = r.Long(); e.Id = (TraceEventId)r.Byte(); e.Cpu = r.Byte(); e.Task = r.Byte();
-                e.A = r.Long(); e.B = r.Long(); e.C = r.Long(); e.D = r.Long(); e.E = r.Long(); e.F = r.Long(); e.G = r.Long();
-                if (t._text != null) t._text[i] = r.String();
+                e.A = r.Long(); e.B = r.Long(); e.C = r.Long(); e.D = r.Long(); e.E = r.Long(); e.F = r.Long(); e.G = r.Long(); e.H = r.Long();
             }
             return t;
         }

@@ -40,7 +40,7 @@ namespace MemMgmt.Core.Tests.Node
             if (declaring == typeof(NodeConfig)) return n == "<Name>k__BackingField";
             // The report of the last compact_memory write is a result object, not state the simulation reads.
             if (declaring == typeof(MemMgmt.Core.Compaction.CompactionNodeState)) return n == "<LastCompactMemory>k__BackingField";
-            if (declaring == typeof(MemTrace) && !_traceEvents) return n == "_ring" || n == "_text" || n == "_written";
+            if (declaring == typeof(MemTrace) && !_traceEvents) return n == "_ring" || n == "_symbols" || n == "_written";
             return false;
         }
 
