@@ -194,6 +194,7 @@ namespace MemMgmt.Core.Workloads
                     var gfp = PickGfp(o, rng) | o.ExtraGfp;
                     var owner = PickOwner(o, gfp, rng);
                     var r = PageAllocator.Allocate(node, 0, gfp, o.Cpu, owner);
+                    Time.Daemons.AfterRequest(node, o.Cpu, WorkloadCost.AllocPagesNs);
                     Count(report, reqByOrder, failByOrder, results, r, 0);
                     if (!r.Success) break;
                     report.PagesAllocated++;
@@ -217,6 +218,7 @@ namespace MemMgmt.Core.Workloads
                 {
                     if (cancel.IsCancellationRequested) { report.Stopped = true; break; }
                     var r = PageAllocator.Allocate(node, o.Order, reqGfp, o.Cpu, null);
+                    Time.Daemons.AfterRequest(node, o.Cpu, WorkloadCost.AllocPagesNs);
                     Count(report, reqByOrder, failByOrder, results, r, o.Order);
                     if (r.Success) { report.PagesAllocated += 1L << o.Order; requestHandles.Add(r.Handle); }
                     if (cancel.IsCancellationRequested) report.Stopped = true;
