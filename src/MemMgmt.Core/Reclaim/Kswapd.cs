@@ -70,7 +70,9 @@ namespace MemMgmt.Core.Reclaim
     }
 
     /// <summary>kswapd (mm/vmscan.c, 4.14) as a state machine in virtual time: wakeup_kswapd, balance_pgdat,
-    /// kswapd_try_to_sleep with its HZ/10 nap, kswapd_failures and the hopeless node.</summary>
+    /// kswapd_try_to_sleep with its HZ/10 nap, kswapd_failures and the hopeless node. It runs when time is stepped
+    /// (<see cref="Advance"/>), on demand (<see cref="Run"/>), and on the second CPU alongside a burst of allocations
+    /// (<see cref="RunAlongside"/>).</summary>
     public static class Kswapd
     {
         /// <summary>The short nap of kswapd_try_to_sleep: HZ/10.</summary>
