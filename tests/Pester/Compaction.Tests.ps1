@@ -18,6 +18,9 @@ BeforeAll {
         $sum
     }
     function Test-Consistent($node) { [MemMgmt.Core.Debug.InvariantChecker]::Check($node).Count }
+    # A user-page fill that does not wake kswapd: woken, kswapd would reclaim the page cache alongside the fill (or,
+    # with nothing to reclaim, become hopeless), and the kswapd scenarios below start from a node it has not touched.
+    $NoKswapdGfp = [MemMgmt.Core.Allocation.GfpFlags]'GFP_HIGHUSER_MOVABLE' -band -bnot [MemMgmt.Core.Allocation.GfpFlags]'__GFP_KSWAPD_RECLAIM'
 }
 
 # Removes every node this file made, whatever its tests did, so files share a runspace in any order.
@@ -159,7 +162,7 @@ Describe 'kcompactd and virtual time' {
     It 'Step-MemNode runs kcompactd after a failed huge page request woke kswapd' {
         # Half the pages are page cache: kswapd reclaims compact_gap(9) pages, drops to order 0 and wakes kcompactd at 9.
         $node = New-TestNode
-        Add-Pressure -Node $node -IgnoreWatermarks -FilePercent 50 | Out-Null
+        Add-Pressure -Node $node -IgnoreWatermarks -FilePercent 50 -Gfp $NoKswapdGfp | Out-Null
         [MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_TRANSHUGE_LIGHT,__GFP_KSWAPD_RECLAIM', 0, $null).Success | Should -BeFalse
         $s = Step-MemNode -Node $node -Milliseconds 100
         $s.Kswapd.NrReclaimed | Should -BeGreaterOrEqual 1024
@@ -170,7 +173,7 @@ Describe 'kcompactd and virtual time' {
 
     It 'Step-MemNode leaves kcompactd asleep when kswapd reclaims nothing (4.14 wakes it only after dropping the order)' {
         $node = New-TestNode
-        Add-Pressure -Node $node -IgnoreWatermarks | Out-Null
+        Add-Pressure -Node $node -IgnoreWatermarks -Gfp $NoKswapdGfp | Out-Null
         [MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_TRANSHUGE_LIGHT,__GFP_KSWAPD_RECLAIM', 0, $null).Success | Should -BeFalse
         $s = Step-MemNode -Node $node -Milliseconds 100
         $s.Kswapd.AllocOrder | Should -Be 9

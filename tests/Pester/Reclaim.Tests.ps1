@@ -50,6 +50,47 @@ Describe 'Invoke-Kswapd' {
     }
 }
 
+Describe 'kswapd alongside a burst' {
+    BeforeEach {
+        # 512 MiB of clean page cache with the free pages 1000 above the low watermark.
+        $node = New-MemNode -Name "ks-along-$([guid]::NewGuid().ToString('n').Substring(0, 8))" -Size 512MB @cpuArgs
+        $dma = Get-ZoneInfo -Node $node -Zone DMA
+        $null = Add-Pressure -Node $node -Pattern Fill -FilePercent 100 -Size (($dma.Free - $dma.Low - 1000) * 4KB)
+        function Stat([string]$Name) { (Get-VmStat -Node $node -Name $Name | Measure-Object -Property Value -Sum).Sum }
+    }
+    AfterEach { $node | Remove-MemNode }
+
+    Context 'on two CPUs' {
+        BeforeAll { $cpuArgs = @{} }
+
+        It 'serves a stream of page faults from kswapd: pgscan_kswapd grows, no allocation stalls' {
+            $p = New-MemProcess -Node $node -Name stream -Pages 40000
+            $p.FaultFailure | Should -BeNullOrEmpty
+            Stat 'pgscan_kswapd' | Should -BeGreaterThan 0
+            Stat 'pgsteal_kswapd' | Should -BeGreaterOrEqual 39000
+            Stat 'allocstall_*' | Should -Be 0
+            Stat 'pgscan_direct' | Should -Be 0
+        }
+
+        It 'stalls in direct reclaim when order-3 requests outrun kswapd' {
+            $null = New-PageAllocation -Node $node -Order 3 -Gfp GFP_HIGHUSER_MOVABLE -Count 5000 -Owner Anon
+            Stat 'pgscan_kswapd' | Should -BeGreaterThan 0
+            Stat 'allocstall_*' | Should -BeGreaterThan 0
+        }
+    }
+
+    Context 'on one CPU' {
+        BeforeAll { $cpuArgs = @{ Cpus = 1 } }
+
+        It 'leaves the same stream to direct reclaim: kswapd has no CPU to run on during the burst' {
+            $p = New-MemProcess -Node $node -Name stream -Pages 40000
+            $p.FaultFailure | Should -BeNullOrEmpty
+            Stat 'pgscan_kswapd' | Should -Be 0
+            Stat 'allocstall_*' | Should -BeGreaterThan 0
+        }
+    }
+}
+
 Describe 'Invoke-DropCaches' {
     It 'drops clean page cache' {
         $node = New-ReclaimNode

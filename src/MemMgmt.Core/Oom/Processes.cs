@@ -214,7 +214,7 @@ namespace MemMgmt.Core.Oom
                         // A write fault: the process fills its shared memory, so the shmem page is dirty (swap holds its
                         // data once reclaimed; a clean one would just be dropped as a hole).
                         if (owner == PageOwner.Shmem) PageAccess.SetDirtyIndex(node, PageAccess.Resolve(node, r.Handle));
-                        Time.VirtualTime.Pass(node, Workloads.WorkloadCost.PageFaultNs);
+                        Time.Daemons.AfterRequest(node, 0, Workloads.WorkloadCost.PageFaultNs);
                         continue;
                     }
                     p.FaultFailure = r.FailureReason;

@@ -70,7 +70,9 @@ namespace MemMgmt.Core.Reclaim
     }
 
     /// <summary>kswapd (mm/vmscan.c, 4.14) as a state machine in virtual time: wakeup_kswapd, balance_pgdat,
-    /// kswapd_try_to_sleep with its HZ/10 nap, kswapd_failures and the hopeless node.</summary>
+    /// kswapd_try_to_sleep with its HZ/10 nap, kswapd_failures and the hopeless node. It runs when time is stepped
+    /// (<see cref="Advance"/>), on demand (<see cref="Run"/>), and on the second CPU alongside a burst of allocations
+    /// (<see cref="RunAlongside"/>).</summary>
     public static class Kswapd
     {
         /// <summary>The short nap of kswapd_try_to_sleep: HZ/10.</summary>
@@ -135,6 +137,7 @@ namespace MemMgmt.Core.Reclaim
             node.Trace.Record(node, TraceEventId.mm_vmscan_wakeup_kswapd, zone.Idx, order);
             if (ks.KState == KswapdState.Napping) ks.NapWoken = true;
             else ks.KState = KswapdState.Runnable;
+            ks.WokenAtNs = node.Clock.NowNs;
         }
 
         /// <summary>kernel: prepare_kswapd_sleep (mm/vmscan.c, 4.14).</summary>
@@ -180,13 +183,13 @@ namespace MemMgmt.Core.Reclaim
 
         /// <summary>kernel: balance_pgdat (mm/vmscan.c, 4.14): reclaim from priority 12 until a zone up to classzone_idx
         /// is balanced; a run that reclaims nothing counts a kswapd failure. Returns the order it finished at.</summary>
-        internal static int BalancePgdat(MemNode node, int order, int classzoneIdx, KswapdReport rep)
+        internal static int BalancePgdat(MemNode node, int order, int classzoneIdx, KswapdReport rep, int cpu = 0)
         {
             var ks = node.KswapdSt;
             var sc = new ScanControl
             {
                 GfpMask = GfpFlags.GFP_KERNEL, Order = order, Priority = Vmscan.DefPriority, MayWritepage = true, MayUnmap = true,
-                MaySwap = true, IsKswapd = true, HasReclaimState = true, Cpu = 0,
+                MaySwap = true, IsKswapd = true, HasReclaimState = true, Cpu = cpu,
             };
             node.Counters.Count(VmEvent.PageOutRun);
             rep.Runs++;
@@ -229,7 +232,7 @@ namespace MemMgmt.Core.Reclaim
                 CompactionEngine.WakeupKcompactd(node, allocOrder, classzoneIdx);
                 rep._kcompactd.Add((allocOrder, classzoneIdx));
                 node.KswapdSt.KState = KswapdState.Napping;
-                node.KswapdSt.NapDeadlineNs = node.Clock.NowNs + NapNs;
+                node.KswapdSt.NapDeadlineNs = Now(node) + NapNs;
                 node.KswapdSt.NapWoken = false;
                 node.KswapdSt.NapAllocOrder = allocOrder;
                 node.KswapdSt.NapReclaimOrder = reclaimOrder;
@@ -243,8 +246,15 @@ namespace MemMgmt.Core.Reclaim
             node.KswapdSt.KState = KswapdState.Runnable;
         }
 
+        /// <summary>kswapd's own "now": the node's clock, or on the second CPU where its running unit has got to.</summary>
+        private static long Now(MemNode node)
+        {
+            var ks = node.KswapdSt;
+            return ks.OnSecondCpu ? ks.UnitStartNs + ks.SpentNs : node.Clock.NowNs;
+        }
+
         /// <summary>One pass of kswapd()'s loop body from the Runnable state.</summary>
-        private static void RunBalance(MemNode node, KswapdReport rep)
+        private static void RunBalance(MemNode node, KswapdReport rep, int cpu = 0)
         {
             var ks = node.KswapdSt;
             int allocOrder = ks.KswapdOrder;
@@ -255,7 +265,7 @@ namespace MemMgmt.Core.Reclaim
             node.Trace.Record(node, TraceEventId.mm_vmscan_kswapd_wake, classzoneIdx, allocOrder);
             rep.AllocOrder = allocOrder;
             rep.ClasszoneIdx = classzoneIdx;
-            int reclaimOrder = BalancePgdat(node, allocOrder, classzoneIdx, rep);
+            int reclaimOrder = BalancePgdat(node, allocOrder, classzoneIdx, rep, cpu);
             rep.ReclaimOrder = reclaimOrder;
             if (reclaimOrder < allocOrder)
             {
@@ -308,6 +318,10 @@ namespace MemMgmt.Core.Reclaim
                 throw new MemMgmtException("DurationOutOfRange", ErrorKind.OutOfRange, $"Duration {ns} ns is out of range; use 0 or more.", ns);
             var rep = new KswapdReport(node) { FreePagesBefore = node.FreePages };
             long start = node.Clock.NowNs, target = start + ns;
+            // Work kswapd did alongside an allocating task keeps its CPU busy until CpuNs: it takes up nothing new before.
+            var ks = node.KswapdSt;
+            if (ks.CpuNs > start && ks.KState != KswapdState.Sleeping && !cancel.IsCancellationRequested)
+                WritebackIo.Sleep(node, Math.Min(ks.CpuNs, target) - start);
             Drive(node, rep, target, cancel, progress == null ? null : (Action<long>)(now => progress(now - start, ns)));
             if (node.Clock.NowNs < target && !cancel.IsCancellationRequested) WritebackIo.Sleep(node, target - node.Clock.NowNs);
             Finish(node, rep);
@@ -335,6 +349,48 @@ namespace MemMgmt.Core.Reclaim
                     }
                 }
                 break;
+            }
+        }
+
+        /// <summary>
+        /// kswapd on the node's other CPU catching up with the allocating task (<see cref="Time.Daemons.AfterRequest"/>):
+        /// it runs whole units of its loop — one balance_pgdat run with the kswapd_try_to_sleep that follows it, or the
+        /// end of a nap — each starting where its CPU is free and it has something to do (woken, or its nap over), as
+        /// long as that start is not later than the task's time. A unit's work lands at once; the virtual time it takes
+        /// (scan costs, reclaim waits, through <see cref="Time.VirtualTime.Spend"/>) goes on kswapd's CPU, not on the
+        /// node's clock, and the next unit waits until the task's time has passed it. Reclaimed pages go to the per-cpu
+        /// lists of kswapd's CPU.
+        /// </summary>
+        internal static void RunAlongside(MemNode node, int taskCpu)
+        {
+            var ks = node.KswapdSt;
+            long now = node.Clock.NowNs;
+            int cpu = taskCpu == 0 ? 1 : 0;
+            KswapdReport? rep = null;
+            for (int it = 0; it < MaxIterationsPerCall; it++)
+            {
+                long start;
+                if (ks.KState == KswapdState.Runnable || (ks.KState == KswapdState.Napping && ks.NapWoken)) start = Math.Max(ks.CpuNs, ks.WokenAtNs);
+                else if (ks.KState == KswapdState.Napping) start = Math.Max(ks.CpuNs, ks.NapDeadlineNs);
+                else break;
+                if (start > now) break;
+                rep ??= new KswapdReport(node) { FreePagesBefore = node.FreePages };
+                byte task = node.Trace.CurrentTask;
+                node.Trace.CurrentTask = MemTrace.TaskKswapd;
+                ks.OnSecondCpu = true;
+                ks.UnitStartNs = start;
+                ks.SpentNs = 0;
+                try
+                {
+                    if (ks.KState == KswapdState.Runnable) RunBalance(node, rep, cpu);
+                    else EndNap(node, rep);
+                }
+                finally
+                {
+                    ks.OnSecondCpu = false;
+                    node.Trace.CurrentTask = task;
+                }
+                ks.CpuNs = start + ks.SpentNs;
             }
         }
 

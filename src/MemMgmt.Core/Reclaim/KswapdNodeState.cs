@@ -27,6 +27,16 @@ namespace MemMgmt.Core.Reclaim
         internal long NapDeadlineNs;
         internal bool NapWoken;
         internal int NapAllocOrder, NapReclaimOrder, NapClasszoneIdx;
+        /// <summary>When wakeup_kswapd last put kswapd on the run queue (or interrupted its nap): it can do nothing before.</summary>
+        internal long WokenAtNs;
+        /// <summary>How far kswapd's own CPU has got in virtual time with the work it did alongside an allocating task;
+        /// it takes up new work only once the task's time reaches this point.</summary>
+        internal long CpuNs;
+        /// <summary>Set while kswapd runs a unit of work on the second CPU: the time that work takes goes to
+        /// <see cref="SpentNs"/> (kswapd's CPU) instead of the node's clock (the allocating task's).</summary>
+        internal bool OnSecondCpu;
+        /// <summary>Where on kswapd's CPU the running unit started, and the virtual time it has spent so far.</summary>
+        internal long UnitStartNs, SpentNs;
 
         internal KswapdNodeState(int nrZones) { LoopClasszoneIdx = nrZones - 1; }
 

@@ -411,7 +411,7 @@ namespace MemMgmt.Core.Reclaim
             sc.TotalScanned += nrScanned;
             if (nrTaken == 0) return 0;
             // The scan takes time; other CPUs touching the isolated pages meanwhile is what page_check_references sees.
-            Time.VirtualTime.Pass(node, nrScanned * ScanPageCostNs);
+            Time.VirtualTime.Spend(node, nrScanned * ScanPageCostNs);
 
             var stat = new ReclaimStat();
             int retList = Spare(node, RetSlot);
@@ -473,7 +473,7 @@ namespace MemMgmt.Core.Reclaim
             c.Count(VmEvent.PgRefill, nrScanned);
             sc.ListScanned[lru] += nrScanned;
             sc.ListTaken[lru] += nrTaken;
-            Time.VirtualTime.Pass(node, nrScanned * ScanPageCostNs);
+            Time.VirtualTime.Spend(node, nrScanned * ScanPageCostNs);
             long nrRotated = 0;
             while (pages.Next[hold] != hold)
             {

@@ -64,5 +64,25 @@ namespace MemMgmt.Core.Time
             report.EndNs = node.Clock.NowNs;
             return report;
         }
+
+        /// <summary>
+        /// The scheduling rule for a burst of requests (New-MemProcess's faults, Add-WorkingSet's fault-in, Add-Pressure's
+        /// fill and requests, New-PageAllocation -Count): after each request the allocating task's time for it passes on
+        /// the node's clock (<paramref name="taskNs"/>: a <see cref="Workloads.WorkloadCost"/>), then a woken kswapd, on the node's other
+        /// CPU as on the two Cortex-A53 cores, runs as far as the task's time has got (<see cref="Reclaim.Kswapd.RunAlongside"/>).
+        /// kswapd's work takes its own virtual time (<see cref="Reclaim.Vmscan"/>'s scan cost per page, its reclaim waits), so a
+        /// stream that allocates more slowly than kswapd reclaims stays above the min watermark and is served by kswapd,
+        /// and a faster one (or one kswapd cannot reclaim for) reaches min and enters direct reclaim. A sleeping kswapd
+        /// costs one test per request; a one-CPU node has no second CPU, and its kswapd runs only when time is stepped.
+        /// </summary>
+        internal static void AfterRequest(MemNode node, int cpu, long taskNs)
+        {
+            VirtualTime.Pass(node, taskNs);
+            if (node.KswapdSt.KState != Reclaim.KswapdState.Sleeping && node.NrCpus > 1) Reclaim.Kswapd.RunAlongside(node, cpu);
+        }
+
+        /// <summary>After one alloc_pages request of New-PageAllocation -Count: <see cref="AfterRequest"/> with
+        /// <see cref="Workloads.WorkloadCost.AllocPagesNs"/>.</summary>
+        public static void AfterAllocationRequest(MemNode node, int cpu) => AfterRequest(node, cpu, Workloads.WorkloadCost.AllocPagesNs);
     }
 }

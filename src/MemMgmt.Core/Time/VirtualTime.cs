@@ -23,5 +23,15 @@ namespace MemMgmt.Core.Time
             }
             Flusher.Advance(node, end);
         }
+
+        /// <summary>Time the running code spends (a scan, a reclaim wait): the node's clock passes, unless kswapd is
+        /// running a unit of work on the second CPU alongside the allocating task, whose time it is not: then the time
+        /// goes on kswapd's own CPU (<see cref="Kswapd.RunAlongside"/>).</summary>
+        internal static void Spend(MemNode node, long ns)
+        {
+            var ks = node.KswapdSt;
+            if (ks.OnSecondCpu) ks.SpentNs += ns;
+            else Pass(node, ns);
+        }
     }
 }

@@ -64,6 +64,8 @@ namespace MemMgmt.Core.Workloads
             bool Alloc(int order, GfpFlags gfp, PageOwner owner, out long handle)
             {
                 var r = PageAllocator.Allocate(node, order, gfp, o.Cpu, owner);
+                // Each of frag's pages is a fault or a write that fills a fresh page.
+                Time.Daemons.AfterRequest(node, o.Cpu, WorkloadCost.PageFaultNs);
                 Pressure.Count(report, reqByOrder, failByOrder, results, r, order);
                 handle = r.Handle;
                 if (!r.Success) { failed = true; return false; }

@@ -196,11 +196,15 @@ namespace MemMgmt.Core.Workloads
                     var gfp = PickGfp(o, rng) | o.ExtraGfp;
                     var owner = PickOwner(o, gfp, rng);
                     if (PageAllocator.TryAllocateFast(node, 0, gfp, o.Cpu, owner, out int index, out long handle))
+                    {
                         fastServed++;
+                        Time.Daemons.AfterRequest(node, o.Cpu, WorkloadCost.AllocPagesNs);
+                    }
                     else
                     {
                         if (fastServed > 0) { CountServed(report, reqByOrder, fastServed); fastServed = 0; }
                         var r = PageAllocator.AllocateAfterFastPath(node, 0, gfp, o.Cpu, owner);
+                        Time.Daemons.AfterRequest(node, o.Cpu, WorkloadCost.AllocPagesNs);
                         Count(report, reqByOrder, failByOrder, results, r, 0);
                         if (!r.Success) break;
                         index = node.ToIndex(r.Pfn);
@@ -228,6 +232,7 @@ namespace MemMgmt.Core.Workloads
                 {
                     if (cancel.IsCancellationRequested) { report.Stopped = true; break; }
                     var r = PageAllocator.Allocate(node, o.Order, reqGfp, o.Cpu, null);
+                    Time.Daemons.AfterRequest(node, o.Cpu, WorkloadCost.AllocPagesNs);
                     Count(report, reqByOrder, failByOrder, results, r, o.Order);
                     if (r.Success) { report.PagesAllocated += 1L << o.Order; requestHandles.Add(r.Handle); }
                     if (cancel.IsCancellationRequested) report.Stopped = true;

@@ -261,7 +261,7 @@ namespace MemMgmt.Core.Workloads
                     if (!r.Success) { ws.AllocationFailures++; break; }
                     if (ws.IsFileSet) ShadowRefault.RegisterPage(node, r.Handle, id, ws._handles.Count);
                     ws._handles.Add(r.Handle);
-                    VirtualTime.Pass(node, WorkloadCost.PageFaultNs);
+                    Daemons.AfterRequest(node, o.Cpu, WorkloadCost.PageFaultNs);
                 }
             }
             ws.NextRoundAtNs = node.Clock.NowNs + ws.IntervalNs;
@@ -489,5 +489,9 @@ namespace MemMgmt.Core.Workloads
         internal const long PageFaultNs = 1_000;
         /// <summary>One page of a buffered read: add to the page cache and copy 4 KiB to user space.</summary>
         internal const long PageCacheReadNs = 1_000;
+        /// <summary>One alloc_pages call the task makes without faulting or clearing the page (Add-Pressure's requests,
+        /// New-PageAllocation): the zonelist walk, the watermark check and the per-cpu or buddy list take. A quarter of a
+        /// page fault, so such a stream allocates faster than kswapd reclaims clean page cache (Vmscan.ScanPageCostNs).</summary>
+        internal const long AllocPagesNs = 250;
     }
 }

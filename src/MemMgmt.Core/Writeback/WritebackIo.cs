@@ -95,8 +95,8 @@ namespace MemMgmt.Core.Writeback
         }
 
         /// <summary>Sleeps the reclaimer (congestion_wait, kswapd's nap): virtual time passes, the flusher works, writes
-        /// complete and the workloads' accesses due meanwhile run.</summary>
-        internal static void Sleep(MemNode node, long ns) => Time.VirtualTime.Pass(node, ns);
+        /// complete and the workloads' accesses due meanwhile run (kswapd on the second CPU sleeps on its own time).</summary>
+        internal static void Sleep(MemNode node, long ns) => Time.VirtualTime.Spend(node, ns);
 
         /// <summary>HZ/10 at CONFIG_HZ=250 (the arm64 default): the timeout reclaim passes to congestion_wait and
         /// wait_iff_congested.</summary>

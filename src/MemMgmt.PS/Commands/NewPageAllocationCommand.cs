@@ -46,6 +46,7 @@ namespace MemMgmt.PS.Commands
             {
                 if (Count > 1 && (i & 1023) == 0) progress.Report(i, Count);
                 var r = PageAllocator.Allocate(node, Order, Gfp, Cpu, owner);
+                MemMgmt.Core.Time.Daemons.AfterAllocationRequest(node, Cpu);
                 foreach (var step in r.Steps) WriteVerbose($"alloc_pages(order {Order}, {Gfp}): {step}");
                 if (r.Success)
                 {

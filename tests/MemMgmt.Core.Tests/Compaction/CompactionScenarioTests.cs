@@ -16,7 +16,10 @@ namespace MemMgmt.Core.Tests.Compaction
     /// <summary>Compaction scenarios on the Core: pressure, compaction runs, kcompactd and the slow path.</summary>
     public class CompactionScenarioTests
     {
-        private const GfpFlags FillAll = GfpFlags.GFP_HIGHUSER_MOVABLE | GfpFlags.__GFP_MEMALLOC;
+        /// <summary>Takes every page (ALLOC_NO_WATERMARKS) without waking kswapd: a fill that woke it would have kswapd
+        /// reclaim alongside it (or, with nothing to reclaim, give up as hopeless), and these scenarios start from a node
+        /// kswapd has not touched.</summary>
+        private const GfpFlags FillAll = (GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_KSWAPD_RECLAIM) | GfpFlags.__GFP_MEMALLOC;
         private const GfpFlags HugeGfp = GfpFlags.GFP_HIGHUSER_MOVABLE | GfpFlags.__GFP_COMP | GfpFlags.__GFP_THISNODE
             | GfpFlags.__GFP_RETRY_MAYFAIL | GfpFlags.__GFP_NOWARN;
 

@@ -141,6 +141,8 @@ namespace MemMgmt.Core.Tests.Compaction
             {
                 Percent = 100, Pattern = PressurePattern.EveryOther, FileFraction = 0.5, PinnedFraction = 0.05,
                 DirtyFraction = 0.1, WritebackFraction = 0.1, ExtraGfp = GfpFlags.__GFP_MEMALLOC, Seed = 4,
+                // Without waking kswapd: reclaiming alongside the fill, it would change which pages are dirty or under writeback.
+                Gfp = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_KSWAPD_RECLAIM,
             });
             var sync = node.Clone();
             long fail0 = node.Counters[VmEvent.PgMigrateFail];

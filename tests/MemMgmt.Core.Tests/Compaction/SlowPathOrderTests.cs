@@ -24,7 +24,8 @@ namespace MemMgmt.Core.Tests.Compaction
             Pressure.Run(node, new PressureOptions
             {
                 Percent = 100, Pattern = PressurePattern.EveryOther, FileFraction = 0.1, Seed = 11,
-                Gfp = GfpFlags.GFP_HIGHUSER_MOVABLE | GfpFlags.__GFP_MEMALLOC,
+                // Without waking kswapd, which would otherwise reclaim page cache alongside the fill and leave larger holes.
+                Gfp = (GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_KSWAPD_RECLAIM) | GfpFlags.__GFP_MEMALLOC,
             });
             for (int o = 3; o < node.Geometry.MaxOrder; o++) Assert.Equal(0, node.GetZone(ZoneType.DMA).GetNrFree(o));
 
