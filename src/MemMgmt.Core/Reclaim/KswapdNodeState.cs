@@ -46,6 +46,7 @@ namespace MemMgmt.Core.Reclaim
         {
             w.Int(KswapdOrder); w.Int(KswapdClasszoneIdx); w.Int(KswapdFailures); w.Int(LoopClasszoneIdx); w.Int((int)KState);
             w.Long(NapDeadlineNs); w.Bool(NapWoken); w.Int(NapAllocOrder); w.Int(NapReclaimOrder); w.Int(NapClasszoneIdx);
+            w.Long(WokenAtNs); w.Long(CpuNs); w.Bool(OnSecondCpu); w.Long(UnitStartNs); w.Long(SpentNs);
         }
 
         internal static KswapdNodeState Read(Node.SnapshotReader r) => new KswapdNodeState(0)
@@ -53,6 +54,7 @@ namespace MemMgmt.Core.Reclaim
             KswapdOrder = r.Int(), KswapdClasszoneIdx = r.Int(), KswapdFailures = r.Int(), LoopClasszoneIdx = r.Int(),
             KState = (KswapdState)r.Int(0, (int)KswapdState.Napping), NapDeadlineNs = r.Long(), NapWoken = r.Bool(),
             NapAllocOrder = r.Int(), NapReclaimOrder = r.Int(), NapClasszoneIdx = r.Int(),
+            WokenAtNs = r.Long(), CpuNs = r.Long(), OnSecondCpu = r.Bool(), UnitStartNs = r.Long(), SpentNs = r.Long(),
         };
     }
 }
