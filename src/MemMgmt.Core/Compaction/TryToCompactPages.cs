@@ -251,6 +251,8 @@ namespace MemMgmt.Core.Compaction
                 }
                 if (st.KcompactdMaxOrder <= order) st.KcompactdMaxOrder = 0;
                 if (st.KcompactdClasszoneIdx >= classzoneIdx) st.KcompactdClasszoneIdx = NrZones(node) - 1;
+                // kcompactd() goes back to a wait of one check interval after this work (the proactive timer restarts).
+                if (node.Kernel.ProactiveCompaction) KcompactdSleep(node, HpageFragCheckIntervalNs);
             }
             finally
             {

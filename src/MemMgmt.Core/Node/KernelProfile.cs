@@ -24,7 +24,7 @@ namespace MemMgmt.Core.Node
 
         /// <summary>Linux 6.1 on arm64 (Debian bookworm's kernel, checked under QEMU): zones DMA, DMA32, Normal, Movable.</summary>
         public static KernelProfile Linux61 { get; } = new KernelProfile("6.1",
-            "Linux 6.1 (Debian bookworm arm64): the free scanner's stride and fast free-list search",
+            "Linux 6.1 (Debian bookworm arm64): the free scanner's stride and fast free-list search, proactive compaction",
             new[] { ZoneType.DMA, ZoneType.DMA32, ZoneType.Normal, ZoneType.Movable },
             // kernel: sysctl_lowmem_reserve_ratio (mm/page_alloc.c, 6.1): DMA 256, DMA32 256, Normal 32.
             new[] { 256, 256, 32 })
@@ -32,6 +32,8 @@ namespace MemMgmt.Core.Node
             FreeScannerStride = true,
             FastIsolateFreepages = true,
             BootFreesToTail = true,
+            ProactiveCompaction = true,
+            CompactFinishedAtPageblockEnd = true,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -63,6 +65,19 @@ namespace MemMgmt.Core.Node
         /// ascending pfns and allocations start at the bottom of the zone.
         /// kernel: __free_pages_core (mm/page_alloc.c, 5.10 to 6.1); 4.14's __free_one_page puts such blocks at the head.</summary>
         public bool BootFreesToTail { get; private set; }
+
+        /// <summary>kcompactd also wakes every HPAGE_FRAG_CHECK_INTERVAL_MSEC (500 ms) of virtual time and, while the node's
+        /// fragmentation score (external fragmentation at COMPACTION_HPAGE_ORDER) is above the high wmark that
+        /// vm.compaction_proactiveness sets, compacts every zone at order −1 until each zone's score is below the low wmark;
+        /// a run that does not lower the score sleeps 2^COMPACT_MAX_DEFER_SHIFT intervals. No compact_daemon_* counting.
+        /// kernel: kcompactd, should_proactive_compact_node, proactive_compact_node, fragmentation_score_wmark (mm/compaction.c, 5.15 to 6.2); 4.14 has none.</summary>
+        public bool ProactiveCompaction { get; private set; }
+
+        /// <summary>__compact_finished checks contention last, lets proactive runs stop at their score, and for a request of
+        /// an order keeps scanning to the end of the current pageblock before it looks at the free lists, so a usable
+        /// fallback always ends the run with success (4.14 finishes the block only for non-movable steals).
+        /// kernel: __compact_finished (mm/compaction.c, 5.9 to 6.1); 4.14 checks contention first and keeps finishing_block.</summary>
+        public bool CompactFinishedAtPageblockEnd { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];
