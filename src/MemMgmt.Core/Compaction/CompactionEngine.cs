@@ -655,6 +655,11 @@ namespace MemMgmt.Core.Compaction
             bool sync = cc.Mode != MigrateMode.Async;
             cc.Zone = zone;
             cc.RunSinceNs = node.Clock.NowNs;
+            if (node.Kernel.CompactZoneResetsScanCounts)
+            {
+                cc.TotalMigrateScanned = 0;
+                cc.TotalFreeScanned = 0;
+            }
             cc.Migratetype = (int)Gfp.ToMigratetype(cc.GfpMask, node.PageGroupByMobilityDisabled);
             cc.MigrateList = node.SpareListBase;
             cc.FreeList = node.SpareListBase + 1;

@@ -74,7 +74,7 @@ namespace MemMgmt.Core.Compaction
                 if (!zone.IsPopulated) continue;
                 var report = NewReport(node, zone, -1, null);
                 report.Mode = MigrateMode.SyncLight;
-                long migrateScanned = cc.TotalMigrateScanned, freeScanned = cc.TotalFreeScanned;
+                long migrateScanned = ScannedCarriedIn(node, cc.TotalMigrateScanned), freeScanned = ScannedCarriedIn(node, cc.TotalFreeScanned);
                 NextZone(cc);
                 var ret = CompactZone(zone, cc);
                 FillZone(report, cc, ret, migrateScanned, freeScanned);

@@ -34,6 +34,8 @@ namespace MemMgmt.Core.Node
             BootFreesToTail = true,
             ProactiveCompaction = true,
             CompactFinishedAtPageblockEnd = true,
+            CompactZoneResetsScanCounts = true,
+            KcompactdUsesSkipHints = true,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -78,6 +80,16 @@ namespace MemMgmt.Core.Node
         /// fallback always ends the run with success (4.14 finishes the block only for non-movable steals).
         /// kernel: __compact_finished (mm/compaction.c, 5.9 to 6.1); 4.14 checks contention first and keeps finishing_block.</summary>
         public bool CompactFinishedAtPageblockEnd { get; private set; }
+
+        /// <summary>compact_zone zeroes the compact_control's scanned totals before each zone, so callers that share one
+        /// control over several zones (compact_node, kcompactd) count each zone's scanning once.
+        /// kernel: compact_zone (mm/compaction.c, 4.19 to 6.1); 4.14 carries the totals over and counts earlier zones again.</summary>
+        public bool CompactZoneResetsScanCounts { get; private set; }
+
+        /// <summary>kcompactd_do_work honours the pageblock skip hints, and after a zone ends COMPLETE or PARTIAL_SKIPPED it
+        /// drains every CPU's per-cpu lists of that zone (drain_all_pages) before deferring it.
+        /// kernel: kcompactd_do_work (mm/compaction.c, 5.1 to 6.1); 4.14 ignores the skip hints and drains nothing.</summary>
+        public bool KcompactdUsesSkipHints { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

@@ -250,5 +250,44 @@ namespace MemMgmt.Core.Tests.Compaction
             Assert.Equal(CompactResult.Success, Finished(KernelProfile.Linux61, 0, true));
             Assert.Equal(CompactResult.Continue, Finished(KernelProfile.Linux61, 100, true));
         }
+            [Fact]
+        public void CompactMemory_61CountsEachZonesScanningOnce_414CountsEarlierZonesAgain()
+        {
+            // 4 GiB from 1 GiB: DMA below 4 GiB and Normal above, two populated zones on both profiles.
+            long Excess(KernelProfile k)
+            {
+                var node = new MemNode(new NodeConfig { SizeBytes = 4L << 30, CmaBytes = 0, Kernel = k, Seed = 1 });
+                Assert.Equal(2, node.PopulatedZones.Count);
+                long before = Vm(node, "compact_migrate_scanned");
+                var run = CompactionCommands.CompactMemory(node);
+                long sum = 0;
+                foreach (var z in run.Zones) { Assert.True(z.MigrateScanned > 0); sum += z.MigrateScanned; }
+                return Vm(node, "compact_migrate_scanned") - before - sum;
+            }
+            Assert.Equal(0, Excess(KernelProfile.Linux61));
+            Assert.True(Excess(KernelProfile.Linux414) > 0);
+        }
+
+        [Fact]
+        public void Kcompactd_61HonoursSkipHints_414IgnoresThem()
+        {
+            long Scanned(KernelProfile k)
+            {
+                var node = new MemNode(new NodeConfig { SizeBytes = 1L << 30, CmaBytes = 0, Kernel = k, Seed = 1 });
+                Pressure.Run(node, new PressureOptions { Pattern = PressurePattern.RandomHalf, Percent = 100 });
+                // Take the blocks of order 9 and up that the fill left, without compacting, so order 9 needs compaction.
+                for (int o = node.Geometry.MaxOrder - 1; o >= 9; o--)
+                    while (PageAllocator.Allocate(node, o, GfpFlags.GFP_TRANSHUGE_LIGHT, 0, PageOwner.HugeTlb).Success) { }
+                var zone = Scenario.MainZone(node);
+                for (long pfn = zone.ZoneStartPfn; pfn < zone.ZoneEndPfn; pfn += 1L << node.PbOrder) node.SetBlockSkip(node.ToIndex(pfn), true);
+                var run = CompactionCommands.Kcompactd(node, 9);
+                Assert.True(run.Trigger == "kcompactd", $"{k}: {run.Trigger}, suitable {CompactionCommands.Suitable(zone, 9)}, free {string.Join(" ", zone.NrFree)}, idx {CompactionCommands.FragmentationIndex(zone, 9)}");
+                long s = 0;
+                foreach (var z in run.Zones) s += z.MigrateScanned;
+                return s;
+            }
+            Assert.Equal(0, Scanned(KernelProfile.Linux61));
+            Assert.True(Scanned(KernelProfile.Linux414) > 0);
+        }
     }
 }
