@@ -149,6 +149,20 @@ namespace MemMgmt.Core.Compaction
         /// <summary>kernel: fragmentation_index (mm/vmstat.c, 4.14) of a zone at an order, from its free lists.</summary>
         public static int FragmentationIndex(Zone zone, int order) => Fragmentation.FragmentationIndex(zone.NrFree, order);
 
+        /// <summary>kernel: fragmentation_score_zone (mm/compaction.c, 6.1): extfrag_for_order at COMPACTION_HPAGE_ORDER,
+        /// 0 to 100. Computed on any profile; only kernels with proactive compaction act on it.</summary>
+        public static int FragmentationScoreZone(Zone zone) => CompactionEngine.FragmentationScoreZone(zone);
+
+        /// <summary>kernel: fragmentation_score_node (mm/compaction.c, 6.1): the zones' scores weighted by present pages.</summary>
+        public static int FragmentationScoreNode(MemNode node) => CompactionEngine.FragmentationScoreNode(node);
+
+        /// <summary>kernel: fragmentation_score_wmark (mm/compaction.c, 6.1): the low or high wmark for the node's
+        /// vm.compaction_proactiveness.</summary>
+        public static int FragmentationScoreWmark(MemNode node, bool low) => CompactionEngine.FragmentationScoreWmark(node, low);
+
+        /// <summary>COMPACTION_HPAGE_ORDER, the order the fragmentation score is computed at (the PMD order on arm64).</summary>
+        public static int CompactionHpageOrder(MemNode node) => CompactionEngine.CompactionHpageOrder(node);
+
         /// <summary>kernel: compaction_suitable (mm/compaction.c, 4.14) as direct compaction asks it (ALLOC_WMARK_MIN).</summary>
         public static CompactResult Suitable(Zone zone, int order, int classzoneIdx = -1)
         {

@@ -589,10 +589,48 @@ namespace MemMgmt.Core.Compaction
             return CompactResult.NoSuitablePage;
         }
 
-        /// <summary>kernel: compact_finished (mm/compaction.c, 4.14): traced; NO_SUITABLE_PAGE continues.</summary>
-        private static CompactResult CompactFinished(Zone zone, CompactControl cc)
+        /// <summary>kernel: __compact_finished (mm/compaction.c, 6.1), in its order of checks: scanners met; a proactive run
+        /// stops when the zone's score is at or below the low wmark (or kswapd runs); order −1 continues; a request waits
+        /// for the migrate scanner to reach a pageblock boundary, then any free page of its type, CMA for movable, or a
+        /// fallback ends it; contention and a fatal signal are checked last.</summary>
+        private static CompactResult CompactFinishedAtPageblockEnd(Zone zone, CompactControl cc)
         {
-            var ret = CompactFinishedInner(zone, cc);
+            var node = zone.NodeRef;
+            int migratetype = cc.Migratetype;
+            CompactResult ret;
+            if (CompactScannersMet(cc))
+            {
+                ResetCachedPositions(zone);
+                if (cc.DirectCompaction) zone.CompactBlockskipFlush = true;
+                return cc.WholeZone ? CompactResult.Complete : CompactResult.PartialSkipped;
+            }
+            if (cc.ProactiveCompaction)
+            {
+                if (KswapdIsRunning(node)) return CompactResult.PartialSkipped;
+                ret = FragmentationScoreZone(zone) > FragmentationScoreWmark(node, true) ? CompactResult.Continue : CompactResult.Success;
+                goto Out;
+            }
+            if (cc.Order == -1) return CompactResult.Continue;
+            if ((cc.MigratePfn & ((1L << node.PbOrder) - 1)) != 0) return CompactResult.Continue;
+            ret = CompactResult.NoSuitablePage;
+            var pages = node.Pages;
+            for (int order = cc.Order; order < node.MaxOrderValue; order++)
+            {
+                if (!pages.ListEmpty(zone.FreeListHead(order, migratetype))) return CompactResult.Success;
+                if (migratetype == (int)MigrateType.Movable && !pages.ListEmpty(zone.FreeListHead(order, (int)MigrateType.Cma)))
+                    return CompactResult.Success;
+                // The migrate scanner stands on a pageblock boundary here, so a steal needs no block finished first.
+                if (BuddyAllocator.FindSuitableFallback(zone, order, migratetype, true, out _) != -1) return CompactResult.Success;
+            }
+        Out:
+            if (cc.Contended || FatalSignalPending(cc)) ret = CompactResult.Contended;
+            return ret;
+        }
+
+        /// <summary>kernel: compact_finished (mm/compaction.c, 4.14): traced; NO_SUITABLE_PAGE continues.</summary>
+        internal static CompactResult CompactFinished(Zone zone, CompactControl cc)
+        {
+            var ret = zone.NodeRef.Kernel.CompactFinishedAtPageblockEnd ? CompactFinishedAtPageblockEnd(zone, cc) : CompactFinishedInner(zone, cc);
             var node = zone.NodeRef;
             node.Trace.Record(node, TraceEventId.mm_compaction_finished, zone.Idx, cc.Order, (long)ret);
             if (ret == CompactResult.NoSuitablePage) ret = CompactResult.Continue;
@@ -617,6 +655,11 @@ namespace MemMgmt.Core.Compaction
             bool sync = cc.Mode != MigrateMode.Async;
             cc.Zone = zone;
             cc.RunSinceNs = node.Clock.NowNs;
+            if (node.Kernel.CompactZoneResetsScanCounts)
+            {
+                cc.TotalMigrateScanned = 0;
+                cc.TotalFreeScanned = 0;
+            }
             cc.Migratetype = (int)Gfp.ToMigratetype(cc.GfpMask, node.PageGroupByMobilityDisabled);
             cc.MigrateList = node.SpareListBase;
             cc.FreeList = node.SpareListBase + 1;

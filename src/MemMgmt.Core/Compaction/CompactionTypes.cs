@@ -146,6 +146,8 @@ namespace MemMgmt.Core.Compaction
         internal bool IgnoreSkipHint;
         internal bool IgnoreBlockSuitable;
         internal bool DirectCompaction;
+        /// <summary>cc->proactive_compaction (6.1): __compact_finished stops at the zone's fragmentation score.</summary>
+        internal bool ProactiveCompaction;
         internal bool WholeZone;
         internal bool Contended;
         /// <summary>When the compacting task's current CPU slice began (virtual ns), for need_resched.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Trace;
@@ -133,7 +134,7 @@ namespace MemMgmt.Core.Compaction
                 if (!zone.IsPopulated) continue;
                 if (onlyZone.HasValue && zone.Type != onlyZone.Value) continue;
                 var report = NewReport(node, zone, -1, null);
-                long migrateScanned = cc.TotalMigrateScanned, freeScanned = cc.TotalFreeScanned;
+                long migrateScanned = ScannedCarriedIn(node, cc.TotalMigrateScanned), freeScanned = ScannedCarriedIn(node, cc.TotalFreeScanned);
                 NextZone(cc);
                 var ret = CompactZone(zone, cc);
                 FillZone(report, cc, ret, migrateScanned, freeScanned);
@@ -150,6 +151,10 @@ namespace MemMgmt.Core.Compaction
             cc.Isolated = cc.FreeIsolated = cc.Migrated = cc.MigrateFailed = 0;
             Array.Clear(cc.Reasons, 0, cc.Reasons.Length);
         }
+
+        /// <summary>What a shared compact_control's scanned total holds when compact_zone starts the next zone: nothing on
+        /// kernels whose compact_zone zeroes it (<see cref="KernelProfile.CompactZoneResetsScanCounts"/>).</summary>
+        internal static long ScannedCarriedIn(MemNode node, long total) => node.Kernel.CompactZoneResetsScanCounts ? 0 : total;
 
         /// <summary>A zone's report from a shared compact_control: what was scanned in this zone only.</summary>
         private static void FillZone(ZoneCompactionReport report, CompactControl cc, CompactResult ret, long migrateScannedBefore, long freeScannedBefore)
@@ -197,7 +202,8 @@ namespace MemMgmt.Core.Compaction
             return n;
         }
 
-        /// <summary>kernel: kcompactd_do_work (mm/compaction.c, 4.14): SYNC_LIGHT with skip hints ignored, at
+        /// <summary>kernel: kcompactd_do_work (mm/compaction.c, 4.14): SYNC_LIGHT with skip hints ignored (honoured, and a
+        /// failed zone's pcp lists drained, with <see cref="KernelProfile.KcompactdUsesSkipHints"/>), at
         /// kcompactd_max_order for every zone up to the classzone that is not deferred and is suitable.</summary>
         internal static void KcompactdDoWork(MemNode node, Func<bool>? stop, List<ZoneCompactionReport> reports)
         {
@@ -211,13 +217,13 @@ namespace MemMgmt.Core.Compaction
                 trace.Record(node, TraceEventId.mm_compaction_kcompactd_wake, order, classzoneIdx);
                 node.Counters.Count(VmEvent.CompactDaemonWake);
                 // One compact_control for every zone, as kcompactd_do_work keeps it on its stack: whole_zone, once a zone
-                // set it, and the scanned totals carry over, so kcompactd_migrate_scanned counts earlier zones again.
+                // set it, and (4.14) the scanned totals carry over, so kcompactd_migrate_scanned counts earlier zones again.
                 var cc = new CompactControl
                 {
                     Order = order,
                     ClasszoneIdx = classzoneIdx,
                     Mode = MigrateMode.SyncLight,
-                    IgnoreSkipHint = true,
+                    IgnoreSkipHint = !node.Kernel.KcompactdUsesSkipHints,
                     GfpMask = GfpFlags.GFP_KERNEL,
                     StopRequested = stop,
                 };
@@ -238,11 +244,17 @@ namespace MemMgmt.Core.Compaction
                         continue;
                     }
                     if (stop != null && stop()) return;
-                    long migrateScanned = cc.TotalMigrateScanned, freeScanned = cc.TotalFreeScanned;
+                    long migrateScanned = ScannedCarriedIn(node, cc.TotalMigrateScanned), freeScanned = ScannedCarriedIn(node, cc.TotalFreeScanned);
                     NextZone(cc);
                     var status = CompactZone(zone, cc);
                     if (status == CompactResult.Success) CompactionDeferReset(zone, order, false);
-                    else if (status == CompactResult.PartialSkipped || status == CompactResult.Complete) DeferCompaction(zone, order);
+                    else if (status == CompactResult.PartialSkipped || status == CompactResult.Complete)
+                    {
+                        // Free pages left on the per-cpu lists could still merge into the order wanted.
+                        if (node.Kernel.KcompactdUsesSkipHints)
+                            for (int cpu = 0; cpu < node.NrCpus; cpu++) BuddyAllocator.DrainPagesZone(zone, cpu);
+                        DeferCompaction(zone, order);
+                    }
                     node.Counters.Count(VmEvent.CompactDaemonMigrateScanned, cc.TotalMigrateScanned);
                     node.Counters.Count(VmEvent.CompactDaemonFreeScanned, cc.TotalFreeScanned);
                     FillZone(report, cc, status, migrateScanned, freeScanned);
@@ -251,6 +263,8 @@ namespace MemMgmt.Core.Compaction
                 }
                 if (st.KcompactdMaxOrder <= order) st.KcompactdMaxOrder = 0;
                 if (st.KcompactdClasszoneIdx >= classzoneIdx) st.KcompactdClasszoneIdx = NrZones(node) - 1;
+                // kcompactd() goes back to a wait of one check interval after this work (the proactive timer restarts).
+                if (node.Kernel.ProactiveCompaction) KcompactdSleep(node, HpageFragCheckIntervalNs);
             }
             finally
             {

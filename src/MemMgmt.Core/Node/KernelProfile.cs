@@ -24,7 +24,7 @@ namespace MemMgmt.Core.Node
 
         /// <summary>Linux 6.1 on arm64 (Debian bookworm's kernel, checked under QEMU): zones DMA, DMA32, Normal, Movable.</summary>
         public static KernelProfile Linux61 { get; } = new KernelProfile("6.1",
-            "Linux 6.1 (Debian bookworm arm64): the free scanner's stride and fast free-list search",
+            "Linux 6.1 (Debian bookworm arm64): the free scanner's stride and fast free-list search, proactive compaction",
             new[] { ZoneType.DMA, ZoneType.DMA32, ZoneType.Normal, ZoneType.Movable },
             // kernel: sysctl_lowmem_reserve_ratio (mm/page_alloc.c, 6.1): DMA 256, DMA32 256, Normal 32.
             new[] { 256, 256, 32 })
@@ -36,6 +36,10 @@ namespace MemMgmt.Core.Node
             DeferredStructPageInit = true,
             CmaPageblockAligned = true,
             KfencePoolBytes = 2L << 20,
+            ProactiveCompaction = true,
+            CompactFinishedAtPageblockEnd = true,
+            CompactZoneResetsScanCounts = true,
+            KcompactdUsesSkipHints = true,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -87,6 +91,29 @@ namespace MemMgmt.Core.Node
         /// <summary>Bytes of the KFENCE pool memblock reserves at boot and never frees (255 objects and guard pages of 4 KiB,
         /// 2 MiB; Debian sets CONFIG_KFENCE); 0 where the kernel has no KFENCE. kernel: kfence_alloc_pool (mm/kfence/core.c, 6.1).</summary>
         public long KfencePoolBytes { get; private set; }
+
+        /// <summary>kcompactd also wakes every HPAGE_FRAG_CHECK_INTERVAL_MSEC (500 ms) of virtual time and, while the node's
+        /// fragmentation score (external fragmentation at COMPACTION_HPAGE_ORDER) is above the high wmark that
+        /// vm.compaction_proactiveness sets, compacts every zone at order −1 until each zone's score is below the low wmark;
+        /// a run that does not lower the score sleeps 2^COMPACT_MAX_DEFER_SHIFT intervals. No compact_daemon_* counting.
+        /// kernel: kcompactd, should_proactive_compact_node, proactive_compact_node, fragmentation_score_wmark (mm/compaction.c, 5.15 to 6.2); 4.14 has none.</summary>
+        public bool ProactiveCompaction { get; private set; }
+
+        /// <summary>__compact_finished checks contention last, lets proactive runs stop at their score, and for a request of
+        /// an order keeps scanning to the end of the current pageblock before it looks at the free lists, so a usable
+        /// fallback always ends the run with success (4.14 finishes the block only for non-movable steals).
+        /// kernel: __compact_finished (mm/compaction.c, 5.9 to 6.1); 4.14 checks contention first and keeps finishing_block.</summary>
+        public bool CompactFinishedAtPageblockEnd { get; private set; }
+
+        /// <summary>compact_zone zeroes the compact_control's scanned totals before each zone, so callers that share one
+        /// control over several zones (compact_node, kcompactd) count each zone's scanning once.
+        /// kernel: compact_zone (mm/compaction.c, 4.19 to 6.1); 4.14 carries the totals over and counts earlier zones again.</summary>
+        public bool CompactZoneResetsScanCounts { get; private set; }
+
+        /// <summary>kcompactd_do_work honours the pageblock skip hints, and after a zone ends COMPLETE or PARTIAL_SKIPPED it
+        /// drains every CPU's per-cpu lists of that zone (drain_all_pages) before deferring it.
+        /// kernel: kcompactd_do_work (mm/compaction.c, 5.1 to 6.1); 4.14 ignores the skip hints and drains nothing.</summary>
+        public bool KcompactdUsesSkipHints { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

@@ -44,7 +44,8 @@ namespace MemMgmt.Core.Node
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
-                "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes Sysctls",
+                "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
+                "KcompactdUsesSkipHints Sysctls",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +
@@ -57,7 +58,8 @@ namespace MemMgmt.Core.Node
             // The events (_ring, _symbols, _written) only with -IncludeTrace; without, the loaded buffer is empty.
             [typeof(MemTrace)] = "_ring _symbols _written Enabled CurrentTask",
             [typeof(TraceRecord)] = "TimeNs Id Cpu Task A B C D E F G H",
-            [typeof(CompactionNodeState)] = "KcompactdMaxOrder KcompactdClasszoneIdx KcompactdWoken FilesystemHasMigratepage",
+            [typeof(CompactionNodeState)] = "KcompactdMaxOrder KcompactdClasszoneIdx KcompactdWoken FilesystemHasMigratepage ProactiveWakeNs " +
+                "ProactiveCompactTrigger ProactiveRuns ProactiveNoProgress",
             [typeof(LruvecState)] = "NrZones LruZoneSize LruSize RecentScanned RecentRotated Pvecs LruAddPending",
             [typeof(CpuPagevecs)] = "Add AddN Rotate RotateN DeactivateFile DeactivateFileN Activate ActivateN",
             [typeof(KswapdNodeState)] = "KswapdOrder KswapdClasszoneIdx KswapdFailures LoopClasszoneIdx KState NapDeadlineNs NapWoken NapAllocOrder " +

@@ -92,6 +92,26 @@ namespace MemMgmt.Core.Stats
             FragmentationIndex(order, FillContigPageInfo(nrFreePerOrder, order));
 
         /// <summary>
+        /// External fragmentation at an order in percent: the share of free pages that are not in blocks of at least
+        /// 2^order, (free_pages - suitable*2^order) * 100 / free_pages, rounded down; 0 with no free pages.
+        /// </summary>
+        /// kernel: extfrag_for_order (mm/vmstat.c, 5.9 to 6.1)
+        public static int ExtfragForOrder(IReadOnlyList<long> nrFreePerOrder, int order)
+        {
+            if (nrFreePerOrder is null) throw new ArgumentNullException(nameof(nrFreePerOrder));
+            if (order < 0) throw new ArgumentOutOfRangeException(nameof(order));
+            long freePages = 0, suitable = 0;
+            for (int o = 0; o < nrFreePerOrder.Count; o++)
+            {
+                long blocks = nrFreePerOrder[o];
+                freePages += blocks << o;
+                if (o >= order) suitable += blocks << (o - order);
+            }
+            if (freePages == 0) return 0;
+            return (int)((freePages - (suitable << order)) * 100 / freePages);
+        }
+
+        /// <summary>
         /// Unusable free space index in thousandths: 1000 with no free pages, else
         /// (free_pages - suitable*2^order) * 1000 / free_pages.
         /// </summary>

@@ -150,9 +150,11 @@ namespace MemMgmt.Core.Sysctl
             new Entry("nr_hugepages", 0, long.MaxValue, "an integer of at least 0 (huge pages in the pool; the pool grows until an allocation fails)",
                 s => s.MaxHugePages.ToString(CultureInfo.InvariantCulture),
                 (n, v) => n.Sysctl.MaxHugePages = Hugetlb.HugetlbPool.SetMaxHugePages(n, v[0])),
-            // kernel: vm_table compaction_proactiveness (kernel/sysctl.c, 6.1): proc_dointvec_minmax, 0 to 100.
-            new Entry("compaction_proactiveness", 0, 100, "an integer from 0 to 100",
-                s => s.CompactionProactiveness.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.CompactionProactiveness = (int)v[0]),
+            // kernel: vm_table compaction_proactiveness (kernel/sysctl.c, 6.1): proc_dointvec_minmax, 0 to 100, then
+            // compaction_proactiveness_sysctl_handler wakes kcompactd for a proactive check when the value is not 0.
+            new Entry("compaction_proactiveness", 0, 100, "an integer from 0 to 100 (0 turns proactive compaction off)",
+                s => s.CompactionProactiveness.ToString(CultureInfo.InvariantCulture),
+                (n, v) => { n.Sysctl.CompactionProactiveness = (int)v[0]; Compaction.CompactionEngine.OnProactivenessWritten(n); }),
         };
 
         /// <summary>Whether the node's kernel has the entry: some exist only in some profiles, and vm.nr_hugepages only with

@@ -14,6 +14,8 @@ namespace MemMgmt.Core.Time
         public long StartNs { get; internal set; }
         public long EndNs { get; internal set; }
         public bool KcompactdRan { get; internal set; }
+        /// <summary>How many times kcompactd compacted the node proactively (proactive_compact_node) during the step.</summary>
+        public int ProactiveRuns { get; internal set; }
         /// <summary>What kswapd did while the time passed (Kswapd.Advance).</summary>
         public Reclaim.KswapdReport? Kswapd { get; internal set; }
         public IReadOnlyList<ZoneCompactionReport> Compactions { get; internal set; } = new ZoneCompactionReport[0];
@@ -24,8 +26,9 @@ namespace MemMgmt.Core.Time
     public static class Daemons
     {
         /// <summary>Advances the node's clock by <paramref name="ns"/> in slices that end where a working set's next round
-        /// is due: each slice runs the rounds due, then kswapd while woken or until its nap ends (it may wake kcompactd
-        /// from kswapd_try_to_sleep), then kcompactd_do_work if it was woken. Access rounds that fall due inside
+        /// is due or kcompactd's timed sleep ends: each slice runs the rounds due, then kswapd while woken or until its nap
+        /// ends (it may wake kcompactd from kswapd_try_to_sleep), then kcompactd_do_work if it was woken, and at the slice's
+        /// end kcompactd's proactive check if its sleep timed out (kernels with proactive compaction). Access rounds that fall due inside
         /// reclaim's own time run there (VirtualTime.Pass), so accesses and reclaim interleave as on two CPUs.
         /// <paramref name="progress"/> gets (virtual ns done, ns asked) after each slice; a cancelled step ends after the
         /// slice it is in, with every daemon between two units of its work.</summary>
@@ -42,6 +45,8 @@ namespace MemMgmt.Core.Time
             {
                 Workloads.WorkingSets.RunDue(node, accessOnly: false);
                 long sliceEnd = Math.Min(end, Workloads.WorkingSets.NextDueNs(node, accessOnly: false));
+                // kcompactd's timed sleep ends a slice too, so proactive checks happen at their own times.
+                if (node.Kernel.ProactiveCompaction && st.ProactiveWakeNs > node.Clock.NowNs) sliceEnd = Math.Min(sliceEnd, st.ProactiveWakeNs);
                 long slice = Math.Max(0, sliceEnd - node.Clock.NowNs);
                 byte task = node.Trace.CurrentTask;
                 node.Trace.CurrentTask = Trace.MemTrace.TaskKswapd;
@@ -51,12 +56,23 @@ namespace MemMgmt.Core.Time
                     if (report.Kswapd == null) report.Kswapd = k; else report.Kswapd.Merge(k);
                 }
                 finally { node.Trace.CurrentTask = task; }
+                // A proactiveness write wakes kcompactd with the trigger raised: it runs the proactive check before any
+                // requested work (kcompactd() skips kcompactd_do_work while the trigger is set).
+                if (st.ProactiveCompactTrigger && CompactionEngine.KcompactdProactiveDue(node))
+                {
+                    if (CompactionEngine.KcompactdProactive(node, stop, reports)) report.ProactiveRuns++;
+                }
                 if (st.KcompactdWoken && st.KcompactdMaxOrder > 0)
                 {
                     CompactionEngine.KcompactdDoWork(node, stop, reports);
                     report.KcompactdRan = true;
                 }
                 if (node.Clock.NowNs < sliceEnd) Time.VirtualTime.Pass(node, sliceEnd - node.Clock.NowNs);
+                // kcompactd's timed sleep ends at the slice's end when the slice was cut there.
+                if (CompactionEngine.KcompactdProactiveDue(node))
+                {
+                    if (CompactionEngine.KcompactdProactive(node, stop, reports)) report.ProactiveRuns++;
+                }
                 progress?.Invoke(node.Clock.NowNs - report.StartNs, ns);
                 if (node.Clock.NowNs >= end || (stop != null && stop())) break;
             }

@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Trace;
+
+namespace MemMgmt.Core.Compaction
+{
+    /// <summary>Proactive compaction (<see cref="KernelProfile.ProactiveCompaction"/>: 6.1): kcompactd's timed wakeups, the
+    /// fragmentation score and its watermarks.</summary>
+    internal static partial class CompactionEngine
+    {
+        /// <summary>HPAGE_FRAG_CHECK_INTERVAL_MSEC: kcompactd's sleep timeout, 500 ms.</summary>
+        internal const long HpageFragCheckIntervalNs = 500L * 1000 * 1000;
+
+        /// <summary>COMPACTION_HPAGE_ORDER: HPAGE_PMD_ORDER with THP, HUGETLB_PAGE_ORDER with hugetlbfs, else
+        /// PMD_SHIFT − PAGE_SHIFT; on arm64 all three are the PMD order (9 with 4 KiB pages, 11 with 16 KiB, 13 with 64 KiB).</summary>
+        internal static int CompactionHpageOrder(MemNode node) => node.Geometry.PageShift - 3;
+
+        /// <summary>kernel: kswapd_is_running (mm/compaction.c, 6.1): kswapd is TASK_RUNNING, neither asleep nor napping.</summary>
+        private static bool KswapdIsRunning(MemNode node) => node.KswapdSt.KState == KswapdState.Runnable;
+
+        /// <summary>kernel: fragmentation_score_zone (mm/compaction.c, 6.1): extfrag_for_order at COMPACTION_HPAGE_ORDER.</summary>
+        internal static int FragmentationScoreZone(Zone zone) =>
+            Fragmentation.ExtfragForOrder(zone.NrFree, CompactionHpageOrder(zone.NodeRef));
+
+        /// <summary>kernel: fragmentation_score_zone_weighted (mm/compaction.c, 6.1): the zone's score scaled by its share
+        /// of the node's present pages (node_present_pages + 1), so small zones barely count.</summary>
+        internal static long FragmentationScoreZoneWeighted(Zone zone) =>
+            zone.PresentPages * FragmentationScoreZone(zone) / (zone.NodeRef.PresentPages + 1);
+
+        /// <summary>kernel: fragmentation_score_node (mm/compaction.c, 6.1): the weighted scores of the node's zones summed.</summary>
+        internal static int FragmentationScoreNode(MemNode node)
+        {
+            long score = 0;
+            foreach (var zone in node.ZoneArr) score += FragmentationScoreZoneWeighted(zone);
+            return (int)score;
+        }
+
+        /// <summary>kernel: fragmentation_score_wmark (mm/compaction.c, 6.1): low = max(100 − proactiveness, 5) so that a
+        /// proactiveness near 100 cannot make compaction endless; high = min(low + 10, 100).</summary>
+        internal static int FragmentationScoreWmark(MemNode node, bool low)
+        {
+            int wmarkLow = Math.Max(100 - node.Sysctl.CompactionProactiveness, 5);
+            return low ? wmarkLow : Math.Min(wmarkLow + 10, 100);
+        }
+
+        /// <summary>kernel: should_proactive_compact_node (mm/compaction.c, 6.1).</summary>
+        internal static bool ShouldProactiveCompactNode(MemNode node)
+        {
+            if (node.Sysctl.CompactionProactiveness == 0 || KswapdIsRunning(node)) return false;
+            return FragmentationScoreNode(node) > FragmentationScoreWmark(node, false);
+        }
+
+        /// <summary>kernel: proactive_compact_node (mm/compaction.c, 6.1): order −1, MIGRATE_SYNC_LIGHT, skip hints ignored,
+        /// whole zone, every populated zone; __compact_finished stops each zone once its score is at or below the low
+        /// wmark. 6.1 counts no compact_daemon_* events here (5.x/6.3 added the scanned counts), only compact_zone's own.</summary>
+        internal static void ProactiveCompactNode(MemNode node, Func<bool>? stop, List<ZoneCompactionReport> reports)
+        {
+            var cc = new CompactControl
+            {
+                Order = -1,
+                Mode = MigrateMode.SyncLight,
+                IgnoreSkipHint = true,
+                WholeZone = true,
+                GfpMask = GfpFlags.GFP_KERNEL,
+                ProactiveCompaction = true,
+                StopRequested = stop,
+            };
+            foreach (var zone in node.ZoneArr)
+            {
+                if (!zone.IsPopulated) continue;
+                var report = NewReport(node, zone, -1, null);
+                report.Mode = MigrateMode.SyncLight;
+                long migrateScanned = ScannedCarriedIn(node, cc.TotalMigrateScanned), freeScanned = ScannedCarriedIn(node, cc.TotalFreeScanned);
+                NextZone(cc);
+                var ret = CompactZone(zone, cc);
+                FillZone(report, cc, ret, migrateScanned, freeScanned);
+                Finish(report, zone);
+                reports.Add(report);
+                if (stop != null && stop()) break;
+            }
+        }
+
+        /// <summary>Whether kcompactd's timed sleep has ended or a proactiveness write woke it: the part of kcompactd()'s
+        /// loop after wait_event_freezable_timeout that is not kcompactd_do_work.</summary>
+        internal static bool KcompactdProactiveDue(MemNode node) =>
+            node.Kernel.ProactiveCompaction && (node.Compaction.ProactiveCompactTrigger || node.Clock.NowNs >= node.Compaction.ProactiveWakeNs);
+
+        /// <summary>kernel: kcompactd (mm/compaction.c, 6.1), after a timed-out or triggered wait: if the node should be
+        /// compacted proactively, compact it and, when its score did not fall, sleep 2^COMPACT_MAX_DEFER_SHIFT intervals
+        /// instead of one; clear the trigger; go back to sleep (without a timeout while proactiveness is 0).
+        /// Returns whether proactive_compact_node ran.</summary>
+        internal static bool KcompactdProactive(MemNode node, Func<bool>? stop, List<ZoneCompactionReport> reports)
+        {
+            var st = node.Compaction;
+            var trace = node.Trace;
+            byte saved = trace.CurrentTask;
+            trace.CurrentTask = MemTrace.TaskKcompactd;
+            bool ran = false;
+            try
+            {
+                long timeout = HpageFragCheckIntervalNs;
+                if (ShouldProactiveCompactNode(node))
+                {
+                    int prevScore = FragmentationScoreNode(node);
+                    ProactiveCompactNode(node, stop, reports);
+                    int score = FragmentationScoreNode(node);
+                    st.ProactiveRuns++;
+                    ran = true;
+                    if (score >= prevScore)
+                    {
+                        timeout = HpageFragCheckIntervalNs << CompactMaxDeferShift;
+                        st.ProactiveNoProgress++;
+                    }
+                }
+                st.ProactiveCompactTrigger = false;
+                KcompactdSleep(node, timeout);
+            }
+            finally { trace.CurrentTask = saved; }
+            return ran;
+        }
+
+        /// <summary>kcompactd goes back to its wait: the timed sleep ends <paramref name="timeoutNs"/> from now, or never
+        /// while vm.compaction_proactiveness is 0 (MAX_SCHEDULE_TIMEOUT).</summary>
+        internal static void KcompactdSleep(MemNode node, long timeoutNs)
+        {
+            node.Compaction.ProactiveWakeNs = node.Sysctl.CompactionProactiveness == 0 ? long.MaxValue : node.Clock.NowNs + timeoutNs;
+        }
+
+        /// <summary>kernel: compaction_proactiveness_sysctl_handler (mm/compaction.c, 6.1): a write of a non-zero value
+        /// raises proactive_compact_trigger and wakes kcompactd, unless a trigger is already pending.</summary>
+        internal static void OnProactivenessWritten(MemNode node)
+        {
+            if (node.Sysctl.CompactionProactiveness == 0) return;
+            if (node.Compaction.ProactiveCompactTrigger) return;
+            node.Compaction.ProactiveCompactTrigger = true;
+        }
+    }
+}
