@@ -57,32 +57,8 @@ namespace MemMgmt.Core.Compaction
         /// <summary>kernel: proactive_compact_node (mm/compaction.c, 6.1): order −1, MIGRATE_SYNC_LIGHT, skip hints ignored,
         /// whole zone, every populated zone; __compact_finished stops each zone once its score is at or below the low
         /// wmark. 6.1 counts no compact_daemon_* events here (5.x/6.3 added the scanned counts), only compact_zone's own.</summary>
-        internal static void ProactiveCompactNode(MemNode node, Func<bool>? stop, List<ZoneCompactionReport> reports)
-        {
-            var cc = new CompactControl
-            {
-                Order = -1,
-                Mode = MigrateMode.SyncLight,
-                IgnoreSkipHint = true,
-                WholeZone = true,
-                GfpMask = GfpFlags.GFP_KERNEL,
-                ProactiveCompaction = true,
-                StopRequested = stop,
-            };
-            foreach (var zone in node.ZoneArr)
-            {
-                if (!zone.IsPopulated) continue;
-                var report = NewReport(node, zone, -1, null);
-                report.Mode = MigrateMode.SyncLight;
-                long migrateScanned = ScannedCarriedIn(node, cc.TotalMigrateScanned), freeScanned = ScannedCarriedIn(node, cc.TotalFreeScanned);
-                NextZone(cc);
-                var ret = CompactZone(zone, cc);
-                FillZone(report, cc, ret, migrateScanned, freeScanned);
-                Finish(report, zone);
-                reports.Add(report);
-                if (stop != null && stop()) break;
-            }
-        }
+        internal static void ProactiveCompactNode(MemNode node, Func<bool>? stop, List<ZoneCompactionReport> reports) =>
+            CompactNode(node, 0, stop, reports, null, MigrateMode.SyncLight, proactive: true);
 
         /// <summary>Whether kcompactd's timed sleep has ended or a proactiveness write woke it: the part of kcompactd()'s
         /// loop after wait_event_freezable_timeout that is not kcompactd_do_work.</summary>

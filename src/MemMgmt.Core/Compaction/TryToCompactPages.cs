@@ -115,8 +115,10 @@ namespace MemMgmt.Core.Compaction
         /// <summary>kernel: compact_node (mm/compaction.c, 4.14): order −1, MIGRATE_SYNC, skip hints ignored, whole zone,
         /// every populated zone; runs until the scanners meet. One compact_control serves all the zones, as in the kernel,
         /// so its scanned totals keep growing and compact_zone counts them again at each zone's end.</summary>
+        /// <param name="proactive">proactive_compact_node's compact_control (6.1): __compact_finished then stops each zone
+        /// at its fragmentation score.</param>
         internal static void CompactNode(MemNode node, int cpu, Func<bool>? stop, List<ZoneCompactionReport> reports, ZoneType? onlyZone,
-            MigrateMode mode = MigrateMode.Sync, Action<Zone, double>? progress = null)
+            MigrateMode mode = MigrateMode.Sync, Action<Zone, double>? progress = null, bool proactive = false)
         {
             var cc = new CompactControl
             {
@@ -125,6 +127,7 @@ namespace MemMgmt.Core.Compaction
                 IgnoreSkipHint = true,
                 WholeZone = true,
                 GfpMask = GfpFlags.GFP_KERNEL,
+                ProactiveCompaction = proactive,
                 Cpu = cpu,
                 StopRequested = stop,
                 Progress = progress,
