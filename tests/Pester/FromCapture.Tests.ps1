@@ -88,6 +88,26 @@ Describe 'New-MemNode -FromCapture on every phase of the project''s captures' {
     }
 }
 
+Describe 'New-MemNode -FromCapture with the harness''s pbmap' {
+    AfterEach { Get-MemNode | Where-Object { $nodesBefore -notcontains $_ } | Remove-MemNode }
+
+    It 'makes the blocks pbmap saw wholly of hugetlb pages the pool: HugePages_Total as the captured grant' {
+        $dir = Join-Path $captures 'odd/hugepages1'
+        $granted = [long]((Get-Content (Join-Path $dir 'hugepages.txt') | Where-Object { $_ -like 'granted=*' }) -replace '^granted=')
+        $n = New-MemNode -FromCapture $dir -Name 'cap-pool' -WarningAction SilentlyContinue
+        $granted | Should -Be 101
+        (Get-MemInfo HugePages_Total -Node $n).Value | Should -Be $granted
+        Get-MemSysctl vm.nr_hugepages -Node $n | Select-Object -ExpandProperty Value | Should -Be "$granted"
+    }
+
+    It 'puts the CMA area where the boot capture''s free CMA pages are (pfn 0xb9a00)' {
+        $n = New-MemNode -FromCapture (Join-Path $captures 'odd/boot') -Name 'cap-cma' -WarningAction SilentlyContinue
+        $cma = @(Get-Pageblock -Node $n -MigrateType CMA)
+        $cma.Count | Should -Be 32
+        ($cma | Measure-Object StartPfn -Minimum).Minimum | Should -Be 0xb9a00
+    }
+}
+
 Describe 'New-MemNode -FromCapture options' {
     AfterEach { Get-MemNode | Where-Object { $nodesBefore -notcontains $_ } | Remove-MemNode }
 

@@ -67,6 +67,9 @@ namespace MemMgmt.Core.Hugetlb
             return true;
         }
 
+        /// <summary>A huge page a captured node already has in its pool (allocated while the node was built).</summary>
+        internal void Adopt(long handle) => _free.Add(handle);
+
         /// <summary>kernel: free_pool_huge_page (mm/hugetlb.c, 4.14): the first page of the free list (the most recently
         /// enqueued) goes back to the buddy allocator (update_and_free_page).</summary>
         private static void FreePoolHugePage(MemNode node)

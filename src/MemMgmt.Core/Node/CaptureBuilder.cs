@@ -206,9 +206,34 @@ namespace MemMgmt.Core.Node
                 spec.Managed = cz.Info.Managed;
                 spec.Reserved = cz.Info.Spanned - cz.Info.Managed;
             }
-            var plan = new CapturePlan(config, layout, zones, geometry, directory);
+            var composition = ReadComposition(directory, geometry, nodeStart, nodeEnd - nodeStart, zones, warnings);
+            var plan = new CapturePlan(config, layout, zones, geometry, directory, composition);
             foreach (var cz in zones) plan.Place(cz, ptiFile);
             return plan;
+        }
+
+        /// <summary>The capture's pbmap.txt if it has one that fits its pageblocks, else null (the plan then lays blocks out by type).</summary>
+        private static PageblockComposition? ReadComposition(string directory, Geometry geometry, long nodeStart, long nodePages,
+            List<CaptureZone> zones, ICollection<string> warnings)
+        {
+            var file = CaptureFile.TryRead(directory, "pbmap");
+            if (file == null) return null;
+            if (geometry.PageblockNrPages != PageblockComposition.BlockPages)
+            {
+                warnings.Add($"{file.Path} describes {PageblockComposition.BlockPages}-page blocks, but this capture's pageblocks have {geometry.PageblockNrPages} pages; it is not used.");
+                return null;
+            }
+            var map = PageblockComposition.Parse(file, nodeStart, nodePages);
+            foreach (var cz in zones)
+            {
+                long first = (cz.Info.Detail!.StartPfn - nodeStart) >> geometry.PageblockOrder, free = 0, buddy = 0;
+                for (long b = first; b < first + (cz.Info.Spanned >> geometry.PageblockOrder); b++) free += map.Count((int)b, PageblockComposition.Part.Free);
+                for (int o = 0; o < cz.Buddy.Length; o++) buddy += cz.Buddy[o] << o;
+                // pbmap reads kpageflags a moment after buddyinfo and guesses free block extents, so small differences are expected.
+                if (Math.Abs(free - buddy) * 100 > buddy)
+                    warnings.Add($"{file.Path} counts {free} free pages in zone {cz.Info.ZoneName}, buddyinfo {buddy}; the blocks are filled as far as buddyinfo allows.");
+            }
+            return map;
         }
 
         private static bool HasZone(ZoneInfo zi, int node, string name)
@@ -294,16 +319,20 @@ namespace MemMgmt.Core.Node
         public int LineCount => _lines.Length > 0 && _lines[_lines.Length - 1].Length == 0 ? _lines.Length - 1 : _lines.Length;
 
         /// <summary>Reads <c>name.txt</c> (the harness's naming) or a plain copy named like the /proc file.</summary>
-        public static CaptureFile Read(string directory, string name)
+        public static CaptureFile Read(string directory, string name) =>
+            TryRead(directory, name) ?? throw new MemMgmtException("CaptureFileMissing", ErrorKind.ObjectNotFound,
+                $"Capture directory '{directory}' has no {name}.txt (nor {name}); a capture needs zoneinfo, buddyinfo and pagetypeinfo.",
+                System.IO.Path.Combine(directory, name + ".txt"));
+
+        /// <summary>As <see cref="Read"/>, or null when the capture has no such file.</summary>
+        public static CaptureFile? TryRead(string directory, string name)
         {
             foreach (var candidate in new[] { name + ".txt", name })
             {
                 string path = System.IO.Path.Combine(directory, candidate);
                 if (File.Exists(path)) return new CaptureFile(path, File.ReadAllText(path).Replace("\r\n", "\n"));
             }
-            throw new MemMgmtException("CaptureFileMissing", ErrorKind.ObjectNotFound,
-                $"Capture directory '{directory}' has no {name}.txt (nor {name}); a capture needs zoneinfo, buddyinfo and pagetypeinfo.",
-                System.IO.Path.Combine(directory, name + ".txt"));
+            return null;
         }
 
         public T Parse<T>(Func<string, T> parse)

@@ -7,7 +7,8 @@ using MemMgmt.Core.Reclaim;
 namespace MemMgmt.Core.Node
 {
     /// <summary>
-    /// Where a captured node's pageblock types, free blocks, reserved and used pages go. Per zone the pageblocks are laid
+    /// Where a captured node's pageblock types, free blocks, reserved and used pages go. With the harness's pbmap, as
+    /// CapturePlan.Composition.cs says; without it, per zone the pageblocks are laid
     /// out by type, Movable first, then Unmovable, Reclaimable, HighAtomic and CMA at the top (arm64 reserves CMA
     /// top-down below the DMA limit; where exactly is not in these files). Free blocks of pageblock order and above take whole aligned blocks of their type from the top of its
     /// range; smaller ones fill its blocks from the bottom, never next to a free buddy of their own order (so nothing
@@ -16,16 +17,19 @@ namespace MemMgmt.Core.Node
     /// blocks (in the proportions of the capture's LRU counters), slab, page tables and kernel pages in Unmovable,
     /// reclaimable slab in Reclaimable, kernel pages in HighAtomic.
     /// </summary>
-    internal sealed class CapturePlan
+    internal sealed partial class CapturePlan
     {
         private readonly List<CaptureZone> _zones;
         private readonly Geometry _g;
         private readonly string _directory;
         /// <summary>Order of the free block whose head is at each page index, -1 elsewhere.</summary>
         private readonly sbyte[] _freeAt;
+        private readonly PageblockComposition? _composition;
 
-        public CapturePlan(NodeConfig config, NodeLayout layout, List<CaptureZone> zones, Geometry geometry, string directory)
+        public CapturePlan(NodeConfig config, NodeLayout layout, List<CaptureZone> zones, Geometry geometry, string directory,
+            PageblockComposition? composition)
         {
+            _composition = composition;
             Config = config;
             Layout = layout;
             _zones = zones;
@@ -43,6 +47,11 @@ namespace MemMgmt.Core.Node
         /// <summary>Lays out one zone's pageblock types and free blocks; throws when its blocks cannot hold its free blocks.</summary>
         public void Place(CaptureZone cz, CaptureFile pagetypeinfo)
         {
+            if (_composition != null)
+            {
+                PlaceByComposition(cz, pagetypeinfo);
+                return;
+            }
             int pbOrder = _g.PageblockOrder, pb = _g.PageblockNrPages;
             int zs = ZoneStartIndex(cz);
             int nBlocks = (int)(cz.Info.Spanned >> pbOrder);
@@ -175,51 +184,8 @@ namespace MemMgmt.Core.Node
                 var zone = node.ZoneArr[cz.Index];
                 int zs = ZoneStartIndex(cz);
                 int ze = zs + (int)cz.Info.Spanned;
-                // The pages outside managed_pages (memblock-reserved, holes) are the lowest pages not free.
-                long reserved = cz.Info.Spanned - cz.Info.Managed;
-                int reservedEnd = zs;
-                for (; reservedEnd < ze && reserved > 0;)
-                {
-                    if (_freeAt[reservedEnd] >= 0) { reservedEnd += 1 << _freeAt[reservedEnd]; continue; }
-                    pages.Flags[reservedEnd] = (uint)PageFlags.Reserved;
-                    pages.Owner[reservedEnd] = (byte)PageOwner.Kernel;
-                    reserved--;
-                    reservedEnd++;
-                }
-
-                // Used pages per block type first, so each type's owners can be mixed in the capture's proportions.
-                var usedByType = new long[MigrateTypes.Count];
-                for (int i = reservedEnd; i < ze;)
-                {
-                    if (_freeAt[i] >= 0) { i += 1 << _freeAt[i]; continue; }
-                    usedByType[node.BlockMigratetype(i)]++;
-                    i++;
-                }
-                var movable = new OwnerMix(
-                    (PageOwner.Anon, Math.Max(0, NodeStat(cz, "nr_inactive_anon") + NodeStat(cz, "nr_active_anon") - NodeStat(cz, "nr_shmem"))),
-                    (PageOwner.Shmem, NodeStat(cz, "nr_shmem")),
-                    (PageOwner.FileCache, NodeStat(cz, "nr_inactive_file") + NodeStat(cz, "nr_active_file")));
-                long slab = NodeStat(cz, "nr_slab_unreclaimable"), pt = Math.Max(NodeStat(cz, "nr_page_table_pages"), ZoneStat(cz, "nr_page_table_pages"));
-                var unmovable = new OwnerMix(
-                    (PageOwner.SlabUnmovable, slab),
-                    (PageOwner.PageTable, pt),
-                    (PageOwner.Kernel, Math.Max(0, usedByType[(int)MigrateType.Unmovable] - slab - pt)));
-
-                for (int i = reservedEnd; i < ze;)
-                {
-                    if (_freeAt[i] >= 0) { i += 1 << _freeAt[i]; continue; }
-                    var owner = (MigrateType)node.BlockMigratetype(i) switch
-                    {
-                        MigrateType.Movable => movable.Next(),
-                        MigrateType.Cma => movable.Next(),
-                        MigrateType.Unmovable => unmovable.Next(),
-                        MigrateType.Reclaimable => PageOwner.SlabReclaimable,
-                        _ => PageOwner.Kernel,
-                    };
-                    PageAllocator.PrepNewPage(node, i, 0, owner, GfpFlags.GFP_KERNEL, 0);
-                    pages.Handle[i] = node.Allocations.Add(i, 0, out _);
-                    i++;
-                }
+                if (_composition != null) AllocateUsedPagesByComposition(node, cz);
+                else AllocateUsedPagesByType(node, cz);
 
                 for (int i = zs; i < ze;)
                 {
@@ -243,6 +209,61 @@ namespace MemMgmt.Core.Node
             foreach (var z in node.ZoneArr) minPages += z.Watermark[(int)WatermarkLevel.Min];
             // min_free_kbytes as the captured min watermarks imply, so a later sysctl write starts from the same place.
             node.Sysctl.MinFreeKbytes = (int)node.Geometry.PagesToKb(minPages);
+            // h->max_huge_pages as the write that made the captured pool left it.
+            node.Sysctl.MaxHugePages = node.Hugetlb.NrHugePages;
+        }
+
+        /// <summary>Marks the zone's lowest pages not free reserved, then gives each page in use an owner that fits its block type.</summary>
+        private void AllocateUsedPagesByType(MemNode node, CaptureZone cz)
+        {
+            var pages = node.Pages;
+            int zs = ZoneStartIndex(cz);
+            int ze = zs + (int)cz.Info.Spanned;
+            // The pages outside managed_pages (memblock-reserved, holes) are the lowest pages not free.
+            long reserved = cz.Info.Spanned - cz.Info.Managed;
+            int reservedEnd = zs;
+            for (; reservedEnd < ze && reserved > 0;)
+            {
+                if (_freeAt[reservedEnd] >= 0) { reservedEnd += 1 << _freeAt[reservedEnd]; continue; }
+                pages.Flags[reservedEnd] = (uint)PageFlags.Reserved;
+                pages.Owner[reservedEnd] = (byte)PageOwner.Kernel;
+                reserved--;
+                reservedEnd++;
+            }
+
+            // Used pages per block type first, so each type's owners can be mixed in the capture's proportions.
+            var usedByType = new long[MigrateTypes.Count];
+            for (int i = reservedEnd; i < ze;)
+            {
+                if (_freeAt[i] >= 0) { i += 1 << _freeAt[i]; continue; }
+                usedByType[node.BlockMigratetype(i)]++;
+                i++;
+            }
+            var movable = new OwnerMix(
+                (PageOwner.Anon, Math.Max(0, NodeStat(cz, "nr_inactive_anon") + NodeStat(cz, "nr_active_anon") - NodeStat(cz, "nr_shmem"))),
+                (PageOwner.Shmem, NodeStat(cz, "nr_shmem")),
+                (PageOwner.FileCache, NodeStat(cz, "nr_inactive_file") + NodeStat(cz, "nr_active_file")));
+            long slab = NodeStat(cz, "nr_slab_unreclaimable"), pt = Math.Max(NodeStat(cz, "nr_page_table_pages"), ZoneStat(cz, "nr_page_table_pages"));
+            var unmovable = new OwnerMix(
+                (PageOwner.SlabUnmovable, slab),
+                (PageOwner.PageTable, pt),
+                (PageOwner.Kernel, Math.Max(0, usedByType[(int)MigrateType.Unmovable] - slab - pt)));
+
+            for (int i = reservedEnd; i < ze;)
+            {
+                if (_freeAt[i] >= 0) { i += 1 << _freeAt[i]; continue; }
+                var owner = (MigrateType)node.BlockMigratetype(i) switch
+                {
+                    MigrateType.Movable => movable.Next(),
+                    MigrateType.Cma => movable.Next(),
+                    MigrateType.Unmovable => unmovable.Next(),
+                    MigrateType.Reclaimable => PageOwner.SlabReclaimable,
+                    _ => PageOwner.Kernel,
+                };
+                PageAllocator.PrepNewPage(node, i, 0, owner, GfpFlags.GFP_KERNEL, 0);
+                pages.Handle[i] = node.Allocations.Add(i, 0, out _);
+                i++;
+            }
         }
 
         /// <summary>The built node must show the capture's buddyinfo and block counts exactly.</summary>

@@ -88,9 +88,10 @@ namespace MemMgmt.Core.Tests.Node
         }
 
         [Fact]
-        public void OddFrag_UsedPagesOwnersFollowTheirBlockType()
+        public void WithoutPbmap_UsedPagesOwnersFollowTheirBlockType()
         {
-            var node = Build(Path.Combine(ProjectCaptures, "odd", "frag"), new List<string>());
+            using var capture = new TempCapture(Path.Combine(ProjectCaptures, "odd", "frag"));
+            var node = Build(capture.Dir, new List<string>());
             var counts = new Dictionary<(MigrateType, PageOwner), int>();
             for (long pfn = node.NodeStartPfn; pfn < node.NodeEndPfn; pfn++)
             {
@@ -211,12 +212,13 @@ namespace MemMgmt.Core.Tests.Node
 
         private sealed class TempCapture : IDisposable
         {
-            public TempCapture()
+            /// <summary>A copy of the capture's zoneinfo, buddyinfo and pagetypeinfo (the shared boot capture by default).</summary>
+            public TempCapture(string? from = null)
             {
                 Dir = Path.Combine(Path.GetTempPath(), "memmgmt-capture-" + Guid.NewGuid().ToString("N"));
                 Directory.CreateDirectory(Dir);
                 foreach (var f in new[] { "zoneinfo.txt", "buddyinfo.txt", "pagetypeinfo.txt" })
-                    File.Copy(Path.Combine(SharedBoot, f), Path.Combine(Dir, f));
+                    File.Copy(Path.Combine(from ?? SharedBoot, f), Path.Combine(Dir, f));
             }
 
             public string Dir { get; }
