@@ -359,7 +359,8 @@ namespace MemMgmt.Core.Allocation
         }
 
         /// <summary>kernel: should_compact_retry (mm/page_alloc.c, 4.14): success counts a retry; COMPLETE raises the priority;
-        /// withdrawn results retry if the zonelist is suitable; at most 16 retries (4 for costly orders), then a priority
+        /// withdrawn results retry if the zonelist is suitable (on 6.1 they raise the priority instead,
+        /// <see cref="KernelProfile.WithdrawnCompactionRaisesPriority"/>); at most 16 retries (4 for costly orders), then a priority
         /// step down to SYNC_LIGHT (costly) or SYNC_FULL. Every decision after the order-0 check is traced as compact_retry
         /// with the priority and retries it started from.</summary>
         public static bool ShouldCompactRetry(MemNode node, int order, GfpFlags gfp, int allocFlags, CompactResult compactResult,
@@ -373,15 +374,18 @@ namespace MemMgmt.Core.Allocation
             if (compactResult == CompactResult.Success) compactionRetries++;
             if (compactResult != CompactResult.Complete)
             {
-                if (compactResult == CompactResult.Skipped || compactResult == CompactResult.Deferred
-                    || compactResult == CompactResult.Contended || compactResult == CompactResult.PartialSkipped)
+                bool withdrawn = compactResult == CompactResult.Deferred || compactResult == CompactResult.Contended
+                    || compactResult == CompactResult.PartialSkipped;
+                if (compactResult == CompactResult.Skipped || (withdrawn && !node.Kernel.WithdrawnCompactionRaisesPriority))
                 {
                     ret = CompactionZonelistSuitable(node, order, gfp, allocFlags);
                     goto Out;
                 }
+                if (withdrawn) goto CheckPriority;
                 if (order > MmConstants.PageAllocCostlyOrder) maxRetries /= 4;
                 if (compactionRetries <= maxRetries) { ret = true; goto Out; }
             }
+        CheckPriority:
             var minPriority = order > MmConstants.PageAllocCostlyOrder ? CompactPriority.SyncLight : CompactPriority.SyncFull;
             if (compactPriority > minPriority)
             {

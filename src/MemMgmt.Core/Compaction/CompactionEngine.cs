@@ -83,11 +83,76 @@ namespace MemMgmt.Core.Compaction
         internal static void ResetIsolationSuitableZone(Zone zone)
         {
             var node = zone.NodeRef;
+            if (node.Kernel.SampledSkipHintReset)
+            {
+                ResetIsolationSampled(zone);
+                return;
+            }
             zone.CompactBlockskipFlush = false;
             int nrBlock = 1 << node.PbOrder;
             int start = node.ToIndex(zone.ZoneStartPfn), end = node.ToIndex(zone.ZoneEndPfn);
             for (int i = start; i < end; i += nrBlock) node.SetBlockSkip(i, false);
             ResetCachedPositions(zone);
+        }
+
+        /// <summary>kernel: __reset_isolation_suitable (mm/compaction.c, 6.1): see <see cref="KernelProfile.SampledSkipHintReset"/>.</summary>
+        private static void ResetIsolationSampled(Zone zone)
+        {
+            if (!zone.CompactBlockskipFlush) return;
+            zone.CompactBlockskipFlush = false;
+            var node = zone.NodeRef;
+            long nrBlock = 1L << node.PbOrder;
+            long migratePfn = zone.ZoneStartPfn, freePfn = zone.ZoneEndPfn - 1;
+            long resetMigrate = freePfn, resetFree = migratePfn;
+            bool sourceSet = false, freeSet = false;
+            for (; migratePfn < freePfn; migratePfn += nrBlock, freePfn -= nrBlock)
+            {
+                if (ResetIsolationPfn(zone, migratePfn, true, sourceSet) && migratePfn < resetMigrate)
+                {
+                    sourceSet = true;
+                    resetMigrate = migratePfn;
+                    zone.CompactInitMigratePfn = resetMigrate;
+                    zone.CompactCachedMigratePfn[0] = resetMigrate;
+                    zone.CompactCachedMigratePfn[1] = resetMigrate;
+                }
+                if (ResetIsolationPfn(zone, freePfn, freeSet, true) && freePfn > resetFree)
+                {
+                    freeSet = true;
+                    resetFree = freePfn;
+                    zone.CompactInitFreePfn = resetFree;
+                    zone.CompactCachedFreePfn = resetFree;
+                }
+            }
+            // Nothing worth restarting at: the scanners start where the walk met.
+            if (resetMigrate >= resetFree)
+            {
+                zone.CompactCachedMigratePfn[0] = migratePfn;
+                zone.CompactCachedMigratePfn[1] = migratePfn;
+                zone.CompactCachedFreePfn = freePfn;
+            }
+        }
+
+        /// <summary>kernel: __reset_isolation_pfn (mm/compaction.c, 6.1): whether <paramref name="pfn"/>'s pageblock is a place
+        /// to restart a scanner, clearing its skip bit when a sample says so.</summary>
+        private static bool ResetIsolationPfn(Zone zone, long pfn, bool checkSource, bool checkTarget)
+        {
+            var node = zone.NodeRef;
+            var pages = node.Pages;
+            int block = node.ToIndex(PageblockStartPfn(node, pfn));
+            // pageblock_skip_persistent: a compound page of pageblock order or more (a hugetlb page) starts the block.
+            if (pages.Has(block, PageFlags.Head) && pages.Order[block] >= node.PbOrder) return false;
+            if (checkSource && checkTarget && !node.BlockSkip(block)) return true;
+            if (!checkSource && checkTarget && node.BlockMigratetype(block) != (int)MigrateType.Movable) return false;
+            int end = block + (1 << node.PbOrder);
+            for (int i = block; i < end; i += 1 << MmConstants.PageAllocCostlyOrder)
+            {
+                if ((checkSource && pages.Has(i, PageFlags.Lru)) || (checkTarget && pages.Has(i, PageFlags.Buddy)))
+                {
+                    node.SetBlockSkip(block, false);
+                    return true;
+                }
+            }
+            return false;
         }
 
         /// <summary>kernel: reset_isolation_suitable (mm/compaction.c, 4.14): zones whose flush flag a finished direct
@@ -688,7 +753,7 @@ namespace MemMgmt.Core.Compaction
                     zone.CompactCachedMigratePfn[0] = cc.MigratePfn;
                     zone.CompactCachedMigratePfn[1] = cc.MigratePfn;
                 }
-                if (cc.MigratePfn == startPfn) cc.WholeZone = true;
+                if (node.Kernel.SampledSkipHintReset ? cc.MigratePfn <= zone.CompactInitMigratePfn : cc.MigratePfn == startPfn) cc.WholeZone = true;
             }
             cc.LastMigratedPfn = 0;
             cc.SearchOrder = cc.Order;

@@ -98,8 +98,6 @@ namespace MemMgmt.Core.Compaction
         /// <summary>kernel: fast_isolate_freepages (mm/compaction.c, 6.1): for a real order, look at the tails of the Movable
         /// free lists below it for a page in the top quarter of the space between the scanners (or the top half when that
         /// fails), isolate it whole and then the rest of its pageblock. Returns the pfn the linear scan should start at.</summary>
-        /// <remarks>compact_init_free_pfn is set only by 6.1's sampling __reset_isolation_suitable, which is not modelled: it
-        /// stays 0 here, so every search is a scan start (the deeper limit).</remarks>
         private static long FastIsolateFreepages(CompactControl cc)
         {
             var zone = cc.Zone;
@@ -112,10 +110,9 @@ namespace MemMgmt.Core.Compaction
             long nrIsolated = 0;
             long highest = 0;
             int found = -1;
-            const long compactInitFreePfn = 0;
             bool scanStart = false;
             if (cc.Order <= 0) return cc.FreePfn;
-            if (cc.FreePfn >= compactInitFreePfn)
+            if (cc.FreePfn >= zone.CompactInitFreePfn)
             {
                 limit = (int)(nrBlock >> 1);
                 scanStart = true;

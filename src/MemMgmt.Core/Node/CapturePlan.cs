@@ -187,11 +187,13 @@ namespace MemMgmt.Core.Node
                 if (_composition != null) AllocateUsedPagesByComposition(node, cz);
                 else AllocateUsedPagesByType(node, cz);
 
+                // Freed as a running kernel frees (__free_one_page: to the list head), lowest pfn first, since a capture
+                // does not say in which order its free pages were freed: the highest pfns end up at the heads.
                 for (int i = zs; i < ze;)
                 {
                     int o = _freeAt[i];
                     if (o < 0) { i++; continue; }
-                    BuddyAllocator.FreeOnePage(zone, i, o, node.BlockMigratetype(i), toTail: true);
+                    BuddyAllocator.FreeOnePage(zone, i, o, node.BlockMigratetype(i), toTail: false);
                     i += 1 << o;
                 }
                 zone.CmaPages = cz.CmaPages;

@@ -40,6 +40,8 @@ namespace MemMgmt.Core.Node
             CompactFinishedAtPageblockEnd = true,
             CompactZoneResetsScanCounts = true,
             KcompactdUsesSkipHints = true,
+            SampledSkipHintReset = true,
+            WithdrawnCompactionRaisesPriority = true,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -114,6 +116,23 @@ namespace MemMgmt.Core.Node
         /// drains every CPU's per-cpu lists of that zone (drain_all_pages) before deferring it.
         /// kernel: kcompactd_do_work (mm/compaction.c, 5.1 to 6.1); 4.14 ignores the skip hints and drains nothing.</summary>
         public bool KcompactdUsesSkipHints { get; private set; }
+
+        /// <summary>__reset_isolation_suitable runs only when a direct compaction whose scanners met flagged the zone, and walks
+        /// the pageblocks from both ends towards the middle, sampling every eighth page from each block's start: the lowest
+        /// block with an LRU page restarts the migrate scanner and the highest Movable block whose sample hits a free block's
+        /// first page restarts the free scanner (compact_init_*; only those blocks' skip bits are cleared). When no such pair
+        /// is found the scanners restart where the walk met, so the next run ends at once. compact_zone then takes a run
+        /// from at or below compact_init_migrate_pfn as whole-zone, and fast_isolate_freepages scans deeper from above
+        /// compact_init_free_pfn. kernel: __reset_isolation_suitable, __reset_isolation_pfn, compact_zone
+        /// (mm/compaction.c, 5.1 to 6.1); 4.14 clears every skip bit and restarts at the zone's ends.</summary>
+        public bool SampledSkipHintReset { get; private set; }
+
+        /// <summary>should_compact_retry treats a withdrawn compaction (deferred, contended, or scanners that met after a partial
+        /// scan) like a complete one: it retries only by raising the priority, so a costly request that withdrew at
+        /// SYNC_LIGHT gives up; only COMPACT_SKIPPED still retries while compaction_zonelist_suitable says reclaim can help.
+        /// kernel: should_compact_retry (mm/page_alloc.c, 5.4 to 6.1); 4.14 retries every withdrawn result while the
+        /// zonelist is suitable.</summary>
+        public bool WithdrawnCompactionRaisesPriority { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

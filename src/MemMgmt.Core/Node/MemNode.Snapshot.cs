@@ -39,13 +39,13 @@ namespace MemMgmt.Core.Node
             [typeof(PageMap)] = "NrPages Next Prev Flags Order Owner ExtraRefs Memcg Handle _nextSentinel",
             [typeof(Zone)] = "NodeRef Pages FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
                 "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +
-                "CompactBlockskipFlush Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
+                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
             [typeof(PerCpuPages)] = "CountField HighField BatchField ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
-                "KcompactdUsesSkipHints Sysctls",
+                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority Sysctls",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +

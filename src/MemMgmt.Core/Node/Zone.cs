@@ -35,6 +35,9 @@ namespace MemMgmt.Core.Node
         internal int CompactDeferShift;
         internal int CompactOrderFailed;
         internal bool CompactBlockskipFlush;
+        /// <summary>compact_init_migrate_pfn and compact_init_free_pfn: where the last sampled skip-hint reset restarted the
+        /// scanners (0 until one ran; see <see cref="KernelProfile.SampledSkipHintReset"/>).</summary>
+        internal long CompactInitMigratePfn, CompactInitFreePfn;
 
         internal Zone(MemNode node, ZoneType type, long startPfn, long spanned, long present, long managed,
             int freeListBase, int maxOrder, PerCpuPages[] pcp, int nrZoneTypes, int idx)
@@ -80,6 +83,8 @@ namespace MemMgmt.Core.Node
             CompactDeferShift = o.CompactDeferShift;
             CompactOrderFailed = o.CompactOrderFailed;
             CompactBlockskipFlush = o.CompactBlockskipFlush;
+            CompactInitMigratePfn = o.CompactInitMigratePfn;
+            CompactInitFreePfn = o.CompactInitFreePfn;
         }
 
         internal Zone Clone(MemNode node) => new Zone(this, node);
@@ -94,7 +99,7 @@ namespace MemMgmt.Core.Node
             w.Long(NrFreePages); w.Long(NrFreeCma); w.Long(NrReservedHighatomic); w.Int(NrIsolatePageblock);
             w.Array(Stat); w.Long(CmaPages);
             w.Long(CompactCachedFreePfn); w.Array(CompactCachedMigratePfn); w.Int(CompactConsidered); w.Int(CompactDeferShift);
-            w.Int(CompactOrderFailed); w.Bool(CompactBlockskipFlush);
+            w.Int(CompactOrderFailed); w.Bool(CompactBlockskipFlush); w.Long(CompactInitMigratePfn); w.Long(CompactInitFreePfn);
         }
 
         /// <summary>The zone as <see cref="Write"/> saved it, in a node whose geometry the snapshot's config fixed.</summary>
@@ -115,7 +120,7 @@ namespace MemMgmt.Core.Node
             NrFreePages = r.Long(); NrFreeCma = r.Long(); NrReservedHighatomic = r.Long(); NrIsolatePageblock = r.Int();
             r.ArrayInto(Stat); CmaPages = r.Long();
             CompactCachedFreePfn = r.Long(); r.ArrayInto(CompactCachedMigratePfn); CompactConsidered = r.Int(); CompactDeferShift = r.Int();
-            CompactOrderFailed = r.Int(); CompactBlockskipFlush = r.Bool();
+            CompactOrderFailed = r.Int(); CompactBlockskipFlush = r.Bool(); CompactInitMigratePfn = r.Long(); CompactInitFreePfn = r.Long();
         }
 
         public MemNode Node => NodeRef;

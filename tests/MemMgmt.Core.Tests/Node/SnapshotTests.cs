@@ -380,11 +380,12 @@ namespace MemMgmt.Core.Tests.Node
         {
             string path = ExportSmall();
             var bytes = File.ReadAllBytes(path);
-            bytes[8] = 2;
+            int other = NodeSnapshot.FormatVersion + 1;
+            bytes[8] = (byte)other;
             File.WriteAllBytes(path, bytes);
             var e = Assert.Throws<MemMgmtException>(() => NodeSnapshotFile.Open(path));
             Assert.Equal("SnapshotVersionUnsupported", e.ErrorId);
-            Assert.Contains("format version 2", e.Message);
+            Assert.Contains($"format version {other}", e.Message);
         }
 
         [Theory]
