@@ -77,8 +77,11 @@ namespace MemMgmt.Core.Node
 
         /// <summary>How the trace buffer prints: 6.1 widens the pid to 7 columns and adds the migrate-disable latency
         /// column (five flags), prints mm_compaction_try_to_compact_pages's mask with show_gfp_flags and
-        /// mm_page_alloc_extfrag's pfn in hex. kernel: trace_print_context and print_func_help_header_irq
-        /// (kernel/trace/trace_output.c, trace.c), include/trace/events/compaction.h and kmem.h (4.14; 6.1).</summary>
+        /// mm_page_alloc_extfrag's pfn in hex; its vmscan events drop zid from kswapd_wake, add the gfp_flags to
+        /// wakeup_kswapd, drop may_writepage and classzone_idx from direct_reclaim_begin, split shrink_inactive's
+        /// nr_activate by type, and mm_vmscan_inactive_list_is_low does not exist. kernel: trace_print_context and
+        /// print_func_help_header_irq (kernel/trace/trace_output.c, trace.c), include/trace/events/compaction.h, kmem.h
+        /// and vmscan.h (4.14; 6.1).</summary>
         public FtraceFormat Ftrace { get; private set; } = FtraceFormat.Linux414;
 
         /// <summary>How the /proc files print: 6.1's zoneinfo adds boost and cma, its counter lists follow 6.1's enums (kernel stack
