@@ -95,7 +95,7 @@ namespace MemMgmt.Core.Tests.Profiles
         }
 
         [Fact]
-        public void PageTypeInfoAndBuddyInfo_HaveTheCapturedLayout()
+        public void PageTypeInfoBuddyInfoAndExtfrag_HaveTheCapturedLayout()
         {
             // Free counts per order are state; the headers, the rows and their column widths are layout.
             foreach (var (file, sim) in new[] { ("buddyinfo.txt", NodeViews.BuddyInfo(Booted61.Value).ToKernelText()),
@@ -106,6 +106,10 @@ namespace MemMgmt.Core.Tests.Profiles
                 for (int i = 0; i < want.Length; i++)
                     Assert.Equal(Regex.Replace(want[i], @" +\d+", " #"), Regex.Replace(got[i], @" +\d+", " #"));
             }
+            // debugfs extfrag: the index of a fresh node, where every order has a block, is -1.000 throughout.
+            Assert.Equal(Shared("extfrag_index.txt"), NodeViews.FragmentationIndex(Booted61.Value, FragmentationIndexKind.ExternalFragmentation).ToKernelText());
+            Assert.Equal(Regex.Replace(Shared("unusable_index.txt"), @"\d\.\d{3}", "#"),
+                Regex.Replace(NodeViews.FragmentationIndex(Booted61.Value, FragmentationIndexKind.UnusableFreeSpace).ToKernelText(), @"\d\.\d{3}", "#"));
             Assert.True(NodeViews.PageTypeInfo(Booted61.Value).CapFreeCounts);   // 6.1 prints >100000 past the cap
             Assert.False(NodeViews.PageTypeInfo(new MemNode(new NodeConfig())).CapFreeCounts);
         }
