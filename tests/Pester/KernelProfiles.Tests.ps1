@@ -22,6 +22,33 @@ Describe 'New-MemNode -Kernel' {
     }
 }
 
+Describe '/proc texts of the 6.1 profile' {
+    BeforeAll {
+        $boot = [System.IO.Path]::Combine($PSScriptRoot, '..', 'captures', 'arm64-6.1-qemu', 'odd', 'boot')
+        # A line without its value and the padding that right-aligns it: what the layout fixes.
+        function Get-Shape([string[]]$Lines) { $Lines | ForEach-Object { $_ -replace ' +\d+( kB)?$', ' #$1' } }
+        function Get-CaptureLines([string]$File) { [System.IO.File]::ReadAllText([System.IO.Path]::Combine($boot, $File)).TrimEnd("`n") -split "`n" }
+    }
+    AfterEach { Get-MemNode | Remove-MemNode -Confirm:$false }
+
+    It 'prints zoneinfo, vmstat and meminfo with -Raw line for line in the layout of the real 6.1 kernel' {
+        New-MemNode -Kernel 6.1 -Booted | Out-Null
+        Get-Shape (Get-ZoneInfo -Raw) | Should -Be (Get-Shape (Get-CaptureLines zoneinfo.txt))
+        Get-Shape (Get-VmStat -Raw) | Should -Be (Get-Shape (Get-CaptureLines vmstat.txt))
+        Get-Shape (Get-MemInfo -Raw) | Should -Be (Get-Shape (Get-CaptureLines meminfo.txt))
+        (Get-MemInfo MemTotal).Value | Should -Be 2029440
+        (Get-MemInfo VmallocTotal).Value | Should -Be 133143592960
+    }
+
+    It 'keeps the 4.14 layouts on a 4.14 node' {
+        New-MemNode | Out-Null
+        (Get-ZoneInfo -Raw) -match '^        (boost|cma) ' | Should -BeNullOrEmpty
+        (Get-VmStat -Raw) -match '^workingset_refault ' | Should -HaveCount 1
+        (Get-VmStat -Raw) -match '^(pgscan_file|nr_swapcached|nr_unstable) ' | Should -Be 'nr_unstable 0'
+        (Get-MemInfo).Name | Should -Not -Contain 'Hugetlb'
+    }
+}
+
 Describe 'sysctls a profile lacks' {
     AfterEach { Get-MemNode | Remove-MemNode -Confirm:$false }
 

@@ -241,7 +241,7 @@ namespace MemMgmt.Core.Allocation
         private static void WakeAllKswapds(MemNode node, int order, GfpFlags gfp, AllocationResult result)
         {
             int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
-            Kswapd.Wakeup(node, order, highZoneIdx);
+            Kswapd.Wakeup(node, order, highZoneIdx, gfp);
             result.AddStep(new SlowPathStep("wake_all_kswapds", $"kswapd_order {Kswapd.GetOrder(node)}, classzone {node.Kernel.ZoneTypes[highZoneIdx]}"));
         }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using MemMgmt.Core.Stats;
 
 namespace MemMgmt.Core.Node
 {
@@ -33,6 +34,8 @@ namespace MemMgmt.Core.Node
             FastIsolateFreepages = true,
             BootFreesToTail = true,
             Ftrace = FtraceFormat.Linux61,
+            ProcText = KernelTextFormat.V6_1,
+            VmallocTotalBytes = (1L << 47) - (1L << 42) - (1L << 28) - (1L << 27),
             DeferredStructPageInit = true,
             CmaPageblockAligned = true,
             KfencePoolBytes = 2L << 20,
@@ -76,9 +79,23 @@ namespace MemMgmt.Core.Node
 
         /// <summary>How the trace buffer prints: 6.1 widens the pid to 7 columns and adds the migrate-disable latency
         /// column (five flags), prints mm_compaction_try_to_compact_pages's mask with show_gfp_flags and
-        /// mm_page_alloc_extfrag's pfn in hex. kernel: trace_print_context and print_func_help_header_irq
-        /// (kernel/trace/trace_output.c, trace.c), include/trace/events/compaction.h and kmem.h (4.14; 6.1).</summary>
+        /// mm_page_alloc_extfrag's pfn in hex; its vmscan events drop zid from kswapd_wake, add the gfp_flags to
+        /// wakeup_kswapd, drop may_writepage and classzone_idx from direct_reclaim_begin, split shrink_inactive's
+        /// nr_activate by type, and mm_vmscan_inactive_list_is_low does not exist. kernel: trace_print_context and
+        /// print_func_help_header_irq (kernel/trace/trace_output.c, trace.c), include/trace/events/compaction.h, kmem.h
+        /// and vmscan.h (4.14; 6.1).</summary>
         public FtraceFormat Ftrace { get; private set; } = FtraceFormat.Linux414;
+
+        /// <summary>How the /proc files print: 6.1's zoneinfo adds boost and cma, its counter lists follow 6.1's enums (kernel stack
+        /// and page tables are node items, refaults split anon/file, new events), meminfo adds Zswap, KReclaimable, Percpu,
+        /// SecPageTables, file THP and Hugetlb lines, pagetypeinfo caps free counts at 100000. kernel: zoneinfo_show_print,
+        /// vmstat_text, pagetypeinfo_showfree_print (mm/vmstat.c), meminfo_proc_show (fs/proc/meminfo.c) (4.14; 6.1).</summary>
+        public KernelTextFormat ProcText { get; private set; } = KernelTextFormat.V4_14;
+
+        /// <summary>VMALLOC_END − VMALLOC_START in bytes, meminfo's VmallocTotal (arm64, VA_BITS 48, 4 KiB pages, no KASAN).
+        /// 4.14: (PAGE_OFFSET − PUD_SIZE − VMEMMAP_SIZE − 64K) − (VA_START + 128M); 6.1: (VMEMMAP_START − 256M) − MODULES_END.
+        /// kernel: VMALLOC_START, VMALLOC_END (arch/arm64/include/asm/memory.h, pgtable.h, 4.14; 6.1).</summary>
+        public long VmallocTotalBytes { get; private set; } = (1L << 47) - (1L << 30) - (1L << 41) - (1L << 16) - (1L << 27);
 
         /// <summary>Struct pages beyond the first memory section of the highest zone are initialised after boot, for the free
         /// ranges only: a pageblock whose first page is still reserved then keeps the zeroed pageblock bits, MIGRATE_UNMOVABLE.

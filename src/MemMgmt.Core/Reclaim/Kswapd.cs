@@ -110,8 +110,9 @@ namespace MemMgmt.Core.Reclaim
             return !any;
         }
 
-        /// <summary>kernel: wakeup_kswapd (mm/vmscan.c, 4.14) for the node's highest populated zone up to classzone_idx.</summary>
-        public static void Wakeup(MemNode node, int order, int classzoneIdx)
+        /// <summary>kernel: wakeup_kswapd (mm/vmscan.c, 4.14) for the node's highest populated zone up to classzone_idx;
+        /// <paramref name="gfp"/> is the waking allocation's mask (6.1's tracepoint prints it; none for a manual wakeup).</summary>
+        public static void Wakeup(MemNode node, int order, int classzoneIdx, GfpFlags gfp = 0)
         {
             if (order < 0 || order >= node.Geometry.MaxOrder)
                 throw new MemMgmtException("OrderOutOfRange", ErrorKind.OutOfRange, $"Order {order} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1}.", order);
@@ -120,12 +121,12 @@ namespace MemMgmt.Core.Reclaim
             Zone? zone = null;
             for (int i = classzoneIdx; i >= 0; i--) if (node.ZoneArr[i].ManagedPages > 0) { zone = node.ZoneArr[i]; break; }
             if (zone == null) return;
-            WakeupZone(node, zone, order, classzoneIdx);
+            WakeupZone(node, zone, order, classzoneIdx, gfp);
         }
 
         /// <summary>kernel: wakeup_kswapd (mm/vmscan.c, 4.14): record the order and classzone; wake a sleeping kswapd
         /// unless the node is hopeless or already balanced.</summary>
-        public static void WakeupZone(MemNode node, Zone zone, int order, int classzoneIdx)
+        public static void WakeupZone(MemNode node, Zone zone, int order, int classzoneIdx, GfpFlags gfp = 0)
         {
             if (zone.ManagedPages == 0) return;
             var ks = node.KswapdSt;
@@ -134,7 +135,7 @@ namespace MemMgmt.Core.Reclaim
             if (ks.KState == KswapdState.Runnable) return; // not on the wait queue
             if (ks.KswapdFailures >= MmConstants.MaxReclaimRetries) return;
             if (PgdatBalanced(node, order, classzoneIdx)) return;
-            node.Trace.Record(node, TraceEventId.mm_vmscan_wakeup_kswapd, zone.Idx, order);
+            node.Trace.Record(node, TraceEventId.mm_vmscan_wakeup_kswapd, zone.Idx, order, (long)gfp);
             if (ks.KState == KswapdState.Napping) ks.NapWoken = true;
             else ks.KState = KswapdState.Runnable;
             ks.WokenAtNs = node.Clock.NowNs;

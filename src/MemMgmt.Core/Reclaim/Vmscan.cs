@@ -389,7 +389,7 @@ namespace MemMgmt.Core.Reclaim
             return isolated > inactive;
         }
 
-        /// <summary>kernel: shrink_inactive_list (mm/vmscan.c, 4.14).</summary>
+        /// <summary>kernel: shrink_inactive_list (mm/vmscan.c, 4.14; the PGSCAN/PGSTEAL_ANON + file events as 6.1 counts them).</summary>
         internal static long ShrinkInactiveList(MemNode node, long nrToScan, int memcg, ScanControl sc, int lru)
         {
             int file = Lru.IsFileLru(lru) ? 1 : 0;
@@ -406,6 +406,7 @@ namespace MemMgmt.Core.Reclaim
             c.Mod(NodeStatItem.NrIsolatedAnon + file, nrTaken);
             node.LruvecSt.RecentScanned[memcg * 2 + file] += nrTaken;
             if (sc.GlobalReclaim) c.Count(sc.IsKswapd ? VmEvent.PgScanKswapd : VmEvent.PgScanDirect, nrScanned);
+            c.Count(VmEvent.PgScanAnon + file, nrScanned);
             sc.ListScanned[lru] += nrScanned;
             sc.ListTaken[lru] += nrTaken;
             sc.TotalScanned += nrScanned;
@@ -417,6 +418,7 @@ namespace MemMgmt.Core.Reclaim
             int retList = Spare(node, RetSlot);
             long nrReclaimed = ShrinkPageList(node, pageList, retList, sc, ref stat);
             if (sc.GlobalReclaim) c.Count(sc.IsKswapd ? VmEvent.PgStealKswapd : VmEvent.PgStealDirect, nrReclaimed);
+            c.Count(VmEvent.PgStealAnon + file, nrReclaimed);
             sc.ListReclaimed[lru] += nrReclaimed;
             sc.TotalReclaimed += nrReclaimed;
             sc.Activated += stat.NrActivate;

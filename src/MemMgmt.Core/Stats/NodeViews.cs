@@ -8,8 +8,8 @@ namespace MemMgmt.Core.Stats
     /// <summary>Builds the /proc models from a node's live state, the way the kernel's show functions read it.</summary>
     public static class NodeViews
     {
-        /// <summary>The text layout of the node's kernel.</summary>
-        public static KernelTextFormat FormatOf(MemNode node) => KernelTextFormat.V4_14;
+        /// <summary>The text layout of the node's kernel (<see cref="KernelProfile.ProcText"/>).</summary>
+        public static KernelTextFormat FormatOf(MemNode node) => node.Kernel.ProcText;
 
         /// <summary>The migrate types the kernel configuration prints (all six: arm64 4.14 has CMA and memory isolation).</summary>
         public static IReadOnlyList<MigrateType> PrintedMigrateTypes(MemNode node)
@@ -98,12 +98,21 @@ namespace MemMgmt.Core.Stats
             };
         }
 
-        /// <summary>The node's node_stat_item values by their 4.14 vmstat_text names (NodeStatItem follows that order).</summary>
+        /// <summary>The node's node_stat_item values by their vmstat_text names: the 4.14 names (NodeStatItem follows that
+        /// order), and in the 6.1 layout also the 6.1 names of what the simulator counts; names it does not model read 0.</summary>
         private static Dictionary<string, long> NodeValues(MemNode node)
         {
             var names = VmStatItems.NodeItems(KernelTextFormat.V4_14);
-            var values = new Dictionary<string, long>(names.Count);
+            var values = new Dictionary<string, long>(names.Count + 8);
             for (int i = 0; i < names.Count; i++) values[names[i]] = node.Counters.NodeStat[i];
+            if (FormatOf(node) == KernelTextFormat.V4_14) return values;
+            // Shadow refaults here are page-cache ones: 6.1's _file counters (4.14 keeps no anon shadows).
+            values["workingset_refault_file"] = node.Counters[NodeStatItem.WorkingsetRefault];
+            values["workingset_activate_file"] = node.Counters[NodeStatItem.WorkingsetActivate];
+            // NR_KERNEL_STACK_KB and NR_PAGETABLE are node items in 6.1; NR_SWAPCACHE (5.13+) counts the swap cache.
+            values["nr_kernel_stack"] = SumZone(node, ZoneStatItem.NrKernelStackKb);
+            values["nr_page_table_pages"] = SumZone(node, ZoneStatItem.NrPageTablePages);
+            values["nr_swapcached"] = node.SwapCachePages;
             return values;
         }
 
@@ -127,7 +136,8 @@ namespace MemMgmt.Core.Stats
             return new List<ProcStatEntry>(VmStatItems.Entries(VmStatItems.NodeItems(FormatOf(node)), n => Lookup(values, n)));
         }
 
-        /// <summary>kernel: zoneinfo_show_print (mm/vmstat.c, 4.14): every zone of the node; node stats in the first populated one.</summary>
+        /// <summary>kernel: zoneinfo_show_print (mm/vmstat.c, 4.14; 6.1): every zone of the node; node stats in the first populated one.
+        /// 6.1's boost line reads 0: watermark boosting (boost_watermark) is not simulated.</summary>
         public static ZoneInfo ZoneInfo(MemNode node)
         {
             var zones = new List<ZoneInfoZone>();
@@ -201,21 +211,23 @@ namespace MemMgmt.Core.Stats
             return available < 0 ? 0 : available;
         }
 
-        /// <summary>kernel: meminfo_proc_show (fs/proc/meminfo.c, 4.14), arm64 configuration (CMA, THP, hugetlb).</summary>
+        /// <summary>kernel: meminfo_proc_show (fs/proc/meminfo.c, 4.14; 6.1), arm64 configuration (CMA, THP, hugetlb; 6.1 adds
+        /// ZSWAP and MEMORY_FAILURE).</summary>
         public static MemInfo MemInfo(MemNode node)
         {
             var g = node.Geometry;
             long Kb(long pages) => g.PagesToKb(pages);
             var c = node.Counters;
+            bool v61 = FormatOf(node) >= KernelTextFormat.V6_1;
             // The kernel's Cached is NR_FILE_PAGES minus the swap cache; here swap-cache pages never enter NR_FILE_PAGES.
             long cached = c[NodeStatItem.NrFilePages];
             long swapCached = node.SwapCachePages;
             long cmaTotal = 0, cmaFree = 0;
             foreach (var z in node.Zones) { cmaTotal += z.CmaPages; cmaFree += z.NrFreeCma; }
-            long pageTables = 0, kernelStackKb = 0;
-            foreach (var z in node.Zones) { pageTables += z.Stat[(int)ZoneStatItem.NrPageTablePages]; kernelStackKb += z.Stat[(int)ZoneStatItem.NrKernelStackKb]; }
+            long pageTables = SumZone(node, ZoneStatItem.NrPageTablePages), kernelStackKb = SumZone(node, ZoneStatItem.NrKernelStackKb);
             long totalRam = node.ManagedPages;
             long commitLimit = node.SwapTotalPages + totalRam * 50 / 100;
+            long hugepageKb = g.HugeTlb ? (long)g.PageSize << g.PageblockOrder >> 10 : 0;
             var e = new List<MemInfoEntry>
             {
                 new MemInfoEntry("MemTotal", Kb(totalRam)),
@@ -234,38 +246,60 @@ namespace MemMgmt.Core.Stats
                 new MemInfoEntry("Mlocked", Kb(SumZone(node, ZoneStatItem.NrMlock))),
                 new MemInfoEntry("SwapTotal", Kb(node.SwapTotalPages)),
                 new MemInfoEntry("SwapFree", Kb(node.SwapFreePages)),
-                new MemInfoEntry("Dirty", Kb(c[NodeStatItem.NrFileDirty])),
-                new MemInfoEntry("Writeback", Kb(c[NodeStatItem.NrWriteback])),
-                new MemInfoEntry("AnonPages", Kb(c[NodeStatItem.NrAnonMapped])),
-                new MemInfoEntry("Mapped", Kb(c[NodeStatItem.NrFileMapped])),
-                new MemInfoEntry("Shmem", Kb(c[NodeStatItem.NrShmem])),
-                new MemInfoEntry("Slab", Kb(c[NodeStatItem.NrSlabReclaimable] + c[NodeStatItem.NrSlabUnreclaimable])),
-                new MemInfoEntry("SReclaimable", Kb(c[NodeStatItem.NrSlabReclaimable])),
-                new MemInfoEntry("SUnreclaim", Kb(c[NodeStatItem.NrSlabUnreclaimable])),
-                new MemInfoEntry("KernelStack", kernelStackKb),
-                new MemInfoEntry("PageTables", Kb(pageTables)),
-                new MemInfoEntry("NFS_Unstable", Kb(c[NodeStatItem.NrUnstableNfs])),
-                new MemInfoEntry("Bounce", Kb(SumZone(node, ZoneStatItem.NrBounce))),
-                new MemInfoEntry("WritebackTmp", Kb(c[NodeStatItem.NrWritebackTemp])),
-                new MemInfoEntry("CommitLimit", Kb(commitLimit)),
-                // vm_committed_as counts private writable mappings; without VMAs the committed anon and shmem pages stand in.
-                new MemInfoEntry("Committed_AS", Kb(c[NodeStatItem.NrAnonMapped] + c[NodeStatItem.NrShmem])),
-                // VMALLOC_END − VMALLOC_START of arm64 4.14 (asm/memory.h, pgtable.h) with VA_BITS 48, 4K pages, no KASAN:
-                // (PAGE_OFFSET − PUD_SIZE − VMEMMAP_SIZE − 64K) − (VA_START + 128M) = 2^47 − 2^30 − 2^41 − 2^16 − 2^27 bytes.
-                new MemInfoEntry("VmallocTotal", ((1L << 47) - (1L << 30) - (1L << 41) - (1L << 16) - (1L << 27)) >> 10),
-                new MemInfoEntry("VmallocUsed", 0),
-                new MemInfoEntry("VmallocChunk", 0),
-                new MemInfoEntry("AnonHugePages", Kb(c[NodeStatItem.NrAnonThps] << g.PageblockOrder)),
-                new MemInfoEntry("ShmemHugePages", Kb(c[NodeStatItem.NrShmemThps] << g.PageblockOrder)),
-                new MemInfoEntry("ShmemPmdMapped", Kb(c[NodeStatItem.NrShmemPmdmapped] << g.PageblockOrder)),
-                new MemInfoEntry("CmaTotal", Kb(cmaTotal)),
-                new MemInfoEntry("CmaFree", Kb(cmaFree)),
-                new MemInfoEntry("HugePages_Total", node.Hugetlb.NrHugePages),
-                new MemInfoEntry("HugePages_Free", node.Hugetlb.FreeHugePages),
-                new MemInfoEntry("HugePages_Rsvd", node.Hugetlb.ResvHugePages),
-                new MemInfoEntry("HugePages_Surp", node.Hugetlb.SurplusHugePages),
-                new MemInfoEntry("Hugepagesize", g.HugeTlb ? (long)g.PageSize << g.PageblockOrder >> 10 : 0),
             };
+            if (v61)
+            {
+                // No zswap pool is simulated: an idle one.
+                e.Add(new MemInfoEntry("Zswap", 0));
+                e.Add(new MemInfoEntry("Zswapped", 0));
+            }
+            e.Add(new MemInfoEntry("Dirty", Kb(c[NodeStatItem.NrFileDirty])));
+            e.Add(new MemInfoEntry("Writeback", Kb(c[NodeStatItem.NrWriteback])));
+            e.Add(new MemInfoEntry("AnonPages", Kb(c[NodeStatItem.NrAnonMapped])));
+            e.Add(new MemInfoEntry("Mapped", Kb(c[NodeStatItem.NrFileMapped])));
+            e.Add(new MemInfoEntry("Shmem", Kb(c[NodeStatItem.NrShmem])));
+            // KReclaimable adds NR_KERNEL_MISC_RECLAIMABLE, which nothing here allocates.
+            if (v61) e.Add(new MemInfoEntry("KReclaimable", Kb(c[NodeStatItem.NrSlabReclaimable])));
+            e.Add(new MemInfoEntry("Slab", Kb(c[NodeStatItem.NrSlabReclaimable] + c[NodeStatItem.NrSlabUnreclaimable])));
+            e.Add(new MemInfoEntry("SReclaimable", Kb(c[NodeStatItem.NrSlabReclaimable])));
+            e.Add(new MemInfoEntry("SUnreclaim", Kb(c[NodeStatItem.NrSlabUnreclaimable])));
+            e.Add(new MemInfoEntry("KernelStack", kernelStackKb));
+            e.Add(new MemInfoEntry("PageTables", Kb(pageTables)));
+            if (v61) e.Add(new MemInfoEntry("SecPageTables", 0));
+            // 6.1 prints a constant 0: NR_UNSTABLE_NFS was folded into NR_WRITEBACK (5.8).
+            e.Add(new MemInfoEntry("NFS_Unstable", v61 ? 0 : Kb(c[NodeStatItem.NrUnstableNfs])));
+            e.Add(new MemInfoEntry("Bounce", Kb(SumZone(node, ZoneStatItem.NrBounce))));
+            e.Add(new MemInfoEntry("WritebackTmp", Kb(c[NodeStatItem.NrWritebackTemp])));
+            e.Add(new MemInfoEntry("CommitLimit", Kb(commitLimit)));
+            // vm_committed_as counts private writable mappings; without VMAs the committed anon and shmem pages stand in.
+            e.Add(new MemInfoEntry("Committed_AS", Kb(c[NodeStatItem.NrAnonMapped] + c[NodeStatItem.NrShmem])));
+            e.Add(new MemInfoEntry("VmallocTotal", node.Kernel.VmallocTotalBytes >> 10));
+            // vmalloc areas and the percpu allocator's chunks are not simulated: VmallocUsed (4.14 prints 0 anyway) and Percpu read 0.
+            e.Add(new MemInfoEntry("VmallocUsed", 0));
+            e.Add(new MemInfoEntry("VmallocChunk", 0));
+            if (v61)
+            {
+                e.Add(new MemInfoEntry("Percpu", 0));
+                e.Add(new MemInfoEntry("HardwareCorrupted", 0));
+            }
+            e.Add(new MemInfoEntry("AnonHugePages", Kb(c[NodeStatItem.NrAnonThps] << g.PageblockOrder)));
+            e.Add(new MemInfoEntry("ShmemHugePages", Kb(c[NodeStatItem.NrShmemThps] << g.PageblockOrder)));
+            e.Add(new MemInfoEntry("ShmemPmdMapped", Kb(c[NodeStatItem.NrShmemPmdmapped] << g.PageblockOrder)));
+            if (v61)
+            {
+                // File THPs (NR_FILE_THPS, NR_FILE_PMDMAPPED) are not simulated.
+                e.Add(new MemInfoEntry("FileHugePages", 0));
+                e.Add(new MemInfoEntry("FilePmdMapped", 0));
+            }
+            e.Add(new MemInfoEntry("CmaTotal", Kb(cmaTotal)));
+            e.Add(new MemInfoEntry("CmaFree", Kb(cmaFree)));
+            e.Add(new MemInfoEntry("HugePages_Total", node.Hugetlb.NrHugePages));
+            e.Add(new MemInfoEntry("HugePages_Free", node.Hugetlb.FreeHugePages));
+            e.Add(new MemInfoEntry("HugePages_Rsvd", node.Hugetlb.ResvHugePages));
+            e.Add(new MemInfoEntry("HugePages_Surp", node.Hugetlb.SurplusHugePages));
+            e.Add(new MemInfoEntry("Hugepagesize", hugepageKb));
+            // 6.1's hugetlb_report_meminfo sums nr_huge_pages times the page size over the hstates.
+            if (v61) e.Add(new MemInfoEntry("Hugetlb", node.Hugetlb.NrHugePages * hugepageKb));
             return new MemInfo(e);
         }
 
@@ -280,10 +314,15 @@ namespace MemMgmt.Core.Stats
         /// thresholds, then the events (per-zone ones for each zone type); counters the simulator does not model read 0.</summary>
         public static VmStat VmStat(MemNode node)
         {
+            var format = FormatOf(node);
             var values = NodeValues(node);
+            var zoneNames = new List<string>(VmStatItems.ZoneItems(format));
+            zoneNames.AddRange(VmStatItems.NumaItems(format));
             foreach (var zone in node.Zones)
-                foreach (var kv in ZoneValues(zone))
-                    values[kv.Key] = Lookup(values, kv.Key) + kv.Value;
+            {
+                var zv = ZoneValues(zone);
+                foreach (var name in zoneNames) values[name] = Lookup(values, name) + Lookup(zv, name);
+            }
             DirtyThresholds(node, out long background, out long dirty);
             values["nr_dirty_threshold"] = dirty;
             values["nr_dirty_background_threshold"] = background;
@@ -300,7 +339,7 @@ namespace MemMgmt.Core.Stats
                 values["allocstall" + suffix] = c.Get(ZoneEvent.AllocStall, zone.Idx);
                 values["pgskip" + suffix] = c.Get(ZoneEvent.PgSkip, zone.Idx);
             }
-            return VmStatItems.BuildVmStat(FormatOf(node), n => Lookup(values, n));
+            return VmStatItems.BuildVmStat(format, n => Lookup(values, n));
         }
 
         /// <summary>The vmstat_text name of an event counter.</summary>
@@ -332,6 +371,8 @@ namespace MemMgmt.Core.Stats
             VmEvent.UnevictablePgsStranded => "unevictable_pgs_stranded",
             VmEvent.ThpFaultAlloc => "thp_fault_alloc", VmEvent.ThpFaultFallback => "thp_fault_fallback",
             VmEvent.ThpCollapseAlloc => "thp_collapse_alloc", VmEvent.ThpCollapseAllocFailed => "thp_collapse_alloc_failed",
+            VmEvent.PgScanAnon => "pgscan_anon", VmEvent.PgScanFile => "pgscan_file",
+            VmEvent.PgStealAnon => "pgsteal_anon", VmEvent.PgStealFile => "pgsteal_file",
             _ => "",
         };
 

@@ -15,6 +15,8 @@ namespace MemMgmt.Core.Stats
         UnevictablePgsCulled, UnevictablePgsScanned, UnevictablePgsRescued, UnevictablePgsMlocked,
         UnevictablePgsMunlocked, UnevictablePgsCleared, UnevictablePgsStranded,
         ThpFaultAlloc, ThpFaultFallback, ThpCollapseAlloc, ThpCollapseAllocFailed,
+        // 5.8+ (printed by the 6.1 layout only): every inactive-list scan and steal by LRU type, cgroup reclaim included.
+        PgScanAnon, PgScanFile, PgStealAnon, PgStealFile,
         Count,
     }
 

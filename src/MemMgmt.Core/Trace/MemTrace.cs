@@ -172,7 +172,7 @@ namespace MemMgmt.Core.Trace
 
         internal void Record(MemNode node, TraceEventId id, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0, long g = 0, long h = 0)
         {
-            if (!Enabled) return;
+            if (!Enabled || !Exists(node.Kernel.Ftrace, id)) return;
             ref var r = ref _ring[_written % _ring.Length];
             r.TimeNs = node.Clock.NowNs;
             r.Id = id;
@@ -181,6 +181,11 @@ namespace MemMgmt.Core.Trace
             r.A = a; r.B = b; r.C = c; r.D = d; r.E = e; r.F = f; r.G = g; r.H = h;
             _written++;
         }
+
+        /// <summary>Whether the profile's kernel has the tracepoint: 6.1 has no mm_vmscan_inactive_list_is_low (it went with
+        /// 4.14's inactive_list_is_low when 5.5 moved the ratio check to the reclaim root, inactive_is_low).</summary>
+        internal static bool Exists(FtraceFormat format, TraceEventId id) =>
+            format != FtraceFormat.Linux61 || id != TraceEventId.mm_vmscan_inactive_list_is_low;
 
         /// <summary>The index of <paramref name="symbol"/> in the node's symbol table, added on first use (callers
         /// record only while tracing is on, so the table holds what the buffer has referred to).</summary>
@@ -256,6 +261,7 @@ namespace MemMgmt.Core.Trace
         {
             var f = new Dictionary<string, object>(StringComparer.Ordinal);
             string text;
+            bool v61 = node.Kernel.Ftrace == FtraceFormat.Linux61;
             switch (r.Id)
             {
                 case TraceEventId.mm_vmscan_inactive_list_is_low:
@@ -269,18 +275,39 @@ namespace MemMgmt.Core.Trace
                     text = $"isolate_mode={I(r.A)} classzone={I(r.B)} order={I(r.C)} nr_requested={I(r.D)} nr_scanned={I(r.E)} nr_skipped={I(r.F)} nr_taken={I(r.G)} lru={LruName(r.H)}";
                     break;
                 case TraceEventId.mm_vmscan_lru_shrink_inactive:
+                {
+                    long file = TraceRecord.Hi(r.H) & 1;
                     f["nid"] = (long)node.NodeId; f["nr_scanned"] = r.A; f["nr_reclaimed"] = r.B; f["nr_dirty"] = r.C; f["nr_writeback"] = r.D;
-                    f["nr_congested"] = r.E; f["nr_immediate"] = r.F; f["nr_activate"] = r.G;
-                    f["nr_ref_keep"] = TraceRecord.Lo(r.H); f["nr_unmap_fail"] = 0L; f["priority"] = TraceRecord.Hi(r.H) >> 1; f["flags"] = ShrinkFlags(TraceRecord.Hi(r.H) & 1);
-                    text = $"nid={node.NodeId} nr_scanned={I(r.A)} nr_reclaimed={I(r.B)} nr_dirty={I(r.C)} nr_writeback={I(r.D)} nr_congested={I(r.E)} nr_immediate={I(r.F)} nr_activate={I(r.G)} nr_ref_keep={I(TraceRecord.Lo(r.H))} nr_unmap_fail=0 priority={I(TraceRecord.Hi(r.H) >> 1)} flags={ShrinkFlags(TraceRecord.Hi(r.H) & 1)}";
+                    f["nr_congested"] = r.E; f["nr_immediate"] = r.F;
+                    // 6.1 counts activations by the page's type (nr_activate[2]); one scanned list holds one type.
+                    string activate;
+                    if (v61)
+                    {
+                        f["nr_activate0"] = file != 0 ? 0L : r.G; f["nr_activate1"] = file != 0 ? r.G : 0L;
+                        activate = $"nr_activate_anon={I(file != 0 ? 0 : r.G)} nr_activate_file={I(file != 0 ? r.G : 0)}";
+                    }
+                    else
+                    {
+                        f["nr_activate"] = r.G;
+                        activate = $"nr_activate={I(r.G)}";
+                    }
+                    f["nr_ref_keep"] = TraceRecord.Lo(r.H); f["nr_unmap_fail"] = 0L; f["priority"] = TraceRecord.Hi(r.H) >> 1; f["flags"] = ShrinkFlags(file);
+                    text = $"nid={node.NodeId} nr_scanned={I(r.A)} nr_reclaimed={I(r.B)} nr_dirty={I(r.C)} nr_writeback={I(r.D)} nr_congested={I(r.E)} nr_immediate={I(r.F)} {activate} nr_ref_keep={I(TraceRecord.Lo(r.H))} nr_unmap_fail=0 priority={I(TraceRecord.Hi(r.H) >> 1)} flags={ShrinkFlags(file)}";
                     break;
+                }
                 case TraceEventId.mm_vmscan_lru_shrink_active:
                     f["nid"] = (long)node.NodeId; f["nr_taken"] = r.A; f["nr_active"] = r.B; f["nr_deactivated"] = r.C;
                     f["nr_referenced"] = r.D; f["priority"] = r.E; f["flags"] = ShrinkFlags(r.F);
                     text = $"nid={node.NodeId} nr_taken={I(r.A)} nr_active={I(r.B)} nr_deactivated={I(r.C)} nr_referenced={I(r.D)} priority={I(r.E)} flags={ShrinkFlags(r.F)}";
                     break;
                 case TraceEventId.mm_vmscan_direct_reclaim_begin:
-                    f["order"] = r.A; f["may_writepage"] = 1L; f["gfp_flags"] = GfpText.Show((GfpFlags)r.B); f["classzone_idx"] = r.C;
+                    f["order"] = r.A; f["gfp_flags"] = GfpText.Show((GfpFlags)r.B);
+                    if (v61)
+                    {
+                        text = $"order={I(r.A)} gfp_flags={GfpText.Show((GfpFlags)r.B)}";
+                        break;
+                    }
+                    f["may_writepage"] = 1L; f["classzone_idx"] = r.C;
                     text = $"order={I(r.A)} may_writepage=1 gfp_flags={GfpText.Show((GfpFlags)r.B)} classzone_idx={I(r.C)}";
                     break;
                 case TraceEventId.mm_shrink_slab_start:
@@ -363,7 +390,15 @@ namespace MemMgmt.Core.Trace
                 case TraceEventId.mm_vmscan_kswapd_wake:
                 case TraceEventId.mm_vmscan_wakeup_kswapd:
                     f["nid"] = (long)node.NodeId; f["zid"] = r.A; f["order"] = r.B;
-                    text = $"nid={node.NodeId} zid={I(r.A)} order={I(r.B)}";
+                    if (!v61)
+                        text = $"nid={node.NodeId} zid={I(r.A)} order={I(r.B)}";
+                    else if (r.Id == TraceEventId.mm_vmscan_kswapd_wake)
+                        text = $"nid={node.NodeId} order={I(r.B)}";
+                    else
+                    {
+                        f["gfp_flags"] = GfpText.Show((GfpFlags)r.C);
+                        text = $"nid={node.NodeId} order={I(r.B)} gfp_flags={GfpText.Show((GfpFlags)r.C)}";
+                    }
                     break;
                 case TraceEventId.mm_vmscan_direct_reclaim_end:
                     f["nr_reclaimed"] = r.A;
