@@ -94,6 +94,13 @@ namespace MemMgmt.Core.Time
         internal static void AfterRequest(MemNode node, int cpu, long taskNs)
         {
             VirtualTime.Pass(node, taskNs);
+            KswapdCatchesUp(node, cpu);
+        }
+
+        /// <summary>Inside one request, where the allocating task has spent time of its own (its direct reclaim, before
+        /// the slow path compacts again): a woken kswapd runs as far as the task's time has got, as after a request.</summary>
+        internal static void KswapdCatchesUp(MemNode node, int cpu)
+        {
             if (node.KswapdSt.KState != Reclaim.KswapdState.Sleeping && node.NrCpus > 1) Reclaim.Kswapd.RunAlongside(node, cpu);
         }
 

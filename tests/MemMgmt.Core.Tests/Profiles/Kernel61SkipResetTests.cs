@@ -49,6 +49,29 @@ namespace MemMgmt.Core.Tests.Profiles
         }
 
         [Fact]
+        public void OddRun_TheFailingHugePageRequest_TracesTheRealKernelsThreeCompactions()
+        {
+            // Real: async success; async partial_skipped (scanners met); kswapd, woken by the request, naps on the other CPU
+            // and resets the skip hints (kswapd_try_to_sleep); sync-light begins at migrate_pfn=0x80000 free_pfn=0x7ffff, ends at once and
+            // defers; the request gives up.
+            var node = new MemNode(new NodeConfig { Kernel = KernelProfile.Linux61 });
+            MemMgmt.Core.Workloads.Pressure.Run(node, new MemMgmt.Core.Workloads.PressureOptions { Pattern = MemMgmt.Core.Workloads.PressurePattern.Frag, Parity = MemMgmt.Core.Workloads.PageParity.Odd });
+            node.Trace.Clear();
+            HugetlbPool.SetMaxHugePages(node, 356);
+            var lines = node.Trace.RenderFtrace(node).Split('\n')
+                .Where(l => l.Contains("mm_compaction_begin") || l.Contains("mm_compaction_end") || l.Contains("try_to_compact_pages")
+                    || l.Contains("mm_compaction_defer_compaction") || l.Contains("mm_vmscan_kswapd_wake")).ToList();
+            int last = lines.FindLastIndex(l => l.Contains("priority=1"));
+            Assert.True(last > 0, string.Join("\n", lines));
+            Assert.Contains("migrate_pfn=0x80000 free_pfn=0x7ffff zone_end=0xc0000, mode=sync", lines[last + 1]);
+            Assert.Contains("status=partial_skipped", lines[last + 2]);
+            Assert.Contains("mm_compaction_defer_compaction", lines[last + 3]);
+            // kswapd ran between the async and the sync-light attempt (its nap is what reset the hints).
+            Assert.Contains("mm_vmscan_kswapd_wake", lines[last - 1]);
+            Assert.Contains("status=partial_skipped", lines[last - 2]);
+        }
+
+        [Fact]
         public void EvenParityFreePages_RestartTheScannersAtTheFirstSampledLruAndFreePages()
         {
             var node = Frag("even");
