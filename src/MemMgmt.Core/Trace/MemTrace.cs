@@ -332,7 +332,7 @@ namespace MemMgmt.Core.Trace
                 case TraceEventId.mm_compaction_finished:
                 case TraceEventId.mm_compaction_suitable:
                     f["nid"] = node.NodeId; f["idx"] = (int)r.A; f["order"] = (int)r.B; f["ret"] = (CompactResult)r.C;
-                    text = $"node={node.NodeId} zone={ZoneName(node, r.A),-8} order={I(r.B)} ret={CompactionNames.Status((CompactResult)r.C)}";
+                    text = $"node={node.NodeId} zone={ZoneName(node, r.A),-8} order={I(r.B)} ret={CompactionNames.Status((CompactResult)r.C, node.Kernel.CompactionSuitablePartial)}";
                     break;
                 case TraceEventId.mm_compaction_deferred:
                 case TraceEventId.mm_compaction_defer_compaction:
