@@ -24,9 +24,12 @@ namespace MemMgmt.Core.Reclaim
         public const int KswapdZoneBalanceGapRatio = 100;
 
         /// <summary>kernel: calculate_zone_inactive_ratio (mm/page_alloc.c, 4.4): int_sqrt(10·GiB of managed pages), 1 below 1 GiB.</summary>
-        public static long ZoneInactiveRatio(MemNode node, Zone zone)
+        public static long ZoneInactiveRatio(MemNode node, Zone zone) => CalculateZoneInactiveRatio(zone.ManagedPages, node.Geometry.PageShift);
+
+        /// <summary>calculate_zone_inactive_ratio's arithmetic for a zone of <paramref name="managedPages"/> pages.</summary>
+        public static long CalculateZoneInactiveRatio(long managedPages, int pageShift)
         {
-            long gb = zone.ManagedPages >> (30 - node.Geometry.PageShift);
+            long gb = managedPages >> (30 - pageShift);
             return gb != 0 ? MmConstants.IntSqrt(10 * gb) : 1;
         }
 
