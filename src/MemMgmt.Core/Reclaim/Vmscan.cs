@@ -436,8 +436,14 @@ namespace MemMgmt.Core.Reclaim
             if (stat.NrImmediate != 0) WritebackIo.CongestionWait(node, WritebackIo.HzDiv10Ns);
             if (!sc.IsKswapd) WritebackIo.WaitIffCongested(node, WritebackIo.HzDiv10Ns);
             if (node.Trace.Enabled)
-                node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_inactive, nrScanned, nrReclaimed, stat.NrDirty, stat.NrWriteback,
-                    stat.NrCongested, stat.NrImmediate, stat.NrActivate, TraceRecord.Pack(stat.NrRefKeep, sc.Priority << 1 | (file != 0 ? 1 : 0)));
+            {
+                if (sc.ZoneIdx >= 0) // the zone-based reclaim's event names the zone and no reclaim_stat counts
+                    node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_inactive, nrScanned, nrReclaimed, sc.ZoneIdx, 0, 0, 0, 0,
+                        TraceRecord.Pack(0, sc.Priority << 1 | (file != 0 ? 1 : 0)));
+                else
+                    node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_inactive, nrScanned, nrReclaimed, stat.NrDirty, stat.NrWriteback,
+                        stat.NrCongested, stat.NrImmediate, stat.NrActivate, TraceRecord.Pack(stat.NrRefKeep, sc.Priority << 1 | (file != 0 ? 1 : 0)));
+            }
             return nrReclaimed;
         }
 
@@ -496,7 +502,7 @@ namespace MemMgmt.Core.Reclaim
             c.Mod(NodeStatItem.NrIsolatedAnon + file, -nrTaken);
             sc.Deactivated += nrDeactivate;
             sc.Rotated += nrRotated;
-            if (node.Trace.Enabled)
+            if (node.Trace.Enabled && sc.ZoneIdx < 0) // 4.11 added this tracepoint; the zone-based reclaim (4.4) has none
                 node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_active, nrTaken, nrActivate, nrDeactivate, nrRotated, sc.Priority, file != 0 ? 1 : 0);
         }
 

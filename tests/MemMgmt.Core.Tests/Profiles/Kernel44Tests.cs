@@ -7,6 +7,8 @@ using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Swap;
+using MemMgmt.Core.Time;
+using MemMgmt.Core.Trace;
 using MemMgmt.Core.Tests.Reclaim;
 using Xunit;
 
@@ -347,6 +349,26 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.True(Kswapd44.ZoneBalanced(node.GetZone(ZoneType.DMA), 2, 0, 0));
             Assert.True(Kswapd44.PgdatBalanced(node, 2, normal.Idx));
             Assert.False(Kswapd44.PgdatBalanced(node, 0, normal.Idx));
+        }
+
+        // ----- tracepoints of 4.4 (include/trace/events/vmscan.h, 4.4) -----
+
+        [Fact]
+        public void Trace_ZoneBasedReclaim_PrintsThe44Formats_AndNoShrinkActiveEvent()
+        {
+            var node = Node44(4L << 30);
+            ReclaimTestKit.Fill(node, PageOwner.FileCache, long.MaxValue);
+            TraceControl.Clear(node);
+            Vmscan.TryToFreePages(node, 0, GfpFlags.GFP_KERNEL);
+            var events = node.Trace.Events(node);
+            var inactive = events.Where(e => e.Event == TraceEventId.mm_vmscan_lru_shrink_inactive).ToList();
+            Assert.NotEmpty(inactive);
+            var normal = node.GetZone(ZoneType.Normal).Idx;
+            // shrink_zones starts at the zonelist's first zone, Normal.
+            Assert.Matches($"^nid=0 zid={normal} nr_scanned=\\d+ nr_reclaimed=\\d+ priority=12 flags=RECLAIM_WB_FILE\\|RECLAIM_WB_ASYNC$", inactive[0].Text);
+            var isolate = events.First(e => e.Event == TraceEventId.mm_vmscan_lru_isolate);
+            Assert.Matches("^isolate_mode=0 order=0 nr_requested=\\d+ nr_scanned=\\d+ nr_taken=\\d+ file=1$", isolate.Text);
+            Assert.DoesNotContain(events, e => e.Event == TraceEventId.mm_vmscan_lru_shrink_active);
         }
 
         // ----- snapshot and clone -----
