@@ -157,9 +157,11 @@ namespace MemMgmt.Core.Node
         /// <summary>compaction_suitable checks the low watermark whatever the caller's alloc_flags ask, answers
         /// COMPACT_PARTIAL (played by <c>Success</c>, printed "partial") when it already passes at the order, SKIPPED when
         /// order 0 fails at low + 2^(order+1), and NOT_SUITABLE_ZONE (reported SKIPPED) for any order whose fragmentation
-        /// index is in [0, extfrag_threshold]; __compact_finished continues until the low watermark passes at the order.
-        /// kernel: __compaction_suitable, __compact_finished (mm/compaction.c, 4.4); 4.14 uses alloc_flags' watermark and
-        /// checks the index only for costly orders.</summary>
+        /// index is in [0, extfrag_threshold]; __compact_finished continues until the low watermark passes at the order;
+        /// try_to_compact_pages skips order 0 and requests without __GFP_FS or __GFP_IO and stops at the first zone whose
+        /// low watermark passes at the order after compacting.
+        /// kernel: __compaction_suitable, __compact_finished, try_to_compact_pages (mm/compaction.c, 4.4); 4.14 uses
+        /// alloc_flags' watermark, checks the index only for costly orders and stops on COMPACT_SUCCESS.</summary>
         public bool CompactionSuitablePartial { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>

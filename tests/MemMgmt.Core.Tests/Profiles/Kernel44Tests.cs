@@ -230,6 +230,19 @@ namespace MemMgmt.Core.Tests.Profiles
             }
         }
 
+        /// <summary>try_to_compact_pages (mm/compaction.c, 4.4) refuses order 0 and a request without __GFP_FS as SKIPPED;
+        /// 4.14 asks only for __GFP_IO, and on a fresh node answers SUCCESS (the page is there).</summary>
+        [Fact]
+        public void TryToCompactPages_44_SkipsWithoutFs_AndOrder0()
+        {
+            var nofs = GfpFlags.GFP_KERNEL & ~GfpFlags.__GFP_FS;
+            var n44 = Node44();
+            Assert.Equal(CompactResult.Skipped, CompactionEngine.TryToCompactPages(n44, nofs, 3, 0, CompactPriority.Async, 0, null, null));
+            Assert.Equal(CompactResult.Skipped, CompactionEngine.TryToCompactPages(n44, GfpFlags.GFP_KERNEL, 0, 0, CompactPriority.Async, 0, null, null));
+            Assert.Equal(CompactResult.Success, CompactionEngine.TryToCompactPages(n44, GfpFlags.GFP_KERNEL, 3, 0, CompactPriority.Async, 0, null, null));
+            Assert.Equal(CompactResult.Success, CompactionEngine.TryToCompactPages(Node414(), nofs, 3, 0, CompactPriority.Async, 0, null, null));
+        }
+
         // ----- the slow path (mm/page_alloc.c, 4.4) -----
 
         [Theory]
