@@ -88,7 +88,10 @@ namespace MemMgmt.Core.Allocation
             int cpu, PageOwner owner, MigrateType mt)
         {
             var result = new AllocationResult(node) { Order = order, Gfp = gfp, Cpu = cpu, MigrateType = mt, Owner = owner };
-            if (index < 0) index = AllocPagesSlowpath(node, order, gfp, cpu, result, out zone, out source);
+            if (index < 0)
+                index = node.Kernel.AllocRetryByReclaimProgress
+                    ? AllocPagesSlowpath44(node, order, gfp, cpu, result, out zone, out source)
+                    : AllocPagesSlowpath(node, order, gfp, cpu, result, out zone, out source);
             if (index < 0) return result;
             PrepNewPage(node, index, order, result.Owner, gfp, cpu);
             int slot = node.Allocations.Add(index, order, out long handle);

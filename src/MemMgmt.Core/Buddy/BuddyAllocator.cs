@@ -478,6 +478,7 @@ namespace MemMgmt.Core.Buddy
             var pages = zone.Pages;
             int migratetype = 0;
             int batchFree = 0;
+            zone.PagesScanned = 0;
             while (count > 0)
             {
                 int list;
@@ -524,6 +525,7 @@ namespace MemMgmt.Core.Buddy
         {
             var node = zone.NodeRef;
             node.Counters.Events[(int)VmEvent.PgFree] += 1L << order;
+            zone.PagesScanned = 0;
             int mt = node.BlockMigratetype(index);
             zone.Pages.Flags[index] = 0;
             zone.Pages.Order[index] = 0;

@@ -192,6 +192,7 @@ namespace MemMgmt.Core.Compaction
 
         /// <summary>fatal_signal_pending(current) for the simulated task: Ctrl+C from the cmdlet.</summary>
         private static bool FatalSignalPending(CompactControl cc) => cc.StopRequested != null && cc.StopRequested();
+        internal static bool FatalSignalPendingOf(CompactControl cc) => FatalSignalPending(cc);
 
         /// <summary>need_resched() for the compacting task, in virtual time: true once the task has run
         /// <see cref="CostModel.SchedSliceNs"/> since compact_zone began or since it last yielded.</summary>
@@ -600,7 +601,9 @@ namespace MemMgmt.Core.Compaction
         /// [0, extfrag_threshold] means low memory rather than fragmentation: NOT_SUITABLE_ZONE, reported as SKIPPED.</summary>
         internal static CompactResult CompactionSuitable(Zone zone, int order, int allocFlags, int classzoneIdx)
         {
-            var ret = CompactionSuitableInner(zone, order, allocFlags, classzoneIdx, zone.NrFreePages);
+            var ret = zone.NodeRef.Kernel.CompactionSuitablePartial
+                ? ZoneCompaction44.CompactionSuitableInner(zone, order, allocFlags, classzoneIdx)
+                : CompactionSuitableInner(zone, order, allocFlags, classzoneIdx, zone.NrFreePages);
             if (ret == CompactResult.Continue && order > MmConstants.PageAllocCostlyOrder)
             {
                 int fragindex = Fragmentation.FragmentationIndex(zone.NrFree, order);
@@ -695,7 +698,10 @@ namespace MemMgmt.Core.Compaction
         /// <summary>kernel: compact_finished (mm/compaction.c, 4.14): traced; NO_SUITABLE_PAGE continues.</summary>
         internal static CompactResult CompactFinished(Zone zone, CompactControl cc)
         {
-            var ret = zone.NodeRef.Kernel.CompactFinishedAtPageblockEnd ? CompactFinishedAtPageblockEnd(zone, cc) : CompactFinishedInner(zone, cc);
+            var kernel = zone.NodeRef.Kernel;
+            var ret = kernel.CompactFinishedAtPageblockEnd ? CompactFinishedAtPageblockEnd(zone, cc)
+                : kernel.CompactionSuitablePartial ? ZoneCompaction44.CompactFinished(zone, cc)
+                : CompactFinishedInner(zone, cc);
             var node = zone.NodeRef;
             node.Trace.Record(node, TraceEventId.mm_compaction_finished, zone.Idx, cc.Order, (long)ret);
             if (ret == CompactResult.NoSuitablePage) ret = CompactResult.Continue;

@@ -49,7 +49,11 @@ namespace MemMgmt.Core.Compaction
     public static class CompactionNames
     {
         /// <summary>compaction_status_string (include/trace/events/compaction.h, 4.14).</summary>
-        public static string Status(CompactResult r) => r switch
+        public static string Status(CompactResult r) => Status(r, false);
+
+        /// <summary>compaction_status_string; 4.4 (<see cref="Node.KernelProfile.CompactionSuitablePartial"/>) names the
+        /// result that 4.14 calls success "partial" (include/trace/events/compaction.h, 4.4).</summary>
+        public static string Status(CompactResult r, bool partial) => r == CompactResult.Success && partial ? "partial" : r switch
         {
             CompactResult.NotSuitableZone => "not_suitable_zone",
             CompactResult.Skipped => "skipped",

@@ -5,6 +5,7 @@ using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Trace;
+using MemMgmt.Core.Watermarks;
 
 namespace MemMgmt.Core.Compaction
 {
@@ -61,7 +62,10 @@ namespace MemMgmt.Core.Compaction
             int cpu, Func<bool>? stop, List<ZoneCompactionReport>? reports, ZoneType? onlyZone = null, Action<Zone, double>? progress = null)
         {
             var rc = CompactResult.Skipped;
-            if ((gfp & GfpFlags.__GFP_IO) == 0) return CompactResult.Skipped;
+            // 4.4 also refuses order 0 and requests without __GFP_FS (try_to_compact_pages, mm/compaction.c, 4.4).
+            bool k44 = node.Kernel.CompactionSuitablePartial;
+            const GfpFlags fsIo = GfpFlags.__GFP_FS | GfpFlags.__GFP_IO;
+            if (k44 ? order == 0 || (gfp & fsIo) != fsIo : (gfp & GfpFlags.__GFP_IO) == 0) return CompactResult.Skipped;
             node.Trace.Record(node, TraceEventId.mm_compaction_try_to_compact_pages, order, (long)gfp, (long)prio);
             int highZoneIdx = node.Kernel.ZoneIndex(Gfp.ToZone(gfp, node.Kernel));
             int classzoneIdx = -1;
@@ -79,7 +83,9 @@ namespace MemMgmt.Core.Compaction
                 }
                 var status = CompactZoneOrder(zone, order, gfp, prio, allocFlags, classzoneIdx, cpu, stop, report, progress);
                 if (status > rc) rc = status;
-                if (status == CompactResult.Success)
+                // 4.4 stops wherever the low watermark now passes at the order, whatever compact_zone answered.
+                if (k44 ? ZoneWatermark.Ok(zone, order, zone.Watermark[(int)WatermarkLevel.Low], classzoneIdx, allocFlags, zone.NrFreePages)
+                        : status == CompactResult.Success)
                 {
                     CompactionDeferReset(zone, order, false);
                     if (report != null) { Finish(report, zone); reports!.Add(report); }

@@ -563,8 +563,7 @@ namespace MemMgmt.Core.Memcg
             var memcg = pages.Memcg;
             for (int i = 0; i < memcg.Length; i++)
                 if (memcg[i] == id) memcg[i] = (ushort)parent;
-            node.LruvecSt.RecentScanned[id * 2] = node.LruvecSt.RecentScanned[id * 2 + 1] = 0;
-            node.LruvecSt.RecentRotated[id * 2] = node.LruvecSt.RecentRotated[id * 2 + 1] = 0;
+            node.LruvecSt.ResetStat(id);
             node.MemcgSt.Vmpr[id] = default;
             ShadowRefault.ForgetMemcg(node, id);
             node.MemcgSt.Memcgs[id] = null;

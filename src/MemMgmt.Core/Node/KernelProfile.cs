@@ -48,7 +48,22 @@ namespace MemMgmt.Core.Node
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
-        public static IReadOnlyList<KernelProfile> All { get; } = new[] { Linux414, Linux61 };
+        /// <summary>Linux 4.4 on arm64: zones DMA, Normal, Movable; LRU lists per zone, the zone-based reclaim and kswapd of
+        /// the older seed articles, and the slow path that retries while reclaim makes progress.</summary>
+        public static KernelProfile Linux44 { get; } = new KernelProfile("4.4",
+            "Linux 4.4: per-zone LRU lists and zone-based reclaim (shrink_zone), kswapd_max_order, COMPACT_PARTIAL, should_alloc_retry",
+            new[] { ZoneType.DMA, ZoneType.Normal, ZoneType.Movable },
+            // kernel: sysctl_lowmem_reserve_ratio[MAX_NR_ZONES-1] (mm/page_alloc.c, 4.4): DMA 256, Normal 32.
+            new[] { 256, 32 })
+        {
+            ZoneBasedReclaim = true,
+            KswapdBalancedOrder = true,
+            AllocRetryByReclaimProgress = true,
+            CompactionSuitablePartial = true,
+            Ftrace = FtraceFormat.Linux44,
+        };
+
+        public static IReadOnlyList<KernelProfile> All { get; } = new[] { Linux414, Linux61, Linux44 };
 
         public string Version { get; }
         public string Description { get; }
@@ -151,6 +166,40 @@ namespace MemMgmt.Core.Node
         /// zonelist is suitable.</summary>
         public bool WithdrawnCompactionRaisesPriority { get; private set; }
 
+        /// <summary>LRU lists, their sizes and reclaim_stat belong to each zone's lruvec: reclaim walks the zonelist and
+        /// shrinks one zone at a time (shrink_zones → shrink_zone → shrink_lruvec → get_scan_count per zone), the anon
+        /// inactive_ratio is the zone's (int_sqrt(10·GiB of the zone), 1 below 1 GiB), inactive file is low when active &gt;
+        /// inactive, a zone is unreclaimable once pages_scanned reaches six times its reclaimable pages, and
+        /// should_continue_reclaim looks at the zone and its compaction_suitable(zone, order, 0, 0).
+        /// kernel: shrink_zone, shrink_lruvec, get_scan_count, should_continue_reclaim, zone_reclaimable (mm/vmscan.c, 4.4);
+        /// calculate_zone_inactive_ratio (mm/page_alloc.c, 4.4); 4.8+ (and 4.14) reclaim per node.</summary>
+        public bool ZoneBasedReclaim { get; private set; }
+
+        /// <summary>kswapd works from kswapd_max_order and classzone_idx (the lowest classzone asked for), balance_pgdat
+        /// picks end_zone as the highest unbalanced zone, shrinks zones DMA upward with a balance gap, compacts the node
+        /// itself (compact_pgdat) and returns the order and classzone it balanced, dropping to order 0 once 2^(order+1)
+        /// pages were reclaimed; pgdat_balanced for order &gt; 0 needs balanced zones holding a quarter of the managed pages.
+        /// There is no kcompactd and no kswapd_failures. kernel: kswapd, balance_pgdat, kswapd_shrink_zone, pgdat_balanced,
+        /// kswapd_try_to_sleep, wakeup_kswapd (mm/vmscan.c, 4.4); 4.6 added kcompactd, 4.8 the node-based loop.</summary>
+        public bool KswapdBalancedOrder { get; private set; }
+
+        /// <summary>The slow path retries while direct reclaim makes progress: after direct compaction (async first) and
+        /// direct reclaim it goes back to retry when reclaim freed something for order ≤ PAGE_ALLOC_COSTLY_ORDER, or with
+        /// __GFP_REPEAT until 2^order pages were reclaimed in total; otherwise the OOM killer, whose progress also retries;
+        /// a final sync-light compaction before failing. No should_reclaim_retry, no should_compact_retry.
+        /// kernel: __alloc_pages_slowpath, __alloc_pages_may_oom (mm/page_alloc.c, 4.4); 4.7 added the retry heuristics.</summary>
+        public bool AllocRetryByReclaimProgress { get; private set; }
+
+        /// <summary>compaction_suitable checks the low watermark whatever the caller's alloc_flags ask, answers
+        /// COMPACT_PARTIAL (played by <c>Success</c>, printed "partial") when it already passes at the order, SKIPPED when
+        /// order 0 fails at low + 2^(order+1), and NOT_SUITABLE_ZONE (reported SKIPPED) for any order whose fragmentation
+        /// index is in [0, extfrag_threshold]; __compact_finished continues until the low watermark passes at the order;
+        /// try_to_compact_pages skips order 0 and requests without __GFP_FS or __GFP_IO and stops at the first zone whose
+        /// low watermark passes at the order after compacting.
+        /// kernel: __compaction_suitable, __compact_finished, try_to_compact_pages (mm/compaction.c, 4.4); 4.14 uses
+        /// alloc_flags' watermark, checks the index only for costly orders and stops on COMPACT_SUCCESS.</summary>
+        public bool CompactionSuitablePartial { get; private set; }
+
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];
 
@@ -186,5 +235,6 @@ namespace MemMgmt.Core.Node
     {
         Linux414,
         Linux61,
+        Linux44,
     }
 }

@@ -39,13 +39,13 @@ namespace MemMgmt.Core.Node
             [typeof(PageMap)] = "NrPages Next Prev Flags Order Owner ExtraRefs Memcg Handle _nextSentinel",
             [typeof(Zone)] = "NodeRef Pages FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
                 "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +
-                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
+                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
             [typeof(PerCpuPages)] = "CountField HighField BatchField ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
-                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority Sysctls ProcText VmallocTotalBytes",
+                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial Sysctls ProcText VmallocTotalBytes",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +
@@ -60,10 +60,11 @@ namespace MemMgmt.Core.Node
             [typeof(TraceRecord)] = "TimeNs Id Cpu Task A B C D E F G H",
             [typeof(CompactionNodeState)] = "KcompactdMaxOrder KcompactdClasszoneIdx KcompactdWoken FilesystemHasMigratepage ProactiveWakeNs " +
                 "ProactiveCompactTrigger ProactiveRuns ProactiveNoProgress",
-            [typeof(LruvecState)] = "NrZones LruZoneSize LruSize RecentScanned RecentRotated Pvecs LruAddPending",
+            [typeof(LruvecState)] = "NrZones LruZoneSize LruSize RecentScanned RecentRotated ZoneRecentScanned ZoneRecentRotated PerZone Pvecs LruAddPending",
             [typeof(CpuPagevecs)] = "Add AddN Rotate RotateN DeactivateFile DeactivateFileN Activate ActivateN",
             [typeof(KswapdNodeState)] = "KswapdOrder KswapdClasszoneIdx KswapdFailures LoopClasszoneIdx KState NapDeadlineNs NapWoken NapAllocOrder " +
-                "NapReclaimOrder NapClasszoneIdx WokenAtNs CpuNs OnSecondCpu UnitStartNs SpentNs",
+                "NapReclaimOrder NapClasszoneIdx WokenAtNs CpuNs OnSecondCpu UnitStartNs SpentNs LoopOrder NewOrder NewClasszoneIdx BalancedOrder " +
+                "BalancedClasszoneIdx LoopContinues",
             [typeof(WritebackState)] = "WbIndex WbDoneNs WbPages WbHead WbCount PgdatDirty PgdatWriteback PgdatCongested",
             [typeof(SwapDevice)] = "TotalPages UsedPages SwapOuts",
             [typeof(Shrinker)] = "Name Seeks IsSuperBlock NrDeferred Objects Dentries Inodes DentryPages InodePages",
@@ -216,7 +217,7 @@ namespace MemMgmt.Core.Node
             r.Section(SnapshotSection.Compaction);
             Compaction = CompactionNodeState.Read(r);
             r.Section(SnapshotSection.Lruvec);
-            LruvecSt = LruvecState.Read(r, nrZones, NrCpus);
+            LruvecSt = LruvecState.Read(r, nrZones, NrCpus, Kernel.ZoneBasedReclaim);
             r.Section(SnapshotSection.Kswapd);
             KswapdSt = KswapdNodeState.Read(r);
             r.Section(SnapshotSection.Writeback);

@@ -96,7 +96,7 @@ namespace MemMgmt.Core.Node
             Trace = new MemTrace(1 << 16);
             Compaction = new CompactionNodeState(CompactionEngine.NrZones(this) - 1);
             foreach (var z in ZoneArr) if (z.IsPopulated) CompactionEngine.ResetCachedPositions(z);
-            LruvecSt = new LruvecState(nrZones, c.Cpus);
+            LruvecSt = new LruvecState(nrZones, c.Cpus, Kernel.ZoneBasedReclaim);
             KswapdSt = new KswapdNodeState(nrZones);
             WritebackSt = new WritebackState();
             Swap = new SwapDevice(0);

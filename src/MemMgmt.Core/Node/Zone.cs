@@ -85,6 +85,7 @@ namespace MemMgmt.Core.Node
             CompactBlockskipFlush = o.CompactBlockskipFlush;
             CompactInitMigratePfn = o.CompactInitMigratePfn;
             CompactInitFreePfn = o.CompactInitFreePfn;
+            PagesScanned = o.PagesScanned;
         }
 
         internal Zone Clone(MemNode node) => new Zone(this, node);
@@ -100,6 +101,7 @@ namespace MemMgmt.Core.Node
             w.Array(Stat); w.Long(CmaPages);
             w.Long(CompactCachedFreePfn); w.Array(CompactCachedMigratePfn); w.Int(CompactConsidered); w.Int(CompactDeferShift);
             w.Int(CompactOrderFailed); w.Bool(CompactBlockskipFlush); w.Long(CompactInitMigratePfn); w.Long(CompactInitFreePfn);
+            w.Long(PagesScanned);
         }
 
         /// <summary>The zone as <see cref="Write"/> saved it, in a node whose geometry the snapshot's config fixed.</summary>
@@ -121,7 +123,13 @@ namespace MemMgmt.Core.Node
             r.ArrayInto(Stat); CmaPages = r.Long();
             CompactCachedFreePfn = r.Long(); r.ArrayInto(CompactCachedMigratePfn); CompactConsidered = r.Int(); CompactDeferShift = r.Int();
             CompactOrderFailed = r.Int(); CompactBlockskipFlush = r.Bool(); CompactInitMigratePfn = r.Long(); CompactInitFreePfn = r.Long();
+            PagesScanned = r.Long();
         }
+
+        /// <summary>NR_PAGES_SCANNED of the zone-based reclaim (4.4): pages reclaim scanned in this zone since a page was last
+        /// freed to its buddy lists (free_one_page and free_pcppages_bulk zero it). Every profile keeps it; only
+        /// zone_reclaimable (<see cref="KernelProfile.ZoneBasedReclaim"/>) reads it. kernel: zone_reclaimable (mm/vmscan.c, 4.4).</summary>
+        internal long PagesScanned;
 
         public MemNode Node => NodeRef;
         public ZoneType Type { get; }

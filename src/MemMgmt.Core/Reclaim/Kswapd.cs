@@ -99,6 +99,7 @@ namespace MemMgmt.Core.Reclaim
         /// watermark at this order (a node with no such zone is balanced by definition).</summary>
         public static bool PgdatBalanced(MemNode node, int order, int classzoneIdx)
         {
+            if (node.Kernel.KswapdBalancedOrder) return Kswapd44.PgdatBalanced(node, order, classzoneIdx);
             bool any = false;
             for (int i = 0; i <= classzoneIdx && i < node.ZoneArr.Length; i++)
             {
@@ -118,6 +119,7 @@ namespace MemMgmt.Core.Reclaim
                 throw new MemMgmtException("OrderOutOfRange", ErrorKind.OutOfRange, $"Order {order} is out of range; allowed 0 to {node.Geometry.MaxOrder - 1}.", order);
             if (classzoneIdx < 0 || classzoneIdx >= node.ZoneArr.Length)
                 throw new MemMgmtException("ZoneIndexOutOfRange", ErrorKind.OutOfRange, $"Classzone index {classzoneIdx} is out of range; the node has zones 0 to {node.ZoneArr.Length - 1}.", classzoneIdx);
+            if (node.Kernel.KswapdBalancedOrder) { Kswapd44.WakeAll(node, order, classzoneIdx); return; }
             Zone? zone = null;
             for (int i = classzoneIdx; i >= 0; i--) if (node.ZoneArr[i].ManagedPages > 0) { zone = node.ZoneArr[i]; break; }
             if (zone == null) return;
@@ -128,6 +130,7 @@ namespace MemMgmt.Core.Reclaim
         /// unless the node is hopeless or already balanced.</summary>
         public static void WakeupZone(MemNode node, Zone zone, int order, int classzoneIdx, GfpFlags gfp = 0)
         {
+            if (node.Kernel.KswapdBalancedOrder) { Kswapd44.WakeupZone(node, zone, order, classzoneIdx); return; }
             if (zone.ManagedPages == 0) return;
             var ks = node.KswapdSt;
             ks.KswapdClasszoneIdx = ClasszoneOf(ks, classzoneIdx);
@@ -257,6 +260,7 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>One pass of kswapd()'s loop body from the Runnable state.</summary>
         private static void RunBalance(MemNode node, KswapdReport rep, int cpu = 0)
         {
+            if (node.Kernel.KswapdBalancedOrder) { Kswapd44.RunBalance(node, rep, cpu); return; }
             var ks = node.KswapdSt;
             int allocOrder = ks.KswapdOrder;
             int classzoneIdx = StoredOrPrevious(ks, ks.LoopClasszoneIdx);
@@ -283,6 +287,7 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>Second half of kswapd_try_to_sleep once the nap ends or is interrupted.</summary>
         private static void EndNap(MemNode node, KswapdReport rep)
         {
+            if (node.Kernel.KswapdBalancedOrder) { Kswapd44.EndNap(node, rep); return; }
             var ks = node.KswapdSt;
             if (ks.NapWoken)
             {

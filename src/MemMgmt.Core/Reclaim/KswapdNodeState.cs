@@ -37,6 +37,12 @@ namespace MemMgmt.Core.Reclaim
         internal bool OnSecondCpu;
         /// <summary>Where on kswapd's CPU the running unit started, and the virtual time it has spent so far.</summary>
         internal long UnitStartNs, SpentNs;
+        /// <summary>kswapd()'s locals in 4.4 (<see cref="Node.KernelProfile.KswapdBalancedOrder"/>): order, new_order,
+        /// new_classzone_idx, balanced_order, balanced_classzone_idx (classzone_idx is <see cref="LoopClasszoneIdx"/>).</summary>
+        internal int LoopOrder, NewOrder, NewClasszoneIdx, BalancedOrder, BalancedClasszoneIdx;
+        /// <summary>4.4's loop top decided to balance again without kswapd_try_to_sleep (a larger order or a lower
+        /// classzone was asked for meanwhile); false: kswapd comes out of kswapd_try_to_sleep and reads kswapd_max_order.</summary>
+        internal bool LoopContinues;
 
         internal KswapdNodeState(int nrZones) { LoopClasszoneIdx = nrZones - 1; }
 
@@ -47,6 +53,7 @@ namespace MemMgmt.Core.Reclaim
             w.Int(KswapdOrder); w.Int(KswapdClasszoneIdx); w.Int(KswapdFailures); w.Int(LoopClasszoneIdx); w.Int((int)KState);
             w.Long(NapDeadlineNs); w.Bool(NapWoken); w.Int(NapAllocOrder); w.Int(NapReclaimOrder); w.Int(NapClasszoneIdx);
             w.Long(WokenAtNs); w.Long(CpuNs); w.Bool(OnSecondCpu); w.Long(UnitStartNs); w.Long(SpentNs);
+            w.Int(LoopOrder); w.Int(NewOrder); w.Int(NewClasszoneIdx); w.Int(BalancedOrder); w.Int(BalancedClasszoneIdx); w.Bool(LoopContinues);
         }
 
         internal static KswapdNodeState Read(Node.SnapshotReader r) => new KswapdNodeState(0)
@@ -55,6 +62,8 @@ namespace MemMgmt.Core.Reclaim
             KState = (KswapdState)r.Int(0, (int)KswapdState.Napping), NapDeadlineNs = r.Long(), NapWoken = r.Bool(),
             NapAllocOrder = r.Int(), NapReclaimOrder = r.Int(), NapClasszoneIdx = r.Int(),
             WokenAtNs = r.Long(), CpuNs = r.Long(), OnSecondCpu = r.Bool(), UnitStartNs = r.Long(), SpentNs = r.Long(),
+            LoopOrder = r.Int(), NewOrder = r.Int(), NewClasszoneIdx = r.Int(), BalancedOrder = r.Int(), BalancedClasszoneIdx = r.Int(),
+            LoopContinues = r.Bool(),
         };
     }
 }

@@ -50,8 +50,7 @@ namespace MemMgmt.Core.Reclaim
             var lruvecs = node.LruvecSt;
             int file = (flags & (uint)PageFlags.SwapBacked) == 0 ? 1 : 0;
             int memcg = node.Pages.Memcg[index];
-            lruvecs.RecentScanned[memcg * 2 + file]++;
-            if ((flags & (uint)PageFlags.Active) != 0) lruvecs.RecentRotated[memcg * 2 + file]++;
+            lruvecs.Stat(node, memcg, index, file, 1, (flags & (uint)PageFlags.Active) != 0 ? 1 : 0);
         }
 
         /// <summary>kernel: add_page_to_lru_list (include/linux/mm_inline.h, 4.14): list head, counters by the page's size.</summary>

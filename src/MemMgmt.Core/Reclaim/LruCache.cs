@@ -20,12 +20,8 @@ namespace MemMgmt.Core.Reclaim
         internal static int NrPages(MemNode node, int index) => 1 << node.Pages.Order[index];
 
         /// <summary>kernel: update_page_reclaim_stat (mm/swap.c, 4.14).</summary>
-        internal static void UpdatePageReclaimStat(MemNode node, int memcg, int file, bool rotated)
-        {
-            var lruvecs = node.LruvecSt;
-            lruvecs.RecentScanned[memcg * 2 + file]++;
-            if (rotated) lruvecs.RecentRotated[memcg * 2 + file]++;
-        }
+        internal static void UpdatePageReclaimStat(MemNode node, int index, int memcg, int file, bool rotated) =>
+            node.LruvecSt.Stat(node, memcg, index, file, 1, rotated ? 1 : 0);
 
         /// <summary>kernel: __lru_cache_add / lru_cache_add (mm/swap.c, 4.14): queue a page that is not on an LRU; a full
         /// vector or a compound (order &gt; 0) page drains at once.</summary>
@@ -191,7 +187,7 @@ namespace MemMgmt.Core.Reclaim
                     node.Counters.Count(VmEvent.PgRotated);
                 }
                 if (active) node.Counters.Count(VmEvent.PgDeactivate);
-                UpdatePageReclaimStat(node, pages.Memcg[index], file, false);
+                UpdatePageReclaimStat(node, index, pages.Memcg[index], file, false);
             }
             pv.DeactivateFileN = 0;
         }
@@ -222,7 +218,7 @@ namespace MemMgmt.Core.Reclaim
                 pages.Set(index, PageFlags.Active);
                 Lru.AddToList(node, index, nr);
                 node.Counters.Count(VmEvent.PgActivate);
-                UpdatePageReclaimStat(node, pages.Memcg[index], file, true);
+                UpdatePageReclaimStat(node, index, pages.Memcg[index], file, true);
             }
             pv.ActivateN = 0;
         }

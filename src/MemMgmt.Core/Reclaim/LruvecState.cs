@@ -19,13 +19,22 @@ namespace MemMgmt.Core.Reclaim
         internal long[] RecentScanned;
         /// <summary>lruvec->reclaim_stat.recent_rotated[file] (memcg·2+file).</summary>
         internal long[] RecentRotated;
+        /// <summary>Zone-based reclaim (4.4): each zone's lruvec has its own reclaim_stat, ((memcg·zones)+zone)·2+file.
+        /// Kept only when <see cref="PerZone"/>; the node-wide pair above is kept by every profile.</summary>
+        internal long[] ZoneRecentScanned;
+        internal long[] ZoneRecentRotated;
+        /// <summary><see cref="KernelProfile.ZoneBasedReclaim"/>: reclaim_stat is also counted per zone.</summary>
+        internal readonly bool PerZone;
         internal CpuPagevecs[] Pvecs;
         /// <summary>Per memcg: pages queued on the CPUs' lru_add pagevecs, charged but on no list yet.</summary>
         internal long[] LruAddPending;
 
-        internal LruvecState(int nrZones, int nrCpus)
+        internal LruvecState(int nrZones, int nrCpus, bool perZone)
         {
             NrZones = nrZones;
+            PerZone = perZone;
+            ZoneRecentScanned = new long[MemNode.MaxLruvecs * NrZones * 2];
+            ZoneRecentRotated = new long[MemNode.MaxLruvecs * NrZones * 2];
             LruZoneSize = new long[MemNode.MaxLruvecs * NrZones * Lru.NrLruLists];
             LruSize = new long[MemNode.MaxLruvecs * Lru.NrLruLists];
             RecentScanned = new long[MemNode.MaxLruvecs * 2];
@@ -42,22 +51,61 @@ namespace MemMgmt.Core.Reclaim
             c.LruSize = (long[])LruSize.Clone();
             c.RecentScanned = (long[])RecentScanned.Clone();
             c.RecentRotated = (long[])RecentRotated.Clone();
+            c.ZoneRecentScanned = (long[])ZoneRecentScanned.Clone();
+            c.ZoneRecentRotated = (long[])ZoneRecentRotated.Clone();
             c.Pvecs = Array.ConvertAll(Pvecs, p => p.Clone());
             c.LruAddPending = (long[])LruAddPending.Clone();
             return c;
         }
 
+        /// <summary>update_page_reclaim_stat for a page: the lruvec's recent_scanned/recent_rotated[file], and under the
+        /// zone-based reclaim the page's zone lruvec's too.</summary>
+        internal void Stat(MemNode node, int memcg, int index, int file, long scanned, long rotated)
+        {
+            int i = memcg * 2 + file;
+            RecentScanned[i] += scanned;
+            RecentRotated[i] += rotated;
+            if (PerZone) StatZoneOnly(memcg, node.ZoneIdOfIndex(index), file, scanned, rotated);
+        }
+
+        /// <summary>As <see cref="Stat"/> for pages all of one zone (<paramref name="zid"/> −1: the node's lruvec only).</summary>
+        internal void StatZone(int memcg, int zid, int file, long scanned, long rotated)
+        {
+            int i = memcg * 2 + file;
+            RecentScanned[i] += scanned;
+            RecentRotated[i] += rotated;
+            if (PerZone && zid >= 0) StatZoneOnly(memcg, zid, file, scanned, rotated);
+        }
+
+        private void StatZoneOnly(int memcg, int zid, int file, long scanned, long rotated)
+        {
+            int z = (memcg * NrZones + zid) * 2 + file;
+            ZoneRecentScanned[z] += scanned;
+            ZoneRecentRotated[z] += rotated;
+        }
+
+        /// <summary>A removed group's reclaim_stat, node-wide and per zone, starts again from zero.</summary>
+        internal void ResetStat(int memcg)
+        {
+            RecentScanned[memcg * 2] = RecentScanned[memcg * 2 + 1] = 0;
+            RecentRotated[memcg * 2] = RecentRotated[memcg * 2 + 1] = 0;
+            Array.Clear(ZoneRecentScanned, memcg * NrZones * 2, NrZones * 2);
+            Array.Clear(ZoneRecentRotated, memcg * NrZones * 2, NrZones * 2);
+        }
+
         internal void Write(SnapshotWriter w)
         {
             w.Array(LruZoneSize); w.Array(LruSize); w.Array(RecentScanned); w.Array(RecentRotated); w.Array(LruAddPending);
+            w.Array(ZoneRecentScanned); w.Array(ZoneRecentRotated);
             w.Int(Pvecs.Length);
             foreach (var p in Pvecs) p.Write(w);
         }
 
-        internal static LruvecState Read(SnapshotReader r, int nrZones, int nrCpus)
+        internal static LruvecState Read(SnapshotReader r, int nrZones, int nrCpus, bool perZone)
         {
-            var s = new LruvecState(nrZones, nrCpus);
+            var s = new LruvecState(nrZones, nrCpus, perZone);
             r.ArrayInto(s.LruZoneSize); r.ArrayInto(s.LruSize); r.ArrayInto(s.RecentScanned); r.ArrayInto(s.RecentRotated); r.ArrayInto(s.LruAddPending);
+            r.ArrayInto(s.ZoneRecentScanned); r.ArrayInto(s.ZoneRecentRotated);
             if (r.Int() != nrCpus) throw new SnapshotFormatException("pagevec count differs from the node's CPUs");
             for (int i = 0; i < nrCpus; i++) s.Pvecs[i].Read(r);
             return s;

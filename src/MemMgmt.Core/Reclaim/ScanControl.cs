@@ -30,6 +30,8 @@ namespace MemMgmt.Core.Reclaim
         public long NrReclaimed { get; internal set; }
 
         internal bool IsKswapd;
+        /// <summary>The zone whose lruvecs are being shrunk under the zone-based reclaim (4.4 shrink_zone); −1: the node's.</summary>
+        internal int ZoneIdx = -1;
         internal int Cpu;
         /// <summary>current->reclaim_state is set (kswapd, direct reclaim): freed slab pages count as reclaimed.</summary>
         internal bool HasReclaimState;

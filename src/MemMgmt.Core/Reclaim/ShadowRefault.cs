@@ -260,7 +260,7 @@ namespace MemMgmt.Core.Reclaim
                 pages.Set(page, PageFlags.Active);
                 Lru.AddToList(node, page, nr);
                 // __pagevec_lru_add_fn counts an active page as rotated in reclaim_stat.
-                node.LruvecSt.RecentRotated[pages.Memcg[page] * 2 + 1]++;
+                node.LruvecSt.Stat(node, pages.Memcg[page], page, 1, 0, 1);
             }
             else
             {

@@ -69,6 +69,7 @@ namespace MemMgmt.Core.Reclaim
         /// inactive·ratio &lt; active. <paramref name="trace"/> is 4.14's actual_reclaim.</summary>
         internal static bool InactiveListIsLow(MemNode node, int memcg, bool file, ScanControl sc, bool trace)
         {
+            if (sc.ZoneIdx >= 0) return ZoneReclaim.InactiveListIsLow(node, node.ZoneArr[sc.ZoneIdx], memcg, file);
             if (!file && node.Swap.TotalPages == 0) return false;
             int inactiveLru = file ? (int)LruList.InactiveFile : (int)LruList.InactiveAnon;
             long inactive = Lru.LruvecLruSize(node, memcg, inactiveLru, sc.ReclaimIdx);
@@ -100,6 +101,7 @@ namespace MemMgmt.Core.Reclaim
         /// pages were looked at or taken; pages of zones above reclaim_idx are skipped and spliced back to the head.</summary>
         private static long IsolateLruPages(MemNode node, long nrToScan, int memcg, int dst, out long nrScanned, ScanControl sc, bool unmappedOnly, int lru)
         {
+            if (sc.ZoneIdx >= 0) return ZoneReclaim.IsolateLruPages(node, node.ZoneArr[sc.ZoneIdx], nrToScan, memcg, dst, out nrScanned, sc, unmappedOnly, lru);
             var pages = node.Pages;
             int src = Lru.Head(node, memcg, lru);
             int skipped = Spare(node, SkippedSlot);
@@ -372,7 +374,7 @@ namespace MemMgmt.Core.Reclaim
                 int nr = 1 << pages.Order[page];
                 Lru.AddToList(node, page, nr);
                 int lru = (int)Lru.PageLru(f);
-                if (Lru.IsActiveLru(lru)) lruvecs.RecentRotated[pages.Memcg[page] * 2 + (Lru.IsFileLru(lru) ? 1 : 0)] += nr;
+                if (Lru.IsActiveLru(lru)) lruvecs.Stat(node, pages.Memcg[page], page, Lru.IsFileLru(lru) ? 1 : 0, 0, nr);
             }
         }
 
@@ -404,7 +406,7 @@ namespace MemMgmt.Core.Reclaim
             int pageList = Spare(node, PageListSlot);
             long nrTaken = IsolateLruPages(node, nrToScan, memcg, pageList, out long nrScanned, sc, !sc.MayUnmap, lru);
             c.Mod(NodeStatItem.NrIsolatedAnon + file, nrTaken);
-            node.LruvecSt.RecentScanned[memcg * 2 + file] += nrTaken;
+            node.LruvecSt.StatZone(memcg, sc.ZoneIdx, file, nrTaken, 0);
             if (sc.GlobalReclaim) c.Count(sc.IsKswapd ? VmEvent.PgScanKswapd : VmEvent.PgScanDirect, nrScanned);
             c.Count(VmEvent.PgScanAnon + file, nrScanned);
             sc.ListScanned[lru] += nrScanned;
@@ -436,8 +438,14 @@ namespace MemMgmt.Core.Reclaim
             if (stat.NrImmediate != 0) WritebackIo.CongestionWait(node, WritebackIo.HzDiv10Ns);
             if (!sc.IsKswapd) WritebackIo.WaitIffCongested(node, WritebackIo.HzDiv10Ns);
             if (node.Trace.Enabled)
-                node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_inactive, nrScanned, nrReclaimed, stat.NrDirty, stat.NrWriteback,
-                    stat.NrCongested, stat.NrImmediate, stat.NrActivate, TraceRecord.Pack(stat.NrRefKeep, sc.Priority << 1 | (file != 0 ? 1 : 0)));
+            {
+                if (sc.ZoneIdx >= 0) // the zone-based reclaim's event names the zone and no reclaim_stat counts
+                    node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_inactive, nrScanned, nrReclaimed, sc.ZoneIdx, 0, 0, 0, 0,
+                        TraceRecord.Pack(0, sc.Priority << 1 | (file != 0 ? 1 : 0)));
+                else
+                    node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_inactive, nrScanned, nrReclaimed, stat.NrDirty, stat.NrWriteback,
+                        stat.NrCongested, stat.NrImmediate, stat.NrActivate, TraceRecord.Pack(stat.NrRefKeep, sc.Priority << 1 | (file != 0 ? 1 : 0)));
+            }
             return nrReclaimed;
         }
 
@@ -471,7 +479,7 @@ namespace MemMgmt.Core.Reclaim
             int hold = Spare(node, HoldSlot), lActive = Spare(node, ActiveSlot), lInactive = Spare(node, InactiveSlot);
             long nrTaken = IsolateLruPages(node, nrToScan, memcg, hold, out long nrScanned, sc, !sc.MayUnmap, lru);
             c.Mod(NodeStatItem.NrIsolatedAnon + file, nrTaken);
-            node.LruvecSt.RecentScanned[memcg * 2 + file] += nrTaken;
+            node.LruvecSt.StatZone(memcg, sc.ZoneIdx, file, nrTaken, 0);
             c.Count(VmEvent.PgRefill, nrScanned);
             sc.ListScanned[lru] += nrScanned;
             sc.ListTaken[lru] += nrTaken;
@@ -490,13 +498,13 @@ namespace MemMgmt.Core.Reclaim
                 pages.Clear(page, PageFlags.Active);
                 pages.ListAdd(page, lInactive);
             }
-            node.LruvecSt.RecentRotated[memcg * 2 + file] += nrRotated;
+            node.LruvecSt.StatZone(memcg, sc.ZoneIdx, file, 0, nrRotated);
             long nrActivate = MoveActivePagesToLru(node, lActive, lru);
             long nrDeactivate = MoveActivePagesToLru(node, lInactive, lru - Lru.LruActive);
             c.Mod(NodeStatItem.NrIsolatedAnon + file, -nrTaken);
             sc.Deactivated += nrDeactivate;
             sc.Rotated += nrRotated;
-            if (node.Trace.Enabled)
+            if (node.Trace.Enabled && sc.ZoneIdx < 0) // 4.11 added this tracepoint; the zone-based reclaim (4.4) has none
                 node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_active, nrTaken, nrActivate, nrDeactivate, nrRotated, sc.Priority, file != 0 ? 1 : 0);
         }
 
@@ -617,6 +625,13 @@ namespace MemMgmt.Core.Reclaim
         {
             var count = GetScanCount(node, memcg, sc);
             lruPages = count.LruPages;
+            ShrinkLists(node, memcg, sc, count);
+        }
+
+        /// <summary>The body shrink_node_memcg (4.14) and shrink_lruvec (4.4) share once get_scan_count has decided:
+        /// SWAP_CLUSTER_MAX chunks, proportional stop, then age active anon if its inactive list is low.</summary>
+        internal static void ShrinkLists(MemNode node, int memcg, ScanControl sc, ScanCount count)
+        {
             var nr = new long[4];
             var targets = new long[4];
             for (int i = 0; i < 4; i++) { nr[i] = count.Nr[i]; targets[i] = count.Nr[i]; }
@@ -672,7 +687,7 @@ namespace MemMgmt.Core.Reclaim
         // ----------------------------------------------------------------- shrink_node
 
         /// <summary>kernel: in_reclaim_compaction (mm/vmscan.c, 4.14).</summary>
-        private static bool InReclaimCompaction(ScanControl sc) =>
+        internal static bool InReclaimCompaction(ScanControl sc) =>
             sc.Order != 0 && (sc.Order > MmConstants.PageAllocCostlyOrder || sc.Priority < DefPriority - 2);
 
         /// <summary>kernel: should_continue_reclaim (mm/vmscan.c, 4.14).</summary>
@@ -794,6 +809,7 @@ namespace MemMgmt.Core.Reclaim
         /// may_thrash when nothing was reclaimed.</summary>
         internal static long DoTryToFreePages(MemNode node, ScanControl sc)
         {
+            if (node.Kernel.ZoneBasedReclaim) return ZoneReclaim.DoTryToFreePages(node, sc);
             int initialPriority = sc.Priority;
         retry:
             if (sc.GlobalReclaim) node.Counters.Count(ZoneEvent.AllocStall, sc.ReclaimIdx);

@@ -269,10 +269,22 @@ namespace MemMgmt.Core.Trace
                     f["total_active"] = r.D; f["active"] = r.E; f["ratio"] = r.F; f["flags"] = ShrinkFlags(r.G);
                     text = $"nid={node.NodeId} reclaim_idx={I(r.A)} total_inactive={I(r.B)} inactive={I(r.C)} total_active={I(r.D)} active={I(r.E)} ratio={I(r.F)} flags={ShrinkFlags(r.G)}";
                     break;
+                case TraceEventId.mm_vmscan_lru_isolate when node.Kernel.Ftrace == FtraceFormat.Linux44:
+                    // 4.4's mm_vmscan_lru_isolate_template: no classzone, skip count or list name, just file (vmscan.h, 4.4).
+                    f["isolate_mode"] = r.A; f["order"] = r.C; f["nr_requested"] = r.D; f["nr_scanned"] = r.E; f["nr_taken"] = r.G;
+                    f["file"] = r.H >= 2 ? 1L : 0L;
+                    text = $"isolate_mode={I(r.A)} order={I(r.C)} nr_requested={I(r.D)} nr_scanned={I(r.E)} nr_taken={I(r.G)} file={(r.H >= 2 ? 1 : 0)}";
+                    break;
                 case TraceEventId.mm_vmscan_lru_isolate:
                     f["isolate_mode"] = r.A; f["classzone"] = r.B; f["order"] = r.C; f["nr_requested"] = r.D;
                     f["nr_scanned"] = r.E; f["nr_skipped"] = r.F; f["nr_taken"] = r.G; f["lru"] = LruName(r.H);
                     text = $"isolate_mode={I(r.A)} classzone={I(r.B)} order={I(r.C)} nr_requested={I(r.D)} nr_scanned={I(r.E)} nr_skipped={I(r.F)} nr_taken={I(r.G)} lru={LruName(r.H)}";
+                    break;
+                case TraceEventId.mm_vmscan_lru_shrink_inactive when node.Kernel.Ftrace == FtraceFormat.Linux44:
+                    // 4.4 traces the zone and no reclaim_stat counts; the zone index rides in C (vmscan.h, 4.4).
+                    f["nid"] = (long)node.NodeId; f["zid"] = r.C; f["nr_scanned"] = r.A; f["nr_reclaimed"] = r.B;
+                    f["priority"] = TraceRecord.Hi(r.H) >> 1; f["flags"] = ShrinkFlags(TraceRecord.Hi(r.H) & 1);
+                    text = $"nid={node.NodeId} zid={I(r.C)} nr_scanned={I(r.A)} nr_reclaimed={I(r.B)} priority={I(TraceRecord.Hi(r.H) >> 1)} flags={ShrinkFlags(TraceRecord.Hi(r.H) & 1)}";
                     break;
                 case TraceEventId.mm_vmscan_lru_shrink_inactive:
                 {
@@ -359,7 +371,7 @@ namespace MemMgmt.Core.Trace
                 case TraceEventId.mm_compaction_finished:
                 case TraceEventId.mm_compaction_suitable:
                     f["nid"] = node.NodeId; f["idx"] = (int)r.A; f["order"] = (int)r.B; f["ret"] = (CompactResult)r.C;
-                    text = $"node={node.NodeId} zone={ZoneName(node, r.A),-8} order={I(r.B)} ret={CompactionNames.Status((CompactResult)r.C)}";
+                    text = $"node={node.NodeId} zone={ZoneName(node, r.A),-8} order={I(r.B)} ret={CompactionNames.Status((CompactResult)r.C, node.Kernel.CompactionSuitablePartial)}";
                     break;
                 case TraceEventId.mm_compaction_deferred:
                 case TraceEventId.mm_compaction_defer_compaction:

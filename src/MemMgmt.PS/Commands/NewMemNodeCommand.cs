@@ -60,7 +60,7 @@ namespace MemMgmt.PS.Commands
         [Parameter(ParameterSetName = ProfileSet)]
         public SwitchParameter DisableMobilityGrouping { get; set; }
 
-        /// <summary>The kernel whose behaviour the node follows: 4.14 (default) or 6.1.</summary>
+        /// <summary>The kernel whose behaviour the node follows: 4.14 (default), 6.1 or 4.4.</summary>
         [Parameter]
         [ArgumentCompleter(typeof(KernelCompleter))]
         [ValidateNotNullOrEmpty]

@@ -123,6 +123,7 @@ namespace MemMgmt.Core.Tests.Node
         [InlineData("4.14", 4096, false)]
         [InlineData("4.14", 4096, true)]
         [InlineData("6.1", 4096, false)]
+        [InlineData("4.4", 4096, true)]
         [InlineData("4.14", 16384, true)]
         public void An_imported_node_driven_by_the_same_commands_ends_bit_identical(string kernel, int pageSize, bool includeTrace)
         {

@@ -1,0 +1,131 @@
+# New-MemNode -Kernel 4.4: the zone-based reclaim, 4.4's kswapd, compaction and slow path behind every cmdlet.
+
+BeforeAll {
+    Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) -Force
+    $NoKswapdGfp = [MemMgmt.Core.Allocation.GfpFlags]'GFP_HIGHUSER_MOVABLE' -band -bnot [MemMgmt.Core.Allocation.GfpFlags]'__GFP_KSWAPD_RECLAIM'
+    function New-Node44([string]$Name) { New-MemNode -Kernel 4.4 -Size 512MB -Name "$Name-$([guid]::NewGuid().ToString('n').Substring(0, 8))" }
+}
+
+# Removes every node this file made, whatever its tests did.
+AfterAll { Get-MemNode | Where-Object Name -Like 'k44*' | Remove-MemNode -Confirm:$false }
+
+Describe 'New-MemNode -Kernel 4.4' {
+    It 'makes a 4.4 node that Get-MemNode shows in its Kernel column, with the arm64 4.4 zones' {
+        $n = New-Node44 k44-new
+        $n.Kernel.Version | Should -Be '4.4'
+        (Get-MemNode $n.Name).Kernel.Version | Should -Be '4.4'
+        ($n.Zones | ForEach-Object { "$($_.Type)" }) -join ',' | Should -Be 'DMA,Normal,Movable'
+        (Get-MemNode $n.Name | Format-Table | Out-String) | Should -Match '\b4\.4\b'
+    }
+
+    It 'rejects an unknown kernel with a message that lists 4.4' {
+        $err = { New-MemNode -Kernel 3.18 -Name k44-bad } | Should -Throw -ErrorId '*UnknownKernelVersion*' -PassThru
+        $err.Exception.Message | Should -BeLike '*4.14, 6.1, 4.4*'
+        Get-MemNode -Name k44-bad -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'completes -Kernel with 4.4' {
+        $c = TabExpansion2 -inputScript 'New-MemNode -Kernel ' -cursorColumn 'New-MemNode -Kernel '.Length
+        $c.CompletionMatches.CompletionText | Should -Contain '4.4'
+    }
+}
+
+Describe 'the main pipeline on a 4.4 node' {
+    It 'runs New-MemNode -Kernel 4.4 | Add-Pressure -Order 3 | Invoke-Compaction -Priority SyncLight | Get-PageTypeInfo' {
+        $name = "k44-pipe-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+        $rows = New-MemNode -Kernel 4.4 -Name $name | Add-Pressure -Order 3 | Invoke-Compaction -Priority SyncLight | Get-PageTypeInfo
+        $rows | Should -Not -BeNullOrEmpty
+        ($rows | Select-Object -First 1).Node.Kernel.Version | Should -Be '4.4'
+        $raw = Get-PageTypeInfo -Node $name -Raw
+        ($raw -join "`n") | Should -Match 'Page block order: 9'
+        (Test-MemNode -Node $name).Violations | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'reclaim, kswapd and allocation on a 4.4 node' {
+    It 'Invoke-Reclaim shrinks the zones one by one and reclaims' {
+        $node = New-Node44 k44-rec
+        Add-Pressure -Node $node -IgnoreWatermarks -FilePercent 100 -Gfp $NoKswapdGfp | Out-Null
+        $r = Invoke-Reclaim -Node $node -Order 0
+        $r.NrReclaimed | Should -BeGreaterOrEqual 32
+        # 4.4's do_try_to_free_pages walks the zones; its mm_vmscan_lru_isolate events carry the zone's index.
+        @(Get-MemTrace -Node $node -Event mm_vmscan_lru_isolate).Count | Should -BeGreaterThan 0
+        (Test-MemNode -Node $node).Violations | Should -BeNullOrEmpty
+    }
+
+    It 'Step-MemNode runs 4.4 kswapd at order 9: no reclaim where compaction may run, no kcompactd, then it naps or sleeps' {
+        $node = New-Node44 k44-ks
+        Add-Pressure -Node $node -IgnoreWatermarks -FilePercent 50 -Gfp $NoKswapdGfp | Out-Null
+        [MemMgmt.Core.Allocation.PageAllocator]::Allocate($node, 9, 'GFP_TRANSHUGE_LIGHT,__GFP_KSWAPD_RECLAIM', 0, $null).Success | Should -BeFalse
+        $s = Step-MemNode -Node $node -Milliseconds 300
+        $s.Kswapd.Runs | Should -BeGreaterOrEqual 1
+        (Get-MemTrace -Node $node -Event mm_vmscan_kswapd_wake -Raw) -join "`n" | Should -Match 'order=9'
+        # 4.4's kswapd_shrink_zone balances a zone at order 0 where compaction may run (compaction_suitable not
+        # SKIPPED): with half the memory free it reclaims nothing (4.14 reclaims compact_gap(9) pages here), cannot
+        # balance order 9, so kswapd_try_to_sleep finds the node unbalanced once and kswapd goes on at order 0.
+        $s.Kswapd.NrReclaimed | Should -Be 0
+        (Get-VmStat -Node $node -Name kswapd_high_wmark_hit_quickly).Value | Should -BeGreaterOrEqual 1
+        $s.KcompactdRan | Should -BeFalse
+        $s.Kswapd.State | Should -BeIn @('Napping', 'Sleeping')
+        (Test-MemNode -Node $node).Violations | Should -BeNullOrEmpty
+    }
+
+    It 'Get-MemTrace prints the 4.4 compaction result name partial; Invoke-Kswapd runs' {
+        $node = New-Node44 k44-tr
+        Invoke-Compaction -Node $node -Priority SyncLight -Order 3 | Out-Null
+        (Get-MemTrace -Node $node -Event mm_compaction_suitable -Raw) -join "`n" | Should -Match 'ret=partial'
+        (Invoke-Kswapd -Node $node).Runs | Should -BeGreaterOrEqual 0
+    }
+
+    It 'New-MemProcess faults its pages in through the 4.4 slow path' {
+        $node = New-Node44 k44-proc
+        $p = New-MemProcess -Node $node db -Percent 30
+        $p.Name | Should -Be 'db'
+        (Get-MemProcess -Node $node).Name | Should -Contain 'db'
+        (Test-MemNode -Node $node).Violations | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'every cmdlet on a 4.4 node' {
+    It 'runs each cmdlet that takes -Node and needs nothing else, then the ones that need an argument, without an error' {
+        $node = New-Node44 k44-all
+        Add-Pressure -Node $node -Percent 60 -FilePercent 50 | Out-Null
+        $skipVerbs = 'Remove', 'Clear', 'Stop', 'Unregister', 'Export', 'Set'
+        $ran = foreach ($c in (Get-Module MemMgmt).ExportedCmdlets.Values | Where-Object { $_.Parameters.ContainsKey('Node') } | Sort-Object Name) {
+            $free = @($c.ParameterSets | Where-Object { -not ($_.Parameters | Where-Object { $_.IsMandatory -and $_.Name -ne 'Node' }) })
+            if ($free.Count -eq 0 -or $c.Verb -in $skipVerbs) { continue }
+            & $c.Name -Node $node -ErrorAction Stop -WarningAction SilentlyContinue | Out-String | Out-Null
+            $c.Name
+        }
+        $ran | Should -Contain 'Get-ZoneInfo'
+        $ran | Should -Contain 'Step-MemNode'
+        $a = New-PageAllocation -Node $node -Order 3
+        $a | Remove-PageAllocation
+        New-MemCgroup -Node $node -Name web | Out-Null
+        Set-MemCgroup -Node $node -Name web -Low 16MB
+        Remove-MemCgroup -Node $node -Name web -Confirm:$false
+        Set-MemSysctl -Node $node vm.min_free_kbytes 8192
+        Clear-MemTrace -Node $node
+        (Test-MemNode -Node $node).Violations | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'snapshots and copies of a 4.4 node' {
+    It 'Export-MemNode and Import-MemNode round-trip the profile and its state; Copy-MemNode keeps it' {
+        $node = New-Node44 k44-snap
+        Add-Pressure -Node $node -IgnoreWatermarks -FilePercent 100 -Gfp $NoKswapdGfp | Out-Null
+        Invoke-Reclaim -Node $node -Order 0 | Out-Null
+        $file = Join-Path ([System.IO.Path]::GetTempPath()) "$($node.Name).memnode"
+        try {
+            Export-MemNode -Node $node -Path $file | Out-Null
+            $b = Import-MemNode -Path $file -Name "$($node.Name)-b"
+            $b.Kernel.Version | Should -Be '4.4'
+            (Get-BuddyInfo -Node $b -Raw) | Should -Be (Get-BuddyInfo -Node $node -Raw)
+            (Get-LruVec -Node $b | Out-String) | Should -Be (Get-LruVec -Node $node | Out-String).Replace($node.Name, $b.Name)
+        }
+        finally { Remove-Item $file -ErrorAction SilentlyContinue }
+        $c = Copy-MemNode -Node $node -Name "$($node.Name)-c"
+        $c.Kernel.Version | Should -Be '4.4'
+        (Invoke-Reclaim -Node $c -Order 0).NrReclaimed | Should -Be (Invoke-Reclaim -Node $node -Order 0).NrReclaimed
+    }
+}
