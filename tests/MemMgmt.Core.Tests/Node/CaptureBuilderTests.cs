@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Debug;
 using MemMgmt.Core.Node;
@@ -17,16 +16,6 @@ namespace MemMgmt.Core.Tests.Node
     public class CaptureBuilderTests
     {
         private static string SharedBoot => Path.Combine(ProcCaptures.Root, ProcCaptures.Arm64);
-
-        private static string ProjectCaptures
-        {
-            get
-            {
-                string? repoRoot = typeof(CaptureBuilderTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                    .FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
-                return Path.Combine(repoRoot!, "tests", "captures", "arm64-6.1-qemu");
-            }
-        }
 
         public static IEnumerable<object[]> ProjectPhases()
         {
@@ -90,7 +79,7 @@ namespace MemMgmt.Core.Tests.Node
         [Fact]
         public void WithoutPbmap_UsedPagesOwnersFollowTheirBlockType()
         {
-            using var capture = new TempCapture(Path.Combine(ProjectCaptures, "odd", "frag"));
+            using var capture = new TempCapture(ProcCaptures.Harness("odd", "frag"));
             var node = Build(capture.Dir, new List<string>());
             var counts = new Dictionary<(MigrateType, PageOwner), int>();
             for (long pfn = node.NodeStartPfn; pfn < node.NodeEndPfn; pfn++)
@@ -185,7 +174,7 @@ namespace MemMgmt.Core.Tests.Node
         [MemberData(nameof(ProjectPhases))]
         public void ProjectCaptures_EveryPhase_Reproduced(string scenario, string phase)
         {
-            string dir = Path.Combine(ProjectCaptures, scenario, phase);
+            string dir = ProcCaptures.Harness(scenario, phase);
             var node = Build(dir, new List<string>());
             AssertReproduces(dir, node);
         }
@@ -193,7 +182,7 @@ namespace MemMgmt.Core.Tests.Node
         [Fact]
         public void OddFrag_CappedMovableOrderZero_TakesWhatTheOtherTypesLeave_WithoutWarning()
         {
-            string dir = Path.Combine(ProjectCaptures, "odd", "frag");
+            string dir = ProcCaptures.Harness("odd", "frag");
             var warnings = new List<string>();
             var node = Build(dir, warnings);
             var dma = node.GetZone(ZoneType.DMA);
@@ -204,7 +193,7 @@ namespace MemMgmt.Core.Tests.Node
         [Fact]
         public void EndPhase_HasNoProcFiles_CaptureFileMissing()
         {
-            string dir = Path.Combine(ProjectCaptures, "odd", "end");
+            string dir = ProcCaptures.Harness("odd", "end");
             var e = Assert.Throws<MemMgmtException>(() => Build(dir, new List<string>()));
             Assert.Equal("CaptureFileMissing", e.ErrorId);
             Assert.Contains("zoneinfo.txt", e.Message);

@@ -2,11 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Debug;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Tests.Stats;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Node
@@ -16,12 +16,7 @@ namespace MemMgmt.Core.Tests.Node
     /// captured free CMA pages are; bad pbmap lines are refused with the file and line.</summary>
     public class CaptureCompositionTests
     {
-        private static string Dir(string scenario, string phase)
-        {
-            string? repoRoot = typeof(CaptureCompositionTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
-            return Path.Combine(repoRoot!, "tests", "captures", "arm64-6.1-qemu", scenario, phase);
-        }
+        private static string Dir(string scenario, string phase) => ProcCaptures.Harness(scenario, phase);
 
         private static MemNode Build(string dir) => CaptureBuilder.Build(dir, new CaptureOptions { Name = "cap" }, new List<string>());
 

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Debug;
@@ -12,6 +11,7 @@ using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Sysctl;
 using MemMgmt.Core.Workloads;
+using MemMgmt.Core.Tests.Stats;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Profiles
@@ -21,12 +21,7 @@ namespace MemMgmt.Core.Tests.Profiles
     {
         private static readonly Lazy<MemNode> Booted61 = new Lazy<MemNode>(() => new MemNode(new NodeConfig { Kernel = KernelProfile.Linux61, Booted = true }));
 
-        private static string Capture(string scenario, string phase, string file)
-        {
-            string? repoRoot = typeof(BootedNodeTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
-            return File.ReadAllText(Path.Combine(repoRoot!, "tests", "captures", "arm64-6.1-qemu", scenario, phase, file));
-        }
+        private static string Capture(string scenario, string phase, string file) => ProcCaptures.HarnessFile(scenario, phase, file);
 
         private static long Hex(string s) => long.Parse(s, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 

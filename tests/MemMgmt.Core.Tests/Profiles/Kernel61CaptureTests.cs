@@ -1,10 +1,10 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Workloads;
+using MemMgmt.Core.Tests.Stats;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Profiles
@@ -18,13 +18,7 @@ namespace MemMgmt.Core.Tests.Profiles
         private static readonly Lazy<HarnessScenario> Even61 = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even));
         private static readonly Lazy<HarnessScenario> Rand61 = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.FragRandom, null));
 
-        private static string Capture(string scenario, string phase, string file)
-        {
-            string? repoRoot = typeof(Kernel61CaptureTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
-            string path = Path.Combine(repoRoot!, "tests", "captures", "arm64-6.1-qemu", scenario, phase, file);
-            return File.ReadAllText(path);
-        }
+        private static string Capture(string scenario, string phase, string file) => ProcCaptures.HarnessFile(scenario, phase, file);
 
         private static long[] CaptureBlocks(string scenario, string phase) =>
             PageTypeInfo.Parse(Capture(scenario, phase, "pagetypeinfo.txt")).BlockRows[0].Blocks.ToArray();

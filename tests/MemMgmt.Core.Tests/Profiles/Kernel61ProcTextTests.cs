@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
@@ -23,12 +22,7 @@ namespace MemMgmt.Core.Tests.Profiles
 
         private static string Shared(string file) => ProcCaptures.Read(ProcCaptures.Arm64, file);
 
-        private static string ProjectCapture(string scenario, string phase, string file)
-        {
-            string? repoRoot = typeof(Kernel61ProcTextTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
-            return File.ReadAllText(Path.Combine(repoRoot!, "tests", "captures", "arm64-6.1-qemu", scenario, phase, file));
-        }
+        private static string ProjectCapture(string scenario, string phase, string file) => ProcCaptures.HarnessFile(scenario, phase, file);
 
         /// <summary>Every real 6.1 capture of a file: the shared boot one and each scenario's phases.</summary>
         private static IEnumerable<(string Where, string Text)> AllCaptures(string file)

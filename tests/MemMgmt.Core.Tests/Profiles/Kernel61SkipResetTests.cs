@@ -1,12 +1,12 @@
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Hugetlb;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Tests.Stats;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Profiles
@@ -15,12 +15,7 @@ namespace MemMgmt.Core.Tests.Profiles
     /// 6.1 kernel's trace in tests/captures/arm64-6.1-qemu/odd/hugepages1/trace.txt, and the 4.14 behaviour they replace.</summary>
     public class Kernel61SkipResetTests
     {
-        private static string Capture(string scenario, string phase)
-        {
-            string? repoRoot = typeof(Kernel61SkipResetTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
-            return Path.Combine(repoRoot!, "tests", "captures", "arm64-6.1-qemu", scenario, phase);
-        }
+        private static string Capture(string scenario, string phase) => ProcCaptures.Harness(scenario, phase);
 
         private static MemNode Frag(string scenario, KernelProfile? kernel = null) =>
             CaptureBuilder.Build(Capture(scenario, "frag"), new CaptureOptions { Name = "frag", Kernel = kernel }, new List<string>());

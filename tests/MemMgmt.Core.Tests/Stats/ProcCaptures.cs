@@ -12,7 +12,7 @@ namespace MemMgmt.Core.Tests.Stats
         internal const string Arm64 = "arm64-6.1-qemu-virt-2g-boot";
         internal const string X86 = "x86_64-6.18-vm";
 
-        internal static string Root
+        private static string RepoRoot
         {
             get
             {
@@ -20,7 +20,23 @@ namespace MemMgmt.Core.Tests.Stats
                     .FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
                 if (string.IsNullOrEmpty(repoRoot))
                     throw new InvalidOperationException("The test assembly carries no [AssemblyMetadata(\"RepoRoot\", ...)].");
-                string root = Path.GetFullPath(Path.Combine(repoRoot!, "..", "shared", "reference", "procfs"));
+                return repoRoot!;
+            }
+        }
+
+        /// <summary>The directory of one phase of the project's own QEMU harness captures (tests/captures/arm64-6.1-qemu).</summary>
+        internal static string Harness(string scenario, string phase) =>
+            Path.Combine(RepoRoot, "tests", "captures", "arm64-6.1-qemu", scenario, phase);
+
+        /// <summary>The text of one file of a harness capture phase.</summary>
+        internal static string HarnessFile(string scenario, string phase, string file) =>
+            File.ReadAllText(Path.Combine(Harness(scenario, phase), file));
+
+        internal static string Root
+        {
+            get
+            {
+                string root = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference", "procfs"));
                 if (!Directory.Exists(root))
                     throw new DirectoryNotFoundException("The /proc captures are missing: " + root + " (expected <RepoRoot>/../shared/reference/procfs).");
                 return root;

@@ -1,10 +1,10 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Trace;
+using MemMgmt.Core.Tests.Stats;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Trace
@@ -13,12 +13,7 @@ namespace MemMgmt.Core.Tests.Trace
     /// flags, kernel/trace/trace_output.c) and 6.1's, checked against the real 6.1 kernel's trace in the QEMU captures.</summary>
     public class FtraceFormatTests
     {
-        private static string[] CaptureLines(string scenario, string phase)
-        {
-            string? repoRoot = typeof(FtraceFormatTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
-            return File.ReadAllText(Path.Combine(repoRoot!, "tests", "captures", "arm64-6.1-qemu", scenario, phase, "trace.txt")).Split('\n');
-        }
+        private static string[] CaptureLines(string scenario, string phase) => ProcCaptures.HarnessFile(scenario, phase, "trace.txt").Split('\n');
 
         private static MemNode Node(KernelProfile kernel) => new MemNode(new NodeConfig { Kernel = kernel });
 
