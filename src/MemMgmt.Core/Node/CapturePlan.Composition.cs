@@ -36,12 +36,12 @@ namespace MemMgmt.Core.Node
             foreach (var mt in SegmentOrder) PlaceSmallBlocks(cz, pagetypeinfo, mt, comp, firstBlock, target, taken, covered);
         }
 
-        private static void AssignBlockTypes(CaptureZone cz, PageblockComposition comp, int firstBlock, int nBlocks)
+        private void AssignBlockTypes(CaptureZone cz, PageblockComposition comp, int firstBlock, int nBlocks)
         {
             var type = cz.BlockType = new byte[nBlocks];
             for (int b = 0; b < nBlocks; b++) type[b] = (byte)MigrateType.Movable;
             int cma = (int)cz.Blocks[(int)MigrateType.Cma];
-            int cmaStart = CmaRun(cz, comp, firstBlock, nBlocks, cma, cz.Free.GetLength(0));
+            int cmaStart = CmaRun(cz, comp, firstBlock, nBlocks, cma);
             for (int b = cmaStart; b < cmaStart + cma; b++) type[b] = (byte)MigrateType.Cma;
 
             var rest = new List<int>();
@@ -64,11 +64,11 @@ namespace MemMgmt.Core.Node
         /// (pbmap's "other" pages may be per-cpu list pages, which CMA blocks hold) whose free pages pbmap saw come closest to
         /// the free CMA pages pagetypeinfo counts; the highest such run (the area is reserved top-down), the top of the zone
         /// when every run holds such pages.</summary>
-        private static int CmaRun(CaptureZone cz, PageblockComposition comp, int firstBlock, int nBlocks, int cma, int maxOrder)
+        private int CmaRun(CaptureZone cz, PageblockComposition comp, int firstBlock, int nBlocks, int cma)
         {
             if (cma == 0) return nBlocks;
             long cmaFree = 0;
-            for (int o = 0; o < maxOrder; o++) cmaFree += cz.Free[o, (int)MigrateType.Cma] << o;
+            for (int o = 0; o < _g.MaxOrder; o++) cmaFree += cz.Free[o, (int)MigrateType.Cma] << o;
             int best = nBlocks - cma;
             long bestMiss = long.MaxValue;
             for (int start = nBlocks - cma; start >= 0; start--)
