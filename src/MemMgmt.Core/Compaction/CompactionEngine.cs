@@ -425,6 +425,10 @@ namespace MemMgmt.Core.Compaction
             long nodeStart = node.NodeStartPfn;
             var reasons = cc.Reasons;
             bool hasFs = (cc.GfpMask & GfpFlags.__GFP_FS) != 0;
+            // 6.1 keeps the skip hint per block: checked at the block's first page, claimed when its first LRU page is taken.
+            bool hintsPerBlock = node.Kernel.MigrateSkipHintsPerBlock;
+            int blockMask = (1 << node.PbOrder) - 1;
+            bool skipUpdated = false;
 
             // too_many_isolated: async aborts; sync would wait for isolated pages to come back, which cannot happen
             // while this task holds them, so it aborts too after the wait (congestion_wait then fatal check).
@@ -448,7 +452,15 @@ namespace MemMgmt.Core.Compaction
                 }
                 if ((lowPfn % CompactClusterMax) == 0 && CompactShouldAbort(cc)) break;
                 nrScanned++;
-                if (validPage < 0) validPage = lowPfn;
+                if (validPage < 0 && (!hintsPerBlock || (lowPfn & blockMask) == 0))
+                {
+                    if (hintsPerBlock && !cc.IgnoreSkipHint && node.BlockSkip(lowPfn))
+                    {
+                        lowPfn = endPfn;
+                        break;
+                    }
+                    validPage = lowPfn;
+                }
                 uint f = flagsArr[lowPfn];
                 if ((f & (uint)PageFlags.Buddy) != 0)
                 {
@@ -504,6 +516,11 @@ namespace MemMgmt.Core.Compaction
                         if (!migrateDirty) { reasons[(int)MigrateFailReason.DirtyNotIsolated]++; goto IsolateFail; }
                     }
                 }
+                if (hintsPerBlock && !skipUpdated)
+                {
+                    skipUpdated = true;
+                    if (TestAndSetSkip(cc, lowPfn)) break;
+                }
                 Lru.Del(node, lowPfn, 1);
                 pages.Flags[lowPfn] |= (uint)PageFlags.Isolated;
                 node.Counters.Mod(Migrate.IsolatedItem(f), 1);
@@ -511,8 +528,8 @@ namespace MemMgmt.Core.Compaction
                 pages.ListAdd(lowPfn, cc.MigrateList);
                 cc.NrMigratepages++;
                 nrIsolated++;
-                if (cc.LastMigratedPfn == 0) cc.LastMigratedPfn = nodeStart + lowPfn;
-                if (cc.NrMigratepages == CompactClusterMax) { ++lowPfn; break; }
+                if (!hintsPerBlock && cc.LastMigratedPfn == 0) cc.LastMigratedPfn = nodeStart + lowPfn; // 6.1 sets it per iteration (compact_zone)
+                if (cc.NrMigratepages >= CompactClusterMax && !cc.Rescan) { ++lowPfn; break; }
                 continue;
             IsolateFail:
                 if (!skipOnFailure) continue;
@@ -520,7 +537,7 @@ namespace MemMgmt.Core.Compaction
                 {
                     Migrate.PutbackMovablePages(node, cc.MigrateList, cc.Cpu);
                     cc.NrMigratepages = 0;
-                    cc.LastMigratedPfn = 0;
+                    if (!hintsPerBlock) cc.LastMigratedPfn = 0;
                     nrIsolated = 0;
                 }
                 if (lowPfn < nextSkipPfn)
@@ -530,7 +547,16 @@ namespace MemMgmt.Core.Compaction
                 }
             }
             if (lowPfn > endPfn) lowPfn = endPfn;
-            if (lowPfn == endPfn) UpdatePageblockSkip(cc, validPage, nrIsolated, true);
+            if (!hintsPerBlock)
+            {
+                if (lowPfn == endPfn) UpdatePageblockSkip(cc, validPage, nrIsolated, true);
+            }
+            else if (lowPfn == endPfn && (nrIsolated == 0 || cc.Rescan))
+            {
+                // A block scanned to its end without taking anything, or scanned twice in a row.
+                if (validPage >= 0 && !skipUpdated) node.SetBlockSkip(validPage, true);
+                UpdateCachedMigrate(cc, nodeStart + lowPfn);
+            }
             node.Trace.Record(node, TraceEventId.mm_compaction_isolate_migratepages, nodeStart + startPfn, nodeStart + lowPfn, nrScanned, nrIsolated);
             cc.TotalMigrateScanned += nrScanned;
             node.Clock.Advance(nrScanned * CostModel.ScanPfnNs);
@@ -543,9 +569,13 @@ namespace MemMgmt.Core.Compaction
         }
 
         /// <summary>kernel: suitable_migration_source (mm/compaction.c, 4.14): async direct compaction only scans blocks of
-        /// the request's type (Movable or CMA for movable requests).</summary>
+        /// the request's type (Movable or CMA for movable requests); 6.1 also passes over a block a hugetlb page fills.</summary>
         private static bool SuitableMigrationSource(CompactControl cc, int page)
         {
+            var pages = cc.Zone.Pages;
+            // pageblock_skip_persistent (6.1): a compound page of pageblock order or more (a hugetlb page) fills the block.
+            if (cc.Zone.NodeRef.Kernel.MigrateSkipHintsPerBlock && pages.Has(page, PageFlags.Head) && pages.Order[page] >= cc.Zone.NodeRef.PbOrder)
+                return false;
             if (cc.Mode != MigrateMode.Async || !cc.DirectCompaction) return true;
             int blockMt = cc.Zone.NodeRef.BlockMigratetype(page);
             if (cc.Migratetype == (int)MigrateType.Movable) return blockMt == (int)MigrateType.Movable || blockMt == (int)MigrateType.Cma;
@@ -559,6 +589,7 @@ namespace MemMgmt.Core.Compaction
             long nrBlock = 1L << node.PbOrder;
             bool isolateUnevictable = node.Sysctl.CompactUnevictableAllowed != 0;
             bool isolateAsyncMigrate = cc.Mode != MigrateMode.Sync;
+            if (node.Kernel.MigrateSkipHintsPerBlock) return IsolateMigratepages61(zone, cc, isolateUnevictable, isolateAsyncMigrate);
             long lowPfn = cc.MigratePfn;
             long blockStartPfn = PageblockStartPfn(node, lowPfn);
             if (blockStartPfn < zone.ZoneStartPfn) blockStartPfn = zone.ZoneStartPfn;
@@ -763,6 +794,10 @@ namespace MemMgmt.Core.Compaction
             }
             cc.LastMigratedPfn = 0;
             cc.SearchOrder = cc.Order;
+            cc.FastStartPfn = 0;
+            // 6.1: until a block yields something, an async run keeps the sync cached pfn level with its own.
+            bool hintsPerBlock = node.Kernel.MigrateSkipHintsPerBlock;
+            bool updateCached = hintsPerBlock && !sync && zone.CompactCachedMigratePfn[0] == zone.CompactCachedMigratePfn[1];
             node.Trace.Record(node, TraceEventId.mm_compaction_begin, startPfn, cc.MigratePfn, cc.FreePfn, endPfn, sync ? 1 : 0);
             LruCache.Drain(node, cc.Cpu); // migrate_prep_local: lru_add_drain on this cpu
             var target = new Target { Cc = cc };
@@ -772,6 +807,9 @@ namespace MemMgmt.Core.Compaction
             {
                 if (cc.Progress != null && (++cc.ProgressTick & 255) == 0 && span0 > 0)
                     cc.Progress(zone, 1.0 - (double)(cc.FreePfn - cc.MigratePfn) / span0);
+                long iterationStartPfn = cc.MigratePfn;
+                cc.Rescan = hintsPerBlock && cc.LastMigratedPfn != 0
+                    && PageblockStartPfn(node, cc.LastMigratedPfn) == PageblockStartPfn(node, iterationStartPfn);
                 switch (IsolateMigratepages(zone, cc))
                 {
                     case IsolateMigrateResult.Abort:
@@ -780,7 +818,15 @@ namespace MemMgmt.Core.Compaction
                         cc.NrMigratepages = 0;
                         goto Out;
                     case IsolateMigrateResult.None:
+                        if (updateCached) zone.CompactCachedMigratePfn[1] = zone.CompactCachedMigratePfn[0];
                         goto CheckDrain;
+                    case IsolateMigrateResult.Success:
+                        if (hintsPerBlock)
+                        {
+                            updateCached = false;
+                            cc.LastMigratedPfn = iterationStartPfn;
+                        }
+                        break;
                 }
                 int nrAll = cc.NrMigratepages;
                 int err = Migrate.MigratePages(node, cc.MigrateList, target, cc.Mode, cc.Cpu, out int ok, out int failed);

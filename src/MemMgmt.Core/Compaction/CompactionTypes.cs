@@ -169,6 +169,11 @@ namespace MemMgmt.Core.Compaction
         /// <summary>cc->search_order and cc->fast_search_fail of the fast free-list search (6.1).</summary>
         internal int SearchOrder;
         internal int FastSearchFail;
+        /// <summary>cc->fast_start_pfn (6.1): the lowest pfn the fast migrate-block search picked (0: none yet,
+        /// long.MaxValue: already used to restart the linear scan).</summary>
+        internal long FastStartPfn;
+        /// <summary>cc->rescan (6.1): this iteration scans the block the previous one migrated from.</summary>
+        internal bool Rescan;
         /// <summary>Report counters beyond the kernel's fields.</summary>
         internal long Isolated;
         internal long FreeIsolated;

@@ -45,6 +45,8 @@ namespace MemMgmt.Core.Node
             KcompactdUsesSkipHints = true,
             SampledSkipHintReset = true,
             WithdrawnCompactionRaisesPriority = true,
+            FastFindMigrateblock = true,
+            MigrateSkipHintsPerBlock = true,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -165,6 +167,24 @@ namespace MemMgmt.Core.Node
         /// kernel: should_compact_retry (mm/page_alloc.c, 5.4 to 6.1); 4.14 retries every withdrawn result while the
         /// zonelist is suitable.</summary>
         public bool WithdrawnCompactionRaisesPriority { get; private set; }
+
+        /// <summary>For a costly movable request, at the start of a pageblock, the migration scanner first looks through the
+        /// Movable free lists from order − 1 down to PAGE_ALLOC_COSTLY_ORDER for a free page low in the scan space and starts
+        /// in that page's block, which gets its skip hint, so the block scan gives up at the block's first page and the
+        /// search only moves the scanner on (the 6.1 stable series reverted 7efc3b726103, which had stopped the hint being
+        /// set, for the stalls it caused; it came back with fixes in 6.4); after a search that finds nothing the linear scan
+        /// restarts once at the lowest block found before. kernel: fast_find_migrateblock, isolate_migratepages (mm/compaction.c, 5.1 to 6.1 stable); 4.14 scans
+        /// linearly from the cached pfn.</summary>
+        public bool FastFindMigrateblock { get; private set; }
+
+        /// <summary>The migration scanner keeps the skip hint per block: a scan starting at a block's first page gives up at
+        /// once if the hint is set, taking the block's first LRU page at its first pfn claims the block (test_and_set_skip), a
+        /// block rescanned right after migrating from it isolates past COMPACT_CLUSTER_MAX, a block ended without isolating
+        /// (or rescanned) gets the hint and moves the cached migrate pfns to its end, as does a block that is no suitable
+        /// source, and a block a hugetlb page fills is never a source. kernel: isolate_migratepages_block, isolate_migratepages,
+        /// suitable_migration_source, update_cached_migrate, compact_zone (mm/compaction.c, 5.1 to 6.1); 4.14 marks a block
+        /// only when a whole scan of it isolated nothing.</summary>
+        public bool MigrateSkipHintsPerBlock { get; private set; }
 
         /// <summary>LRU lists, their sizes and reclaim_stat belong to each zone's lruvec: reclaim walks the zonelist and
         /// shrinks one zone at a time (shrink_zones → shrink_zone → shrink_lruvec → get_scan_count per zone), the anon
