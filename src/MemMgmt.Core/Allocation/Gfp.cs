@@ -37,6 +37,8 @@ namespace MemMgmt.Core.Allocation
                 flags &= ~AllocFlagBits.Cpuset;
             }
             if (ToMigratetype(gfp) == MigrateType.Movable) flags |= AllocFlagBits.Cma;
+            // ALLOC_KSWAPD mirrors __GFP_KSWAPD_RECLAIM (6.1); only the watermark boost reads it.
+            if ((gfp & GfpFlags.__GFP_KSWAPD_RECLAIM) != 0) flags |= AllocFlagBits.Kswapd;
             return flags;
         }
 

@@ -240,8 +240,27 @@ namespace MemMgmt.Core.Buddy
             for (int b = 0; b < nrBlocks; b++) node.SetBlockMigratetype(index + (b << node.PbOrder), migratetype);
         }
 
-        /// <summary>kernel: steal_suitable_fallback (mm/page_alloc.c, 4.14): claim the block when free + alike pages reach half of it.</summary>
-        internal static void StealSuitableFallback(Zone zone, int index, int startType, bool wholeBlock)
+        /// <summary>kernel: boost_watermark (mm/page_alloc.c, 6.1): raise the boost by a pageblock, up to
+        /// watermark_boost_factor/10000 of the high watermark but at least a pageblock; not in zones under four pageblocks,
+        /// with the factor 0, or before the high watermark is set. Returns whether it boosted.</summary>
+        internal static bool BoostWatermark(Zone zone)
+        {
+            var node = zone.NodeRef;
+            int factor = node.Sysctl.WatermarkBoostFactor;
+            if (factor == 0) return false;
+            long pageblockNrPages = 1L << node.PbOrder;
+            if (pageblockNrPages * 4 > zone.ManagedPages) return false;
+            long maxBoost = MmConstants.MultFrac(zone.Watermark[(int)WatermarkLevel.High], factor, 10000);
+            if (maxBoost == 0) return false;
+            if (maxBoost < pageblockNrPages) maxBoost = pageblockNrPages;
+            long boost = zone.WatermarkBoost + pageblockNrPages;
+            zone.WatermarkBoost = boost < maxBoost ? boost : maxBoost;
+            return true;
+        }
+
+        /// <summary>kernel: steal_suitable_fallback (mm/page_alloc.c, 4.14; 6.1): claim the block when free + alike pages
+        /// reach half of it; on 6.1 a steal below pageblock order first boosts the watermarks.</summary>
+        internal static void StealSuitableFallback(Zone zone, int index, int startType, bool wholeBlock, int allocFlags)
         {
             var node = zone.NodeRef;
             var pages = zone.Pages;
@@ -254,27 +273,42 @@ namespace MemMgmt.Core.Buddy
                 {
                     ChangePageblockRange(node, index, currentOrder, startType);
                 }
-                else if (wholeBlock)
+                else
                 {
-                    int freePages = MoveFreepagesBlock(zone, index, startType, out int movablePages);
-                    int alikePages;
-                    if (startType == (int)MigrateType.Movable) alikePages = movablePages;
-                    else if (oldBlockType == (int)MigrateType.Movable) alikePages = (1 << node.PbOrder) - (freePages + movablePages);
-                    else alikePages = 0;
-                    if (freePages != 0)
-                    {
-                        if (freePages + alikePages >= (1 << (node.PbOrder - 1)) || node.PageGroupByMobilityDisabled)
-                            node.SetBlockMigratetype(index, startType);
-                        return;
-                    }
+                    // Boost before the whole-block check: a single-page steal boosts too.
+                    if (node.Kernel.WatermarkBoost && BoostWatermark(zone) && (allocFlags & AllocFlagBits.Kswapd) != 0)
+                        zone.BoostedWatermarkFlag = true;
+                    if (wholeBlock) StealWholeBlock(zone, index, startType, oldBlockType);
+                    else pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+                    return;
                 }
             }
             pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
         }
 
+        /// <summary>steal_suitable_fallback's whole-block branch: move the block's free pages, then claim the block when
+        /// free + alike pages reach half of it; a block the zone does not span whole moves just the page.</summary>
+        private static void StealWholeBlock(Zone zone, int index, int startType, int oldBlockType)
+        {
+            var node = zone.NodeRef;
+            int freePages = MoveFreepagesBlock(zone, index, startType, out int movablePages);
+            int alikePages;
+            if (startType == (int)MigrateType.Movable) alikePages = movablePages;
+            else if (oldBlockType == (int)MigrateType.Movable) alikePages = (1 << node.PbOrder) - (freePages + movablePages);
+            else alikePages = 0;
+            if (freePages == 0)
+            {
+                int currentOrder = zone.Pages.Order[index];
+                zone.Pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+                return;
+            }
+            if (freePages + alikePages >= (1 << (node.PbOrder - 1)) || node.PageGroupByMobilityDisabled)
+                node.SetBlockMigratetype(index, startType);
+        }
+
         /// <summary>kernel: __rmqueue_fallback (mm/page_alloc.c, 4.14): largest stealable block first; a movable
         /// request that cannot claim the block takes the smallest one instead.</summary>
-        internal static bool RmqueueFallback(Zone zone, int order, int startMt)
+        internal static bool RmqueueFallback(Zone zone, int order, int startMt, int allocFlags)
         {
             int maxOrder = zone.NrFree.Length;
             int current;
@@ -293,7 +327,7 @@ namespace MemMgmt.Core.Buddy
                     }
                 }
                 int page = zone.Pages.Next[zone.FreeListHead(current, fallbackMt)];
-                StealSuitableFallback(zone, page, startMt, canSteal);
+                StealSuitableFallback(zone, page, startMt, canSteal, allocFlags);
                 var node = zone.NodeRef;
                 if (node.Trace.Enabled)
                     node.Trace.Record(node, TraceEventId.mm_page_alloc_extfrag, node.NodeStartPfn + page, order, current,
@@ -304,7 +338,7 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: __rmqueue (mm/page_alloc.c, 4.14): own type, then CMA for movable, then fallback and retry.</summary>
-        internal static int Rmqueue(Zone zone, int order, int migratetype, ref AllocSource source)
+        internal static int Rmqueue(Zone zone, int order, int migratetype, int allocFlags, ref AllocSource source)
         {
             while (true)
             {
@@ -315,7 +349,7 @@ namespace MemMgmt.Core.Buddy
                     page = RmqueueSmallest(zone, order, (int)MigrateType.Cma);
                     if (page >= 0) { source = AllocSource.Cma; return page; }
                 }
-                if (!RmqueueFallback(zone, order, migratetype)) return -1;
+                if (!RmqueueFallback(zone, order, migratetype, allocFlags)) return -1;
                 source = AllocSource.Fallback;
             }
         }
@@ -332,7 +366,7 @@ namespace MemMgmt.Core.Buddy
             int page;
             if (order == 0)
             {
-                page = RmqueuePcplist(zone, cpu, migratetype, cold);
+                page = RmqueuePcplist(zone, cpu, migratetype, allocFlags, cold);
                 source = AllocSource.PcpList;
             }
             else
@@ -341,7 +375,17 @@ namespace MemMgmt.Core.Buddy
             }
             // __count_zone_vm_events(PGALLOC, zone, 1 << order): the page comes from this zone's lists.
             if (page >= 0) zone.NodeRef.Counters.ZoneEvents[(int)ZoneEvent.PgAlloc, zone.Idx] += 1L << order;
+            if (zone.BoostedWatermarkFlag) WakeKswapdForBoost(zone);
             return page;
+        }
+
+        /// <summary>rmqueue's out: label (6.1): a steal that boosted the watermarks flagged the zone; clear the flag and wake
+        /// kswapd for the zone at order 0, whether or not a page was found.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void WakeKswapdForBoost(Zone zone)
+        {
+            zone.BoostedWatermarkFlag = false;
+            Reclaim.Kswapd.WakeupZone(zone.NodeRef, zone, 0, zone.Idx);
         }
 
         /// <summary>rmqueue's order &gt; 0 branch: the HighAtomic reserve for ALLOC_HARDER, then __rmqueue; NR_FREE_PAGES drops.</summary>
@@ -354,7 +398,7 @@ namespace MemMgmt.Core.Buddy
                 page = RmqueueSmallest(zone, order, (int)MigrateType.HighAtomic);
                 if (page >= 0) source = AllocSource.HighAtomic;
             }
-            if (page < 0) page = Rmqueue(zone, order, migratetype, ref source);
+            if (page < 0) page = Rmqueue(zone, order, migratetype, allocFlags, ref source);
             if (page < 0) return -1;
             ModFreepageState(zone, -(1L << order), SourceMigratetype(source, migratetype));
             return page;
@@ -363,7 +407,7 @@ namespace MemMgmt.Core.Buddy
         /// <summary>kernel: rmqueue_pcplist / __rmqueue_pcplist (mm/page_alloc.c, 4.14): refill by batch when empty, take the
         /// first (hot) page, or the last one for __GFP_COLD.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, bool cold)
+        private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, int allocFlags, bool cold)
         {
             var pcp = zone.Pcp[cpu];
             var pages = zone.Pages;
@@ -372,7 +416,7 @@ namespace MemMgmt.Core.Buddy
             int page = next[list];
             if (page == list)
             {
-                page = RefillPcplist(zone, pcp, list, migratetype, cold);
+                page = RefillPcplist(zone, pcp, list, migratetype, allocFlags, cold);
                 if (page < 0) return -1;
             }
             if (cold)
@@ -396,16 +440,16 @@ namespace MemMgmt.Core.Buddy
 
         /// <summary>The empty-list branch of __rmqueue_pcplist: pcp->count += rmqueue_bulk(batch); the new first page or -1.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static int RefillPcplist(Zone zone, PerCpuPages pcp, int list, int migratetype, bool cold)
+        private static int RefillPcplist(Zone zone, PerCpuPages pcp, int list, int migratetype, int allocFlags, bool cold)
         {
-            pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype, cold);
+            pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype, allocFlags, cold);
             int page = zone.Pages.Next[list];
             return page == list ? -1 : page;
         }
 
         /// <summary>kernel: rmqueue_bulk (mm/page_alloc.c, 4.14): each page goes after the previous one (before it when cold),
         /// so hot takes from the head and cold from the tail both get the pages in the order the buddy lists gave them.</summary>
-        private static int RmqueueBulk(Zone zone, int count, int list, int migratetype, bool cold)
+        private static int RmqueueBulk(Zone zone, int count, int list, int migratetype, int allocFlags, bool cold)
         {
             var pages = zone.Pages;
             int after = list;
@@ -413,7 +457,7 @@ namespace MemMgmt.Core.Buddy
             for (i = 0; i < count; i++)
             {
                 AllocSource src = AllocSource.None;
-                int page = Rmqueue(zone, 0, migratetype, ref src);
+                int page = Rmqueue(zone, 0, migratetype, allocFlags, ref src);
                 if (page < 0) break;
                 int pcpMt = SourceMigratetype(src, migratetype);
                 if (cold) pages.ListAddTail(page, after);

@@ -36,6 +36,13 @@ namespace MemMgmt.Core.Node
         internal int CompactOrderFailed;
         internal bool CompactBlockskipFlush;
 
+        /// <summary>zone->watermark_boost (6.1): pages added to every watermark after fallback steals (boost_watermark).</summary>
+        internal long WatermarkBoost;
+        /// <summary>ZONE_BOOSTED_WATERMARK: a boost asks rmqueue to wake kswapd after the allocation.</summary>
+        internal bool BoostedWatermarkFlag;
+        /// <summary>ZONE_RECLAIM_ACTIVE (6.1): kswapd's balance_pgdat is running for this zone.</summary>
+        internal bool ReclaimActive;
+
         internal Zone(MemNode node, ZoneType type, long startPfn, long spanned, long present, long managed,
             int freeListBase, int maxOrder, PerCpuPages[] pcp, int nrZoneTypes, int idx)
         {
@@ -80,6 +87,9 @@ namespace MemMgmt.Core.Node
             CompactDeferShift = o.CompactDeferShift;
             CompactOrderFailed = o.CompactOrderFailed;
             CompactBlockskipFlush = o.CompactBlockskipFlush;
+            WatermarkBoost = o.WatermarkBoost;
+            BoostedWatermarkFlag = o.BoostedWatermarkFlag;
+            ReclaimActive = o.ReclaimActive;
         }
 
         internal Zone Clone(MemNode node) => new Zone(this, node);
@@ -95,6 +105,7 @@ namespace MemMgmt.Core.Node
             w.Array(Stat); w.Long(CmaPages);
             w.Long(CompactCachedFreePfn); w.Array(CompactCachedMigratePfn); w.Int(CompactConsidered); w.Int(CompactDeferShift);
             w.Int(CompactOrderFailed); w.Bool(CompactBlockskipFlush);
+            w.Long(WatermarkBoost); w.Bool(BoostedWatermarkFlag); w.Bool(ReclaimActive);
         }
 
         /// <summary>The zone as <see cref="Write"/> saved it, in a node whose geometry the snapshot's config fixed.</summary>
@@ -116,6 +127,7 @@ namespace MemMgmt.Core.Node
             r.ArrayInto(Stat); CmaPages = r.Long();
             CompactCachedFreePfn = r.Long(); r.ArrayInto(CompactCachedMigratePfn); CompactConsidered = r.Int(); CompactDeferShift = r.Int();
             CompactOrderFailed = r.Int(); CompactBlockskipFlush = r.Bool();
+            WatermarkBoost = r.Long(); BoostedWatermarkFlag = r.Bool(); ReclaimActive = r.Bool();
         }
 
         public MemNode Node => NodeRef;
@@ -134,10 +146,18 @@ namespace MemMgmt.Core.Node
         public long FreePages => NrFreePages;
         public long FreeCmaPages => NrFreeCma;
         public long ReservedHighatomic => NrReservedHighatomic;
-        public long WatermarkMin => Watermark[0];
-        public long WatermarkLow => Watermark[1];
-        public long WatermarkHigh => Watermark[2];
-        public long GetWatermark(WatermarkLevel level) => Watermark[(int)level];
+        /// <summary>min_wmark_pages: the min watermark plus any boost (what zoneinfo prints).</summary>
+        public long WatermarkMin => Watermark[0] + WatermarkBoost;
+        /// <summary>low_wmark_pages: the low watermark plus any boost.</summary>
+        public long WatermarkLow => Watermark[1] + WatermarkBoost;
+        /// <summary>high_wmark_pages: the high watermark plus any boost.</summary>
+        public long WatermarkHigh => Watermark[2] + WatermarkBoost;
+        /// <summary>zone->watermark_boost (always 0 on kernels without boosting).</summary>
+        public long WatermarkBoostPages => WatermarkBoost;
+        /// <summary>wmark_pages(zone, level): zone->_watermark[level] + zone->watermark_boost.</summary>
+        public long GetWatermark(WatermarkLevel level) => Watermark[(int)level] + WatermarkBoost;
+        /// <summary>wmark_pages as an index (WMARK_MIN 0, LOW 1, HIGH 2).</summary>
+        internal long WmarkPages(int level) => Watermark[level] + WatermarkBoost;
         public long GetLowmemReserve(int classzoneIdx) => LowmemReserveArr[classzoneIdx];
         public long[] LowmemReserve => (long[])LowmemReserveArr.Clone();
         public long GetNrFree(int order) => NrFree[order];

@@ -30,7 +30,7 @@ namespace MemMgmt.Core.Watermarks
             for (int z = 0; z <= normal; z++)
             {
                 var zone = node.ZoneArr[z];
-                long size = zone.ManagedPages, high = zone.Watermark[(int)WatermarkLevel.High];
+                long size = zone.ManagedPages, high = zone.WmarkPages((int)WatermarkLevel.High);
                 if (size > high) sum += size - high;
             }
             return sum;
@@ -78,6 +78,8 @@ namespace MemMgmt.Core.Watermarks
             {
                 long tmp = lowmemPages == 0 ? 0 : pagesMin * zone.ManagedPages / lowmemPages;
                 zone.Watermark[(int)WatermarkLevel.Min] = tmp;
+                // 6.1 clears any boost here; kernels without boosting never have one.
+                zone.WatermarkBoost = 0;
                 tmp = Math.Max(tmp >> 2, MmConstants.MultFrac(zone.ManagedPages, node.Sysctl.WatermarkScaleFactor, 10000));
                 zone.Watermark[(int)WatermarkLevel.Low] = zone.Watermark[0] + tmp;
                 zone.Watermark[(int)WatermarkLevel.High] = zone.Watermark[0] + tmp * 2;
