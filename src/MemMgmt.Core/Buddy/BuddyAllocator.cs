@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Trace;
@@ -410,6 +411,8 @@ namespace MemMgmt.Core.Buddy
         private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, int allocFlags, bool cold)
         {
             var pcp = zone.Pcp[cpu];
+            // rmqueue_pcplist (6.1): an allocation halves free_factor (never set on 4.14).
+            if (pcp.FreeFactor != 0) pcp.FreeFactor >>= 1;
             var pages = zone.Pages;
             var next = pages.Next;
             int list = pcp.ListBase + migratetype;
@@ -503,16 +506,69 @@ namespace MemMgmt.Core.Buddy
             pages.Order[index] = (byte)migratetype;
             int count = pcp.CountField + 1;
             pcp.CountField = count;
-            if (count >= pcp.HighField) FreePcpBatch(zone, pcp);
+            if (count >= pcp.FreeHighField) FreePcpBatch(zone, pcp, listType);
         }
 
-        /// <summary>free_hot_cold_page past pcp->high: free_pcppages_bulk(batch), count −= batch.</summary>
+        /// <summary>free_hot_cold_page past pcp->high (4.14): free_pcppages_bulk(batch), count −= batch; on 6.1
+        /// free_unref_page_commit's flush of nr_pcp_free pages, starting with the list just freed to.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void FreePcpBatch(Zone zone, PerCpuPages pcp)
+        private static void FreePcpBatch(Zone zone, PerCpuPages pcp, int listType)
         {
             int batch = pcp.BatchField;
+            if (zone.NodeRef.Kernel.PcpFreeScaling)
+            {
+                FreePcppagesBulkFrom(zone, NrPcpFree(pcp, pcp.FreeHighField, batch), pcp, listType);
+                return;
+            }
             FreePcppagesBulk(zone, batch, pcp);
             pcp.CountField -= batch;
+        }
+
+        /// <summary>CONFIG_PCP_BATCH_SCALE_MAX: free_factor's limit and the drain chunk's shift (Kconfig default 5).</summary>
+        internal const int PcpBatchScaleMax = 5;
+
+        /// <summary>kernel: nr_pcp_free (mm/page_alloc.c, 6.1) for order 0: 1 when high is below batch, else batch doubled
+        /// free_factor times (free_factor grows while that stays below high − batch), clamped to [batch, high − batch].</summary>
+        internal static int NrPcpFree(PerCpuPages pcp, int high, int batch)
+        {
+            if (high < batch) return 1;
+            int minNrFree = batch;
+            int maxNrFree = high - batch;
+            batch <<= pcp.FreeFactor;
+            if (batch < maxNrFree && pcp.FreeFactor < PcpBatchScaleMax) pcp.FreeFactor++;
+            return Math.Max(minNrFree, Math.Min(batch, maxNrFree));
+        }
+
+        /// <summary>kernel: free_pcppages_bulk (mm/page_alloc.c, 6.1): at most pcp->count pages; each list in turn from
+        /// <paramref name="firstList"/> is emptied from its tail (oldest first) before the next, empty lists skipped;
+        /// pcp->count drops as pages go.</summary>
+        internal static void FreePcppagesBulkFrom(Zone zone, int count, PerCpuPages pcp, int firstList)
+        {
+            var node = zone.NodeRef;
+            var pages = zone.Pages;
+            if (count > pcp.CountField) count = pcp.CountField;
+            int pindex = firstList - 1;
+            while (count > 0)
+            {
+                int list;
+                do
+                {
+                    if (++pindex >= MigrateTypes.PcpTypes) pindex = 0;
+                    list = pcp.ListBase + pindex;
+                } while (pages.Next[list] == list);
+                do
+                {
+                    int page = pages.Prev[list];
+                    pages.ListDel(page);
+                    count--;
+                    pcp.CountField--;
+                    int mt = pages.Order[page];
+                    if (zone.NrIsolatePageblock > 0) mt = node.BlockMigratetype(page);
+                    pages.Flags[page] = 0;
+                    pages.Order[page] = 0;
+                    FreeOnePage(zone, page, 0, mt);
+                } while (count > 0 && pages.Next[list] != list);
+            }
         }
 
         /// <summary>kernel: free_pcppages_bulk (mm/page_alloc.c, 4.14): round-robin over the pcp lists, oldest (tail) pages first.</summary>
@@ -545,10 +601,17 @@ namespace MemMgmt.Core.Buddy
             }
         }
 
-        /// <summary>kernel: drain_pages_zone (mm/page_alloc.c, 4.14): return a CPU's whole pcp list to the buddy lists.</summary>
+        /// <summary>kernel: drain_pages_zone (mm/page_alloc.c, 4.14; 6.1): return a CPU's whole pcp list to the buddy lists
+        /// (6.1: in chunks of batch·2^CONFIG_PCP_BATCH_SCALE_MAX, each starting at the first list).</summary>
         internal static void DrainPagesZone(Zone zone, int cpu)
         {
             var pcp = zone.Pcp[cpu];
+            if (zone.NodeRef.Kernel.PcpFreeScaling)
+            {
+                while (pcp.CountField > 0)
+                    FreePcppagesBulkFrom(zone, Math.Min(pcp.CountField, pcp.BatchField << PcpBatchScaleMax), pcp, 0);
+                return;
+            }
             if (pcp.CountField > 0)
             {
                 FreePcppagesBulk(zone, pcp.CountField, pcp);

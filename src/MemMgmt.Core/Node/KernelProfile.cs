@@ -46,6 +46,7 @@ namespace MemMgmt.Core.Node
             WatermarkBoost = true,
             PcpBatchCapBytes = 1 << 20,
             PcpHighFromLowWatermark = true,
+            PcpFreeScaling = true,
             Sysctls = new[] { "compaction_proactiveness", "watermark_boost_factor", "percpu_pagelist_high_fraction" },
         };
 
@@ -137,6 +138,14 @@ namespace MemMgmt.Core.Node
         /// calls zone_pcp_update). kernel: zone_highsize, zone_set_pageset_high_and_batch, setup_per_zone_wmarks
         /// (mm/page_alloc.c, 5.14 to 6.1); 4.14 uses 6·batch, or managed / vm.percpu_pagelist_fraction.</summary>
         public bool PcpHighFromLowWatermark { get; private set; }
+
+        /// <summary>A free that reaches pcp->high flushes nr_pcp_free pages: batch doubled for each flush since the last
+        /// allocation (free_factor, up to 2^CONFIG_PCP_BATCH_SCALE_MAX), kept between batch and high − batch; the flush
+        /// empties the list just freed to first, then the others round robin, oldest pages first; while kswapd reclaims the
+        /// zone (ZONE_RECLAIM_ACTIVE) the flush point drops to min(4·batch, high); each allocation halves free_factor; a
+        /// drain goes in chunks of batch·2^5. kernel: free_unref_page_commit, nr_pcp_high, nr_pcp_free, free_pcppages_bulk,
+        /// rmqueue_pcplist, drain_pages_zone (mm/page_alloc.c, 6.1); 4.14 frees batch pages round robin over the lists.</summary>
+        public bool PcpFreeScaling { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

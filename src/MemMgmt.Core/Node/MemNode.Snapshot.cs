@@ -40,12 +40,12 @@ namespace MemMgmt.Core.Node
             [typeof(Zone)] = "NodeRef Pages FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
                 "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +
                 "CompactBlockskipFlush WatermarkBoost BoostedWatermarkFlag ReclaimActive Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
-            [typeof(PerCpuPages)] = "CountField HighField BatchField ListBase",
+            [typeof(PerCpuPages)] = "CountField HighField BatchField FreeHighField FreeFactor ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
-                "KcompactdUsesSkipHints WatermarkBoost PcpBatchCapBytes PcpHighFromLowWatermark Sysctls",
+                "KcompactdUsesSkipHints WatermarkBoost PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +

@@ -211,27 +211,45 @@ namespace MemMgmt.Core.Node
         Count,
     }
 
-    /// <summary>struct per_cpu_pages of one CPU for one zone (order-0 only in 4.14).</summary>
+    /// <summary>struct per_cpu_pages of one CPU for one zone (order-0 lists only).</summary>
     public sealed class PerCpuPages
     {
         internal int CountField;
         internal int HighField;
         internal int BatchField;
+        /// <summary>The count at which a free flushes: pcp->high, or on 6.1 nr_pcp_high's min(4·batch, high) while the
+        /// zone's reclaim is active, kept here so the free path compares one field.</summary>
+        internal int FreeHighField;
+        /// <summary>pcp->free_factor (6.1): doubles the pages a flush frees for each flush without an allocation between.</summary>
+        internal int FreeFactor;
         /// <summary>First of the MIGRATE_PCPTYPES list heads.</summary>
         internal readonly int ListBase;
 
         internal PerCpuPages(int listBase) { ListBase = listBase; }
 
         internal PerCpuPages Clone() =>
-            new PerCpuPages(ListBase) { CountField = CountField, HighField = HighField, BatchField = BatchField };
+            new PerCpuPages(ListBase)
+            {
+                CountField = CountField, HighField = HighField, BatchField = BatchField, FreeHighField = FreeHighField, FreeFactor = FreeFactor,
+            };
 
-        internal void Write(SnapshotWriter w) { w.Int(ListBase); w.Int(CountField); w.Int(HighField); w.Int(BatchField); }
+        internal void Write(SnapshotWriter w)
+        {
+            w.Int(ListBase); w.Int(CountField); w.Int(HighField); w.Int(BatchField); w.Int(FreeHighField); w.Int(FreeFactor);
+        }
 
         internal static PerCpuPages Read(SnapshotReader r) =>
-            new PerCpuPages(r.Int()) { CountField = r.Int(), HighField = r.Int(), BatchField = r.Int() };
+            new PerCpuPages(r.Int()) { CountField = r.Int(), HighField = r.Int(), BatchField = r.Int(), FreeHighField = r.Int(), FreeFactor = r.Int() };
+
+        /// <summary>kernel: nr_pcp_high (mm/page_alloc.c, 6.1) for order 0: high, lowered to min(4·batch, high) under
+        /// ZONE_RECLAIM_ACTIVE when <paramref name="lowersUnderReclaim"/> (6.1); 4.14 always flushes at high.</summary>
+        internal void UpdateFreeHigh(bool reclaimActive, bool lowersUnderReclaim) =>
+            FreeHighField = reclaimActive && lowersUnderReclaim ? System.Math.Min(BatchField << 2, HighField) : HighField;
 
         public int Count => CountField;
         public int High => HighField;
         public int Batch => BatchField;
+        /// <summary>pcp->free_factor (6.1; always 0 on 4.14).</summary>
+        public int FreeFactorValue => FreeFactor;
     }
 }

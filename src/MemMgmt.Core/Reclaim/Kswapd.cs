@@ -282,13 +282,15 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>kernel: update_reclaim_active (mm/vmscan.c, 6.1): ZONE_RECLAIM_ACTIVE on the managed zones up to
-        /// classzone_idx while balance_pgdat runs; the pcp free path lowers pcp->high under it (6.1 only reads it).</summary>
+        /// classzone_idx while balance_pgdat runs; on 6.1 the pcp free path flushes at min(4·batch, high) under it.</summary>
         private static void SetReclaimActive(MemNode node, int classzoneIdx, bool active)
         {
             for (int i = 0; i <= classzoneIdx && i < node.ZoneArr.Length; i++)
             {
                 var zone = node.ZoneArr[i];
-                if (zone.ManagedPages != 0) zone.ReclaimActive = active;
+                if (zone.ManagedPages == 0) continue;
+                zone.ReclaimActive = active;
+                foreach (var pcp in zone.Pcp) pcp.UpdateFreeHigh(active, node.Kernel.PcpFreeScaling);
             }
         }
 

@@ -175,6 +175,7 @@ namespace MemMgmt.Core.Watermarks
             {
                 pcp.BatchField = batch;
                 pcp.HighField = high;
+                pcp.UpdateFreeHigh(zone.ReclaimActive, node.Kernel.PcpFreeScaling);
             }
         }
     }

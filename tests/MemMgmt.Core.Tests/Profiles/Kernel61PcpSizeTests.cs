@@ -138,3 +138,94 @@ namespace MemMgmt.Core.Tests.Profiles
         }
     }
 }
+
+namespace MemMgmt.Core.Tests.Profiles
+{
+    using MemMgmt.Core.Allocation;
+    using MemMgmt.Core.Buddy;
+
+    /// <summary>6.1's pcp flush (free_unref_page_commit, nr_pcp_free, nr_pcp_high, free_pcppages_bulk) against 4.14's.</summary>
+    public class Kernel61PcpFreeTests
+    {
+        [Theory]
+        // The captured pagesets (high 3520, batch 63): 63, 126, … doubling while below high − batch = 3457, free_factor
+        // stopping at CONFIG_PCP_BATCH_SCALE_MAX (5): 63 << 5 = 2016.
+        [InlineData(3520, 63, 0, 63, 1)]
+        [InlineData(3520, 63, 1, 126, 2)]
+        [InlineData(3520, 63, 4, 1008, 5)]
+        [InlineData(3520, 63, 5, 2016, 5)]
+        // high 200: at most 137 (high − batch); free_factor stops growing once batch << free_factor reaches it.
+        [InlineData(200, 63, 1, 126, 2)]
+        [InlineData(200, 63, 2, 137, 2)]
+        // Under reclaim (nr_pcp_high = min(4·batch, high) = 252): at most 189.
+        [InlineData(252, 63, 2, 189, 2)]
+        // high below batch (a disabled or boot pageset): one page.
+        [InlineData(0, 63, 3, 1, 3)]
+        public void NrPcpFree_DoublesPerFlushWithinBatchAndHighMinusBatch(int high, int batch, int freeFactor, int expected, int factorAfter)
+        {
+            var pcp = new PerCpuPages(0) { FreeFactor = freeFactor };
+            Assert.Equal(expected, BuddyAllocator.NrPcpFree(pcp, high, batch));
+            Assert.Equal(factorAfter, pcp.FreeFactor);
+        }
+
+        [Fact]
+        public void NrPcpHigh_DropsToFourBatchesWhileReclaimIsActive_On61Only()
+        {
+            var pcp = new PerCpuPages(0) { HighField = 3520, BatchField = 63 };
+            pcp.UpdateFreeHigh(reclaimActive: true, lowersUnderReclaim: true);
+            Assert.Equal(252, pcp.FreeHighField);
+            pcp.UpdateFreeHigh(reclaimActive: false, lowersUnderReclaim: true);
+            Assert.Equal(3520, pcp.FreeHighField);
+            pcp.UpdateFreeHigh(reclaimActive: true, lowersUnderReclaim: false);
+            Assert.Equal(3520, pcp.FreeHighField);
+        }
+
+        /// <summary>Allocates <paramref name="n"/> order-0 movable pages on CPU 0, drains the pcp lists, and returns them.</summary>
+        private static int[] AllocateDrained(MemNode node, int n)
+        {
+            var pages = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                pages[i] = PageAllocator.AllocPagesIndex(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, 0);
+                Assert.True(pages[i] >= 0);
+            }
+            PageAllocator.DrainAllPages(node);
+            return pages;
+        }
+
+        [Fact]
+        public void Kernel61_FreesPastHigh_FlushBatchThenTwice_AndAnAllocationHalvesTheFactor()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 2048L << 20, Kernel = KernelProfile.Linux61, Seed = 1 });
+            var zone = node.Zones.OrderByDescending(z => z.ManagedPages).First();
+            var pcp = zone.GetPageset(0);
+            var pages = AllocateDrained(node, 3600);
+            long free0 = zone.FreePages;
+            for (int i = 0; i < 3519; i++) PageAllocator.FreePagesIndex(node, pages[i], 0, 0);
+            Assert.Equal(3519, pcp.Count);
+            PageAllocator.FreePagesIndex(node, pages[3519], 0, 0);          // count reaches high 3520: flush 63
+            Assert.Equal(3520 - 63, pcp.Count);
+            Assert.Equal(1, pcp.FreeFactorValue);
+            Assert.Equal(free0 + 63, zone.FreePages);
+            for (int i = 3520; i < 3583; i++) PageAllocator.FreePagesIndex(node, pages[i], 0, 0);
+            Assert.Equal(3520 - 126, pcp.Count);                              // the second flush without an allocation: 126
+            Assert.Equal(2, pcp.FreeFactorValue);
+            Assert.True(PageAllocator.AllocPagesIndex(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, 0) >= 0);
+            Assert.Equal(1, pcp.FreeFactorValue);
+        }
+
+        [Fact]
+        public void Kernel414_FreesPastHigh_FlushBatchEveryTime_WithoutAFactor()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 2048L << 20, Kernel = KernelProfile.Linux414, Seed = 1 });
+            var zone = node.Zones.OrderByDescending(z => z.ManagedPages).First();
+            var pcp = zone.GetPageset(0);
+            var pages = AllocateDrained(node, 300);
+            for (int i = 0; i < 186; i++) PageAllocator.FreePagesIndex(node, pages[i], 0, 0);
+            Assert.Equal(186 - 31, pcp.Count);
+            for (int i = 186; i < 217; i++) PageAllocator.FreePagesIndex(node, pages[i], 0, 0);
+            Assert.Equal(186 - 31, pcp.Count);
+            Assert.Equal(0, pcp.FreeFactorValue);
+        }
+    }
+}
