@@ -38,7 +38,7 @@ namespace MemMgmt.Core.Allocation
             }
             if (ToMigratetype(gfp) == MigrateType.Movable) flags |= AllocFlagBits.Cma;
             // ALLOC_KSWAPD mirrors __GFP_KSWAPD_RECLAIM (6.1); only the watermark boost reads it.
-            if ((gfp & GfpFlags.__GFP_KSWAPD_RECLAIM) != 0) flags |= AllocFlagBits.Kswapd;
+            flags |= (int)gfp & AllocFlagBits.Kswapd;
             return flags;
         }
 

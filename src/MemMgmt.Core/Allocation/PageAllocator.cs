@@ -105,8 +105,7 @@ namespace MemMgmt.Core.Allocation
         /// <summary>The fast path's flags: ALLOC_WMARK_LOW, plus ALLOC_CMA for movable requests (prepare_alloc_pages) and
         /// ALLOC_KSWAPD for requests that may wake kswapd (alloc_flags_nofragment, 6.1).</summary>
         internal static int FastPathFlags(GfpFlags gfp, MigrateType mt) =>
-            AllocFlagBits.WmarkLow | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0)
-            | ((gfp & GfpFlags.__GFP_KSWAPD_RECLAIM) != 0 ? AllocFlagBits.Kswapd : 0);
+            AllocFlagBits.WmarkLow | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0) | ((int)gfp & AllocFlagBits.Kswapd);
 
         /// <summary>gfp_zone's answer as a zone index for each combination of the four zone modifier bits
         /// (__GFP_DMA, __GFP_HIGHMEM, __GFP_DMA32, __GFP_MOVABLE), built from <see cref="Gfp.ToZone"/> itself for one

@@ -376,12 +376,12 @@ namespace MemMgmt.Core.Buddy
             }
             // __count_zone_vm_events(PGALLOC, zone, 1 << order): the page comes from this zone's lists.
             if (page >= 0) zone.NodeRef.Counters.ZoneEvents[(int)ZoneEvent.PgAlloc, zone.Idx] += 1L << order;
-            if (zone.BoostedWatermarkFlag) WakeKswapdForBoost(zone);
             return page;
         }
 
         /// <summary>rmqueue's out: label (6.1): a steal that boosted the watermarks flagged the zone; clear the flag and wake
-        /// kswapd for the zone at order 0, whether or not a page was found.</summary>
+        /// kswapd for the zone at order 0, whether or not a page was found. Only __rmqueue steals, so only the pcp refill
+        /// and the buddy branch of rmqueue look at the flag; a pcp hit cannot have set it.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static void WakeKswapdForBoost(Zone zone)
         {
@@ -400,8 +400,8 @@ namespace MemMgmt.Core.Buddy
                 if (page >= 0) source = AllocSource.HighAtomic;
             }
             if (page < 0) page = Rmqueue(zone, order, migratetype, allocFlags, ref source);
-            if (page < 0) return -1;
-            ModFreepageState(zone, -(1L << order), SourceMigratetype(source, migratetype));
+            if (page >= 0) ModFreepageState(zone, -(1L << order), SourceMigratetype(source, migratetype));
+            if (zone.BoostedWatermarkFlag) WakeKswapdForBoost(zone);
             return page;
         }
 
@@ -446,6 +446,7 @@ namespace MemMgmt.Core.Buddy
         private static int RefillPcplist(Zone zone, PerCpuPages pcp, int list, int migratetype, int allocFlags, bool cold)
         {
             pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype, allocFlags, cold);
+            if (zone.BoostedWatermarkFlag) WakeKswapdForBoost(zone);
             int page = zone.Pages.Next[list];
             return page == list ? -1 : page;
         }
