@@ -251,11 +251,11 @@ namespace MemMgmt.Core.Buddy
             if (factor == 0) return false;
             long pageblockNrPages = 1L << node.PbOrder;
             if (pageblockNrPages * 4 > zone.ManagedPages) return false;
-            long maxBoost = MmConstants.MultFrac(zone.Watermark[(int)WatermarkLevel.High], factor, 10000);
+            long maxBoost = MmConstants.MultFrac(zone.RawWatermark((int)WatermarkLevel.High), factor, 10000);
             if (maxBoost == 0) return false;
             if (maxBoost < pageblockNrPages) maxBoost = pageblockNrPages;
             long boost = zone.WatermarkBoost + pageblockNrPages;
-            zone.WatermarkBoost = boost < maxBoost ? boost : maxBoost;
+            zone.SetWatermarkBoost(boost < maxBoost ? boost : maxBoost);
             return true;
         }
 

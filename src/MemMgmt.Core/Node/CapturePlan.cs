@@ -234,9 +234,9 @@ namespace MemMgmt.Core.Node
 
                 // Watermarks and reserves as captured: zoneinfo prints wmark_pages, which include the boost.
                 zone.WatermarkBoost = cz.Info.Boost;
-                zone.Watermark[(int)WatermarkLevel.Min] = cz.Info.Min - cz.Info.Boost;
-                zone.Watermark[(int)WatermarkLevel.Low] = cz.Info.Low - cz.Info.Boost;
-                zone.Watermark[(int)WatermarkLevel.High] = cz.Info.High - cz.Info.Boost;
+                zone.Watermark[(int)WatermarkLevel.Min] = cz.Info.Min;
+                zone.Watermark[(int)WatermarkLevel.Low] = cz.Info.Low;
+                zone.Watermark[(int)WatermarkLevel.High] = cz.Info.High;
                 if (cz.Info.Protection.Count == zone.LowmemReserveArr.Length)
                     for (int k = 0; k < zone.LowmemReserveArr.Length; k++) zone.LowmemReserveArr[k] = cz.Info.Protection[k];
             }
@@ -244,7 +244,7 @@ namespace MemMgmt.Core.Node
             // 6.1 sizes the pagesets from the (captured) low watermarks; 4.14 keeps its own.
             WatermarkSetup.ZonePcpUpdateAfterWmarks(node);
             long minPages = 0;
-            foreach (var z in node.ZoneArr) minPages += z.Watermark[(int)WatermarkLevel.Min];
+            foreach (var z in node.ZoneArr) minPages += z.RawWatermark((int)WatermarkLevel.Min);
             // min_free_kbytes as the captured min watermarks imply, so a later sysctl write starts from the same place.
             node.Sysctl.MinFreeKbytes = (int)node.Geometry.PagesToKb(minPages);
         }

@@ -12,6 +12,8 @@ namespace MemMgmt.Core.Node
         internal readonly int FreeListBase;
         /// <summary>free_area[order].nr_free: free blocks (not pages) per order.</summary>
         internal readonly long[] NrFree;
+        /// <summary>wmark_pages: zone->_watermark[] plus zone->watermark_boost, kept summed so the fast path reads one
+        /// element; <see cref="RawWatermark"/> subtracts the boost again.</summary>
         internal readonly long[] Watermark = new long[3];
         internal readonly long[] LowmemReserveArr;
         internal readonly PerCpuPages[] Pcp;
@@ -36,7 +38,8 @@ namespace MemMgmt.Core.Node
         internal int CompactOrderFailed;
         internal bool CompactBlockskipFlush;
 
-        /// <summary>zone->watermark_boost (6.1): pages added to every watermark after fallback steals (boost_watermark).</summary>
+        /// <summary>zone->watermark_boost (6.1): pages added to every watermark after fallback steals (boost_watermark);
+        /// <see cref="Watermark"/> already includes it, so change it only through <see cref="SetWatermarkBoost"/>.</summary>
         internal long WatermarkBoost;
         /// <summary>ZONE_BOOSTED_WATERMARK: a boost asks rmqueue to wake kswapd after the allocation.</summary>
         internal bool BoostedWatermarkFlag;
@@ -147,17 +150,29 @@ namespace MemMgmt.Core.Node
         public long FreeCmaPages => NrFreeCma;
         public long ReservedHighatomic => NrReservedHighatomic;
         /// <summary>min_wmark_pages: the min watermark plus any boost (what zoneinfo prints).</summary>
-        public long WatermarkMin => Watermark[0] + WatermarkBoost;
+        public long WatermarkMin => Watermark[0];
         /// <summary>low_wmark_pages: the low watermark plus any boost.</summary>
-        public long WatermarkLow => Watermark[1] + WatermarkBoost;
+        public long WatermarkLow => Watermark[1];
         /// <summary>high_wmark_pages: the high watermark plus any boost.</summary>
-        public long WatermarkHigh => Watermark[2] + WatermarkBoost;
+        public long WatermarkHigh => Watermark[2];
         /// <summary>zone->watermark_boost (always 0 on kernels without boosting).</summary>
         public long WatermarkBoostPages => WatermarkBoost;
         /// <summary>wmark_pages(zone, level): zone->_watermark[level] + zone->watermark_boost.</summary>
-        public long GetWatermark(WatermarkLevel level) => Watermark[(int)level] + WatermarkBoost;
+        public long GetWatermark(WatermarkLevel level) => Watermark[(int)level];
         /// <summary>wmark_pages as an index (WMARK_MIN 0, LOW 1, HIGH 2).</summary>
-        internal long WmarkPages(int level) => Watermark[level] + WatermarkBoost;
+        internal long WmarkPages(int level) => Watermark[level];
+        /// <summary>zone->_watermark[level]: the watermark without the boost.</summary>
+        internal long RawWatermark(int level) => Watermark[level] - WatermarkBoost;
+
+        /// <summary>Sets zone->watermark_boost, moving the three summed watermarks with it.</summary>
+        internal void SetWatermarkBoost(long boost)
+        {
+            long delta = boost - WatermarkBoost;
+            Watermark[0] += delta;
+            Watermark[1] += delta;
+            Watermark[2] += delta;
+            WatermarkBoost = boost;
+        }
         public long GetLowmemReserve(int classzoneIdx) => LowmemReserveArr[classzoneIdx];
         public long[] LowmemReserve => (long[])LowmemReserveArr.Clone();
         public long GetNrFree(int order) => NrFree[order];

@@ -268,7 +268,7 @@ namespace MemMgmt.Core.Reclaim
                 {
                     if (zoneBoosts![i] == 0) continue;
                     var zone = node.ZoneArr[i];
-                    zone.WatermarkBoost -= Math.Min(zone.WatermarkBoost, zoneBoosts[i]);
+                    zone.SetWatermarkBoost(zone.WatermarkBoost - Math.Min(zone.WatermarkBoost, zoneBoosts[i]));
                 }
                 CompactionEngine.WakeupKcompactd(node, node.PbOrder, classzoneIdx);
                 rep._kcompactd.Add((node.PbOrder, classzoneIdx));

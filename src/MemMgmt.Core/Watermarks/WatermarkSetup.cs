@@ -77,9 +77,9 @@ namespace MemMgmt.Core.Watermarks
             foreach (var zone in node.ZoneArr)
             {
                 long tmp = lowmemPages == 0 ? 0 : pagesMin * zone.ManagedPages / lowmemPages;
-                zone.Watermark[(int)WatermarkLevel.Min] = tmp;
-                // 6.1 clears any boost here; kernels without boosting never have one.
+                // 6.1 clears any boost here (kernels without boosting never have one), so the marks are the raw ones.
                 zone.WatermarkBoost = 0;
+                zone.Watermark[(int)WatermarkLevel.Min] = tmp;
                 tmp = Math.Max(tmp >> 2, MmConstants.MultFrac(zone.ManagedPages, node.Sysctl.WatermarkScaleFactor, 10000));
                 zone.Watermark[(int)WatermarkLevel.Low] = zone.Watermark[0] + tmp;
                 zone.Watermark[(int)WatermarkLevel.High] = zone.Watermark[0] + tmp * 2;

@@ -48,10 +48,12 @@ namespace MemMgmt.Core.Tests.Profiles
             var node = Node(KernelProfile.Linux61);
             VmSysctl.Write(node, "vm.watermark_boost_factor", factor.ToString());
             var zone = WithHigh(node, high);
+            long min = zone.WatermarkMin, low = zone.WatermarkLow;
             for (int i = 0; i < steals; i++) Assert.True(BuddyAllocator.BoostWatermark(zone));
             Assert.Equal(expectedBoost, zone.WatermarkBoostPages);
             Assert.Equal(high + expectedBoost, zone.WatermarkHigh);
-            Assert.Equal(zone.Watermark[(int)WatermarkLevel.Min] + expectedBoost, zone.WatermarkMin);
+            Assert.Equal(low + expectedBoost, zone.WatermarkLow);
+            Assert.Equal(min + expectedBoost, zone.WatermarkMin);
         }
 
         [Fact]
@@ -81,8 +83,9 @@ namespace MemMgmt.Core.Tests.Profiles
             var zone = MainZone(node);
             Assert.True(BuddyAllocator.BoostWatermark(zone));
             Assert.Equal(512, zone.WatermarkBoostPages);
-            VmSysctl.Write(node, "vm.watermark_scale_factor", "20");
+            VmSysctl.Write(node, "vm.watermark_scale_factor", "10");
             Assert.Equal(0, zone.WatermarkBoostPages);
+            Assert.Equal(0, zone.RawWatermark((int)WatermarkLevel.High) - zone.WatermarkHigh);
         }
 
         /// <summary>A node whose free memory is all order-0 movable pages (every other page of page cache freed), with
