@@ -22,9 +22,14 @@ Describe 'Argument completion' {
         (Get-Completion 'New-MemNode -PageSize ') -join ',' | Should -Be '4KB,16KB,64KB'
     }
 
-    It 'completes sysctl names with and without the vm. prefix' {
+    It 'completes sysctl names with and without the vm. prefix, those the node''s kernel has' {
+        $null = New-MemNode -Name completion-sy414 -Size 256MB -CmaSize 0
         Get-Completion 'Get-MemSysctl vm.min' | Should -Be 'vm.min_free_kbytes'
         Get-Completion 'Set-MemSysctl watermark' | Should -Be 'vm.watermark_scale_factor'
+        $null = New-MemNode -Name completion-sy61 -Kernel 6.1 -Size 256MB -CmaSize 0
+        (Get-Completion 'Set-MemSysctl watermark') -join ',' | Should -Be 'vm.watermark_scale_factor,vm.watermark_boost_factor'
+        (Get-Completion 'Set-MemSysctl -Node completion-sy414 -Name vm.percpu') -join ',' | Should -Be 'vm.percpu_pagelist_fraction'
+        (Get-Completion 'Set-MemSysctl -Node completion-sy61 -Name vm.percpu') -join ',' | Should -Be 'vm.percpu_pagelist_high_fraction'
     }
 
     It 'completes GFP flags and migrate types from the enums' {

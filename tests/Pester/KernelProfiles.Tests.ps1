@@ -63,6 +63,36 @@ Describe 'sysctls a profile lacks' {
         $err.Exception.Message | Should -BeLike '*4.14*6.1*'
         { Get-MemSysctl vm.compaction_proactiveness -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlNotInKernel*'
     }
+
+    It 'has vm.watermark_boost_factor on 6.1 (default 15000, 0 turns boosting off) and not on 4.14' {
+        New-MemNode -Kernel 6.1 -Name wb61 | Out-Null
+        (Get-MemSysctl vm.watermark_boost_factor).Value | Should -Be '15000'
+        (Set-MemSysctl vm.watermark_boost_factor 0 -PassThru).Value | Should -Be '0'
+        (Set-MemSysctl vm.watermark_boost_factor 30000 -PassThru).Value | Should -Be '30000'
+        $err = { Set-MemSysctl vm.watermark_boost_factor -1 -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlValueOutOfRange*' -PassThru
+        $err.Exception.Message | Should -BeLike '*vm.watermark_boost_factor must be an integer from 0 to 2147483647*-1 is out of range*'
+        $err = { Set-MemSysctl vm.watermark_boost_factor many -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlValueInvalid*' -PassThru
+        $err.Exception.Message | Should -BeLike "*'many' is not an integer*"
+        (Get-MemSysctl vm.watermark_boost_factor).Value | Should -Be '30000'
+        New-MemNode -Name wb414 | Out-Null
+        (Get-MemSysctl vm.*).Name | Should -Not -Contain 'vm.watermark_boost_factor'
+        $err = { Set-MemSysctl vm.watermark_boost_factor 0 -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlNotInKernel*' -PassThru
+        $err.Exception.Message | Should -BeLike '*wb414*kernel 4.14 has no such sysctl; it exists in kernel 6.1*'
+    }
+
+    It 'has vm.percpu_pagelist_high_fraction on 6.1 and vm.percpu_pagelist_fraction on 4.14 only' {
+        $n = New-MemNode -Kernel 6.1
+        ((Get-ZoneInfo -Node $n | Where-Object Zone -EQ DMA).Pagesets | ForEach-Object { "$($_.High)/$($_.Batch)" }) -join ',' |
+            Should -Be '3520/63,3520/63'
+        Set-MemSysctl vm.percpu_pagelist_high_fraction 8
+        (Get-ZoneInfo -Node $n | Where-Object Zone -EQ DMA).Pagesets[0].High | Should -Be 31710
+        { Set-MemSysctl vm.percpu_pagelist_high_fraction 7 -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlValueOutOfRange*'
+        { Set-MemSysctl vm.percpu_pagelist_fraction 8 -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlNotInKernel*'
+        New-MemNode | Out-Null
+        (Get-ZoneInfo | Where-Object Zone -EQ DMA).Pagesets[0].High | Should -Be 186
+        { Set-MemSysctl vm.percpu_pagelist_high_fraction 8 -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlNotInKernel*'
+        (Set-MemSysctl vm.percpu_pagelist_fraction 8 -PassThru).Value | Should -Be '8'
+    }
 }
 
 Describe 'vm.nr_hugepages' {

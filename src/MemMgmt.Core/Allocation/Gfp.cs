@@ -37,6 +37,8 @@ namespace MemMgmt.Core.Allocation
                 flags &= ~AllocFlagBits.Cpuset;
             }
             if (ToMigratetype(gfp) == MigrateType.Movable) flags |= AllocFlagBits.Cma;
+            // ALLOC_KSWAPD mirrors __GFP_KSWAPD_RECLAIM (6.1); only the watermark boost reads it.
+            flags |= (int)gfp & AllocFlagBits.Kswapd;
             return flags;
         }
 

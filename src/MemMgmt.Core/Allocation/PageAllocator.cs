@@ -105,9 +105,10 @@ namespace MemMgmt.Core.Allocation
             return result;
         }
 
-        /// <summary>The fast path's flags: ALLOC_WMARK_LOW, plus ALLOC_CMA for movable requests (prepare_alloc_pages).</summary>
+        /// <summary>The fast path's flags: ALLOC_WMARK_LOW, plus ALLOC_CMA for movable requests (prepare_alloc_pages) and
+        /// ALLOC_KSWAPD for requests that may wake kswapd (alloc_flags_nofragment, 6.1).</summary>
         internal static int FastPathFlags(GfpFlags gfp, MigrateType mt) =>
-            AllocFlagBits.WmarkLow | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0);
+            AllocFlagBits.WmarkLow | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0) | ((int)gfp & AllocFlagBits.Kswapd);
 
         /// <summary>gfp_zone's answer as a zone index for each combination of the four zone modifier bits
         /// (__GFP_DMA, __GFP_HIGHMEM, __GFP_DMA32, __GFP_MOVABLE), built from <see cref="Gfp.ToZone"/> itself for one
@@ -160,7 +161,7 @@ namespace MemMgmt.Core.Allocation
                 int zid = z.Idx;
                 if (zid > highZoneIdx) continue;
                 if (classzoneIdx < 0) classzoneIdx = zid;
-                long mark = z.Watermark[markIdx];
+                long mark = z.WmarkPages(markIdx);
                 if (!ZoneWatermark.Fast(z, order, mark, classzoneIdx, allocFlags))
                 {
                     if ((allocFlags & AllocFlagBits.NoWatermarks) == 0) continue; // node_reclaim_mode is 0

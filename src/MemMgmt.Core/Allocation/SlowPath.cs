@@ -331,7 +331,7 @@ namespace MemMgmt.Core.Allocation
                 if (zone.Idx > highZoneIdx) continue;
                 long reclaimable = ZoneReclaimablePages(zone);
                 long available = reclaimable + zone.NrFreePages;
-                if (!ZoneWatermark.Ok(zone, order, zone.Watermark[0], classzoneIdx, allocFlags, available)) continue;
+                if (!ZoneWatermark.Ok(zone, order, zone.WmarkPages(0), classzoneIdx, allocFlags, available)) continue;
                 if (!didSomeProgress && 2 * Writeback.WritebackIo.ZoneWritePending(zone) > reclaimable)
                     Writeback.WritebackIo.CongestionWait(node, Writeback.WritebackIo.HzDiv10Ns);
                 return true;

@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Trace;
@@ -240,8 +241,27 @@ namespace MemMgmt.Core.Buddy
             for (int b = 0; b < nrBlocks; b++) node.SetBlockMigratetype(index + (b << node.PbOrder), migratetype);
         }
 
-        /// <summary>kernel: steal_suitable_fallback (mm/page_alloc.c, 4.14): claim the block when free + alike pages reach half of it.</summary>
-        internal static void StealSuitableFallback(Zone zone, int index, int startType, bool wholeBlock)
+        /// <summary>kernel: boost_watermark (mm/page_alloc.c, 6.1): raise the boost by a pageblock, up to
+        /// watermark_boost_factor/10000 of the high watermark but at least a pageblock; not in zones under four pageblocks,
+        /// with the factor 0, or before the high watermark is set. Returns whether it boosted.</summary>
+        internal static bool BoostWatermark(Zone zone)
+        {
+            var node = zone.NodeRef;
+            int factor = node.Sysctl.WatermarkBoostFactor;
+            if (factor == 0) return false;
+            long pageblockNrPages = 1L << node.PbOrder;
+            if (pageblockNrPages * 4 > zone.ManagedPages) return false;
+            long maxBoost = MmConstants.MultFrac(zone.RawWatermark((int)WatermarkLevel.High), factor, 10000);
+            if (maxBoost == 0) return false;
+            if (maxBoost < pageblockNrPages) maxBoost = pageblockNrPages;
+            long boost = zone.WatermarkBoost + pageblockNrPages;
+            zone.SetWatermarkBoost(boost < maxBoost ? boost : maxBoost);
+            return true;
+        }
+
+        /// <summary>kernel: steal_suitable_fallback (mm/page_alloc.c, 4.14; 6.1): claim the block when free + alike pages
+        /// reach half of it; on 6.1 a steal below pageblock order first boosts the watermarks.</summary>
+        internal static void StealSuitableFallback(Zone zone, int index, int startType, bool wholeBlock, int allocFlags)
         {
             var node = zone.NodeRef;
             var pages = zone.Pages;
@@ -254,27 +274,42 @@ namespace MemMgmt.Core.Buddy
                 {
                     ChangePageblockRange(node, index, currentOrder, startType);
                 }
-                else if (wholeBlock)
+                else
                 {
-                    int freePages = MoveFreepagesBlock(zone, index, startType, out int movablePages);
-                    int alikePages;
-                    if (startType == (int)MigrateType.Movable) alikePages = movablePages;
-                    else if (oldBlockType == (int)MigrateType.Movable) alikePages = (1 << node.PbOrder) - (freePages + movablePages);
-                    else alikePages = 0;
-                    if (freePages != 0)
-                    {
-                        if (freePages + alikePages >= (1 << (node.PbOrder - 1)) || node.PageGroupByMobilityDisabled)
-                            node.SetBlockMigratetype(index, startType);
-                        return;
-                    }
+                    // Boost before the whole-block check: a single-page steal boosts too.
+                    if (node.Kernel.WatermarkBoost && BoostWatermark(zone) && (allocFlags & AllocFlagBits.Kswapd) != 0)
+                        zone.BoostedWatermarkFlag = true;
+                    if (wholeBlock) StealWholeBlock(zone, index, startType, oldBlockType);
+                    else pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+                    return;
                 }
             }
             pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
         }
 
+        /// <summary>steal_suitable_fallback's whole-block branch: move the block's free pages, then claim the block when
+        /// free + alike pages reach half of it; a block the zone does not span whole moves just the page.</summary>
+        private static void StealWholeBlock(Zone zone, int index, int startType, int oldBlockType)
+        {
+            var node = zone.NodeRef;
+            int freePages = MoveFreepagesBlock(zone, index, startType, out int movablePages);
+            int alikePages;
+            if (startType == (int)MigrateType.Movable) alikePages = movablePages;
+            else if (oldBlockType == (int)MigrateType.Movable) alikePages = (1 << node.PbOrder) - (freePages + movablePages);
+            else alikePages = 0;
+            if (freePages == 0)
+            {
+                int currentOrder = zone.Pages.Order[index];
+                zone.Pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+                return;
+            }
+            if (freePages + alikePages >= (1 << (node.PbOrder - 1)) || node.PageGroupByMobilityDisabled)
+                node.SetBlockMigratetype(index, startType);
+        }
+
         /// <summary>kernel: __rmqueue_fallback (mm/page_alloc.c, 4.14): largest stealable block first; a movable
         /// request that cannot claim the block takes the smallest one instead.</summary>
-        internal static bool RmqueueFallback(Zone zone, int order, int startMt)
+        internal static bool RmqueueFallback(Zone zone, int order, int startMt, int allocFlags)
         {
             int maxOrder = zone.NrFree.Length;
             int current;
@@ -293,7 +328,7 @@ namespace MemMgmt.Core.Buddy
                     }
                 }
                 int page = zone.Pages.Next[zone.FreeListHead(current, fallbackMt)];
-                StealSuitableFallback(zone, page, startMt, canSteal);
+                StealSuitableFallback(zone, page, startMt, canSteal, allocFlags);
                 var node = zone.NodeRef;
                 if (node.Trace.Enabled)
                     node.Trace.Record(node, TraceEventId.mm_page_alloc_extfrag, node.NodeStartPfn + page, order, current,
@@ -304,7 +339,7 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: __rmqueue (mm/page_alloc.c, 4.14): own type, then CMA for movable, then fallback and retry.</summary>
-        internal static int Rmqueue(Zone zone, int order, int migratetype, ref AllocSource source)
+        internal static int Rmqueue(Zone zone, int order, int migratetype, int allocFlags, ref AllocSource source)
         {
             while (true)
             {
@@ -315,7 +350,7 @@ namespace MemMgmt.Core.Buddy
                     page = RmqueueSmallest(zone, order, (int)MigrateType.Cma);
                     if (page >= 0) { source = AllocSource.Cma; return page; }
                 }
-                if (!RmqueueFallback(zone, order, migratetype)) return -1;
+                if (!RmqueueFallback(zone, order, migratetype, allocFlags)) return -1;
                 source = AllocSource.Fallback;
             }
         }
@@ -332,7 +367,7 @@ namespace MemMgmt.Core.Buddy
             int page;
             if (order == 0)
             {
-                page = RmqueuePcplist(zone, cpu, migratetype, cold);
+                page = RmqueuePcplist(zone, cpu, migratetype, allocFlags, cold);
                 source = AllocSource.PcpList;
             }
             else
@@ -342,6 +377,16 @@ namespace MemMgmt.Core.Buddy
             // __count_zone_vm_events(PGALLOC, zone, 1 << order): the page comes from this zone's lists.
             if (page >= 0) zone.NodeRef.Counters.ZoneEvents[(int)ZoneEvent.PgAlloc, zone.Idx] += 1L << order;
             return page;
+        }
+
+        /// <summary>rmqueue's out: label (6.1): a steal that boosted the watermarks flagged the zone; clear the flag and wake
+        /// kswapd for the zone at order 0, whether or not a page was found. Only __rmqueue steals, so only the pcp refill
+        /// and the buddy branch of rmqueue look at the flag; a pcp hit cannot have set it.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void WakeKswapdForBoost(Zone zone)
+        {
+            zone.BoostedWatermarkFlag = false;
+            Reclaim.Kswapd.WakeupZone(zone.NodeRef, zone, 0, zone.Idx);
         }
 
         /// <summary>rmqueue's order &gt; 0 branch: the HighAtomic reserve for ALLOC_HARDER, then __rmqueue; NR_FREE_PAGES drops.</summary>
@@ -354,25 +399,27 @@ namespace MemMgmt.Core.Buddy
                 page = RmqueueSmallest(zone, order, (int)MigrateType.HighAtomic);
                 if (page >= 0) source = AllocSource.HighAtomic;
             }
-            if (page < 0) page = Rmqueue(zone, order, migratetype, ref source);
-            if (page < 0) return -1;
-            ModFreepageState(zone, -(1L << order), SourceMigratetype(source, migratetype));
+            if (page < 0) page = Rmqueue(zone, order, migratetype, allocFlags, ref source);
+            if (page >= 0) ModFreepageState(zone, -(1L << order), SourceMigratetype(source, migratetype));
+            if (zone.BoostedWatermarkFlag) WakeKswapdForBoost(zone);
             return page;
         }
 
         /// <summary>kernel: rmqueue_pcplist / __rmqueue_pcplist (mm/page_alloc.c, 4.14): refill by batch when empty, take the
         /// first (hot) page, or the last one for __GFP_COLD.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, bool cold)
+        private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, int allocFlags, bool cold)
         {
             var pcp = zone.Pcp[cpu];
+            // rmqueue_pcplist (6.1): an allocation halves free_factor (never set on 4.14).
+            if (pcp.FreeFactor != 0) pcp.FreeFactor >>= 1;
             var pages = zone.Pages;
             var next = pages.Next;
             int list = pcp.ListBase + migratetype;
             int page = next[list];
             if (page == list)
             {
-                page = RefillPcplist(zone, pcp, list, migratetype, cold);
+                page = RefillPcplist(zone, pcp, list, migratetype, allocFlags, cold);
                 if (page < 0) return -1;
             }
             if (cold)
@@ -396,16 +443,17 @@ namespace MemMgmt.Core.Buddy
 
         /// <summary>The empty-list branch of __rmqueue_pcplist: pcp->count += rmqueue_bulk(batch); the new first page or -1.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static int RefillPcplist(Zone zone, PerCpuPages pcp, int list, int migratetype, bool cold)
+        private static int RefillPcplist(Zone zone, PerCpuPages pcp, int list, int migratetype, int allocFlags, bool cold)
         {
-            pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype, cold);
+            pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype, allocFlags, cold);
+            if (zone.BoostedWatermarkFlag) WakeKswapdForBoost(zone);
             int page = zone.Pages.Next[list];
             return page == list ? -1 : page;
         }
 
         /// <summary>kernel: rmqueue_bulk (mm/page_alloc.c, 4.14): each page goes after the previous one (before it when cold),
         /// so hot takes from the head and cold from the tail both get the pages in the order the buddy lists gave them.</summary>
-        private static int RmqueueBulk(Zone zone, int count, int list, int migratetype, bool cold)
+        private static int RmqueueBulk(Zone zone, int count, int list, int migratetype, int allocFlags, bool cold)
         {
             var pages = zone.Pages;
             int after = list;
@@ -413,7 +461,7 @@ namespace MemMgmt.Core.Buddy
             for (i = 0; i < count; i++)
             {
                 AllocSource src = AllocSource.None;
-                int page = Rmqueue(zone, 0, migratetype, ref src);
+                int page = Rmqueue(zone, 0, migratetype, allocFlags, ref src);
                 if (page < 0) break;
                 int pcpMt = SourceMigratetype(src, migratetype);
                 if (cold) pages.ListAddTail(page, after);
@@ -459,16 +507,69 @@ namespace MemMgmt.Core.Buddy
             pages.Order[index] = (byte)migratetype;
             int count = pcp.CountField + 1;
             pcp.CountField = count;
-            if (count >= pcp.HighField) FreePcpBatch(zone, pcp);
+            if (count >= pcp.FreeHighField) FreePcpBatch(zone, pcp, listType);
         }
 
-        /// <summary>free_hot_cold_page past pcp->high: free_pcppages_bulk(batch), count −= batch.</summary>
+        /// <summary>free_hot_cold_page past pcp->high (4.14): free_pcppages_bulk(batch), count −= batch; on 6.1
+        /// free_unref_page_commit's flush of nr_pcp_free pages, starting with the list just freed to.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void FreePcpBatch(Zone zone, PerCpuPages pcp)
+        private static void FreePcpBatch(Zone zone, PerCpuPages pcp, int listType)
         {
             int batch = pcp.BatchField;
+            if (zone.NodeRef.Kernel.PcpFreeScaling)
+            {
+                FreePcppagesBulkFrom(zone, NrPcpFree(pcp, pcp.FreeHighField, batch), pcp, listType);
+                return;
+            }
             FreePcppagesBulk(zone, batch, pcp);
             pcp.CountField -= batch;
+        }
+
+        /// <summary>CONFIG_PCP_BATCH_SCALE_MAX: free_factor's limit and the drain chunk's shift (Kconfig default 5).</summary>
+        internal const int PcpBatchScaleMax = 5;
+
+        /// <summary>kernel: nr_pcp_free (mm/page_alloc.c, 6.1) for order 0: 1 when high is below batch, else batch doubled
+        /// free_factor times (free_factor grows while that stays below high − batch), clamped to [batch, high − batch].</summary>
+        internal static int NrPcpFree(PerCpuPages pcp, int high, int batch)
+        {
+            if (high < batch) return 1;
+            int minNrFree = batch;
+            int maxNrFree = high - batch;
+            batch <<= pcp.FreeFactor;
+            if (batch < maxNrFree && pcp.FreeFactor < PcpBatchScaleMax) pcp.FreeFactor++;
+            return Math.Max(minNrFree, Math.Min(batch, maxNrFree));
+        }
+
+        /// <summary>kernel: free_pcppages_bulk (mm/page_alloc.c, 6.1): at most pcp->count pages; each list in turn from
+        /// <paramref name="firstList"/> is emptied from its tail (oldest first) before the next, empty lists skipped;
+        /// pcp->count drops as pages go.</summary>
+        internal static void FreePcppagesBulkFrom(Zone zone, int count, PerCpuPages pcp, int firstList)
+        {
+            var node = zone.NodeRef;
+            var pages = zone.Pages;
+            if (count > pcp.CountField) count = pcp.CountField;
+            int pindex = firstList - 1;
+            while (count > 0)
+            {
+                int list;
+                do
+                {
+                    if (++pindex >= MigrateTypes.PcpTypes) pindex = 0;
+                    list = pcp.ListBase + pindex;
+                } while (pages.Next[list] == list);
+                do
+                {
+                    int page = pages.Prev[list];
+                    pages.ListDel(page);
+                    count--;
+                    pcp.CountField--;
+                    int mt = pages.Order[page];
+                    if (zone.NrIsolatePageblock > 0) mt = node.BlockMigratetype(page);
+                    pages.Flags[page] = 0;
+                    pages.Order[page] = 0;
+                    FreeOnePage(zone, page, 0, mt);
+                } while (count > 0 && pages.Next[list] != list);
+            }
         }
 
         /// <summary>kernel: free_pcppages_bulk (mm/page_alloc.c, 4.14): round-robin over the pcp lists, oldest (tail) pages first.</summary>
@@ -502,10 +603,17 @@ namespace MemMgmt.Core.Buddy
             }
         }
 
-        /// <summary>kernel: drain_pages_zone (mm/page_alloc.c, 4.14): return a CPU's whole pcp list to the buddy lists.</summary>
+        /// <summary>kernel: drain_pages_zone (mm/page_alloc.c, 4.14; 6.1): return a CPU's whole pcp list to the buddy lists
+        /// (6.1: in chunks of batch·2^CONFIG_PCP_BATCH_SCALE_MAX, each starting at the first list).</summary>
         internal static void DrainPagesZone(Zone zone, int cpu)
         {
             var pcp = zone.Pcp[cpu];
+            if (zone.NodeRef.Kernel.PcpFreeScaling)
+            {
+                while (pcp.CountField > 0)
+                    FreePcppagesBulkFrom(zone, Math.Min(pcp.CountField, pcp.BatchField << PcpBatchScaleMax), pcp, 0);
+                return;
+            }
             if (pcp.CountField > 0)
             {
                 FreePcppagesBulk(zone, pcp.CountField, pcp);

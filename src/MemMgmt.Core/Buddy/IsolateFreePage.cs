@@ -15,7 +15,8 @@ namespace MemMgmt.Core.Buddy
             int mt = node.BlockMigratetype(index);
             if (mt != (int)MigrateType.Isolate)
             {
-                long watermark = zone.Watermark[0] + (1L << order);
+                // _watermark[WMARK_MIN] (6.1): the boost does not count here.
+                long watermark = zone.RawWatermark(0) + (1L << order);
                 if (!ZoneWatermark.Ok(zone, 0, watermark, 0, AllocFlagBits.Cma, zone.NrFreePages)) return 0;
                 ModFreepageState(zone, -(1L << order), mt);
             }

@@ -616,9 +616,9 @@ namespace MemMgmt.Core.Compaction
         private static CompactResult CompactionSuitableInner(Zone zone, int order, int allocFlags, int classzoneIdx, long wmarkTarget)
         {
             if (order == -1) return CompactResult.Continue;
-            long watermark = zone.Watermark[allocFlags & AllocFlagBits.WmarkMask];
+            long watermark = zone.WmarkPages(allocFlags & AllocFlagBits.WmarkMask);
             if (ZoneWatermark.Ok(zone, order, watermark, classzoneIdx, allocFlags, zone.NrFreePages)) return CompactResult.Success;
-            watermark = order > MmConstants.PageAllocCostlyOrder ? zone.Watermark[1] : zone.Watermark[0];
+            watermark = order > MmConstants.PageAllocCostlyOrder ? zone.WmarkPages(1) : zone.WmarkPages(0);
             watermark += MmConstants.CompactGap(order);
             if (!ZoneWatermark.Ok(zone, 0, watermark, classzoneIdx, AllocFlagBits.Cma, wmarkTarget)) return CompactResult.Skipped;
             return CompactResult.Continue;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Watermarks;
 
 namespace MemMgmt.Core.Node
 {
@@ -199,7 +200,8 @@ namespace MemMgmt.Core.Node
                 zone.CmaPages = cz.CmaPages;
                 zone.NrReservedHighatomic = cz.Blocks[(int)MigrateType.HighAtomic] << pbOrder;
 
-                // Watermarks and reserves as captured (pageset sizes stay the profile's: 6.1 tunes them at run time).
+                // Watermarks and reserves as captured: zoneinfo prints wmark_pages, which include the boost.
+                zone.WatermarkBoost = cz.Info.Boost;
                 zone.Watermark[(int)WatermarkLevel.Min] = cz.Info.Min;
                 zone.Watermark[(int)WatermarkLevel.Low] = cz.Info.Low;
                 zone.Watermark[(int)WatermarkLevel.High] = cz.Info.High;
@@ -207,8 +209,10 @@ namespace MemMgmt.Core.Node
                     for (int k = 0; k < zone.LowmemReserveArr.Length; k++) zone.LowmemReserveArr[k] = cz.Info.Protection[k];
             }
             LruCache.DrainAll(node);
+            // 6.1 sizes the pagesets from the (captured) low watermarks; 4.14 keeps its own.
+            WatermarkSetup.ZonePcpUpdateAfterWmarks(node);
             long minPages = 0;
-            foreach (var z in node.ZoneArr) minPages += z.Watermark[(int)WatermarkLevel.Min];
+            foreach (var z in node.ZoneArr) minPages += z.RawWatermark((int)WatermarkLevel.Min);
             // min_free_kbytes as the captured min watermarks imply, so a later sysctl write starts from the same place.
             node.Sysctl.MinFreeKbytes = (int)node.Geometry.PagesToKb(minPages);
             // h->max_huge_pages as the write that made the captured pool left it.

@@ -21,7 +21,10 @@ namespace MemMgmt.Core.Node
             "Linux 4.14 (the default): zones DMA, Normal, Movable; the linear free scanner",
             new[] { ZoneType.DMA, ZoneType.Normal, ZoneType.Movable },
             // kernel: sysctl_lowmem_reserve_ratio[MAX_NR_ZONES-1] (mm/page_alloc.c, 4.14): DMA 256, Normal 32.
-            new[] { 256, 32 });
+            new[] { 256, 32 })
+        {
+            Sysctls = new[] { "percpu_pagelist_fraction" },
+        };
 
         /// <summary>Linux 6.1 on arm64 (Debian bookworm's kernel, checked under QEMU): zones DMA, DMA32, Normal, Movable.</summary>
         public static KernelProfile Linux61 { get; } = new KernelProfile("6.1",
@@ -47,7 +50,11 @@ namespace MemMgmt.Core.Node
             WithdrawnCompactionRaisesPriority = true,
             FastFindMigrateblock = true,
             MigrateSkipHintsPerBlock = true,
-            Sysctls = new[] { "compaction_proactiveness" },
+            WatermarkBoost = true,
+            PcpBatchCapBytes = 1 << 20,
+            PcpHighFromLowWatermark = true,
+            PcpFreeScaling = true,
+            Sysctls = new[] { "compaction_proactiveness", "watermark_boost_factor", "percpu_pagelist_high_fraction" },
         };
 
         /// <summary>Linux 4.4 on arm64: zones DMA, Normal, Movable; LRU lists per zone, the zone-based reclaim and kswapd of
@@ -61,6 +68,8 @@ namespace MemMgmt.Core.Node
             ZoneBasedReclaim = true,
             KswapdBalancedOrder = true,
             AllocRetryByReclaimProgress = true,
+            // kernel: vm_table percpu_pagelist_fraction (kernel/sysctl.c, 4.4).
+            Sysctls = new[] { "percpu_pagelist_fraction" },
             CompactionSuitablePartial = true,
             Ftrace = FtraceFormat.Linux44,
         };
@@ -219,6 +228,31 @@ namespace MemMgmt.Core.Node
         /// kernel: __compaction_suitable, __compact_finished, try_to_compact_pages (mm/compaction.c, 4.4); 4.14 uses
         /// alloc_flags' watermark, checks the index only for costly orders and stops on COMPACT_SUCCESS.</summary>
         public bool CompactionSuitablePartial { get; private set; }
+
+        /// <summary>A fallback steal below pageblock order raises the zone's watermarks by a pageblock (up to
+        /// vm.watermark_boost_factor/10000 of the high watermark) and, for ALLOC_KSWAPD requests, flags the zone so rmqueue
+        /// wakes kswapd; wmark_pages adds zone->watermark_boost; balance_pgdat reclaims the boost without writeback or swap,
+        /// clears it and wakes kcompactd at pageblock_order. kernel: boost_watermark, steal_suitable_fallback, rmqueue
+        /// (mm/page_alloc.c, 6.1), balance_pgdat, wakeup_kswapd (mm/vmscan.c, 6.1); 4.14 has no boost.</summary>
+        public bool WatermarkBoost { get; private set; }
+
+        /// <summary>zone_batchsize's cap on the pcp batch before it is quartered: 1 MiB of pages in 6.1
+        /// (min(managed >> 10, SZ_1M / PAGE_SIZE)), 512 KiB in 4.14. kernel: zone_batchsize (mm/page_alloc.c, 4.14; 6.1).</summary>
+        public int PcpBatchCapBytes { get; private set; } = 512 * 1024;
+
+        /// <summary>pcp->high comes from zone_highsize: the zone's low watermark (or managed / vm.percpu_pagelist_high_fraction)
+        /// split over the node's CPUs, at least 4·batch, and is recomputed whenever the watermarks are (setup_per_zone_wmarks
+        /// calls zone_pcp_update). kernel: zone_highsize, zone_set_pageset_high_and_batch, setup_per_zone_wmarks
+        /// (mm/page_alloc.c, 5.14 to 6.1); 4.14 uses 6·batch, or managed / vm.percpu_pagelist_fraction.</summary>
+        public bool PcpHighFromLowWatermark { get; private set; }
+
+        /// <summary>A free that reaches pcp->high flushes nr_pcp_free pages: batch doubled for each flush since the last
+        /// allocation (free_factor, up to 2^CONFIG_PCP_BATCH_SCALE_MAX), kept between batch and high − batch; the flush
+        /// empties the list just freed to first, then the others round robin, oldest pages first; while kswapd reclaims the
+        /// zone (ZONE_RECLAIM_ACTIVE) the flush point drops to min(4·batch, high); each allocation halves free_factor; a
+        /// drain goes in chunks of batch·2^5. kernel: free_unref_page_commit, nr_pcp_high, nr_pcp_free, free_pcppages_bulk,
+        /// rmqueue_pcplist, drain_pages_zone (mm/page_alloc.c, 6.1); 4.14 frees batch pages round robin over the lists.</summary>
+        public bool PcpFreeScaling { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

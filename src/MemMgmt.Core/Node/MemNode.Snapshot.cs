@@ -39,18 +39,18 @@ namespace MemMgmt.Core.Node
             [typeof(PageMap)] = "NrPages Next Prev Flags Order Owner ExtraRefs Memcg Handle _nextSentinel",
             [typeof(Zone)] = "NodeRef Pages FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
                 "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +
-                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
-            [typeof(PerCpuPages)] = "CountField HighField BatchField ListBase",
+                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned WatermarkBoost BoostedWatermarkFlag ReclaimActive Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
+            [typeof(PerCpuPages)] = "CountField HighField BatchField FreeHighField FreeFactor ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
-                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial Sysctls ProcText VmallocTotalBytes",
+                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial WatermarkBoost PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +
                 "CompactUnevictableAllowed PercpuPagelistFraction VfsCachePressure DirtyRatio DirtyBackgroundRatio DirtyBytes DirtyBackgroundBytes " +
-                "DirtyExpireCentisecs DirtyWritebackCentisecs CompactMemory DropCaches MaxHugePages CompactionProactiveness " +
+                "DirtyExpireCentisecs DirtyWritebackCentisecs CompactMemory DropCaches MaxHugePages CompactionProactiveness WatermarkBoostFactor PercpuPagelistHighFraction " +
                 "OnWatermarksChanged OnLowmemReserveChanged OnPagesetsChanged",
             [typeof(SimRandom)] = "_s0 _s1 _s2 _s3",
             [typeof(VirtualClock)] = "NowNs",

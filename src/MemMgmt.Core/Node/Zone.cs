@@ -12,6 +12,8 @@ namespace MemMgmt.Core.Node
         internal readonly int FreeListBase;
         /// <summary>free_area[order].nr_free: free blocks (not pages) per order.</summary>
         internal readonly long[] NrFree;
+        /// <summary>wmark_pages: zone->_watermark[] plus zone->watermark_boost, kept summed so the fast path reads one
+        /// element; <see cref="RawWatermark"/> subtracts the boost again.</summary>
         internal readonly long[] Watermark = new long[3];
         internal readonly long[] LowmemReserveArr;
         internal readonly PerCpuPages[] Pcp;
@@ -38,6 +40,14 @@ namespace MemMgmt.Core.Node
         /// <summary>compact_init_migrate_pfn and compact_init_free_pfn: where the last sampled skip-hint reset restarted the
         /// scanners (0 until one ran; see <see cref="KernelProfile.SampledSkipHintReset"/>).</summary>
         internal long CompactInitMigratePfn, CompactInitFreePfn;
+
+        /// <summary>zone->watermark_boost (6.1): pages added to every watermark after fallback steals (boost_watermark);
+        /// <see cref="Watermark"/> already includes it, so change it only through <see cref="SetWatermarkBoost"/>.</summary>
+        internal long WatermarkBoost;
+        /// <summary>ZONE_BOOSTED_WATERMARK: a boost asks rmqueue to wake kswapd after the allocation.</summary>
+        internal bool BoostedWatermarkFlag;
+        /// <summary>ZONE_RECLAIM_ACTIVE (6.1): kswapd's balance_pgdat is running for this zone.</summary>
+        internal bool ReclaimActive;
 
         internal Zone(MemNode node, ZoneType type, long startPfn, long spanned, long present, long managed,
             int freeListBase, int maxOrder, PerCpuPages[] pcp, int nrZoneTypes, int idx)
@@ -86,6 +96,9 @@ namespace MemMgmt.Core.Node
             CompactInitMigratePfn = o.CompactInitMigratePfn;
             CompactInitFreePfn = o.CompactInitFreePfn;
             PagesScanned = o.PagesScanned;
+            WatermarkBoost = o.WatermarkBoost;
+            BoostedWatermarkFlag = o.BoostedWatermarkFlag;
+            ReclaimActive = o.ReclaimActive;
         }
 
         internal Zone Clone(MemNode node) => new Zone(this, node);
@@ -102,6 +115,7 @@ namespace MemMgmt.Core.Node
             w.Long(CompactCachedFreePfn); w.Array(CompactCachedMigratePfn); w.Int(CompactConsidered); w.Int(CompactDeferShift);
             w.Int(CompactOrderFailed); w.Bool(CompactBlockskipFlush); w.Long(CompactInitMigratePfn); w.Long(CompactInitFreePfn);
             w.Long(PagesScanned);
+            w.Long(WatermarkBoost); w.Bool(BoostedWatermarkFlag); w.Bool(ReclaimActive);
         }
 
         /// <summary>The zone as <see cref="Write"/> saved it, in a node whose geometry the snapshot's config fixed.</summary>
@@ -124,6 +138,7 @@ namespace MemMgmt.Core.Node
             CompactCachedFreePfn = r.Long(); r.ArrayInto(CompactCachedMigratePfn); CompactConsidered = r.Int(); CompactDeferShift = r.Int();
             CompactOrderFailed = r.Int(); CompactBlockskipFlush = r.Bool(); CompactInitMigratePfn = r.Long(); CompactInitFreePfn = r.Long();
             PagesScanned = r.Long();
+            WatermarkBoost = r.Long(); BoostedWatermarkFlag = r.Bool(); ReclaimActive = r.Bool();
         }
 
         /// <summary>NR_PAGES_SCANNED of the zone-based reclaim (4.4): pages reclaim scanned in this zone since a page was last
@@ -147,10 +162,30 @@ namespace MemMgmt.Core.Node
         public long FreePages => NrFreePages;
         public long FreeCmaPages => NrFreeCma;
         public long ReservedHighatomic => NrReservedHighatomic;
+        /// <summary>min_wmark_pages: the min watermark plus any boost (what zoneinfo prints).</summary>
         public long WatermarkMin => Watermark[0];
+        /// <summary>low_wmark_pages: the low watermark plus any boost.</summary>
         public long WatermarkLow => Watermark[1];
+        /// <summary>high_wmark_pages: the high watermark plus any boost.</summary>
         public long WatermarkHigh => Watermark[2];
+        /// <summary>zone->watermark_boost (always 0 on kernels without boosting).</summary>
+        public long WatermarkBoostPages => WatermarkBoost;
+        /// <summary>wmark_pages(zone, level): zone->_watermark[level] + zone->watermark_boost.</summary>
         public long GetWatermark(WatermarkLevel level) => Watermark[(int)level];
+        /// <summary>wmark_pages as an index (WMARK_MIN 0, LOW 1, HIGH 2).</summary>
+        internal long WmarkPages(int level) => Watermark[level];
+        /// <summary>zone->_watermark[level]: the watermark without the boost.</summary>
+        internal long RawWatermark(int level) => Watermark[level] - WatermarkBoost;
+
+        /// <summary>Sets zone->watermark_boost, moving the three summed watermarks with it.</summary>
+        internal void SetWatermarkBoost(long boost)
+        {
+            long delta = boost - WatermarkBoost;
+            Watermark[0] += delta;
+            Watermark[1] += delta;
+            Watermark[2] += delta;
+            WatermarkBoost = boost;
+        }
         public long GetLowmemReserve(int classzoneIdx) => LowmemReserveArr[classzoneIdx];
         public long[] LowmemReserve => (long[])LowmemReserveArr.Clone();
         public long GetNrFree(int order) => NrFree[order];
@@ -204,27 +239,45 @@ namespace MemMgmt.Core.Node
         Count,
     }
 
-    /// <summary>struct per_cpu_pages of one CPU for one zone (order-0 only in 4.14).</summary>
+    /// <summary>struct per_cpu_pages of one CPU for one zone (order-0 lists only).</summary>
     public sealed class PerCpuPages
     {
         internal int CountField;
         internal int HighField;
         internal int BatchField;
+        /// <summary>The count at which a free flushes: pcp->high, or on 6.1 nr_pcp_high's min(4·batch, high) while the
+        /// zone's reclaim is active, kept here so the free path compares one field.</summary>
+        internal int FreeHighField;
+        /// <summary>pcp->free_factor (6.1): doubles the pages a flush frees for each flush without an allocation between.</summary>
+        internal int FreeFactor;
         /// <summary>First of the MIGRATE_PCPTYPES list heads.</summary>
         internal readonly int ListBase;
 
         internal PerCpuPages(int listBase) { ListBase = listBase; }
 
         internal PerCpuPages Clone() =>
-            new PerCpuPages(ListBase) { CountField = CountField, HighField = HighField, BatchField = BatchField };
+            new PerCpuPages(ListBase)
+            {
+                CountField = CountField, HighField = HighField, BatchField = BatchField, FreeHighField = FreeHighField, FreeFactor = FreeFactor,
+            };
 
-        internal void Write(SnapshotWriter w) { w.Int(ListBase); w.Int(CountField); w.Int(HighField); w.Int(BatchField); }
+        internal void Write(SnapshotWriter w)
+        {
+            w.Int(ListBase); w.Int(CountField); w.Int(HighField); w.Int(BatchField); w.Int(FreeHighField); w.Int(FreeFactor);
+        }
 
         internal static PerCpuPages Read(SnapshotReader r) =>
-            new PerCpuPages(r.Int()) { CountField = r.Int(), HighField = r.Int(), BatchField = r.Int() };
+            new PerCpuPages(r.Int()) { CountField = r.Int(), HighField = r.Int(), BatchField = r.Int(), FreeHighField = r.Int(), FreeFactor = r.Int() };
+
+        /// <summary>kernel: nr_pcp_high (mm/page_alloc.c, 6.1) for order 0: high, lowered to min(4·batch, high) under
+        /// ZONE_RECLAIM_ACTIVE when <paramref name="lowersUnderReclaim"/> (6.1); 4.14 always flushes at high.</summary>
+        internal void UpdateFreeHigh(bool reclaimActive, bool lowersUnderReclaim) =>
+            FreeHighField = reclaimActive && lowersUnderReclaim ? System.Math.Min(BatchField << 2, HighField) : HighField;
 
         public int Count => CountField;
         public int High => HighField;
         public int Batch => BatchField;
+        /// <summary>pcp->free_factor (6.1; always 0 on 4.14).</summary>
+        public int FreeFactorValue => FreeFactor;
     }
 }

@@ -106,9 +106,22 @@ namespace MemMgmt.Core.Reclaim
                 var zone = node.ZoneArr[i];
                 if (zone.ManagedPages == 0) continue;
                 any = true;
-                if (ZoneWatermark.Ok(zone, order, zone.Watermark[(int)WatermarkLevel.High], classzoneIdx, 0, zone.NrFreePages)) return true;
+                if (ZoneWatermark.Ok(zone, order, zone.WmarkPages((int)WatermarkLevel.High), classzoneIdx, 0, zone.NrFreePages)) return true;
             }
             return !any;
+        }
+
+        /// <summary>kernel: pgdat_watermark_boosted (mm/vmscan.c, 6.1): some managed zone up to classzone_idx, looked at from
+        /// the top, has a watermark boost (never true on kernels without boosting).</summary>
+        public static bool PgdatWatermarkBoosted(MemNode node, int classzoneIdx)
+        {
+            for (int i = Math.Min(classzoneIdx, node.ZoneArr.Length - 1); i >= 0; i--)
+            {
+                var zone = node.ZoneArr[i];
+                if (zone.ManagedPages == 0) continue;
+                if (zone.WatermarkBoost != 0) return true;
+            }
+            return false;
         }
 
         /// <summary>kernel: wakeup_kswapd (mm/vmscan.c, 4.14) for the node's highest populated zone up to classzone_idx;
@@ -126,8 +139,8 @@ namespace MemMgmt.Core.Reclaim
             WakeupZone(node, zone, order, classzoneIdx, gfp);
         }
 
-        /// <summary>kernel: wakeup_kswapd (mm/vmscan.c, 4.14): record the order and classzone; wake a sleeping kswapd
-        /// unless the node is hopeless or already balanced.</summary>
+        /// <summary>kernel: wakeup_kswapd (mm/vmscan.c, 4.14; 6.1): record the order and classzone; wake a sleeping kswapd
+        /// unless the node is hopeless or already balanced (6.1: and no zone's watermarks are boosted).</summary>
         public static void WakeupZone(MemNode node, Zone zone, int order, int classzoneIdx, GfpFlags gfp = 0)
         {
             if (node.Kernel.KswapdBalancedOrder) { Kswapd44.WakeupZone(node, zone, order, classzoneIdx); return; }
@@ -137,7 +150,7 @@ namespace MemMgmt.Core.Reclaim
             ks.KswapdOrder = Math.Max(ks.KswapdOrder, order);
             if (ks.KState == KswapdState.Runnable) return; // not on the wait queue
             if (ks.KswapdFailures >= MmConstants.MaxReclaimRetries) return;
-            if (PgdatBalanced(node, order, classzoneIdx)) return;
+            if (PgdatBalanced(node, order, classzoneIdx) && !PgdatWatermarkBoosted(node, classzoneIdx)) return;
             node.Trace.Record(node, TraceEventId.mm_vmscan_wakeup_kswapd, zone.Idx, order, (long)gfp);
             if (ks.KState == KswapdState.Napping) ks.NapWoken = true;
             else ks.KState = KswapdState.Runnable;
@@ -178,15 +191,19 @@ namespace MemMgmt.Core.Reclaim
             {
                 var zone = node.ZoneArr[z];
                 if (zone.ManagedPages == 0) continue;
-                sc.NrToReclaim += Math.Max(zone.Watermark[(int)WatermarkLevel.High], Vmscan.SwapClusterMax);
+                sc.NrToReclaim += Math.Max(zone.WmarkPages((int)WatermarkLevel.High), Vmscan.SwapClusterMax);
             }
             Vmscan.ShrinkNode(node, sc);
             if (sc.Order != 0 && sc.NrReclaimed >= MmConstants.CompactGap(sc.Order)) sc.Order = 0;
             return sc.NrScanned >= sc.NrToReclaim;
         }
 
-        /// <summary>kernel: balance_pgdat (mm/vmscan.c, 4.14): reclaim from priority 12 until a zone up to classzone_idx
-        /// is balanced; a run that reclaims nothing counts a kswapd failure. Returns the order it finished at.</summary>
+        /// <summary>kernel: balance_pgdat (mm/vmscan.c, 4.14; 6.1): reclaim from priority 12 until a zone up to classzone_idx
+        /// is balanced; a run that reclaims nothing counts a kswapd failure. With boosted watermarks (6.1) it first reclaims
+        /// the boost from a balanced node without writeback or swap, not below priority DEF_PRIORITY−2 and stopping at the
+        /// first pass that frees nothing; an unbalanced node drops the boost target and reclaims normally. A boosted run
+        /// then takes the boosts it started with off the zones and wakes kcompactd at pageblock_order. Returns the order
+        /// it finished at.</summary>
         internal static int BalancePgdat(MemNode node, int order, int classzoneIdx, KswapdReport rep, int cpu = 0)
         {
             var ks = node.KswapdSt;
@@ -197,13 +214,39 @@ namespace MemMgmt.Core.Reclaim
             };
             node.Counters.Count(VmEvent.PageOutRun);
             rep.Runs++;
+            // The zone boosts stay in place while kswapd works, so allocations near the watermarks still stall.
+            long nrBoostReclaim = 0;
+            long[]? zoneBoosts = null;
+            for (int i = 0; i <= classzoneIdx && i < node.ZoneArr.Length; i++)
+            {
+                var zone = node.ZoneArr[i];
+                if (zone.ManagedPages == 0 || zone.WatermarkBoost == 0) continue;
+                zoneBoosts ??= new long[node.ZoneArr.Length];
+                nrBoostReclaim += zone.WatermarkBoost;
+                zoneBoosts[i] = zone.WatermarkBoost;
+            }
+            bool boosted = nrBoostReclaim != 0;
+            if (boosted) rep._steps.Add($"balance_pgdat boosted: nr_boost_reclaim {nrBoostReclaim}");
             bool balanced = false;
+        restart:
+            SetReclaimActive(node, classzoneIdx, true);
+            sc.Priority = Vmscan.DefPriority;
             do
             {
                 long nrReclaimed = sc.NrReclaimed;
                 bool raisePriority = true;
                 sc.ReclaimIdx = classzoneIdx;
-                if (PgdatBalanced(node, sc.Order, classzoneIdx)) { balanced = true; break; }
+                bool isBalanced = PgdatBalanced(node, sc.Order, classzoneIdx);
+                if (!isBalanced && nrBoostReclaim != 0)
+                {
+                    nrBoostReclaim = 0;
+                    rep._steps.Add("balance_pgdat: node not balanced, boost reclaim dropped, restart");
+                    goto restart;
+                }
+                if (nrBoostReclaim == 0 && isBalanced) { balanced = true; break; }
+                if (nrBoostReclaim != 0 && sc.Priority == Vmscan.DefPriority - 2) raisePriority = false;
+                sc.MayWritepage = nrBoostReclaim == 0;
+                sc.MaySwap = nrBoostReclaim == 0;
                 AgeActiveAnon(node, sc);
                 if (sc.Priority < Vmscan.DefPriority - 2) sc.MayWritepage = true;
                 sc.NrScanned = 0;
@@ -212,6 +255,9 @@ namespace MemMgmt.Core.Reclaim
                 rep.PriorityReached = Math.Min(rep.PriorityReached, sc.Priority);
                 rep._steps.Add($"balance_pgdat priority {sc.Priority}: order {passOrder}, scanned {sc.NrScanned}, reclaimed {sc.NrReclaimed - nrReclaimed} (target {sc.NrToReclaim})");
                 nrReclaimed = sc.NrReclaimed - nrReclaimed;
+                nrBoostReclaim -= Math.Min(nrBoostReclaim, nrReclaimed);
+                // A boosted pass that frees nothing ends the run: without IO it could loop for ever.
+                if (nrBoostReclaim != 0 && nrReclaimed == 0) break;
                 if (raisePriority || nrReclaimed == 0) sc.Priority--;
             } while (sc.Priority >= 1);
             if (!balanced && sc.NrReclaimed == 0)
@@ -219,11 +265,37 @@ namespace MemMgmt.Core.Reclaim
                 ks.KswapdFailures++;
                 rep._steps.Add($"balance_pgdat reclaimed nothing: kswapd_failures {ks.KswapdFailures}{(ks.KswapdFailures >= MmConstants.MaxReclaimRetries ? " (hopeless)" : "")}");
             }
+            SetReclaimActive(node, classzoneIdx, false);
+            if (boosted)
+            {
+                for (int i = 0; i <= classzoneIdx && i < node.ZoneArr.Length; i++)
+                {
+                    if (zoneBoosts![i] == 0) continue;
+                    var zone = node.ZoneArr[i];
+                    zone.SetWatermarkBoost(zone.WatermarkBoost - Math.Min(zone.WatermarkBoost, zoneBoosts[i]));
+                }
+                CompactionEngine.WakeupKcompactd(node, node.PbOrder, classzoneIdx);
+                rep._kcompactd.Add((node.PbOrder, classzoneIdx));
+                rep._steps.Add($"balance_pgdat boost cleared, wakeup_kcompactd order {node.PbOrder} classzone {classzoneIdx}");
+            }
             Vmscan.SnapshotRefaults(node, -1); // balance_pgdat's out: label
             rep.NrReclaimed += sc.NrReclaimed;
             rep.NrScanned += sc.TotalScanned;
             rep.SlabPagesFreed += sc.SlabPagesFreed;
             return sc.Order;
+        }
+
+        /// <summary>kernel: update_reclaim_active (mm/vmscan.c, 6.1): ZONE_RECLAIM_ACTIVE on the managed zones up to
+        /// classzone_idx while balance_pgdat runs; on 6.1 the pcp free path flushes at min(4·batch, high) under it.</summary>
+        private static void SetReclaimActive(MemNode node, int classzoneIdx, bool active)
+        {
+            for (int i = 0; i <= classzoneIdx && i < node.ZoneArr.Length; i++)
+            {
+                var zone = node.ZoneArr[i];
+                if (zone.ManagedPages == 0) continue;
+                zone.ReclaimActive = active;
+                foreach (var pcp in zone.Pcp) pcp.UpdateFreeHigh(active, node.Kernel.PcpFreeScaling);
+            }
         }
 
         /// <summary>First half of kernel: kswapd_try_to_sleep (mm/vmscan.c, 4.14): if the node may sleep, reset the

@@ -539,7 +539,7 @@ namespace MemMgmt.Core.Reclaim
                 foreach (var z in node.ZoneArr)
                 {
                     pgdatFree += z.NrFreePages;
-                    if (z.ManagedPages != 0) totalHigh += z.Watermark[(int)WatermarkLevel.High];
+                    if (z.ManagedPages != 0) totalHigh += z.WmarkPages((int)WatermarkLevel.High);
                 }
                 long pgdatFile = node.Counters[NodeStatItem.NrActiveFile] + node.Counters[NodeStatItem.NrInactiveFile];
                 if (pgdatFile + pgdatFree <= totalHigh)
@@ -777,7 +777,7 @@ namespace MemMgmt.Core.Reclaim
             var suitable = CompactionEngine.CompactionSuitable(zone, sc.Order, 0, sc.ReclaimIdx);
             if (suitable == CompactResult.Success) return true;
             if (suitable != CompactResult.Continue && suitable != CompactResult.NotSuitableZone) return false;
-            long watermark = zone.Watermark[(int)WatermarkLevel.High] + MmConstants.CompactGap(sc.Order);
+            long watermark = zone.WmarkPages((int)WatermarkLevel.High) + MmConstants.CompactGap(sc.Order);
             return ZoneWatermark.Ok(zone, 0, watermark, sc.ReclaimIdx, 0, zone.NrFreePages);
         }
 
@@ -862,7 +862,7 @@ namespace MemMgmt.Core.Reclaim
             {
                 var z = node.ZoneArr[i];
                 if (z.ManagedPages == 0 || ZoneReclaimablePages(node, z) == 0) continue;
-                reserve += z.Watermark[(int)WatermarkLevel.Min];
+                reserve += z.WmarkPages((int)WatermarkLevel.Min);
                 free += z.NrFreePages;
             }
             if (reserve == 0) return true;

@@ -160,7 +160,7 @@ namespace MemMgmt.Core.Stats
                 }
                 zones.Add(new ZoneInfoZone(node.NodeId, zone.Name, zone.NrFreePages, zone.WatermarkMin, zone.WatermarkLow,
                     zone.WatermarkHigh, zone.SpannedPages, zone.PresentPages, zone.ManagedPages, zone.LowmemReserveArr,
-                    nodeStats, detail, cma: zone.CmaPages));
+                    nodeStats, detail, boost: zone.WatermarkBoost, cma: zone.CmaPages));
             }
             return new ZoneInfo(FormatOf(node), zones);
         }

@@ -35,6 +35,11 @@ namespace MemMgmt.Core.Sysctl
         internal long MaxHugePages;
         /// <summary>sysctl_compaction_proactiveness (6.1, default 20); only profiles that have it accept it.</summary>
         internal int CompactionProactiveness = 20;
+        /// <summary>watermark_boost_factor (6.1, default 15000): the most a zone's watermarks are boosted, in 1/10000 of
+        /// its high watermark; 0 turns boosting off.</summary>
+        internal int WatermarkBoostFactor = 15000;
+        /// <summary>percpu_pagelist_high_fraction (6.1, default 0: pcp->high from the low watermark).</summary>
+        internal int PercpuPagelistHighFraction;
 
         internal VmSysctl(KernelProfile kernel)
         {
@@ -56,7 +61,7 @@ namespace MemMgmt.Core.Sysctl
             w.Int(ExtfragThreshold); w.Int(Swappiness); w.Int(CompactUnevictableAllowed); w.Int(PercpuPagelistFraction);
             w.Int(VfsCachePressure); w.Int(DirtyRatio); w.Int(DirtyBackgroundRatio); w.Long(DirtyBytes); w.Long(DirtyBackgroundBytes);
             w.Int(DirtyExpireCentisecs); w.Int(DirtyWritebackCentisecs); w.Int(CompactMemory); w.Int(DropCaches);
-            w.Long(MaxHugePages); w.Int(CompactionProactiveness);
+            w.Long(MaxHugePages); w.Int(CompactionProactiveness); w.Int(WatermarkBoostFactor); w.Int(PercpuPagelistHighFraction);
         }
 
         internal static VmSysctl Read(SnapshotReader r, KernelProfile kernel)
@@ -67,6 +72,7 @@ namespace MemMgmt.Core.Sysctl
             s.VfsCachePressure = r.Int(); s.DirtyRatio = r.Int(); s.DirtyBackgroundRatio = r.Int(); s.DirtyBytes = r.Long();
             s.DirtyBackgroundBytes = r.Long(); s.DirtyExpireCentisecs = r.Int(); s.DirtyWritebackCentisecs = r.Int();
             s.CompactMemory = r.Int(); s.DropCaches = r.Int(); s.MaxHugePages = r.Long(); s.CompactionProactiveness = r.Int();
+            s.WatermarkBoostFactor = r.Int(); s.PercpuPagelistHighFraction = r.Int();
             return s;
         }
 
@@ -155,6 +161,20 @@ namespace MemMgmt.Core.Sysctl
             new Entry("compaction_proactiveness", 0, 100, "an integer from 0 to 100 (0 turns proactive compaction off)",
                 s => s.CompactionProactiveness.ToString(CultureInfo.InvariantCulture),
                 (n, v) => { n.Sysctl.CompactionProactiveness = (int)v[0]; Compaction.CompactionEngine.OnProactivenessWritten(n); }),
+            // kernel: vm_table watermark_boost_factor (kernel/sysctl.c, 6.1): proc_dointvec_minmax with extra1 zero, no upper
+            // bound; boost_watermark reads it at the next fallback steal.
+            new Entry("watermark_boost_factor", 0, int.MaxValue, "an integer from 0 to 2147483647 (1/10000 of the high watermark; 0 turns boosting off)",
+                s => s.WatermarkBoostFactor.ToString(CultureInfo.InvariantCulture), (n, v) => n.Sysctl.WatermarkBoostFactor = (int)v[0]),
+            // kernel: percpu_pagelist_high_fraction_sysctl_handler (mm/page_alloc.c, 6.1): 0, or at least
+            // MIN_PERCPU_PAGELIST_HIGH_FRACTION (8); a changed value resizes every populated zone's pagesets.
+            new Entry("percpu_pagelist_high_fraction", 0, int.MaxValue, "0 (pcp high from the low watermark) or an integer of at least 8",
+                s => s.PercpuPagelistHighFraction.ToString(CultureInfo.InvariantCulture),
+                (n, v) =>
+                {
+                    if (n.Sysctl.PercpuPagelistHighFraction == (int)v[0]) return;
+                    n.Sysctl.PercpuPagelistHighFraction = (int)v[0];
+                    n.Sysctl.OnPagesetsChanged?.Invoke(n);
+                }),
         };
 
         /// <summary>Whether the node's kernel has the entry: some exist only in some profiles, and vm.nr_hugepages only with
@@ -181,6 +201,9 @@ namespace MemMgmt.Core.Sysctl
             throw new MemMgmtException("SysctlNotInKernel", ErrorKind.ObjectNotFound,
                 $"vm.{e.Name} does not exist on node '{node.Name}': {why}.", e.Name);
         }
+
+        /// <summary>percpu_pagelist_fraction (4.14) and percpu_pagelist_high_fraction (6.1) refuse 1 to 7.</summary>
+        private static bool IsPagelistFraction(string name) => name == "percpu_pagelist_fraction" || name == "percpu_pagelist_high_fraction";
 
         private static IEnumerable<string> ProfilesWith(string name)
         {
@@ -228,7 +251,7 @@ namespace MemMgmt.Core.Sysctl
                 if (!long.TryParse(parts[i], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v))
                     throw new MemMgmtException("SysctlValueInvalid", ErrorKind.InvalidArgument,
                         $"vm.{e.Name} must be {e.Allowed}; '{parts[i]}' is not an integer.", value);
-                if (v < e.Min || v > e.Max || (e.Name == "percpu_pagelist_fraction" && v > 0 && v < 8)
+                if (v < e.Min || v > e.Max || (IsPagelistFraction(e.Name) && v > 0 && v < 8)
                     || (e.Name == "dirty_bytes" && v < 2L * node.Geometry.PageSize))
                     throw new MemMgmtException("SysctlValueOutOfRange", ErrorKind.OutOfRange,
                         $"vm.{e.Name} must be {(e.Name == "dirty_bytes" ? $"an integer of at least {2L * node.Geometry.PageSize} (two pages, in bytes)" : e.Allowed)}; {v} is out of range.", value);

@@ -10,7 +10,7 @@ namespace MemMgmt.Core.Watermarks
         internal static void Init(MemNode node)
         {
             RegisterHooks(node);
-            foreach (var zone in node.ZoneArr) SetupPageset(zone, node.Sysctl.PercpuPagelistFraction);
+            SetupPagesets(node);
             InitPerZoneWmarkMin(node);
             if (node.Geometry.TransparentHugepage) SetRecommendedMinFreeKbytes(node);
         }
@@ -19,7 +19,7 @@ namespace MemMgmt.Core.Watermarks
         {
             node.Sysctl.OnWatermarksChanged = SetupPerZoneWmarks;
             node.Sysctl.OnLowmemReserveChanged = SetupPerZoneLowmemReserve;
-            node.Sysctl.OnPagesetsChanged = n => { foreach (var z in n.ZoneArr) SetupPageset(z, n.Sysctl.PercpuPagelistFraction); };
+            node.Sysctl.OnPagesetsChanged = SetupPagesets;
         }
 
         /// <summary>kernel: nr_free_zone_pages (mm/page_alloc.c, 4.14): Σ (managed − high) over zones up to GFP_USER's zone.</summary>
@@ -30,7 +30,7 @@ namespace MemMgmt.Core.Watermarks
             for (int z = 0; z <= normal; z++)
             {
                 var zone = node.ZoneArr[z];
-                long size = zone.ManagedPages, high = zone.Watermark[(int)WatermarkLevel.High];
+                long size = zone.ManagedPages, high = zone.WmarkPages((int)WatermarkLevel.High);
                 if (size > high) sum += size - high;
             }
             return sum;
@@ -77,11 +77,21 @@ namespace MemMgmt.Core.Watermarks
             foreach (var zone in node.ZoneArr)
             {
                 long tmp = lowmemPages == 0 ? 0 : pagesMin * zone.ManagedPages / lowmemPages;
+                // 6.1 clears any boost here (kernels without boosting never have one), so the marks are the raw ones.
+                zone.WatermarkBoost = 0;
                 zone.Watermark[(int)WatermarkLevel.Min] = tmp;
                 tmp = Math.Max(tmp >> 2, MmConstants.MultFrac(zone.ManagedPages, node.Sysctl.WatermarkScaleFactor, 10000));
                 zone.Watermark[(int)WatermarkLevel.Low] = zone.Watermark[0] + tmp;
                 zone.Watermark[(int)WatermarkLevel.High] = zone.Watermark[0] + tmp * 2;
             }
+            ZonePcpUpdateAfterWmarks(node);
+        }
+
+        /// <summary>kernel: setup_per_zone_wmarks (mm/page_alloc.c, 6.1): new watermarks resize every zone's pagesets
+        /// (zone_pcp_update with cpu_online 0), since pcp->high follows the low watermark; 4.14 leaves them.</summary>
+        internal static void ZonePcpUpdateAfterWmarks(MemNode node)
+        {
+            if (node.Kernel.PcpHighFromLowWatermark) SetupPagesets(node);
         }
 
         /// <summary>kernel: setup_per_zone_lowmem_reserve (mm/page_alloc.c, 4.14): a lower zone keeps back the managed
@@ -105,30 +115,59 @@ namespace MemMgmt.Core.Watermarks
 
         /// <summary>kernel: zone_batchsize (mm/page_alloc.c, 4.14): managed/1024 capped at 512 KiB of pages, quartered,
         /// then rounddown_pow_of_two(batch·1.5) − 1.</summary>
-        public static int ZoneBatchsize(long managedPages, int pageSize)
+        public static int ZoneBatchsize(long managedPages, int pageSize) => ZoneBatchsize(managedPages, pageSize, 512 * 1024);
+
+        /// <summary>kernel: zone_batchsize (mm/page_alloc.c, 4.14; 6.1): managed/1024 capped at <paramref name="capBytes"/> of
+        /// pages (512 KiB in 4.14, SZ_1M in 6.1), quartered, then rounddown_pow_of_two(batch·1.5) − 1.</summary>
+        public static int ZoneBatchsize(long managedPages, int pageSize, int capBytes)
         {
             long batch = managedPages / 1024;
-            if (batch * pageSize > 512 * 1024) batch = 512 * 1024 / pageSize;
+            if (batch * pageSize > capBytes) batch = capBytes / pageSize;
             batch /= 4;
             if (batch < 1) batch = 1;
             return (int)(Geometry.RoundDownPowerOfTwo(batch + batch / 2) - 1);
         }
 
-        /// <summary>kernel: zone_pageset_init / pageset_set_high_and_batch (mm/page_alloc.c, 4.14).</summary>
-        internal static void SetupPageset(Zone zone, int percpuPagelistFraction)
+        /// <summary>kernel: zone_highsize (mm/page_alloc.c, 6.1): the low watermark (with vm.percpu_pagelist_high_fraction 0)
+        /// or managed / fraction, split over the node's CPUs plus <paramref name="cpuOnline"/>, at least 4·batch.</summary>
+        public static int ZoneHighsize(long lowWmarkPages, long managedPages, int highFraction, int batch, int nodeCpus, int cpuOnline = 0)
         {
+            long totalPages = highFraction == 0 ? lowWmarkPages : managedPages / highFraction;
+            int nrSplitCpus = nodeCpus + cpuOnline;
+            if (nrSplitCpus == 0) nrSplitCpus = 1;
+            long high = totalPages / nrSplitCpus;
+            return (int)Math.Max(high, (long)batch << 2);
+        }
+
+        /// <summary>Every zone's pagesets from the current sysctls, as the profile computes them.</summary>
+        internal static void SetupPagesets(MemNode node)
+        {
+            foreach (var zone in node.ZoneArr) SetupPageset(zone);
+        }
+
+        /// <summary>kernel: zone_pageset_init / pageset_set_high_and_batch (mm/page_alloc.c, 4.14); on 6.1
+        /// zone_set_pageset_high_and_batch (mm/page_alloc.c, 6.1): batch from zone_batchsize, high from zone_highsize.</summary>
+        internal static void SetupPageset(Zone zone)
+        {
+            var node = zone.NodeRef;
             int batch, high;
-            if (percpuPagelistFraction > 0)
+            if (node.Kernel.PcpHighFromLowWatermark)
+            {
+                batch = Math.Max(1, ZoneBatchsize(zone.ManagedPages, node.Geometry.PageSize, node.Kernel.PcpBatchCapBytes));
+                high = ZoneHighsize(zone.WmarkPages((int)WatermarkLevel.Low), zone.ManagedPages, node.Sysctl.PercpuPagelistHighFraction,
+                    batch, node.NrCpus);
+            }
+            else if (node.Sysctl.PercpuPagelistFraction > 0)
             {
                 // kernel: pageset_set_high: high = managed / fraction, batch = max(1, high/4), capped at PAGE_SHIFT·8.
-                high = (int)(zone.ManagedPages / percpuPagelistFraction);
+                high = (int)(zone.ManagedPages / node.Sysctl.PercpuPagelistFraction);
                 batch = Math.Max(1, high / 4);
-                if (high / 4 > zone.NodeRef.Geometry.PageShift * 8) batch = zone.NodeRef.Geometry.PageShift * 8;
+                if (high / 4 > node.Geometry.PageShift * 8) batch = node.Geometry.PageShift * 8;
             }
             else
             {
                 // kernel: pageset_set_batch: high = 6·batch, batch = max(1, batch) (an empty zone gets high 0).
-                int raw = ZoneBatchsize(zone.ManagedPages, zone.NodeRef.Geometry.PageSize);
+                int raw = ZoneBatchsize(zone.ManagedPages, node.Geometry.PageSize, node.Kernel.PcpBatchCapBytes);
                 high = 6 * raw;
                 batch = Math.Max(1, raw);
             }
@@ -136,6 +175,7 @@ namespace MemMgmt.Core.Watermarks
             {
                 pcp.BatchField = batch;
                 pcp.HighField = high;
+                pcp.UpdateFreeHigh(zone.ReclaimActive, node.Kernel.PcpFreeScaling);
             }
         }
     }

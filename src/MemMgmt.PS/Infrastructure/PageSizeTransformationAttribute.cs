@@ -64,16 +64,22 @@ namespace MemMgmt.PS.Infrastructure
         }
     }
 
-    /// <summary>Completes -Name of the sysctl cmdlets with VmSysctl.Names.</summary>
+    /// <summary>Completes -Name of the sysctl cmdlets with VmSysctl.Names: those the node's kernel has (the -Node given, else
+    /// the current node), or every name when there is no node.</summary>
     public sealed class SysctlNameCompleter : IArgumentCompleter
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             string w = wordToComplete ?? "";
-            foreach (var name in Core.Sysctl.VmSysctl.Names)
-                if (name.StartsWith(w, StringComparison.OrdinalIgnoreCase) || name.Substring(3).StartsWith(w, StringComparison.OrdinalIgnoreCase))
-                    yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, Core.Sysctl.VmSysctl.Find(name).Allowed);
+            var node = CompletionNode.Of(fakeBoundParameters);
+            foreach (var e in Core.Sysctl.VmSysctl.Entries)
+            {
+                if (node != null && !Core.Sysctl.VmSysctl.Exists(node, e)) continue;
+                string name = "vm." + e.Name;
+                if (name.StartsWith(w, StringComparison.OrdinalIgnoreCase) || e.Name.StartsWith(w, StringComparison.OrdinalIgnoreCase))
+                    yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, e.Allowed);
+            }
         }
     }
 

@@ -67,6 +67,7 @@ namespace MemMgmt.PS.Results
             NodeId = node.NodeId;
             Zone = zone.Name;
             Free = zone.FreePages;
+            Boost = zone.WatermarkBoostPages;
             Min = zone.WatermarkMin;
             Low = zone.WatermarkLow;
             High = zone.WatermarkHigh;
@@ -85,6 +86,8 @@ namespace MemMgmt.PS.Results
         public int NodeId { get; }
         public string Zone { get; }
         public long Free { get; }
+        /// <summary>zone->watermark_boost (6.1; 0 on 4.14), already included in Min, Low and High.</summary>
+        public long Boost { get; }
         public long Min { get; }
         public long Low { get; }
         public long High { get; }

@@ -149,7 +149,7 @@ namespace MemMgmt.Core.Tests.Buddy
             for (int i = BlockStart; i < BlockStart + 512 && first < 0; i++)
                 if ((node.Pages.Flags[i] & (uint)PageFlags.Buddy) != 0) first = i;
             Assert.True(first >= 0);
-            BuddyAllocator.StealSuitableFallback(zone, first, (int)startType, wholeBlock);
+            BuddyAllocator.StealSuitableFallback(zone, first, (int)startType, wholeBlock, 0);
             return (node, zone);
         }
 
@@ -220,7 +220,7 @@ namespace MemMgmt.Core.Tests.Buddy
             BuddyState.TakeAll(node, zone);
             BuddyState.PutFree(node, zone, 512, 1, MigrateType.Movable);   // pageblock 1
             BuddyState.PutFree(node, zone, 1536, 3, MigrateType.Movable);  // pageblock 3
-            Assert.True(BuddyAllocator.RmqueueFallback(zone, 0, (int)MigrateType.Unmovable));
+            Assert.True(BuddyAllocator.RmqueueFallback(zone, 0, (int)MigrateType.Unmovable, 0));
             // The order-3 block (largest) was stolen; free 8 + alike (512 − 8 − 0) ≥ 256 claims pageblock 3.
             Assert.Equal(new[] { 1536 }, BuddyState.FreeList(node, zone, 3, MigrateType.Unmovable));
             Assert.Equal((int)MigrateType.Unmovable, node.BlockMigratetype(1536));
@@ -236,7 +236,7 @@ namespace MemMgmt.Core.Tests.Buddy
             BuddyState.TakeAll(node, zone);
             BuddyState.PutFree(node, zone, 512, 1, MigrateType.Unmovable);
             BuddyState.PutFree(node, zone, 1536, 3, MigrateType.Unmovable);
-            Assert.True(BuddyAllocator.RmqueueFallback(zone, 0, (int)MigrateType.Movable));
+            Assert.True(BuddyAllocator.RmqueueFallback(zone, 0, (int)MigrateType.Movable, 0));
             // Order 3 < pageblock_order/2 = 4: no steal, so find_smallest picks order 1 and moves just that block.
             Assert.Equal(new[] { 512 }, BuddyState.FreeList(node, zone, 1, MigrateType.Movable));
             Assert.Equal((int)MigrateType.Unmovable, node.BlockMigratetype(512));
@@ -252,7 +252,7 @@ namespace MemMgmt.Core.Tests.Buddy
             BuddyState.PutFree(node, zone, 512, 1, MigrateType.Unmovable);
             BuddyState.PutFree(node, zone, 1536, 3, MigrateType.Unmovable);
             var source = AllocSource.None;
-            int page = BuddyAllocator.Rmqueue(zone, 0, (int)MigrateType.Movable, ref source);
+            int page = BuddyAllocator.Rmqueue(zone, 0, (int)MigrateType.Movable, 0, ref source);
             Assert.Equal(512, page);
             Assert.Equal(AllocSource.Fallback, source);
             Assert.Equal(new[] { 513 }, BuddyState.FreeList(node, zone, 0, MigrateType.Movable)); // expand's upper half
@@ -267,7 +267,7 @@ namespace MemMgmt.Core.Tests.Buddy
             BuddyState.TakeAll(node, zone);
             BuddyState.PutFree(node, zone, 512, 4, MigrateType.Unmovable);
             BuddyState.PutFree(node, zone, 1536, 6, MigrateType.Unmovable);
-            Assert.True(BuddyAllocator.RmqueueFallback(zone, 0, (int)MigrateType.Movable));
+            Assert.True(BuddyAllocator.RmqueueFallback(zone, 0, (int)MigrateType.Movable, 0));
             // Order 6 ≥ 4 may steal: largest first. free 64 + movable 0 < 256: the block keeps its type.
             Assert.Equal(new[] { 1536 }, BuddyState.FreeList(node, zone, 6, MigrateType.Movable));
             Assert.Equal((int)MigrateType.Unmovable, node.BlockMigratetype(1536));
