@@ -565,6 +565,8 @@ namespace MemMgmt.Core.Memcg
                 if (memcg[i] == id) memcg[i] = (ushort)parent;
             node.LruvecSt.RecentScanned[id * 2] = node.LruvecSt.RecentScanned[id * 2 + 1] = 0;
             node.LruvecSt.RecentRotated[id * 2] = node.LruvecSt.RecentRotated[id * 2 + 1] = 0;
+            node.LruvecSt.AnonCost[id] = node.LruvecSt.FileCost[id] = 0;
+            node.LruvecSt.Refaults[id * 2] = node.LruvecSt.Refaults[id * 2 + 1] = 0;
             node.MemcgSt.Vmpr[id] = default;
             ShadowRefault.ForgetMemcg(node, id);
             node.MemcgSt.Memcgs[id] = null;

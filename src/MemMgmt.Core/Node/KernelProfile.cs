@@ -45,6 +45,9 @@ namespace MemMgmt.Core.Node
             KcompactdUsesSkipHints = true,
             SampledSkipHintReset = true,
             WithdrawnCompactionRaisesPriority = true,
+            CostBasedScanBalance = true,
+            CacheTrimMode = true,
+            ProportionalReclaimStopsAtOnce = true,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -150,6 +153,31 @@ namespace MemMgmt.Core.Node
         /// kernel: should_compact_retry (mm/page_alloc.c, 5.4 to 6.1); 4.14 retries every withdrawn result while the
         /// zonelist is suitable.</summary>
         public bool WithdrawnCompactionRaisesPriority { get; private set; }
+
+        /// <summary>Page reclaim of the classic two-list LRU: Debian's 6.1 builds CONFIG_LRU_GEN but leaves MGLRU off by default
+        /// (CONFIG_LRU_GEN_ENABLED unset), so lru_gen_enabled() is false and the profile models that path, not MGLRU.
+        /// SCAN_FRACT weighs the lists by lruvec->anon_cost/file_cost (each doubled by the total, ap = swappiness·(total+1)/(anon+1),
+        /// fp = (200−swappiness)·(total+1)/(file+1), denominator ap+fp) instead of recent_scanned/recent_rotated; shrink_inactive_list
+        /// notes the pages it wrote out as cost on the lruvec and its ancestors, halving both costs once they exceed a quarter of that
+        /// lruvec's LRU pages. kernel: get_scan_count, shrink_inactive_list (mm/vmscan.c, 6.1), lru_note_cost (mm/swap.c, 6.1);
+        /// 4.14 balances by recent_scanned/recent_rotated.</summary>
+        public bool CostBasedScanBalance { get; private set; }
+
+        /// <summary>shrink_node first runs prepare_scan_count on the reclaim target's lruvec: may_deactivate (anon, file) is set
+        /// where the list's WORKINGSET_ACTIVATE moved since snapshot_refaults or inactive_is_low holds (force_deactivate sets both),
+        /// cache_trim_mode when inactive file &gt;&gt; priority is non-zero and file may not be deactivated, and for global reclaim
+        /// file_is_tiny (file + free ≤ Σ high watermarks, anon may not be deactivated, inactive anon &gt;&gt; priority non-zero).
+        /// get_scan_count then checks file_is_tiny (SCAN_ANON) before cache_trim_mode (SCAN_FILE); shrink_list ages an active
+        /// list only where may_deactivate allows and otherwise flags skipped_deactivate, and do_try_to_free_pages that reclaimed
+        /// nothing retries once with force_deactivate. kernel: prepare_scan_count, get_scan_count, shrink_list, snapshot_refaults,
+        /// do_try_to_free_pages (mm/vmscan.c, 6.1); 4.14 asks inactive_list_is_low per lruvec and per call.</summary>
+        public bool CacheTrimMode { get; private set; }
+
+        /// <summary>shrink_lruvec, once nr_to_reclaim is met (not for direct global reclaim at DEF_PRIORITY), cuts the smaller of
+        /// anon/file and scales the other on every later pass, so the pass after the cut ends the loop (the stopped side is zero).
+        /// kernel: shrink_lruvec (mm/vmscan.c, 6.0 to 6.1, "fix extreme overreclaim and swap floods"); 4.14's shrink_node_memcg
+        /// adjusts once (scan_adjusted) and then scans the other side to its scaled target.</summary>
+        public bool ProportionalReclaimStopsAtOnce { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

@@ -19,6 +19,13 @@ namespace MemMgmt.Core.Reclaim
         internal long[] RecentScanned;
         /// <summary>lruvec->reclaim_stat.recent_rotated[file] (memcg·2+file).</summary>
         internal long[] RecentRotated;
+        /// <summary>lruvec->anon_cost (memcg id): pages of the lruvec's subtree reclaim wrote to swap, decayed (6.1).</summary>
+        internal long[] AnonCost;
+        /// <summary>lruvec->file_cost (memcg id): pages of the lruvec's subtree reclaim wrote back, decayed (6.1).</summary>
+        internal long[] FileCost;
+        /// <summary>lruvec->refaults[WORKINGSET_ANON/FILE] (memcg·2+file): the subtree's WORKINGSET_ACTIVATE that 6.1's
+        /// snapshot_refaults recorded on the reclaim target's lruvec.</summary>
+        internal long[] Refaults;
         internal CpuPagevecs[] Pvecs;
         /// <summary>Per memcg: pages queued on the CPUs' lru_add pagevecs, charged but on no list yet.</summary>
         internal long[] LruAddPending;
@@ -30,6 +37,9 @@ namespace MemMgmt.Core.Reclaim
             LruSize = new long[MemNode.MaxLruvecs * Lru.NrLruLists];
             RecentScanned = new long[MemNode.MaxLruvecs * 2];
             RecentRotated = new long[MemNode.MaxLruvecs * 2];
+            AnonCost = new long[MemNode.MaxLruvecs];
+            FileCost = new long[MemNode.MaxLruvecs];
+            Refaults = new long[MemNode.MaxLruvecs * 2];
             Pvecs = new CpuPagevecs[nrCpus];
             for (int i = 0; i < Pvecs.Length; i++) Pvecs[i] = new CpuPagevecs();
             LruAddPending = new long[MemNode.MaxLruvecs];
@@ -42,6 +52,9 @@ namespace MemMgmt.Core.Reclaim
             c.LruSize = (long[])LruSize.Clone();
             c.RecentScanned = (long[])RecentScanned.Clone();
             c.RecentRotated = (long[])RecentRotated.Clone();
+            c.AnonCost = (long[])AnonCost.Clone();
+            c.FileCost = (long[])FileCost.Clone();
+            c.Refaults = (long[])Refaults.Clone();
             c.Pvecs = Array.ConvertAll(Pvecs, p => p.Clone());
             c.LruAddPending = (long[])LruAddPending.Clone();
             return c;
@@ -49,7 +62,8 @@ namespace MemMgmt.Core.Reclaim
 
         internal void Write(SnapshotWriter w)
         {
-            w.Array(LruZoneSize); w.Array(LruSize); w.Array(RecentScanned); w.Array(RecentRotated); w.Array(LruAddPending);
+            w.Array(LruZoneSize); w.Array(LruSize); w.Array(RecentScanned); w.Array(RecentRotated); w.Array(AnonCost); w.Array(FileCost); w.Array(Refaults);
+            w.Array(LruAddPending);
             w.Int(Pvecs.Length);
             foreach (var p in Pvecs) p.Write(w);
         }
@@ -57,7 +71,8 @@ namespace MemMgmt.Core.Reclaim
         internal static LruvecState Read(SnapshotReader r, int nrZones, int nrCpus)
         {
             var s = new LruvecState(nrZones, nrCpus);
-            r.ArrayInto(s.LruZoneSize); r.ArrayInto(s.LruSize); r.ArrayInto(s.RecentScanned); r.ArrayInto(s.RecentRotated); r.ArrayInto(s.LruAddPending);
+            r.ArrayInto(s.LruZoneSize); r.ArrayInto(s.LruSize); r.ArrayInto(s.RecentScanned); r.ArrayInto(s.RecentRotated); r.ArrayInto(s.AnonCost);
+            r.ArrayInto(s.FileCost); r.ArrayInto(s.Refaults); r.ArrayInto(s.LruAddPending);
             if (r.Int() != nrCpus) throw new SnapshotFormatException("pagevec count differs from the node's CPUs");
             for (int i = 0; i < nrCpus; i++) s.Pvecs[i].Read(r);
             return s;

@@ -37,6 +37,14 @@ namespace MemMgmt.Core.Reclaim
 
         internal bool GlobalReclaim => TargetMemcg < 0;
 
+        // 6.1's prepare_scan_count state (KernelProfile.CacheTrimMode, CostBasedScanBalance).
+        internal const int DeactivateAnon = 1, DeactivateFile = 2;
+        /// <summary>sc->anon_cost, sc->file_cost: the target lruvec's costs when shrink_node began.</summary>
+        internal long AnonCost, FileCost;
+        /// <summary>sc->may_deactivate: DEACTIVATE_ANON | DEACTIVATE_FILE.</summary>
+        internal int MayDeactivate;
+        internal bool ForceDeactivate, SkippedDeactivate, CacheTrimMode, FileIsTiny;
+
         // Report tallies.
         internal readonly long[] ListScanned = new long[Lru.NrLruLists];
         internal readonly long[] ListTaken = new long[Lru.NrLruLists];
