@@ -1,0 +1,164 @@
+using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Node;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Stats;
+using MemMgmt.Core.Swap;
+using MemMgmt.Core.Tests.Reclaim;
+using Xunit;
+
+namespace MemMgmt.Core.Tests.Profiles
+{
+    /// <summary>Page reclaim of the 6.1 profile (the classic two-list LRU; MGLRU is built but off on Debian's 6.1), against
+    /// 4.14: get_scan_count's cost-based SCAN_FRACT, lru_note_cost's decay, prepare_scan_count's may_deactivate and
+    /// cache_trim_mode. Vectors are worked by hand from get_scan_count, prepare_scan_count (mm/vmscan.c, 6.1) and
+    /// lru_note_cost (mm/swap.c, 6.1).</summary>
+    public class Kernel61VmscanTests
+    {
+        /// <summary>2 GiB node with 1 GiB swap: 100000 active anon, 60000 file of which <paramref name="activeFile"/> were used
+        /// twice (active). Below 1 GiB per type, so inactive_ratio is 1.</summary>
+        private static MemNode Node(KernelProfile kernel, int activeFile)
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 2 * NodeConfig.GiB, Kernel = kernel });
+            SwapDevice.Configure(node, 1 * NodeConfig.GiB);
+            Assert.Equal(100000, ReclaimTestKit.Fill(node, PageOwner.Anon, 100000).Count);
+            var files = ReclaimTestKit.Fill(node, PageOwner.FileCache, 60000);
+            for (int i = 0; i < activeFile; i++) { PageAccess.MarkAccessed(node, files[i]); PageAccess.MarkAccessed(node, files[i]); }
+            LruCache.DrainAll(node);
+            Assert.Equal(100000, Lru.Size(node, 0, LruList.ActiveAnon));
+            Assert.Equal(60000 - activeFile, Lru.Size(node, 0, LruList.InactiveFile));
+            Assert.Equal(activeFile, Lru.Size(node, 0, LruList.ActiveFile));
+            ReclaimTestKit.AssertClean(node);
+            return node;
+        }
+
+        private static void SetCost(MemNode node, long anonCost, long fileCost)
+        {
+            node.LruvecSt.AnonCost[0] = anonCost;
+            node.LruvecSt.FileCost[0] = fileCost;
+        }
+
+        /// <summary>get_scan_count (6.1) SCAN_FRACT: total = anon_cost + file_cost; anon' = total + anon_cost, file' = total +
+        /// file_cost, total' = anon' + file'; ap = swappiness·(total'+1)/(anon'+1), fp = (200−swappiness)·(total'+1)/(file'+1),
+        /// denominator ap + fp; nr = (size &gt;&gt; priority)·fraction/denominator. Lists: active anon 100000, inactive file
+        /// 20000, active file 40000 (both inactive lists low, so may_deactivate has both types: no cache_trim_mode, no
+        /// file_is_tiny). E.g. costs 1000/3000 at priority 12: anon' 5000, file' 7000, total' 12000; ap = 60·12001/5001 = 143,
+        /// fp = 140·12001/7001 = 239; nr = 0, 24·143/382 = 8, 4·239/382 = 2, 9·239/382 = 5.</summary>
+        [Theory]
+        [InlineData(60, 1000, 3000, 12, 143, 239, 382, 0, 8, 2, 5)]
+        [InlineData(60, 0, 0, 12, 60, 140, 200, 0, 7, 2, 6)]
+        [InlineData(100, 0, 10000, 12, 299, 149, 448, 0, 16, 1, 2)]
+        [InlineData(60, 5000, 0, 12, 89, 419, 508, 0, 4, 3, 7)]
+        [InlineData(60, 1000, 3000, 8, 143, 239, 382, 0, 145, 48, 97)]
+        public void FractWeighsTheListsByTheirCost(int swappiness, long anonCost, long fileCost, int priority,
+            long ap, long fp, long denominator, long nrIa, long nrAa, long nrIf, long nrAf)
+        {
+            var node = Node(KernelProfile.Linux61, 40000);
+            MemMgmt.Core.Sysctl.VmSysctl.Write(node, "vm.swappiness", swappiness.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            SetCost(node, anonCost, fileCost);
+            // recent_scanned/rotated must not matter on 6.1.
+            node.LruvecSt.RecentScanned[0] = 1000; node.LruvecSt.RecentRotated[0] = 900;
+            var c = Vmscan.GetScanCount(node, 0, priority);
+            Assert.Equal(ScanBalance.Fract, c.Balance);
+            Assert.Equal(anonCost, c.AnonCost);
+            Assert.Equal(fileCost, c.FileCost);
+            Assert.Equal(ap, c.Ap);
+            Assert.Equal(fp, c.Fp);
+            Assert.Equal(denominator, c.Denominator);
+            Assert.Equal(new[] { nrIa, nrAa, nrIf, nrAf }, c.Nr);
+        }
+
+        /// <summary>The same lists and history on 4.14 keep recent_scanned/recent_rotated and the +1 denominator:
+        /// ap = 60·1001/901 = 66, fp = 140·1001/1000 = 140, denominator 207 (the costs are not read).</summary>
+        [Fact]
+        public void On414TheFractionStillComesFromRecentScannedAndRotated()
+        {
+            var node = Node(KernelProfile.Linux414, 40000);
+            SetCost(node, 1000, 3000);
+            node.LruvecSt.RecentScanned[0] = 1000; node.LruvecSt.RecentRotated[0] = 900;
+            node.LruvecSt.RecentScanned[1] = 1000; node.LruvecSt.RecentRotated[1] = 999;
+            var c = Vmscan.GetScanCount(node, 0, 12);
+            Assert.Equal(ScanBalance.Fract, c.Balance);
+            Assert.Equal(66, c.Ap);
+            Assert.Equal(140, c.Fp);
+            Assert.Equal(207, c.Denominator);
+            Assert.Equal(0, c.AnonCost);
+        }
+
+        /// <summary>lru_note_cost (mm/swap.c, 6.1): the cost is added, then both costs are halved when their sum exceeds a
+        /// quarter of the lruvec's LRU pages (160000 / 4 = 40000). 30000 + 9000 + 2000 = 41000 &gt; 40000 → 16000 and 4500;
+        /// 30000 + 9000 + 1000 = 40000 is not above it → kept. A zero cost still applies the check.</summary>
+        [Theory]
+        [InlineData(30000, 9000, false, 2000, 16000, 4500)]
+        [InlineData(30000, 9000, true, 1000, 30000, 10000)]
+        [InlineData(30001, 10000, false, 0, 15000, 5000)]
+        [InlineData(0, 0, true, 32, 0, 32)]
+        public void NotedCostDecaysPastAQuarterOfTheLruPages(long anon, long file, bool isFile, long nr, long anonAfter, long fileAfter)
+        {
+            var node = Node(KernelProfile.Linux61, 40000);
+            SetCost(node, anon, file);
+            Vmscan.LruNoteCost(node, 0, isFile, nr);
+            Assert.Equal(anonAfter, node.LruvecSt.AnonCost[0]);
+            Assert.Equal(fileAfter, node.LruvecSt.FileCost[0]);
+        }
+
+        /// <summary>shrink_inactive_list (6.1) notes stat.nr_pageout: after a reclaim that swapped anon pages out and wrote no
+        /// file page, anon_cost is the pages swapped out (no decay: far below a quarter of the lists) and file_cost 0; 4.14
+        /// keeps no cost. The two kernels then scan differently (/proc/vmstat pgscan_anon, pgscan_file).</summary>
+        [Fact]
+        public void ReclaimNotesSwapOutsAsAnonCostOn61Only()
+        {
+            var n61 = Node(KernelProfile.Linux61, 40000);
+            var n414 = Node(KernelProfile.Linux414, 40000);
+            Vmscan.ReclaimPages(n61, 3000);
+            Vmscan.ReclaimPages(n414, 3000);
+            long swapped = n61.Counters[VmEvent.PswpOut];
+            Assert.True(swapped > 0);
+            Assert.Equal(0, n61.Counters[NodeStatItem.NrVmscanWrite] - swapped); // no file page was written
+            Assert.Equal(swapped, n61.LruvecSt.AnonCost[0]);
+            Assert.Equal(0, n61.LruvecSt.FileCost[0]);
+            Assert.Equal(swapped, LruVecStat.GetAll(n61)[0].AnonCost);
+            Assert.Equal(0, n414.LruvecSt.AnonCost[0]);
+            Assert.NotEqual(n414.Counters[VmEvent.PgScanAnon], n61.Counters[VmEvent.PgScanAnon]);
+            ReclaimTestKit.AssertClean(n61);
+        }
+
+        /// <summary>prepare_scan_count (6.1): with plenty of inactive file (50000 inactive, 10000 active: not low) and no refault
+        /// since snapshot_refaults, cache_trim_mode makes get_scan_count SCAN_FILE on both kernels. A refault that activates a
+        /// page moves WORKINGSET_ACTIVATE_FILE past lruvec->refaults[WORKINGSET_FILE]: 6.1 sets DEACTIVATE_FILE, so
+        /// cache_trim_mode is off and anon gets its SCAN_FRACT share (no costs: ap 60, fp 140; nr = 24·60/200 = 7,
+        /// 12·140/200 = 8, 2·140/200 = 1), while 4.14's get_scan_count ignores refaults (its inactive_list_is_low looks at
+        /// them only in actual reclaim) and stays SCAN_FILE. The reclaim's snapshot_refaults restores cache_trim_mode.</summary>
+        [Fact]
+        public void AFileRefaultEndsCacheTrimModeOn61ButNotOn414()
+        {
+            var n61 = Node(KernelProfile.Linux61, 10000);
+            var n414 = Node(KernelProfile.Linux414, 10000);
+            Assert.Equal(ScanBalance.File, Vmscan.GetScanCount(n61, 0, 12).Balance);
+            Assert.Equal(ScanBalance.File, Vmscan.GetScanCount(n414, 0, 12).Balance);
+            foreach (var node in new[] { n61, n414 })
+                Assert.True(ShadowRefault.Refault(node, ShadowRefault.PackShadow(0, node.NodeId, ShadowRefault.InactiveAge(node) - 999)).Activate);
+
+            var c414 = Vmscan.GetScanCount(n414, 0, 12);
+            Assert.Equal(ScanBalance.File, c414.Balance);
+            Assert.Equal(new long[] { 0, 0, 12, 2 }, c414.Nr);
+            var c61 = Vmscan.GetScanCount(n61, 0, 12);
+            Assert.Equal(ScanBalance.Fract, c61.Balance);
+            Assert.Equal(60, c61.Ap);
+            Assert.Equal(140, c61.Fp);
+            Assert.Equal(200, c61.Denominator);
+            Assert.Equal(new long[] { 0, 7, 8, 1 }, c61.Nr);
+
+            // Actual reclaim: 4.14 ages active anon only by shrink_node_memcg's final 32 per priority (12 and 11);
+            // 6.1 also scans it at SCAN_FRACT (7 + 14 + 29 over priorities 12 to 10) besides its 3 × 32 final aging.
+            var r414 = Vmscan.ReclaimPages(n414, 32);
+            var r61 = Vmscan.ReclaimPages(n61, 32);
+            Assert.Equal(64, r414.ScannedActiveAnon);
+            Assert.Equal(11, r414.PriorityReached);
+            Assert.Equal(146, r61.ScannedActiveAnon);
+            Assert.Equal(10, r61.PriorityReached);
+            Assert.Equal(1, n61.LruvecSt.Refaults[1]);
+            Assert.Equal(ScanBalance.File, Vmscan.GetScanCount(n61, 0, 12).Balance);
+            ReclaimTestKit.AssertClean(n61);
+        }
+    }
+}
