@@ -48,6 +48,8 @@ namespace MemMgmt.Core.Node
             CostBasedScanBalance = true,
             CacheTrimMode = true,
             ProportionalReclaimStopsAtOnce = true,
+            HierarchicalAnonAging = true,
+            MemcgLowRetryOnlyWhenSkipped = true,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -178,6 +180,17 @@ namespace MemMgmt.Core.Node
         /// kernel: shrink_lruvec (mm/vmscan.c, 6.0 to 6.1, "fix extreme overreclaim and swap floods"); 4.14's shrink_node_memcg
         /// adjusts once (scan_adjusted) and then scans the other side to its scaled target.</summary>
         public bool ProportionalReclaimStopsAtOnce { get; private set; }
+
+        /// <summary>Active anon is aged by inactive_is_low on hierarchical lruvec counts over all zones while swap exists:
+        /// shrink_lruvec's final aging asks it of the lruvec being shrunk, and kswapd_age_node asks the root lruvec once and
+        /// then ages every memcg's active anon. kernel: shrink_lruvec, kswapd_age_node, can_age_anon_pages (mm/vmscan.c, 6.1);
+        /// 4.14's age_active_anon and shrink_node_memcg ask inactive_list_is_low of each memcg's own lists up to reclaim_idx.</summary>
+        public bool HierarchicalAnonAging { get; private set; }
+
+        /// <summary>do_try_to_free_pages that reclaimed nothing retries with memory.low overridden (memcg_low_reclaim) only
+        /// when a group was skipped for its protection (memcg_low_skipped). kernel: do_try_to_free_pages, shrink_node_memcgs
+        /// (mm/vmscan.c, 6.1); 4.14 always retries once with may_thrash.</summary>
+        public bool MemcgLowRetryOnlyWhenSkipped { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

@@ -44,6 +44,8 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>sc->may_deactivate: DEACTIVATE_ANON | DEACTIVATE_FILE.</summary>
         internal int MayDeactivate;
         internal bool ForceDeactivate, SkippedDeactivate, CacheTrimMode, FileIsTiny;
+        /// <summary>sc->memcg_low_skipped: a group under memory.low was passed over (6.1's retry condition).</summary>
+        internal bool MemcgLowSkipped;
 
         // Report tallies.
         internal readonly long[] ListScanned = new long[Lru.NrLruLists];

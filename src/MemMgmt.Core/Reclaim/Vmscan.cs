@@ -799,8 +799,10 @@ namespace MemMgmt.Core.Reclaim
                 if (!node.Kernel.ProportionalReclaimStopsAtOnce) scanAdjusted = true;
             }
             sc.NrReclaimed += nrReclaimed;
-            if (InactiveListIsLow(node, memcg, false, sc, true))
-                ShrinkActiveList(node, SwapClusterMax, memcg, sc, (int)LruList.ActiveAnon);
+            bool ageAnon = node.Kernel.HierarchicalAnonAging
+                ? node.Swap.TotalPages > 0 && InactiveIsLow(node, memcg, (int)LruList.InactiveAnon)
+                : InactiveListIsLow(node, memcg, false, sc, true);
+            if (ageAnon) ShrinkActiveList(node, SwapClusterMax, memcg, sc, (int)LruList.ActiveAnon);
         }
 
         // ----------------------------------------------------------------- shrink_node
@@ -866,7 +868,7 @@ namespace MemMgmt.Core.Reclaim
                 {
                     if (MemCgroups.IsLow(node, root, memcg))
                     {
-                        if (!sc.MayThrash) continue;
+                        if (!sc.MayThrash) { sc.MemcgLowSkipped = true; continue; }
                         node.MemcgSt.Memcgs[memcg]!.LowEvents++;
                     }
                     long reclaimed = sc.NrReclaimed, scanned = sc.NrScanned;
@@ -966,8 +968,9 @@ namespace MemMgmt.Core.Reclaim
                 sc.Steps.Add("nothing reclaimed, active lists skipped: retry with force_deactivate");
                 goto retry;
             }
-            if (!sc.MayThrash && !sc.Cancel.IsCancellationRequested)
+            if (!sc.MayThrash && !sc.Cancel.IsCancellationRequested && (sc.MemcgLowSkipped || !node.Kernel.MemcgLowRetryOnlyWhenSkipped))
             {
+                sc.MemcgLowSkipped = false;
                 sc.Priority = initialPriority;
                 sc.ForceDeactivate = false;
                 sc.MayThrash = true;
