@@ -160,5 +160,68 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.Equal(ScanBalance.File, Vmscan.GetScanCount(n61, 0, 12).Balance);
             ReclaimTestKit.AssertClean(n61);
         }
+
+        /// <summary>shrink_lruvec (6.1) for kswapd (no proportional_reclaim) at priority 2 over 3000 active anon, 20000
+        /// inactive and 40000 active file: SCAN_FRACT without costs gives nr = 0, 750·60/200 = 225, 5000·140/200 = 3500,
+        /// 10000·140/200 = 7000. The first pass scans 32 of each non-empty list and reclaims 32 clean file pages, meeting
+        /// nr_to_reclaim: anon has the smaller rest (193), so it stops, and file is scaled to 100 − 193·100/226 = 15% of its
+        /// targets (525 and 1050, less the 32 scanned). 4.14 then scans file on to those targets; 6.1 re-checks after the
+        /// next pass, finds anon at zero and ends: 64 pages of each file list. Anon: 32 in the pass plus the final aging's 32
+        /// (inactive anon 32 is low against 2968 active).</summary>
+        [Fact]
+        public void ShrinkLruvecEndsThePassAfterTheProportionalCutOn61()
+        {
+            var counts = new System.Collections.Generic.Dictionary<string, long[]>();
+            foreach (var kernel in new[] { KernelProfile.Linux61, KernelProfile.Linux414 })
+            {
+                var node = new MemNode(new NodeConfig { SizeBytes = 2 * NodeConfig.GiB, Kernel = kernel });
+                SwapDevice.Configure(node, 1 * NodeConfig.GiB);
+                Assert.Equal(3000, ReclaimTestKit.Fill(node, PageOwner.Anon, 3000).Count);
+                var files = ReclaimTestKit.Fill(node, PageOwner.FileCache, 60000);
+                for (int i = 0; i < 40000; i++) { PageAccess.MarkAccessed(node, files[i]); PageAccess.MarkAccessed(node, files[i]); }
+                LruCache.DrainAll(node);
+                var sc = new ScanControl
+                {
+                    Priority = 2, NrToReclaim = 32, ReclaimIdx = node.ZoneArr.Length - 1, IsKswapd = true, HasReclaimState = true,
+                };
+                Vmscan.PrepareScanCount(node, sc);
+                if (kernel == KernelProfile.Linux61)
+                    Assert.Equal(new long[] { 0, 225, 3500, 7000 }, Vmscan.GetScanCount(node, 0, sc).Nr);
+                Vmscan.ShrinkNodeMemcg(node, 0, sc, out _);
+                counts[kernel.Version] = new[] { sc.ListScanned[0], sc.ListScanned[1], sc.ListScanned[2], sc.ListScanned[3] };
+                ReclaimTestKit.AssertClean(node);
+            }
+            Assert.Equal(new long[] { 0, 64, 64, 64 }, counts["6.1"]);
+            Assert.True(counts["4.14"][(int)LruList.InactiveFile] > 4 * 64, string.Join(",", counts["4.14"]));
+        }
+
+        /// <summary>do_try_to_free_pages (6.1) retries with memory.low overridden only when shrink_node_memcgs skipped a
+        /// protected group; 4.14 always retries once with may_thrash. With nothing reclaimable (anon, no swap) and no group,
+        /// 4.14 walks the priorities twice, 6.1 once. With the only pages in a group under memory.low, both retry and
+        /// reclaim them.</summary>
+        [Fact]
+        public void MemoryLowRetryOn61OnlyWhenAGroupWasSkipped()
+        {
+            int Walks(ReclaimReport r) { int n = 0; foreach (var s in r.Steps) if (s.StartsWith("priority 12:", System.StringComparison.Ordinal)) n++; return n; }
+            foreach (var kernel in new[] { KernelProfile.Linux61, KernelProfile.Linux414 })
+            {
+                var node = new MemNode(new NodeConfig { SizeBytes = 256 * NodeConfig.MiB, Kernel = kernel });
+                ReclaimTestKit.Fill(node, PageOwner.Anon, 20000);
+                var r = Vmscan.ReclaimPages(node, 32);
+                Assert.Equal(0, r.NrReclaimed);
+                Assert.Equal(kernel == KernelProfile.Linux61 ? 1 : 2, Walks(r));
+                Assert.Equal(kernel != KernelProfile.Linux61, System.Linq.Enumerable.Any(r.Steps, s => s.Contains("may_thrash")));
+
+                var a = MemMgmt.Core.Memcg.MemCgroups.Create(node, "a", low: 100000);
+                for (int i = 0; i < 3000; i++)
+                    Assert.True(MemMgmt.Core.Memcg.MemCgroups.Allocate(node, "a", 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.FileCache).Success);
+                LruCache.DrainAll(node);
+                var p = Vmscan.ReclaimPages(node, 100);
+                Assert.Contains(p.Steps, s => s.Contains("may_thrash"));
+                Assert.True(p.NrReclaimed >= 100);
+                Assert.True(a.LowEvents > 0);
+                ReclaimTestKit.AssertClean(node);
+            }
+        }
     }
 }
