@@ -223,5 +223,63 @@ namespace MemMgmt.Core.Tests.Profiles
                 ReclaimTestKit.AssertClean(node);
             }
         }
+
+        /// <summary>shrink_list (6.1) leaves an active list alone unless may_deactivate allows it and flags skipped_deactivate;
+        /// do_try_to_free_pages that reclaimed nothing then retries with force_deactivate. 1000 active file pages beside
+        /// 2000 pinned inactive ones (not low, no refaults: cache_trim_mode, file not deactivated): every pass frees nothing,
+        /// the retry deactivates the active pages and reclaims them. 4.14 asks inactive_list_is_low per call (not low)
+        /// and reclaims nothing, even after its may_thrash retry.</summary>
+        [Fact]
+        public void SkippedDeactivationRetriesWithForceDeactivateOn61()
+        {
+            foreach (var kernel in new[] { KernelProfile.Linux61, KernelProfile.Linux414 })
+            {
+                var node = new MemNode(new NodeConfig { SizeBytes = 256 * NodeConfig.MiB, Kernel = kernel });
+                var active = ReclaimTestKit.Fill(node, PageOwner.FileCache, 1000);
+                foreach (var h in active) { PageAccess.MarkAccessed(node, h); PageAccess.MarkAccessed(node, h); }
+                for (int i = 0; i < 2000; i++)
+                {
+                    var a = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM, 0, PageOwner.FileCache);
+                    Assert.True(a.Success);
+                    node.Pages.ExtraRefs[node.ToIndex(a.Pfn)] = 1;
+                }
+                LruCache.DrainAll(node);
+                Assert.Equal(1000, Lru.Size(node, 0, LruList.ActiveFile));
+                Assert.Equal(2000, Lru.Size(node, 0, LruList.InactiveFile));
+                var r = Vmscan.ReclaimPages(node, 32);
+                bool retried = System.Linq.Enumerable.Any(r.Steps, s => s.Contains("force_deactivate"));
+                if (kernel == KernelProfile.Linux61)
+                {
+                    Assert.True(retried);
+                    Assert.True(r.NrReclaimed >= 32, string.Join("\n", r.Steps));
+                    Assert.True(r.Deactivated > 0);
+                }
+                else
+                {
+                    Assert.False(retried);
+                    Assert.Equal(0, r.NrReclaimed);
+                    Assert.Equal(0, r.Deactivated);
+                }
+            }
+        }
+
+        /// <summary>prepare_scan_count (6.1) file_is_tiny: no page cache and free pages at the min watermark (file + free ≤ Σ
+        /// high), inactive anon not low (half the anon deactivated) → SCAN_ANON: nr = inactive anon &gt;&gt; 12, active anon
+        /// &gt;&gt; 12, 0, 0.</summary>
+        [Fact]
+        public void TinyFileScansAnonOnly()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 256 * NodeConfig.MiB, Kernel = KernelProfile.Linux61 });
+            SwapDevice.Configure(node, 256 * NodeConfig.MiB);
+            ReclaimTestKit.Fill(node, PageOwner.Anon, 70000);
+            long anon = Lru.Size(node, 0, LruList.ActiveAnon);
+            var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
+            Vmscan.ShrinkActiveList(node, (anon + 1) / 2, 0, sc, (int)LruList.ActiveAnon);
+            long ia = Lru.Size(node, 0, LruList.InactiveAnon), aa = Lru.Size(node, 0, LruList.ActiveAnon);
+            Assert.True(ia >= aa, $"{anon} {ia} {aa}");
+            var c = Vmscan.GetScanCount(node, 0, 12);
+            Assert.Equal(ScanBalance.Anon, c.Balance);
+            Assert.Equal(new[] { ia >> 12, aa >> 12, 0L, 0L }, c.Nr);
+        }
     }
 }
