@@ -281,5 +281,33 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.Equal(ScanBalance.Anon, c.Balance);
             Assert.Equal(new[] { ia >> 12, aa >> 12, 0L, 0L }, c.Nr);
         }
+
+        /// <summary>shrink_lruvec's final anon aging (6.1) asks inactive_is_low of the lruvec's hierarchical counts: the root
+        /// lruvec with 1000 active and 1000 inactive anon of its own and a group holding 3000 more active is low as a tree
+        /// (1000 &lt; 4000), so 32 of the root's active anon are aged; 4.14 looks at the root's own lists (1000 = 1000, not
+        /// low) and ages none. Lists below 4096 pages get no scan at priority 12, so only the aging scans.</summary>
+        [Fact]
+        public void FinalAnonAgingLooksAtTheWholeTreeOn61()
+        {
+            foreach (var kernel in new[] { KernelProfile.Linux61, KernelProfile.Linux414 })
+            {
+                var node = new MemNode(new NodeConfig { SizeBytes = 256 * NodeConfig.MiB, Kernel = kernel });
+                SwapDevice.Configure(node, 256 * NodeConfig.MiB);
+                Assert.Equal(2000, ReclaimTestKit.Fill(node, PageOwner.Anon, 2000).Count);
+                Vmscan.ShrinkActiveList(node, 1000, 0, new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 }, (int)LruList.ActiveAnon);
+                MemMgmt.Core.Memcg.MemCgroups.Create(node, "a");
+                for (int i = 0; i < 3000; i++)
+                    Assert.True(MemMgmt.Core.Memcg.MemCgroups.Allocate(node, "a", 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.Anon).Success);
+                LruCache.DrainAll(node);
+                Assert.Equal(1000, Lru.Size(node, 0, LruList.InactiveAnon));
+                Assert.Equal(1000, Lru.Size(node, 0, LruList.ActiveAnon));
+                var sc = new ScanControl { Priority = 12, NrToReclaim = 32, ReclaimIdx = node.ZoneArr.Length - 1, IsKswapd = true };
+                Vmscan.PrepareScanCount(node, sc);
+                Vmscan.ShrinkNodeMemcg(node, 0, sc, out _);
+                Assert.Equal(kernel == KernelProfile.Linux61 ? 32 : 0, sc.ListScanned[(int)LruList.ActiveAnon]);
+                Assert.Equal(0, sc.ListScanned[(int)LruList.InactiveAnon] + sc.ListScanned[(int)LruList.InactiveFile]);
+                ReclaimTestKit.AssertClean(node);
+            }
+        }
     }
 }
