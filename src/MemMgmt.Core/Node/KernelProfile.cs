@@ -50,6 +50,7 @@ namespace MemMgmt.Core.Node
             ProportionalReclaimStopsAtOnce = true,
             HierarchicalAnonAging = true,
             MemcgLowRetryOnlyWhenSkipped = true,
+            FullMemcgWalk = true,
             Sysctls = new[] { "compaction_proactiveness" },
         };
 
@@ -191,6 +192,11 @@ namespace MemMgmt.Core.Node
         /// when a group was skipped for its protection (memcg_low_skipped). kernel: do_try_to_free_pages, shrink_node_memcgs
         /// (mm/vmscan.c, 6.1); 4.14 always retries once with may_thrash.</summary>
         public bool MemcgLowRetryOnlyWhenSkipped { get; private set; }
+
+        /// <summary>shrink_node_memcgs walks every group under the reclaim target in pre-order on each pass, with no shared
+        /// iterator position and no early exit once limit reclaim has its pages. kernel: shrink_node_memcgs (mm/vmscan.c,
+        /// 5.5 to 6.1); 4.14's shrink_node resumes the per-priority reclaim cookie and stops limit reclaim at nr_to_reclaim.</summary>
+        public bool FullMemcgWalk { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

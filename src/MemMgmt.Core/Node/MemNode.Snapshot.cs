@@ -46,7 +46,7 @@ namespace MemMgmt.Core.Node
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
                 "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority Sysctls ProcText VmallocTotalBytes " +
-                "CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped",
+                "CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +

@@ -849,7 +849,8 @@ namespace MemMgmt.Core.Reclaim
             }
         }
 
-        /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14): every lruvec in the memcg subtree under the reclaim root, pre-order (memory.low
+        /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14; shrink_node, shrink_node_memcgs, 6.1, see
+        /// <see cref="KernelProfile.FullMemcgWalk"/>): every lruvec in the memcg subtree under the reclaim root, pre-order (memory.low
         /// groups skipped unless may_thrash), slab in proportion, vmpressure, and the reclaim/compaction loop.</summary>
         internal static bool ShrinkNode(MemNode node, ScanControl sc)
         {
@@ -862,9 +863,11 @@ namespace MemMgmt.Core.Reclaim
                 nrReclaimed = sc.NrReclaimed;
                 nrScanned = sc.NrScanned;
                 if (node.Kernel.CostBasedScanBalance || node.Kernel.CacheTrimMode) PrepareScanCount(node, sc);
-                // mem_cgroup_iter: pre-order over the subtree under the reclaim root, resuming where the last walk at
-                // this priority stopped.
-                for (int memcg = MemCgroups.Iter(node, root, -1, sc.Priority); memcg >= 0; memcg = MemCgroups.Iter(node, root, memcg, sc.Priority))
+                // mem_cgroup_iter: pre-order over the subtree under the reclaim root; 4.14 resumes where the last walk at
+                // this priority stopped, 6.1 starts at the root every time.
+                bool fullWalk = node.Kernel.FullMemcgWalk;
+                for (int memcg = fullWalk ? root : MemCgroups.Iter(node, root, -1, sc.Priority); memcg >= 0;
+                     memcg = fullWalk ? MemCgroups.NextDescendantPre(node, memcg, root) : MemCgroups.Iter(node, root, memcg, sc.Priority))
                 {
                     if (MemCgroups.IsLow(node, root, memcg))
                     {
@@ -876,7 +879,7 @@ namespace MemMgmt.Core.Reclaim
                     nodeLruPages += lruPages;
                     // Memcg-aware shrinkers are not simulated: per-group shrink_slab has nothing to call.
                     VmPressure.Record(node, sc.GfpMask, memcg, false, sc.NrScanned - scanned, sc.NrReclaimed - reclaimed, sc);
-                    if (!sc.GlobalReclaim && sc.NrReclaimed >= sc.NrToReclaim) break;
+                    if (!fullWalk && !sc.GlobalReclaim && sc.NrReclaimed >= sc.NrToReclaim) break;
                 }
                 if (sc.GlobalReclaim)
                 {

@@ -309,5 +309,32 @@ namespace MemMgmt.Core.Tests.Profiles
                 ReclaimTestKit.AssertClean(node);
             }
         }
+
+        /// <summary>Limit reclaim of a parent whose pages sit in two children, 10000 and 3000 clean page-cache pages (SCAN_FILE
+        /// on both kernels: nr = size &gt;&gt; priority), asking for 32. Priorities 12 to 10 take 2 + 4 + 9 from the first child
+        /// and 0 + 1 + 2 from the second (18). At priority 9 the first child gives 19 (37 ≥ 32): 4.14 stops the walk there,
+        /// 6.1's shrink_node_memcgs goes on to the second child (5 more): 34 and 3 against 34 and 8.</summary>
+        [Fact]
+        public void LimitReclaimWalksEveryChildOn61()
+        {
+            foreach (var kernel in new[] { KernelProfile.Linux61, KernelProfile.Linux414 })
+            {
+                var node = new MemNode(new NodeConfig { SizeBytes = 512 * NodeConfig.MiB, Kernel = kernel });
+                var p = MemMgmt.Core.Memcg.MemCgroups.Create(node, "p");
+                var c1 = MemMgmt.Core.Memcg.MemCgroups.Create(node, "p/c1");
+                var c2 = MemMgmt.Core.Memcg.MemCgroups.Create(node, "p/c2");
+                for (int i = 0; i < 10000; i++)
+                    Assert.True(MemMgmt.Core.Memcg.MemCgroups.Allocate(node, "p/c1", 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.FileCache).Success);
+                for (int i = 0; i < 3000; i++)
+                    Assert.True(MemMgmt.Core.Memcg.MemCgroups.Allocate(node, "p/c2", 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.FileCache).Success);
+                LruCache.DrainAll(node);
+                var r = Vmscan.TryToFreeMemCgroupPages(node, p.Id, 32, GfpFlags.GFP_KERNEL, true);
+                bool v61 = kernel == KernelProfile.Linux61;
+                Assert.Equal(34, 10000 - c1.Usage);
+                Assert.Equal(v61 ? 8 : 3, 3000 - c2.Usage);
+                Assert.Equal(v61 ? 42 : 37, r.NrReclaimed);
+                ReclaimTestKit.AssertClean(node);
+            }
+        }
     }
 }
