@@ -152,3 +152,40 @@ Describe 'Add-Pressure -Parity and the harness workload' {
         (Test-MemNode).Violations | Should -BeNullOrEmpty
     }
 }
+
+Describe 'page reclaim of the 6.1 profile' {
+    AfterEach { Get-MemNode | Remove-MemNode -Confirm:$false }
+
+    It 'weighs anon against file by reclaim cost on 6.1, so the same reclaim scans more anon and notes the swap-outs as anon_cost' {
+        # 100000 anon pages and 60000 of page cache, 40000 of it used twice (active), then 3000 pages of direct reclaim.
+        # 4.14's SCAN_FRACT comes from recent_scanned/recent_rotated, which the page cache's fill tips toward file;
+        # 6.1's comes from anon_cost/file_cost (get_scan_count, lru_note_cost, 5.9+), still zero here: a larger anon share.
+        $scan = @{}
+        foreach ($k in '4.14', '6.1') {
+            $node = New-MemNode -Name "reclaim$k" -Size 2GB -SwapSize 1GB -Kernel $k
+            $null = New-PageAllocation -Node $node -Order 0 -Owner Anon -Gfp GFP_HIGHUSER_MOVABLE -Count 100000
+            $files = New-PageAllocation -Node $node -Order 0 -Owner FileCache -Gfp GFP_HIGHUSER_MOVABLE -Count 60000
+            foreach ($f in $files[0..39999]) {
+                [MemMgmt.Core.Reclaim.PageAccess]::MarkAccessed($node, $f.Handle)
+                [MemMgmt.Core.Reclaim.PageAccess]::MarkAccessed($node, $f.Handle)
+            }
+            $scan[$k] = Invoke-Reclaim -Node $node -Pages 3000
+            $scan[$k].NrReclaimed | Should -BeGreaterOrEqual 3000
+        }
+        function Stat($Node, [string]$Name) { (Get-VmStat -Node $Node -Name $Name).Value }
+        $n61 = Get-MemNode reclaim6.1
+        $n414 = Get-MemNode reclaim4.14
+        # 6.1 counts scans per type in /proc/vmstat; 4.14 has no such lines.
+        Stat $n61 pgscan_anon | Should -Be $scan['6.1'].ScannedInactiveAnon
+        Stat $n61 pgscan_file | Should -Be $scan['6.1'].ScannedInactiveFile
+        (Stat $n61 pgscan_anon) + (Stat $n61 pgscan_file) | Should -Be (Stat $n61 pgscan_direct)
+        Get-VmStat -Node $n414 -Name pgscan_anon | Should -BeNullOrEmpty
+        (Stat $n61 pgscan_anon) | Should -BeGreaterThan (2 * $scan['4.14'].ScannedInactiveAnon)
+        (Stat $n61 pgscan_file) | Should -BeLessThan $scan['4.14'].ScannedInactiveFile
+        # shrink_inactive_list notes the pages it wrote out: every anon page swapped out, no file page written.
+        $lru61 = Get-LruVec -Node $n61 -Cgroup '/'
+        $lru61.AnonCost | Should -Be (Stat $n61 pswpout)
+        $lru61.FileCost | Should -Be 0
+        (Get-LruVec -Node $n414 -Cgroup '/').AnonCost | Should -Be 0
+    }
+}

@@ -54,6 +54,12 @@ namespace MemMgmt.Core.Node
             PcpBatchCapBytes = 1 << 20,
             PcpHighFromLowWatermark = true,
             PcpFreeScaling = true,
+            CostBasedScanBalance = true,
+            CacheTrimMode = true,
+            ProportionalReclaimStopsAtOnce = true,
+            HierarchicalAnonAging = true,
+            MemcgLowRetryOnlyWhenSkipped = true,
+            FullMemcgWalk = true,
             Sysctls = new[] { "compaction_proactiveness", "watermark_boost_factor", "percpu_pagelist_high_fraction" },
         };
 
@@ -253,6 +259,47 @@ namespace MemMgmt.Core.Node
         /// drain goes in chunks of batch·2^5. kernel: free_unref_page_commit, nr_pcp_high, nr_pcp_free, free_pcppages_bulk,
         /// rmqueue_pcplist, drain_pages_zone (mm/page_alloc.c, 6.1); 4.14 frees batch pages round robin over the lists.</summary>
         public bool PcpFreeScaling { get; private set; }
+
+        /// <summary>Page reclaim of the classic two-list LRU: Debian's 6.1 builds CONFIG_LRU_GEN but leaves MGLRU off by default
+        /// (CONFIG_LRU_GEN_ENABLED unset), so lru_gen_enabled() is false and the profile models that path, not MGLRU.
+        /// SCAN_FRACT weighs the lists by lruvec->anon_cost/file_cost (each doubled by the total, ap = swappiness·(total+1)/(anon+1),
+        /// fp = (200−swappiness)·(total+1)/(file+1), denominator ap+fp) instead of recent_scanned/recent_rotated; shrink_inactive_list
+        /// notes the pages it wrote out as cost on the lruvec and its ancestors, halving both costs once they exceed a quarter of that
+        /// lruvec's LRU pages. kernel: get_scan_count, shrink_inactive_list (mm/vmscan.c, 6.1), lru_note_cost (mm/swap.c, 6.1);
+        /// 4.14 balances by recent_scanned/recent_rotated.</summary>
+        public bool CostBasedScanBalance { get; private set; }
+
+        /// <summary>shrink_node first runs prepare_scan_count on the reclaim target's lruvec: may_deactivate (anon, file) is set
+        /// where the list's WORKINGSET_ACTIVATE moved since snapshot_refaults or inactive_is_low holds (force_deactivate sets both),
+        /// cache_trim_mode when inactive file &gt;&gt; priority is non-zero and file may not be deactivated, and for global reclaim
+        /// file_is_tiny (file + free ≤ Σ high watermarks, anon may not be deactivated, inactive anon &gt;&gt; priority non-zero).
+        /// get_scan_count then checks file_is_tiny (SCAN_ANON) before cache_trim_mode (SCAN_FILE); shrink_list ages an active
+        /// list only where may_deactivate allows and otherwise flags skipped_deactivate, and do_try_to_free_pages that reclaimed
+        /// nothing retries once with force_deactivate. kernel: prepare_scan_count, get_scan_count, shrink_list, snapshot_refaults,
+        /// do_try_to_free_pages (mm/vmscan.c, 6.1); 4.14 asks inactive_list_is_low per lruvec and per call.</summary>
+        public bool CacheTrimMode { get; private set; }
+
+        /// <summary>shrink_lruvec, once nr_to_reclaim is met (not for direct global reclaim at DEF_PRIORITY), cuts the smaller of
+        /// anon/file and scales the other on every later pass, so the pass after the cut ends the loop (the stopped side is zero).
+        /// kernel: shrink_lruvec (mm/vmscan.c, 6.0 to 6.1, "fix extreme overreclaim and swap floods"); 4.14's shrink_node_memcg
+        /// adjusts once (scan_adjusted) and then scans the other side to its scaled target.</summary>
+        public bool ProportionalReclaimStopsAtOnce { get; private set; }
+
+        /// <summary>Active anon is aged by inactive_is_low on hierarchical lruvec counts over all zones while swap exists:
+        /// shrink_lruvec's final aging asks it of the lruvec being shrunk, and kswapd_age_node asks the root lruvec once and
+        /// then ages every memcg's active anon. kernel: shrink_lruvec, kswapd_age_node, can_age_anon_pages (mm/vmscan.c, 6.1);
+        /// 4.14's age_active_anon and shrink_node_memcg ask inactive_list_is_low of each memcg's own lists up to reclaim_idx.</summary>
+        public bool HierarchicalAnonAging { get; private set; }
+
+        /// <summary>do_try_to_free_pages that reclaimed nothing retries with memory.low overridden (memcg_low_reclaim) only
+        /// when a group was skipped for its protection (memcg_low_skipped). kernel: do_try_to_free_pages, shrink_node_memcgs
+        /// (mm/vmscan.c, 6.1); 4.14 always retries once with may_thrash.</summary>
+        public bool MemcgLowRetryOnlyWhenSkipped { get; private set; }
+
+        /// <summary>shrink_node_memcgs walks every group under the reclaim target in pre-order on each pass, with no shared
+        /// iterator position and no early exit once limit reclaim has its pages. kernel: shrink_node_memcgs (mm/vmscan.c,
+        /// 5.5 to 6.1); 4.14's shrink_node resumes the per-priority reclaim cookie and stops limit reclaim at nr_to_reclaim.</summary>
+        public bool FullMemcgWalk { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

@@ -45,7 +45,8 @@ namespace MemMgmt.Core.Node
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
-                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial WatermarkBoost PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes",
+                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial WatermarkBoost PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes " +
+                "CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +
@@ -60,7 +61,7 @@ namespace MemMgmt.Core.Node
             [typeof(TraceRecord)] = "TimeNs Id Cpu Task A B C D E F G H",
             [typeof(CompactionNodeState)] = "KcompactdMaxOrder KcompactdClasszoneIdx KcompactdWoken FilesystemHasMigratepage ProactiveWakeNs " +
                 "ProactiveCompactTrigger ProactiveRuns ProactiveNoProgress",
-            [typeof(LruvecState)] = "NrZones LruZoneSize LruSize RecentScanned RecentRotated ZoneRecentScanned ZoneRecentRotated PerZone Pvecs LruAddPending",
+            [typeof(LruvecState)] = "NrZones LruZoneSize LruSize RecentScanned RecentRotated AnonCost FileCost Refaults ZoneRecentScanned ZoneRecentRotated PerZone Pvecs LruAddPending",
             [typeof(CpuPagevecs)] = "Add AddN Rotate RotateN DeactivateFile DeactivateFileN Activate ActivateN",
             [typeof(KswapdNodeState)] = "KswapdOrder KswapdClasszoneIdx KswapdFailures LoopClasszoneIdx KState NapDeadlineNs NapWoken NapAllocOrder " +
                 "NapReclaimOrder NapClasszoneIdx WokenAtNs CpuNs OnSecondCpu UnitStartNs SpentNs LoopOrder NewOrder NewClasszoneIdx BalancedOrder " +

@@ -169,15 +169,19 @@ namespace MemMgmt.Core.Reclaim
             return false;
         }
 
-        /// <summary>kernel: age_active_anon (mm/vmscan.c, 4.14).</summary>
+        /// <summary>kernel: age_active_anon (mm/vmscan.c, 4.14); kswapd_age_node (mm/vmscan.c, 6.1) with
+        /// <see cref="KernelProfile.HierarchicalAnonAging"/>.</summary>
         private static void AgeActiveAnon(MemNode node, ScanControl sc)
         {
             var swap = node.Swap;
             if (swap.TotalPages == 0) return;
+            bool byRoot = node.Kernel.HierarchicalAnonAging;
+            // 6.1 (kswapd_age_node): one inactive_is_low on the root lruvec's hierarchical counts decides for every group.
+            if (byRoot && !Vmscan.InactiveIsLow(node, 0, (int)LruList.InactiveAnon)) return;
             // mem_cgroup_iter(NULL, NULL, NULL): the whole hierarchy in pre-order, no reclaim cookie.
             for (int memcg = Memcg.MemCgroups.NextDescendantPre(node, -1, 0); memcg >= 0; memcg = Memcg.MemCgroups.NextDescendantPre(node, memcg, 0))
             {
-                if (Vmscan.InactiveListIsLow(node, memcg, false, sc, true))
+                if (byRoot || Vmscan.InactiveListIsLow(node, memcg, false, sc, true))
                     Vmscan.ShrinkActiveList(node, Vmscan.SwapClusterMax, memcg, sc, (int)LruList.ActiveAnon);
             }
         }

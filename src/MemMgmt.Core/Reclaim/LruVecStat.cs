@@ -22,6 +22,8 @@ namespace MemMgmt.Core.Reclaim
             RecentScannedFile = lruvecs.RecentScanned[memcg * 2 + 1];
             RecentRotatedAnon = lruvecs.RecentRotated[memcg * 2];
             RecentRotatedFile = lruvecs.RecentRotated[memcg * 2 + 1];
+            AnonCost = lruvecs.AnonCost[memcg];
+            FileCost = lruvecs.FileCost[memcg];
             InactiveRatioAnon = Vmscan.InactiveRatio(node, InactiveAnon + ActiveAnon);
             InactiveRatioFile = Vmscan.InactiveRatio(node, InactiveFile + ActiveFile);
             InactiveAnonIsLow = Vmscan.IsInactiveListLow(node, memcg, false);
@@ -49,6 +51,10 @@ namespace MemMgmt.Core.Reclaim
         public long RecentScannedFile { get; }
         public long RecentRotatedAnon { get; }
         public long RecentRotatedFile { get; }
+        /// <summary>lruvec->anon_cost (6.1 profile): swap-outs noted by lru_note_cost here and below, decayed.</summary>
+        public long AnonCost { get; }
+        /// <summary>lruvec->file_cost (6.1 profile): file writebacks noted by lru_note_cost here and below, decayed.</summary>
+        public long FileCost { get; }
         public long InactiveRatioAnon { get; }
         public long InactiveRatioFile { get; }
         public bool InactiveAnonIsLow { get; }

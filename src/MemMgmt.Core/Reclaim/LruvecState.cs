@@ -25,6 +25,13 @@ namespace MemMgmt.Core.Reclaim
         internal long[] ZoneRecentRotated;
         /// <summary><see cref="KernelProfile.ZoneBasedReclaim"/>: reclaim_stat is also counted per zone.</summary>
         internal readonly bool PerZone;
+        /// <summary>lruvec->anon_cost (memcg id): pages of the lruvec's subtree reclaim wrote to swap, decayed (6.1).</summary>
+        internal long[] AnonCost;
+        /// <summary>lruvec->file_cost (memcg id): pages of the lruvec's subtree reclaim wrote back, decayed (6.1).</summary>
+        internal long[] FileCost;
+        /// <summary>lruvec->refaults[WORKINGSET_ANON/FILE] (memcg·2+file): the subtree's WORKINGSET_ACTIVATE that 6.1's
+        /// snapshot_refaults recorded on the reclaim target's lruvec.</summary>
+        internal long[] Refaults;
         internal CpuPagevecs[] Pvecs;
         /// <summary>Per memcg: pages queued on the CPUs' lru_add pagevecs, charged but on no list yet.</summary>
         internal long[] LruAddPending;
@@ -39,6 +46,9 @@ namespace MemMgmt.Core.Reclaim
             LruSize = new long[MemNode.MaxLruvecs * Lru.NrLruLists];
             RecentScanned = new long[MemNode.MaxLruvecs * 2];
             RecentRotated = new long[MemNode.MaxLruvecs * 2];
+            AnonCost = new long[MemNode.MaxLruvecs];
+            FileCost = new long[MemNode.MaxLruvecs];
+            Refaults = new long[MemNode.MaxLruvecs * 2];
             Pvecs = new CpuPagevecs[nrCpus];
             for (int i = 0; i < Pvecs.Length; i++) Pvecs[i] = new CpuPagevecs();
             LruAddPending = new long[MemNode.MaxLruvecs];
@@ -53,6 +63,9 @@ namespace MemMgmt.Core.Reclaim
             c.RecentRotated = (long[])RecentRotated.Clone();
             c.ZoneRecentScanned = (long[])ZoneRecentScanned.Clone();
             c.ZoneRecentRotated = (long[])ZoneRecentRotated.Clone();
+            c.AnonCost = (long[])AnonCost.Clone();
+            c.FileCost = (long[])FileCost.Clone();
+            c.Refaults = (long[])Refaults.Clone();
             c.Pvecs = Array.ConvertAll(Pvecs, p => p.Clone());
             c.LruAddPending = (long[])LruAddPending.Clone();
             return c;
@@ -89,13 +102,16 @@ namespace MemMgmt.Core.Reclaim
         {
             RecentScanned[memcg * 2] = RecentScanned[memcg * 2 + 1] = 0;
             RecentRotated[memcg * 2] = RecentRotated[memcg * 2 + 1] = 0;
+            AnonCost[memcg] = FileCost[memcg] = 0;
+            Refaults[memcg * 2] = Refaults[memcg * 2 + 1] = 0;
             Array.Clear(ZoneRecentScanned, memcg * NrZones * 2, NrZones * 2);
             Array.Clear(ZoneRecentRotated, memcg * NrZones * 2, NrZones * 2);
         }
 
         internal void Write(SnapshotWriter w)
         {
-            w.Array(LruZoneSize); w.Array(LruSize); w.Array(RecentScanned); w.Array(RecentRotated); w.Array(LruAddPending);
+            w.Array(LruZoneSize); w.Array(LruSize); w.Array(RecentScanned); w.Array(RecentRotated); w.Array(AnonCost); w.Array(FileCost); w.Array(Refaults);
+            w.Array(LruAddPending);
             w.Array(ZoneRecentScanned); w.Array(ZoneRecentRotated);
             w.Int(Pvecs.Length);
             foreach (var p in Pvecs) p.Write(w);
@@ -104,7 +120,8 @@ namespace MemMgmt.Core.Reclaim
         internal static LruvecState Read(SnapshotReader r, int nrZones, int nrCpus, bool perZone)
         {
             var s = new LruvecState(nrZones, nrCpus, perZone);
-            r.ArrayInto(s.LruZoneSize); r.ArrayInto(s.LruSize); r.ArrayInto(s.RecentScanned); r.ArrayInto(s.RecentRotated); r.ArrayInto(s.LruAddPending);
+            r.ArrayInto(s.LruZoneSize); r.ArrayInto(s.LruSize); r.ArrayInto(s.RecentScanned); r.ArrayInto(s.RecentRotated); r.ArrayInto(s.AnonCost);
+            r.ArrayInto(s.FileCost); r.ArrayInto(s.Refaults); r.ArrayInto(s.LruAddPending);
             r.ArrayInto(s.ZoneRecentScanned); r.ArrayInto(s.ZoneRecentRotated);
             if (r.Int() != nrCpus) throw new SnapshotFormatException("pagevec count differs from the node's CPUs");
             for (int i = 0; i < nrCpus; i++) s.Pvecs[i].Read(r);

@@ -39,6 +39,16 @@ namespace MemMgmt.Core.Reclaim
 
         internal bool GlobalReclaim => TargetMemcg < 0;
 
+        // 6.1's prepare_scan_count state (KernelProfile.CacheTrimMode, CostBasedScanBalance).
+        internal const int DeactivateAnon = 1, DeactivateFile = 2;
+        /// <summary>sc->anon_cost, sc->file_cost: the target lruvec's costs when shrink_node began.</summary>
+        internal long AnonCost, FileCost;
+        /// <summary>sc->may_deactivate: DEACTIVATE_ANON | DEACTIVATE_FILE.</summary>
+        internal int MayDeactivate;
+        internal bool ForceDeactivate, SkippedDeactivate, CacheTrimMode, FileIsTiny;
+        /// <summary>sc->memcg_low_skipped: a group under memory.low was passed over (6.1's retry condition).</summary>
+        internal bool MemcgLowSkipped;
+
         // Report tallies.
         internal readonly long[] ListScanned = new long[Lru.NrLruLists];
         internal readonly long[] ListTaken = new long[Lru.NrLruLists];

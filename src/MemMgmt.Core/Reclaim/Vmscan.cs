@@ -30,6 +30,9 @@ namespace MemMgmt.Core.Reclaim
         public long Ap { get; internal set; }
         public long Fp { get; internal set; }
         public long Denominator { get; internal set; }
+        /// <summary>sc->anon_cost and sc->file_cost the 6.1 SCAN_FRACT used (0 on 4.14).</summary>
+        public long AnonCost { get; internal set; }
+        public long FileCost { get; internal set; }
         /// <summary>nr[lru] for the four evictable lists.</summary>
         public long[] Nr { get; } = new long[4];
         /// <summary>lru_pages: the sizes of the lists get_scan_count considered.</summary>
@@ -93,6 +96,104 @@ namespace MemMgmt.Core.Reclaim
         {
             var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
             return InactiveListIsLow(node, memcg, file, sc, false);
+        }
+
+        // ----------------------------------------------------------------- 6.1: target lruvec state, prepare_scan_count
+
+        /// <summary>lruvec_page_state of one LRU list for a memcg's lruvec in 6.1, where memcg stats are hierarchical: the
+        /// lists of the group and all its descendants (the root's: the whole node).</summary>
+        private static long SubtreeLruSize(MemNode node, int memcg, int lru)
+        {
+            var sizes = node.LruvecSt.LruSize;
+            long n = 0;
+            for (int m = memcg; m >= 0; m = MemCgroups.NextDescendantPre(node, m, memcg)) n += sizes[m * Lru.NrLruLists + lru];
+            return n;
+        }
+
+        /// <summary>lruvec_page_state(lruvec, WORKINGSET_ACTIVATE_ANON/FILE) in 6.1, hierarchical: the node's count for the
+        /// root, the subtree's for a group. Anon refault detection is not modelled, so the anon count stays 0.</summary>
+        private static long SubtreeActivations(MemNode node, int memcg, bool file)
+        {
+            var st = node.ShadowRefaultStOrNull;
+            if (!file || st == null) return 0;
+            if (memcg == 0) return node.Counters[NodeStatItem.WorkingsetActivate];
+            long n = 0;
+            for (int m = memcg; m >= 0; m = MemCgroups.NextDescendantPre(node, m, memcg)) n += st.MemcgActivate[m];
+            return n;
+        }
+
+        /// <summary>kernel: inactive_is_low (mm/vmscan.c, 6.1): on the lruvec's hierarchical list sizes over all zones, with
+        /// inactive_ratio int_sqrt(10·GiB) (1 below 1 GiB); no swap or refault check here.</summary>
+        internal static bool InactiveIsLow(MemNode node, int memcg, int inactiveLru)
+        {
+            long inactive = SubtreeLruSize(node, memcg, inactiveLru);
+            long active = SubtreeLruSize(node, memcg, inactiveLru + Lru.LruActive);
+            return inactive * InactiveRatio(node, inactive + active) < active;
+        }
+
+        /// <summary>kernel: prepare_scan_count (mm/vmscan.c, 6.1; the classic LRU, lru_gen_enabled() false): copy the reclaim
+        /// target's anon/file cost into the scan control, decide may_deactivate per type (refaults since snapshot_refaults or
+        /// inactive_is_low; all with force_deactivate), cache_trim_mode, and for global reclaim file_is_tiny.</summary>
+        internal static void PrepareScanCount(MemNode node, ScanControl sc)
+        {
+            var k = node.Kernel;
+            int target = sc.GlobalReclaim ? 0 : sc.TargetMemcg;
+            var lv = node.LruvecSt;
+            if (k.CostBasedScanBalance)
+            {
+                sc.AnonCost = lv.AnonCost[target];
+                sc.FileCost = lv.FileCost[target];
+            }
+            if (!k.CacheTrimMode) return;
+            if (!sc.ForceDeactivate)
+            {
+                if (SubtreeActivations(node, target, false) != lv.Refaults[target * 2] || InactiveIsLow(node, target, (int)LruList.InactiveAnon))
+                    sc.MayDeactivate |= ScanControl.DeactivateAnon;
+                else
+                    sc.MayDeactivate &= ~ScanControl.DeactivateAnon;
+                if (SubtreeActivations(node, target, true) != lv.Refaults[target * 2 + 1] || InactiveIsLow(node, target, (int)LruList.InactiveFile))
+                    sc.MayDeactivate |= ScanControl.DeactivateFile;
+                else
+                    sc.MayDeactivate &= ~ScanControl.DeactivateFile;
+            }
+            else
+            {
+                sc.MayDeactivate = ScanControl.DeactivateAnon | ScanControl.DeactivateFile;
+            }
+            long file = SubtreeLruSize(node, target, (int)LruList.InactiveFile);
+            sc.CacheTrimMode = (file >> sc.Priority) != 0 && (sc.MayDeactivate & ScanControl.DeactivateFile) == 0;
+            if (sc.GlobalReclaim)
+            {
+                long free = 0, totalHigh = 0;
+                foreach (var z in node.ZoneArr)
+                {
+                    free += z.NrFreePages;
+                    if (z.ManagedPages != 0) totalHigh += z.Watermark[(int)WatermarkLevel.High];
+                }
+                file = node.Counters[NodeStatItem.NrActiveFile] + node.Counters[NodeStatItem.NrInactiveFile];
+                long anon = node.Counters[NodeStatItem.NrInactiveAnon];
+                sc.FileIsTiny = file + free <= totalHigh && (sc.MayDeactivate & ScanControl.DeactivateAnon) == 0 && (anon >> sc.Priority) != 0;
+            }
+        }
+
+        /// <summary>kernel: lru_note_cost (mm/swap.c, 6.1): add <paramref name="nrPages"/> to the anon or file cost of the
+        /// memcg's lruvec and each ancestor's; at each, halve both costs once they exceed a quarter of its (hierarchical)
+        /// LRU pages, so the costs are a decaying average. Runs even for 0 pages (the decay check still applies).</summary>
+        internal static void LruNoteCost(MemNode node, int memcg, bool file, long nrPages)
+        {
+            var lv = node.LruvecSt;
+            for (int m = memcg; m >= 0; m = MemCgroups.ParentOf(node, m))
+            {
+                if (file) lv.FileCost[m] += nrPages;
+                else lv.AnonCost[m] += nrPages;
+                long lrusize = 0;
+                for (int lru = 0; lru < 4; lru++) lrusize += SubtreeLruSize(node, m, lru);
+                if (lv.FileCost[m] + lv.AnonCost[m] > lrusize / 4)
+                {
+                    lv.FileCost[m] /= 2;
+                    lv.AnonCost[m] /= 2;
+                }
+            }
         }
 
         // ----------------------------------------------------------------- isolation
@@ -192,7 +293,7 @@ namespace MemMgmt.Core.Reclaim
 
         private struct ReclaimStat
         {
-            internal long NrDirty, NrUnqueuedDirty, NrCongested, NrWriteback, NrImmediate, NrActivate, NrRefKeep;
+            internal long NrDirty, NrUnqueuedDirty, NrCongested, NrWriteback, NrImmediate, NrActivate, NrRefKeep, NrPageout;
             /// <summary>try_to_unmap never fails in the model (no racing mapping).</summary>
             internal const long NrUnmapFail = 0;
         }
@@ -305,6 +406,7 @@ namespace MemMgmt.Core.Reclaim
                         node.Counters.Count(VmEvent.PswpOut, nr);
                     }
                     node.Counters.Mod(NodeStatItem.NrVmscanWrite, nr);
+                    stat.NrPageout += nr;
                     goto keep; // PAGE_SUCCESS with the page under writeback
                 }
 
@@ -426,6 +528,7 @@ namespace MemMgmt.Core.Reclaim
             sc.Activated += stat.NrActivate;
             PutbackInactivePages(node, retList);
             c.Mod(NodeStatItem.NrIsolatedAnon + file, -nrTaken);
+            if (node.Kernel.CostBasedScanBalance) LruNoteCost(node, memcg, file != 0, stat.NrPageout);
 
             if (stat.NrWriteback != 0 && stat.NrWriteback == nrTaken) node.WritebackSt.PgdatWriteback = true;
             // sane_reclaim holds: global reclaim or the default (v2) hierarchy.
@@ -508,12 +611,18 @@ namespace MemMgmt.Core.Reclaim
                 node.Trace.Record(node, TraceEventId.mm_vmscan_lru_shrink_active, nrTaken, nrActivate, nrDeactivate, nrRotated, sc.Priority, file != 0 ? 1 : 0);
         }
 
-        /// <summary>kernel: shrink_list (mm/vmscan.c, 4.14).</summary>
+        /// <summary>kernel: shrink_list (mm/vmscan.c, 4.14; 6.1 with <see cref="KernelProfile.CacheTrimMode"/>).</summary>
         private static long ShrinkList(MemNode node, int lru, long nrToScan, int memcg, ScanControl sc)
         {
             if (Lru.IsActiveLru(lru))
             {
-                if (InactiveListIsLow(node, memcg, Lru.IsFileLru(lru), sc, true)) ShrinkActiveList(node, nrToScan, memcg, sc, lru);
+                if (node.Kernel.CacheTrimMode)
+                {
+                    // 6.1: prepare_scan_count decided for the whole reclaim target.
+                    if ((sc.MayDeactivate & (1 << (Lru.IsFileLru(lru) ? 1 : 0))) != 0) ShrinkActiveList(node, nrToScan, memcg, sc, lru);
+                    else sc.SkippedDeactivate = true;
+                }
+                else if (InactiveListIsLow(node, memcg, Lru.IsFileLru(lru), sc, true)) ShrinkActiveList(node, nrToScan, memcg, sc, lru);
                 return 0;
             }
             return ShrinkInactiveList(node, nrToScan, memcg, sc, lru);
@@ -521,8 +630,8 @@ namespace MemMgmt.Core.Reclaim
 
         // ----------------------------------------------------------------- get_scan_count
 
-        /// <summary>kernel: get_scan_count (mm/vmscan.c, 4.14, with the SCAN_ANON guard KERNEL.md gives): how many pages
-        /// of each evictable list to scan at this priority.</summary>
+        /// <summary>kernel: get_scan_count (mm/vmscan.c, 4.14, with the SCAN_ANON guard KERNEL.md gives; 6.1's order of checks
+        /// and cost-based SCAN_FRACT where the profile says): how many pages of each evictable list to scan at this priority.</summary>
         internal static ScanCount GetScanCount(MemNode node, int memcg, ScanControl sc)
         {
             var result = new ScanCount();
@@ -533,6 +642,13 @@ namespace MemMgmt.Core.Reclaim
             if (!sc.MaySwap || node.Swap.FreePages <= 0) { balance = ScanBalance.File; goto @out; }
             if (!sc.GlobalReclaim && swappiness == 0) { balance = ScanBalance.File; goto @out; }
             if (sc.Priority == 0 && swappiness != 0) { balance = ScanBalance.Equal; goto @out; }
+            if (node.Kernel.CacheTrimMode)
+            {
+                // 6.1: prepare_scan_count decided both for the reclaim target; file_is_tiny is checked first.
+                if (sc.FileIsTiny) { balance = ScanBalance.Anon; goto @out; }
+                if (sc.CacheTrimMode) { balance = ScanBalance.File; goto @out; }
+                goto fract;
+            }
             if (sc.GlobalReclaim)
             {
                 long pgdatFree = 0, totalHigh = 0;
@@ -558,10 +674,26 @@ namespace MemMgmt.Core.Reclaim
                 balance = ScanBalance.File;
                 goto @out;
             }
+        fract:
             balance = ScanBalance.Fract;
             long anonPrio = swappiness, filePrio = 200 - swappiness;
             result.AnonPrio = anonPrio;
             result.FilePrio = filePrio;
+            if (node.Kernel.CostBasedScanBalance)
+            {
+                // 6.1: each cost is weighed against the doubled total, so no list gets less than a third of the pressure
+                // before swappiness; the denominator has no +1.
+                result.AnonCost = sc.AnonCost;
+                result.FileCost = sc.FileCost;
+                long totalCost = sc.AnonCost + sc.FileCost;
+                long anonCost = totalCost + sc.AnonCost;
+                long fileCost = totalCost + sc.FileCost;
+                totalCost = anonCost + fileCost;
+                ap = anonPrio * (totalCost + 1) / (anonCost + 1);
+                fp = filePrio * (totalCost + 1) / (fileCost + 1);
+                denominator = ap + fp;
+                goto @out;
+            }
             int nrZones = node.ZoneArr.Length;
             long anon = Lru.LruvecLruSize(node, memcg, (int)LruList.ActiveAnon, nrZones) + Lru.LruvecLruSize(node, memcg, (int)LruList.InactiveAnon, nrZones);
             long fileSize = Lru.LruvecLruSize(node, memcg, (int)LruList.ActiveFile, nrZones) + Lru.LruvecLruSize(node, memcg, (int)LruList.InactiveFile, nrZones);
@@ -601,8 +733,8 @@ namespace MemMgmt.Core.Reclaim
             return result;
         }
 
-        /// <summary>get_scan_count for a memcg's lruvec (0: root) under the given scan control; reclaim_stat may be halved,
-        /// exactly as a reclaim pass would.</summary>
+        /// <summary>get_scan_count for a memcg's lruvec (0: root) under the given scan control, after prepare_scan_count on 6.1;
+        /// reclaim_stat may be halved, exactly as a reclaim pass would.</summary>
         public static ScanCount GetScanCount(MemNode node, int memcg, int priority, int reclaimIdx = -1, bool maySwap = true, int targetMemcg = -1)
         {
             if (priority < 0 || priority > DefPriority)
@@ -613,12 +745,13 @@ namespace MemMgmt.Core.Reclaim
             {
                 Priority = priority, ReclaimIdx = reclaimIdx < 0 ? node.ZoneArr.Length - 1 : reclaimIdx, MaySwap = maySwap, TargetMemcg = targetMemcg,
             };
+            PrepareScanCount(node, sc);
             return GetScanCount(node, memcg, sc);
         }
 
         // ----------------------------------------------------------------- shrink_node_memcg
 
-        /// <summary>kernel: shrink_node_memcg (mm/vmscan.c, 4.14): SWAP_CLUSTER_MAX chunks over
+        /// <summary>kernel: shrink_node_memcg (mm/vmscan.c, 4.14; shrink_lruvec, 6.1): SWAP_CLUSTER_MAX chunks over
         /// the evictable lists; once nr_to_reclaim is met (except direct global reclaim at DEF_PRIORITY) the smaller of
         /// anon/file stops and the other is scaled to the remaining percentage; then age active anon if needed.</summary>
         internal static void ShrinkNodeMemcg(MemNode node, int memcg, ScanControl sc, out long lruPages)
@@ -677,11 +810,14 @@ namespace MemMgmt.Core.Reclaim
                     nr[k] = targets[k] * (100 - percentage) / 100;
                     nr[k] -= Math.Min(nr[k], nrScanned);
                 }
-                scanAdjusted = true;
+                // 6.1 keeps re-checking, so the next pass finds the stopped side empty and ends the loop.
+                if (!node.Kernel.ProportionalReclaimStopsAtOnce) scanAdjusted = true;
             }
             sc.NrReclaimed += nrReclaimed;
-            if (InactiveListIsLow(node, memcg, false, sc, true))
-                ShrinkActiveList(node, SwapClusterMax, memcg, sc, (int)LruList.ActiveAnon);
+            bool ageAnon = node.Kernel.HierarchicalAnonAging
+                ? node.Swap.TotalPages > 0 && InactiveIsLow(node, memcg, (int)LruList.InactiveAnon)
+                : InactiveListIsLow(node, memcg, false, sc, true);
+            if (ageAnon) ShrinkActiveList(node, SwapClusterMax, memcg, sc, (int)LruList.ActiveAnon);
         }
 
         // ----------------------------------------------------------------- shrink_node
@@ -713,16 +849,23 @@ namespace MemMgmt.Core.Reclaim
             return true;
         }
 
-        /// <summary>kernel: snapshot_refaults (mm/vmscan.c, 4.14): every lruvec in the subtree under the reclaim root (−1: the
+        /// <summary>kernel: snapshot_refaults (mm/vmscan.c, 4.14; 6.1 also sets the target lruvec's refaults[]): every lruvec in the subtree under the reclaim root (−1: the
         /// whole tree), in mem_cgroup_iter's pre-order without a reclaim cookie, records its WORKINGSET_ACTIVATE count.</summary>
         internal static void SnapshotRefaults(MemNode node, int rootMemcg)
         {
             int root = rootMemcg < 0 ? 0 : rootMemcg;
             for (int memcg = root; memcg >= 0; memcg = MemCgroups.NextDescendantPre(node, memcg, root))
                 ShadowRefault.SnapshotRefaults(node, memcg);
+            if (node.Kernel.CacheTrimMode)
+            {
+                // 6.1 records only the target's lruvec, from its hierarchical counts.
+                node.LruvecSt.Refaults[root * 2] = SubtreeActivations(node, root, false);
+                node.LruvecSt.Refaults[root * 2 + 1] = SubtreeActivations(node, root, true);
+            }
         }
 
-        /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14): every lruvec in the memcg subtree under the reclaim root, pre-order (memory.low
+        /// <summary>kernel: shrink_node (mm/vmscan.c, 4.14; shrink_node, shrink_node_memcgs, 6.1, see
+        /// <see cref="KernelProfile.FullMemcgWalk"/>): every lruvec in the memcg subtree under the reclaim root, pre-order (memory.low
         /// groups skipped unless may_thrash), slab in proportion, vmpressure, and the reclaim/compaction loop.</summary>
         internal static bool ShrinkNode(MemNode node, ScanControl sc)
         {
@@ -734,13 +877,16 @@ namespace MemMgmt.Core.Reclaim
                 long nodeLruPages = 0;
                 nrReclaimed = sc.NrReclaimed;
                 nrScanned = sc.NrScanned;
-                // mem_cgroup_iter: pre-order over the subtree under the reclaim root, resuming where the last walk at
-                // this priority stopped.
-                for (int memcg = MemCgroups.Iter(node, root, -1, sc.Priority); memcg >= 0; memcg = MemCgroups.Iter(node, root, memcg, sc.Priority))
+                if (node.Kernel.CostBasedScanBalance || node.Kernel.CacheTrimMode) PrepareScanCount(node, sc);
+                // mem_cgroup_iter: pre-order over the subtree under the reclaim root; 4.14 resumes where the last walk at
+                // this priority stopped, 6.1 starts at the root every time.
+                bool fullWalk = node.Kernel.FullMemcgWalk;
+                for (int memcg = fullWalk ? root : MemCgroups.Iter(node, root, -1, sc.Priority); memcg >= 0;
+                     memcg = fullWalk ? MemCgroups.NextDescendantPre(node, memcg, root) : MemCgroups.Iter(node, root, memcg, sc.Priority))
                 {
                     if (MemCgroups.IsLow(node, root, memcg))
                     {
-                        if (!sc.MayThrash) continue;
+                        if (!sc.MayThrash) { sc.MemcgLowSkipped = true; continue; }
                         node.MemcgSt.Memcgs[memcg]!.LowEvents++;
                     }
                     long reclaimed = sc.NrReclaimed, scanned = sc.NrScanned;
@@ -748,7 +894,7 @@ namespace MemMgmt.Core.Reclaim
                     nodeLruPages += lruPages;
                     // Memcg-aware shrinkers are not simulated: per-group shrink_slab has nothing to call.
                     VmPressure.Record(node, sc.GfpMask, memcg, false, sc.NrScanned - scanned, sc.NrReclaimed - reclaimed, sc);
-                    if (!sc.GlobalReclaim && sc.NrReclaimed >= sc.NrToReclaim) break;
+                    if (!fullWalk && !sc.GlobalReclaim && sc.NrReclaimed >= sc.NrToReclaim) break;
                 }
                 if (sc.GlobalReclaim)
                 {
@@ -805,8 +951,9 @@ namespace MemMgmt.Core.Reclaim
             }
         }
 
-        /// <summary>kernel: do_try_to_free_pages (mm/vmscan.c, 4.14): the priority loop; allocstall; retry once with
-        /// may_thrash when nothing was reclaimed.</summary>
+        /// <summary>kernel: do_try_to_free_pages (mm/vmscan.c, 4.14; 6.1's force_deactivate retry): the priority loop;
+        /// allocstall; when nothing was reclaimed retry with force_deactivate (6.1, if an active list was skipped), then once
+        /// with may_thrash.</summary>
         internal static long DoTryToFreePages(MemNode node, ScanControl sc)
         {
             if (node.Kernel.ZoneBasedReclaim) return ZoneReclaim.DoTryToFreePages(node, sc);
@@ -831,9 +978,20 @@ namespace MemMgmt.Core.Reclaim
             SnapshotRefaults(node, sc.TargetMemcg);
             if (sc.NrReclaimed != 0) return sc.NrReclaimed;
             if (sc.CompactionReady) return 1;
-            if (!sc.MayThrash && !sc.Cancel.IsCancellationRequested)
+            if (sc.SkippedDeactivate && !sc.Cancel.IsCancellationRequested)
             {
+                // 6.1: an active list was left alone by the node-wide ratios; retry once deactivating everywhere.
                 sc.Priority = initialPriority;
+                sc.ForceDeactivate = true;
+                sc.SkippedDeactivate = false;
+                sc.Steps.Add("nothing reclaimed, active lists skipped: retry with force_deactivate");
+                goto retry;
+            }
+            if (!sc.MayThrash && !sc.Cancel.IsCancellationRequested && (sc.MemcgLowSkipped || !node.Kernel.MemcgLowRetryOnlyWhenSkipped))
+            {
+                sc.MemcgLowSkipped = false;
+                sc.Priority = initialPriority;
+                sc.ForceDeactivate = false;
                 sc.MayThrash = true;
                 sc.Steps.Add("nothing reclaimed: retry with may_thrash (memory.low no longer protects)");
                 goto retry;
