@@ -77,13 +77,13 @@ namespace MemMgmt.Core.Allocation
         }
 
         /// <summary>The retry decision of 4.4's slow path after direct reclaim (the should_alloc_retry of 4.1, inlined in
-        /// 4.2): __GFP_NOFAIL always; any progress for order ≤ PAGE_ALLOC_COSTLY_ORDER; __GFP_REPEAT (the bit 4.14 calls
-        /// __GFP_RETRY_MAYFAIL) while fewer than 2^order pages were reclaimed in total.
+        /// 4.2): any progress for order ≤ PAGE_ALLOC_COSTLY_ORDER; __GFP_REPEAT (the bit 4.14 calls __GFP_RETRY_MAYFAIL)
+        /// while fewer than 2^order pages were reclaimed in total. __GFP_NOFAIL is not part of it: such a request goes on
+        /// to __alloc_pages_may_oom, which runs the OOM killer for it and reports progress.
         /// kernel: __alloc_pages_slowpath (mm/page_alloc.c, 4.4).</summary>
         public static bool ShouldAllocRetry(int order, GfpFlags gfp, long didSomeProgress, long pagesReclaimed)
         {
             if ((gfp & GfpFlags.__GFP_NORETRY) != 0) return false;
-            if ((gfp & GfpFlags.__GFP_NOFAIL) != 0) return true;
             if (didSomeProgress != 0 && order <= MmConstants.PageAllocCostlyOrder) return true;
             return (gfp & GfpFlags.__GFP_RETRY_MAYFAIL) != 0 && pagesReclaimed < (1L << order);
         }
@@ -99,7 +99,8 @@ namespace MemMgmt.Core.Allocation
             out bool progress, out Zone? zone, out AllocSource source)
         {
             progress = false;
-            var lastTry = (gfp | GfpFlags.__GFP_HARDWALL) & ~GfpFlags.__GFP_DIRECT_RECLAIM;
+            // 4.4 only adds __GFP_HARDWALL here (clearing __GFP_DIRECT_RECLAIM came later).
+            var lastTry = gfp | GfpFlags.__GFP_HARDWALL;
             int page = GetPageFromFreelist(node, order, lastTry, cpu, AllocFlagBits.WmarkHigh | AllocFlagBits.Cpuset, out zone, out source);
             if (page >= 0)
             {

@@ -4,6 +4,7 @@ using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Swap;
@@ -253,13 +254,37 @@ namespace MemMgmt.Core.Tests.Profiles
         [InlineData(4, 0x400u, 10L, 16L, false)]       // … and at 2^4
         [InlineData(4, 0x400u, 0L, 15L, true)]         // the total counts, not this pass
         [InlineData(1, 0x1000u, 5L, 5L, false)]        // __GFP_NORETRY
-        [InlineData(9, 0x800u, 0L, 0L, true)]          // __GFP_NOFAIL
+        [InlineData(9, 0x800u, 0L, 0L, false)]         // __GFP_NOFAIL is no retry reason of its own (3200-3207) …
+        [InlineData(0, 0x800u, 0L, 0L, false)]         // … not even at order 0: it goes on to __alloc_pages_may_oom
+        [InlineData(2, 0x800u, 1L, 1L, true)]          // with progress it retries like any order ≤ 3
         public void ShouldAllocRetry_Vectors(int order, uint extra, long progress, long total, bool expected)
         {
             Assert.Equal(0x400u, (uint)GfpFlags.__GFP_RETRY_MAYFAIL); // 4.4's __GFP_REPEAT bit
             Assert.Equal(0x1000u, (uint)GfpFlags.__GFP_NORETRY);
             Assert.Equal(0x800u, (uint)GfpFlags.__GFP_NOFAIL);
             Assert.Equal(expected, PageAllocator.ShouldAllocRetry(order, GfpFlags.GFP_KERNEL | (GfpFlags)extra, progress, total));
+        }
+
+        /// <summary>__alloc_pages_slowpath (mm/page_alloc.c, 4.4, lines 3200-3216): the retry test after direct reclaim is
+        /// only `(did_some_progress &amp;&amp; order &lt;= PAGE_ALLOC_COSTLY_ORDER) || (__GFP_REPEAT &amp;&amp; pages_reclaimed &lt;
+        /// 1 &lt;&lt; order)`; a __GFP_NOFAIL request whose reclaim freed nothing falls through to __alloc_pages_may_oom
+        /// (lines 2869-2897), which skips the costly/lowmem/!__GFP_FS filters for __GFP_NOFAIL and calls out_of_memory. All
+        /// memory is unswappable anon: the first pass must reach the OOM killer, which kills the big process.</summary>
+        [Fact]
+        public void SlowPath_Nofail_WithoutReclaimProgress_GoesToTheOomKiller_NotStraightBackToRetry()
+        {
+            var node = Node44(128L << 20);
+            var big = Processes.Spawn(node, "big");
+            const GfpFlags noReclaim = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
+            while (Processes.Allocate(node, big, 0, noReclaim).Success) { }
+            var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_KERNEL | GfpFlags.__GFP_NOFAIL);
+            var first = r.Steps.First(s => s.Step == "should_alloc_retry");
+            Assert.StartsWith("no retry: did_some_progress 0", first.Detail);
+            int firstIdx = r.Steps.ToList().IndexOf(first);
+            Assert.Equal("__alloc_pages_may_oom", r.Steps[firstIdx + 1].Step);
+            Assert.Contains("out_of_memory", r.Steps[firstIdx + 1].Detail);
+            Assert.True(big.Killed);
+            Assert.True(r.Success, r.FailureReason);
         }
 
         [Fact]
