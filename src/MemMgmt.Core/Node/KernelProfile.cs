@@ -167,9 +167,9 @@ namespace MemMgmt.Core.Node
         public bool WithdrawnCompactionRaisesPriority { get; private set; }
 
         /// <summary>LRU lists, their sizes and reclaim_stat belong to each zone's lruvec: reclaim walks the zonelist and
-        /// shrinks one zone at a time (shrink_zones → shrink_zone → shrink_lruvec → get_scan_count per zone), the anon
-        /// inactive_ratio is the zone's (int_sqrt(10·GiB of the zone), 1 below 1 GiB), inactive file is low when active &gt;
-        /// inactive, a zone is unreclaimable once pages_scanned reaches six times its reclaimable pages, and
+        /// shrinks one zone at a time (shrink_zones → shrink_zone → shrink_lruvec → get_scan_count per zone), inactive anon
+        /// is low by the zone lruvec's own lists (mem_cgroup_inactive_anon_is_low, memcg being enabled; the zone's
+        /// inactive_ratio only without memcg), inactive file is low when active &gt; inactive, a zone is unreclaimable once pages_scanned reaches six times its reclaimable pages, and
         /// should_continue_reclaim looks at the zone and its compaction_suitable(zone, order, 0, 0).
         /// kernel: shrink_zone, shrink_lruvec, get_scan_count, should_continue_reclaim, zone_reclaimable (mm/vmscan.c, 4.4);
         /// calculate_zone_inactive_ratio (mm/page_alloc.c, 4.4); 4.8+ (and 4.14) reclaim per node.</summary>

@@ -81,23 +81,46 @@ namespace MemMgmt.Core.Tests.Profiles
         public void ZoneInactiveRatio_Vectors(long zoneBytes, long ratio) =>
             Assert.Equal(ratio, ZoneReclaim.CalculateZoneInactiveRatio(zoneBytes >> 12, 12));
 
+        /// <summary>inactive_anon_is_low (mm/vmscan.c, 4.4): with memcg enabled (`!mem_cgroup_disabled()`) every lruvec,
+        /// the root's included, goes to mem_cgroup_inactive_anon_is_low (include/linux/memcontrol.h, 4.4): gb = (inactive +
+        /// active) of that lruvec &gt;&gt; (30 − PAGE_SHIFT), ratio int_sqrt(10·gb) or 1, low when inactive·ratio &lt; active.
+        /// The zone's inactive_ratio and NR_*_ANON counters (inactive_anon_is_low_global) are not consulted.</summary>
         [Fact]
-        public void InactiveAnonIsLow_UsesTheZonesRatio_NotTheListSizes()
+        public void InactiveAnonIsLow_RootLruvec_UsesItsOwnListSizes_NotTheZonesRatio()
         {
-            // A 4 GiB node at pfn 1 GiB: DMA (below 4 GiB) spans 3 GiB, but its managed pages (less the memmap and the
-            // reserved pages) are under 3 GiB: gb = 2, ratio int_sqrt(20) = 4.
+            // A 4 GiB node at pfn 1 GiB: DMA's managed pages are over 2 GiB, so the zone's own ratio is int_sqrt(20) = 4.
             var node = Node44(4L << 30, 256L << 20);
             var dma = node.GetZone(ZoneType.DMA);
-            Assert.InRange(dma.ManagedPages, 2L << 18, (3L << 18) - 1);
             Assert.Equal(4, ZoneReclaim.ZoneInactiveRatio(node, dma));
-            // 4 inactive, 16 active anon pages in DMA: 4·4 = 16, not below 16: not low by the zone ratio (the lruvec
-            // formula, 20 pages below 1 GiB → ratio 1, would call 4 < 16 low).
-            dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] = 4;
-            dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = 16;
-            Assert.False(ZoneReclaim.InactiveListIsLow(node, dma, 0, false));
-            dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = 17;
-            Assert.True(ZoneReclaim.InactiveListIsLow(node, dma, 0, false));
-            dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] = dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = 0;
+            var l = node.LruvecSt;
+            int Idx(LruList lru) => (0 * l.NrZones + dma.Idx) * Lru.NrLruLists + (int)lru;
+            long savedI = l.LruZoneSize[Idx(LruList.InactiveAnon)], savedA = l.LruZoneSize[Idx(LruList.ActiveAnon)];
+            long savedZi = dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon], savedZa = dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon];
+            try
+            {
+                // 4 inactive, 16 active: 20 pages, gb 0, ratio 1: 4 < 16 is low (the zone's ratio 4 would say 16 < 16, not).
+                l.LruZoneSize[Idx(LruList.InactiveAnon)] = 4;
+                l.LruZoneSize[Idx(LruList.ActiveAnon)] = 16;
+                dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] = 4;
+                dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = 16;
+                Assert.True(ZoneReclaim.InactiveListIsLow(node, dma, 0, false));
+                // Exactly 1 GiB of anon in the lists: gb 1, ratio int_sqrt(10) = 3; 65536·3 = 196608 is not below 196608 …
+                l.LruZoneSize[Idx(LruList.InactiveAnon)] = 65536;
+                l.LruZoneSize[Idx(LruList.ActiveAnon)] = 196608;
+                // … whatever the zone counters say (by them, 0 inactive against 100 active would be low).
+                dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] = 0;
+                dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = 100;
+                Assert.False(ZoneReclaim.InactiveListIsLow(node, dma, 0, false));
+                l.LruZoneSize[Idx(LruList.ActiveAnon)] = 196609;
+                Assert.True(ZoneReclaim.InactiveListIsLow(node, dma, 0, false));
+            }
+            finally
+            {
+                l.LruZoneSize[Idx(LruList.InactiveAnon)] = savedI;
+                l.LruZoneSize[Idx(LruList.ActiveAnon)] = savedA;
+                dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] = savedZi;
+                dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = savedZa;
+            }
         }
 
         // ----- reclaim is per zone -----
