@@ -256,6 +256,42 @@ namespace MemMgmt.Core.Tests.Profiles
 
         /// <summary>try_to_compact_pages (mm/compaction.c, 4.4) refuses order 0 and a request without __GFP_FS as SKIPPED;
         /// 4.14 asks only for __GFP_IO, and on a fresh node answers SUCCESS (the page is there).</summary>
+        /// <summary>__compact_finished (mm/compaction.c, 4.4): when the scanners meet, `if (!current_is_kswapd())
+        /// zone-&gt;compact_blockskip_flush = true;` — any compactor but kswapd flags the skip hints for flushing, including
+        /// a compaction that is not direct (4.14 asks cc-&gt;direct_compaction instead). kswapd's own compact_pgdat does not.</summary>
+        [Fact]
+        public void CompactFinished_ScannersMet_FlagsSkipFlushUnlessKswapd_NotOnlyForDirectCompaction()
+        {
+            var node = Node44();
+            var dma = node.GetZone(ZoneType.DMA);
+            CompactControl Met(bool byKswapd) => new CompactControl
+            {
+                Zone = dma, Order = 3, Mode = MigrateMode.Async, GfpMask = GfpFlags.GFP_KERNEL, DirectCompaction = false,
+                ByKswapd = byKswapd, MigratePfn = dma.ZoneStartPfn + 1024, FreePfn = dma.ZoneStartPfn + 1024,
+            };
+            dma.CompactBlockskipFlush = false;
+            Assert.Equal(CompactResult.Complete, ZoneCompaction44.CompactFinished(dma, Met(byKswapd: true)));
+            Assert.False(dma.CompactBlockskipFlush);
+            Assert.Equal(CompactResult.Complete, ZoneCompaction44.CompactFinished(dma, Met(byKswapd: false)));
+            Assert.True(dma.CompactBlockskipFlush);
+            dma.CompactBlockskipFlush = false;
+        }
+
+        /// <summary>compact_node → compact_zone → __compact_finished (mm/compaction.c, 4.4): writing compact_memory runs in
+        /// the writer's context, not kswapd's, so each zone whose scanners met is flagged for the skip-hint flush at kswapd's
+        /// next sleep; 4.14 flags only direct compaction.</summary>
+        [Fact]
+        public void CompactMemory_FlagsTheSkipFlush_On44_NotOn414()
+        {
+            foreach (var (node, expected) in new[] { (Node44(), true), (Node414(), false) })
+            {
+                var reports = new List<ZoneCompactionReport>();
+                CompactionEngine.CompactNode(node, 0, null, reports, null);
+                var dma = node.GetZone(ZoneType.DMA);
+                Assert.Equal(expected, dma.CompactBlockskipFlush);
+            }
+        }
+
         [Fact]
         public void TryToCompactPages_44_SkipsWithoutFs_AndOrder0()
         {
