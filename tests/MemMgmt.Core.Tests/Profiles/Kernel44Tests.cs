@@ -254,8 +254,6 @@ namespace MemMgmt.Core.Tests.Profiles
             }
         }
 
-        /// <summary>try_to_compact_pages (mm/compaction.c, 4.4) refuses order 0 and a request without __GFP_FS as SKIPPED;
-        /// 4.14 asks only for __GFP_IO, and on a fresh node answers SUCCESS (the page is there).</summary>
         /// <summary>__compact_finished (mm/compaction.c, 4.4): when the scanners meet, `if (!current_is_kswapd())
         /// zone-&gt;compact_blockskip_flush = true;` — any compactor but kswapd flags the skip hints for flushing, including
         /// a compaction that is not direct (4.14 asks cc-&gt;direct_compaction instead). kswapd's own compact_pgdat does not.</summary>
@@ -292,6 +290,31 @@ namespace MemMgmt.Core.Tests.Profiles
             }
         }
 
+        /// <summary>try_to_compact_pages (mm/compaction.c, 4.4): `int rc = COMPACT_DEFERRED;`, a deferred zone is passed
+        /// over without touching rc, and `rc = max(status, rc)` with 4.4's values (include/linux/compaction.h, 4.4:
+        /// DEFERRED 0, SKIPPED 1, CONTINUE 2, PARTIAL 3, COMPLETE 4). Normal deferred and DMA too full to compact
+        /// (SKIPPED) answers SKIPPED — so a THP request is not "deferred" and goes on to reclaim; only when every zone is
+        /// deferred is the answer DEFERRED.</summary>
+        [Fact]
+        public void TryToCompactPages_44_OneZoneDeferred_AnotherSkipped_IsSkipped_NotDeferred()
+        {
+            var node = Node44(4L << 30);
+            while (PageAllocator.AllocateNoWatermarks(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.Anon) != 0) { }
+            var normal = node.GetZone(ZoneType.Normal);
+            var dma = node.GetZone(ZoneType.DMA);
+            Assert.True(normal.IsPopulated && dma.IsPopulated);
+            Assert.Equal(CompactResult.Skipped, CompactionEngine.CompactionSuitable(dma, 9, 0, 0));
+            CompactionEngine.DeferCompaction(normal, 9);
+            Assert.Equal(CompactResult.Skipped,
+                CompactionEngine.TryToCompactPages(node, GfpFlags.GFP_KERNEL, 9, 0, CompactPriority.Async, 0, null, null));
+            CompactionEngine.DeferCompaction(normal, 9);
+            CompactionEngine.DeferCompaction(dma, 9);
+            Assert.Equal(CompactResult.Deferred,
+                CompactionEngine.TryToCompactPages(node, GfpFlags.GFP_KERNEL, 9, 0, CompactPriority.Async, 0, null, null));
+        }
+
+        /// <summary>try_to_compact_pages (mm/compaction.c, 4.4) refuses order 0 and a request without __GFP_FS as SKIPPED;
+        /// 4.14 asks only for __GFP_IO, and on a fresh node answers SUCCESS (the page is there).</summary>
         [Fact]
         public void TryToCompactPages_44_SkipsWithoutFs_AndOrder0()
         {
