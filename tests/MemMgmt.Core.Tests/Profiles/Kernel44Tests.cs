@@ -10,6 +10,7 @@ using MemMgmt.Core.Stats;
 using MemMgmt.Core.Swap;
 using MemMgmt.Core.Time;
 using MemMgmt.Core.Trace;
+using MemMgmt.Core.Workloads;
 using MemMgmt.Core.Tests.Reclaim;
 using Xunit;
 
@@ -367,6 +368,24 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.Contains("out_of_memory", r.Steps[firstIdx + 1].Detail);
             Assert.True(big.Killed);
             Assert.True(r.Success, r.FailureReason);
+        }
+
+        /// <summary>__alloc_pages_slowpath (mm/page_alloc.c, 4.4, lines 3151-3180): after the first (async) direct
+        /// compaction a THP request (is_thp_gfp_mask) gives up when compaction was deferred, lock contended, or — outside a
+        /// kthread — stopped at need_resched (COMPACT_CONTENDED_SCHED, set by try_to_compact_pages when a zone's async
+        /// compaction ended contended); it does not go on to direct reclaim. One page in twenty pinned keeps async
+        /// compaction migrating past the 8 ms slice, so it ends contended.</summary>
+        [Fact]
+        public void SlowPath_Thp_ContendedAsyncCompaction_GivesUp_BeforeDirectReclaim()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 1 * NodeConfig.GiB, CmaBytes = 0, Seed = 9, Kernel = KernelProfile.Linux44 });
+            Pressure.Run(node, new PressureOptions { Percent = 100, Pattern = PressurePattern.EveryOther, PinnedFraction = 0.05, ExtraGfp = GfpFlags.__GFP_MEMALLOC, Seed = 9 });
+            var thp = GfpFlags.GFP_TRANSHUGE & ~GfpFlags.__GFP_KSWAPD_RECLAIM;
+            var r = PageAllocator.Allocate(node, 9, thp);
+            Assert.False(r.Success, string.Join("\n", r.Steps));
+            Assert.Contains(r.Compactions, z => z.Result == CompactResult.Contended);
+            Assert.Equal("transparent hugepage request and compaction was contended (need_resched)", r.FailureReason);
+            Assert.Empty(r.Reclaims);
         }
 
         [Fact]
