@@ -154,6 +154,7 @@ namespace MemMgmt.Core.Compaction
             {
                 if (!zone.IsPopulated) continue;
                 if (onlyZone.HasValue && zone.Type != onlyZone.Value) continue;
+                if (!proactive && node.Kernel.CompactMemoryResetsSkipHints) ResetIsolationSuitableZone(zone);
                 var report = NewReport(node, zone, -1, null);
                 long migrateScanned = ScannedCarriedIn(node, cc.TotalMigrateScanned), freeScanned = ScannedCarriedIn(node, cc.TotalFreeScanned);
                 NextZone(cc);

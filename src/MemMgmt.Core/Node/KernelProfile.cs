@@ -60,6 +60,7 @@ namespace MemMgmt.Core.Node
             KswapdBalancedOrder = true,
             AllocRetryByReclaimProgress = true,
             CompactionSuitablePartial = true,
+            CompactMemoryResetsSkipHints = true,
             Ftrace = FtraceFormat.Linux44,
         };
 
@@ -199,6 +200,11 @@ namespace MemMgmt.Core.Node
         /// kernel: __compaction_suitable, __compact_finished, try_to_compact_pages (mm/compaction.c, 4.4); 4.14 uses
         /// alloc_flags' watermark, checks the index only for costly orders and stops on COMPACT_SUCCESS.</summary>
         public bool CompactionSuitablePartial { get; private set; }
+
+        /// <summary>Compaction through /proc/sys/vm/compact_memory (order −1) first clears every skip bit of each zone and
+        /// its cached scanner positions, then compacts it. kernel: __compact_pgdat (mm/compaction.c, 4.4); 4.14's
+        /// compact_node only ignores the skip hints (ignore_skip_hint, whole_zone) and leaves them set.</summary>
+        public bool CompactMemoryResetsSkipHints { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

@@ -45,7 +45,7 @@ namespace MemMgmt.Core.Node
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
-                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial Sysctls ProcText VmallocTotalBytes",
+                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial CompactMemoryResetsSkipHints Sysctls ProcText VmallocTotalBytes",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +

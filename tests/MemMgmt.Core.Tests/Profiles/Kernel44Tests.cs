@@ -54,9 +54,11 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.Same(KernelProfile.Linux44, k);
             Assert.Equal(new[] { ZoneType.DMA, ZoneType.Normal, ZoneType.Movable }, k.ZoneTypes);
             Assert.Equal(new[] { 256, 32 }, k.DefaultLowmemReserveRatio);
-            Assert.True(k.ZoneBasedReclaim && k.KswapdBalancedOrder && k.AllocRetryByReclaimProgress && k.CompactionSuitablePartial);
+            Assert.True(k.ZoneBasedReclaim && k.KswapdBalancedOrder && k.AllocRetryByReclaimProgress && k.CompactionSuitablePartial
+                && k.CompactMemoryResetsSkipHints);
             var k414 = KernelProfile.Linux414;
-            Assert.False(k414.ZoneBasedReclaim || k414.KswapdBalancedOrder || k414.AllocRetryByReclaimProgress || k414.CompactionSuitablePartial);
+            Assert.False(k414.ZoneBasedReclaim || k414.KswapdBalancedOrder || k414.AllocRetryByReclaimProgress || k414.CompactionSuitablePartial
+                || k414.CompactMemoryResetsSkipHints);
             Assert.Contains(k, KernelProfile.All);
         }
 
@@ -288,6 +290,22 @@ namespace MemMgmt.Core.Tests.Profiles
                 CompactionEngine.CompactNode(node, 0, null, reports, null);
                 var dma = node.GetZone(ZoneType.DMA);
                 Assert.Equal(expected, dma.CompactBlockskipFlush);
+            }
+        }
+
+        /// <summary>__compact_pgdat (mm/compaction.c, 4.4): for /proc/sys/vm/compact_memory (order −1) each populated zone
+        /// first gets __reset_isolation_suitable — every skip bit cleared — before compact_zone; 4.14's compact_node only
+        /// ignores the bits (ignore_skip_hint) and leaves them as they were.</summary>
+        [Fact]
+        public void CompactMemory_ClearsTheSkipBits_On44_KeepsThemOn414()
+        {
+            foreach (var (node, expectedSkip) in new[] { (Node44(), false), (Node414(), true) })
+            {
+                var dma = node.GetZone(ZoneType.DMA);
+                int block = node.ToIndex(dma.ZoneStartPfn) + (8 << node.PbOrder);
+                node.SetBlockSkip(block, true);
+                CompactionEngine.CompactNode(node, 0, null, new List<ZoneCompactionReport>(), null);
+                Assert.Equal(expectedSkip, node.BlockSkip(block));
             }
         }
 
