@@ -13,7 +13,8 @@ namespace MemMgmt.Core.Allocation
         /// <summary>kernel: __alloc_pages_slowpath (mm/page_alloc.c, 4.4), for <see cref="KernelProfile.AllocRetryByReclaimProgress"/>:
         /// at `retry:` wake kswapd, try at the min watermark (then without watermarks if the context may); a request that
         /// may not direct reclaim fails; direct compaction (async on the first pass, sync-light after a reclaim pass) and
-        /// direct reclaim; then <see cref="ShouldAllocRetry"/> decides on reclaim progress alone; failing that the OOM
+        /// direct reclaim (a transparent hugepage request gives up instead when compaction was deferred or contended);
+        /// then <see cref="ShouldAllocRetry"/> decides on reclaim progress alone; failing that the OOM
         /// killer, whose progress also retries; a last compaction before giving up. Returns the page index or -1.</summary>
         private static int AllocPagesSlowpath44(MemNode node, int order, GfpFlags gfp, int cpu, AllocationResult result,
             out Zone? zone, out AllocSource source)
@@ -41,10 +42,19 @@ namespace MemMgmt.Core.Allocation
                 if (!canDirectReclaim)
                     return NoPage(result, "the request may not direct reclaim (no __GFP_DIRECT_RECLAIM)" + ((gfp & GfpFlags.__GFP_NOFAIL) != 0 ? "; __GFP_NOFAIL needs it" : ""));
 
+                int reportsBefore = result.CompactionList.Count;
                 page = DirectCompact(node, order, gfp, cpu, allocFlags & ~AllocFlagBits.NoWatermarks, migrationMode, result, out var compactResult, out zone, out source);
                 if (page >= 0) return page;
-                if (IsThpGfpMask(gfp) && compactResult == CompactResult.Deferred)
-                    return NoPage(result, "transparent hugepage request and compaction is deferred");
+                if (IsThpGfpMask(gfp))
+                {
+                    if (compactResult == CompactResult.Deferred)
+                        return NoPage(result, "transparent hugepage request and compaction is deferred");
+                    // contended_compaction: a zone's async compaction stopped at need_resched (or a fatal signal), which
+                    // try_to_compact_pages reports as COMPACT_CONTENDED_SCHED; a faulting task (no kthread) gives up.
+                    // Lock contention (COMPACT_CONTENDED_LOCK) is not simulated.
+                    if (CompactionWasContended(result, reportsBefore))
+                        return NoPage(result, "transparent hugepage request and compaction was contended (need_resched)");
+                }
                 migrationMode = IsThpGfpMask(gfp) ? CompactPriority.Async : CompactPriority.SyncLight;
 
                 page = DirectReclaim(node, order, gfp, cpu, allocFlags & ~AllocFlagBits.NoWatermarks, result, out long didSomeProgress, out zone, out source);
@@ -77,15 +87,24 @@ namespace MemMgmt.Core.Allocation
         }
 
         /// <summary>The retry decision of 4.4's slow path after direct reclaim (the should_alloc_retry of 4.1, inlined in
-        /// 4.2): __GFP_NOFAIL always; any progress for order ≤ PAGE_ALLOC_COSTLY_ORDER; __GFP_REPEAT (the bit 4.14 calls
-        /// __GFP_RETRY_MAYFAIL) while fewer than 2^order pages were reclaimed in total.
+        /// 4.2): any progress for order ≤ PAGE_ALLOC_COSTLY_ORDER; __GFP_REPEAT (the bit 4.14 calls __GFP_RETRY_MAYFAIL)
+        /// while fewer than 2^order pages were reclaimed in total. __GFP_NOFAIL is not part of it: such a request goes on
+        /// to __alloc_pages_may_oom, which runs the OOM killer for it and reports progress.
         /// kernel: __alloc_pages_slowpath (mm/page_alloc.c, 4.4).</summary>
         public static bool ShouldAllocRetry(int order, GfpFlags gfp, long didSomeProgress, long pagesReclaimed)
         {
             if ((gfp & GfpFlags.__GFP_NORETRY) != 0) return false;
-            if ((gfp & GfpFlags.__GFP_NOFAIL) != 0) return true;
             if (didSomeProgress != 0 && order <= MmConstants.PageAllocCostlyOrder) return true;
             return (gfp & GfpFlags.__GFP_RETRY_MAYFAIL) != 0 && pagesReclaimed < (1L << order);
+        }
+
+        /// <summary>Whether a zone compacted since report <paramref name="from"/> ended contended.</summary>
+        private static bool CompactionWasContended(AllocationResult result, int from)
+        {
+            var list = result.CompactionList;
+            for (int i = from; i < list.Count; i++)
+                if (list[i].Result == CompactResult.Contended) return true;
+            return false;
         }
 
         /// <summary>is_thp_gfp_mask (mm/page_alloc.c, 4.4): GFP_TRANSHUGE without __GFP_KSWAPD_RECLAIM.</summary>
@@ -99,7 +118,8 @@ namespace MemMgmt.Core.Allocation
             out bool progress, out Zone? zone, out AllocSource source)
         {
             progress = false;
-            var lastTry = (gfp | GfpFlags.__GFP_HARDWALL) & ~GfpFlags.__GFP_DIRECT_RECLAIM;
+            // 4.4 only adds __GFP_HARDWALL here (clearing __GFP_DIRECT_RECLAIM came later).
+            var lastTry = gfp | GfpFlags.__GFP_HARDWALL;
             int page = GetPageFromFreelist(node, order, lastTry, cpu, AllocFlagBits.WmarkHigh | AllocFlagBits.Cpuset, out zone, out source);
             if (page >= 0)
             {

@@ -768,7 +768,8 @@ namespace MemMgmt.Core.Compaction
             var ret = CompactionSuitable(zone, cc.Order, cc.AllocFlags, cc.ClasszoneIdx);
             if (ret == CompactResult.Success || ret == CompactResult.Skipped) return ret;
 
-            if (CompactionRestarting(zone, cc.Order)) ResetIsolationSuitableZone(zone);
+            // 4.4's kswapd (the only compactor with ByKswapd) leaves the reset to its sleep (compact_zone, 4.4).
+            if (CompactionRestarting(zone, cc.Order) && !cc.ByKswapd) ResetIsolationSuitableZone(zone);
 
             if (cc.WholeZone)
             {

@@ -150,6 +150,8 @@ namespace MemMgmt.Core.Compaction
         internal bool IgnoreSkipHint;
         internal bool IgnoreBlockSuitable;
         internal bool DirectCompaction;
+        /// <summary>current_is_kswapd() of the compacting task: only 4.4's kswapd compacts (compact_pgdat).</summary>
+        internal bool ByKswapd;
         /// <summary>cc->proactive_compaction (6.1): __compact_finished stops at the zone's fragmentation score.</summary>
         internal bool ProactiveCompaction;
         internal bool WholeZone;

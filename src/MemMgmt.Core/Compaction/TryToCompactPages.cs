@@ -61,9 +61,10 @@ namespace MemMgmt.Core.Compaction
         internal static CompactResult TryToCompactPages(MemNode node, GfpFlags gfp, int order, int allocFlags, CompactPriority prio,
             int cpu, Func<bool>? stop, List<ZoneCompactionReport>? reports, ZoneType? onlyZone = null, Action<Zone, double>? progress = null)
         {
-            var rc = CompactResult.Skipped;
-            // 4.4 also refuses order 0 and requests without __GFP_FS (try_to_compact_pages, mm/compaction.c, 4.4).
+            // 4.4 also refuses order 0 and requests without __GFP_FS (try_to_compact_pages, mm/compaction.c, 4.4), and
+            // starts from DEFERRED, its lowest value.
             bool k44 = node.Kernel.CompactionSuitablePartial;
+            var rc = k44 ? CompactResult.Deferred : CompactResult.Skipped;
             const GfpFlags fsIo = GfpFlags.__GFP_FS | GfpFlags.__GFP_IO;
             if (k44 ? order == 0 || (gfp & fsIo) != fsIo : (gfp & GfpFlags.__GFP_IO) == 0) return CompactResult.Skipped;
             node.Trace.Record(node, TraceEventId.mm_compaction_try_to_compact_pages, order, (long)gfp, (long)prio);
@@ -77,12 +78,12 @@ namespace MemMgmt.Core.Compaction
                 var report = reports != null ? NewReport(node, zone, order, prio) : null;
                 if (prio > CompactPriority.SyncFull && CompactionDeferred(zone, order))
                 {
-                    if (rc < CompactResult.Deferred) rc = CompactResult.Deferred;
+                    if (!k44 && rc < CompactResult.Deferred) rc = CompactResult.Deferred;
                     if (report != null) { report.Result = CompactResult.Deferred; report.WasDeferred = true; Finish(report, zone); reports!.Add(report); }
                     continue;
                 }
                 var status = CompactZoneOrder(zone, order, gfp, prio, allocFlags, classzoneIdx, cpu, stop, report, progress);
-                if (status > rc) rc = status;
+                if (k44 ? Rank44(status) > Rank44(rc) : status > rc) rc = status;
                 // 4.4 stops wherever the low watermark now passes at the order, whatever compact_zone answered.
                 if (k44 ? ZoneWatermark.Ok(zone, order, zone.Watermark[(int)WatermarkLevel.Low], classzoneIdx, allocFlags, zone.NrFreePages)
                         : status == CompactResult.Success)
@@ -99,6 +100,17 @@ namespace MemMgmt.Core.Compaction
             }
             return rc;
         }
+
+        /// <summary>The value a result has in 4.4's max(status, rc) (include/linux/compaction.h, 4.4): DEFERRED 0, SKIPPED 1,
+        /// CONTINUE 2, PARTIAL 3 (compact_zone reports CONTENDED as PARTIAL), COMPLETE 4.</summary>
+        private static int Rank44(CompactResult r) => r switch
+        {
+            CompactResult.Deferred => 0,
+            CompactResult.Skipped or CompactResult.NotSuitableZone => 1,
+            CompactResult.Continue or CompactResult.NoSuitablePage => 2,
+            CompactResult.Success or CompactResult.Contended => 3,
+            _ => 4,
+        };
 
         internal static ZoneCompactionReport NewReport(MemNode node, Zone zone, int order, CompactPriority? prio) =>
             new ZoneCompactionReport(node, zone)
@@ -142,6 +154,7 @@ namespace MemMgmt.Core.Compaction
             {
                 if (!zone.IsPopulated) continue;
                 if (onlyZone.HasValue && zone.Type != onlyZone.Value) continue;
+                if (!proactive && node.Kernel.CompactMemoryResetsSkipHints) ResetIsolationSuitableZone(zone);
                 var report = NewReport(node, zone, -1, null);
                 long migrateScanned = ScannedCarriedIn(node, cc.TotalMigrateScanned), freeScanned = ScannedCarriedIn(node, cc.TotalFreeScanned);
                 NextZone(cc);

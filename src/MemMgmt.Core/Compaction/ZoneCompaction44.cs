@@ -39,7 +39,8 @@ namespace MemMgmt.Core.Compaction
             if ((cc.FreePfn >> node.PbOrder) <= (cc.MigratePfn >> node.PbOrder))
             {
                 CompactionEngine.ResetCachedPositions(zone);
-                if (cc.DirectCompaction) zone.CompactBlockskipFlush = true;
+                // 4.4 asks current_is_kswapd(), not whether this is direct compaction: /proc/sys/vm/compact_memory flags too.
+                if (!cc.ByKswapd) zone.CompactBlockskipFlush = true;
                 return CompactResult.Complete;
             }
             if (cc.Order == -1) return CompactResult.Continue;

@@ -77,6 +77,7 @@ namespace MemMgmt.Core.Node
             // kernel: vm_table percpu_pagelist_fraction (kernel/sysctl.c, 4.4).
             Sysctls = new[] { "percpu_pagelist_fraction" },
             CompactionSuitablePartial = true,
+            CompactMemoryResetsSkipHints = true,
             Ftrace = FtraceFormat.Linux44,
         };
 
@@ -202,9 +203,9 @@ namespace MemMgmt.Core.Node
         public bool MigrateSkipHintsPerBlock { get; private set; }
 
         /// <summary>LRU lists, their sizes and reclaim_stat belong to each zone's lruvec: reclaim walks the zonelist and
-        /// shrinks one zone at a time (shrink_zones → shrink_zone → shrink_lruvec → get_scan_count per zone), the anon
-        /// inactive_ratio is the zone's (int_sqrt(10·GiB of the zone), 1 below 1 GiB), inactive file is low when active &gt;
-        /// inactive, a zone is unreclaimable once pages_scanned reaches six times its reclaimable pages, and
+        /// shrinks one zone at a time (shrink_zones → shrink_zone → shrink_lruvec → get_scan_count per zone), inactive anon
+        /// is low by the zone lruvec's own lists (mem_cgroup_inactive_anon_is_low, memcg being enabled; the zone's
+        /// inactive_ratio only without memcg), inactive file is low when active &gt; inactive, a zone is unreclaimable once pages_scanned reaches six times its reclaimable pages, and
         /// should_continue_reclaim looks at the zone and its compaction_suitable(zone, order, 0, 0).
         /// kernel: shrink_zone, shrink_lruvec, get_scan_count, should_continue_reclaim, zone_reclaimable (mm/vmscan.c, 4.4);
         /// calculate_zone_inactive_ratio (mm/page_alloc.c, 4.4); 4.8+ (and 4.14) reclaim per node.</summary>
@@ -300,6 +301,11 @@ namespace MemMgmt.Core.Node
         /// iterator position and no early exit once limit reclaim has its pages. kernel: shrink_node_memcgs (mm/vmscan.c,
         /// 5.5 to 6.1); 4.14's shrink_node resumes the per-priority reclaim cookie and stops limit reclaim at nr_to_reclaim.</summary>
         public bool FullMemcgWalk { get; private set; }
+
+        /// <summary>Compaction through /proc/sys/vm/compact_memory (order −1) first clears every skip bit of each zone and
+        /// its cached scanner positions, then compacts it. kernel: __compact_pgdat (mm/compaction.c, 4.4); 4.14's
+        /// compact_node only ignores the skip hints (ignore_skip_hint, whole_zone) and leaves them set.</summary>
+        public bool CompactMemoryResetsSkipHints { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

@@ -103,7 +103,7 @@ namespace MemMgmt.Core.Reclaim
             foreach (var zone in node.ZoneArr)
             {
                 if (!zone.IsPopulated) continue;
-                var cc = new CompactControl { Order = order, Mode = MigrateMode.Async, GfpMask = GfpFlags.GFP_KERNEL, Cpu = cpu };
+                var cc = new CompactControl { Order = order, Mode = MigrateMode.Async, GfpMask = GfpFlags.GFP_KERNEL, Cpu = cpu, ByKswapd = true };
                 if (!CompactionEngine.CompactionDeferred(zone, order)) CompactionEngine.CompactZone(zone, cc);
                 if (ZoneWatermark.Ok(zone, order, zone.Watermark[(int)WatermarkLevel.Low], 0, 0, zone.NrFreePages))
                     CompactionEngine.CompactionDeferReset(zone, order, false);

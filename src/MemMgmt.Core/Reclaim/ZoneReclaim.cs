@@ -47,20 +47,15 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>kernel: inactive_anon_is_low, inactive_file_is_low (mm/vmscan.c, 4.4): file is low when the active list is
-        /// larger than the inactive one; anon never without swap, for the root lruvec by the zone's inactive_ratio against
-        /// the zone's counters (inactive_anon_is_low_global), for a group's lruvec by int_sqrt(10·GiB of its two lists)
-        /// (mem_cgroup_inactive_anon_is_low).</summary>
+        /// larger than the inactive one; anon never without swap, otherwise — memcg being enabled, so the root lruvec
+        /// too — by mem_cgroup_inactive_anon_is_low (include/linux/memcontrol.h, 4.4): the lruvec's own two anon lists
+        /// with ratio int_sqrt(10·GiB of those lists), 1 below 1 GiB. The zone's inactive_ratio
+        /// (inactive_anon_is_low_global) is only used when memcg is disabled, which a node here never is.</summary>
         public static bool InactiveListIsLow(MemNode node, Zone zone, int memcg, bool file)
         {
             if (file)
                 return LruSize(node, zone.Idx, memcg, (int)LruList.ActiveFile) > LruSize(node, zone.Idx, memcg, (int)LruList.InactiveFile);
             if (node.Swap.TotalPages == 0) return false;
-            if (memcg == 0)
-            {
-                long active = zone.Stat[(int)ZoneStatItem.NrZoneActiveAnon];
-                long inactive = zone.Stat[(int)ZoneStatItem.NrZoneInactiveAnon];
-                return inactive * ZoneInactiveRatio(node, zone) < active;
-            }
             long ia = LruSize(node, zone.Idx, memcg, (int)LruList.InactiveAnon), aa = LruSize(node, zone.Idx, memcg, (int)LruList.ActiveAnon);
             return ia * Vmscan.InactiveRatio(node, ia + aa) < aa;
         }

@@ -4,11 +4,13 @@ using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Swap;
 using MemMgmt.Core.Time;
 using MemMgmt.Core.Trace;
+using MemMgmt.Core.Workloads;
 using MemMgmt.Core.Tests.Reclaim;
 using Xunit;
 
@@ -52,9 +54,11 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.Same(KernelProfile.Linux44, k);
             Assert.Equal(new[] { ZoneType.DMA, ZoneType.Normal, ZoneType.Movable }, k.ZoneTypes);
             Assert.Equal(new[] { 256, 32 }, k.DefaultLowmemReserveRatio);
-            Assert.True(k.ZoneBasedReclaim && k.KswapdBalancedOrder && k.AllocRetryByReclaimProgress && k.CompactionSuitablePartial);
+            Assert.True(k.ZoneBasedReclaim && k.KswapdBalancedOrder && k.AllocRetryByReclaimProgress && k.CompactionSuitablePartial
+                && k.CompactMemoryResetsSkipHints);
             var k414 = KernelProfile.Linux414;
-            Assert.False(k414.ZoneBasedReclaim || k414.KswapdBalancedOrder || k414.AllocRetryByReclaimProgress || k414.CompactionSuitablePartial);
+            Assert.False(k414.ZoneBasedReclaim || k414.KswapdBalancedOrder || k414.AllocRetryByReclaimProgress || k414.CompactionSuitablePartial
+                || k414.CompactMemoryResetsSkipHints);
             Assert.Contains(k, KernelProfile.All);
         }
 
@@ -80,23 +84,46 @@ namespace MemMgmt.Core.Tests.Profiles
         public void ZoneInactiveRatio_Vectors(long zoneBytes, long ratio) =>
             Assert.Equal(ratio, ZoneReclaim.CalculateZoneInactiveRatio(zoneBytes >> 12, 12));
 
+        /// <summary>inactive_anon_is_low (mm/vmscan.c, 4.4): with memcg enabled (`!mem_cgroup_disabled()`) every lruvec,
+        /// the root's included, goes to mem_cgroup_inactive_anon_is_low (include/linux/memcontrol.h, 4.4): gb = (inactive +
+        /// active) of that lruvec &gt;&gt; (30 − PAGE_SHIFT), ratio int_sqrt(10·gb) or 1, low when inactive·ratio &lt; active.
+        /// The zone's inactive_ratio and NR_*_ANON counters (inactive_anon_is_low_global) are not consulted.</summary>
         [Fact]
-        public void InactiveAnonIsLow_UsesTheZonesRatio_NotTheListSizes()
+        public void InactiveAnonIsLow_RootLruvec_UsesItsOwnListSizes_NotTheZonesRatio()
         {
-            // A 4 GiB node at pfn 1 GiB: DMA (below 4 GiB) spans 3 GiB, but its managed pages (less the memmap and the
-            // reserved pages) are under 3 GiB: gb = 2, ratio int_sqrt(20) = 4.
+            // A 4 GiB node at pfn 1 GiB: DMA's managed pages are over 2 GiB, so the zone's own ratio is int_sqrt(20) = 4.
             var node = Node44(4L << 30, 256L << 20);
             var dma = node.GetZone(ZoneType.DMA);
-            Assert.InRange(dma.ManagedPages, 2L << 18, (3L << 18) - 1);
             Assert.Equal(4, ZoneReclaim.ZoneInactiveRatio(node, dma));
-            // 4 inactive, 16 active anon pages in DMA: 4·4 = 16, not below 16: not low by the zone ratio (the lruvec
-            // formula, 20 pages below 1 GiB → ratio 1, would call 4 < 16 low).
-            dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] = 4;
-            dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = 16;
-            Assert.False(ZoneReclaim.InactiveListIsLow(node, dma, 0, false));
-            dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = 17;
-            Assert.True(ZoneReclaim.InactiveListIsLow(node, dma, 0, false));
-            dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] = dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = 0;
+            var l = node.LruvecSt;
+            int Idx(LruList lru) => (0 * l.NrZones + dma.Idx) * Lru.NrLruLists + (int)lru;
+            long savedI = l.LruZoneSize[Idx(LruList.InactiveAnon)], savedA = l.LruZoneSize[Idx(LruList.ActiveAnon)];
+            long savedZi = dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon], savedZa = dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon];
+            try
+            {
+                // 4 inactive, 16 active: 20 pages, gb 0, ratio 1: 4 < 16 is low (the zone's ratio 4 would say 16 < 16, not).
+                l.LruZoneSize[Idx(LruList.InactiveAnon)] = 4;
+                l.LruZoneSize[Idx(LruList.ActiveAnon)] = 16;
+                dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] = 4;
+                dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = 16;
+                Assert.True(ZoneReclaim.InactiveListIsLow(node, dma, 0, false));
+                // Exactly 1 GiB of anon in the lists: gb 1, ratio int_sqrt(10) = 3; 65536·3 = 196608 is not below 196608 …
+                l.LruZoneSize[Idx(LruList.InactiveAnon)] = 65536;
+                l.LruZoneSize[Idx(LruList.ActiveAnon)] = 196608;
+                // … whatever the zone counters say (by them, 0 inactive against 100 active would be low).
+                dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] = 0;
+                dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = 100;
+                Assert.False(ZoneReclaim.InactiveListIsLow(node, dma, 0, false));
+                l.LruZoneSize[Idx(LruList.ActiveAnon)] = 196609;
+                Assert.True(ZoneReclaim.InactiveListIsLow(node, dma, 0, false));
+            }
+            finally
+            {
+                l.LruZoneSize[Idx(LruList.InactiveAnon)] = savedI;
+                l.LruZoneSize[Idx(LruList.ActiveAnon)] = savedA;
+                dma.Stat[(int)ZoneStatItem.NrZoneInactiveAnon] = savedZi;
+                dma.Stat[(int)ZoneStatItem.NrZoneActiveAnon] = savedZa;
+            }
         }
 
         // ----- reclaim is per zone -----
@@ -230,6 +257,81 @@ namespace MemMgmt.Core.Tests.Profiles
             }
         }
 
+        /// <summary>__compact_finished (mm/compaction.c, 4.4): when the scanners meet, `if (!current_is_kswapd())
+        /// zone-&gt;compact_blockskip_flush = true;` — any compactor but kswapd flags the skip hints for flushing, including
+        /// a compaction that is not direct (4.14 asks cc-&gt;direct_compaction instead). kswapd's own compact_pgdat does not.</summary>
+        [Fact]
+        public void CompactFinished_ScannersMet_FlagsSkipFlushUnlessKswapd_NotOnlyForDirectCompaction()
+        {
+            var node = Node44();
+            var dma = node.GetZone(ZoneType.DMA);
+            CompactControl Met(bool byKswapd) => new CompactControl
+            {
+                Zone = dma, Order = 3, Mode = MigrateMode.Async, GfpMask = GfpFlags.GFP_KERNEL, DirectCompaction = false,
+                ByKswapd = byKswapd, MigratePfn = dma.ZoneStartPfn + 1024, FreePfn = dma.ZoneStartPfn + 1024,
+            };
+            dma.CompactBlockskipFlush = false;
+            Assert.Equal(CompactResult.Complete, ZoneCompaction44.CompactFinished(dma, Met(byKswapd: true)));
+            Assert.False(dma.CompactBlockskipFlush);
+            Assert.Equal(CompactResult.Complete, ZoneCompaction44.CompactFinished(dma, Met(byKswapd: false)));
+            Assert.True(dma.CompactBlockskipFlush);
+            dma.CompactBlockskipFlush = false;
+        }
+
+        /// <summary>compact_node → compact_zone → __compact_finished (mm/compaction.c, 4.4): writing compact_memory runs in
+        /// the writer's context, not kswapd's, so each zone whose scanners met is flagged for the skip-hint flush at kswapd's
+        /// next sleep; 4.14 flags only direct compaction.</summary>
+        [Fact]
+        public void CompactMemory_FlagsTheSkipFlush_On44_NotOn414()
+        {
+            foreach (var (node, expected) in new[] { (Node44(), true), (Node414(), false) })
+            {
+                var reports = new List<ZoneCompactionReport>();
+                CompactionEngine.CompactNode(node, 0, null, reports, null);
+                var dma = node.GetZone(ZoneType.DMA);
+                Assert.Equal(expected, dma.CompactBlockskipFlush);
+            }
+        }
+
+        /// <summary>__compact_pgdat (mm/compaction.c, 4.4): for /proc/sys/vm/compact_memory (order −1) each populated zone
+        /// first gets __reset_isolation_suitable — every skip bit cleared — before compact_zone; 4.14's compact_node only
+        /// ignores the bits (ignore_skip_hint) and leaves them as they were.</summary>
+        [Fact]
+        public void CompactMemory_ClearsTheSkipBits_On44_KeepsThemOn414()
+        {
+            foreach (var (node, expectedSkip) in new[] { (Node44(), false), (Node414(), true) })
+            {
+                var dma = node.GetZone(ZoneType.DMA);
+                int block = node.ToIndex(dma.ZoneStartPfn) + (8 << node.PbOrder);
+                node.SetBlockSkip(block, true);
+                CompactionEngine.CompactNode(node, 0, null, new List<ZoneCompactionReport>(), null);
+                Assert.Equal(expectedSkip, node.BlockSkip(block));
+            }
+        }
+
+        /// <summary>try_to_compact_pages (mm/compaction.c, 4.4): `int rc = COMPACT_DEFERRED;`, a deferred zone is passed
+        /// over without touching rc, and `rc = max(status, rc)` with 4.4's values (include/linux/compaction.h, 4.4:
+        /// DEFERRED 0, SKIPPED 1, CONTINUE 2, PARTIAL 3, COMPLETE 4). Normal deferred and DMA too full to compact
+        /// (SKIPPED) answers SKIPPED — so a THP request is not "deferred" and goes on to reclaim; only when every zone is
+        /// deferred is the answer DEFERRED.</summary>
+        [Fact]
+        public void TryToCompactPages_44_OneZoneDeferred_AnotherSkipped_IsSkipped_NotDeferred()
+        {
+            var node = Node44(4L << 30);
+            while (PageAllocator.AllocateNoWatermarks(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner.Anon) != 0) { }
+            var normal = node.GetZone(ZoneType.Normal);
+            var dma = node.GetZone(ZoneType.DMA);
+            Assert.True(normal.IsPopulated && dma.IsPopulated);
+            Assert.Equal(CompactResult.Skipped, CompactionEngine.CompactionSuitable(dma, 9, 0, 0));
+            CompactionEngine.DeferCompaction(normal, 9);
+            Assert.Equal(CompactResult.Skipped,
+                CompactionEngine.TryToCompactPages(node, GfpFlags.GFP_KERNEL, 9, 0, CompactPriority.Async, 0, null, null));
+            CompactionEngine.DeferCompaction(normal, 9);
+            CompactionEngine.DeferCompaction(dma, 9);
+            Assert.Equal(CompactResult.Deferred,
+                CompactionEngine.TryToCompactPages(node, GfpFlags.GFP_KERNEL, 9, 0, CompactPriority.Async, 0, null, null));
+        }
+
         /// <summary>try_to_compact_pages (mm/compaction.c, 4.4) refuses order 0 and a request without __GFP_FS as SKIPPED;
         /// 4.14 asks only for __GFP_IO, and on a fresh node answers SUCCESS (the page is there).</summary>
         [Fact]
@@ -253,13 +355,55 @@ namespace MemMgmt.Core.Tests.Profiles
         [InlineData(4, 0x400u, 10L, 16L, false)]       // … and at 2^4
         [InlineData(4, 0x400u, 0L, 15L, true)]         // the total counts, not this pass
         [InlineData(1, 0x1000u, 5L, 5L, false)]        // __GFP_NORETRY
-        [InlineData(9, 0x800u, 0L, 0L, true)]          // __GFP_NOFAIL
+        [InlineData(9, 0x800u, 0L, 0L, false)]         // __GFP_NOFAIL is no retry reason of its own (3200-3207) …
+        [InlineData(0, 0x800u, 0L, 0L, false)]         // … not even at order 0: it goes on to __alloc_pages_may_oom
+        [InlineData(2, 0x800u, 1L, 1L, true)]          // with progress it retries like any order ≤ 3
         public void ShouldAllocRetry_Vectors(int order, uint extra, long progress, long total, bool expected)
         {
             Assert.Equal(0x400u, (uint)GfpFlags.__GFP_RETRY_MAYFAIL); // 4.4's __GFP_REPEAT bit
             Assert.Equal(0x1000u, (uint)GfpFlags.__GFP_NORETRY);
             Assert.Equal(0x800u, (uint)GfpFlags.__GFP_NOFAIL);
             Assert.Equal(expected, PageAllocator.ShouldAllocRetry(order, GfpFlags.GFP_KERNEL | (GfpFlags)extra, progress, total));
+        }
+
+        /// <summary>__alloc_pages_slowpath (mm/page_alloc.c, 4.4, lines 3200-3216): the retry test after direct reclaim is
+        /// only `(did_some_progress &amp;&amp; order &lt;= PAGE_ALLOC_COSTLY_ORDER) || (__GFP_REPEAT &amp;&amp; pages_reclaimed &lt;
+        /// 1 &lt;&lt; order)`; a __GFP_NOFAIL request whose reclaim freed nothing falls through to __alloc_pages_may_oom
+        /// (lines 2869-2897), which skips the costly/lowmem/!__GFP_FS filters for __GFP_NOFAIL and calls out_of_memory. All
+        /// memory is unswappable anon: the first pass must reach the OOM killer, which kills the big process.</summary>
+        [Fact]
+        public void SlowPath_Nofail_WithoutReclaimProgress_GoesToTheOomKiller_NotStraightBackToRetry()
+        {
+            var node = Node44(128L << 20);
+            var big = Processes.Spawn(node, "big");
+            const GfpFlags noReclaim = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
+            while (Processes.Allocate(node, big, 0, noReclaim).Success) { }
+            var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_KERNEL | GfpFlags.__GFP_NOFAIL);
+            var first = r.Steps.First(s => s.Step == "should_alloc_retry");
+            Assert.StartsWith("no retry: did_some_progress 0", first.Detail);
+            int firstIdx = r.Steps.ToList().IndexOf(first);
+            Assert.Equal("__alloc_pages_may_oom", r.Steps[firstIdx + 1].Step);
+            Assert.Contains("out_of_memory", r.Steps[firstIdx + 1].Detail);
+            Assert.True(big.Killed);
+            Assert.True(r.Success, r.FailureReason);
+        }
+
+        /// <summary>__alloc_pages_slowpath (mm/page_alloc.c, 4.4, lines 3151-3180): after the first (async) direct
+        /// compaction a THP request (is_thp_gfp_mask) gives up when compaction was deferred, lock contended, or — outside a
+        /// kthread — stopped at need_resched (COMPACT_CONTENDED_SCHED, set by try_to_compact_pages when a zone's async
+        /// compaction ended contended); it does not go on to direct reclaim. One page in twenty pinned keeps async
+        /// compaction migrating past the 8 ms slice, so it ends contended.</summary>
+        [Fact]
+        public void SlowPath_Thp_ContendedAsyncCompaction_GivesUp_BeforeDirectReclaim()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 1 * NodeConfig.GiB, CmaBytes = 0, Seed = 9, Kernel = KernelProfile.Linux44 });
+            Pressure.Run(node, new PressureOptions { Percent = 100, Pattern = PressurePattern.EveryOther, PinnedFraction = 0.05, ExtraGfp = GfpFlags.__GFP_MEMALLOC, Seed = 9 });
+            var thp = GfpFlags.GFP_TRANSHUGE & ~GfpFlags.__GFP_KSWAPD_RECLAIM;
+            var r = PageAllocator.Allocate(node, 9, thp);
+            Assert.False(r.Success, string.Join("\n", r.Steps));
+            Assert.Contains(r.Compactions, z => z.Result == CompactResult.Contended);
+            Assert.Equal("transparent hugepage request and compaction was contended (need_resched)", r.FailureReason);
+            Assert.Empty(r.Reclaims);
         }
 
         [Fact]
