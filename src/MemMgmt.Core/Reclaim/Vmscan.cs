@@ -713,24 +713,29 @@ namespace MemMgmt.Core.Reclaim
             long lruPages = 0;
             for (int lru = 0; lru < 4; lru++)
             {
-                int file = Lru.IsFileLru(lru) ? 1 : 0;
                 long size = Lru.LruvecLruSize(node, memcg, lru, sc.ReclaimIdx);
-                long scan = size >> sc.Priority;
-                switch (balance)
-                {
-                    case ScanBalance.Equal: break;
-                    case ScanBalance.Fract:
-                        scan = (long)((ulong)scan * (ulong)(file != 0 ? fp : ap) / (ulong)denominator);
-                        break;
-                    default:
-                        if ((balance == ScanBalance.File) != (file != 0)) { size = 0; scan = 0; }
-                        break;
-                }
+                long scan = BalanceScan(balance, Lru.IsFileLru(lru), size >> sc.Priority, ap, fp, denominator, ref size);
                 lruPages += size;
                 result.Nr[lru] = scan;
             }
             result.LruPages = lruPages;
             return result;
+        }
+
+        /// <summary>get_scan_count's last step for one list: the share of its scan target (size &gt;&gt; priority, possibly
+        /// forced up by the caller) the balance gives it; a list the balance leaves out also drops out of the LRU pages
+        /// counted (<paramref name="size"/> set to 0).</summary>
+        internal static long BalanceScan(ScanBalance balance, bool file, long scan, long ap, long fp, long denominator, ref long size)
+        {
+            switch (balance)
+            {
+                case ScanBalance.Equal: return scan;
+                case ScanBalance.Fract: return (long)((ulong)scan * (ulong)(file ? fp : ap) / (ulong)denominator);
+                default:
+                    if ((balance == ScanBalance.File) == file) return scan;
+                    size = 0;
+                    return 0;
+            }
         }
 
         /// <summary>get_scan_count for a memcg's lruvec (0: root) under the given scan control, after prepare_scan_count on 6.1;

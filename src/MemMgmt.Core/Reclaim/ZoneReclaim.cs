@@ -159,20 +159,10 @@ namespace MemMgmt.Core.Reclaim
                 long lruPages = 0;
                 for (int lru = 0; lru < 4; lru++)
                 {
-                    int isFile = Lru.IsFileLru(lru) ? 1 : 0;
                     long size = LruSize(node, zid, memcg, lru);
                     long scan = size >> sc.Priority;
                     if (scan == 0 && pass != 0 && forceScan) scan = Math.Min(size, Vmscan.SwapClusterMax);
-                    switch (balance)
-                    {
-                        case ScanBalance.Equal: break;
-                        case ScanBalance.Fract:
-                            scan = (long)((ulong)scan * (ulong)(isFile != 0 ? fp : ap) / (ulong)denominator);
-                            break;
-                        default:
-                            if ((balance == ScanBalance.File) != (isFile != 0)) { size = 0; scan = 0; }
-                            break;
-                    }
+                    scan = Vmscan.BalanceScan(balance, Lru.IsFileLru(lru), scan, ap, fp, denominator, ref size);
                     lruPages += size;
                     result.Nr[lru] = scan;
                     someScanned |= scan != 0;
