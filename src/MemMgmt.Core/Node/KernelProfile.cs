@@ -60,6 +60,7 @@ namespace MemMgmt.Core.Node
             HierarchicalAnonAging = true,
             MemcgLowRetryOnlyWhenSkipped = true,
             FullMemcgWalk = true,
+            WakeupKswapdWakesKcompactd = true,
             Sysctls = new[] { "compaction_proactiveness", "watermark_boost_factor", "percpu_pagelist_high_fraction" },
         };
 
@@ -306,6 +307,12 @@ namespace MemMgmt.Core.Node
         /// its cached scanner positions, then compacts it. kernel: __compact_pgdat (mm/compaction.c, 4.4); 4.14's
         /// compact_node only ignores the skip hints (ignore_skip_hint, whole_zone) and leaves them set.</summary>
         public bool CompactMemoryResetsSkipHints { get; private set; }
+
+        /// <summary>When wakeup_kswapd leaves kswapd asleep because the node is hopeless or already balanced (and not boosted),
+        /// a request that may not direct-reclaim (atomic, or a THP fault without __GFP_DIRECT_RECLAIM) wakes kcompactd for its
+        /// order instead, so free memory too fragmented for it gets compacted. kernel: wakeup_kswapd (mm/vmscan.c, 4.20 to
+        /// 6.1); 4.14 simply returns.</summary>
+        public bool WakeupKswapdWakesKcompactd { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

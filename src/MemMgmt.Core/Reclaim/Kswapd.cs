@@ -140,7 +140,8 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>kernel: wakeup_kswapd (mm/vmscan.c, 4.14; 6.1): record the order and classzone; wake a sleeping kswapd
-        /// unless the node is hopeless or already balanced (6.1: and no zone's watermarks are boosted).</summary>
+        /// unless the node is hopeless or already balanced (6.1: and no zone's watermarks are boosted; then a request that
+        /// may not direct-reclaim wakes kcompactd instead, <see cref="KernelProfile.WakeupKswapdWakesKcompactd"/>).</summary>
         public static void WakeupZone(MemNode node, Zone zone, int order, int classzoneIdx, GfpFlags gfp = 0)
         {
             if (node.Kernel.KswapdBalancedOrder) { Kswapd44.WakeupZone(node, zone, order, classzoneIdx); return; }
@@ -149,8 +150,14 @@ namespace MemMgmt.Core.Reclaim
             ks.KswapdClasszoneIdx = ClasszoneOf(ks, classzoneIdx);
             ks.KswapdOrder = Math.Max(ks.KswapdOrder, order);
             if (ks.KState == KswapdState.Runnable) return; // not on the wait queue
-            if (ks.KswapdFailures >= MmConstants.MaxReclaimRetries) return;
-            if (PgdatBalanced(node, order, classzoneIdx) && !PgdatWatermarkBoosted(node, classzoneIdx)) return;
+            if (ks.KswapdFailures >= MmConstants.MaxReclaimRetries
+                || (PgdatBalanced(node, order, classzoneIdx) && !PgdatWatermarkBoosted(node, classzoneIdx)))
+            {
+                // A manual wakeup (Invoke-Kswapd) has no allocation mask and wakes no kcompactd.
+                if (node.Kernel.WakeupKswapdWakesKcompactd && gfp != 0 && (gfp & GfpFlags.__GFP_DIRECT_RECLAIM) == 0)
+                    Compaction.CompactionEngine.WakeupKcompactd(node, order, classzoneIdx);
+                return;
+            }
             node.Trace.Record(node, TraceEventId.mm_vmscan_wakeup_kswapd, zone.Idx, order, (long)gfp);
             if (ks.KState == KswapdState.Napping) ks.NapWoken = true;
             else ks.KState = KswapdState.Runnable;
