@@ -110,34 +110,9 @@ namespace MemMgmt.Core.Allocation
         internal static int FastPathFlags(GfpFlags gfp, MigrateType mt) =>
             AllocFlagBits.WmarkLow | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0) | ((int)gfp & AllocFlagBits.Kswapd);
 
-        /// <summary>gfp_zone's answer as a zone index for each combination of the four zone modifier bits
-        /// (__GFP_DMA, __GFP_HIGHMEM, __GFP_DMA32, __GFP_MOVABLE), built from <see cref="Gfp.ToZone"/> itself for one
-        /// kernel profile, so the hot path does a table look-up instead of walking the profile's zone list.</summary>
-        private sealed class GfpZoneTable
-        {
-            internal const int ZoneBits = (int)(GfpFlags.__GFP_DMA | GfpFlags.__GFP_HIGHMEM | GfpFlags.__GFP_DMA32 | GfpFlags.__GFP_MOVABLE);
-            internal readonly KernelProfile Kernel;
-            internal readonly int[] HighZoneIdx = new int[ZoneBits + 1];
-
-            internal GfpZoneTable(KernelProfile kernel)
-            {
-                Kernel = kernel;
-                for (int bits = 0; bits <= ZoneBits; bits++)
-                    HighZoneIdx[bits] = kernel.ZoneIndex(Gfp.ToZone((GfpFlags)bits, kernel));
-            }
-        }
-
-        /// <summary>The table of the last profile used (profiles are immutable; a different one rebuilds it).</summary>
-        private static GfpZoneTable? s_gfpZoneTable;
-
-        /// <summary>gfp_zone(gfp) as the zone index the zonelist walk stops at (high_zoneidx).</summary>
+        /// <summary>gfp_zone(gfp) as the zone index the zonelist walk stops at (high_zoneidx): the profile's table.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static int HighZoneIdx(MemNode node, GfpFlags gfp)
-        {
-            var t = s_gfpZoneTable;
-            if (t == null || !ReferenceEquals(t.Kernel, node.Kernel)) s_gfpZoneTable = t = new GfpZoneTable(node.Kernel);
-            return t.HighZoneIdx[(int)gfp & GfpZoneTable.ZoneBits];
-        }
+        internal static int HighZoneIdx(MemNode node, GfpFlags gfp) => node.Kernel.GfpHighZoneIdx[(int)gfp & KernelProfile.GfpZoneBits];
 
         /// <summary>kernel: get_page_from_freelist (mm/page_alloc.c, 4.14): first zone of the zonelist (up to the GFP's
         /// highest zone) that passes its watermark and has pages; order &gt; 0 ALLOC_HARDER successes reserve a highatomic block.</summary>
@@ -270,8 +245,10 @@ namespace MemMgmt.Core.Allocation
         /// <summary>kernel: __free_pages (mm/page_alloc.c, 4.14): order 0 through the per-cpu list, larger orders to the buddy lists.</summary>
         internal static void FreePagesIndex(MemNode node, int index, int order, int cpu)
         {
-            var zone = node.ZoneArr[node.PageblockZone[index >> node.PbOrder]];
-            if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index);
+            int block = index >> node.PbOrder;
+            var zone = node.ZoneArr[node.PageblockZone[block]];
+            // The pageblock's type, read once for the zone and the pcp list (get_pfnblock_migratetype).
+            if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index, node.PageblockBits[block] & 7);
             else BuddyAllocator.FreePagesOk(zone, index, order);
         }
 

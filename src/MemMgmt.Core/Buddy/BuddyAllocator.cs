@@ -375,7 +375,7 @@ namespace MemMgmt.Core.Buddy
                 page = RmqueueBuddy(zone, order, migratetype, allocFlags, out source);
             }
             // __count_zone_vm_events(PGALLOC, zone, 1 << order): the page comes from this zone's lists.
-            if (page >= 0) zone.NodeRef.Counters.ZoneEvents[(int)ZoneEvent.PgAlloc, zone.Idx] += 1L << order;
+            if (page >= 0) zone.NodeRef.Counters.ZoneEvents[zone.PgAllocSlot] += 1L << order;
             return page;
         }
 
@@ -407,6 +407,8 @@ namespace MemMgmt.Core.Buddy
 
         /// <summary>kernel: rmqueue_pcplist / __rmqueue_pcplist (mm/page_alloc.c, 4.14): refill by batch when empty, take the
         /// first (hot) page, or the last one for __GFP_COLD.</summary>
+        /// <remarks>As in the kernel the page only leaves the list here: its Pcp flag and the type kept in Order stay until
+        /// every caller's prep_new_page (PrepNewPage, AllocPagesIndex) overwrites both.</remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, int allocFlags, bool cold)
         {
@@ -426,8 +428,6 @@ namespace MemMgmt.Core.Buddy
             {
                 page = pages.Prev[list];
                 pages.ListDel(page);
-                pages.Flags[page] = 0;
-                pages.Order[page] = 0;
                 pcp.CountField--;
                 return page;
             }
@@ -435,8 +435,6 @@ namespace MemMgmt.Core.Buddy
             int after = next[page];
             next[list] = after;
             pages.Prev[after] = list;
-            pages.Flags[page] = 0;
-            pages.Order[page] = 0;
             pcp.CountField--;
             return page;
         }
@@ -476,12 +474,15 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: free_hot_cold_page (mm/page_alloc.c, 4.14): order-0 pages go to the per-cpu list; past high, a batch returns.</summary>
-        internal static void FreeHotPage(Zone zone, int cpu, int index)
+        internal static void FreeHotPage(Zone zone, int cpu, int index) =>
+            FreeHotPage(zone, cpu, index, zone.NodeRef.BlockMigratetype(index));
+
+        /// <summary><see cref="FreeHotPage(Zone, int, int)"/> with the page's pageblock type already read.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static void FreeHotPage(Zone zone, int cpu, int index, int migratetype)
         {
-            var node = zone.NodeRef;
             var pages = zone.Pages;
-            node.Counters.Events[(int)VmEvent.PgFree]++;
-            int migratetype = node.PageblockBits[index >> node.PbOrder] & 7;
+            zone.NodeRef.Counters.Events[(int)VmEvent.PgFree]++;
             int listType = migratetype;
             if (migratetype >= MigrateTypes.PcpTypes)
             {

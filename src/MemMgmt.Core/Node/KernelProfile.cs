@@ -14,7 +14,18 @@ namespace MemMgmt.Core.Node
             Description = description;
             ZoneTypes = zoneTypes;
             DefaultLowmemReserveRatio = lowmemReserveRatio;
+            GfpHighZoneIdx = new int[GfpZoneBits + 1];
+            for (int bits = 0; bits <= GfpZoneBits; bits++)
+                GfpHighZoneIdx[bits] = ZoneIndex(Allocation.Gfp.ToZone((Allocation.GfpFlags)bits, this));
         }
+
+        /// <summary>The four zone modifier bits of a GFP mask (__GFP_DMA, __GFP_HIGHMEM, __GFP_DMA32, __GFP_MOVABLE).</summary>
+        internal const int GfpZoneBits = (int)(Allocation.GfpFlags.__GFP_DMA | Allocation.GfpFlags.__GFP_HIGHMEM |
+            Allocation.GfpFlags.__GFP_DMA32 | Allocation.GfpFlags.__GFP_MOVABLE);
+
+        /// <summary>gfp_zone's answer as a zone index for each combination of the zone modifier bits, built from
+        /// <see cref="Allocation.Gfp.ToZone"/> itself, so the allocation fast path does one look-up (as GFP_ZONE_TABLE).</summary>
+        internal readonly int[] GfpHighZoneIdx;
 
         /// <summary>Linux 4.14 on arm64: zones DMA, Normal, Movable; CMA and memory isolation configured.</summary>
         public static KernelProfile Linux414 { get; } = new KernelProfile("4.14",

@@ -19,6 +19,8 @@ namespace MemMgmt.Core.Node
         internal readonly PerCpuPages[] Pcp;
         /// <summary>zone_idx: the zone's index in pg_data_t.</summary>
         internal readonly int Idx;
+        /// <summary>This zone's PGALLOC element of the node's <see cref="Stats.VmCounters.ZoneEvents"/> (pgalloc_&lt;zone&gt;).</summary>
+        internal readonly int PgAllocSlot;
 
         /// <summary>NR_FREE_PAGES: pages on the buddy lists (pcp pages are not free in this count).</summary>
         internal long NrFreePages;
@@ -54,6 +56,7 @@ namespace MemMgmt.Core.Node
         {
             NodeRef = node;
             Idx = idx;
+            PgAllocSlot = (int)Stats.ZoneEvent.PgAlloc * nrZoneTypes + idx;
             Pages = node.Pages;
             Type = type;
             ZoneStartPfn = startPfn;
@@ -70,6 +73,7 @@ namespace MemMgmt.Core.Node
         {
             NodeRef = node;
             Idx = o.Idx;
+            PgAllocSlot = o.PgAllocSlot;
             Pages = node.Pages;
             Type = o.Type;
             ZoneStartPfn = o.ZoneStartPfn;
@@ -123,6 +127,7 @@ namespace MemMgmt.Core.Node
         {
             NodeRef = node;
             Idx = idx;
+            PgAllocSlot = (int)Stats.ZoneEvent.PgAlloc * nrZoneTypes + idx;
             Pages = node.Pages;
             Type = (ZoneType)r.Int(0, (int)ZoneType.Movable);
             ZoneStartPfn = r.Long(); SpannedPages = r.Long(); PresentPages = r.Long(); ManagedPages = r.Long();

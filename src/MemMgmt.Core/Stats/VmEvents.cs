@@ -45,15 +45,20 @@ namespace MemMgmt.Core.Stats
     public sealed class VmCounters
     {
         internal readonly long[] Events = new long[(int)VmEvent.Count];
-        /// <summary>[ZoneEvent, zone index].</summary>
-        internal readonly long[,] ZoneEvents;
+        /// <summary>[ZoneEvent · nr_zones + zone index] (the kernel's PGALLOC_DMA + zone_idx, one event per zone), flat so
+        /// the allocation fast path adds to one element; in the order a [ZoneEvent, zone] array has, which the snapshot keeps.</summary>
+        internal readonly long[] ZoneEvents;
+        private readonly int _nrZones;
         internal readonly long[] NodeStat = new long[(int)NodeStatItem.Count];
 
-        internal VmCounters(int nrZones) { ZoneEvents = new long[(int)ZoneEvent.Count, nrZones]; }
+        internal VmCounters(int nrZones) { _nrZones = nrZones; ZoneEvents = new long[(int)ZoneEvent.Count * nrZones]; }
+
+        /// <summary>The element of <see cref="ZoneEvents"/> that counts <paramref name="e"/> for a zone.</summary>
+        internal int ZoneEventSlot(ZoneEvent e, int zoneIndex) => (int)e * _nrZones + zoneIndex;
 
         internal VmCounters Clone()
         {
-            var c = new VmCounters(ZoneEvents.GetLength(1));
+            var c = new VmCounters(_nrZones);
             System.Array.Copy(Events, c.Events, Events.Length);
             System.Array.Copy(ZoneEvents, c.ZoneEvents, ZoneEvents.Length);
             System.Array.Copy(NodeStat, c.NodeStat, NodeStat.Length);
@@ -70,11 +75,11 @@ namespace MemMgmt.Core.Stats
         }
 
         public long this[VmEvent e] => Events[(int)e];
-        public long Get(ZoneEvent e, int zoneIndex) => ZoneEvents[(int)e, zoneIndex];
+        public long Get(ZoneEvent e, int zoneIndex) => ZoneEvents[ZoneEventSlot(e, zoneIndex)];
         public long this[NodeStatItem item] => NodeStat[(int)item];
 
         internal void Count(VmEvent e, long delta = 1) => Events[(int)e] += delta;
-        internal void Count(ZoneEvent e, int zoneIndex, long delta = 1) => ZoneEvents[(int)e, zoneIndex] += delta;
+        internal void Count(ZoneEvent e, int zoneIndex, long delta = 1) => ZoneEvents[ZoneEventSlot(e, zoneIndex)] += delta;
         internal void Mod(NodeStatItem item, long delta) => NodeStat[(int)item] += delta;
     }
 }
