@@ -150,7 +150,6 @@ namespace MemMgmt.Core.Buddy
         internal static int RmqueueSmallest(Zone zone, int order, int migratetype)
         {
             var pages = zone.Pages;
-            var next = pages.Next;
             var nrFree = zone.NrFree;
             int maxOrder = nrFree.Length;
             for (int current = order; current < maxOrder; current++)
@@ -158,7 +157,7 @@ namespace MemMgmt.Core.Buddy
                 // nr_free counts the blocks of every type at this order: zero means this type's list is empty too.
                 if (nrFree[current] == 0) continue;
                 int head = zone.FreeListHead(current, migratetype);
-                int page = next[head];
+                int page = pages.Next(head);
                 if (page == head) continue;
                 pages.ListDel(page);
                 pages.Flags[page] = 0;
@@ -327,7 +326,7 @@ namespace MemMgmt.Core.Buddy
                         if (fallbackMt != -1) break;
                     }
                 }
-                int page = zone.Pages.Next[zone.FreeListHead(current, fallbackMt)];
+                int page = zone.Pages.Next(zone.FreeListHead(current, fallbackMt));
                 StealSuitableFallback(zone, page, startMt, canSteal, allocFlags);
                 var node = zone.NodeRef;
                 if (node.Trace.Enabled)
@@ -416,9 +415,10 @@ namespace MemMgmt.Core.Buddy
             // rmqueue_pcplist (6.1): an allocation halves free_factor (never set on 4.14).
             if (pcp.FreeFactor != 0) pcp.FreeFactor >>= 1;
             var pages = zone.Pages;
-            var next = pages.Next;
+            var links = pages.Links;
             int list = pcp.ListBase + migratetype;
-            int page = next[list];
+            ref var head = ref links[list];
+            int page = head.Next;
             if (page == list)
             {
                 page = RefillPcplist(zone, pcp, list, migratetype, allocFlags, cold);
@@ -426,15 +426,15 @@ namespace MemMgmt.Core.Buddy
             }
             if (cold)
             {
-                page = pages.Prev[list];
+                page = pages.Prev(list);
                 pages.ListDel(page);
                 pcp.CountField--;
                 return page;
             }
             // list_del of the first entry: its predecessor is the list head itself.
-            int after = next[page];
-            next[list] = after;
-            pages.Prev[after] = list;
+            int after = links[page].Next;
+            links[list].Next = after;
+            links[after].Prev = list;
             pcp.CountField--;
             return page;
         }
@@ -445,7 +445,7 @@ namespace MemMgmt.Core.Buddy
         {
             pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype, allocFlags, cold);
             if (zone.BoostedWatermarkFlag) WakeKswapdForBoost(zone);
-            int page = zone.Pages.Next[list];
+            int page = zone.Pages.Next(list);
             return page == list ? -1 : page;
         }
 
@@ -497,13 +497,7 @@ namespace MemMgmt.Core.Buddy
             var pcp = zone.Pcp[cpu];
             // list_add at the head of the pcp list (a hot page).
             int head = pcp.ListBase + listType;
-            var next = pages.Next;
-            var prev = pages.Prev;
-            int first = next[head];
-            next[index] = first;
-            prev[index] = head;
-            prev[first] = index;
-            next[head] = index;
+            pages.ListAdd(index, head);
             pages.Flags[index] = (uint)PageFlags.Pcp;
             pages.Order[index] = (byte)migratetype;
             int count = pcp.CountField + 1;
@@ -557,10 +551,10 @@ namespace MemMgmt.Core.Buddy
                 {
                     if (++pindex >= MigrateTypes.PcpTypes) pindex = 0;
                     list = pcp.ListBase + pindex;
-                } while (pages.Next[list] == list);
+                } while (pages.Next(list) == list);
                 do
                 {
-                    int page = pages.Prev[list];
+                    int page = pages.Prev(list);
                     pages.ListDel(page);
                     count--;
                     pcp.CountField--;
@@ -569,7 +563,7 @@ namespace MemMgmt.Core.Buddy
                     pages.Flags[page] = 0;
                     pages.Order[page] = 0;
                     FreeOnePage(zone, page, 0, mt);
-                } while (count > 0 && pages.Next[list] != list);
+                } while (count > 0 && pages.Next(list) != list);
             }
         }
 
@@ -589,18 +583,18 @@ namespace MemMgmt.Core.Buddy
                     batchFree++;
                     if (++migratetype == MigrateTypes.PcpTypes) migratetype = 0;
                     list = pcp.ListBase + migratetype;
-                } while (pages.Next[list] == list);
+                } while (pages.Next(list) == list);
                 if (batchFree == MigrateTypes.PcpTypes) batchFree = count;
                 do
                 {
-                    int page = pages.Prev[list];
+                    int page = pages.Prev(list);
                     pages.ListDel(page);
                     int mt = pages.Order[page];
                     if (zone.NrIsolatePageblock > 0) mt = node.BlockMigratetype(page);
                     pages.Flags[page] = 0;
                     pages.Order[page] = 0;
                     FreeOnePage(zone, page, 0, mt);
-                } while (--count > 0 && --batchFree > 0 && pages.Next[list] != list);
+                } while (--count > 0 && --batchFree > 0 && pages.Next(list) != list);
             }
         }
 
@@ -667,7 +661,7 @@ namespace MemMgmt.Core.Buddy
                 for (int order = 0; order < zone.NrFree.Length; order++)
                 {
                     int head = zone.FreeListHead(order, (int)MigrateType.HighAtomic);
-                    int page = zone.Pages.Next[head];
+                    int page = zone.Pages.Next(head);
                     if (page == head) continue;
                     if (node.BlockMigratetype(page) == (int)MigrateType.HighAtomic)
                     {

@@ -326,10 +326,10 @@ namespace MemMgmt.Core.Compaction
         {
             var pages = node.Pages;
             int tmp = node.SpareListBase + 2;
-            int page = pages.Next[list];
+            int page = pages.Next(list);
             while (page != list)
             {
-                int next = pages.Next[page];
+                int next = pages.Next(page);
                 pages.ListDel(page);
                 int nr = 1 << pages.Order[page];
                 pages.Order[page] = 0;
@@ -343,11 +343,11 @@ namespace MemMgmt.Core.Compaction
             // list_splice(&tmp_list, list): list is empty here, so it simply takes tmp's entries.
             if (!pages.ListEmpty(tmp))
             {
-                int first = pages.Next[tmp], last = pages.Prev[tmp];
-                int at = pages.Next[list];
-                pages.Next[list] = first; pages.Prev[first] = list;
-                pages.Next[last] = at; pages.Prev[at] = last;
-                pages.Next[tmp] = tmp; pages.Prev[tmp] = tmp;
+                int first = pages.Next(tmp), last = pages.Prev(tmp);
+                int at = pages.Next(list);
+                pages.Next(list) = first; pages.Prev(first) = list;
+                pages.Next(last) = at; pages.Prev(at) = last;
+                pages.Next(tmp) = tmp; pages.Prev(tmp) = tmp;
             }
         }
 
@@ -359,10 +359,10 @@ namespace MemMgmt.Core.Compaction
             var pages = node.Pages;
             long highPfn = 0;
             int list = cc.FreeList;
-            int page = pages.Next[list];
+            int page = pages.Next(list);
             while (page != list)
             {
-                int next = pages.Next[page];
+                int next = pages.Next(page);
                 pages.ListDel(page);
                 pages.Flags[page] = 0;
                 pages.Order[page] = 0;
@@ -383,7 +383,7 @@ namespace MemMgmt.Core.Compaction
                 if (!cc.Contended) IsolateFreepages(cc);
                 if (pages.ListEmpty(cc.FreeList)) return -1;
             }
-            int freepage = pages.Next[cc.FreeList];
+            int freepage = pages.Next(cc.FreeList);
             pages.ListDel(freepage);
             cc.NrFreepages--;
             return freepage;

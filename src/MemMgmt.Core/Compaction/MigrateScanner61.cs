@@ -65,7 +65,7 @@ namespace MemMgmt.Core.Compaction
             {
                 if (zone.NrFree[order] == 0) continue;
                 int head = zone.FreeListHead(order, (int)MigrateType.Movable);
-                for (int freepage = pages.Next[head]; freepage != head; freepage = pages.Next[freepage])
+                for (int freepage = pages.Next(head); freepage != head; freepage = pages.Next(freepage))
                 {
                     if (nrScanned++ >= limit)
                     {
@@ -97,12 +97,12 @@ namespace MemMgmt.Core.Compaction
         /// including it move to the tail, so the next forward search starts with the ones not yet looked at.</summary>
         private static void MoveFreelistTail(PageMap pages, int head, int freepage)
         {
-            int first = pages.Next[head], last = pages.Prev[head];
+            int first = pages.Next(head), last = pages.Prev(head);
             if (first == freepage || freepage == last) return;
-            int after = pages.Next[freepage];
-            pages.Next[head] = after; pages.Prev[after] = head;
-            pages.Next[last] = first; pages.Prev[first] = last;
-            pages.Next[freepage] = head; pages.Prev[head] = freepage;
+            int after = pages.Next(freepage);
+            pages.Next(head) = after; pages.Prev(after) = head;
+            pages.Next(last) = first; pages.Prev(first) = last;
+            pages.Next(freepage) = head; pages.Prev(head) = freepage;
         }
 
         /// <summary>kernel: update_fast_start_pfn (mm/compaction.c, 6.1): the lowest pfn the fast search picked.</summary>

@@ -87,12 +87,12 @@ namespace MemMgmt.Core.Compaction
         /// next reverse search starts with the ones not yet looked at.</summary>
         private static void MoveFreelistHead(PageMap pages, int head, int freepage)
         {
-            int first = pages.Next[head], last = pages.Prev[head];
+            int first = pages.Next(head), last = pages.Prev(head);
             if (freepage == last || first == freepage) return;
-            int before = pages.Prev[freepage];
-            pages.Next[head] = freepage; pages.Prev[freepage] = head;
-            pages.Next[last] = first; pages.Prev[first] = last;
-            pages.Next[before] = head; pages.Prev[head] = before;
+            int before = pages.Prev(freepage);
+            pages.Next(head) = freepage; pages.Prev(freepage) = head;
+            pages.Next(last) = first; pages.Prev(first) = last;
+            pages.Next(before) = head; pages.Prev(head) = before;
         }
 
         /// <summary>kernel: fast_isolate_freepages (mm/compaction.c, 6.1): for a real order, look at the tails of the Movable
@@ -129,7 +129,7 @@ namespace MemMgmt.Core.Compaction
                 if (zone.NrFree[order] == 0) continue;
                 int head = zone.FreeListBase + order * MigrateTypes.Count + (int)MigrateType.Movable;
                 int freepage = head;
-                for (int p = pages.Prev[head]; p != head; p = pages.Prev[p])
+                for (int p = pages.Prev(head); p != head; p = pages.Prev(p))
                 {
                     orderScanned++;
                     nrScanned++;

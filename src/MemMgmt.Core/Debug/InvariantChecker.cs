@@ -64,7 +64,7 @@ namespace MemMgmt.Core.Debug
                     {
                         int head = zone.FreeListHead(o, mt);
                         int guard = 0;
-                        for (int p = pages.Next[head]; p != head; p = pages.Next[p])
+                        for (int p = pages.Next(head); p != head; p = pages.Next(p))
                         {
                             if (++guard > n) { Fail($"{zone}: free list order {o} type {(MigrateType)mt} is corrupt (cycle)"); break; }
                             listed++;
@@ -100,7 +100,7 @@ namespace MemMgmt.Core.Debug
                     var pcp = zone.Pcp[cpu];
                     int count = 0;
                     for (int mt = 0; mt < MigrateTypes.PcpTypes; mt++)
-                        for (int p = pages.Next[pcp.ListBase + mt]; p != pcp.ListBase + mt; p = pages.Next[p])
+                        for (int p = pages.Next(pcp.ListBase + mt); p != pcp.ListBase + mt; p = pages.Next(p))
                         {
                             count++;
                             if ((pages.Flags[p] & (uint)PageFlags.Pcp) == 0) Fail($"pfn {node.NodeStartPfn + p:x}: on cpu {cpu}'s pcp list without being a pcp page");
@@ -125,7 +125,7 @@ namespace MemMgmt.Core.Debug
                 for (int l = 0; l < Lru.NrLruLists; l++)
                 {
                     int head = Lru.Head(node, memcg, (LruList)l);
-                    for (int p = pages.Next[head]; p != head; p = pages.Next[p])
+                    for (int p = pages.Next(head); p != head; p = pages.Next(p))
                     {
                         lruListed++;
                         if (pages.IsHead(p)) { Fail($"LRU list {(LruList)l} links into another list head"); break; }

@@ -548,7 +548,7 @@ namespace MemMgmt.Core.Memcg
                 int head = Lru.Head(node, id, l);
                 while (!pages.ListEmpty(head))
                 {
-                    int p = pages.Prev[head];
+                    int p = pages.Prev(head);
                     int nr = 1 << pages.Order[p];
                     Lru.Del(node, p, nr);
                     pages.Memcg[p] = (ushort)parent;

@@ -40,10 +40,10 @@ namespace MemMgmt.Core.Migration
             for (int pass = 0; pass < 10 && retry != 0; pass++)
             {
                 retry = 0;
-                int page = pages.Next[list];
+                int page = pages.Next(list);
                 while (page != list)
                 {
-                    int next = pages.Next[page];
+                    int next = pages.Next(page);
                     rc = UnmapAndMove(node, target, page, pass > 2, mode, cpu, out var reason);
                     switch (rc)
                     {
@@ -208,10 +208,10 @@ namespace MemMgmt.Core.Migration
         internal static void PutbackMovablePages(MemNode node, int list, int cpu = 0)
         {
             var pages = node.Pages;
-            int page = pages.Next[list];
+            int page = pages.Next(list);
             while (page != list)
             {
-                int next = pages.Next[page];
+                int next = pages.Next(page);
                 pages.ListDel(page);
                 if ((pages.Flags[page] & (uint)PageFlags.NonLruMovable) == 0) node.Counters.Mod(IsolatedItem(pages.Flags[page]), -1);
                 PutbackPage(node, page, cpu);

@@ -164,7 +164,7 @@ namespace MemMgmt.Core.Node
         /// <summary>An independent deep copy for what-if runs (Copy-MemNode).</summary>
         public MemNode Clone(string? name = null)
         {
-            NodeMemory.EnsureFits(Config, SpannedPages, Pages.Next.Length - Pages.NrPages, PbOrder);
+            NodeMemory.EnsureFits(Config, SpannedPages, Pages.Links.Length - Pages.NrPages, PbOrder);
             return new MemNode(this, name ?? Name + "-copy");
         }
 

@@ -3,6 +3,14 @@ using System.Runtime.CompilerServices;
 
 namespace MemMgmt.Core.Node
 {
+    /// <summary>One entry's list links (struct list_head lru): next and prev side by side, so a list operation reads and
+    /// writes one cache line per entry instead of one in each of two arrays.</summary>
+    internal struct PageLink
+    {
+        internal int Next;
+        internal int Prev;
+    }
+
     /// <summary>
     /// Page state as a struct of flat arrays indexed by page index (pfn − node_start_pfn); no object per page.
     /// Lists (free_area, pcp, LRU) are intrusive circular lists threaded through Next/Prev; list heads are
@@ -11,8 +19,8 @@ namespace MemMgmt.Core.Node
     public sealed class PageMap
     {
         internal readonly int NrPages;
-        internal readonly int[] Next;
-        internal readonly int[] Prev;
+        /// <summary>Every page's and list head's links; <see cref="Next"/> and <see cref="Prev"/> name the two halves.</summary>
+        internal readonly PageLink[] Links;
         internal readonly uint[] Flags;
         /// <summary>page_private for buddy pages, compound order for allocated heads.</summary>
         internal readonly byte[] Order;
@@ -28,8 +36,7 @@ namespace MemMgmt.Core.Node
         {
             NrPages = nrPages;
             int total = checked(nrPages + nrSentinels);
-            Next = new int[total];
-            Prev = new int[total];
+            Links = new PageLink[total];
             Flags = new uint[nrPages];
             Order = new byte[nrPages];
             Owner = new byte[nrPages];
@@ -40,8 +47,7 @@ namespace MemMgmt.Core.Node
             // The arrays boot and the buddy lists touch at every block head (one int per 4 KiB of array per 1024 pages):
             // on Linux ask for transparent huge pages before the first touch, so a 64 GiB node takes a few hundred
             // 2 MiB faults instead of ~50,000 4 KiB ones, and random list walks miss the TLB less.
-            HostMemory.AdviseHugePages(Next, sizeof(int));
-            HostMemory.AdviseHugePages(Prev, sizeof(int));
+            HostMemory.AdviseHugePages(Links, 2 * sizeof(int));
             HostMemory.AdviseHugePages(Flags, sizeof(uint));
             HostMemory.AdviseHugePages(Order, sizeof(byte));
             // The owner arrays are touched at every allocation: on a large node a fill faults them all in.
@@ -54,8 +60,7 @@ namespace MemMgmt.Core.Node
         private PageMap(PageMap o)
         {
             NrPages = o.NrPages;
-            Next = (int[])o.Next.Clone();
-            Prev = (int[])o.Prev.Clone();
+            Links = (PageLink[])o.Links.Clone();
             Flags = (uint[])o.Flags.Clone();
             Order = (byte[])o.Order.Clone();
             Owner = (byte[])o.Owner.Clone();
@@ -71,14 +76,14 @@ namespace MemMgmt.Core.Node
         {
             w.Int(NrPages);
             w.Int(_nextSentinel);
-            w.Links(Next); w.Links(Prev); w.Array(Flags); w.Array(Order); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
+            w.Links(Links, next: true); w.Links(Links, next: false); w.Array(Flags); w.Array(Order); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
         }
 
         internal PageMap(SnapshotReader r, int nrPages, int nrSentinels) : this(nrPages, nrSentinels)
         {
             if (r.Int() != nrPages) throw new SnapshotFormatException("page count differs from the node's span");
             _nextSentinel = r.Int(nrPages, nrPages + nrSentinels);
-            r.LinksInto(Next); r.LinksInto(Prev); r.ArrayInto(Flags); r.ArrayInto(Order); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
+            r.LinksInto(Links, next: true); r.LinksInto(Links, next: false); r.ArrayInto(Flags); r.ArrayInto(Order); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
             r.ArrayInto(Memcg); r.ArrayInto(Handle);
         }
 
@@ -90,38 +95,54 @@ namespace MemMgmt.Core.Node
         internal int AllocateHeads(int count)
         {
             int first = _nextSentinel;
-            if (first + count > Next.Length) throw new InvalidOperationException("list head pool exhausted");
-            for (int h = first; h < first + count; h++) { Next[h] = h; Prev[h] = h; }
+            if (first + count > Links.Length) throw new InvalidOperationException("list head pool exhausted");
+            for (int h = first; h < first + count; h++) { Links[h].Next = h; Links[h].Prev = h; }
             _nextSentinel += count;
             return first;
         }
 
+        /// <summary>list_head.next of a page or list head.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal ref int Next(int index) => ref Links[index].Next;
+
+        /// <summary>list_head.prev of a page or list head.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal ref int Prev(int index) => ref Links[index].Prev;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void ListAdd(int item, int head)
         {
-            int first = Next[head];
-            Next[item] = first;
-            Prev[item] = head;
-            Prev[first] = item;
-            Next[head] = item;
+            var links = Links;
+            ref var h = ref links[head];
+            int first = h.Next;
+            ref var it = ref links[item];
+            it.Next = first;
+            it.Prev = head;
+            links[first].Prev = item;
+            h.Next = item;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void ListAddTail(int item, int head)
         {
-            int last = Prev[head];
-            Next[item] = head;
-            Prev[item] = last;
-            Next[last] = item;
-            Prev[head] = item;
+            var links = Links;
+            ref var h = ref links[head];
+            int last = h.Prev;
+            ref var it = ref links[item];
+            it.Next = head;
+            it.Prev = last;
+            links[last].Next = item;
+            h.Prev = item;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void ListDel(int item)
         {
-            int n = Next[item], p = Prev[item];
-            Next[p] = n;
-            Prev[n] = p;
+            var links = Links;
+            ref var it = ref links[item];
+            int n = it.Next, p = it.Prev;
+            links[p].Next = n;
+            links[n].Prev = p;
         }
 
         internal void ListMove(int item, int head)
@@ -137,12 +158,12 @@ namespace MemMgmt.Core.Node
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal bool ListEmpty(int head) => Next[head] == head;
+        internal bool ListEmpty(int head) => Links[head].Next == head;
 
         internal int ListCount(int head)
         {
             int n = 0;
-            for (int i = Next[head]; i != head; i = Next[i]) n++;
+            for (int i = Links[head].Next; i != head; i = Links[i].Next) n++;
             return n;
         }
 

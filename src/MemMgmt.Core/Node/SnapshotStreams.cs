@@ -66,16 +66,18 @@ namespace MemMgmt.Core.Node
             Raw(a, Buffer.ByteLength(a));
         }
 
-        /// <summary>An array of list links (page indexes) as each entry minus its own index: links between neighbouring
-        /// pages become small repeated numbers, which Deflate packs far better and faster than the raw indexes.</summary>
-        internal void Links(int[] a)
+        /// <summary>One half of the list links (every entry's next, or every entry's prev) as each link minus its own index:
+        /// links between neighbouring pages become small repeated numbers, which Deflate packs far better and faster than
+        /// the raw indexes.</summary>
+        internal void Links(PageLink[] a, bool next)
         {
             Int(a.Length);
             var chunk = new int[BufferSize / 4];
             for (int start = 0; start < a.Length; start += chunk.Length)
             {
                 int n = Math.Min(chunk.Length, a.Length - start);
-                for (int i = 0; i < n; i++) chunk[i] = a[start + i] - (start + i);
+                if (next) for (int i = 0; i < n; i++) chunk[i] = a[start + i].Next - (start + i);
+                else for (int i = 0; i < n; i++) chunk[i] = a[start + i].Prev - (start + i);
                 Raw(chunk, n * 4);
             }
         }
@@ -225,17 +227,24 @@ namespace MemMgmt.Core.Node
             Raw(a, Buffer.ByteLength(a));
         }
 
-        /// <summary>Reads what <see cref="SnapshotWriter.Links"/> wrote into an array of the written length.</summary>
-        internal void LinksInto(int[] a)
+        /// <summary>Reads what <see cref="SnapshotWriter.Links"/> wrote into the same half of links of the written length.</summary>
+        internal void LinksInto(PageLink[] a, bool next)
         {
             int n = Int();
             if (n != a.Length) throw new SnapshotFormatException($"link array length {n}, expected {a.Length}");
-            Raw(a, n * 4);
-            for (int i = 0; i < a.Length; i++)
+            var chunk = new int[BufferSize / 4];
+            for (int start = 0; start < n; start += chunk.Length)
             {
-                int v = a[i] + i;
-                if ((uint)v >= (uint)a.Length) throw new SnapshotFormatException($"link {v} of entry {i} outside 0..{a.Length - 1}");
-                a[i] = v;
+                int count = Math.Min(chunk.Length, n - start);
+                Raw(chunk, count * 4);
+                for (int k = 0; k < count; k++)
+                {
+                    int i = start + k;
+                    int v = chunk[k] + i;
+                    if ((uint)v >= (uint)a.Length) throw new SnapshotFormatException($"link {v} of entry {i} outside 0..{a.Length - 1}");
+                    if (next) a[i].Next = v;
+                    else a[i].Prev = v;
+                }
             }
         }
 

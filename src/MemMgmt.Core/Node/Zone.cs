@@ -131,7 +131,7 @@ namespace MemMgmt.Core.Node
             Pages = node.Pages;
             Type = (ZoneType)r.Int(0, (int)ZoneType.Movable);
             ZoneStartPfn = r.Long(); SpannedPages = r.Long(); PresentPages = r.Long(); ManagedPages = r.Long();
-            FreeListBase = r.Int(0, node.Pages.Next.Length - 1);
+            FreeListBase = r.Int(0, node.Pages.Links.Length - 1);
             NrFree = new long[maxOrder];
             LowmemReserveArr = new long[nrZoneTypes];
             r.ArrayInto(NrFree); r.ArrayInto(Watermark); r.ArrayInto(LowmemReserveArr);

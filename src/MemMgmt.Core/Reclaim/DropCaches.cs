@@ -60,10 +60,10 @@ namespace MemMgmt.Core.Reclaim
                 for (int lru = (int)LruList.InactiveFile; lru <= (int)LruList.Unevictable; lru++)
                 {
                     int head = Lru.Head(node, memcg, lru);
-                    int p = pages.Next[head];
+                    int p = pages.Next(head);
                     while (p != head)
                     {
-                        int next = pages.Next[p];
+                        int next = pages.Next(p);
                         if ((PageOwner)pages.Owner[p] == PageOwner.FileCache)
                         {
                             uint f = pages.Flags[p];

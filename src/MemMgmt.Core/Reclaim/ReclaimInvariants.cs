@@ -23,7 +23,7 @@ namespace MemMgmt.Core.Reclaim
                     int head = Lru.Head(node, memcg, lru);
                     long total = 0;
                     int guard = 0;
-                    for (int p = pages.Next[head]; p != head && guard <= pages.NrPages; p = pages.Next[p], guard++)
+                    for (int p = pages.Next(head); p != head && guard <= pages.NrPages; p = pages.Next(p), guard++)
                     {
                         if (pages.IsHead(p)) break;
                         long nr = 1L << pages.Order[p];

@@ -211,12 +211,10 @@ namespace MemMgmt.Core.Reclaim
             int nrZones = node.ZoneArr.Length;
             for (int z = 0; z < nrZones; z++) { zoneTaken[z] = 0; nrSkipped[z] = 0; }
             long taken = 0, scan = 0, totalScan = 0;
-            var next = pages.Next;
-            var prev = pages.Prev;
             var flags = pages.Flags;
-            for (; scan < nrToScan && taken < nrToScan && next[src] != src; totalScan++)
+            for (; scan < nrToScan && taken < nrToScan && pages.Next(src) != src; totalScan++)
             {
-                int page = prev[src];
+                int page = pages.Prev(src);
                 int zid = node.ZoneIdOfIndex(page);
                 if (zid > sc.ReclaimIdx)
                 {
@@ -237,9 +235,9 @@ namespace MemMgmt.Core.Reclaim
                 pages.ListMove(page, dst);
             }
             long nSkipped = 0;
-            if (next[skipped] != skipped)
+            if (pages.Next(skipped) != skipped)
             {
-                while (next[skipped] != skipped) pages.ListMove(prev[skipped], src);
+                while (pages.Next(skipped) != skipped) pages.ListMove(pages.Prev(skipped), src);
                 for (int z = 0; z < nrZones; z++)
                     if (nrSkipped[z] != 0) { node.Counters.Count(ZoneEvent.PgSkip, z, nrSkipped[z]); nSkipped += nrSkipped[z]; }
             }
@@ -308,9 +306,9 @@ namespace MemMgmt.Core.Reclaim
             int freeList = Spare(node, FreeSlot);
             long nrReclaimed = 0;
             var gfp = sc.GfpMask;
-            while (pages.Next[pageList] != pageList)
+            while (pages.Next(pageList) != pageList)
             {
-                int page = pages.Prev[pageList];
+                int page = pages.Prev(pageList);
                 pages.ListDel(page);
                 uint f = flags[page];
                 int nr = 1 << pages.Order[page];
@@ -439,9 +437,9 @@ namespace MemMgmt.Core.Reclaim
             }
 
             // free_hot_cold_page_list: in list order.
-            while (pages.Next[freeList] != freeList)
+            while (pages.Next(freeList) != freeList)
             {
-                int page = pages.Next[freeList];
+                int page = pages.Next(freeList);
                 pages.ListDel(page);
                 PageAllocator.FreeReclaimedPage(node, page, sc.Cpu);
             }
@@ -467,9 +465,9 @@ namespace MemMgmt.Core.Reclaim
         {
             var pages = node.Pages;
             var lruvecs = node.LruvecSt;
-            while (pages.Next[list] != list)
+            while (pages.Next(list) != list)
             {
-                int page = pages.Prev[list];
+                int page = pages.Prev(list);
                 pages.ListDel(page);
                 uint f = pages.Flags[page];
                 if ((f & (uint)PageFlags.Mlocked) != 0) { PutbackUnevictable(node, page); continue; }
@@ -559,9 +557,9 @@ namespace MemMgmt.Core.Reclaim
         {
             var pages = node.Pages;
             long moved = 0;
-            while (pages.Next[list] != list)
+            while (pages.Next(list) != list)
             {
-                int page = pages.Prev[list];
+                int page = pages.Prev(list);
                 pages.ListDel(page);
                 int nr = 1 << pages.Order[page];
                 Lru.AddToList(node, page, nr);
@@ -588,9 +586,9 @@ namespace MemMgmt.Core.Reclaim
             sc.ListTaken[lru] += nrTaken;
             Time.VirtualTime.Spend(node, nrScanned * ScanPageCostNs);
             long nrRotated = 0;
-            while (pages.Next[hold] != hold)
+            while (pages.Next(hold) != hold)
             {
-                int page = pages.Prev[hold];
+                int page = pages.Prev(hold);
                 pages.ListDel(page);
                 if ((pages.Flags[page] & (uint)PageFlags.Mlocked) != 0) { PutbackUnevictable(node, page); continue; }
                 if (PageReferenced(node, page, out bool vmExec, out _) != 0)

@@ -68,7 +68,6 @@ namespace MemMgmt.Core.Reclaim
         {
             var pages = node.Pages;
             int src = Lru.Head(node, memcg, lru);
-            var prev = pages.Prev;
             var flags = pages.Flags;
             int zid = zone.Idx;
             long taken = 0, scan = 0;
@@ -76,7 +75,7 @@ namespace MemMgmt.Core.Reclaim
             bool seenInPass = false;
             while (scan < nrToScan)
             {
-                int page = prev[cursor];
+                int page = pages.Prev(cursor);
                 if (page == src)
                 {
                     // End of the node list: the zone's list is empty unless pages went back to its head this pass.

@@ -156,7 +156,7 @@ namespace MemMgmt.Core.Writeback
                 for (int lru = (int)LruList.InactiveFile; lru <= (int)LruList.Unevictable && started < max; lru++)
                 {
                     int head = Lru.Head(node, memcg, lru);
-                    for (int p = oldestFirst ? pages.Prev[head] : pages.Next[head]; p != head && started < max; p = oldestFirst ? pages.Prev[p] : pages.Next[p])
+                    for (int p = oldestFirst ? pages.Prev(head) : pages.Next(head); p != head && started < max; p = oldestFirst ? pages.Prev(p) : pages.Next(p))
                         if (IsDirtyPageCache(pages.Flags[p])) started += StartOne(node, p, throughDevice);
                 }
             }

@@ -24,9 +24,9 @@ namespace MemMgmt.Core.Tests.Buddy
                 for (int mt = 0; mt < MigrateTypes.Count; mt++)
                 {
                     int head = zone.FreeListHead(o, mt);
-                    while (pages.Next[head] != head)
+                    while (pages.Next(head) != head)
                     {
-                        int p = pages.Next[head];
+                        int p = pages.Next(head);
                         pages.ListDel(p);
                         zone.NrFree[o]--;
                         zone.NrFreePages -= 1L << o;
@@ -49,7 +49,7 @@ namespace MemMgmt.Core.Tests.Buddy
         public static List<int> List(MemNode node, int head)
         {
             var l = new List<int>();
-            for (int p = node.Pages.Next[head]; p != head; p = node.Pages.Next[p]) l.Add(p);
+            for (int p = node.Pages.Next(head); p != head; p = node.Pages.Next(p)) l.Add(p);
             return l;
         }
 

@@ -97,7 +97,7 @@ namespace MemMgmt.Core.Tests.Compaction
             Assert.Equal((1, 0, 1, 10), (rc, ok, failed, t.Gets));
             Assert.Equal(new[] { MigrateFailReason.PinnedEagain }, t.Failures);
             // -EAGAIN pages stay on the list for the caller's putback_movable_pages.
-            Assert.Equal(i, node.Pages.Next[list]);
+            Assert.Equal(i, node.Pages.Next(list));
             Migrate.PutbackMovablePages(node, list);
             Scenario.AssertConsistent(node);
         }

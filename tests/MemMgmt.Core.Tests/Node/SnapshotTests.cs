@@ -187,7 +187,7 @@ namespace MemMgmt.Core.Tests.Node
             var visited = NodeStateComparer.AssertSameState(a, b).Visited;
             foreach (var field in new[]
             {
-                "PageMap.Next", "PageMap._nextSentinel", "Zone.NrFree", "Zone.CompactDeferShift", "PerCpuPages.CountField", "VmCounters.ZoneEvents",
+                "PageMap.Links", "PageMap._nextSentinel", "Zone.NrFree", "Zone.CompactDeferShift", "PerCpuPages.CountField", "VmCounters.ZoneEvents",
                 "VmSysctl.Swappiness", "SimRandom._s3", "VirtualClock.<NowNs>k__BackingField", "AllocationTable._trimmedGeneration",
                 "MemTrace._ring", "CompactionNodeState.KcompactdMaxOrder", "LruvecState.LruZoneSize", "CpuPagevecs.Add",
                 "KswapdNodeState.NapDeadlineNs", "WritebackState.WbIndex", "SwapDevice.<UsedPages>k__BackingField", "Shrinker.DentryPages",

@@ -107,7 +107,7 @@ namespace MemMgmt.Core.Tests.Profiles
         {
             var pages = node.Pages;
             int head = zone.FreeListHead(order, (int)MigrateType.Movable);
-            for (int p = pages.Next[head]; p != head; p = pages.Next[p]) yield return node.NodeStartPfn + p;
+            for (int p = pages.Next(head); p != head; p = pages.Next(p)) yield return node.NodeStartPfn + p;
         }
     }
 }

@@ -11,7 +11,7 @@ namespace MemMgmt.Core.Tests.Reclaim
         private static int FirstOnList(MemNode node, LruList lru)
         {
             int head = Lru.Head(node, 0, lru);
-            int p = node.Pages.Next[head];
+            int p = node.Pages.Next(head);
             Assert.NotEqual(head, p);
             return p;
         }
