@@ -162,7 +162,7 @@ namespace MemMgmt.Core.Allocation
             int nr = 1 << order;
             uint flags = (uint)PageFlags.Allocated;
             if ((gfp & GfpFlags.__GFP_COMP) != 0 && order > 0) flags |= (uint)PageFlags.Head;
-            pages.Flags(index) = flags;
+            pages.Flags[index] = flags;
             pages.Order[index] = (byte)order;
             pages.Owner[index] = (byte)owner;
             pages.ExtraRefs[index] = 0;
@@ -210,7 +210,7 @@ namespace MemMgmt.Core.Allocation
             if (pages.Has(index, PageFlags.Lru)) Lru.Del(node, index, nr);
             var owner = (PageOwner)pages.Owner[index];
             if (owner == PageOwner.Anon || owner == PageOwner.FileCache || owner == PageOwner.Shmem) LruCache.Forget(node, index);
-            if ((pages.Flags(index) & ReclaimRelease.Mask) != 0) ReclaimRelease.OnRelease(node, index, nr);
+            if ((pages.Flags[index] & ReclaimRelease.Mask) != 0) ReclaimRelease.OnRelease(node, index, nr);
             switch (owner)
             {
                 case PageOwner.Anon: counters.Mod(NodeStatItem.NrAnonMapped, -nr); break;
@@ -260,7 +260,7 @@ namespace MemMgmt.Core.Allocation
             if (index >= 0)
             {
                 var pages = node.Pages;
-                pages.Flags(index) = (uint)PageFlags.Allocated;
+                pages.Flags[index] = (uint)PageFlags.Allocated;
                 pages.Order[index] = (byte)order;
             }
             return index;

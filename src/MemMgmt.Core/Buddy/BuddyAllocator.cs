@@ -38,7 +38,7 @@ namespace MemMgmt.Core.Buddy
         {
             var pages = node.Pages;
             return (uint)buddy < (uint)pages.NrPages
-                && (pages.Flags(buddy) & BuddyFlag) != 0
+                && (pages.Flags[buddy] & BuddyFlag) != 0
                 && pages.Order[buddy] == order
                 && node.PageblockZone[buddy >> node.PbOrder] == zoneId;
         }
@@ -58,7 +58,7 @@ namespace MemMgmt.Core.Buddy
         {
             var node = zone.NodeRef;
             var pages = node.Pages;
-            var links = pages.Links;
+            var flags = pages.Flags;
             var orders = pages.Order;
             var blockZone = node.PageblockZone;
             int pbOrder = node.PbOrder;
@@ -75,12 +75,12 @@ namespace MemMgmt.Core.Buddy
                 {
                     int buddy = index ^ (1 << order);
                     // page_is_buddy(page, buddy, order)
-                    if ((uint)buddy >= (uint)nrPages || (uint)buddy >= (uint)links.Length) goto doneMerging;
-                    uint bf = links[buddy].Flags;
+                    if ((uint)buddy >= (uint)nrPages || (uint)buddy >= (uint)flags.Length) goto doneMerging;
+                    uint bf = flags[buddy];
                     if ((bf & BuddyFlag) == 0 || orders[buddy] != order || blockZone[buddy >> pbOrder] != zoneId) goto doneMerging;
                     pages.ListDel(buddy);
                     nrFree[order]--;
-                    links[buddy].Flags = bf & ~BuddyFlag;
+                    flags[buddy] = bf & ~BuddyFlag;
                     orders[buddy] = 0;
                     index &= buddy;
                     order++;
@@ -102,7 +102,7 @@ namespace MemMgmt.Core.Buddy
             }
 
         doneMerging:
-            links[index].Flags = BuddyFlag;
+            flags[index] = BuddyFlag;
             orders[index] = (byte)order;
             int head = zone.FreeListHead(order, migratetype);
             if (toTail)
@@ -130,7 +130,7 @@ namespace MemMgmt.Core.Buddy
         internal static void Expand(Zone zone, int index, int low, int high, int migratetype)
         {
             var pages = zone.Pages;
-            var links = pages.Links;
+            var flags = pages.Flags;
             var orders = pages.Order;
             var nrFree = zone.NrFree;
             int size = 1 << high;
@@ -141,7 +141,7 @@ namespace MemMgmt.Core.Buddy
                 int half = index + size;
                 pages.ListAdd(half, zone.FreeListHead(high, migratetype));
                 nrFree[high]++;
-                links[half].Flags = BuddyFlag;
+                flags[half] = BuddyFlag;
                 orders[half] = (byte)high;
             }
         }
@@ -160,7 +160,7 @@ namespace MemMgmt.Core.Buddy
                 int page = pages.Next(head);
                 if (page == head) continue;
                 pages.ListDel(page);
-                pages.Flags(page) = 0;
+                pages.Flags[page] = 0;
                 pages.Order[page] = 0;
                 zone.NrFree[current]--;
                 Expand(zone, page, order, current, migratetype);
@@ -205,7 +205,7 @@ namespace MemMgmt.Core.Buddy
             int page = start;
             while (page <= end)
             {
-                uint f = pages.Flags(page);
+                uint f = pages.Flags[page];
                 if ((f & BuddyFlag) == 0)
                 {
                     if ((f & (uint)(PageFlags.Lru | PageFlags.NonLruMovable)) != 0) movablePages++;
@@ -465,7 +465,7 @@ namespace MemMgmt.Core.Buddy
                 if (cold) pages.ListAddTail(page, after);
                 else pages.ListAdd(page, after);
                 after = page;
-                pages.Flags(page) = (uint)PageFlags.Pcp;
+                pages.Flags[page] = (uint)PageFlags.Pcp;
                 pages.Order[page] = (byte)pcpMt;
                 zone.NrFreePages--;
                 if (pcpMt == (int)MigrateType.Cma) zone.NrFreeCma--;
@@ -488,7 +488,7 @@ namespace MemMgmt.Core.Buddy
             {
                 if (migratetype == (int)MigrateType.Isolate)
                 {
-                    pages.Flags(index) = 0;
+                    pages.Flags[index] = 0;
                     FreeOnePage(zone, index, 0, migratetype);
                     return;
                 }
@@ -498,7 +498,7 @@ namespace MemMgmt.Core.Buddy
             // list_add at the head of the pcp list (a hot page).
             int head = pcp.ListBase + listType;
             pages.ListAdd(index, head);
-            pages.Flags(index) = (uint)PageFlags.Pcp;
+            pages.Flags[index] = (uint)PageFlags.Pcp;
             pages.Order[index] = (byte)migratetype;
             int count = pcp.CountField + 1;
             pcp.CountField = count;
@@ -560,7 +560,7 @@ namespace MemMgmt.Core.Buddy
                     pcp.CountField--;
                     int mt = pages.Order[page];
                     if (zone.NrIsolatePageblock > 0) mt = node.BlockMigratetype(page);
-                    pages.Flags(page) = 0;
+                    pages.Flags[page] = 0;
                     pages.Order[page] = 0;
                     FreeOnePage(zone, page, 0, mt);
                 } while (count > 0 && pages.Next(list) != list);
@@ -591,7 +591,7 @@ namespace MemMgmt.Core.Buddy
                     pages.ListDel(page);
                     int mt = pages.Order[page];
                     if (zone.NrIsolatePageblock > 0) mt = node.BlockMigratetype(page);
-                    pages.Flags(page) = 0;
+                    pages.Flags[page] = 0;
                     pages.Order[page] = 0;
                     FreeOnePage(zone, page, 0, mt);
                 } while (--count > 0 && --batchFree > 0 && pages.Next(list) != list);
@@ -630,7 +630,7 @@ namespace MemMgmt.Core.Buddy
             node.Counters.Events[(int)VmEvent.PgFree] += 1L << order;
             zone.PagesScanned = 0;
             int mt = node.BlockMigratetype(index);
-            zone.Pages.Flags(index) = 0;
+            zone.Pages.Flags[index] = 0;
             zone.Pages.Order[index] = 0;
             FreeOnePage(zone, index, order, mt, toTail);
         }
@@ -699,7 +699,7 @@ namespace MemMgmt.Core.Buddy
                 for (long pfn = r.Start; pfn < r.End; pfn++)
                 {
                     int i = (int)(pfn - startPfn);
-                    pages.Flags(i) = (uint)PageFlags.Reserved;
+                    pages.Flags[i] = (uint)PageFlags.Reserved;
                     pages.Owner[i] = (byte)PageOwner.Kernel;
                 }
             }

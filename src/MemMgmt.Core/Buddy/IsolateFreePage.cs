@@ -22,7 +22,7 @@ namespace MemMgmt.Core.Buddy
             }
             pages.ListDel(index);
             zone.NrFree[order]--;
-            pages.Flags(index) = 0;
+            pages.Flags[index] = 0;
             pages.Order[index] = 0;
             if (order >= node.PbOrder - 1)
             {

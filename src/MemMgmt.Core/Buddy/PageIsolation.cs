@@ -28,7 +28,7 @@ namespace MemMgmt.Core.Buddy
             int end = blockStart + (1 << node.PbOrder);
             for (int i = blockStart; i < end; i++)
             {
-                uint f = pages.Flags(i);
+                uint f = pages.Flags[i];
                 if ((f & (uint)PageFlags.Buddy) != 0) { i += (1 << pages.Order[i]) - 1; continue; }
                 bool referenced = (f & (uint)(PageFlags.Allocated | PageFlags.Reserved | PageFlags.Isolated)) != 0;
                 if (!referenced) continue; // free inside a block, on a pcp list, or the tail of a non-compound allocation

@@ -59,7 +59,7 @@ namespace MemMgmt.Core.Buddy
             int i = start & ~((1 << (node.MaxOrderValue - 1)) - 1);
             while (i < end)
             {
-                uint f = pages.Flags(i);
+                uint f = pages.Flags[i];
                 int span = 1;
                 int kind; // 0 free, 1 pcp, 2 allocated, 3 reserved, 4 isolated, 5 other
                 if ((f & (uint)PageFlags.Buddy) != 0) { span = 1 << pages.Order[i]; kind = 0; }

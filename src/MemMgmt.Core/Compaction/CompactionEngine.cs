@@ -221,7 +221,7 @@ namespace MemMgmt.Core.Compaction
             var pages = node.Pages;
             // A free block already as large as a pageblock is what compaction is trying to build: never a target,
             // not even for the CMA/alloc_contig callers that ignore the block's migratetype.
-            if ((pages.Flags(page) & (uint)PageFlags.Buddy) != 0 && pages.Order[page] >= node.PbOrder) return false;
+            if ((pages.Flags[page] & (uint)PageFlags.Buddy) != 0 && pages.Order[page] >= node.PbOrder) return false;
             if (cc.IgnoreBlockSuitable) return true;
             int mt = node.BlockMigratetype(page);
             return mt == (int)MigrateType.Movable || mt == (int)MigrateType.Cma;
@@ -236,7 +236,7 @@ namespace MemMgmt.Core.Compaction
             var zone = cc.Zone;
             var node = zone.NodeRef;
             var pages = node.Pages;
-            var links = pages.Links;
+            var flags = pages.Flags;
             int nrScanned = 0, totalIsolated = 0;
             int blockpfn = startIndex;
             int validPage = -1;
@@ -245,7 +245,7 @@ namespace MemMgmt.Core.Compaction
                 if ((blockpfn % CompactClusterMax) == 0 && CompactShouldAbort(cc)) break;
                 nrScanned++;
                 if (validPage < 0) validPage = blockpfn;
-                uint f = links[blockpfn].Flags;
+                uint f = flags[blockpfn];
                 if ((f & (uint)PageFlags.Allocated) != 0 && (f & (uint)PageFlags.Head) != 0)
                 {
                     blockpfn += (1 << pages.Order[blockpfn]) - 1;
@@ -256,7 +256,7 @@ namespace MemMgmt.Core.Compaction
                 int isolated = BuddyAllocator.IsolateFreePage(zone, blockpfn, order);
                 if (isolated == 0) break;
                 pages.Order[blockpfn] = (byte)order;
-                pages.Flags(blockpfn) = (uint)PageFlags.Isolated;
+                pages.Flags[blockpfn] = (uint)PageFlags.Isolated;
                 totalIsolated += isolated;
                 cc.NrFreepages += isolated;
                 pages.ListAddTail(blockpfn, cc.FreeList);
@@ -335,7 +335,7 @@ namespace MemMgmt.Core.Compaction
                 pages.Order[page] = 0;
                 for (int i = 0; i < nr; i++)
                 {
-                    pages.Flags(page + i) = (uint)PageFlags.Isolated;
+                    pages.Flags[page + i] = (uint)PageFlags.Isolated;
                     pages.ListAdd(page + i, tmp);
                 }
                 page = next;
@@ -364,7 +364,7 @@ namespace MemMgmt.Core.Compaction
             {
                 int next = pages.Next(page);
                 pages.ListDel(page);
-                pages.Flags(page) = 0;
+                pages.Flags[page] = 0;
                 pages.Order[page] = 0;
                 BuddyAllocator.FreeHotPage(node.ZoneOfIndex(page), cc.Cpu, page);
                 long pfn = node.NodeStartPfn + page;
@@ -415,7 +415,7 @@ namespace MemMgmt.Core.Compaction
             var zone = cc.Zone;
             var node = zone.NodeRef;
             var pages = node.Pages;
-            var links = pages.Links;
+            var flagsArr = pages.Flags;
             var orderArr = pages.Order;
             int nrScanned = 0, nrIsolated = 0;
             int validPage = -1;
@@ -461,7 +461,7 @@ namespace MemMgmt.Core.Compaction
                     }
                     validPage = lowPfn;
                 }
-                uint f = links[lowPfn].Flags;
+                uint f = flagsArr[lowPfn];
                 if ((f & (uint)PageFlags.Buddy) != 0)
                 {
                     int freeOrder = orderArr[lowPfn];
@@ -486,7 +486,7 @@ namespace MemMgmt.Core.Compaction
                     if ((f & (uint)PageFlags.NonLruMovable) != 0 && (f & (uint)PageFlags.Isolated) == 0)
                     {
                         // isolate_movable_page
-                        pages.Flags(lowPfn) = f | (uint)PageFlags.Isolated;
+                        pages.Flags[lowPfn] = f | (uint)PageFlags.Isolated;
                         goto IsolateSuccess;
                     }
                     if ((f & (uint)PageFlags.Allocated) != 0) reasons[(int)MigrateFailReason.NotMovable]++;
@@ -522,7 +522,7 @@ namespace MemMgmt.Core.Compaction
                     if (TestAndSetSkip(cc, lowPfn)) break;
                 }
                 Lru.Del(node, lowPfn, 1);
-                pages.Flags(lowPfn) |= (uint)PageFlags.Isolated;
+                pages.Flags[lowPfn] |= (uint)PageFlags.Isolated;
                 node.Counters.Mod(Migrate.IsolatedItem(f), 1);
             IsolateSuccess:
                 pages.ListAdd(lowPfn, cc.MigrateList);

@@ -162,7 +162,7 @@ namespace MemMgmt.Core.Compaction
                     if (isolated != 0)
                     {
                         pages.Order[found] = (byte)order;
-                        pages.Flags(found) = (uint)PageFlags.Isolated;
+                        pages.Flags[found] = (uint)PageFlags.Isolated;
                         nrIsolated = isolated;
                         cc.NrFreepages += isolated;
                         pages.ListAddTail(found, cc.FreeList);

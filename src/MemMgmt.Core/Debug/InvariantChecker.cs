@@ -26,7 +26,7 @@ namespace MemMgmt.Core.Debug
             long freeHeadsSeen = 0, pcpSeen = 0, lruPagesSeen = 0, queuedSeen = 0;
             for (int i = 0; i < n;)
             {
-                uint f = pages.Flags(i);
+                uint f = pages.Flags[i];
                 int step = 1;
                 if ((f & (uint)PageFlags.Buddy) != 0)
                 {
@@ -36,7 +36,7 @@ namespace MemMgmt.Core.Debug
                     if (i + (1 << o) > n || node.ZoneIdOfIndex(i) != node.ZoneIdOfIndex(i + (1 << o) - 1))
                         Fail($"pfn {node.NodeStartPfn + i:x}: free block of order {o} crosses its zone");
                     for (int t = i + 1; t < i + (1 << o) && t < n; t++)
-                        if (pages.Flags(t) != 0) { Fail($"pfn {node.NodeStartPfn + t:x}: page inside a free order-{o} block has flags {(PageFlags)pages.Flags(t)}"); break; }
+                        if (pages.Flags[t] != 0) { Fail($"pfn {node.NodeStartPfn + t:x}: page inside a free order-{o} block has flags {(PageFlags)pages.Flags[t]}"); break; }
                     step = 1 << o;
                     freeHeadsSeen++;
                 }
@@ -69,7 +69,7 @@ namespace MemMgmt.Core.Debug
                             if (++guard > n) { Fail($"{zone}: free list order {o} type {(MigrateType)mt} is corrupt (cycle)"); break; }
                             listed++;
                             if (pages.IsHead(p)) { Fail($"{zone}: free list order {o} links into another list head"); break; }
-                            if ((pages.Flags(p) & (uint)PageFlags.Buddy) == 0 || pages.Order[p] != o)
+                            if ((pages.Flags[p] & (uint)PageFlags.Buddy) == 0 || pages.Order[p] != o)
                                 Fail($"pfn {node.NodeStartPfn + p:x}: on the order-{o} free list but not a free order-{o} block");
                             if (node.ZoneArr[node.ZoneIdOfIndex(p)] != zone) Fail($"pfn {node.NodeStartPfn + p:x}: on a free list of {zone} but outside it");
                             if (mt != (int)MigrateType.Isolate) freePages += 1L << o;
@@ -81,7 +81,7 @@ namespace MemMgmt.Core.Debug
                             if (o < maxOrder - 1)
                             {
                                 int buddy = p ^ (1 << o);
-                                if (buddy < n && (pages.Flags(buddy) & (uint)PageFlags.Buddy) != 0 && pages.Order[buddy] == o
+                                if (buddy < n && (pages.Flags[buddy] & (uint)PageFlags.Buddy) != 0 && pages.Order[buddy] == o
                                     && node.ZoneIdOfIndex(buddy) == node.ZoneIdOfIndex(p) && buddy > p)
                                 {
                                     bool isolatedPair = o >= pbOrder && (node.BlockMigratetype(p) == (int)MigrateType.Isolate) != (node.BlockMigratetype(buddy) == (int)MigrateType.Isolate);
@@ -103,7 +103,7 @@ namespace MemMgmt.Core.Debug
                         for (int p = pages.Next(pcp.ListBase + mt); p != pcp.ListBase + mt; p = pages.Next(p))
                         {
                             count++;
-                            if ((pages.Flags(p) & (uint)PageFlags.Pcp) == 0) Fail($"pfn {node.NodeStartPfn + p:x}: on cpu {cpu}'s pcp list without being a pcp page");
+                            if ((pages.Flags[p] & (uint)PageFlags.Pcp) == 0) Fail($"pfn {node.NodeStartPfn + p:x}: on cpu {cpu}'s pcp list without being a pcp page");
                             if (node.ZoneArr[node.ZoneIdOfIndex(p)] != zone) Fail($"pfn {node.NodeStartPfn + p:x}: on a pcp list of {zone} but outside it");
                             if (count > n) break;
                         }
@@ -129,7 +129,7 @@ namespace MemMgmt.Core.Debug
                     {
                         lruListed++;
                         if (pages.IsHead(p)) { Fail($"LRU list {(LruList)l} links into another list head"); break; }
-                        uint f = pages.Flags(p);
+                        uint f = pages.Flags[p];
                         if ((f & (uint)PageFlags.Lru) == 0) Fail($"pfn {node.NodeStartPfn + p:x}: on LRU list {(LruList)l} without PG_lru");
                         else if (Lru.PageLru(f) != (LruList)l) Fail($"pfn {node.NodeStartPfn + p:x}: on {(LruList)l} but its flags say {Lru.PageLru(f)}");
                         if (pages.Memcg[p] != memcg) Fail($"pfn {node.NodeStartPfn + p:x}: on memcg {memcg}'s lruvec but charged to {pages.Memcg[p]}");
@@ -153,9 +153,9 @@ namespace MemMgmt.Core.Debug
             // NR_ISOLATED_* counters must be back to the pages still isolated (none between operations).
             long isolatedSeen = 0;
             for (int i = 0; i < n; i++)
-                if ((pages.Flags(i) & (uint)PageFlags.Isolated) != 0)
+                if ((pages.Flags[i] & (uint)PageFlags.Isolated) != 0)
                 {
-                    if (isolatedSeen++ < 5) Fail($"pfn {node.NodeStartPfn + i:x}: still isolated for migration ({(PageFlags)pages.Flags(i)})");
+                    if (isolatedSeen++ < 5) Fail($"pfn {node.NodeStartPfn + i:x}: still isolated for migration ({(PageFlags)pages.Flags[i]})");
                 }
             long isolatedCounted = node.Counters.NodeStat[(int)NodeStatItem.NrIsolatedAnon] + node.Counters.NodeStat[(int)NodeStatItem.NrIsolatedFile];
             if (isolatedCounted != 0) Fail($"nr_isolated_anon + nr_isolated_file is {isolatedCounted} with no migration running");
@@ -165,7 +165,7 @@ namespace MemMgmt.Core.Debug
             {
                 if (!table.IsLive(slot)) continue;
                 int idx = table.IndexOf(slot);
-                if ((pages.Flags(idx) & (uint)PageFlags.Allocated) == 0 || pages.Handle[idx] != slot)
+                if ((pages.Flags[idx] & (uint)PageFlags.Allocated) == 0 || pages.Handle[idx] != slot)
                     Fail($"allocation handle slot {slot} points at pfn {node.NodeStartPfn + idx:x}, which is not its allocated head");
             }
             for (int b = 0; b < node.PageblockBits.Length; b++)
@@ -194,7 +194,7 @@ namespace MemMgmt.Core.Debug
                     if (p < 0) continue;
                     if (p >= n) { fail($"cpu {cpu} lru_add pagevec slot {i} holds index {p} outside the node"); continue; }
                     entries++;
-                    uint f = pages.Flags(p);
+                    uint f = pages.Flags[p];
                     var o = (PageOwner)pages.Owner[p];
                     string at = $"pfn {node.NodeStartPfn + p:x} (cpu {cpu} lru_add pagevec slot {i})";
                     if ((f & (uint)PageFlags.Allocated) == 0) fail($"{at}: queued but not allocated ({(PageFlags)f})");
@@ -226,7 +226,7 @@ namespace MemMgmt.Core.Debug
                 int p = vec[i];
                 if (p < 0) continue;
                 if (p >= node.Pages.NrPages) fail($"cpu {cpu} {name} pagevec slot {i} holds index {p} outside the node");
-                else if ((node.Pages.Flags(p) & (uint)PageFlags.Allocated) == 0)
+                else if ((node.Pages.Flags[p] & (uint)PageFlags.Allocated) == 0)
                     fail($"pfn {node.NodeStartPfn + p:x} (cpu {cpu} {name} pagevec slot {i}): queued but not allocated");
             }
         }

@@ -84,18 +84,18 @@ namespace MemMgmt.Core.Migration
             int newpage = target.GetNewPage(page);
             if (newpage < 0) return ENOMEM;
             var pages = node.Pages;
-            bool nonLru = (pages.Flags(page) & (uint)PageFlags.NonLruMovable) != 0;
+            bool nonLru = (pages.Flags[page] & (uint)PageFlags.NonLruMovable) != 0;
             int rc = UnmapAndMoveInner(node, page, newpage, force, mode, cpu, ref reason);
             if (rc != EAGAIN)
             {
                 pages.ListDel(page);
-                if (!nonLru) node.Counters.Mod(IsolatedItem(pages.Flags(page)), -1);
+                if (!nonLru) node.Counters.Mod(IsolatedItem(pages.Flags[page]), -1);
             }
             if (rc == MigratepageSuccess)
             {
                 // The old page loses its last reference: put_page frees it through the per-cpu list.
                 LruCache.Forget(node, page);
-                pages.Flags(page) = 0;
+                pages.Flags[page] = 0;
                 pages.Owner[page] = 0;
                 pages.Order[page] = 0;
                 pages.ExtraRefs[page] = 0;
@@ -116,13 +116,13 @@ namespace MemMgmt.Core.Migration
         private static int UnmapAndMoveInner(MemNode node, int page, int newpage, bool force, MigrateMode mode, int cpu, ref MigrateFailReason reason)
         {
             var pages = node.Pages;
-            uint f = pages.Flags(page);
+            uint f = pages.Flags[page];
             if ((f & (uint)PageFlags.Writeback) != 0)
             {
                 if (mode != MigrateMode.Sync && mode != MigrateMode.SyncNoCopy) { reason = MigrateFailReason.WritebackEbusy; return EBUSY; }
                 if (!force) { reason = MigrateFailReason.WritebackEagain; return EAGAIN; }
                 WaitOnPageWriteback(node, page);
-                f = pages.Flags(page);
+                f = pages.Flags[page];
             }
             // try_to_unmap with TTU_IGNORE_MLOCK always unmaps here; move_to_new_page then needs the expected refcount.
             var owner = (PageOwner)pages.Owner[page];
@@ -168,8 +168,8 @@ namespace MemMgmt.Core.Migration
         private static void MovePageState(MemNode node, int page, int newpage, int cpu)
         {
             var pages = node.Pages;
-            uint f = pages.Flags(page) & ~(uint)PageFlags.Isolated;
-            pages.Flags(newpage) = f;
+            uint f = pages.Flags[page] & ~(uint)PageFlags.Isolated;
+            pages.Flags[newpage] = f;
             pages.Order[newpage] = 0;
             pages.Owner[newpage] = pages.Owner[page];
             pages.ExtraRefs[newpage] = 0;
@@ -200,8 +200,8 @@ namespace MemMgmt.Core.Migration
         private static void PutbackPage(MemNode node, int page, int cpu)
         {
             var pages = node.Pages;
-            pages.Flags(page) &= ~(uint)PageFlags.Isolated;
-            if ((pages.Flags(page) & (uint)PageFlags.NonLruMovable) == 0) LruCache.PutbackLruPage(node, cpu, page);
+            pages.Flags[page] &= ~(uint)PageFlags.Isolated;
+            if ((pages.Flags[page] & (uint)PageFlags.NonLruMovable) == 0) LruCache.PutbackLruPage(node, cpu, page);
         }
 
         /// <summary>kernel: putback_movable_pages (mm/migrate.c, 4.14): every page left on the list goes back.</summary>
@@ -213,7 +213,7 @@ namespace MemMgmt.Core.Migration
             {
                 int next = pages.Next(page);
                 pages.ListDel(page);
-                if ((pages.Flags(page) & (uint)PageFlags.NonLruMovable) == 0) node.Counters.Mod(IsolatedItem(pages.Flags(page)), -1);
+                if ((pages.Flags[page] & (uint)PageFlags.NonLruMovable) == 0) node.Counters.Mod(IsolatedItem(pages.Flags[page]), -1);
                 PutbackPage(node, page, cpu);
                 page = next;
             }

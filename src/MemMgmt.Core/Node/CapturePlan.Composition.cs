@@ -230,9 +230,9 @@ namespace MemMgmt.Core.Node
                         quota = pass == 0 ? comp.Count(b, Part.Reserved)
                             : pass == 1 && comp.Count(b, Part.Huge) == pb ? 0 : int.MaxValue;
                     }
-                    if (quota > 0 && pages.Flags(i) == 0)
+                    if (quota > 0 && pages.Flags[i] == 0)
                     {
-                        pages.Flags(i) = (uint)PageFlags.Reserved;
+                        pages.Flags[i] = (uint)PageFlags.Reserved;
                         pages.Owner[i] = (byte)PageOwner.Kernel;
                         quota--;
                         reservedLeft--;
@@ -267,7 +267,7 @@ namespace MemMgmt.Core.Node
                     }
                     mix = BlockOwners(comp, b, (MigrateType)node.BlockMigratetype(start), zoneMix);
                 }
-                if (pages.Flags(i) == 0)
+                if (pages.Flags[i] == 0)
                 {
                     PageAllocator.PrepNewPage(node, i, 0, mix!.Next(), GfpFlags.GFP_KERNEL, 0);
                     pages.Handle[i] = node.Allocations.Add(i, 0, out _);
@@ -278,7 +278,7 @@ namespace MemMgmt.Core.Node
 
         private bool WhollyUnowned(PageMap pages, int start, int pb)
         {
-            for (int i = start; i < start + pb; i++) if (_freeAt[i] >= 0 || pages.Flags(i) != 0) return false;
+            for (int i = start; i < start + pb; i++) if (_freeAt[i] >= 0 || pages.Flags[i] != 0) return false;
             return true;
         }
 

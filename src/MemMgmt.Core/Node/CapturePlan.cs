@@ -231,7 +231,7 @@ namespace MemMgmt.Core.Node
             for (; reservedEnd < ze && reserved > 0;)
             {
                 if (_freeAt[reservedEnd] >= 0) { reservedEnd += 1 << _freeAt[reservedEnd]; continue; }
-                pages.Flags(reservedEnd) = (uint)PageFlags.Reserved;
+                pages.Flags[reservedEnd] = (uint)PageFlags.Reserved;
                 pages.Owner[reservedEnd] = (byte)PageOwner.Kernel;
                 reserved--;
                 reservedEnd++;

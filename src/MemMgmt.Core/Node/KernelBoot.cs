@@ -85,7 +85,7 @@ namespace MemMgmt.Core.Node
             for (long pfn = r.Start; pfn < r.End; pfn++)
             {
                 int i = node.ToIndex(pfn);
-                node.Pages.Flags(i) = 0;
+                node.Pages.Flags[i] = 0;
                 node.Pages.Owner[i] = 0;
                 PageAllocator.FreePagesIndex(node, i, 0, 0);
             }

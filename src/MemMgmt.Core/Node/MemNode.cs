@@ -246,9 +246,9 @@ namespace MemMgmt.Core.Node
         private long CountSwapCache()
         {
             long n = 0;
-            var links = Pages.Links;
-            for (int i = 0; i < Pages.NrPages; i++)
-                if ((links[i].Flags & (uint)PageFlags.SwapCache) != 0) n += 1L << Pages.Order[i];
+            var flags = Pages.Flags;
+            for (int i = 0; i < flags.Length; i++)
+                if ((flags[i] & (uint)PageFlags.SwapCache) != 0) n += 1L << Pages.Order[i];
             return n;
         }
 

@@ -3,15 +3,12 @@ using System.Runtime.CompilerServices;
 
 namespace MemMgmt.Core.Node
 {
-    /// <summary>One entry's list links (struct list_head lru) and, for a page, its flags: side by side, so a list operation
-    /// and the flag tests beside it (PageBuddy, PageLRU) read and write one cache line per page instead of one in each of
-    /// three arrays. List heads use only the links.</summary>
+    /// <summary>One entry's list links (struct list_head lru): next and prev side by side, so a list operation reads and
+    /// writes one cache line per entry instead of one in each of two arrays.</summary>
     internal struct PageLink
     {
         internal int Next;
         internal int Prev;
-        /// <summary>page->flags (<see cref="PageFlags"/>).</summary>
-        internal uint Flags;
     }
 
     /// <summary>
@@ -22,9 +19,9 @@ namespace MemMgmt.Core.Node
     public sealed class PageMap
     {
         internal readonly int NrPages;
-        /// <summary>Every page's and list head's links and every page's flags; <see cref="Next"/>, <see cref="Prev"/> and
-        /// <see cref="Flags"/> name the parts.</summary>
+        /// <summary>Every page's and list head's links; <see cref="Next"/> and <see cref="Prev"/> name the two halves.</summary>
         internal readonly PageLink[] Links;
+        internal readonly uint[] Flags;
         /// <summary>page_private for buddy pages, compound order for allocated heads.</summary>
         internal readonly byte[] Order;
         internal readonly byte[] Owner;
@@ -40,6 +37,7 @@ namespace MemMgmt.Core.Node
             NrPages = nrPages;
             int total = checked(nrPages + nrSentinels);
             Links = new PageLink[total];
+            Flags = new uint[nrPages];
             Order = new byte[nrPages];
             Owner = new byte[nrPages];
             ExtraRefs = new byte[nrPages];
@@ -49,7 +47,8 @@ namespace MemMgmt.Core.Node
             // The arrays boot and the buddy lists touch at every block head (one int per 4 KiB of array per 1024 pages):
             // on Linux ask for transparent huge pages before the first touch, so a 64 GiB node takes a few hundred
             // 2 MiB faults instead of ~50,000 4 KiB ones, and random list walks miss the TLB less.
-            HostMemory.AdviseHugePages(Links, 3 * sizeof(int));
+            HostMemory.AdviseHugePages(Links, 2 * sizeof(int));
+            HostMemory.AdviseHugePages(Flags, sizeof(uint));
             HostMemory.AdviseHugePages(Order, sizeof(byte));
             // The owner arrays are touched at every allocation: on a large node a fill faults them all in.
             HostMemory.AdviseHugePages(Owner, sizeof(byte));
@@ -62,6 +61,7 @@ namespace MemMgmt.Core.Node
         {
             NrPages = o.NrPages;
             Links = (PageLink[])o.Links.Clone();
+            Flags = (uint[])o.Flags.Clone();
             Order = (byte[])o.Order.Clone();
             Owner = (byte[])o.Owner.Clone();
             ExtraRefs = (byte[])o.ExtraRefs.Clone();
@@ -76,20 +76,20 @@ namespace MemMgmt.Core.Node
         {
             w.Int(NrPages);
             w.Int(_nextSentinel);
-            w.Links(Links, next: true); w.Links(Links, next: false); w.Flags(Links, NrPages); w.Array(Order); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
+            w.Links(Links, next: true); w.Links(Links, next: false); w.Array(Flags); w.Array(Order); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
         }
 
         internal PageMap(SnapshotReader r, int nrPages, int nrSentinels) : this(nrPages, nrSentinels)
         {
             if (r.Int() != nrPages) throw new SnapshotFormatException("page count differs from the node's span");
             _nextSentinel = r.Int(nrPages, nrPages + nrSentinels);
-            r.LinksInto(Links, next: true); r.LinksInto(Links, next: false); r.FlagsInto(Links, NrPages); r.ArrayInto(Order); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
+            r.LinksInto(Links, next: true); r.LinksInto(Links, next: false); r.ArrayInto(Flags); r.ArrayInto(Order); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
             r.ArrayInto(Memcg); r.ArrayInto(Handle);
         }
 
         /// <summary>Bytes of page state per simulated page (list heads excluded).</summary>
         public static int BytesPerPage =>
-            sizeof(int) * 2 + sizeof(uint) /* PageLink */ + sizeof(byte) * 3 + sizeof(ushort) + sizeof(int);
+            sizeof(int) * 2 + sizeof(uint) + sizeof(byte) * 3 + sizeof(ushort) + sizeof(int);
 
         /// <summary>Hands out <paramref name="count"/> consecutive, initialised list heads.</summary>
         internal int AllocateHeads(int count)
@@ -108,10 +108,6 @@ namespace MemMgmt.Core.Node
         /// <summary>list_head.prev of a page or list head.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal ref int Prev(int index) => ref Links[index].Prev;
-
-        /// <summary>page->flags of a page (<see cref="PageFlags"/> bits).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal ref uint Flags(int index) => ref Links[index].Flags;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void ListAdd(int item, int head)
@@ -173,10 +169,10 @@ namespace MemMgmt.Core.Node
 
         internal bool IsHead(int index) => index >= NrPages;
 
-        internal bool Has(int index, PageFlags flag) => (Links[index].Flags & (uint)flag) != 0;
-        internal void Set(int index, PageFlags flag) => Links[index].Flags |= (uint)flag;
-        internal void Clear(int index, PageFlags flag) => Links[index].Flags &= ~(uint)flag;
-        public PageFlags GetFlags(int index) => (PageFlags)Links[index].Flags;
+        internal bool Has(int index, PageFlags flag) => (Flags[index] & (uint)flag) != 0;
+        internal void Set(int index, PageFlags flag) => Flags[index] |= (uint)flag;
+        internal void Clear(int index, PageFlags flag) => Flags[index] &= ~(uint)flag;
+        public PageFlags GetFlags(int index) => (PageFlags)Flags[index];
         public PageOwner GetOwner(int index) => (PageOwner)Owner[index];
     }
 

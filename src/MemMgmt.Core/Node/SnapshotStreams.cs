@@ -82,20 +82,6 @@ namespace MemMgmt.Core.Node
             }
         }
 
-        /// <summary>The pages' flags (the first <paramref name="nrPages"/> entries' <see cref="PageLink.Flags"/>) as
-        /// <see cref="Array"/> writes a uint array of that length.</summary>
-        internal void Flags(PageLink[] a, int nrPages)
-        {
-            Int(nrPages);
-            var chunk = new uint[BufferSize / 4];
-            for (int start = 0; start < nrPages; start += chunk.Length)
-            {
-                int n = Math.Min(chunk.Length, nrPages - start);
-                for (int i = 0; i < n; i++) chunk[i] = a[start + i].Flags;
-                Raw(chunk, n * 4);
-            }
-        }
-
         internal void LongList(List<long> list)
         {
             Int(list.Count);
@@ -259,20 +245,6 @@ namespace MemMgmt.Core.Node
                     if (next) a[i].Next = v;
                     else a[i].Prev = v;
                 }
-            }
-        }
-
-        /// <summary>Reads what <see cref="SnapshotWriter.Flags"/> wrote.</summary>
-        internal void FlagsInto(PageLink[] a, int nrPages)
-        {
-            int n = Int();
-            if (n != nrPages) throw new SnapshotFormatException($"array length {n}, expected {nrPages}");
-            var chunk = new uint[BufferSize / 4];
-            for (int start = 0; start < n; start += chunk.Length)
-            {
-                int count = Math.Min(chunk.Length, n - start);
-                Raw(chunk, count * 4);
-                for (int k = 0; k < count; k++) a[start + k].Flags = chunk[k];
             }
         }
 

@@ -66,7 +66,7 @@ namespace MemMgmt.Core.Reclaim
                         int next = pages.Next(p);
                         if ((PageOwner)pages.Owner[p] == PageOwner.FileCache)
                         {
-                            uint f = pages.Flags(p);
+                            uint f = pages.Flags[p];
                             bool busy = (f & (uint)(PageFlags.Dirty | PageFlags.Writeback | PageFlags.Mapped)) != 0 || pages.ExtraRefs[p] != 0;
                             if (busy)
                             {

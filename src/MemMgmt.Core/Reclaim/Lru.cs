@@ -45,7 +45,7 @@ namespace MemMgmt.Core.Reclaim
         /// pagevec drained at once): add_page_to_lru_list, then update_page_reclaim_stat(file, active).</summary>
         internal static void Add(MemNode node, int index, int nrPages)
         {
-            uint flags = node.Pages.Flags(index);
+            uint flags = node.Pages.Flags[index];
             AddToList(node, index, nrPages);
             var lruvecs = node.LruvecSt;
             int file = (flags & (uint)PageFlags.SwapBacked) == 0 ? 1 : 0;
@@ -57,7 +57,7 @@ namespace MemMgmt.Core.Reclaim
         internal static void AddToList(MemNode node, int index, int nrPages)
         {
             var pages = node.Pages;
-            var lru = PageLru(pages.Flags(index));
+            var lru = PageLru(pages.Flags[index]);
             pages.Set(index, PageFlags.Lru);
             pages.ListAdd(index, Head(node, pages.Memcg[index], lru));
             UpdateSize(node, index, (int)lru, nrPages);
@@ -67,7 +67,7 @@ namespace MemMgmt.Core.Reclaim
         internal static void AddTail(MemNode node, int index, int nrPages)
         {
             var pages = node.Pages;
-            var lru = PageLru(pages.Flags(index));
+            var lru = PageLru(pages.Flags[index]);
             pages.Set(index, PageFlags.Lru);
             pages.ListAddTail(index, Head(node, pages.Memcg[index], lru));
             UpdateSize(node, index, (int)lru, nrPages);
@@ -77,7 +77,7 @@ namespace MemMgmt.Core.Reclaim
         internal static void Del(MemNode node, int index, int nrPages)
         {
             var pages = node.Pages;
-            var lru = PageLru(pages.Flags(index));
+            var lru = PageLru(pages.Flags[index]);
             pages.ListDel(index);
             pages.Clear(index, PageFlags.Lru);
             UpdateSize(node, index, (int)lru, -nrPages);

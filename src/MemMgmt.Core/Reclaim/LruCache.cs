@@ -12,7 +12,7 @@ namespace MemMgmt.Core.Reclaim
         private static bool IsLruOwner(MemNode node, int index)
         {
             var pages = node.Pages;
-            if ((pages.Flags(index) & (uint)PageFlags.Allocated) == 0) return false;
+            if ((pages.Flags[index] & (uint)PageFlags.Allocated) == 0) return false;
             var o = (PageOwner)pages.Owner[index];
             return o == PageOwner.Anon || o == PageOwner.FileCache || o == PageOwner.Shmem;
         }
@@ -28,7 +28,7 @@ namespace MemMgmt.Core.Reclaim
         internal static void Add(MemNode node, int cpu, int index)
         {
             var pages = node.Pages;
-            pages.Flags(index) |= (uint)PageFlags.LruAddQueued;
+            pages.Flags[index] |= (uint)PageFlags.LruAddQueued;
             node.LruvecSt.LruAddPending[pages.Memcg[index]] += NrPages(node, index);
             var pv = node.LruvecSt.Pvecs[cpu];
             pv.Add[pv.AddN++] = index;
@@ -45,8 +45,8 @@ namespace MemMgmt.Core.Reclaim
             {
                 int index = pv.Add[i];
                 // An emptied slot, or (defensively) an entry whose page no longer says it is queued.
-                if (index < 0 || (pages.Flags(index) & (uint)PageFlags.LruAddQueued) == 0) continue;
-                pages.Flags(index) &= ~(uint)PageFlags.LruAddQueued;
+                if (index < 0 || (pages.Flags[index] & (uint)PageFlags.LruAddQueued) == 0) continue;
+                pages.Flags[index] &= ~(uint)PageFlags.LruAddQueued;
                 int nr = NrPages(node, index);
                 pending[pages.Memcg[index]] -= nr;
                 Lru.Add(node, index, nr);
@@ -60,10 +60,10 @@ namespace MemMgmt.Core.Reclaim
         {
             var pages = node.Pages;
             var lruvecs = node.LruvecSt;
-            bool queued = (pages.Flags(index) & (uint)PageFlags.LruAddQueued) != 0;
+            bool queued = (pages.Flags[index] & (uint)PageFlags.LruAddQueued) != 0;
             if (queued)
             {
-                pages.Flags(index) &= ~(uint)PageFlags.LruAddQueued;
+                pages.Flags[index] &= ~(uint)PageFlags.LruAddQueued;
                 lruvecs.LruAddPending[pages.Memcg[index]] -= NrPages(node, index);
             }
             var pvecs = lruvecs.Pvecs;
@@ -86,7 +86,7 @@ namespace MemMgmt.Core.Reclaim
         /// queued). Returns false when the page was not queued.</summary>
         internal static bool Unqueue(MemNode node, int index)
         {
-            if ((node.Pages.Flags(index) & (uint)PageFlags.LruAddQueued) == 0) return false;
+            if ((node.Pages.Flags[index] & (uint)PageFlags.LruAddQueued) == 0) return false;
             Forget(node, index);
             return true;
         }
@@ -123,7 +123,7 @@ namespace MemMgmt.Core.Reclaim
         internal static void RotateReclaimable(MemNode node, int cpu, int index)
         {
             const uint blockers = (uint)(PageFlags.Dirty | PageFlags.Unevictable);
-            uint f = node.Pages.Flags(index);
+            uint f = node.Pages.Flags[index];
             if ((f & blockers) != 0 || (f & (uint)PageFlags.Lru) == 0) return;
             var pv = node.LruvecSt.Pvecs[cpu];
             pv.Rotate[pv.RotateN++] = index;
@@ -139,7 +139,7 @@ namespace MemMgmt.Core.Reclaim
             {
                 int index = pv.Rotate[i];
                 if (index < 0 || !IsLruOwner(node, index)) continue;
-                uint f = pages.Flags(index);
+                uint f = pages.Flags[index];
                 if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)PageFlags.Unevictable) != 0) continue;
                 int nr = NrPages(node, index);
                 Lru.Del(node, index, nr);
@@ -168,7 +168,7 @@ namespace MemMgmt.Core.Reclaim
             {
                 int index = pv.DeactivateFile[i];
                 if (index < 0 || !IsLruOwner(node, index)) continue;
-                uint f = pages.Flags(index);
+                uint f = pages.Flags[index];
                 if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)PageFlags.Unevictable) != 0) continue;
                 if ((f & (uint)PageFlags.Mapped) != 0) continue;
                 bool active = (f & (uint)PageFlags.Active) != 0;
@@ -195,7 +195,7 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>kernel: activate_page (mm/swap.c, 4.14, SMP): queue an inactive LRU page for activation.</summary>
         internal static void Activate(MemNode node, int cpu, int index)
         {
-            uint f = node.Pages.Flags(index);
+            uint f = node.Pages.Flags[index];
             if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)(PageFlags.Active | PageFlags.Unevictable)) != 0) return;
             var pv = node.LruvecSt.Pvecs[cpu];
             pv.Activate[pv.ActivateN++] = index;
@@ -210,7 +210,7 @@ namespace MemMgmt.Core.Reclaim
             {
                 int index = pv.Activate[i];
                 if (index < 0 || !IsLruOwner(node, index)) continue;
-                uint f = pages.Flags(index);
+                uint f = pages.Flags[index];
                 if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)(PageFlags.Active | PageFlags.Unevictable)) != 0) continue;
                 int file = (f & (uint)PageFlags.SwapBacked) == 0 ? 1 : 0;
                 int nr = NrPages(node, index);
@@ -253,7 +253,7 @@ namespace MemMgmt.Core.Reclaim
         internal static void MarkPageAccessed(MemNode node, int cpu, int index)
         {
             var pages = node.Pages;
-            uint f = pages.Flags(index);
+            uint f = pages.Flags[index];
             if ((f & (uint)(PageFlags.Active | PageFlags.Unevictable)) == 0 && (f & (uint)PageFlags.Referenced) != 0)
             {
                 if ((f & (uint)PageFlags.Lru) != 0) Activate(node, cpu, index);

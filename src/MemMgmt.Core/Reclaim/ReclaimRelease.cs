@@ -14,7 +14,7 @@ namespace MemMgmt.Core.Reclaim
         /// touches no page that reuses the pfn; writeback state with no write behind it ends here.</summary>
         internal static void OnRelease(MemNode node, int index, int nr)
         {
-            uint f = node.Pages.Flags(index);
+            uint f = node.Pages.Flags[index];
             if ((f & (uint)PageFlags.Dirty) != 0 && (f & (uint)PageFlags.SwapBacked) == 0)
                 node.Counters.Mod(NodeStatItem.NrFileDirty, -nr);
             if ((f & (uint)PageFlags.SwapCache) != 0) node.Swap.FreeSlot();

@@ -211,7 +211,7 @@ namespace MemMgmt.Core.Reclaim
             int nrZones = node.ZoneArr.Length;
             for (int z = 0; z < nrZones; z++) { zoneTaken[z] = 0; nrSkipped[z] = 0; }
             long taken = 0, scan = 0, totalScan = 0;
-            var links = pages.Links;
+            var flags = pages.Flags;
             for (; scan < nrToScan && taken < nrToScan && pages.Next(src) != src; totalScan++)
             {
                 int page = pages.Prev(src);
@@ -223,7 +223,7 @@ namespace MemMgmt.Core.Reclaim
                     continue;
                 }
                 scan++;
-                if (unmappedOnly && (links[page].Flags & (uint)PageFlags.Mapped) != 0)
+                if (unmappedOnly && (flags[page] & (uint)PageFlags.Mapped) != 0)
                 {
                     pages.ListMove(page, src); // -EBUSY: back to the head
                     continue;
@@ -231,7 +231,7 @@ namespace MemMgmt.Core.Reclaim
                 long nr = 1L << pages.Order[page];
                 taken += nr;
                 zoneTaken[zid] += nr;
-                links[page].Flags &= ~(uint)PageFlags.Lru;
+                flags[page] &= ~(uint)PageFlags.Lru;
                 pages.ListMove(page, dst);
             }
             long nSkipped = 0;
@@ -255,13 +255,13 @@ namespace MemMgmt.Core.Reclaim
         /// reference when its PTE is young (cleared here); VM_LOCKED mappings report no reference.</summary>
         private static int PageReferenced(MemNode node, int page, out bool vmExec, out bool vmLocked)
         {
-            var links = node.Pages.Links;
-            uint f = links[page].Flags;
+            var flags = node.Pages.Flags;
+            uint f = flags[page];
             vmExec = false; vmLocked = false;
             if ((f & (uint)PageFlags.Mapped) == 0) return 0;
             if ((f & (uint)PageFlags.Mlocked) != 0) { vmLocked = true; return 0; }
             if ((f & (uint)PageFlags.PteYoung) == 0) return 0;
-            links[page].Flags = f & ~(uint)PageFlags.PteYoung;
+            flags[page] = f & ~(uint)PageFlags.PteYoung;
             vmExec = (f & (uint)PageFlags.Exec) != 0;
             return 1;
         }
@@ -270,15 +270,15 @@ namespace MemMgmt.Core.Reclaim
         private static PageReferences PageCheckReferences(MemNode node, int page)
         {
             int referencedPtes = PageReferenced(node, page, out bool vmExec, out bool vmLocked);
-            var links = node.Pages.Links;
-            bool referencedPage = (links[page].Flags & (uint)PageFlags.Referenced) != 0;
-            links[page].Flags &= ~(uint)PageFlags.Referenced;
+            var flags = node.Pages.Flags;
+            bool referencedPage = (flags[page] & (uint)PageFlags.Referenced) != 0;
+            flags[page] &= ~(uint)PageFlags.Referenced;
             if (vmLocked) return PageReferences.Reclaim;
-            bool swapBacked = (links[page].Flags & (uint)PageFlags.SwapBacked) != 0;
+            bool swapBacked = (flags[page] & (uint)PageFlags.SwapBacked) != 0;
             if (referencedPtes != 0)
             {
                 if (swapBacked) return PageReferences.Activate;
-                links[page].Flags |= (uint)PageFlags.Referenced;
+                flags[page] |= (uint)PageFlags.Referenced;
                 if (referencedPage || referencedPtes > 1) return PageReferences.Activate;
                 if (vmExec) return PageReferences.Activate;
                 return PageReferences.Keep;
@@ -301,7 +301,7 @@ namespace MemMgmt.Core.Reclaim
         private static long ShrinkPageList(MemNode node, int pageList, int retList, ScanControl sc, ref ReclaimStat stat)
         {
             var pages = node.Pages;
-            var links = pages.Links;
+            var flags = pages.Flags;
             var swap = node.Swap;
             int freeList = Spare(node, FreeSlot);
             long nrReclaimed = 0;
@@ -310,7 +310,7 @@ namespace MemMgmt.Core.Reclaim
             {
                 int page = pages.Prev(pageList);
                 pages.ListDel(page);
-                uint f = links[page].Flags;
+                uint f = flags[page];
                 int nr = 1 << pages.Order[page];
                 sc.NrScanned++;
                 var owner = (PageOwner)pages.Owner[page];
@@ -345,13 +345,13 @@ namespace MemMgmt.Core.Reclaim
                         goto activate_locked;
                     }
                     // Case 2 (sane reclaim): mark it for immediate reclaim.
-                    links[page].Flags |= (uint)PageFlags.Reclaim;
+                    flags[page] |= (uint)PageFlags.Reclaim;
                     stat.NrWriteback++;
                     goto activate_locked;
                 }
 
                 var references = PageCheckReferences(node, page);
-                f = links[page].Flags;
+                f = flags[page];
                 switch (references)
                 {
                     case PageReferences.Activate: goto activate_locked;
@@ -365,7 +365,7 @@ namespace MemMgmt.Core.Reclaim
                     // add_to_swap: a slot, the swap cache, and the page is dirtied for the write.
                     if (!swap.TryGetSlot()) goto activate_locked;
                     f |= (uint)(PageFlags.SwapCache | PageFlags.Dirty);
-                    links[page].Flags = f;
+                    flags[page] = f;
                     mayEnterFs = true;
                 }
 
@@ -373,7 +373,7 @@ namespace MemMgmt.Core.Reclaim
                 if ((f & (uint)PageFlags.Mapped) != 0)
                 {
                     f &= ~(uint)(PageFlags.Mapped | PageFlags.PteYoung);
-                    links[page].Flags = f;
+                    flags[page] = f;
                 }
 
                 if ((f & (uint)PageFlags.Dirty) != 0)
@@ -382,7 +382,7 @@ namespace MemMgmt.Core.Reclaim
                     if (fileCache && (!sc.IsKswapd || (f & (uint)PageFlags.Reclaim) == 0 || !node.WritebackSt.PgdatDirty))
                     {
                         node.Counters.Mod(NodeStatItem.NrVmscanImmediate, nr);
-                        links[page].Flags = f | (uint)PageFlags.Reclaim;
+                        flags[page] = f | (uint)PageFlags.Reclaim;
                         goto activate_locked;
                     }
                     if (references == PageReferences.ReclaimClean) goto keep;
@@ -396,7 +396,7 @@ namespace MemMgmt.Core.Reclaim
                         if (!swap.TryGetSlot()) goto activate_locked;
                         f |= (uint)PageFlags.SwapCache;
                     }
-                    links[page].Flags = f | (uint)PageFlags.Reclaim;
+                    flags[page] = f | (uint)PageFlags.Reclaim;
                     WritebackIo.Start(node, page);
                     if ((f & (uint)PageFlags.SwapBacked) != 0)
                     {
@@ -413,23 +413,23 @@ namespace MemMgmt.Core.Reclaim
                 // The page leaves the page cache or the swap cache (its slot stays with the swap entry in the PTE);
                 // a page-cache page leaves a shadow entry behind (page_is_file_cache: workingset_eviction).
                 if (owner == PageOwner.FileCache && (f & (uint)PageFlags.SwapBacked) == 0) ShadowRefault.OnReclaimedPageCache(node, page);
-                links[page].Flags = f & ~(uint)(PageFlags.SwapCache | PageFlags.Referenced | PageFlags.Reclaim | PageFlags.Active);
+                flags[page] = f & ~(uint)(PageFlags.SwapCache | PageFlags.Referenced | PageFlags.Reclaim | PageFlags.Active);
                 nrReclaimed += nr;
                 pages.ListAdd(page, freeList);
                 continue;
 
             activate_locked:
-                f = links[page].Flags;
+                f = flags[page];
                 if ((f & (uint)PageFlags.SwapCache) != 0 && (swap.Full || (f & (uint)PageFlags.Mlocked) != 0)
                     && (f & (uint)PageFlags.Writeback) == 0 && (f & (uint)PageFlags.Mapped) != 0)
                 {
                     // try_to_free_swap: no PTE holds the swap entry, so the slot goes and the page is dirty again.
-                    links[page].Flags = (f & ~(uint)PageFlags.SwapCache) | (uint)PageFlags.Dirty;
+                    flags[page] = (f & ~(uint)PageFlags.SwapCache) | (uint)PageFlags.Dirty;
                     swap.FreeSlot();
                 }
-                if ((links[page].Flags & (uint)PageFlags.Mlocked) == 0)
+                if ((flags[page] & (uint)PageFlags.Mlocked) == 0)
                 {
-                    links[page].Flags |= (uint)PageFlags.Active;
+                    flags[page] |= (uint)PageFlags.Active;
                     stat.NrActivate++;
                 }
             keep:
@@ -469,7 +469,7 @@ namespace MemMgmt.Core.Reclaim
             {
                 int page = pages.Prev(list);
                 pages.ListDel(page);
-                uint f = pages.Flags(page);
+                uint f = pages.Flags[page];
                 if ((f & (uint)PageFlags.Mlocked) != 0) { PutbackUnevictable(node, page); continue; }
                 int nr = 1 << pages.Order[page];
                 Lru.AddToList(node, page, nr);
@@ -590,7 +590,7 @@ namespace MemMgmt.Core.Reclaim
             {
                 int page = pages.Prev(hold);
                 pages.ListDel(page);
-                if ((pages.Flags(page) & (uint)PageFlags.Mlocked) != 0) { PutbackUnevictable(node, page); continue; }
+                if ((pages.Flags[page] & (uint)PageFlags.Mlocked) != 0) { PutbackUnevictable(node, page); continue; }
                 if (PageReferenced(node, page, out bool vmExec, out _) != 0)
                 {
                     nrRotated += 1 << pages.Order[page];

@@ -68,7 +68,7 @@ namespace MemMgmt.Core.Reclaim
         {
             var pages = node.Pages;
             int src = Lru.Head(node, memcg, lru);
-            var links = pages.Links;
+            var flags = pages.Flags;
             int zid = zone.Idx;
             long taken = 0, scan = 0;
             int cursor = src;
@@ -87,13 +87,13 @@ namespace MemMgmt.Core.Reclaim
                 if (node.ZoneIdOfIndex(page) != zid) { cursor = page; continue; }
                 seenInPass = true;
                 scan++;
-                if (unmappedOnly && (links[page].Flags & (uint)PageFlags.Mapped) != 0)
+                if (unmappedOnly && (flags[page] & (uint)PageFlags.Mapped) != 0)
                 {
                     pages.ListMove(page, src); // -EBUSY: to the head
                     continue;
                 }
                 taken += 1L << pages.Order[page];
-                links[page].Flags &= ~(uint)PageFlags.Lru;
+                flags[page] &= ~(uint)PageFlags.Lru;
                 pages.ListMove(page, dst);
             }
             nrScanned = scan;

@@ -76,7 +76,7 @@ namespace MemMgmt.Core.Stats
             for (int i = 0; i < wbs.WbCount; i++)
             {
                 int slot = (wbs.WbHead + i) % wbs.WbIndex.Length;
-                if ((pages.Flags(wbs.WbIndex[slot]) & mask) == want) n += wbs.WbPages[slot];
+                if ((pages.Flags[wbs.WbIndex[slot]] & mask) == want) n += wbs.WbPages[slot];
             }
             return n;
         }

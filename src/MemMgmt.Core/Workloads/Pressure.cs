@@ -351,7 +351,7 @@ namespace MemMgmt.Core.Workloads
             if (!PageAllocator.TryGetAllocation(node, handle, out long pfn, out _)) return;
             int index = node.ToIndex(pfn);
             var pages = node.Pages;
-            uint f = pages.Flags(index);
+            uint f = pages.Flags[index];
             var owner = (PageOwner)pages.Owner[index];
             if ((f & (uint)PageFlags.Dirty) != 0 && owner != PageOwner.Anon) node.Counters.Mod(NodeStatItem.NrFileDirty, -1);
             if ((f & (uint)PageFlags.Mlocked) != 0) node.ZoneOfIndex(index).Stat[(int)ZoneStatItem.NrMlock]--;

@@ -80,9 +80,9 @@ namespace MemMgmt.Core.Writeback
                 node.Counters.Mod(NodeStatItem.NrWriteback, -nr);
                 node.Counters.Mod(NodeStatItem.NrWritten, nr);
                 if (index == DetachedWrite) continue;
-                if ((pages.Flags(index) & (uint)(PageFlags.Allocated | PageFlags.Writeback)) != (uint)(PageFlags.Allocated | PageFlags.Writeback))
+                if ((pages.Flags[index] & (uint)(PageFlags.Allocated | PageFlags.Writeback)) != (uint)(PageFlags.Allocated | PageFlags.Writeback))
                     continue; // freed by its owner while the write was in flight
-                if ((pages.Flags(index) & (uint)PageFlags.SwapBacked) == 0) node.FlusherSt.BdiWritten += nr; // __wb_writeout_inc
+                if ((pages.Flags[index] & (uint)PageFlags.SwapBacked) == 0) node.FlusherSt.BdiWritten += nr; // __wb_writeout_inc
                 if (pages.Has(index, PageFlags.Reclaim))
                 {
                     pages.Clear(index, PageFlags.Reclaim);
@@ -123,12 +123,12 @@ namespace MemMgmt.Core.Writeback
         {
             var node = zone.NodeRef;
             var pages = node.Pages;
-            var links = pages.Links;
+            var flags = pages.Flags;
             long n = 0;
             int end = node.ToIndex(zone.ZoneEndPfn - 1) + 1;
             for (int i = node.ToIndex(zone.ZoneStartPfn); i < end; i++)
             {
-                uint f = links[i].Flags;
+                uint f = flags[i];
                 if ((f & (uint)PageFlags.Allocated) == 0) continue;
                 int nr = 1 << pages.Order[i];
                 if ((f & (uint)PageFlags.Writeback) != 0 || (f & (uint)(PageFlags.Dirty | PageFlags.SwapBacked)) == (uint)PageFlags.Dirty) n += nr;
@@ -157,7 +157,7 @@ namespace MemMgmt.Core.Writeback
                 {
                     int head = Lru.Head(node, memcg, lru);
                     for (int p = oldestFirst ? pages.Prev(head) : pages.Next(head); p != head && started < max; p = oldestFirst ? pages.Prev(p) : pages.Next(p))
-                        if (IsDirtyPageCache(pages.Flags(p))) started += StartOne(node, p, throughDevice);
+                        if (IsDirtyPageCache(pages.Flags[p])) started += StartOne(node, p, throughDevice);
                 }
             }
             const uint queued = (uint)(PageFlags.LruAddQueued | PageFlags.Allocated);
@@ -165,7 +165,7 @@ namespace MemMgmt.Core.Writeback
                 for (int i = 0; i < pv.AddN && started < max; i++)
                 {
                     int p = pv.Add[i];
-                    if (p >= 0 && (pages.Flags(p) & queued) == queued && IsDirtyPageCache(pages.Flags(p))) started += StartOne(node, p, throughDevice);
+                    if (p >= 0 && (pages.Flags[p] & queued) == queued && IsDirtyPageCache(pages.Flags[p])) started += StartOne(node, p, throughDevice);
                 }
             return started;
         }

@@ -31,7 +31,7 @@ namespace MemMgmt.Core.Tests.Buddy
                         zone.NrFree[o]--;
                         zone.NrFreePages -= 1L << o;
                         if (mt == (int)MigrateType.Cma) zone.NrFreeCma -= 1L << o;
-                        for (int i = p; i < p + (1 << o); i++) { pages.Flags(i) = (uint)PageFlags.Allocated; pages.Order[i] = 0; }
+                        for (int i = p; i < p + (1 << o); i++) { pages.Flags[i] = (uint)PageFlags.Allocated; pages.Order[i] = 0; }
                     }
                 }
             Assert.Equal(0, zone.NrFreePages);
@@ -41,7 +41,7 @@ namespace MemMgmt.Core.Tests.Buddy
         public static void PutFree(MemNode node, Zone zone, int index, int order, MigrateType type)
         {
             node.SetBlockMigratetype(index, (int)type);
-            for (int i = index; i < index + (1 << order); i++) { node.Pages.Flags(i) = 0; node.Pages.Order[i] = 0; }
+            for (int i = index; i < index + (1 << order); i++) { node.Pages.Flags[i] = 0; node.Pages.Order[i] = 0; }
             BuddyAllocator.FreeOnePage(zone, index, order, (int)type);
         }
 
@@ -143,11 +143,11 @@ namespace MemMgmt.Core.Tests.Buddy
             var zone = node.Zonelist[0];
             BuddyState.TakeAll(node, zone);
             node.SetBlockMigratetype(BlockStart, (int)oldType);
-            for (int i = 0; i < lru; i++) node.Pages.Flags(BlockStart + i) = (uint)(PageFlags.Allocated | PageFlags.Lru);
+            for (int i = 0; i < lru; i++) node.Pages.Flags[BlockStart + i] = (uint)(PageFlags.Allocated | PageFlags.Lru);
             for (int i = lru; i < lru + free; i++) BuddyState.PutFree(node, zone, BlockStart + i, 0, oldType);
             int first = -1;
             for (int i = BlockStart; i < BlockStart + 512 && first < 0; i++)
-                if ((node.Pages.Flags(i) & (uint)PageFlags.Buddy) != 0) first = i;
+                if ((node.Pages.Flags[i] & (uint)PageFlags.Buddy) != 0) first = i;
             Assert.True(first >= 0);
             BuddyAllocator.StealSuitableFallback(zone, first, (int)startType, wholeBlock, 0);
             return (node, zone);

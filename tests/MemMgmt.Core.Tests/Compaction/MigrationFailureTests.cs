@@ -22,7 +22,7 @@ namespace MemMgmt.Core.Tests.Compaction
             public int GetNewPage(int page) { Gets++; return PageAllocator.AllocPagesIndex(_node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, 0); }
             public void PutNewPage(int newPage)
             {
-                _node.Pages.Flags(newPage) = 0;
+                _node.Pages.Flags[newPage] = 0;
                 BuddyAllocator.FreeHotPage(_node.ZoneOfIndex(newPage), 0, newPage);
             }
             public void CountFailure(MigrateFailReason reason) => Failures.Add(reason);
@@ -35,9 +35,9 @@ namespace MemMgmt.Core.Tests.Compaction
             int i = node.ToIndex(r.Pfn);
             LruCache.Drain(node, 0); // the new page leaves cpu 0's lru_add pagevec for its list; only then is it isolatable
             Lru.Del(node, i, 1);
-            node.Pages.Flags(i) |= (uint)(extra | PageFlags.Isolated);
+            node.Pages.Flags[i] |= (uint)(extra | PageFlags.Isolated);
             node.Pages.ExtraRefs[i] = pins;
-            node.Counters.Mod(Migrate.IsolatedItem(node.Pages.Flags(i)), 1);
+            node.Counters.Mod(Migrate.IsolatedItem(node.Pages.Flags[i]), 1);
             node.Pages.ListAdd(i, list);
             return (i, r.Handle);
         }

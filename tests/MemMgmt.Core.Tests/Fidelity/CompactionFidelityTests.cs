@@ -27,7 +27,7 @@ namespace MemMgmt.Core.Tests.Fidelity
             for (long pfn = zone.ZoneStartPfn; pfn < zone.ZoneEndPfn; pfn += 1L << node.PbOrder)
             {
                 int i = node.ToIndex(pfn);
-                if ((node.Pages.Flags(i) & (uint)PageFlags.Buddy) != 0 && node.Pages.Order[i] >= node.PbOrder) { page = i; break; }
+                if ((node.Pages.Flags[i] & (uint)PageFlags.Buddy) != 0 && node.Pages.Order[i] >= node.PbOrder) { page = i; break; }
             }
             Assert.True(page >= 0);
             var ignoring = new CompactControl { Zone = zone, IgnoreBlockSuitable = true };
@@ -98,7 +98,7 @@ namespace MemMgmt.Core.Tests.Fidelity
             var node = Scenario.Node(64, disableGrouping: false);
             int plain = PageAllocator.AllocPagesIndex(node, 3, GfpFlags.GFP_KERNEL, 0);
             int comp = PageAllocator.AllocPagesIndex(node, 3, GfpFlags.GFP_KERNEL | GfpFlags.__GFP_COMP, 0);
-            node.Pages.Flags(comp) |= (uint)PageFlags.Head;
+            node.Pages.Flags[comp] |= (uint)PageFlags.Head;
             var cc = Cc(node, GfpFlags.GFP_KERNEL);
             Assert.Equal(plain + 8, CompactionEngine.IsolateMigratepagesBlock(cc, plain, plain + 8, true, false));
             Assert.Equal(8, cc.TotalMigrateScanned);
@@ -122,7 +122,7 @@ namespace MemMgmt.Core.Tests.Fidelity
             MemMgmt.Core.Reclaim.LruCache.DrainAll(node);
             int page = node.Allocations.IndexOf(node.Allocations.Resolve(r.Handle));
             // Reclaim's state after add_to_swap and try_to_unmap: in the swap cache, no PTE maps it.
-            node.Pages.Flags(page) = (node.Pages.Flags(page) | (uint)PageFlags.SwapCache) & ~(uint)(PageFlags.Mapped | PageFlags.PteYoung);
+            node.Pages.Flags[page] = (node.Pages.Flags[page] | (uint)PageFlags.SwapCache) & ~(uint)(PageFlags.Mapped | PageFlags.PteYoung);
             var nofs = Cc(node, GfpFlags.GFP_NOFS);
             CompactionEngine.IsolateMigratepagesBlock(nofs, page, page + 1, true, false);
             Assert.Equal(0, nofs.NrMigratepages);

@@ -22,7 +22,7 @@ namespace MemMgmt.Core.Tests.Fidelity
             public int GetNewPage(int page) => PageAllocator.AllocPagesIndex(_node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, 0);
             public void PutNewPage(int newPage)
             {
-                _node.Pages.Flags(newPage) = 0;
+                _node.Pages.Flags[newPage] = 0;
                 BuddyAllocator.FreeHotPage(_node.ZoneOfIndex(newPage), 0, newPage);
             }
             public void CountFailure(MigrateFailReason reason) { }
@@ -35,8 +35,8 @@ namespace MemMgmt.Core.Tests.Fidelity
             int i = node.ToIndex(r.Pfn);
             LruCache.Drain(node, 0);
             Lru.Del(node, i, 1);
-            node.Pages.Flags(i) |= (uint)PageFlags.Isolated;
-            node.Counters.Mod(Migrate.IsolatedItem(node.Pages.Flags(i)), 1);
+            node.Pages.Flags[i] |= (uint)PageFlags.Isolated;
+            node.Counters.Mod(Migrate.IsolatedItem(node.Pages.Flags[i]), 1);
             node.Pages.ListAdd(i, list);
             return (i, r.Handle);
         }

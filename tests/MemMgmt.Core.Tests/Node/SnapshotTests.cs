@@ -172,9 +172,9 @@ namespace MemMgmt.Core.Tests.Node
             var a = new MemNode(new NodeConfig { SizeBytes = 256 * MiB });
             var b = a.Clone();
             NodeStateComparer.AssertSameState(a, b);
-            b.Pages.Flags(12345) ^= 1;
+            b.Pages.Flags[12345] ^= 1;
             var e = Assert.ThrowsAny<Exception>(() => NodeStateComparer.AssertSameState(a, b));
-            Assert.Contains("node.Pages.Links[12345].Flags", e.Message);
+            Assert.Contains("node.Pages.Flags[12345]", e.Message);
         }
 
         /// <summary>A field added to a state object that the snapshot does not carry shows up as a difference after the

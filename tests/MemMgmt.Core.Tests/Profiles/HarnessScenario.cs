@@ -70,7 +70,7 @@ namespace MemMgmt.Core.Tests.Profiles
             var pages = node.Pages;
             for (int i = 0; i < node.SpannedPages; i++)
             {
-                if ((pages.Flags(i) & (uint)PageFlags.Buddy) == 0) continue;
+                if ((pages.Flags[i] & (uint)PageFlags.Buddy) == 0) continue;
                 long n = 1L << pages.Order[i];
                 free += n;
                 long pfn = node.NodeStartPfn + i;

@@ -42,7 +42,7 @@ namespace MemMgmt.Core.Tests.Profiles
             LruCache.DrainAll(node);
             var pages = node.Pages;
             for (int i = 1; i < pages.NrPages; i += 2)
-                if ((pages.Flags(i) & (uint)PageFlags.Lru) != 0) pages.ExtraRefs[i] = 1;
+                if ((pages.Flags[i] & (uint)PageFlags.Lru) != 0) pages.ExtraRefs[i] = 1;
         }
 
         // ----- the profile -----

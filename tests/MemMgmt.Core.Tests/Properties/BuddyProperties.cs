@@ -271,8 +271,8 @@ namespace MemMgmt.Core.Tests.Properties
                 var freshPages = fresh.Pages;
                 for (int i = 0; i < pages.NrPages; i++)
                 {
-                    bool free = (pages.Flags(i) & (uint)PageFlags.Buddy) != 0;
-                    bool freshFree = (freshPages.Flags(i) & (uint)PageFlags.Buddy) != 0;
+                    bool free = (pages.Flags[i] & (uint)PageFlags.Buddy) != 0;
+                    bool freshFree = (freshPages.Flags[i] & (uint)PageFlags.Buddy) != 0;
                     if (free != freshFree || (free && pages.Order[i] != freshPages.Order[i]))
                         Assert.Fail($"{cfg.Name}: pfn {node.NodeStartPfn + i:x}: free {free} order {pages.Order[i]}, fresh node: free {freshFree} order {freshPages.Order[i]}");
                 }

@@ -23,7 +23,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             ReclaimTestKit.Fill(node, PageOwner.FileCache, 1000);
             Assert.Empty(InvariantChecker.Check(node));
             int p = FirstOnList(node, LruList.InactiveFile);
-            node.Pages.Flags(p) |= (uint)PageFlags.Active;
+            node.Pages.Flags[p] |= (uint)PageFlags.Active;
             var v = InvariantChecker.Check(node);
             Assert.Contains(v, s => s.Contains($"pfn {node.NodeStartPfn + p:x}: on InactiveFile but its flags say ActiveFile"));
         }

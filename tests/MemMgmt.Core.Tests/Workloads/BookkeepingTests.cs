@@ -64,7 +64,7 @@ namespace MemMgmt.Core.Tests.Workloads
             // The fill's pages are still allocated and owned; no page refers to a handle the table no longer has.
             long allocatedHeads = 0;
             for (int i = 0; i < node.SpannedPages; i++)
-                if ((node.Pages.Flags(i) & (uint)PageFlags.Allocated) != 0 && node.Pages.Owner[i] == (byte)PageOwner.Anon) allocatedHeads++;
+                if ((node.Pages.Flags[i] & (uint)PageFlags.Allocated) != 0 && node.Pages.Owner[i] == (byte)PageOwner.Anon) allocatedHeads++;
             Assert.True(allocatedHeads >= fillLive, $"{allocatedHeads} anon pages allocated, {fillLive} expected from the fill");
             Assert.Empty(InvariantChecker.Check(node));
         }
