@@ -144,13 +144,14 @@ namespace MemMgmt.Core.Allocation
         internal static int GetPageFromFreelist(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags,
             out Zone? zone, out AllocSource source) =>
             GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled),
-                cpu, allocFlags, (gfp & GfpFlags.__GFP_COLD) != 0, out zone, out source);
+                cpu, allocFlags, gfp, out zone, out source);
 
         /// <summary>get_page_from_freelist with gfp_zone and the migrate type already worked out.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int GetPageFromFreelist(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
-            bool cold, out Zone? zone, out AllocSource source)
+            GfpFlags gfp, out Zone? zone, out AllocSource source)
         {
+            bool cold = (gfp & GfpFlags.__GFP_COLD) != 0;
             var zonelist = node.Zonelist;
             int classzoneIdx = -1;
             int markIdx = allocFlags & AllocFlagBits.WmarkMask;
@@ -162,7 +163,7 @@ namespace MemMgmt.Core.Allocation
                 if (zid > highZoneIdx) continue;
                 if (classzoneIdx < 0) classzoneIdx = zid;
                 long mark = z.WmarkPages(markIdx);
-                if (!ZoneWatermark.Fast(z, order, mark, classzoneIdx, allocFlags))
+                if (!ZoneWatermark.Fast(z, order, mark, classzoneIdx, allocFlags, gfp))
                 {
                     if ((allocFlags & AllocFlagBits.NoWatermarks) == 0) continue; // node_reclaim_mode is 0
                 }
@@ -279,7 +280,7 @@ namespace MemMgmt.Core.Allocation
         internal static int AllocPagesIndex(MemNode node, int order, GfpFlags gfp, int cpu)
         {
             var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
-            int index = GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)mt, cpu, FastPathFlags(gfp, mt), (gfp & GfpFlags.__GFP_COLD) != 0, out _, out _);
+            int index = GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)mt, cpu, FastPathFlags(gfp, mt), gfp, out _, out _);
             if (index >= 0)
             {
                 var pages = node.Pages;

@@ -240,7 +240,8 @@ namespace MemMgmt.Core.Node
         /// <summary>A fallback steal below pageblock order raises the zone's watermarks by a pageblock (up to
         /// vm.watermark_boost_factor/10000 of the high watermark) and, for ALLOC_KSWAPD requests, flags the zone so rmqueue
         /// wakes kswapd; wmark_pages adds zone->watermark_boost; balance_pgdat reclaims the boost without writeback or swap,
-        /// clears it and wakes kcompactd at pageblock_order. kernel: boost_watermark, steal_suitable_fallback, rmqueue
+        /// clears it and wakes kcompactd at pageblock_order; zone_watermark_fast holds an order-0 __GFP_ATOMIC request at
+        /// WMARK_MIN to the unboosted min. kernel: boost_watermark, steal_suitable_fallback, rmqueue, zone_watermark_fast
         /// (mm/page_alloc.c, 6.1), balance_pgdat, wakeup_kswapd (mm/vmscan.c, 6.1); 4.14 has no boost.</summary>
         public bool WatermarkBoost { get; private set; }
 
