@@ -106,9 +106,11 @@ namespace MemMgmt.Core.Allocation
         }
 
         /// <summary>The fast path's flags: ALLOC_WMARK_LOW, plus ALLOC_CMA for movable requests (prepare_alloc_pages) and
-        /// ALLOC_KSWAPD for requests that may wake kswapd (alloc_flags_nofragment, 6.1).</summary>
+        /// ALLOC_KSWAPD for requests that may wake kswapd (alloc_flags_nofragment, 6.1). ALLOC_NOFRAGMENT is set here for
+        /// every request and kept by get_page_from_freelist only when the preferred zone asks for it (<see cref="Zone.NoFragmentMask"/>),
+        /// so the profile check costs the hot path one AND.</summary>
         internal static int FastPathFlags(GfpFlags gfp, MigrateType mt) =>
-            AllocFlagBits.WmarkLow | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0) | ((int)gfp & AllocFlagBits.Kswapd);
+            AllocFlagBits.WmarkLow | AllocFlagBits.NoFragment | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0) | ((int)gfp & AllocFlagBits.Kswapd);
 
         /// <summary>gfp_zone's answer as a zone index for each combination of the four zone modifier bits
         /// (__GFP_DMA, __GFP_HIGHMEM, __GFP_DMA32, __GFP_MOVABLE), built from <see cref="Gfp.ToZone"/> itself for one
@@ -139,8 +141,9 @@ namespace MemMgmt.Core.Allocation
             return t.HighZoneIdx[(int)gfp & GfpZoneTable.ZoneBits];
         }
 
-        /// <summary>kernel: get_page_from_freelist (mm/page_alloc.c, 4.14): first zone of the zonelist (up to the GFP's
-        /// highest zone) that passes its watermark and has pages; order &gt; 0 ALLOC_HARDER successes reserve a highatomic block.</summary>
+        /// <summary>kernel: get_page_from_freelist (mm/page_alloc.c, 4.14; 6.1): first zone of the zonelist (up to the GFP's
+        /// highest zone) that passes its watermark and has pages; order &gt; 0 ALLOC_HARDER successes reserve a highatomic block;
+        /// on 6.1 a walk under ALLOC_NOFRAGMENT that found nothing walks again without it.</summary>
         internal static int GetPageFromFreelist(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags,
             out Zone? zone, out AllocSource source) =>
             GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled),
@@ -156,12 +159,18 @@ namespace MemMgmt.Core.Allocation
             int classzoneIdx = -1;
             int markIdx = allocFlags & AllocFlagBits.WmarkMask;
             source = AllocSource.None;
+        retry:
             for (int i = 0; i < zonelist.Length; i++)
             {
                 var z = zonelist[i];
                 int zid = z.Idx;
                 if (zid > highZoneIdx) continue;
-                if (classzoneIdx < 0) classzoneIdx = zid;
+                if (classzoneIdx < 0)
+                {
+                    classzoneIdx = zid;
+                    // alloc_flags_nofragment(preferred zone): keep ALLOC_NOFRAGMENT only where the preferred zone asks for it.
+                    allocFlags &= z.NoFragmentMask;
+                }
                 long mark = z.WmarkPages(markIdx);
                 if (!ZoneWatermark.Fast(z, order, mark, classzoneIdx, allocFlags, gfp))
                 {
@@ -174,6 +183,12 @@ namespace MemMgmt.Core.Allocation
                     zone = z;
                     return page;
                 }
+            }
+            // Every zone was too fragmented to give a page without splitting a pageblock: fragment rather than fail.
+            if ((allocFlags & AllocFlagBits.NoFragment) != 0)
+            {
+                allocFlags &= ~AllocFlagBits.NoFragment;
+                goto retry;
             }
             zone = null;
             return -1;

@@ -307,15 +307,19 @@ namespace MemMgmt.Core.Buddy
                 node.SetBlockMigratetype(index, startType);
         }
 
-        /// <summary>kernel: __rmqueue_fallback (mm/page_alloc.c, 4.14): largest stealable block first; a movable
-        /// request that cannot claim the block takes the smallest one instead.</summary>
+        /// <summary>kernel: __rmqueue_fallback (mm/page_alloc.c, 4.14; 6.1): largest stealable block first; a movable
+        /// request that cannot claim the block takes the smallest one instead; under ALLOC_NOFRAGMENT (6.1) only blocks of
+        /// pageblock order or more are taken.</summary>
         internal static bool RmqueueFallback(Zone zone, int order, int startMt, int allocFlags)
         {
             int maxOrder = zone.NrFree.Length;
             int current;
             int fallbackMt = -1;
             bool canSteal = false;
-            for (current = maxOrder - 1; current >= order; current--)
+            int minOrder = order;
+            // Never split another type's pageblock to avoid fragmenting; get_page_from_freelist retries without the flag.
+            if ((allocFlags & AllocFlagBits.NoFragment) != 0 && order < zone.NodeRef.PbOrder) minOrder = zone.NodeRef.PbOrder;
+            for (current = maxOrder - 1; current >= minOrder; current--)
             {
                 fallbackMt = FindSuitableFallback(zone, current, startMt, false, out canSteal);
                 if (fallbackMt == -1) continue;

@@ -51,6 +51,7 @@ namespace MemMgmt.Core.Node
             FastFindMigrateblock = true,
             MigrateSkipHintsPerBlock = true,
             WatermarkBoost = true,
+            AllocNoFragment = true,
             PcpBatchCapBytes = 1 << 20,
             PcpHighFromLowWatermark = true,
             PcpFreeScaling = true,
@@ -244,6 +245,16 @@ namespace MemMgmt.Core.Node
         /// WMARK_MIN to the unboosted min. kernel: boost_watermark, steal_suitable_fallback, rmqueue, zone_watermark_fast
         /// (mm/page_alloc.c, 6.1), balance_pgdat, wakeup_kswapd (mm/vmscan.c, 6.1); 4.14 has no boost.</summary>
         public bool WatermarkBoost { get; private set; }
+
+        /// <summary>The fast path (__alloc_pages) sets ALLOC_NOFRAGMENT when the preferred zone is ZONE_NORMAL (CONFIG_ZONE_DMA32,
+        /// which Debian's arm64 6.1 has): __rmqueue_fallback then steals only whole pageblocks (min_order = pageblock_order), so
+        /// the walk goes on to lower zones' own free lists and free pageblocks before splitting another type's pageblock, and
+        /// get_page_from_freelist walks the zonelist once more without the flag when nothing was found. It applies only to a
+        /// node with a Normal zone (memory above 4 GiB physical); the captured 2 GiB QEMU node has all of its memory in DMA
+        /// (its zoneinfo shows DMA32 and Normal with spanned 0), so there the preferred zone is DMA and the flag is never set.
+        /// The slow path's flags never carry it. kernel: alloc_flags_nofragment, __alloc_pages, get_page_from_freelist,
+        /// __rmqueue_fallback (mm/page_alloc.c, 6.1); 4.14 has no ALLOC_NOFRAGMENT.</summary>
+        public bool AllocNoFragment { get; private set; }
 
         /// <summary>zone_batchsize's cap on the pcp batch before it is quartered: 1 MiB of pages in 6.1
         /// (min(managed >> 10, SZ_1M / PAGE_SIZE)), 512 KiB in 4.14. kernel: zone_batchsize (mm/page_alloc.c, 4.14; 6.1).</summary>

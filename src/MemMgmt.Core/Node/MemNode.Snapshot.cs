@@ -39,13 +39,13 @@ namespace MemMgmt.Core.Node
             [typeof(PageMap)] = "NrPages Next Prev Flags Order Owner ExtraRefs Memcg Handle _nextSentinel",
             [typeof(Zone)] = "NodeRef Pages FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
                 "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +
-                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned WatermarkBoost BoostedWatermarkFlag ReclaimActive Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
+                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned WatermarkBoost BoostedWatermarkFlag ReclaimActive Type NoFragmentMask ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
             [typeof(PerCpuPages)] = "CountField HighField BatchField FreeHighField FreeFactor ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
-                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial CompactMemoryResetsSkipHints WatermarkBoost PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes " +
+                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial CompactMemoryResetsSkipHints WatermarkBoost AllocNoFragment PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes " +
                 "CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk WakeupKswapdWakesKcompactd",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents NodeStat",
