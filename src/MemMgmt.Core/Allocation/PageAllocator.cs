@@ -283,11 +283,13 @@ namespace MemMgmt.Core.Allocation
             FreePagesIndex(node, index, order, cpu);
         }
 
-        /// <summary>kernel: __free_pages (mm/page_alloc.c, 4.14): order 0 through the per-cpu list, larger orders to the buddy lists.</summary>
+        /// <summary>kernel: __free_pages, free_the_page (mm/page_alloc.c, 4.14; 6.1): order 0 through the per-cpu list, larger
+        /// orders to the buddy lists; 6.1 also frees pcp_allowed_order orders to the per-cpu lists.</summary>
         internal static void FreePagesIndex(MemNode node, int index, int order, int cpu)
         {
             var zone = node.ZoneArr[node.PageblockZone[index >> node.PbOrder]];
             if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index);
+            else if (node.Kernel.PcpHighOrder && BuddyAllocator.PcpAllowedOrder(node, order)) BuddyAllocator.FreeUnrefPageOrder(zone, cpu, index, order);
             else BuddyAllocator.FreePagesOk(zone, index, order);
         }
 

@@ -52,6 +52,7 @@ namespace MemMgmt.Core.Node
             MigrateSkipHintsPerBlock = true,
             WatermarkBoost = true,
             AllocNoFragment = true,
+            PcpHighOrder = true,
             PcpBatchCapBytes = 1 << 20,
             PcpHighFromLowWatermark = true,
             PcpFreeScaling = true,
@@ -255,6 +256,17 @@ namespace MemMgmt.Core.Node
         /// The slow path's flags never carry it. kernel: alloc_flags_nofragment, __alloc_pages, get_page_from_freelist,
         /// __rmqueue_fallback (mm/page_alloc.c, 6.1); 4.14 has no ALLOC_NOFRAGMENT.</summary>
         public bool AllocNoFragment { get; private set; }
+
+        /// <summary>The per-cpu lists hold orders up to PAGE_ALLOC_COSTLY_ORDER (one list per migrate type and order) and, with
+        /// CONFIG_TRANSPARENT_HUGEPAGE (Debian's 6.1 has it), pageblock-order THP blocks (one list for movable, one for the
+        /// rest): rmqueue takes those orders from the pcp first, refilling an empty list with max(batch &gt;&gt; order, 2)
+        /// blocks, and __free_pages puts them back there; pcp->count counts pages, so zoneinfo's pagesets count includes
+        /// them, and like order-0 pcp pages they are neither in NR_FREE_PAGES nor in buddyinfo. A free past the flush point
+        /// with free_factor set empties the whole pcp for a cheap order (free_high). kernel: pcp_allowed_order,
+        /// order_to_pindex, pindex_to_order, rmqueue, rmqueue_pcplist, __rmqueue_pcplist, rmqueue_bulk, free_the_page,
+        /// free_unref_page, free_unref_page_commit, free_pcppages_bulk (mm/page_alloc.c, 6.1); 4.14 keeps only order 0 on
+        /// the pcp lists.</summary>
+        public bool PcpHighOrder { get; private set; }
 
         /// <summary>zone_batchsize's cap on the pcp batch before it is quartered: 1 MiB of pages in 6.1
         /// (min(managed >> 10, SZ_1M / PAGE_SIZE)), 512 KiB in 4.14. kernel: zone_batchsize (mm/page_alloc.c, 4.14; 6.1).</summary>
