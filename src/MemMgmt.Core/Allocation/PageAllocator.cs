@@ -159,6 +159,7 @@ namespace MemMgmt.Core.Allocation
             int classzoneIdx = -1;
             int markIdx = allocFlags & AllocFlagBits.WmarkMask;
             source = AllocSource.None;
+        retry:
             for (int i = 0; i < zonelist.Length; i++)
             {
                 var z = zonelist[i];
@@ -183,19 +184,15 @@ namespace MemMgmt.Core.Allocation
                     return page;
                 }
             }
-            zone = null;
             // Every zone was too fragmented to give a page without splitting a pageblock: fragment rather than fail.
             if ((allocFlags & AllocFlagBits.NoFragment) != 0)
-                return GetPageFromFreelistFragmenting(node, order, highZoneIdx, mt, cpu, allocFlags & ~AllocFlagBits.NoFragment, gfp, out zone, out source);
+            {
+                allocFlags &= ~AllocFlagBits.NoFragment;
+                goto retry;
+            }
+            zone = null;
             return -1;
         }
-
-        /// <summary>get_page_from_freelist's second walk without ALLOC_NOFRAGMENT (6.1), out of line so the first walk's loop
-        /// stays as tight as 4.14's.</summary>
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static int GetPageFromFreelistFragmenting(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
-            GfpFlags gfp, out Zone? zone, out AllocSource source) =>
-            GetPageFromFreelist(node, order, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
 
         /// <summary>kernel: prep_new_page, then what the owner does with the page: LRU pages are queued on the allocating
         /// cpu's lru_add pagevec (do_anonymous_page → lru_cache_add_active_or_unevictable, add_to_page_cache_lru and
@@ -292,7 +289,14 @@ namespace MemMgmt.Core.Allocation
         {
             var zone = node.ZoneArr[node.PageblockZone[index >> node.PbOrder]];
             if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index);
-            else if (node.Kernel.PcpHighOrder && BuddyAllocator.PcpAllowedOrder(node, order)) BuddyAllocator.FreeUnrefPageOrder(zone, cpu, index, order);
+            else FreeHigherOrder(node, zone, index, order, cpu);
+        }
+
+        /// <summary>free_the_page for order &gt; 0: 6.1's pcp orders to the per-cpu lists, the rest to the buddy lists.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void FreeHigherOrder(MemNode node, Zone zone, int index, int order, int cpu)
+        {
+            if (node.Kernel.PcpHighOrder && BuddyAllocator.PcpAllowedOrder(node, order)) BuddyAllocator.FreeUnrefPageOrder(zone, cpu, index, order);
             else BuddyAllocator.FreePagesOk(zone, index, order);
         }
 

@@ -376,21 +376,26 @@ namespace MemMgmt.Core.Buddy
             }
             else
             {
-                page = -1;
-                source = AllocSource.None;
-                // 6.1 serves cheap orders and THP from the pcp too; MIGRATE_MOVABLE lists may hold CMA pages, so only
-                // requests allowed CMA take movable ones.
-                if (zone.NodeRef.Kernel.PcpHighOrder && PcpAllowedOrder(zone.NodeRef, order)
-                    && ((allocFlags & AllocFlagBits.Cma) != 0 || migratetype != (int)MigrateType.Movable))
-                {
-                    page = RmqueuePcplistOrder(zone, cpu, order, migratetype, allocFlags);
-                    if (page >= 0) source = AllocSource.PcpList;
-                }
-                if (page < 0) page = RmqueueBuddy(zone, order, migratetype, allocFlags, out source);
+                page = RmqueueOrder(zone, cpu, order, migratetype, allocFlags, out source);
             }
             // __count_zone_vm_events(PGALLOC, zone, 1 << order): the page comes from this zone's lists.
             if (page >= 0) zone.NodeRef.Counters.ZoneEvents[(int)ZoneEvent.PgAlloc, zone.Idx] += 1L << order;
             return page;
+        }
+
+        /// <summary>rmqueue for order &gt; 0, out of line so the order-0 path inlined into get_page_from_freelist stays
+        /// small: 6.1 serves cheap orders and THP from the pcp first (MIGRATE_MOVABLE lists may hold CMA pages, so only
+        /// requests allowed CMA take movable ones), then the buddy lists.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int RmqueueOrder(Zone zone, int cpu, int order, int migratetype, int allocFlags, out AllocSource source)
+        {
+            if (zone.NodeRef.Kernel.PcpHighOrder && PcpAllowedOrder(zone.NodeRef, order)
+                && ((allocFlags & AllocFlagBits.Cma) != 0 || migratetype != (int)MigrateType.Movable))
+            {
+                int page = RmqueuePcplistOrder(zone, cpu, order, migratetype, allocFlags);
+                if (page >= 0) { source = AllocSource.PcpList; return page; }
+            }
+            return RmqueueBuddy(zone, order, migratetype, allocFlags, out source);
         }
 
         /// <summary>rmqueue's out: label (6.1): a steal that boosted the watermarks flagged the zone; clear the flag and wake

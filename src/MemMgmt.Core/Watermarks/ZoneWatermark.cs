@@ -45,15 +45,17 @@ namespace MemMgmt.Core.Watermarks
             long freePages = z.NrFreePages;
             long cmaPages = (allocFlags & AllocFlagBits.Cma) == 0 ? z.NrFreeCma : 0;
             if (order == 0 && freePages - cmaPages > mark + z.LowmemReserveArr[classzoneIdx]) return true;
-            if (Ok(z, order, mark, classzoneIdx, allocFlags, freePages)) return true;
-            return order == 0 && z.WatermarkBoost != 0 && BoostedAtomicOk(z, classzoneIdx, allocFlags, gfp, freePages);
+            return FastSlow(z, order, mark, classzoneIdx, allocFlags, gfp, freePages);
         }
 
-        /// <summary>zone_watermark_fast's boost exception (6.1): the min watermark is where boosting stops counting, so an
-        /// atomic order-0 request checked at WMARK_MIN is held to _watermark[WMARK_MIN] without the boost.</summary>
+        /// <summary>zone_watermark_fast past its order-0 shortcut, out of line: __zone_watermark_ok, then the boost
+        /// exception (6.1): the min watermark is where boosting stops counting, so an atomic order-0 request checked at
+        /// WMARK_MIN is held to _watermark[WMARK_MIN] without the boost.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static bool BoostedAtomicOk(Zone z, int classzoneIdx, int allocFlags, Allocation.GfpFlags gfp, long freePages)
+        private static bool FastSlow(Zone z, int order, long mark, int classzoneIdx, int allocFlags, Allocation.GfpFlags gfp, long freePages)
         {
+            if (Ok(z, order, mark, classzoneIdx, allocFlags, freePages)) return true;
+            if (order != 0 || z.WatermarkBoost == 0) return false;
             if ((gfp & Allocation.GfpFlags.__GFP_ATOMIC) == 0) return false;
             if ((allocFlags & AllocFlagBits.WmarkMask) != AllocFlagBits.WmarkMin) return false;
             return Ok(z, 0, z.RawWatermark(AllocFlagBits.WmarkMin), classzoneIdx, allocFlags, freePages);
