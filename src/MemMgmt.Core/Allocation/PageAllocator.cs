@@ -106,38 +106,48 @@ namespace MemMgmt.Core.Allocation
         }
 
         /// <summary>The fast path's flags: ALLOC_WMARK_LOW, plus ALLOC_CMA for movable requests (prepare_alloc_pages) and
-        /// ALLOC_KSWAPD for requests that may wake kswapd (alloc_flags_nofragment, 6.1).</summary>
+        /// ALLOC_KSWAPD for requests that may wake kswapd (alloc_flags_nofragment, 6.1). ALLOC_NOFRAGMENT is set here for
+        /// every request and kept by get_page_from_freelist only when the preferred zone asks for it (<see cref="Zone.NoFragmentMask"/>),
+        /// so the profile check costs the hot path one AND.</summary>
         internal static int FastPathFlags(GfpFlags gfp, MigrateType mt) =>
-            AllocFlagBits.WmarkLow | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0) | ((int)gfp & AllocFlagBits.Kswapd);
+            AllocFlagBits.WmarkLow | AllocFlagBits.NoFragment | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0) | ((int)gfp & AllocFlagBits.Kswapd);
 
         /// <summary>gfp_zone(gfp) as the zone index the zonelist walk stops at (high_zoneidx): the profile's table.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal static int HighZoneIdx(MemNode node, GfpFlags gfp) => node.Kernel.GfpHighZoneIdx[(int)gfp & KernelProfile.GfpZoneBits];
 
-        /// <summary>kernel: get_page_from_freelist (mm/page_alloc.c, 4.14): first zone of the zonelist (up to the GFP's
-        /// highest zone) that passes its watermark and has pages; order &gt; 0 ALLOC_HARDER successes reserve a highatomic block.</summary>
+        /// <summary>kernel: get_page_from_freelist (mm/page_alloc.c, 4.14; 6.1): first zone of the zonelist (up to the GFP's
+        /// highest zone) that passes its watermark and has pages; order &gt; 0 ALLOC_HARDER successes reserve a highatomic block;
+        /// on 6.1 a walk under ALLOC_NOFRAGMENT that found nothing walks again without it.</summary>
         internal static int GetPageFromFreelist(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags,
             out Zone? zone, out AllocSource source) =>
             GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled),
-                cpu, allocFlags, (gfp & GfpFlags.__GFP_COLD) != 0, out zone, out source);
+                cpu, allocFlags, gfp, out zone, out source);
 
         /// <summary>get_page_from_freelist with gfp_zone and the migrate type already worked out.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int GetPageFromFreelist(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
-            bool cold, out Zone? zone, out AllocSource source)
+            GfpFlags gfp, out Zone? zone, out AllocSource source)
         {
+            bool cold = (gfp & GfpFlags.__GFP_COLD) != 0;
             var zonelist = node.Zonelist;
             int classzoneIdx = -1;
             int markIdx = allocFlags & AllocFlagBits.WmarkMask;
             source = AllocSource.None;
+        retry:
             for (int i = 0; i < zonelist.Length; i++)
             {
                 var z = zonelist[i];
                 int zid = z.Idx;
                 if (zid > highZoneIdx) continue;
-                if (classzoneIdx < 0) classzoneIdx = zid;
+                if (classzoneIdx < 0)
+                {
+                    classzoneIdx = zid;
+                    // alloc_flags_nofragment(preferred zone): keep ALLOC_NOFRAGMENT only where the preferred zone asks for it.
+                    allocFlags &= z.NoFragmentMask;
+                }
                 long mark = z.WmarkPages(markIdx);
-                if (!ZoneWatermark.Fast(z, order, mark, classzoneIdx, allocFlags))
+                if (!ZoneWatermark.Fast(z, order, mark, classzoneIdx, allocFlags, gfp))
                 {
                     if ((allocFlags & AllocFlagBits.NoWatermarks) == 0) continue; // node_reclaim_mode is 0
                 }
@@ -148,6 +158,12 @@ namespace MemMgmt.Core.Allocation
                     zone = z;
                     return page;
                 }
+            }
+            // Every zone was too fragmented to give a page without splitting a pageblock: fragment rather than fail.
+            if ((allocFlags & AllocFlagBits.NoFragment) != 0)
+            {
+                allocFlags &= ~AllocFlagBits.NoFragment;
+                goto retry;
             }
             zone = null;
             return -1;
@@ -242,13 +258,22 @@ namespace MemMgmt.Core.Allocation
             FreePagesIndex(node, index, order, cpu);
         }
 
-        /// <summary>kernel: __free_pages (mm/page_alloc.c, 4.14): order 0 through the per-cpu list, larger orders to the buddy lists.</summary>
+        /// <summary>kernel: __free_pages, free_the_page (mm/page_alloc.c, 4.14; 6.1): order 0 through the per-cpu list, larger
+        /// orders to the buddy lists; 6.1 also frees pcp_allowed_order orders to the per-cpu lists.</summary>
         internal static void FreePagesIndex(MemNode node, int index, int order, int cpu)
         {
             int block = index >> node.PbOrder;
             var zone = node.ZoneArr[node.PageblockZone[block]];
             // The pageblock's type, read once for the zone and the pcp list (get_pfnblock_migratetype).
             if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index, node.PageblockBits[block] & 7);
+            else FreeHigherOrder(node, zone, index, order, cpu);
+        }
+
+        /// <summary>free_the_page for order &gt; 0: 6.1's pcp orders to the per-cpu lists, the rest to the buddy lists.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static void FreeHigherOrder(MemNode node, Zone zone, int index, int order, int cpu)
+        {
+            if (node.Kernel.PcpHighOrder && BuddyAllocator.PcpAllowedOrder(node, order)) BuddyAllocator.FreeUnrefPageOrder(zone, cpu, index, order);
             else BuddyAllocator.FreePagesOk(zone, index, order);
         }
 
@@ -256,7 +281,7 @@ namespace MemMgmt.Core.Allocation
         internal static int AllocPagesIndex(MemNode node, int order, GfpFlags gfp, int cpu)
         {
             var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
-            int index = GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)mt, cpu, FastPathFlags(gfp, mt), (gfp & GfpFlags.__GFP_COLD) != 0, out _, out _);
+            int index = GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)mt, cpu, FastPathFlags(gfp, mt), gfp, out _, out _);
             if (index >= 0)
             {
                 var pages = node.Pages;

@@ -306,15 +306,19 @@ namespace MemMgmt.Core.Buddy
                 node.SetBlockMigratetype(index, startType);
         }
 
-        /// <summary>kernel: __rmqueue_fallback (mm/page_alloc.c, 4.14): largest stealable block first; a movable
-        /// request that cannot claim the block takes the smallest one instead.</summary>
+        /// <summary>kernel: __rmqueue_fallback (mm/page_alloc.c, 4.14; 6.1): largest stealable block first; a movable
+        /// request that cannot claim the block takes the smallest one instead; under ALLOC_NOFRAGMENT (6.1) only blocks of
+        /// pageblock order or more are taken.</summary>
         internal static bool RmqueueFallback(Zone zone, int order, int startMt, int allocFlags)
         {
             int maxOrder = zone.NrFree.Length;
             int current;
             int fallbackMt = -1;
             bool canSteal = false;
-            for (current = maxOrder - 1; current >= order; current--)
+            int minOrder = order;
+            // Never split another type's pageblock to avoid fragmenting; get_page_from_freelist retries without the flag.
+            if ((allocFlags & AllocFlagBits.NoFragment) != 0 && order < zone.NodeRef.PbOrder) minOrder = zone.NodeRef.PbOrder;
+            for (current = maxOrder - 1; current >= minOrder; current--)
             {
                 fallbackMt = FindSuitableFallback(zone, current, startMt, false, out canSteal);
                 if (fallbackMt == -1) continue;
@@ -371,11 +375,26 @@ namespace MemMgmt.Core.Buddy
             }
             else
             {
-                page = RmqueueBuddy(zone, order, migratetype, allocFlags, out source);
+                page = RmqueueOrder(zone, cpu, order, migratetype, allocFlags, out source);
             }
             // __count_zone_vm_events(PGALLOC, zone, 1 << order): the page comes from this zone's lists.
             if (page >= 0) zone.NodeRef.Counters.ZoneEvents[zone.PgAllocSlot] += 1L << order;
             return page;
+        }
+
+        /// <summary>rmqueue for order &gt; 0, out of line so the order-0 path inlined into get_page_from_freelist stays
+        /// small: 6.1 serves cheap orders and THP from the pcp first (MIGRATE_MOVABLE lists may hold CMA pages, so only
+        /// requests allowed CMA take movable ones), then the buddy lists.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int RmqueueOrder(Zone zone, int cpu, int order, int migratetype, int allocFlags, out AllocSource source)
+        {
+            if (zone.NodeRef.Kernel.PcpHighOrder && PcpAllowedOrder(zone.NodeRef, order)
+                && ((allocFlags & AllocFlagBits.Cma) != 0 || migratetype != (int)MigrateType.Movable))
+            {
+                int page = RmqueuePcplistOrder(zone, cpu, order, migratetype, allocFlags);
+                if (page >= 0) { source = AllocSource.PcpList; return page; }
+            }
+            return RmqueueBuddy(zone, order, migratetype, allocFlags, out source);
         }
 
         /// <summary>rmqueue's out: label (6.1): a steal that boosted the watermarks flagged the zone; clear the flag and wake
@@ -443,15 +462,16 @@ namespace MemMgmt.Core.Buddy
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static int RefillPcplist(Zone zone, PerCpuPages pcp, int list, int migratetype, int allocFlags, bool cold)
         {
-            pcp.CountField += RmqueueBulk(zone, pcp.BatchField, list, migratetype, allocFlags, cold);
+            pcp.CountField += RmqueueBulk(zone, 0, pcp.BatchField, list, migratetype, allocFlags, cold);
             if (zone.BoostedWatermarkFlag) WakeKswapdForBoost(zone);
             int page = zone.Pages.Next(list);
             return page == list ? -1 : page;
         }
 
-        /// <summary>kernel: rmqueue_bulk (mm/page_alloc.c, 4.14): each page goes after the previous one (before it when cold),
-        /// so hot takes from the head and cold from the tail both get the pages in the order the buddy lists gave them.</summary>
-        private static int RmqueueBulk(Zone zone, int count, int list, int migratetype, int allocFlags, bool cold)
+        /// <summary>kernel: rmqueue_bulk (mm/page_alloc.c, 4.14; 6.1): each page goes after the previous one (before it when cold),
+        /// so hot takes from the head and cold from the tail both get the pages in the order the buddy lists gave them;
+        /// 6.1 takes blocks of <paramref name="order"/> for its higher-order lists. Returns the blocks taken.</summary>
+        private static int RmqueueBulk(Zone zone, int order, int count, int list, int migratetype, int allocFlags, bool cold)
         {
             var pages = zone.Pages;
             int after = list;
@@ -459,16 +479,16 @@ namespace MemMgmt.Core.Buddy
             for (i = 0; i < count; i++)
             {
                 AllocSource src = AllocSource.None;
-                int page = Rmqueue(zone, 0, migratetype, allocFlags, ref src);
+                int page = Rmqueue(zone, order, migratetype, allocFlags, ref src);
                 if (page < 0) break;
                 int pcpMt = SourceMigratetype(src, migratetype);
                 if (cold) pages.ListAddTail(page, after);
                 else pages.ListAdd(page, after);
                 after = page;
                 pages.Flags[page] = (uint)PageFlags.Pcp;
-                pages.Order[page] = (byte)pcpMt;
-                zone.NrFreePages--;
-                if (pcpMt == (int)MigrateType.Cma) zone.NrFreeCma--;
+                pages.Order[page] = (byte)(pcpMt | (order << PcpOrderShift));
+                zone.NrFreePages -= 1L << order;
+                if (pcpMt == (int)MigrateType.Cma) zone.NrFreeCma -= 1L << order;
             }
             return i;
         }
@@ -536,12 +556,13 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: free_pcppages_bulk (mm/page_alloc.c, 6.1): at most pcp->count pages; each list in turn from
-        /// <paramref name="firstList"/> is emptied from its tail (oldest first) before the next, empty lists skipped;
-        /// pcp->count drops as pages go.</summary>
+        /// <paramref name="firstList"/> is emptied from its tail (oldest first) before the next, empty lists skipped; the
+        /// blocks of a list are of its order (pindex_to_order) and pcp->count drops by their pages as they go.</summary>
         internal static void FreePcppagesBulkFrom(Zone zone, int count, PerCpuPages pcp, int firstList)
         {
             var node = zone.NodeRef;
             var pages = zone.Pages;
+            int nrLists = NrPcpLists(node.Kernel, node.Geometry);
             if (count > pcp.CountField) count = pcp.CountField;
             int pindex = firstList - 1;
             while (count > 0)
@@ -549,20 +570,22 @@ namespace MemMgmt.Core.Buddy
                 int list;
                 do
                 {
-                    if (++pindex >= MigrateTypes.PcpTypes) pindex = 0;
+                    if (++pindex >= nrLists) pindex = 0;
                     list = pcp.ListBase + pindex;
                 } while (pages.Next(list) == list);
+                int order = PindexToOrder(pindex, node.PbOrder);
+                int nrPages = 1 << order;
                 do
                 {
                     int page = pages.Prev(list);
                     pages.ListDel(page);
-                    count--;
-                    pcp.CountField--;
-                    int mt = pages.Order[page];
+                    count -= nrPages;
+                    pcp.CountField -= nrPages;
+                    int mt = pages.Order[page] & ((1 << PcpOrderShift) - 1);
                     if (zone.NrIsolatePageblock > 0) mt = node.BlockMigratetype(page);
                     pages.Flags[page] = 0;
                     pages.Order[page] = 0;
-                    FreeOnePage(zone, page, 0, mt);
+                    FreeOnePage(zone, page, order, mt);
                 } while (count > 0 && pages.Next(list) != list);
             }
         }

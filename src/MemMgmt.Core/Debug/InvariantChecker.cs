@@ -40,7 +40,14 @@ namespace MemMgmt.Core.Debug
                     step = 1 << o;
                     freeHeadsSeen++;
                 }
-                else if ((f & (uint)PageFlags.Pcp) != 0) { pcpSeen++; }
+                else if ((f & (uint)PageFlags.Pcp) != 0)
+                {
+                    // A block on one of 6.1's higher-order pcp lists spans its order (kept above the migrate type).
+                    int o = pages.Order[i] >> BuddyAllocator.PcpOrderShift;
+                    if (o >= maxOrder || i + (1 << o) > n) { Fail($"pfn {node.NodeStartPfn + i:x}: pcp block of order {o} does not fit"); o = 0; }
+                    step = 1 << o;
+                    pcpSeen += step;
+                }
                 else if ((f & (uint)PageFlags.Allocated) != 0)
                 {
                     step = 1 << pages.Order[i];
@@ -99,14 +106,20 @@ namespace MemMgmt.Core.Debug
                 {
                     var pcp = zone.Pcp[cpu];
                     int count = 0;
-                    for (int mt = 0; mt < MigrateTypes.PcpTypes; mt++)
-                        for (int p = pages.Next(pcp.ListBase + mt); p != pcp.ListBase + mt; p = pages.Next(p))
+                    int nrLists = BuddyAllocator.NrPcpLists(node.Kernel, node.Geometry);
+                    for (int pindex = 0; pindex < nrLists; pindex++)
+                    {
+                        int order = BuddyAllocator.PindexToOrder(pindex, pbOrder);
+                        for (int p = pages.Next(pcp.ListBase + pindex); p != pcp.ListBase + pindex; p = pages.Next(p))
                         {
-                            count++;
+                            count += 1 << order;
                             if ((pages.Flags[p] & (uint)PageFlags.Pcp) == 0) Fail($"pfn {node.NodeStartPfn + p:x}: on cpu {cpu}'s pcp list without being a pcp page");
+                            else if (pages.Order[p] >> BuddyAllocator.PcpOrderShift != order) Fail($"pfn {node.NodeStartPfn + p:x}: on cpu {cpu}'s order-{order} pcp list but of order {pages.Order[p] >> BuddyAllocator.PcpOrderShift}");
+                            if ((p & ((1 << order) - 1)) != 0) Fail($"pfn {node.NodeStartPfn + p:x}: order-{order} pcp block is not aligned");
                             if (node.ZoneArr[node.ZoneIdOfIndex(p)] != zone) Fail($"pfn {node.NodeStartPfn + p:x}: on a pcp list of {zone} but outside it");
                             if (count > n) break;
                         }
+                    }
                     if (count != pcp.CountField) Fail($"{zone}: cpu {cpu} pcp count is {pcp.CountField} but its lists hold {count} pages");
                 }
                 for (int s = 0; s < zone.Stat.Length; s++)

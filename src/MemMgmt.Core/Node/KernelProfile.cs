@@ -62,6 +62,8 @@ namespace MemMgmt.Core.Node
             FastFindMigrateblock = true,
             MigrateSkipHintsPerBlock = true,
             WatermarkBoost = true,
+            AllocNoFragment = true,
+            PcpHighOrder = true,
             PcpBatchCapBytes = 1 << 20,
             PcpHighFromLowWatermark = true,
             PcpFreeScaling = true,
@@ -251,9 +253,31 @@ namespace MemMgmt.Core.Node
         /// <summary>A fallback steal below pageblock order raises the zone's watermarks by a pageblock (up to
         /// vm.watermark_boost_factor/10000 of the high watermark) and, for ALLOC_KSWAPD requests, flags the zone so rmqueue
         /// wakes kswapd; wmark_pages adds zone->watermark_boost; balance_pgdat reclaims the boost without writeback or swap,
-        /// clears it and wakes kcompactd at pageblock_order. kernel: boost_watermark, steal_suitable_fallback, rmqueue
+        /// clears it and wakes kcompactd at pageblock_order; zone_watermark_fast holds an order-0 __GFP_ATOMIC request at
+        /// WMARK_MIN to the unboosted min. kernel: boost_watermark, steal_suitable_fallback, rmqueue, zone_watermark_fast
         /// (mm/page_alloc.c, 6.1), balance_pgdat, wakeup_kswapd (mm/vmscan.c, 6.1); 4.14 has no boost.</summary>
         public bool WatermarkBoost { get; private set; }
+
+        /// <summary>The fast path (__alloc_pages) sets ALLOC_NOFRAGMENT when the preferred zone is ZONE_NORMAL (CONFIG_ZONE_DMA32,
+        /// which Debian's arm64 6.1 has): __rmqueue_fallback then steals only whole pageblocks (min_order = pageblock_order), so
+        /// the walk goes on to lower zones' own free lists and free pageblocks before splitting another type's pageblock, and
+        /// get_page_from_freelist walks the zonelist once more without the flag when nothing was found. It applies only to a
+        /// node with a Normal zone (memory above 4 GiB physical); the captured 2 GiB QEMU node has all of its memory in DMA
+        /// (its zoneinfo shows DMA32 and Normal with spanned 0), so there the preferred zone is DMA and the flag is never set.
+        /// The slow path's flags never carry it. kernel: alloc_flags_nofragment, __alloc_pages, get_page_from_freelist,
+        /// __rmqueue_fallback (mm/page_alloc.c, 6.1); 4.14 has no ALLOC_NOFRAGMENT.</summary>
+        public bool AllocNoFragment { get; private set; }
+
+        /// <summary>The per-cpu lists hold orders up to PAGE_ALLOC_COSTLY_ORDER (one list per migrate type and order) and, with
+        /// CONFIG_TRANSPARENT_HUGEPAGE (Debian's 6.1 has it), pageblock-order THP blocks (one list for movable, one for the
+        /// rest): rmqueue takes those orders from the pcp first, refilling an empty list with max(batch &gt;&gt; order, 2)
+        /// blocks, and __free_pages puts them back there; pcp->count counts pages, so zoneinfo's pagesets count includes
+        /// them, and like order-0 pcp pages they are neither in NR_FREE_PAGES nor in buddyinfo. A free past the flush point
+        /// with free_factor set empties the whole pcp for a cheap order (free_high). kernel: pcp_allowed_order,
+        /// order_to_pindex, pindex_to_order, rmqueue, rmqueue_pcplist, __rmqueue_pcplist, rmqueue_bulk, free_the_page,
+        /// free_unref_page, free_unref_page_commit, free_pcppages_bulk (mm/page_alloc.c, 6.1); 4.14 keeps only order 0 on
+        /// the pcp lists.</summary>
+        public bool PcpHighOrder { get; private set; }
 
         /// <summary>zone_batchsize's cap on the pcp batch before it is quartered: 1 MiB of pages in 6.1
         /// (min(managed >> 10, SZ_1M / PAGE_SIZE)), 512 KiB in 4.14. kernel: zone_batchsize (mm/page_alloc.c, 4.14; 6.1).</summary>

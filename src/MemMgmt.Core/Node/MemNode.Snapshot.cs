@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
+using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Hugetlb;
 using MemMgmt.Core.Memcg;
@@ -40,13 +41,13 @@ namespace MemMgmt.Core.Node
             [typeof(PageLink)] = "Next Prev",
             [typeof(Zone)] = "NodeRef Pages PgAllocSlot FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
                 "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +
-                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned WatermarkBoost BoostedWatermarkFlag ReclaimActive Type ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
+                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned WatermarkBoost BoostedWatermarkFlag ReclaimActive Type NoFragmentMask ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
             [typeof(PerCpuPages)] = "CountField HighField BatchField FreeHighField FreeFactor ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
-                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial CompactMemoryResetsSkipHints WatermarkBoost PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes " +
+                "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial CompactMemoryResetsSkipHints WatermarkBoost AllocNoFragment PcpHighOrder PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes " +
                 "GfpHighZoneIdx CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk WakeupKswapdWakesKcompactd",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents _nrZones NodeStat",
@@ -179,6 +180,11 @@ namespace MemMgmt.Core.Node
             NodeStartPfn = r.Long();
             SpannedPages = r.Long();
             int heads = r.Int(0, 1 << 24);
+            // The list heads follow from the config (zones, CPUs, the profile's pcp lists): a snapshot laid out for other
+            // heads would put lists where this node expects others.
+            int expectedHeads = Kernel.NrZones * (Geometry.MaxOrder * MigrateTypes.Count + c.Cpus * BuddyAllocator.NrPcpLists(Kernel, Geometry))
+                + MaxLruvecs * 5 + SpareListHeads;
+            if (heads != expectedHeads) throw new SnapshotFormatException($"{heads} list heads where the profile has {expectedHeads}");
             if (SpannedPages <= 0 || SpannedPages > int.MaxValue - heads || (SpannedPages & ((1L << PbOrder) - 1)) != 0)
                 throw new SnapshotFormatException($"{SpannedPages} pages spanned");
             LruListBase = r.Int((int)SpannedPages, (int)SpannedPages + heads - MaxLruvecs * 5);

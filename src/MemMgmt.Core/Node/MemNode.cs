@@ -59,7 +59,8 @@ namespace MemMgmt.Core.Node
 
             int nrZones = Kernel.NrZones;
             int freeLists = MaxOrderValue * MigrateTypes.Count;
-            int heads = nrZones * (freeLists + c.Cpus * MigrateTypes.PcpTypes) + MaxLruvecs * 5 + SpareListHeads;
+            int pcpLists = BuddyAllocator.NrPcpLists(Kernel, Geometry);
+            int heads = nrZones * (freeLists + c.Cpus * pcpLists) + MaxLruvecs * 5 + SpareListHeads;
             NodeMemory.EnsureFits(c, SpannedPages, heads, PbOrder);
             Pages = new PageMap(checked((int)SpannedPages), heads);
             PageblockBits = new byte[SpannedPages >> PbOrder];
@@ -77,7 +78,7 @@ namespace MemMgmt.Core.Node
                 var spec = layout.Zones[z];
                 int freeBase = Pages.AllocateHeads(freeLists);
                 var pcp = new PerCpuPages[c.Cpus];
-                for (int cpu = 0; cpu < c.Cpus; cpu++) pcp[cpu] = new PerCpuPages(Pages.AllocateHeads(MigrateTypes.PcpTypes));
+                for (int cpu = 0; cpu < c.Cpus; cpu++) pcp[cpu] = new PerCpuPages(Pages.AllocateHeads(pcpLists));
                 long present = spec.Present >= 0 ? spec.Present : spec.Pages;
                 long managed = spec.Managed >= 0 ? spec.Managed : spec.Pages - spec.Reserved;
                 ZoneArr[z] = new Zone(this, Kernel.ZoneTypes[z], spec.StartPfn, spec.Pages, present,

@@ -21,6 +21,10 @@ namespace MemMgmt.Core.Node
         internal readonly int Idx;
         /// <summary>This zone's PGALLOC element of the node's <see cref="Stats.VmCounters.ZoneEvents"/> (pgalloc_&lt;zone&gt;).</summary>
         internal readonly int PgAllocSlot;
+        /// <summary>What get_page_from_freelist ANDs into the fast path's flags when this zone is the preferred one: all bits
+        /// where alloc_flags_nofragment would set ALLOC_NOFRAGMENT (<see cref="KernelProfile.AllocNoFragment"/> and a
+        /// ZONE_NORMAL zone), else all but that bit. Rebuilt from the profile and the zone type.</summary>
+        internal readonly int NoFragmentMask;
 
         /// <summary>NR_FREE_PAGES: pages on the buddy lists (pcp pages are not free in this count).</summary>
         internal long NrFreePages;
@@ -59,6 +63,7 @@ namespace MemMgmt.Core.Node
             PgAllocSlot = (int)Stats.ZoneEvent.PgAlloc * nrZoneTypes + idx;
             Pages = node.Pages;
             Type = type;
+            NoFragmentMask = NoFragmentMaskFor(node.Kernel, type);
             ZoneStartPfn = startPfn;
             SpannedPages = spanned;
             PresentPages = present;
@@ -76,6 +81,7 @@ namespace MemMgmt.Core.Node
             PgAllocSlot = o.PgAllocSlot;
             Pages = node.Pages;
             Type = o.Type;
+            NoFragmentMask = o.NoFragmentMask;
             ZoneStartPfn = o.ZoneStartPfn;
             SpannedPages = o.SpannedPages;
             PresentPages = o.PresentPages;
@@ -130,6 +136,7 @@ namespace MemMgmt.Core.Node
             PgAllocSlot = (int)Stats.ZoneEvent.PgAlloc * nrZoneTypes + idx;
             Pages = node.Pages;
             Type = (ZoneType)r.Int(0, (int)ZoneType.Movable);
+            NoFragmentMask = NoFragmentMaskFor(node.Kernel, Type);
             ZoneStartPfn = r.Long(); SpannedPages = r.Long(); PresentPages = r.Long(); ManagedPages = r.Long();
             FreeListBase = r.Int(0, node.Pages.Links.Length - 1);
             NrFree = new long[maxOrder];
@@ -145,6 +152,12 @@ namespace MemMgmt.Core.Node
             PagesScanned = r.Long();
             WatermarkBoost = r.Long(); BoostedWatermarkFlag = r.Bool(); ReclaimActive = r.Bool();
         }
+
+        /// <summary>kernel: alloc_flags_nofragment (mm/page_alloc.c, 6.1): ALLOC_NOFRAGMENT only when ZONE_DMA32 is configured
+        /// and the preferred zone is ZONE_NORMAL (a node is alone in its zonelist, so the NUMA check of the zone below does
+        /// not apply); ALLOC_KSWAPD is copied from the GFP mask by the fast path for every profile.</summary>
+        private static int NoFragmentMaskFor(KernelProfile kernel, ZoneType type) =>
+            kernel.AllocNoFragment && type == ZoneType.Normal ? ~0 : ~AllocFlagBits.NoFragment;
 
         /// <summary>NR_PAGES_SCANNED of the zone-based reclaim (4.4): pages reclaim scanned in this zone since a page was last
         /// freed to its buddy lists (free_one_page and free_pcppages_bulk zero it). Every profile keeps it; only
