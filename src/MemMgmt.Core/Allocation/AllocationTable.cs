@@ -87,7 +87,9 @@ namespace MemMgmt.Core.Allocation
         /// the first; they stay dead until <see cref="AddAt"/> fills them.</summary>
         internal int ReserveRange(int count)
         {
-            EnsureCapacity(count);
+            long need = (long)_used + count;
+            if (need > int.MaxValue - 64) throw new InvalidOperationException("allocation table full");
+            if (need > _index.Length) Resize((int)need);
             int first = _used;
             for (int s = first; s < first + count; s++)
             {
@@ -139,7 +141,7 @@ namespace MemMgmt.Core.Allocation
         /// once instead of doubling (which holds the old and the new arrays together).</summary>
         internal void EnsureCapacity(long more)
         {
-            long need = _used + more;
+            long need = _used + more - Math.Max(0, _used - 1 - LiveCount); // the free slots below _used are taken first
             if (need > _index.Length) Resize((int)Math.Min(need, int.MaxValue - 64));
         }
 

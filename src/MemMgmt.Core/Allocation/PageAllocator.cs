@@ -304,6 +304,14 @@ namespace MemMgmt.Core.Allocation
         /// <summary>Returns every CPU's per-cpu pages to the buddy lists (drain_all_pages).</summary>
         public static void DrainAllPages(MemNode node) => BuddyAllocator.DrainAllPages(node);
 
+        /// <summary>Sizes the handle table once for <paramref name="count"/> further allocations of <paramref name="order"/> (at
+        /// most what the free memory holds now), so a bulk request (New-PageAllocation -Count) does not leave the slack of
+        /// the table's doubling: a handle then costs its slot's eight bytes.</summary>
+        public static void ReserveHandles(MemNode node, long count, int order)
+        {
+            if (count > 1 && order >= 0 && order < node.Geometry.MaxOrder) node.Allocations.EnsureCapacity(Math.Min(count, node.FreePages >> order));
+        }
+
         /// <summary>Resolves a live handle to its current pfn and order.</summary>
         public static bool TryGetAllocation(MemNode node, long handle, out long pfn, out int order)
         {
