@@ -192,6 +192,8 @@ namespace MemMgmt.Core.Allocation
         internal long HandleOf(int slot) => MakeHandle(slot, _generation[slot]);
         internal bool IsLive(int slot) => slot > 0 && slot < _used && _index[slot] >= 0;
         internal int SlotCount => _used;
+        /// <summary>Slots the arrays hold (used or not).</summary>
+        internal int Capacity => _index.Length;
 
         /// <summary>Migration moved the page: the handle now refers to the new page.</summary>
         internal void Move(int slot, int newIndex) => _index[slot] = newIndex;

@@ -57,6 +57,23 @@ namespace MemMgmt.Core.Tests.Workloads
         }
 
         [Fact]
+        public void A_bulk_request_sizes_the_handle_table_once_and_a_working_set_takes_one_slot_a_page()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 256 * NodeConfig.MiB });
+            var t = node.Allocations;
+            int boot = t.LiveCount;
+            PageAllocator.ReserveHandles(node, 5000, 0);
+            for (int i = 0; i < 5000; i++) Assert.True(PageAllocator.Allocate(node, 0, GfpFlags.GFP_KERNEL).Success);
+            Assert.Equal(t.SlotCount, t.Capacity); // grown once to exactly the slots used, no doubling slack
+            var ws = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Anon, Percent = 10 });
+            Assert.Equal(t.SlotCount, t.Capacity);
+            Assert.Equal(boot + 5000 + ws.TargetPages, t.LiveCount);
+            Assert.Equal(t.LiveCount + 1, t.SlotCount); // every slot (but the "none" slot 0) holds a live page
+            Assert.Equal(ws.TargetPages, ws.ResidentPages);
+            Assert.Empty(InvariantChecker.Check(node));
+        }
+
+        [Fact]
         public void Trim_gives_back_trailing_free_slots_and_a_handle_to_one_stays_dead_when_the_slot_is_made_again()
         {
             var t = new AllocationTable();
