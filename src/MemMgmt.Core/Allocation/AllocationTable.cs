@@ -4,14 +4,18 @@ namespace MemMgmt.Core.Allocation
 {
     /// <summary>Handles for allocations made through the simulator: a slot per live allocation with a generation,
     /// so a stale or repeated free is detected; migration rewrites the slot's page index.</summary>
-    /// <remarks>Nine bytes a slot: the page index, the generation and the order. A free slot keeps the next free slot
-    /// in its index field, as a negative number, so the free list needs no array of its own and a slot is live exactly
-    /// when its index is not negative.</remarks>
+    /// <remarks>Eight bytes a slot: the page index and the generation (the order is the head page's PageMap.Order). A
+    /// free slot keeps the next free slot in its index field, as a negative number, so the free list needs no array of
+    /// its own and a slot is live exactly when its index is not negative. A range of slots may be reserved for one owner
+    /// (a working set: slot Base+i is its page i), so the owner needs no handle list of its own: a dead slot of a range
+    /// holds <see cref="Reserved"/> instead of joining the free list, and only <see cref="AddAt"/> fills it again.</remarks>
     public sealed class AllocationTable
     {
         private int[] _index = new int[64];
-        private byte[] _order = new byte[64];
         private int[] _generation = new int[64];
+        /// <summary>Reserved ranges as (base, count) pairs, in the order they were made.</summary>
+        private int[] _ranges = new int[8];
+        private int _rangeCount;
         /// <summary>First free slot below <see cref="_used"/> (0: none; slot 0 is never handed out).</summary>
         private int _freeHead;
         private int _used = 1; // slot 0 means "no handle" in PageMap.Handle
@@ -22,22 +26,28 @@ namespace MemMgmt.Core.Allocation
         {
             var c = (AllocationTable)MemberwiseClone();
             c._index = (int[])_index.Clone();
-            c._order = (byte[])_order.Clone();
             c._generation = (int[])_generation.Clone();
+            c._ranges = (int[])_ranges.Clone();
             return c;
         }
 
         internal void Write(Node.SnapshotWriter w)
         {
-            w.Array(_index); w.Array(_order); w.Array(_generation); w.Int(_freeHead); w.Int(_used); w.Int(LiveCount); w.Int(_trimmedGeneration);
+            w.Array(_index); w.Array(_generation); w.Int(_freeHead); w.Int(_used); w.Int(LiveCount); w.Int(_trimmedGeneration);
+            w.Array(_ranges); w.Int(_rangeCount);
         }
 
         internal static AllocationTable Read(Node.SnapshotReader r)
         {
-            var t = new AllocationTable { _index = r.Array<int>(), _order = r.Array<byte>(), _generation = r.Array<int>() };
+            var t = new AllocationTable { _index = r.Array<int>(), _generation = r.Array<int>() };
             int n = t._index.Length;
-            if (t._order.Length != n || t._generation.Length != n || n == 0) throw new Node.SnapshotFormatException("allocation table arrays differ in length");
+            if (t._generation.Length != n || n == 0) throw new Node.SnapshotFormatException("allocation table arrays differ in length");
             t._freeHead = r.Int(0, n - 1); t._used = r.Int(1, n); t.LiveCount = r.Int(0, n); t._trimmedGeneration = r.Int();
+            t._ranges = r.Array<int>();
+            t._rangeCount = r.Int(0, t._ranges.Length / 2);
+            for (int k = 0; k < t._rangeCount; k++)
+                if (t._ranges[2 * k] < 1 || t._ranges[2 * k + 1] < 0 || (long)t._ranges[2 * k] + t._ranges[2 * k + 1] > t._used)
+                    throw new Node.SnapshotFormatException("allocation table range outside the used slots");
             Node.HostMemory.AdviseHugePages(t._index, sizeof(int));
             Node.HostMemory.AdviseHugePages(t._generation, sizeof(int));
             return t;
@@ -48,8 +58,11 @@ namespace MemMgmt.Core.Allocation
 
         private static int EncodeFree(int nextFree) => -nextFree - 1;
         private static int DecodeFree(int v) => -v - 1;
+        /// <summary>The index of a dead slot of a reserved range (no slot number encodes to it: slots stay below
+        /// int.MaxValue − 64).</summary>
+        private const int Reserved = int.MinValue;
 
-        internal int Add(int pageIndex, int order, out long handle)
+        internal int Add(int pageIndex, out long handle)
         {
             int slot;
             if (_freeHead != 0)
@@ -64,25 +77,77 @@ namespace MemMgmt.Core.Allocation
                 if (_generation[slot] < _trimmedGeneration) _generation[slot] = _trimmedGeneration;
             }
             _index[slot] = pageIndex;
-            _order[slot] = (byte)order;
             _generation[slot]++;
             LiveCount++;
             handle = MakeHandle(slot, _generation[slot]);
             return slot;
         }
 
+        /// <summary>Reserves <paramref name="count"/> consecutive slots above every slot in use for one owner and returns
+        /// the first; they stay dead until <see cref="AddAt"/> fills them.</summary>
+        internal int ReserveRange(int count)
+        {
+            long need = (long)_used + count;
+            if (need > int.MaxValue - 64) throw new InvalidOperationException("allocation table full");
+            if (need > _index.Length) Resize((int)need);
+            int first = _used;
+            for (int s = first; s < first + count; s++)
+            {
+                _index[s] = Reserved;
+                if (_generation[s] < _trimmedGeneration) _generation[s] = _trimmedGeneration;
+            }
+            _used += count;
+            if (2 * _rangeCount + 2 > _ranges.Length) Array.Resize(ref _ranges, _ranges.Length * 2);
+            _ranges[2 * _rangeCount] = first;
+            _ranges[2 * _rangeCount + 1] = count;
+            _rangeCount++;
+            return first;
+        }
+
+        /// <summary>Fills a dead slot of a reserved range with a new allocation (a new generation, so an older handle to
+        /// the slot stays dead).</summary>
+        internal void AddAt(int slot, int pageIndex, out long handle)
+        {
+            if (slot <= 0 || slot >= _used || _index[slot] != Reserved) throw new InvalidOperationException($"slot {slot} is not a dead slot of a reserved range");
+            _index[slot] = pageIndex;
+            _generation[slot]++;
+            LiveCount++;
+            handle = MakeHandle(slot, _generation[slot]);
+        }
+
+        /// <summary>The reserved range that holds <paramref name="slot"/>, or -1.</summary>
+        private int RangeOf(int slot)
+        {
+            for (int k = 0; k < _rangeCount; k++)
+                if (slot >= _ranges[2 * k] && slot - _ranges[2 * k] < _ranges[2 * k + 1]) return k;
+            return -1;
+        }
+
+        /// <summary>Ends the reservation of the range starting at <paramref name="first"/>: its live slots stay live as
+        /// ordinary slots (their handles keep working), its dead ones join the free list, lowest first.</summary>
+        internal void ReleaseRange(int first)
+        {
+            int k = 0;
+            while (k < _rangeCount && _ranges[2 * k] != first) k++;
+            if (k == _rangeCount) throw new InvalidOperationException($"no range starts at slot {first}");
+            int count = _ranges[2 * k + 1];
+            Array.Copy(_ranges, 2 * k + 2, _ranges, 2 * k, 2 * (_rangeCount - k - 1));
+            _rangeCount--;
+            for (int s = first + count - 1; s >= first; s--)
+                if (_index[s] == Reserved) { _index[s] = EncodeFree(_freeHead); _freeHead = s; }
+        }
+
         /// <summary>Makes room for <paramref name="more"/> further slots at once, so a large fill grows the arrays
         /// once instead of doubling (which holds the old and the new arrays together).</summary>
         internal void EnsureCapacity(long more)
         {
-            long need = _used + more;
+            long need = _used + more - Math.Max(0, _used - 1 - LiveCount); // the free slots below _used are taken first
             if (need > _index.Length) Resize((int)Math.Min(need, int.MaxValue - 64));
         }
 
         private void Resize(int n)
         {
             Array.Resize(ref _index, n);
-            Array.Resize(ref _order, n);
             Array.Resize(ref _generation, n);
             Node.HostMemory.AdviseHugePages(_index, sizeof(int));
             Node.HostMemory.AdviseHugePages(_generation, sizeof(int));
@@ -96,13 +161,13 @@ namespace MemMgmt.Core.Allocation
         internal void Trim()
         {
             int top = _used - 1;
-            while (top > 0 && _index[top] < 0) top--;
+            while (top > 0 && _index[top] < 0 && _index[top] != Reserved) top--;
             int used = top + 1;
             if (used == _used) return;
             // Rebuild the free list from the slots that remain, lowest first (as a fresh table hands them out).
             int head = 0;
             for (int s = used - 1; s > 0; s--)
-                if (_index[s] < 0) { _index[s] = EncodeFree(head); head = s; }
+                if (_index[s] < 0 && _index[s] != Reserved) { _index[s] = EncodeFree(head); head = s; }
             for (int s = used; s < _used; s++) _trimmedGeneration = Math.Max(_trimmedGeneration, _generation[s]);
             _freeHead = head;
             _used = used;
@@ -124,18 +189,23 @@ namespace MemMgmt.Core.Allocation
         }
 
         internal int IndexOf(int slot) => _index[slot];
-        internal int OrderOf(int slot) => _order[slot];
         internal long HandleOf(int slot) => MakeHandle(slot, _generation[slot]);
         internal bool IsLive(int slot) => slot > 0 && slot < _used && _index[slot] >= 0;
         internal int SlotCount => _used;
+        /// <summary>Slots the arrays hold (used or not).</summary>
+        internal int Capacity => _index.Length;
 
         /// <summary>Migration moved the page: the handle now refers to the new page.</summary>
         internal void Move(int slot, int newIndex) => _index[slot] = newIndex;
 
         internal void Remove(int slot)
         {
-            _index[slot] = EncodeFree(_freeHead);
-            _freeHead = slot;
+            if (_rangeCount != 0 && RangeOf(slot) >= 0) _index[slot] = Reserved;
+            else
+            {
+                _index[slot] = EncodeFree(_freeHead);
+                _freeHead = slot;
+            }
             LiveCount--;
         }
     }

@@ -27,7 +27,7 @@ namespace MemMgmt.Core.Allocation
             int index = GetPageFromFreelist(node, order, gfp, cpu, flags, out _, out _);
             if (index < 0) return 0;
             PrepNewPage(node, index, order, owner, gfp, cpu);
-            int slot = node.Allocations.Add(index, order, out long handle);
+            int slot = node.Allocations.Add(index, out long handle);
             node.Pages.Handle[index] = slot;
             return handle;
         }

@@ -75,7 +75,7 @@ namespace MemMgmt.Core.Allocation
             index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out _, out _);
             if (index < 0) { handle = 0; return false; }
             PrepNewPage(node, index, order, owner, gfp, cpu);
-            node.Pages.Handle[index] = node.Allocations.Add(index, order, out handle);
+            node.Pages.Handle[index] = node.Allocations.Add(index, out handle);
             return true;
         }
 
@@ -83,9 +83,18 @@ namespace MemMgmt.Core.Allocation
         internal static AllocationResult AllocateAfterFastPath(MemNode node, int order, GfpFlags gfp, int cpu, PageOwner owner) =>
             Finish(node, -1, null, AllocSource.None, order, gfp, cpu, owner, Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled));
 
+        /// <summary><see cref="Allocate"/> (validated by the caller) whose page fills the dead slot <paramref name="slot"/> of a
+        /// reserved range of the allocation table instead of taking a slot of its own.</summary>
+        internal static AllocationResult AllocateInto(MemNode node, int order, GfpFlags gfp, int cpu, PageOwner owner, int slot)
+        {
+            var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
+            int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out var zone, out var source);
+            return Finish(node, index, zone, source, order, gfp, cpu, owner, mt, slot);
+        }
+
         /// <summary>The slow path when the fast path found no page, then the result of the request.</summary>
         private static AllocationResult Finish(MemNode node, int index, Zone? zone, AllocSource source, int order, GfpFlags gfp,
-            int cpu, PageOwner owner, MigrateType mt)
+            int cpu, PageOwner owner, MigrateType mt, int intoSlot = 0)
         {
             var result = new AllocationResult(node) { Order = order, Gfp = gfp, Cpu = cpu, MigrateType = mt, Owner = owner };
             if (index < 0)
@@ -94,7 +103,10 @@ namespace MemMgmt.Core.Allocation
                     : AllocPagesSlowpath(node, order, gfp, cpu, result, out zone, out source);
             if (index < 0) return result;
             PrepNewPage(node, index, order, result.Owner, gfp, cpu);
-            int slot = node.Allocations.Add(index, order, out long handle);
+            long handle;
+            int slot = intoSlot;
+            if (slot != 0) node.Allocations.AddAt(slot, index, out handle);
+            else slot = node.Allocations.Add(index, out handle);
             node.Pages.Handle[index] = slot;
             result.Success = true;
             result.Handle = handle;
@@ -252,7 +264,7 @@ namespace MemMgmt.Core.Allocation
             if (cpu < 0 || cpu >= node.NrCpus)
                 throw Bad("CpuOutOfRange", ErrorKind.OutOfRange, $"Cpu {cpu} is out of range; the node has CPUs 0 to {node.NrCpus - 1}.", cpu);
             int index = node.Allocations.IndexOf(slot);
-            int order = node.Allocations.OrderOf(slot);
+            int order = node.Pages.Order[index];
             node.Allocations.Remove(slot);
             ReleaseOwner(node, index, order);
             FreePagesIndex(node, index, order, cpu);
@@ -294,13 +306,22 @@ namespace MemMgmt.Core.Allocation
         /// <summary>Returns every CPU's per-cpu pages to the buddy lists (drain_all_pages).</summary>
         public static void DrainAllPages(MemNode node) => BuddyAllocator.DrainAllPages(node);
 
+        /// <summary>Sizes the handle table once for <paramref name="count"/> further allocations of <paramref name="order"/> (at
+        /// most what the free memory holds now), so a bulk request (New-PageAllocation -Count) does not leave the slack of
+        /// the table's doubling: a handle then costs its slot's eight bytes.</summary>
+        public static void ReserveHandles(MemNode node, long count, int order)
+        {
+            if (count > 1 && order >= 0 && order < node.Geometry.MaxOrder) node.Allocations.EnsureCapacity(Math.Min(count, node.FreePages >> order));
+        }
+
         /// <summary>Resolves a live handle to its current pfn and order.</summary>
         public static bool TryGetAllocation(MemNode node, long handle, out long pfn, out int order)
         {
             int slot = node.Allocations.Resolve(handle);
             if (slot < 0) { pfn = -1; order = -1; return false; }
-            pfn = node.NodeStartPfn + node.Allocations.IndexOf(slot);
-            order = node.Allocations.OrderOf(slot);
+            int index = node.Allocations.IndexOf(slot);
+            pfn = node.NodeStartPfn + index;
+            order = node.Pages.Order[index];
             return true;
         }
     }

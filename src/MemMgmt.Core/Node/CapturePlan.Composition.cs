@@ -260,7 +260,7 @@ namespace MemMgmt.Core.Node
                     if (i == start && comp.Count(b, Part.Huge) == pb && WhollyUnowned(pages, start, pb))
                     {
                         PageAllocator.PrepNewPage(node, start, pbOrder, PageOwner.HugeTlb, HugetlbPool.FreshHugePageGfp, 0);
-                        pages.Handle[start] = node.Allocations.Add(start, pbOrder, out long handle);
+                        pages.Handle[start] = node.Allocations.Add(start, out long handle);
                         node.Hugetlb.Adopt(handle);
                         i = start + pb;
                         continue;
@@ -270,7 +270,7 @@ namespace MemMgmt.Core.Node
                 if (pages.Flags[i] == 0)
                 {
                     PageAllocator.PrepNewPage(node, i, 0, mix!.Next(), GfpFlags.GFP_KERNEL, 0);
-                    pages.Handle[i] = node.Allocations.Add(i, 0, out _);
+                    pages.Handle[i] = node.Allocations.Add(i, out _);
                 }
                 i++;
             }

@@ -267,7 +267,7 @@ namespace MemMgmt.Core.Node
                     _ => PageOwner.Kernel,
                 };
                 PageAllocator.PrepNewPage(node, i, 0, owner, GfpFlags.GFP_KERNEL, 0);
-                pages.Handle[i] = node.Allocations.Add(i, 0, out _);
+                pages.Handle[i] = node.Allocations.Add(i, out _);
                 i++;
             }
         }

@@ -75,7 +75,7 @@ namespace MemMgmt.Core.Node
             for (int i = start; i + (1 << order) <= start + layout.CmaBootPages; i += 1 << order)
             {
                 PageAllocator.PrepNewPage(node, i, order, PageOwner.Kernel, GfpFlags.GFP_KERNEL, 0);
-                node.Pages.Handle[i] = node.Allocations.Add(i, order, out _);
+                node.Pages.Handle[i] = node.Allocations.Add(i, out _);
             }
         }
 

@@ -57,7 +57,7 @@ namespace MemMgmt.Core.Node
                 "OnWatermarksChanged OnLowmemReserveChanged OnPagesetsChanged",
             [typeof(SimRandom)] = "_s0 _s1 _s2 _s3",
             [typeof(VirtualClock)] = "NowNs",
-            [typeof(AllocationTable)] = "_index _order _generation _freeHead _used LiveCount _trimmedGeneration",
+            [typeof(AllocationTable)] = "_index _generation _freeHead _used LiveCount _trimmedGeneration _ranges _rangeCount",
             // The events (_ring, _symbols, _written) only with -IncludeTrace; without, the loaded buffer is empty.
             [typeof(MemTrace)] = "_ring _symbols _written Enabled CurrentTask",
             [typeof(TraceRecord)] = "TimeNs Id Cpu Task A B C D E F G H",
@@ -78,10 +78,10 @@ namespace MemMgmt.Core.Node
             [typeof(MemCgroup)] = "Node Id Name ParentId Depth Serial Low Max Swappiness LowEvents HighEvents MaxEvents OomEvents OomKillEvents",
             [typeof(VmPressureState)] = "Scanned Reclaimed TreeScanned TreeReclaimed",
             [typeof(VmPressureEvent)] = "Memcg Level Scanned Reclaimed Pressure TimeNs FromPriority",
-            [typeof(WorkingSet)] = "_handles _shadows _rng Node Id Name Pattern Owner TargetPages PagesPerRound AccessFraction IntervalNs Cpu NextRoundAtNs " +
+            [typeof(WorkingSet)] = "_handles _base _count _shadows _rng Node Id Name Pattern Owner TargetPages PagesPerRound AccessFraction IntervalNs Cpu NextRoundAtNs " +
                 "Rounds Accesses Skipped Refaults RefaultsActivated PagesRead AllocationFailures Write PagesDirtied BalanceDirtyPagesPauses ThrottledNs " +
                 "ThrottledRounds NrDirtied DirtyPausedWhenNs ThrottledUntilNs",
-            [typeof(ShadowRefaultState)] = "InactiveAge Refaults MemcgRefault MemcgActivate SlotFile SlotIndex SlotGen Enabled BucketOrder",
+            [typeof(ShadowRefaultState)] = "InactiveAge Refaults MemcgRefault MemcgActivate Enabled BucketOrder",
             [typeof(FlusherState)] = "Running TimerArmed TimerNs LastOldFlushNs Work NextSubmitNs DeviceFreeNs EpochNs EpochPages EpochHead EpochCount " +
                 "EpochTotal Wakeups BackgroundStarts PagesBackground PagesPeriodic PagesVmscan BdiWritten LastBackgroundStartDirty",
             [typeof(HugetlbPool)] = "_free",
@@ -94,6 +94,8 @@ namespace MemMgmt.Core.Node
             [typeof(MemNode)] = "SyncRoot Stop InWorkloadRound",
             // current is set only inside a simulated page fault.
             [typeof(ProcessTable)] = "Current",
+            // Set only when a working set stops, and a stopped set is no longer the node's.
+            [typeof(WorkingSet)] = "_stoppedHandles",
             // The report of the last compact_memory write is a result object; nothing reads it back.
             [typeof(CompactionNodeState)] = "LastCompactMemory",
         };

@@ -6,8 +6,8 @@ namespace MemMgmt.Core.Reclaim
 {
     /// <summary>Per-node refault detection state. Per lruvec (memcg id): inactive_age, the refaults snapshot of
     /// snapshot_refaults and the memcg's own workingset_refault/workingset_activate counters (memcg_page_state in 4.14 is
-    /// the group's local count). Per allocation slot: the file (working set id) and page index it caches, so eviction can
-    /// plant the shadow entry in that file's slot. Flat arrays only; nothing per page.</summary>
+    /// the group's local count). Which file slot a page caches is its allocation slot's place in a working set's reserved
+    /// range (slot Base+i caches page i of that set's file), so nothing per page is kept here.</summary>
     internal sealed class ShadowRefaultState
     {
         /// <summary>lruvec->inactive_age (memcg id).</summary>
@@ -18,12 +18,6 @@ namespace MemMgmt.Core.Reclaim
         internal long[] MemcgRefault = new long[MemNode.MaxLruvecs];
         /// <summary>memcg_page_state(memcg, WORKINGSET_ACTIVATE) (memcg id).</summary>
         internal long[] MemcgActivate = new long[MemNode.MaxLruvecs];
-        /// <summary>Per allocation slot: id of the working set whose file the page caches (0: none).</summary>
-        internal int[] SlotFile = Array.Empty<int>();
-        /// <summary>Per allocation slot: the page's index in that file.</summary>
-        internal int[] SlotIndex = Array.Empty<int>();
-        /// <summary>Per allocation slot: the handle generation registered (a slot reused by another allocation does not match).</summary>
-        internal int[] SlotGen = Array.Empty<int>();
         /// <summary>Refault detection on (the kernel always has it; tests turn it off to show what it changes).</summary>
         internal bool Enabled = true;
         /// <summary>bucket_order of workingset_init for this node's memory.</summary>
@@ -38,16 +32,13 @@ namespace MemMgmt.Core.Reclaim
             c.Refaults = (long[])Refaults.Clone();
             c.MemcgRefault = (long[])MemcgRefault.Clone();
             c.MemcgActivate = (long[])MemcgActivate.Clone();
-            c.SlotFile = (int[])SlotFile.Clone();
-            c.SlotIndex = (int[])SlotIndex.Clone();
-            c.SlotGen = (int[])SlotGen.Clone();
             return c;
         }
 
         internal void Write(SnapshotWriter w)
         {
             w.Array(InactiveAge); w.Array(Refaults); w.Array(MemcgRefault); w.Array(MemcgActivate);
-            w.Array(SlotFile); w.Array(SlotIndex); w.Array(SlotGen); w.Bool(Enabled); w.Int(BucketOrder);
+            w.Bool(Enabled); w.Int(BucketOrder);
         }
 
         private ShadowRefaultState(int bucketOrder) { BucketOrder = bucketOrder; }
@@ -55,31 +46,15 @@ namespace MemMgmt.Core.Reclaim
         internal static ShadowRefaultState Read(SnapshotReader r)
         {
             var inactiveAge = r.Array<long>(); var refaults = r.Array<long>(); var memcgRefault = r.Array<long>(); var memcgActivate = r.Array<long>();
-            var slotFile = r.Array<int>(); var slotIndex = r.Array<int>(); var slotGen = r.Array<int>();
             bool enabled = r.Bool();
             if (inactiveAge.Length != MemNode.MaxLruvecs || refaults.Length != MemNode.MaxLruvecs || memcgRefault.Length != MemNode.MaxLruvecs
-                || memcgActivate.Length != MemNode.MaxLruvecs || slotIndex.Length != slotFile.Length || slotGen.Length != slotFile.Length)
+                || memcgActivate.Length != MemNode.MaxLruvecs)
                 throw new SnapshotFormatException("refault arrays have wrong lengths");
             return new ShadowRefaultState(r.Int(0, 64))
             {
                 InactiveAge = inactiveAge, Refaults = refaults, MemcgRefault = memcgRefault, MemcgActivate = memcgActivate,
-                SlotFile = slotFile, SlotIndex = slotIndex, SlotGen = slotGen, Enabled = enabled,
+                Enabled = enabled,
             };
-        }
-
-        internal void Register(int slot, int generation, int fileId, int index)
-        {
-            if (slot >= SlotFile.Length)
-            {
-                int n = Math.Max(64, SlotFile.Length);
-                while (n <= slot) n *= 2;
-                Array.Resize(ref SlotFile, n);
-                Array.Resize(ref SlotIndex, n);
-                Array.Resize(ref SlotGen, n);
-            }
-            SlotFile[slot] = fileId;
-            SlotIndex[slot] = index;
-            SlotGen[slot] = generation;
         }
     }
 
@@ -182,11 +157,6 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>Test switch: with detection off, evictions leave no shadow and refaults start inactive, as before 3.15.</summary>
         internal static void SetEnabled(MemNode node, bool enabled) => node.ShadowRefaultSt.Enabled = enabled;
 
-        /// <summary>Records that the allocation <paramref name="handle"/> caches page <paramref name="index"/> of file
-        /// <paramref name="fileId"/>, so its eviction can leave a shadow there.</summary>
-        internal static void RegisterPage(MemNode node, long handle, int fileId, int index) =>
-            node.ShadowRefaultSt.Register((int)(handle & 0xffffffff), (int)(handle >> 32), fileId, index);
-
         /// <summary>kernel: workingset_eviction (mm/workingset.c, 4.14), called where __remove_mapping drops a reclaimed
         /// page-cache page: advance the lruvec's inactive_age and return the shadow for the page's slot.</summary>
         internal static long Eviction(MemNode node, int page)
@@ -205,12 +175,7 @@ namespace MemMgmt.Core.Reclaim
             if (!st.Enabled) return;
             long shadow = Eviction(node, page);
             int slot = node.Pages.Handle[page];
-            if (slot <= 0 || slot >= st.SlotFile.Length) return;
-            int file = st.SlotFile[slot];
-            if (file == 0) return;
-            st.SlotFile[slot] = 0;
-            if (st.SlotGen[slot] != (int)(node.Allocations.HandleOf(slot) >> 32)) return;
-            Workloads.WorkingSet.StoreShadow(node, file, st.SlotIndex[slot], shadow);
+            if (slot > 0) Workloads.WorkingSet.StoreShadow(node, slot, shadow);
         }
 
         /// <summary>kernel: workingset_refault (mm/workingset.c, 4.14): a page-cache miss found <paramref name="shadow"/>.

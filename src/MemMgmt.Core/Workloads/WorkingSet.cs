@@ -93,10 +93,20 @@ namespace MemMgmt.Core.Workloads
         }
     }
 
-    /// <summary>One running access workload of a node: its pages (allocation handles) and its access pattern.</summary>
+    /// <summary>One running access workload of a node: its pages and its access pattern. A HotSet or Random set reserves
+    /// a range of allocation-table slots when it starts: page i of the set is slot _base+i (its handle lives there, and
+    /// migration and reclaim update it as for any handle), so the set keeps no list of its own and costs the table's
+    /// eight bytes a page. A Streaming read keeps the handles of the pages it read and reclaim has not yet dropped.</summary>
     public sealed class WorkingSet
     {
-        private readonly List<long> _handles;
+        /// <summary>Streaming: handles of the pages read (null for other sets).</summary>
+        private readonly List<long>? _handles;
+        /// <summary>HotSet and Random: the first slot of the set's reserved range (0 once the set stopped).</summary>
+        private int _base;
+        /// <summary>HotSet and Random: pages faulted in (slots _base.._base+_count−1 are the set's).</summary>
+        private int _count;
+        /// <summary>A stopped HotSet or Random set: its handles as they were when it stopped (the range is given back).</summary>
+        private long[]? _stoppedHandles;
         /// <summary>HotSet and Random page cache: the file's slots as the page cache holds them once reclaim dropped a page:
         /// the shadow entry workingset_eviction left (0: none), by page index. Null for other sets.</summary>
         private readonly long[]? _shadows;
@@ -116,7 +126,7 @@ namespace MemMgmt.Core.Workloads
             Cpu = o.Cpu;
             Write = o.Write;
             _rng = new SimRandom(seed);
-            _handles = new List<long>((int)Math.Min(target, 1 << 20));
+            if (o.Pattern == WorkingSetPattern.Streaming) _handles = new List<long>();
             if (IsFileSet) _shadows = new long[target];
         }
 
@@ -126,7 +136,8 @@ namespace MemMgmt.Core.Workloads
             Id = o.Id; Name = o.Name; Pattern = o.Pattern; Owner = o.Owner; TargetPages = o.TargetPages;
             PagesPerRound = o.PagesPerRound; AccessFraction = o.AccessFraction; IntervalNs = o.IntervalNs; Cpu = o.Cpu;
             _rng = o._rng.Clone();
-            _handles = new List<long>(o._handles);
+            _handles = o._handles == null ? null : new List<long>(o._handles);
+            _base = o._base; _count = o._count;
             NextRoundAtNs = o.NextRoundAtNs; Rounds = o.Rounds; Accesses = o.Accesses; Skipped = o.Skipped;
             PagesRead = o.PagesRead; AllocationFailures = o.AllocationFailures;
             Write = o.Write; PagesDirtied = o.PagesDirtied; NrDirtied = o.NrDirtied; DirtyPausedWhenNs = o.DirtyPausedWhenNs;
@@ -143,7 +154,9 @@ namespace MemMgmt.Core.Workloads
             w.Int(Id); w.String(Name); w.Int((int)Pattern); w.Int((int)Owner); w.Long(TargetPages); w.Int(PagesPerRound);
             w.Double(AccessFraction); w.Long(IntervalNs); w.Int(Cpu); w.Bool(Write);
             _rng.Write(w);
-            w.LongList(_handles);
+            w.Bool(_handles != null);
+            if (_handles != null) w.LongList(_handles);
+            w.Int(_base); w.Int(_count);
             w.Long(NextRoundAtNs); w.Long(Rounds); w.Long(Accesses); w.Long(Skipped); w.Long(PagesRead); w.Long(AllocationFailures);
             w.Long(PagesDirtied); w.Long(NrDirtied); w.Long(DirtyPausedWhenNs); w.Long(BalanceDirtyPagesPauses); w.Long(ThrottledNs);
             w.Long(ThrottledUntilNs); w.Long(ThrottledRounds); w.Long(Refaults); w.Long(RefaultsActivated);
@@ -157,7 +170,10 @@ namespace MemMgmt.Core.Workloads
             Owner = (PageOwner)r.Int(0, 255); TargetPages = r.Long(); PagesPerRound = r.Int(); AccessFraction = r.Double();
             IntervalNs = r.Long(); Cpu = r.Int(0, node.NrCpus - 1); Write = r.Bool();
             _rng = SimRandom.Read(r);
-            _handles = r.LongList();
+            _handles = r.Bool() ? r.LongList() : null;
+            _base = r.Int(); _count = r.Int(0, int.MaxValue);
+            if ((_handles != null) != (Pattern == WorkingSetPattern.Streaming) || (_handles == null && (_base < 1 || _count > TargetPages)))
+                throw new SnapshotFormatException($"working set {Id}: page bookkeeping does not fit its pattern");
             NextRoundAtNs = r.Long(); Rounds = r.Long(); Accesses = r.Long(); Skipped = r.Long(); PagesRead = r.Long(); AllocationFailures = r.Long();
             PagesDirtied = r.Long(); NrDirtied = r.Long(); DirtyPausedWhenNs = r.Long(); BalanceDirtyPagesPauses = r.Long(); ThrottledNs = r.Long();
             ThrottledUntilNs = r.Long(); ThrottledRounds = r.Long(); Refaults = r.Long(); RefaultsActivated = r.Long();
@@ -226,8 +242,20 @@ namespace MemMgmt.Core.Workloads
         /// <summary>Streaming: the whole file has been read (or written).</summary>
         public bool Finished => Pattern == WorkingSetPattern.Streaming && PagesRead >= TargetPages;
 
-        /// <summary>The set's allocation handles (for Streaming, those read and not yet seen dead), live or not.</summary>
-        public IReadOnlyList<long> Handles => _handles;
+        /// <summary>The set's allocation handles (for Streaming, those read and not yet seen dead), live or not: built
+        /// when asked for, from the set's range of slots.</summary>
+        public IReadOnlyList<long> Handles
+        {
+            get
+            {
+                if (_handles != null) return _handles.ToArray();
+                if (_stoppedHandles != null) return _stoppedHandles;
+                var table = Node.Allocations;
+                var h = new long[_count];
+                for (int i = 0; i < h.Length; i++) h[i] = table.HandleOf(_base + i);
+                return h;
+            }
+        }
 
         /// <summary>Pages of the set still resident (handles reclaim has not dropped).</summary>
         public long ResidentPages
@@ -236,7 +264,18 @@ namespace MemMgmt.Core.Workloads
             {
                 long n = 0;
                 var table = Node.Allocations;
-                for (int i = 0; i < _handles.Count; i++) if (table.Resolve(_handles[i]) >= 0) n++;
+                if (_handles != null)
+                {
+                    for (int i = 0; i < _handles.Count; i++) if (table.Resolve(_handles[i]) >= 0) n++;
+                }
+                else if (_stoppedHandles != null)
+                {
+                    for (int i = 0; i < _stoppedHandles.Length; i++) if (table.Resolve(_stoppedHandles[i]) >= 0) n++;
+                }
+                else
+                {
+                    for (int i = 0; i < _count; i++) if (table.IsLive(_base + i)) n++;
+                }
                 return n;
             }
         }
@@ -254,13 +293,13 @@ namespace MemMgmt.Core.Workloads
             list.Add(ws);
             if (o.Pattern != WorkingSetPattern.Streaming)
             {
-                // The set faults its pages in one by one; the other workloads keep running meanwhile.
+                // The set faults its pages in one by one, page i into slot _base+i; the other workloads keep running meanwhile.
+                ws._base = node.Allocations.ReserveRange(checked((int)target));
                 for (long i = 0; i < target; i++)
                 {
-                    var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, o.Cpu, o.Owner);
+                    var r = PageAllocator.AllocateInto(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, o.Cpu, o.Owner, ws._base + ws._count);
                     if (!r.Success) { ws.AllocationFailures++; break; }
-                    if (ws.IsFileSet) ShadowRefault.RegisterPage(node, r.Handle, id, ws._handles.Count);
-                    ws._handles.Add(r.Handle);
+                    ws._count++;
                     Daemons.AfterRequest(node, o.Cpu, WorkloadCost.PageFaultNs);
                 }
             }
@@ -309,11 +348,11 @@ namespace MemMgmt.Core.Workloads
             bool file = IsFileSet;
             double p = AccessFraction;
             long accesses = 0, skipped = 0;
-            for (int i = 0; i < _handles.Count; i++)
+            for (int i = 0; i < _count; i++)
             {
                 if (random && _rng.NextDouble() >= p) continue;
-                int slot = table.Resolve(_handles[i]);
-                if (slot < 0)
+                int slot = _base + i;
+                if (!table.IsLive(slot))
                 {
                     if (!file) { skipped++; continue; }
                     if (ReadAgain(i)) accesses++;
@@ -336,15 +375,13 @@ namespace MemMgmt.Core.Workloads
         {
             var node = Node;
             var table = node.Allocations;
-            var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, Cpu, PageOwner.FileCache);
+            var r = PageAllocator.AllocateInto(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, Cpu, PageOwner.FileCache, _base + i);
             if (!r.Success) { AllocationFailures++; return false; }
-            int index = table.IndexOf(table.Resolve(r.Handle));
+            int index = table.IndexOf(_base + i);
             long shadow = _shadows![i];
             _shadows[i] = 0;
             var res = ShadowRefault.AddToPageCache(node, index, shadow, Write);
             if (res.Activate) RefaultsActivated++;
-            _handles[i] = r.Handle;
-            ShadowRefault.RegisterPage(node, r.Handle, Id, i);
             Refaults++;
             PageAccess.MarkAccessedIndex(node, Cpu, index);
             if (Write) Dirty(index);
@@ -352,32 +389,32 @@ namespace MemMgmt.Core.Workloads
             return true;
         }
 
-        /// <summary>Where workingset_eviction's shadow goes: page <paramref name="index"/>'s slot of the file of working set
-        /// <paramref name="id"/> (nothing when that set was removed).</summary>
-        internal static void StoreShadow(MemNode node, int id, int index, long shadow)
+        /// <summary>Where workingset_eviction's shadow goes: the file slot of the running page-cache set whose range holds
+        /// allocation slot <paramref name="slot"/> (nothing when no running set's file owns it).</summary>
+        internal static void StoreShadow(MemNode node, int slot, long shadow)
         {
             if (!node.HasWorkingSets) return;
             var list = node.WorkingSetList;
             for (int k = 0; k < list.Count; k++)
             {
                 var ws = list[k];
-                if (ws.Id != id) continue;
-                if (ws._shadows != null && index < ws._shadows.Length) ws._shadows[index] = shadow;
+                if (ws._shadows == null || slot < ws._base || slot - ws._base >= ws._count) continue;
+                ws._shadows[slot - ws._base] = shadow;
                 return;
             }
         }
 
-        /// <summary>Forgets which allocation slots cache this set's file (the set stops; its pages stay allocated).</summary>
+        /// <summary>The set stops: its handles are kept for <see cref="Handles"/> and its range of slots is given back
+        /// (live pages keep their slots as ordinary allocations; their evictions leave no shadow from now on).</summary>
         internal void Unregister()
         {
-            if (_shadows == null) return;
-            var st = Node.ShadowRefaultSt;
+            if (_handles != null || _base == 0) return;
             var table = Node.Allocations;
-            for (int i = 0; i < _handles.Count; i++)
-            {
-                int slot = table.Resolve(_handles[i]);
-                if (slot > 0 && slot < st.SlotFile.Length && st.SlotFile[slot] == Id) st.SlotFile[slot] = 0;
-            }
+            var h = new long[_count];
+            for (int i = 0; i < h.Length; i++) h[i] = table.HandleOf(_base + i);
+            _stoppedHandles = h;
+            table.ReleaseRange(_base);
+            _base = 0;
         }
 
         private void StreamRound()
@@ -385,10 +422,11 @@ namespace MemMgmt.Core.Workloads
             var node = Node;
             var table = node.Allocations;
             // Forget the read pages reclaim has dropped since the last round (they are never accessed again).
+            var handles = _handles!;
             int w = 0;
-            for (int i = 0; i < _handles.Count; i++)
-                if (table.Resolve(_handles[i]) >= 0) _handles[w++] = _handles[i];
-            _handles.RemoveRange(w, _handles.Count - w);
+            for (int i = 0; i < handles.Count; i++)
+                if (table.Resolve(handles[i]) >= 0) handles[w++] = handles[i];
+            handles.RemoveRange(w, handles.Count - w);
             long n = Math.Min(PagesPerRound, TargetPages - PagesRead);
             for (long i = 0; i < n; i++)
             {
@@ -399,7 +437,7 @@ namespace MemMgmt.Core.Workloads
                 int index = table.IndexOf(table.Resolve(r.Handle));
                 PageAccess.MarkAccessedIndex(node, Cpu, index);
                 if (Write) Dirty(index);
-                _handles.Add(r.Handle);
+                handles.Add(r.Handle);
                 PagesRead++;
                 Accesses++;
                 VirtualTime.Pass(node, WorkloadCost.PageCacheReadNs);

@@ -41,6 +41,7 @@ namespace MemMgmt.PS.Commands
                     "-Owner None is not an owner; allowed: Anon, FileCache, Shmem, SlabReclaimable, SlabUnmovable, PageTable, Kernel, HugeTlb (omit it to derive the owner from -Gfp).", Owner));
             TryCore(() => PageAllocator.Validate(node, Order, Cpu));
             PageOwner? owner = MyInvocation.BoundParameters.ContainsKey(nameof(Owner)) ? Owner : (PageOwner?)null;
+            PageAllocator.ReserveHandles(node, Count, Order);
             var progress = new ProgressWriter(this, 7, $"New-PageAllocation on '{node.Name}'", "allocations");
             for (int i = 0; i < Count && !_stopping; i++)
             {

@@ -192,7 +192,7 @@ namespace MemMgmt.Core.Tests.Node
                 "MemTrace._ring", "CompactionNodeState.KcompactdMaxOrder", "LruvecState.LruZoneSize", "CpuPagevecs.Add",
                 "KswapdNodeState.NapDeadlineNs", "WritebackState.WbIndex", "SwapDevice.<UsedPages>k__BackingField", "Shrinker.DentryPages",
                 "ProcessTable.Log", "KernelLog._ring", "SimProcess.Handles", "MemcgState.Vmpr", "MemCgroup.<Max>k__BackingField",
-                "WorkingSet._shadows", "WorkingSet._rng", "ShadowRefaultState.SlotFile", "FlusherState.EpochNs", "HugetlbPool._free",
+                "WorkingSet._shadows", "WorkingSet._rng", "WorkingSet._base", "AllocationTable._ranges", "ShadowRefaultState.InactiveAge", "FlusherState.EpochNs", "HugetlbPool._free",
                 "MemNode._workingSets", "MemNode._shadowRefault", "MemNode._flusher",
             })
                 Assert.Contains(field, visited);

@@ -13,18 +13,64 @@ namespace MemMgmt.Core.Tests.Workloads
         public void Freed_slots_are_reused_last_freed_first_and_a_stale_handle_never_resolves()
         {
             var t = new AllocationTable();
-            t.Add(10, 0, out long h1);
-            t.Add(11, 0, out long h2);
-            t.Add(12, 0, out long h3);
+            t.Add(10, out long h1);
+            t.Add(11, out long h2);
+            t.Add(12, out long h3);
             t.Remove(t.Resolve(h1));
             t.Remove(t.Resolve(h3));
-            int slot = t.Add(20, 1, out long h4);
+            int slot = t.Add(20, out long h4);
             Assert.Equal(3, slot); // the last freed slot first, as the free-slot stack did
             Assert.Equal(-1, t.Resolve(h3)); // same slot, older generation
             Assert.Equal(-1, t.Resolve(h1));
             Assert.Equal(11, t.IndexOf(t.Resolve(h2)));
-            Assert.Equal(1, t.OrderOf(t.Resolve(h4)));
             Assert.Equal(2, t.LiveCount);
+        }
+
+        [Fact]
+        public void A_reserved_range_keeps_its_dead_slots_for_its_owner_until_released()
+        {
+            var t = new AllocationTable();
+            t.Add(1, out long before);
+            int first = t.ReserveRange(4);
+            Assert.Equal(2, first);
+            t.AddAt(first, 10, out long h0);
+            t.AddAt(first + 1, 11, out long h1);
+            Assert.Throws<System.InvalidOperationException>(() => t.AddAt(first + 1, 12, out _)); // live already
+            t.Remove(t.Resolve(h0));
+            // A freed range slot is not handed to anyone else, and its old handle stays dead when the owner refills it.
+            int other = t.Add(20, out _);
+            Assert.Equal(first + 4, other);
+            t.AddAt(first, 13, out long h0b);
+            Assert.Equal(-1, t.Resolve(h0));
+            Assert.Equal(13, t.IndexOf(t.Resolve(h0b)));
+            // Trim keeps reserved slots, dead or not.
+            t.Remove(t.Resolve(h0b));
+            t.Trim();
+            Assert.Equal(first + 5, t.SlotCount);
+            // Released: the live slot stays live, the dead ones are handed out again, lowest first.
+            t.ReleaseRange(first);
+            Assert.Equal(11, t.IndexOf(t.Resolve(h1)));
+            Assert.Equal(first, t.Add(30, out _));
+            Assert.Equal(first + 2, t.Add(31, out _));
+            Assert.Equal(5, t.LiveCount); // before, the range's live slot, other, and the two new ones
+            Assert.Equal(1, t.IndexOf(t.Resolve(before)));
+        }
+
+        [Fact]
+        public void A_bulk_request_sizes_the_handle_table_once_and_a_working_set_takes_one_slot_a_page()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 256 * NodeConfig.MiB });
+            var t = node.Allocations;
+            int boot = t.LiveCount;
+            PageAllocator.ReserveHandles(node, 5000, 0);
+            for (int i = 0; i < 5000; i++) Assert.True(PageAllocator.Allocate(node, 0, GfpFlags.GFP_KERNEL).Success);
+            Assert.Equal(t.SlotCount, t.Capacity); // grown once to exactly the slots used, no doubling slack
+            var ws = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Anon, Percent = 10 });
+            Assert.Equal(t.SlotCount, t.Capacity);
+            Assert.Equal(boot + 5000 + ws.TargetPages, t.LiveCount);
+            Assert.Equal(t.LiveCount + 1, t.SlotCount); // every slot (but the "none" slot 0) holds a live page
+            Assert.Equal(ws.TargetPages, ws.ResidentPages);
+            Assert.Empty(InvariantChecker.Check(node));
         }
 
         [Fact]
@@ -32,7 +78,7 @@ namespace MemMgmt.Core.Tests.Workloads
         {
             var t = new AllocationTable();
             var handles = new List<long>();
-            for (int i = 0; i < 1000; i++) { t.Add(i, 0, out long h); handles.Add(h); }
+            for (int i = 0; i < 1000; i++) { t.Add(i, out long h); handles.Add(h); }
             for (int i = 2; i < 1000; i++) t.Remove(t.Resolve(handles[i]));
             t.Remove(t.Resolve(handles[0]));
             t.Trim();
@@ -40,7 +86,7 @@ namespace MemMgmt.Core.Tests.Workloads
             Assert.Equal(1, t.LiveCount);
             Assert.Equal(1, t.IndexOf(t.Resolve(handles[1])));
             // Slots 1, 3, 4 ... are made again: no handle from before the trim resolves to them.
-            for (int i = 0; i < 1000; i++) t.Add(5000 + i, 0, out _);
+            for (int i = 0; i < 1000; i++) t.Add(5000 + i, out _);
             for (int i = 0; i < 1000; i++)
                 if (i != 1) Assert.Equal(-1, t.Resolve(handles[i]));
             Assert.Equal(1001, t.LiveCount);
