@@ -129,3 +129,21 @@ Describe 'snapshots and copies of a 4.4 node' {
         (Invoke-Reclaim -Node $c -Order 0).NrReclaimed | Should -Be (Invoke-Reclaim -Node $node -Order 0).NrReclaimed
     }
 }
+
+Describe 'the /proc texts of a 4.4 node' {
+    It 'prints vmstat and zoneinfo in the 4.4 layout: nr_alloc_batch, one allocstall that direct reclaim counts, no per-node block' {
+        $node = New-Node44 k44-proc
+        $before = (Get-VmStat -Node $node -Raw) -join "`n"
+        $before | Should -Match '(?m)^nr_alloc_batch \d+$'
+        $before | Should -Match '(?m)^allocstall 0$'
+        $before | Should -Not -Match 'allocstall_'
+        Add-Pressure -Node $node -IgnoreWatermarks -FilePercent 100 -Gfp $NoKswapdGfp | Out-Null
+        Invoke-Reclaim -Node $node -Order 0 | Out-Null
+        $after = (Get-VmStat -Node $node -Raw) -join "`n"
+        $after | Should -Match '(?m)^allocstall [1-9]\d*$'
+        $zi = (Get-ZoneInfo -Node $node -Raw) -join "`n"
+        $zi | Should -Match '(?m)^        scanned  \d+$'
+        $zi | Should -Match '(?m)^  all_unreclaimable: [01]$'
+        $zi | Should -Not -Match 'per-node stats'
+    }
+}

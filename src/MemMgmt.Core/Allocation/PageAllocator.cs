@@ -195,36 +195,37 @@ namespace MemMgmt.Core.Allocation
             pages.Owner[index] = (byte)owner;
             pages.ExtraRefs[index] = 0;
             var counters = node.Counters;
+            int zid = node.ZoneIdOfIndex(index);
             switch (owner)
             {
                 case PageOwner.Anon:
                     // 4.14 faults anon pages in with lru_cache_add_active_or_unevictable: they start active. The PTE
                     // do_anonymous_page installs is young: arm64's PAGE_DEFAULT carries PTE_AF.
                     pages.Set(index, PageFlags.SwapBacked | PageFlags.Active | PageFlags.Mapped | PageFlags.PteYoung);
-                    counters.Mod(NodeStatItem.NrAnonMapped, nr);
+                    counters.Mod(NodeStatItem.NrAnonMapped, zid, nr);
                     LruCache.Add(node, cpu, index);
                     break;
                 case PageOwner.FileCache:
                     // add_to_page_cache_lru: inactive file.
-                    counters.Mod(NodeStatItem.NrFilePages, nr);
+                    counters.Mod(NodeStatItem.NrFilePages, zid, nr);
                     LruCache.Add(node, cpu, index);
                     break;
                 case PageOwner.Shmem:
                     pages.Set(index, PageFlags.SwapBacked);
-                    counters.Mod(NodeStatItem.NrFilePages, nr);
-                    counters.Mod(NodeStatItem.NrShmem, nr);
+                    counters.Mod(NodeStatItem.NrFilePages, zid, nr);
+                    counters.Mod(NodeStatItem.NrShmem, zid, nr);
                     LruCache.Add(node, cpu, index); // shmem_getpage_gfp: inactive anon
                     break;
                 case PageOwner.SlabReclaimable:
                     pages.Set(index, PageFlags.Slab);
-                    counters.Mod(NodeStatItem.NrSlabReclaimable, nr);
+                    counters.Mod(NodeStatItem.NrSlabReclaimable, zid, nr);
                     break;
                 case PageOwner.SlabUnmovable:
                     pages.Set(index, PageFlags.Slab);
-                    counters.Mod(NodeStatItem.NrSlabUnreclaimable, nr);
+                    counters.Mod(NodeStatItem.NrSlabUnreclaimable, zid, nr);
                     break;
                 case PageOwner.PageTable:
-                    node.ZoneOfIndex(index).Stat[(int)ZoneStatItem.NrPageTablePages] += nr;
+                    node.ZoneArr[zid].Stat[(int)ZoneStatItem.NrPageTablePages] += nr;
                     break;
             }
         }
@@ -237,16 +238,17 @@ namespace MemMgmt.Core.Allocation
             var counters = node.Counters;
             if (pages.Has(index, PageFlags.Lru)) Lru.Del(node, index, nr);
             var owner = (PageOwner)pages.Owner[index];
+            int zid = node.ZoneIdOfIndex(index);
             if (owner == PageOwner.Anon || owner == PageOwner.FileCache || owner == PageOwner.Shmem) LruCache.Forget(node, index);
             if ((pages.Flags[index] & ReclaimRelease.Mask) != 0) ReclaimRelease.OnRelease(node, index, nr);
             switch (owner)
             {
-                case PageOwner.Anon: counters.Mod(NodeStatItem.NrAnonMapped, -nr); break;
-                case PageOwner.FileCache: counters.Mod(NodeStatItem.NrFilePages, -nr); break;
-                case PageOwner.Shmem: counters.Mod(NodeStatItem.NrFilePages, -nr); counters.Mod(NodeStatItem.NrShmem, -nr); break;
-                case PageOwner.SlabReclaimable: counters.Mod(NodeStatItem.NrSlabReclaimable, -nr); break;
-                case PageOwner.SlabUnmovable: counters.Mod(NodeStatItem.NrSlabUnreclaimable, -nr); break;
-                case PageOwner.PageTable: node.ZoneOfIndex(index).Stat[(int)ZoneStatItem.NrPageTablePages] -= nr; break;
+                case PageOwner.Anon: counters.Mod(NodeStatItem.NrAnonMapped, zid, -nr); break;
+                case PageOwner.FileCache: counters.Mod(NodeStatItem.NrFilePages, zid, -nr); break;
+                case PageOwner.Shmem: counters.Mod(NodeStatItem.NrFilePages, zid, -nr); counters.Mod(NodeStatItem.NrShmem, zid, -nr); break;
+                case PageOwner.SlabReclaimable: counters.Mod(NodeStatItem.NrSlabReclaimable, zid, -nr); break;
+                case PageOwner.SlabUnmovable: counters.Mod(NodeStatItem.NrSlabUnreclaimable, zid, -nr); break;
+                case PageOwner.PageTable: node.ZoneArr[zid].Stat[(int)ZoneStatItem.NrPageTablePages] -= nr; break;
             }
             pages.Owner[index] = 0;
             pages.ExtraRefs[index] = 0;

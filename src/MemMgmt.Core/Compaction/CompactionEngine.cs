@@ -523,7 +523,7 @@ namespace MemMgmt.Core.Compaction
                 }
                 Lru.Del(node, lowPfn, 1);
                 pages.Flags[lowPfn] |= (uint)PageFlags.Isolated;
-                node.Counters.Mod(Migrate.IsolatedItem(f), 1);
+                node.Counters.Mod(Migrate.IsolatedItem(f), node.ZoneIdOfIndex(lowPfn), 1);
             IsolateSuccess:
                 pages.ListAdd(lowPfn, cc.MigrateList);
                 cc.NrMigratepages++;

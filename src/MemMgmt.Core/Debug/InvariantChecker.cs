@@ -161,6 +161,18 @@ namespace MemMgmt.Core.Debug
                 if (node.Counters.Events[e] < 0) Fail($"{(VmEvent)e} is negative");
             for (int s = 0; s < node.Counters.NodeStat.Length; s++)
                 if (node.Counters.NodeStat[s] < 0) Fail($"{(NodeStatItem)s} is negative ({node.Counters.NodeStat[s]})");
+            // The per-zone split of the node items (LRU sizes excepted: the zones' nr_zone_* hold those) adds up to the node's.
+            for (int s = (int)NodeStatItem.NrSlabReclaimable; s < node.Counters.NodeStat.Length; s++)
+            {
+                long sum = 0;
+                for (int z = 0; z < node.ZoneArr.Length; z++)
+                {
+                    long share = node.Counters.ZoneNodeStat[s, z];
+                    if (share < 0) Fail($"{(NodeStatItem)s} of zone {node.ZoneArr[z].Name} is negative ({share})");
+                    sum += share;
+                }
+                if (sum != node.Counters.NodeStat[s]) Fail($"{(NodeStatItem)s}: the zones hold {sum}, the node {node.Counters.NodeStat[s]}");
+            }
 
             // Compaction isolates pages only while it runs: afterwards no page may stay isolated, and the
             // NR_ISOLATED_* counters must be back to the pages still isolated (none between operations).

@@ -89,7 +89,7 @@ namespace MemMgmt.Core.Migration
             if (rc != EAGAIN)
             {
                 pages.ListDel(page);
-                if (!nonLru) node.Counters.Mod(IsolatedItem(pages.Flags[page]), -1);
+                if (!nonLru) node.Counters.Mod(IsolatedItem(pages.Flags[page]), node.ZoneIdOfIndex(page), -1);
             }
             if (rc == MigratepageSuccess)
             {
@@ -160,7 +160,7 @@ namespace MemMgmt.Core.Migration
             if (!node.Pages.Has(page, PageFlags.Writeback)) return;
             node.Clock.Advance(CostModel.WritebackWaitNs);
             node.Pages.Clear(page, PageFlags.Writeback);
-            node.Counters.Mod(NodeStatItem.NrWriteback, -1);
+            node.Counters.Mod(NodeStatItem.NrWriteback, node.ZoneIdOfIndex(page), -1);
         }
 
         /// <summary>migrate_page_copy and remove_migration_ptes: the new page takes the old one's state, the allocation
@@ -189,6 +189,25 @@ namespace MemMgmt.Core.Migration
                 node.ZoneOfIndex(page).Stat[(int)ZoneStatItem.NrMlock]--;
                 node.ZoneOfIndex(newpage).Stat[(int)ZoneStatItem.NrMlock]++;
             }
+            int from = node.ZoneIdOfIndex(page), to = node.ZoneIdOfIndex(newpage);
+            if (from != to) MoveZoneStats(node.Counters, owner, f, from, to);
+        }
+
+        /// <summary>The node items an order-0 page counts move from its zone to the new page's zone, as 4.4's per-zone
+        /// counters moved in migrate_page_move_mapping (file pages, shmem, dirty) and with the rmap (anon); the isolated
+        /// count stays with the old page, whose putback or free settles it, and a page under writeback was waited for first.</summary>
+        private static void MoveZoneStats(VmCounters c, PageOwner owner, uint f, int from, int to)
+        {
+            void Move(NodeStatItem item) { c.Mod(item, from, -1); c.Mod(item, to, 1); }
+            switch (owner)
+            {
+                case PageOwner.Anon: Move(NodeStatItem.NrAnonMapped); break;
+                case PageOwner.FileCache: Move(NodeStatItem.NrFilePages); break;
+                case PageOwner.Shmem: Move(NodeStatItem.NrFilePages); Move(NodeStatItem.NrShmem); break;
+                case PageOwner.SlabReclaimable: Move(NodeStatItem.NrSlabReclaimable); break;
+                case PageOwner.SlabUnmovable: Move(NodeStatItem.NrSlabUnreclaimable); break;
+            }
+            if ((f & (uint)(PageFlags.Dirty | PageFlags.SwapBacked)) == (uint)PageFlags.Dirty) Move(NodeStatItem.NrFileDirty);
         }
 
         /// <summary>NR_ISOLATED_ANON + page_is_file_cache(page).</summary>
@@ -213,7 +232,7 @@ namespace MemMgmt.Core.Migration
             {
                 int next = pages.Next(page);
                 pages.ListDel(page);
-                if ((pages.Flags[page] & (uint)PageFlags.NonLruMovable) == 0) node.Counters.Mod(IsolatedItem(pages.Flags[page]), -1);
+                if ((pages.Flags[page] & (uint)PageFlags.NonLruMovable) == 0) node.Counters.Mod(IsolatedItem(pages.Flags[page]), node.ZoneIdOfIndex(page), -1);
                 PutbackPage(node, page, cpu);
                 page = next;
             }

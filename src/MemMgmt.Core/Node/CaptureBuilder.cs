@@ -43,7 +43,7 @@ namespace MemMgmt.Core.Node
             var ptiFile = CaptureFile.Read(directory, "pagetypeinfo");
             var zoneinfo = zoneinfoFile.Parse(ZoneInfo.Parse);
             var buddy = buddyFile.Parse(BuddyInfo.Parse);
-            var pti = ptiFile.Parse(t => PageTypeInfo.Parse(t, zoneinfo.Format != KernelTextFormat.V4_14));
+            var pti = ptiFile.Parse(t => PageTypeInfo.Parse(t, PageTypeInfo.CapsFreeCounts(zoneinfo.Format)));
 
             // Geometry: pageblock_order is HPAGE_PMD_ORDER with hugetlb (9, 11, 13 for 4K, 16K, 64K pages), else MAX_ORDER − 1.
             if (pti.PagesPerBlock != 1L << Math.Min(pti.PageBlockOrder, 62))
@@ -74,10 +74,11 @@ namespace MemMgmt.Core.Node
                 if (buddy.Rows[i].NodeId != nodeId)
                     throw buddyFile.Bad("CaptureLayoutUnsupported", i + 1, $"a second node ({buddy.Rows[i].NodeId}); a capture builds one node.");
 
-            // Profile: as given, else from the zoneinfo layout (4.14 has neither boost nor DMA32 on arm64; anything newer is 6.1).
+            // Profile: as given, else from the zoneinfo layout (4.4 prints scanned; 4.14 has neither boost nor DMA32 on arm64; anything newer is 6.1).
             var zoneLines = new List<int>();
             foreach (var zz in zoneinfo.Zones) zoneLines.Add(zoneinfoFile.FindLine(0, l => IsZoneHeader(l, zz.NodeId, zz.ZoneName)));
-            KernelProfile kernel = options.Kernel ?? (zoneinfo.Format == KernelTextFormat.V4_14 && !HasZone(zoneinfo, nodeId, "DMA32") ? KernelProfile.Linux414 : KernelProfile.Linux61);
+            KernelProfile kernel = options.Kernel ?? (zoneinfo.Format == KernelTextFormat.V4_4 ? KernelProfile.Linux44
+                : zoneinfo.Format == KernelTextFormat.V4_14 && !HasZone(zoneinfo, nodeId, "DMA32") ? KernelProfile.Linux414 : KernelProfile.Linux61);
 
             var zones = new List<CaptureZone>();
             long nodeStart = -1, nodeEnd = -1;
@@ -176,7 +177,7 @@ namespace MemMgmt.Core.Node
                     }
                 }
                 Reconcile(cz, capped, typeLines, orders, warnings);
-                cz.CmaPages = zoneinfo.Format == KernelTextFormat.V4_14 ? cz.Blocks[(int)MigrateType.Cma] * pb : cz.Info.Cma;
+                cz.CmaPages = zoneinfo.Format < KernelTextFormat.V6_1 ? cz.Blocks[(int)MigrateType.Cma] * pb : cz.Info.Cma;
             }
 
             var config = new NodeConfig

@@ -93,6 +93,8 @@ namespace MemMgmt.Core.Node
             CompactionSuitablePartial = true,
             CompactMemoryResetsSkipHints = true,
             Ftrace = FtraceFormat.Linux44,
+            ProcText = KernelTextFormat.V4_4,
+            VmallocTotalBytes = (1L << 47) - (1L << 42) - (1L << 30) - (1L << 16),
         };
 
         public static IReadOnlyList<KernelProfile> All { get; } = new[] { Linux414, Linux61, Linux44 };
@@ -135,13 +137,17 @@ namespace MemMgmt.Core.Node
 
         /// <summary>How the /proc files print: 6.1's zoneinfo adds boost and cma, its counter lists follow 6.1's enums (kernel stack
         /// and page tables are node items, refaults split anon/file, new events), meminfo adds Zswap, KReclaimable, Percpu,
-        /// SecPageTables, file THP and Hugetlb lines, pagetypeinfo caps free counts at 100000. kernel: zoneinfo_show_print,
-        /// vmstat_text, pagetypeinfo_showfree_print (mm/vmstat.c), meminfo_proc_show (fs/proc/meminfo.c) (4.14; 6.1).</summary>
+        /// SecPageTables, file THP and Hugetlb lines, pagetypeinfo caps free counts at 100000. 4.4 keeps every counter per zone
+        /// (nr_alloc_batch, nr_pages_scanned, per-zone pgrefill/pgsteal/pgscan, one allocstall, no per-node block), its
+        /// zoneinfo lists populated zones only with scanned, all_unreclaimable and inactive_ratio, and meminfo has no shmem
+        /// THP lines; buddyinfo, pagetypeinfo and the extfrag files print as in 4.14. kernel: zoneinfo_show_print,
+        /// vmstat_text, pagetypeinfo_showfree_print (mm/vmstat.c), meminfo_proc_show (fs/proc/meminfo.c) (4.4; 4.14; 6.1).</summary>
         public KernelTextFormat ProcText { get; private set; } = KernelTextFormat.V4_14;
 
         /// <summary>VMALLOC_END − VMALLOC_START in bytes, meminfo's VmallocTotal (arm64, VA_BITS 48, 4 KiB pages, no KASAN).
-        /// 4.14: (PAGE_OFFSET − PUD_SIZE − VMEMMAP_SIZE − 64K) − (VA_START + 128M); 6.1: (VMEMMAP_START − 256M) − MODULES_END.
-        /// kernel: VMALLOC_START, VMALLOC_END (arch/arm64/include/asm/memory.h, pgtable.h, 4.14; 6.1).</summary>
+        /// 4.14: (PAGE_OFFSET − PUD_SIZE − VMEMMAP_SIZE − 64K) − (VA_START + 128M); 6.1: (VMEMMAP_START − 256M) − MODULES_END;
+        /// 4.4: (PAGE_OFFSET − PUD_SIZE − VMEMMAP_SIZE − 64K) − VA_START, its vmemmap covering the whole VA space (2^42).
+        /// kernel: VMALLOC_START, VMALLOC_END (arch/arm64/include/asm/memory.h, pgtable.h, 4.4; 4.14; 6.1).</summary>
         public long VmallocTotalBytes { get; private set; } = (1L << 47) - (1L << 30) - (1L << 41) - (1L << 16) - (1L << 27);
 
         /// <summary>Struct pages beyond the first memory section of the highest zone are initialised after boot, for the free

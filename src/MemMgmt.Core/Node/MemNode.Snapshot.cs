@@ -50,7 +50,7 @@ namespace MemMgmt.Core.Node
                 "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial CompactMemoryResetsSkipHints WatermarkBoost AllocNoFragment PcpHighOrder PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes " +
                 "GfpHighZoneIdx CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk WakeupKswapdWakesKcompactd",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
-            [typeof(VmCounters)] = "Events ZoneEvents _nrZones NodeStat",
+            [typeof(VmCounters)] = "Events ZoneEvents _nrZones NodeStat ZoneNodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +
                 "CompactUnevictableAllowed PercpuPagelistFraction VfsCachePressure DirtyRatio DirtyBackgroundRatio DirtyBytes DirtyBackgroundBytes " +
                 "DirtyExpireCentisecs DirtyWritebackCentisecs CompactMemory DropCaches MaxHugePages CompactionProactiveness WatermarkBoostFactor PercpuPagelistHighFraction " +

@@ -56,8 +56,9 @@ namespace MemMgmt.Core.Reclaim
             pages.Set(index, PageFlags.Dirty);
             if (pages.Has(index, PageFlags.SwapBacked)) return;
             int nr = 1 << pages.Order[index];
-            node.Counters.Mod(NodeStatItem.NrFileDirty, nr);
-            node.Counters.Mod(NodeStatItem.NrDirtied, nr);
+            int zid = node.ZoneIdOfIndex(index);
+            node.Counters.Mod(NodeStatItem.NrFileDirty, zid, nr);
+            node.Counters.Mod(NodeStatItem.NrDirtied, zid, nr);
         }
 
         /// <summary>Marks a mapped page executable (VM_EXEC): shrink_active_list keeps referenced ones active.</summary>

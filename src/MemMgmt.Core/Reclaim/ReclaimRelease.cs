@@ -16,10 +16,10 @@ namespace MemMgmt.Core.Reclaim
         {
             uint f = node.Pages.Flags[index];
             if ((f & (uint)PageFlags.Dirty) != 0 && (f & (uint)PageFlags.SwapBacked) == 0)
-                node.Counters.Mod(NodeStatItem.NrFileDirty, -nr);
+                node.Counters.Mod(NodeStatItem.NrFileDirty, node.ZoneIdOfIndex(index), -nr);
             if ((f & (uint)PageFlags.SwapCache) != 0) node.Swap.FreeSlot();
             if ((f & (uint)PageFlags.Writeback) != 0 && !Writeback.WritebackIo.DetachQueued(node, index))
-                node.Counters.Mod(NodeStatItem.NrWriteback, -nr);
+                node.Counters.Mod(NodeStatItem.NrWriteback, node.ZoneIdOfIndex(index), -nr);
         }
     }
 }

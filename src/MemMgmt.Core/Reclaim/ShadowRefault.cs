@@ -181,8 +181,9 @@ namespace MemMgmt.Core.Reclaim
         /// <summary>kernel: workingset_refault (mm/workingset.c, 4.14): a page-cache miss found <paramref name="shadow"/>.
         /// If the shadow's memcg is gone nothing is counted and the page is not activated; otherwise workingset_refault
         /// counts, and a refault distance within the lruvec's active file pages counts workingset_activate and asks for
-        /// activation.</summary>
-        internal static RefaultResult Refault(MemNode node, long shadow)
+        /// activation. The 4.4 layout counts workingset_* per zone; the node-wide shadows here carry no zone (4.4's
+        /// pack_shadow did), so the zone of the page being read back in, <paramref name="zid"/>, takes the count.</summary>
+        internal static RefaultResult Refault(MemNode node, long shadow, int zid)
         {
             var st = node.ShadowRefaultSt;
             UnpackShadow(shadow, out int memcg, out _, out long eviction, st.BucketOrder);
@@ -190,10 +191,10 @@ namespace MemMgmt.Core.Reclaim
             long refault = st.InactiveAge[memcg];
             long activeFile = Lru.LruvecLruSize(node, memcg, (int)LruList.ActiveFile, node.ZoneArr.Length);
             long distance = RefaultDistance(refault, eviction);
-            node.Counters.Mod(NodeStatItem.WorkingsetRefault, 1);
+            node.Counters.Mod(NodeStatItem.WorkingsetRefault, zid, 1);
             st.MemcgRefault[memcg]++;
             if (distance > activeFile) return new RefaultResult(true, false, distance, activeFile);
-            node.Counters.Mod(NodeStatItem.WorkingsetActivate, 1);
+            node.Counters.Mod(NodeStatItem.WorkingsetActivate, zid, 1);
             st.MemcgActivate[memcg]++;
             return new RefaultResult(true, true, distance, activeFile);
         }
@@ -215,7 +216,7 @@ namespace MemMgmt.Core.Reclaim
         {
             var st = node.ShadowRefaultSt;
             if (!st.Enabled || write || !IsShadow(shadow)) return default;
-            var r = Refault(node, shadow);
+            var r = Refault(node, shadow, node.ZoneIdOfIndex(page));
             if (!r.Activate) return r;
             var pages = node.Pages;
             if (pages.Has(page, PageFlags.Lru))

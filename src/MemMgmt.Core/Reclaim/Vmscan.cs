@@ -381,7 +381,7 @@ namespace MemMgmt.Core.Reclaim
                     bool fileCache = (f & (uint)PageFlags.SwapBacked) == 0;
                     if (fileCache && (!sc.IsKswapd || (f & (uint)PageFlags.Reclaim) == 0 || !node.WritebackSt.PgdatDirty))
                     {
-                        node.Counters.Mod(NodeStatItem.NrVmscanImmediate, nr);
+                        node.Counters.Mod(NodeStatItem.NrVmscanImmediate, node.ZoneIdOfIndex(page), nr);
                         flags[page] = f | (uint)PageFlags.Reclaim;
                         goto activate_locked;
                     }
@@ -403,7 +403,7 @@ namespace MemMgmt.Core.Reclaim
                         swap.SwapOuts += nr;
                         node.Counters.Count(VmEvent.PswpOut, nr);
                     }
-                    node.Counters.Mod(NodeStatItem.NrVmscanWrite, nr);
+                    node.Counters.Mod(NodeStatItem.NrVmscanWrite, node.ZoneIdOfIndex(page), nr);
                     stat.NrPageout += nr;
                     goto keep; // PAGE_SUCCESS with the page under writeback
                 }
@@ -480,6 +480,18 @@ namespace MemMgmt.Core.Reclaim
 
         // ----------------------------------------------------------------- shrink_inactive_list
 
+        /// <summary>NR_ISOLATED_ANON/FILE moved by <paramref name="sign"/>·<paramref name="nrTaken"/> in the zones the pages
+        /// came from: the zone-based reclaim isolates from the one zone it shrinks, the node-based one from the zones
+        /// isolate_lru_pages counted in nr_zone_taken.</summary>
+        private static void ModIsolated(MemNode node, ScanControl sc, NodeStatItem item, long nrTaken, int sign)
+        {
+            var c = node.Counters;
+            if (sc.ZoneIdx >= 0) { c.Mod(item, sc.ZoneIdx, sign * nrTaken); return; }
+            var taken = sc.NrZoneTaken;
+            for (int z = 0; z < node.ZoneArr.Length; z++)
+                if (taken[z] != 0) c.Mod(item, z, sign * taken[z]);
+        }
+
         /// <summary>kernel: too_many_isolated (mm/vmscan.c, 4.14).</summary>
         private static bool TooManyIsolated(MemNode node, bool file, ScanControl sc)
         {
@@ -505,9 +517,10 @@ namespace MemMgmt.Core.Reclaim
             LruCache.Drain(node, sc.Cpu);
             int pageList = Spare(node, PageListSlot);
             long nrTaken = IsolateLruPages(node, nrToScan, memcg, pageList, out long nrScanned, sc, !sc.MayUnmap, lru);
-            c.Mod(NodeStatItem.NrIsolatedAnon + file, nrTaken);
+            ModIsolated(node, sc, NodeStatItem.NrIsolatedAnon + file, nrTaken, 1);
             node.LruvecSt.StatZone(memcg, sc.ZoneIdx, file, nrTaken, 0);
             if (sc.GlobalReclaim) c.Count(sc.IsKswapd ? VmEvent.PgScanKswapd : VmEvent.PgScanDirect, nrScanned);
+            if (sc.GlobalReclaim && sc.ZoneIdx >= 0) c.Count(sc.IsKswapd ? ZoneEvent.PgScanKswapd : ZoneEvent.PgScanDirect, sc.ZoneIdx, nrScanned);
             c.Count(VmEvent.PgScanAnon + file, nrScanned);
             sc.ListScanned[lru] += nrScanned;
             sc.ListTaken[lru] += nrTaken;
@@ -520,12 +533,13 @@ namespace MemMgmt.Core.Reclaim
             int retList = Spare(node, RetSlot);
             long nrReclaimed = ShrinkPageList(node, pageList, retList, sc, ref stat);
             if (sc.GlobalReclaim) c.Count(sc.IsKswapd ? VmEvent.PgStealKswapd : VmEvent.PgStealDirect, nrReclaimed);
+            if (sc.GlobalReclaim && sc.ZoneIdx >= 0) c.Count(sc.IsKswapd ? ZoneEvent.PgStealKswapd : ZoneEvent.PgStealDirect, sc.ZoneIdx, nrReclaimed);
             c.Count(VmEvent.PgStealAnon + file, nrReclaimed);
             sc.ListReclaimed[lru] += nrReclaimed;
             sc.TotalReclaimed += nrReclaimed;
             sc.Activated += stat.NrActivate;
             PutbackInactivePages(node, retList);
-            c.Mod(NodeStatItem.NrIsolatedAnon + file, -nrTaken);
+            ModIsolated(node, sc, NodeStatItem.NrIsolatedAnon + file, nrTaken, -1);
             if (node.Kernel.CostBasedScanBalance) LruNoteCost(node, memcg, file != 0, stat.NrPageout);
 
             if (stat.NrWriteback != 0 && stat.NrWriteback == nrTaken) node.WritebackSt.PgdatWriteback = true;
@@ -579,9 +593,10 @@ namespace MemMgmt.Core.Reclaim
             LruCache.Drain(node, sc.Cpu);
             int hold = Spare(node, HoldSlot), lActive = Spare(node, ActiveSlot), lInactive = Spare(node, InactiveSlot);
             long nrTaken = IsolateLruPages(node, nrToScan, memcg, hold, out long nrScanned, sc, !sc.MayUnmap, lru);
-            c.Mod(NodeStatItem.NrIsolatedAnon + file, nrTaken);
+            ModIsolated(node, sc, NodeStatItem.NrIsolatedAnon + file, nrTaken, 1);
             node.LruvecSt.StatZone(memcg, sc.ZoneIdx, file, nrTaken, 0);
             c.Count(VmEvent.PgRefill, nrScanned);
+            if (sc.ZoneIdx >= 0) c.Count(ZoneEvent.PgRefill, sc.ZoneIdx, nrScanned);
             sc.ListScanned[lru] += nrScanned;
             sc.ListTaken[lru] += nrTaken;
             Time.VirtualTime.Spend(node, nrScanned * ScanPageCostNs);
@@ -602,7 +617,7 @@ namespace MemMgmt.Core.Reclaim
             node.LruvecSt.StatZone(memcg, sc.ZoneIdx, file, 0, nrRotated);
             long nrActivate = MoveActivePagesToLru(node, lActive, lru);
             long nrDeactivate = MoveActivePagesToLru(node, lInactive, lru - Lru.LruActive);
-            c.Mod(NodeStatItem.NrIsolatedAnon + file, -nrTaken);
+            ModIsolated(node, sc, NodeStatItem.NrIsolatedAnon + file, nrTaken, -1);
             sc.Deactivated += nrDeactivate;
             sc.Rotated += nrRotated;
             if (node.Trace.Enabled && sc.ZoneIdx < 0) // 4.11 added this tracepoint; the zone-based reclaim (4.4) has none

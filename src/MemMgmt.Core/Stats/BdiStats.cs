@@ -76,7 +76,8 @@ namespace MemMgmt.Core.Stats
             for (int i = 0; i < wbs.WbCount; i++)
             {
                 int slot = (wbs.WbHead + i) % wbs.WbIndex.Length;
-                if ((pages.Flags[wbs.WbIndex[slot]] & mask) == want) n += wbs.WbPages[slot];
+                int index = wbs.WbIndex[slot];
+                if (index >= 0 && (pages.Flags[index] & mask) == want) n += wbs.WbPages[slot];
             }
             return n;
         }

@@ -1,10 +1,15 @@
 namespace MemMgmt.Core.Stats
 {
     /// <summary>
-    /// Which kernel's /proc text layout to produce where the layouts differ.
+    /// Which kernel's /proc text layout to produce where the layouts differ. The values follow the kernels' age, so a
+    /// layout that a later kernel added is <c>format &gt;= V6_1</c> and so on.
     /// </summary>
     public enum KernelTextFormat
     {
+        /// <summary>Linux 4.4: every counter per zone (zone_stat_item), zoneinfo prints populated zones only, with
+        /// scanned, the counters before protection, all_unreclaimable and inactive_ratio; no per-node block.</summary>
+        V4_4 = -1,
+
         /// <summary>Linux 4.14: zoneinfo without boost/cma/promo lines; pagetypeinfo counts uncapped.</summary>
         V4_14 = 0,
 

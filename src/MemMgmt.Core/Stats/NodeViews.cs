@@ -70,11 +70,11 @@ namespace MemMgmt.Core.Stats
         public static FragmentationIndexTable FragmentationIndex(MemNode node, FragmentationIndexKind kind) =>
             FragmentationIndexTable.FromBuddyInfo(BuddyInfo(node), kind);
 
-        /// <summary>A zone's zone_stat_item and numa_stat_item values by their vmstat_text names.</summary>
+        /// <summary>A zone's zone_stat_item and numa_stat_item values by their vmstat_text names (the 4.4 layout's too).</summary>
         private static Dictionary<string, long> ZoneValues(Zone zone)
         {
             long S(ZoneStatItem i) => zone.Stat[(int)i];
-            return new Dictionary<string, long>
+            var values = new Dictionary<string, long>
             {
                 ["nr_free_pages"] = zone.NrFreePages,
                 ["nr_zone_inactive_anon"] = S(ZoneStatItem.NrZoneInactiveAnon),
@@ -96,6 +96,34 @@ namespace MemMgmt.Core.Stats
                 ["numa_local"] = S(ZoneStatItem.NumaLocal),
                 ["numa_other"] = S(ZoneStatItem.NumaOther),
             };
+            if (FormatOf(zone.Node) == KernelTextFormat.V4_4) AddZoneValues44(zone, values);
+            return values;
+        }
+
+        /// <summary>THREAD_SIZE of arm64 4.4 (arch/arm64/include/asm/thread_info.h): 4.4's NR_KERNEL_STACK counts stacks of
+        /// this size, where later kernels count KiB.</summary>
+        private const int ThreadSize44 = 16384;
+
+        /// <summary>The 4.4 zone_stat_items the model keeps per node, as each zone's share: the LRU sizes of the zone's
+        /// lruvecs, the node items split by the zone of their pages (<see cref="VmCounters.Get(NodeStatItem, int)"/>),
+        /// NR_PAGES_SCANNED, and the kernel stacks counted in stacks.
+        /// Counters the simulator has no notion of print 0: nr_alloc_batch (the fair zone allocation policy, ALLOC_FAIR and
+        /// ZONE_FAIR_DEPLETED, is not simulated), and, as in every layout, nr_mapped, nr_unstable, nr_writeback_temp,
+        /// workingset_nodereclaim, nr_anon_transparent_hugepages, nr_bounce and nr_kernel_stack, which nothing here counts.
+        /// kernel: enum zone_stat_item (include/linux/mmzone.h, 4.4), zoneinfo_show_print (mm/vmstat.c, 4.4).</summary>
+        private static void AddZoneValues44(Zone zone, Dictionary<string, long> values)
+        {
+            var c = zone.Node.Counters;
+            var names = VmStatItems.NodeItems(KernelTextFormat.V4_14);
+            for (int i = 0; i < names.Count; i++) values[names[i]] = c.ZoneNodeStat[i, zone.Idx];
+            values["nr_inactive_anon"] = zone.Stat[(int)ZoneStatItem.NrZoneInactiveAnon];
+            values["nr_active_anon"] = zone.Stat[(int)ZoneStatItem.NrZoneActiveAnon];
+            values["nr_inactive_file"] = zone.Stat[(int)ZoneStatItem.NrZoneInactiveFile];
+            values["nr_active_file"] = zone.Stat[(int)ZoneStatItem.NrZoneActiveFile];
+            values["nr_unevictable"] = zone.Stat[(int)ZoneStatItem.NrZoneUnevictable];
+            values["nr_kernel_stack"] = zone.Stat[(int)ZoneStatItem.NrKernelStackKb] * 1024 / ThreadSize44;
+            values["nr_pages_scanned"] = zone.PagesScanned;
+            values["nr_alloc_batch"] = 0;
         }
 
         /// <summary>The node's node_stat_item values by their vmstat_text names: the 4.14 names (NodeStatItem follows that
@@ -140,6 +168,7 @@ namespace MemMgmt.Core.Stats
         /// 6.1's boost line reads 0: watermark boosting (boost_watermark) is not simulated.</summary>
         public static ZoneInfo ZoneInfo(MemNode node)
         {
+            if (FormatOf(node) == KernelTextFormat.V4_4) return ZoneInfo44(node);
             var zones = new List<ZoneInfoZone>();
             bool first = true;
             foreach (var zone in node.Zones)
@@ -163,6 +192,29 @@ namespace MemMgmt.Core.Stats
                     nodeStats, detail, boost: zone.WatermarkBoost, cma: zone.CmaPages));
             }
             return new ZoneInfo(FormatOf(node), zones);
+        }
+
+        /// <summary>kernel: zoneinfo_show_print, walk_zones_in_node (mm/vmstat.c, 4.4): populated zones only, each with its
+        /// pages scanned, all of its counters, all_unreclaimable (!zone_reclaimable) and inactive_ratio.</summary>
+        private static ZoneInfo ZoneInfo44(MemNode node)
+        {
+            var zones = new List<ZoneInfoZone>();
+            foreach (var zone in node.Zones)
+            {
+                if (!zone.IsPopulated) continue;
+                var sets = new List<ZonePageset>();
+                for (int cpu = 0; cpu < zone.CpuCount; cpu++)
+                {
+                    var p = zone.GetPageset(cpu);
+                    sets.Add(new ZonePageset(cpu, p.Count, p.High, p.Batch, StatThreshold(node, zone)));
+                }
+                var detail = new ZoneInfoDetail(ZoneStats(zone), sets, !Reclaim.ZoneReclaim.ZoneReclaimable(node, zone), zone.ZoneStartPfn,
+                    Reclaim.ZoneReclaim.ZoneInactiveRatio(node, zone));
+                zones.Add(new ZoneInfoZone(node.NodeId, zone.Name, zone.NrFreePages, zone.WatermarkMin, zone.WatermarkLow,
+                    zone.WatermarkHigh, zone.SpannedPages, zone.PresentPages, zone.ManagedPages, zone.LowmemReserveArr,
+                    null, detail, scanned: zone.PagesScanned));
+            }
+            return new ZoneInfo(KernelTextFormat.V4_4, zones);
         }
 
         /// <summary>kernel: calculate_normal_threshold (mm/vmstat.c, 4.14): 2·fls(cpus)·(1 + fls(MiB/128)), at most 125.</summary>
@@ -211,14 +263,16 @@ namespace MemMgmt.Core.Stats
             return available < 0 ? 0 : available;
         }
 
-        /// <summary>kernel: meminfo_proc_show (fs/proc/meminfo.c, 4.14; 6.1), arm64 configuration (CMA, THP, hugetlb; 6.1 adds
-        /// ZSWAP and MEMORY_FAILURE).</summary>
+        /// <summary>kernel: meminfo_proc_show (fs/proc/meminfo.c, 4.14; 6.1; 4.4), arm64 configuration (CMA, THP, hugetlb; 6.1 adds
+        /// ZSWAP and MEMORY_FAILURE). 4.4 has no shmem THP lines (ShmemHugePages and ShmemPmdMapped came in 4.8); its
+        /// KernelStack is NR_KERNEL_STACK · THREAD_SIZE / 1024, the same KiB.</summary>
         public static MemInfo MemInfo(MemNode node)
         {
             var g = node.Geometry;
             long Kb(long pages) => g.PagesToKb(pages);
             var c = node.Counters;
             bool v61 = FormatOf(node) >= KernelTextFormat.V6_1;
+            bool shmemThp = FormatOf(node) >= KernelTextFormat.V4_14;
             // The kernel's Cached is NR_FILE_PAGES minus the swap cache; here swap-cache pages never enter NR_FILE_PAGES.
             long cached = c[NodeStatItem.NrFilePages];
             long swapCached = node.SwapCachePages;
@@ -283,8 +337,11 @@ namespace MemMgmt.Core.Stats
                 e.Add(new MemInfoEntry("HardwareCorrupted", 0));
             }
             e.Add(new MemInfoEntry("AnonHugePages", Kb(c[NodeStatItem.NrAnonThps] << g.PageblockOrder)));
-            e.Add(new MemInfoEntry("ShmemHugePages", Kb(c[NodeStatItem.NrShmemThps] << g.PageblockOrder)));
-            e.Add(new MemInfoEntry("ShmemPmdMapped", Kb(c[NodeStatItem.NrShmemPmdmapped] << g.PageblockOrder)));
+            if (shmemThp)
+            {
+                e.Add(new MemInfoEntry("ShmemHugePages", Kb(c[NodeStatItem.NrShmemThps] << g.PageblockOrder)));
+                e.Add(new MemInfoEntry("ShmemPmdMapped", Kb(c[NodeStatItem.NrShmemPmdmapped] << g.PageblockOrder)));
+            }
             if (v61)
             {
                 // File THPs (NR_FILE_THPS, NR_FILE_PMDMAPPED) are not simulated.
@@ -310,14 +367,17 @@ namespace MemMgmt.Core.Stats
             return s;
         }
 
-        /// <summary>kernel: vmstat_start (mm/vmstat.c, 4.14): zone items summed over zones, NUMA items, node items, the dirty
-        /// thresholds, then the events (per-zone ones for each zone type); counters the simulator does not model read 0.</summary>
+        /// <summary>kernel: vmstat_start (mm/vmstat.c, 4.14; 4.4): zone items summed over zones, NUMA items, node items, the dirty
+        /// thresholds, then the events (per-zone ones for each zone type); counters the simulator does not model read 0
+        /// (4.4's thp_split among them). 4.4's allocstall is the one event that 4.14 splits by zone: the sum of the zones'.</summary>
         public static VmStat VmStat(MemNode node)
         {
             var format = FormatOf(node);
             var values = NodeValues(node);
             var zoneNames = new List<string>(VmStatItems.ZoneItems(format));
             zoneNames.AddRange(VmStatItems.NumaItems(format));
+            // A zone item is the sum over the zones, even where the node keeps a counter of the same name (4.4).
+            foreach (var name in zoneNames) values[name] = 0;
             foreach (var zone in node.Zones)
             {
                 var zv = ZoneValues(zone);
@@ -332,13 +392,21 @@ namespace MemMgmt.Core.Stats
                 string name = EventName((VmEvent)e);
                 if (name.Length > 0) values[name] = c.Events[e];
             }
+            long allocstall = 0;
             foreach (var zone in node.Zones)
             {
                 string suffix = "_" + zone.Name.ToLowerInvariant();
                 values["pgalloc" + suffix] = c.Get(ZoneEvent.PgAlloc, zone.Idx);
                 values["allocstall" + suffix] = c.Get(ZoneEvent.AllocStall, zone.Idx);
                 values["pgskip" + suffix] = c.Get(ZoneEvent.PgSkip, zone.Idx);
+                values["pgrefill" + suffix] = c.Get(ZoneEvent.PgRefill, zone.Idx);
+                values["pgsteal_kswapd" + suffix] = c.Get(ZoneEvent.PgStealKswapd, zone.Idx);
+                values["pgsteal_direct" + suffix] = c.Get(ZoneEvent.PgStealDirect, zone.Idx);
+                values["pgscan_kswapd" + suffix] = c.Get(ZoneEvent.PgScanKswapd, zone.Idx);
+                values["pgscan_direct" + suffix] = c.Get(ZoneEvent.PgScanDirect, zone.Idx);
+                allocstall += c.Get(ZoneEvent.AllocStall, zone.Idx);
             }
+            values["allocstall"] = allocstall;
             return VmStatItems.BuildVmStat(format, n => Lookup(values, n));
         }
 

@@ -119,7 +119,7 @@ namespace MemMgmt.Core.Stats
         public bool CapFreeCounts { get; }
 
         /// <summary>The default for a kernel version: 4.14 prints exact counts, 6.x caps them.</summary>
-        public static bool CapsFreeCounts(KernelTextFormat format) => format != KernelTextFormat.V4_14;
+        public static bool CapsFreeCounts(KernelTextFormat format) => format >= KernelTextFormat.V6_1;
 
         /// <summary>Renders the exact bytes of /proc/pagetypeinfo.</summary>
         /// kernel: pagetypeinfo_show, pagetypeinfo_showfree_print, pagetypeinfo_showblockcount_print (mm/vmstat.c, 4.14 and 6.x)

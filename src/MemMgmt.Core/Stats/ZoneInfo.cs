@@ -55,15 +55,20 @@ namespace MemMgmt.Core.Stats
         /// <summary>Creates the detail block.</summary>
         /// <param name="zoneStats">Zone counters followed by the NUMA counters, in vmstat_text order.</param>
         /// <param name="pagesets">One entry per online CPU.</param>
-        /// <param name="nodeUnreclaimable">pgdat-&gt;kswapd_failures &gt;= MAX_RECLAIM_RETRIES.</param>
+        /// <param name="nodeUnreclaimable">pgdat-&gt;kswapd_failures &gt;= MAX_RECLAIM_RETRIES; in the 4.4 layout the zone's
+        /// all_unreclaimable (!zone_reclaimable).</param>
         /// <param name="startPfn">zone-&gt;zone_start_pfn.</param>
-        public ZoneInfoDetail(IEnumerable<ProcStatEntry> zoneStats, IEnumerable<ZonePageset> pagesets, bool nodeUnreclaimable, long startPfn)
+        /// <param name="inactiveRatio">zone-&gt;inactive_ratio (printed by 4.4 only).</param>
+        public ZoneInfoDetail(IEnumerable<ProcStatEntry> zoneStats, IEnumerable<ZonePageset> pagesets, bool nodeUnreclaimable, long startPfn,
+            long inactiveRatio = 0)
         {
             ZoneStats = ReadOnly.Copy(zoneStats, nameof(zoneStats));
             Pagesets = ReadOnly.Copy(pagesets, nameof(pagesets));
             if (startPfn < 0) throw new ArgumentOutOfRangeException(nameof(startPfn));
+            if (inactiveRatio < 0) throw new ArgumentOutOfRangeException(nameof(inactiveRatio));
             NodeUnreclaimable = nodeUnreclaimable;
             StartPfn = startPfn;
+            InactiveRatio = inactiveRatio;
         }
 
         /// <summary>Zone and NUMA counters ("nr_free_pages", ..., "numa_other").</summary>
@@ -72,11 +77,14 @@ namespace MemMgmt.Core.Stats
         /// <summary>Per-cpu pagesets.</summary>
         public IReadOnlyList<ZonePageset> Pagesets { get; }
 
-        /// <summary>node_unreclaimable (printed as 0/1).</summary>
+        /// <summary>node_unreclaimable (printed as 0/1); in the 4.4 layout the zone's all_unreclaimable.</summary>
         public bool NodeUnreclaimable { get; }
 
         /// <summary>start_pfn.</summary>
         public long StartPfn { get; }
+
+        /// <summary>inactive_ratio (4.4 layout only).</summary>
+        public long InactiveRatio { get; }
     }
 
     /// <summary>One zone's section of /proc/zoneinfo.</summary>
@@ -98,9 +106,10 @@ namespace MemMgmt.Core.Stats
         /// <param name="boost">watermark_boost (printed from 6.1 on).</param>
         /// <param name="promo">WMARK_PROMO (printed by 6.18).</param>
         /// <param name="cma">cma pages (printed from 6.1 on).</param>
+        /// <param name="scanned">NR_PAGES_SCANNED of the zone (printed by 4.4 only).</param>
         public ZoneInfoZone(int nodeId, string zoneName, long free, long min, long low, long high, long spanned, long present, long managed,
             IEnumerable<long> protection, IEnumerable<ProcStatEntry>? nodeStats = null, ZoneInfoDetail? detail = null,
-            long boost = 0, long promo = 0, long cma = 0)
+            long boost = 0, long promo = 0, long cma = 0, long scanned = 0)
         {
             if (nodeId < 0) throw new ArgumentOutOfRangeException(nameof(nodeId));
             NodeId = nodeId;
@@ -115,6 +124,7 @@ namespace MemMgmt.Core.Stats
             Boost = NonNegative(boost, nameof(boost));
             Promo = NonNegative(promo, nameof(promo));
             Cma = NonNegative(cma, nameof(cma));
+            Scanned = NonNegative(scanned, nameof(scanned));
             Protection = ReadOnly.Copy(protection, nameof(protection));
             if (Protection.Count == 0) throw new ArgumentException("lowmem_reserve has one entry per zone type.", nameof(protection));
             NodeStats = nodeStats is null ? null : ReadOnly.Copy(nodeStats, nameof(nodeStats));
@@ -154,6 +164,9 @@ namespace MemMgmt.Core.Stats
         /// <summary>promo watermark (6.18).</summary>
         public long Promo { get; }
 
+        /// <summary>pages scanned since a page was last freed to the zone (4.4).</summary>
+        public long Scanned { get; }
+
         /// <summary>spanned_pages.</summary>
         public long Spanned { get; }
 
@@ -186,6 +199,8 @@ namespace MemMgmt.Core.Stats
         {
             Format = format;
             Zones = ReadOnly.Copy(zones, nameof(zones));
+            // 4.4 has no per-node counters: a node block given here is simply not printed in that layout.
+            if (format == KernelTextFormat.V4_4) return;
             foreach (IGrouping<int, ZoneInfoZone> node in Zones.GroupBy(z => z.NodeId))
             {
                 ZoneInfoZone? first = node.FirstOrDefault(z => z.IsPopulated);
@@ -213,6 +228,7 @@ namespace MemMgmt.Core.Stats
         /// kernel: zoneinfo_show_print (mm/vmstat.c, 4.14 and 6.x)
         public string ToKernelText(KernelTextFormat format)
         {
+            if (format == KernelTextFormat.V4_4) return ToKernelText44();
             var sb = ReadOnly.NewBuilder();
             foreach (ZoneInfoZone z in Zones)
             {
@@ -265,6 +281,53 @@ namespace MemMgmt.Core.Stats
             return sb.ToString();
         }
 
+        /// <summary>The 4.4 layout: walk_zones_in_node skips unpopulated zones; scanned follows high; the zone counters
+        /// (4 spaces in) come before protection; all_unreclaimable, start_pfn and inactive_ratio close the zone.</summary>
+        /// kernel: zoneinfo_show_print, walk_zones_in_node (mm/vmstat.c, 4.4)
+        private string ToKernelText44()
+        {
+            var sb = ReadOnly.NewBuilder();
+            foreach (ZoneInfoZone z in Zones)
+            {
+                if (z.Detail is null) continue;
+                sb.Append(Header(z.NodeId, z.ZoneName));
+                sb.Append('\n').Append(Field(PagesFree, z.Free));
+                sb.Append('\n').Append(Field(MinLabel, z.Min));
+                sb.Append('\n').Append(Field(LowLabel, z.Low));
+                sb.Append('\n').Append(Field(HighLabel, z.High));
+                sb.Append('\n').Append(Field(ScannedLabel, z.Scanned));
+                sb.Append('\n').Append(Field(SpannedLabel, z.Spanned));
+                sb.Append('\n').Append(Field(PresentLabel, z.Present));
+                sb.Append('\n').Append(Field(ManagedLabel, z.Managed));
+                foreach (ProcStatEntry e in z.Detail.ZoneStats)
+                    sb.Append('\n').Append(StatLine44(e.Name, e.Value));
+                sb.Append('\n').Append(ProtectionLine(z.Protection));
+                sb.Append("\n  pagesets");
+                foreach (ZonePageset p in z.Detail.Pagesets)
+                {
+                    sb.Append('\n').Append(CpuPrefix).Append(CFormat.U(p.Cpu));
+                    foreach (KeyValuePair<string, int> f in PagesetFields(p, KernelTextFormat.V4_4))
+                        sb.Append('\n').Append(f.Key).Append(CFormat.U(f.Value));
+                    if (p.StatThreshold.HasValue)
+                        sb.Append('\n').Append(ThresholdPrefix).Append(CFormat.U(p.StatThreshold.Value));
+                }
+
+                sb.Append('\n').Append(AllUnreclaimablePrefix).Append(z.Detail.NodeUnreclaimable ? "1" : "0");
+                sb.Append('\n').Append(StartPfn44Prefix).Append(CFormat.U(z.Detail.StartPfn));
+                sb.Append('\n').Append(InactiveRatioPrefix).Append(CFormat.U(z.Detail.InactiveRatio));
+                sb.Append('\n');
+            }
+
+            return sb.ToString();
+        }
+
+        private const string ScannedLabel = "        scanned  ";
+        private const string AllUnreclaimablePrefix = "  all_unreclaimable: ";
+        private const string StartPfn44Prefix = "  start_pfn:         ";
+        private const string InactiveRatioPrefix = "  inactive_ratio:    ";
+
+        private static string StatLine44(string name, long value) => "    " + CFormat.Left(name, 12) + " " + CFormat.U(value);
+
         private const string PagesFree = "  pages free     ";
         private const string BoostLabel = "        boost    ";
         private const string MinLabel = "        min      ";
@@ -312,7 +375,7 @@ namespace MemMgmt.Core.Stats
 
         /// <summary>
         /// Parses /proc/zoneinfo, detecting the layout: a "boost" line means 6.1 or later, a "promo" line and
-        /// high_min/high_max pageset lines mean 6.18; neither means 4.14.
+        /// high_min/high_max pageset lines mean 6.18; a "scanned" line after high means 4.4; none of them means 4.14.
         /// </summary>
         public static ZoneInfo Parse(string text)
         {
@@ -359,8 +422,18 @@ namespace MemMgmt.Core.Stats
                 }
 
                 long promo = hasPromo ? ReadField(lines, PromoLabel, "promo" + layout) : 0;
-                KernelTextFormat zoneFormat = hasPromo ? KernelTextFormat.V6_18 : hasBoost ? KernelTextFormat.V6_1 : KernelTextFormat.V4_14;
+                bool hasScanned = format.HasValue ? format.Value == KernelTextFormat.V4_4 : !hasBoost && lines.Peek().StartsWith(ScannedLabel, StringComparison.Ordinal);
+                long scanned = hasScanned ? ReadField(lines, ScannedLabel, "scanned" + layout) : 0;
+                KernelTextFormat zoneFormat = hasScanned ? KernelTextFormat.V4_4
+                    : hasPromo ? KernelTextFormat.V6_18 : hasBoost ? KernelTextFormat.V6_1 : KernelTextFormat.V4_14;
                 format = zoneFormat;
+                if (zoneFormat == KernelTextFormat.V4_4)
+                {
+                    if (nodeStats != null)
+                        throw new ProcTextFormatException("zoneinfo", headerLineNumber + 1, PerNodeStats, "no per-node stats: 4.4 keeps every counter per zone");
+                    zones.Add(ReadZone44(lines, node, zone, free, min, low, high, scanned));
+                    continue;
+                }
 
                 long spanned = ReadField(lines, SpannedLabel, "spanned" + layout);
                 long present = ReadField(lines, PresentLabel, "present");
@@ -423,7 +496,47 @@ namespace MemMgmt.Core.Stats
         }
 
         private static string Describe(KernelTextFormat f) =>
-            f == KernelTextFormat.V4_14 ? "4.14" : f == KernelTextFormat.V6_1 ? "6.1" : "6.18";
+            f == KernelTextFormat.V4_4 ? "4.4" : f == KernelTextFormat.V4_14 ? "4.14" : f == KernelTextFormat.V6_1 ? "6.1" : "6.18";
+
+        /// <summary>The rest of a 4.4 zone section, after its scanned line: a populated zone (4.4 prints no other) with its
+        /// counters before protection and the three closing lines.</summary>
+        private static ZoneInfoZone ReadZone44(ProcLines lines, int node, string zone, long free, long min, long low, long high, long scanned)
+        {
+            long spanned = ReadField(lines, SpannedLabel, "spanned");
+            long present = ReadField(lines, PresentLabel, "present");
+            if (present == 0) throw lines.Fail("a populated zone: 4.4 prints no zone whose present is 0");
+            long managed = ReadField(lines, ManagedLabel, "managed");
+            var zoneStats = new List<ProcStatEntry>();
+            while (!lines.AtEnd && !lines.Peek().StartsWith(ProtectionPrefix, StringComparison.Ordinal))
+            {
+                string line = lines.Next("a counter line");
+                string[] t = ProcLines.Tokens(line);
+                if (t.Length != 2 || !CFormat.TryUnsigned(t[1], out long v))
+                    throw lines.Fail("a counter line \"    <name> <value>\" (name padded to 12), or the protection line");
+                lines.RequireSame(line, StatLine44(t[0], v), "a counter line (4.4 layout)");
+                zoneStats.Add(new ProcStatEntry(t[0], v));
+            }
+
+            List<long> protection = ReadProtection(lines);
+            lines.Expect(Pagesets);
+            var pagesets = new List<ZonePageset>();
+            while (!lines.AtEnd && lines.Peek().StartsWith(CpuPrefix, StringComparison.Ordinal))
+                pagesets.Add(ReadPageset(lines, KernelTextFormat.V4_4));
+            long unreclaimable = ReadField(lines, AllUnreclaimablePrefix, "all_unreclaimable");
+            if (unreclaimable > 1)
+                throw lines.Fail("all_unreclaimable 0 or 1");
+            long startPfn = ReadField(lines, StartPfn44Prefix, "start_pfn");
+            long inactiveRatio = ReadField(lines, InactiveRatioPrefix, "inactive_ratio");
+            try
+            {
+                return new ZoneInfoZone(node, zone, free, min, low, high, spanned, present, managed, protection, null,
+                    new ZoneInfoDetail(zoneStats, pagesets, unreclaimable == 1, startPfn, inactiveRatio), scanned: scanned);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ProcTextFormatException("zoneinfo", lines.LineNumber - 1, string.Empty, "a consistent zone section: " + ex.Message);
+            }
+        }
 
         private static long ReadField(ProcLines lines, string label, string what)
         {
@@ -473,7 +586,7 @@ namespace MemMgmt.Core.Stats
             {
                 string label = f.Key;
                 string what = label.Trim().TrimEnd(':');
-                string expected = "\"" + label + "<n>\" (" + what + (format >= KernelTextFormat.V6_18 ? ", 6.18 layout" : ", 4.14/6.1 layout") + ")";
+                string expected = "\"" + label + "<n>\" (" + what + (format >= KernelTextFormat.V6_18 ? ", 6.18 layout" : ", 4.4/4.14/6.1 layout") + ")";
                 string line = lines.Next(expected);
                 if (!line.StartsWith(label, StringComparison.Ordinal) || !CFormat.TrySigned(line.Substring(label.Length), out long v) || v < int.MinValue || v > int.MaxValue)
                     throw lines.Fail(expected);

@@ -327,12 +327,12 @@ namespace MemMgmt.Core.Workloads
             if (o.DirtyFraction > 0 && rng.NextDouble() < o.DirtyFraction)
             {
                 pages.Set(index, PageFlags.Dirty);
-                if (owner != PageOwner.Anon) node.Counters.Mod(NodeStatItem.NrFileDirty, 1);
+                if (owner != PageOwner.Anon) node.Counters.Mod(NodeStatItem.NrFileDirty, node.ZoneIdOfIndex(index), 1);
             }
             if (o.WritebackFraction > 0 && rng.NextDouble() < o.WritebackFraction)
             {
                 pages.Set(index, PageFlags.Writeback);
-                node.Counters.Mod(NodeStatItem.NrWriteback, 1);
+                node.Counters.Mod(NodeStatItem.NrWriteback, node.ZoneIdOfIndex(index), 1);
             }
             if (o.MlockedFraction > 0 && rng.NextDouble() < o.MlockedFraction)
             {
@@ -353,7 +353,7 @@ namespace MemMgmt.Core.Workloads
             var pages = node.Pages;
             uint f = pages.Flags[index];
             var owner = (PageOwner)pages.Owner[index];
-            if ((f & (uint)PageFlags.Dirty) != 0 && owner != PageOwner.Anon) node.Counters.Mod(NodeStatItem.NrFileDirty, -1);
+            if ((f & (uint)PageFlags.Dirty) != 0 && owner != PageOwner.Anon) node.Counters.Mod(NodeStatItem.NrFileDirty, node.ZoneIdOfIndex(index), -1);
             if ((f & (uint)PageFlags.Mlocked) != 0) node.ZoneOfIndex(index).Stat[(int)ZoneStatItem.NrMlock]--;
             // PG_writeback stays: the free settles it (ReclaimRelease), whether a write is queued for the page or not.
             pages.Clear(index, PageFlags.Dirty | PageFlags.Mlocked);

@@ -25,10 +25,10 @@ namespace MemMgmt.Core.Writeback
             if (pages.Has(index, PageFlags.Dirty))
             {
                 pages.Clear(index, PageFlags.Dirty);
-                if (!pages.Has(index, PageFlags.SwapBacked)) c.Mod(NodeStatItem.NrFileDirty, -nr);
+                if (!pages.Has(index, PageFlags.SwapBacked)) c.Mod(NodeStatItem.NrFileDirty, node.ZoneIdOfIndex(index), -nr);
             }
             pages.Set(index, PageFlags.Writeback);
-            c.Mod(NodeStatItem.NrWriteback, nr);
+            c.Mod(NodeStatItem.NrWriteback, node.ZoneIdOfIndex(index), nr);
             c.Count(VmEvent.PgpgOut, nr);
             node.WritebackSt.QueueWriteback(index, nr, doneNs);
         }
@@ -55,13 +55,14 @@ namespace MemMgmt.Core.Writeback
             for (int i = 0; i < wbs.WbCount; i++)
             {
                 int k = (wbs.WbHead + i) % wbs.WbIndex.Length;
-                if (wbs.WbIndex[k] == index) { wbs.WbIndex[k] = DetachedWrite; found = true; }
+                if (wbs.WbIndex[k] == index) { wbs.WbIndex[k] = DetachedWrite(node.ZoneIdOfIndex(index)); found = true; }
             }
             return found;
         }
 
-        /// <summary>The page index a queued write holds once its page was freed.</summary>
-        private const int DetachedWrite = -1;
+        /// <summary>The page index a queued write holds once its page was freed: negative, keeping the page's zone, whose
+        /// NR_WRITEBACK and NR_WRITTEN the completion still moves.</summary>
+        private static int DetachedWrite(int zid) => -1 - zid;
 
         /// <summary>kernel: end_page_writeback (mm/filemap.c, 4.14) for every write whose latency has passed.</summary>
         internal static int CompleteDue(MemNode node)
@@ -77,9 +78,10 @@ namespace MemMgmt.Core.Writeback
                 wbs.WbHead = (wbs.WbHead + 1) % wbs.WbIndex.Length;
                 wbs.WbCount--;
                 done++;
-                node.Counters.Mod(NodeStatItem.NrWriteback, -nr);
-                node.Counters.Mod(NodeStatItem.NrWritten, nr);
-                if (index == DetachedWrite) continue;
+                int zid = index < 0 ? -1 - index : node.ZoneIdOfIndex(index);
+                node.Counters.Mod(NodeStatItem.NrWriteback, zid, -nr);
+                node.Counters.Mod(NodeStatItem.NrWritten, zid, nr);
+                if (index < 0) continue;
                 if ((pages.Flags[index] & (uint)(PageFlags.Allocated | PageFlags.Writeback)) != (uint)(PageFlags.Allocated | PageFlags.Writeback))
                     continue; // freed by its owner while the write was in flight
                 if ((pages.Flags[index] & (uint)PageFlags.SwapBacked) == 0) node.FlusherSt.BdiWritten += nr; // __wb_writeout_inc

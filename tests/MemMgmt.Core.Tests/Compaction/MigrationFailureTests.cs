@@ -37,7 +37,7 @@ namespace MemMgmt.Core.Tests.Compaction
             Lru.Del(node, i, 1);
             node.Pages.Flags[i] |= (uint)(extra | PageFlags.Isolated);
             node.Pages.ExtraRefs[i] = pins;
-            node.Counters.Mod(Migrate.IsolatedItem(node.Pages.Flags[i]), 1);
+            node.Counters.Mod(Migrate.IsolatedItem(node.Pages.Flags[i]), node.ZoneIdOfIndex(i), 1);
             node.Pages.ListAdd(i, list);
             return (i, r.Handle);
         }
@@ -71,8 +71,8 @@ namespace MemMgmt.Core.Tests.Compaction
         {
             var node = Scenario.Node(64);
             int list = node.SpareListBase + 5;
-            node.Counters.Mod(NodeStatItem.NrWriteback, 1);
             var (i, h) = IsolatedPage(node, PageOwner.FileCache, PageFlags.Writeback, 0, list);
+            node.Counters.Mod(NodeStatItem.NrWriteback, node.ZoneIdOfIndex(i), 1);
             var t = new TestTarget(node);
             long t0 = node.Clock.NowNs;
             int rc = Migrate.MigratePages(node, list, t, MigrateMode.Sync, 0, out int ok, out _);
@@ -121,9 +121,9 @@ namespace MemMgmt.Core.Tests.Compaction
         {
             var node = Scenario.Node(64);
             node.Compaction.FilesystemHasMigratepage = false;
-            node.Counters.Mod(NodeStatItem.NrFileDirty, 1);
             int list = node.SpareListBase + 5;
-            IsolatedPage(node, PageOwner.FileCache, PageFlags.Dirty, 0, list);
+            var (dirty, _) = IsolatedPage(node, PageOwner.FileCache, PageFlags.Dirty, 0, list);
+            node.Counters.Mod(NodeStatItem.NrFileDirty, node.ZoneIdOfIndex(dirty), 1);
             var t = new TestTarget(node);
             // Pass 0: writeout (-EAGAIN); passes 1-2: under writeback, not forced (-EAGAIN); pass 3: wait, migrate.
             Assert.Equal(0, Migrate.MigratePages(node, list, t, MigrateMode.Sync, 0, out int ok, out _));

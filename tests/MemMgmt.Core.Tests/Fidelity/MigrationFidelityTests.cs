@@ -36,7 +36,7 @@ namespace MemMgmt.Core.Tests.Fidelity
             LruCache.Drain(node, 0);
             Lru.Del(node, i, 1);
             node.Pages.Flags[i] |= (uint)PageFlags.Isolated;
-            node.Counters.Mod(Migrate.IsolatedItem(node.Pages.Flags[i]), 1);
+            node.Counters.Mod(Migrate.IsolatedItem(node.Pages.Flags[i]), node.ZoneIdOfIndex(i), 1);
             node.Pages.ListAdd(i, list);
             return (i, r.Handle);
         }

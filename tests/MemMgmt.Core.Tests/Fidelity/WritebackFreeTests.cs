@@ -31,7 +31,7 @@ namespace MemMgmt.Core.Tests.Fidelity
             PageAllocator.TryGetAllocation(node, b.Handle, out long pfnB, out _);
             Assert.Equal(pfn, pfnB);
             node.Pages.Set(index, PageFlags.Writeback);
-            node.Counters.Mod(NodeStatItem.NrWriteback, 1);
+            node.Counters.Mod(NodeStatItem.NrWriteback, node.ZoneIdOfIndex(index), 1);
 
             node.Clock.Advance(WritebackIo.LatencyNs);
             WritebackIo.CompleteDue(node);

@@ -207,8 +207,8 @@ namespace MemMgmt.Core.Tests.Profiles
         {
             var node = new MemNode(new NodeConfig { Kernel = KernelProfile.Linux61, SizeBytes = 256 * NodeConfig.MiB });
             var g = MemCgroups.Create(node, "grp");
-            ShadowRefault.Refault(node, ShadowRefault.PackShadow(g.Id, node.NodeId, ShadowRefault.InactiveAge(node, g.Id)));
-            ShadowRefault.Refault(node, ShadowRefault.PackShadow(g.Id, node.NodeId, 5));   // too far: counted, not activated
+            ShadowRefault.Refault(node, ShadowRefault.PackShadow(g.Id, node.NodeId, ShadowRefault.InactiveAge(node, g.Id)), 0);
+            ShadowRefault.Refault(node, ShadowRefault.PackShadow(g.Id, node.NodeId, 5), 0);   // too far: counted, not activated
             var vm = NodeViews.VmStat(node);
             Assert.Equal(2, vm["workingset_refault_file"]);
             Assert.Equal(1, vm["workingset_activate_file"]);

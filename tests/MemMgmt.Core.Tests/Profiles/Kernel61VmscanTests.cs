@@ -136,7 +136,7 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.Equal(ScanBalance.File, Vmscan.GetScanCount(n61, 0, 12).Balance);
             Assert.Equal(ScanBalance.File, Vmscan.GetScanCount(n414, 0, 12).Balance);
             foreach (var node in new[] { n61, n414 })
-                Assert.True(ShadowRefault.Refault(node, ShadowRefault.PackShadow(0, node.NodeId, ShadowRefault.InactiveAge(node) - 999)).Activate);
+                Assert.True(ShadowRefault.Refault(node, ShadowRefault.PackShadow(0, node.NodeId, ShadowRefault.InactiveAge(node) - 999), 0).Activate);
 
             var c414 = Vmscan.GetScanCount(n414, 0, 12);
             Assert.Equal(ScanBalance.File, c414.Balance);

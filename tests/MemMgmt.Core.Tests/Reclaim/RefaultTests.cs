@@ -98,13 +98,13 @@ namespace MemMgmt.Core.Tests.Reclaim
         public void RefaultOfAVanishedMemcgIsIgnoredAndALiveOneCounts()
         {
             var node = ReclaimTestKit.NewNode(256 * NodeConfig.MiB);
-            var r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(9, node.NodeId, 0));
+            var r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(9, node.NodeId, 0), 0);
             Assert.False(r.Counted);
             Assert.False(r.Activate);
             Assert.Equal(0, node.Counters[NodeStatItem.WorkingsetRefault]);
 
             var g = MemCgroups.Create(node, "grp");
-            r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(g.Id, node.NodeId, ShadowRefault.InactiveAge(node, g.Id)));
+            r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(g.Id, node.NodeId, ShadowRefault.InactiveAge(node, g.Id)), 0);
             Assert.True(r.Counted);
             Assert.True(r.Activate);
             Assert.Equal(0, r.Distance);
@@ -115,7 +115,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             Assert.Equal(0, ShadowRefault.MemcgActivations(node, 0));
 
             // An eviction stamp ahead of inactive_age wraps to a distance of 2^44 − 5: counted, not activated.
-            r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(g.Id, node.NodeId, 5));
+            r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(g.Id, node.NodeId, 5), 0);
             Assert.True(r.Counted);
             Assert.False(r.Activate);
             Assert.Equal((1L << 44) - 5, r.Distance);
@@ -137,7 +137,7 @@ namespace MemMgmt.Core.Tests.Reclaim
             var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
             Assert.False(Vmscan.InactiveListIsLow(node, 0, true, sc, true));
 
-            var r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(0, node.NodeId, ShadowRefault.InactiveAge(node) - 999));
+            var r = ShadowRefault.Refault(node, ShadowRefault.PackShadow(0, node.NodeId, ShadowRefault.InactiveAge(node) - 999), 0);
             Assert.True(r.Activate);
             Assert.Equal(999, r.Distance);
             Assert.Equal(1000, r.ActiveFile);
