@@ -72,7 +72,10 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('memory', 'linux', 'kernel', 'simulation', 'buddy-allocator', 'PSEdition_Core', 'PSEdition_Desktop', 'Linux', 'Windows', 'MacOS')
-            ReleaseNotes = 'Buddy allocator with zones, pageblocks and migrate types; watermarks and the allocation slow path; compaction and kcompactd; reclaim (LRU, kswapd, memcg, shrinkers, swap, writeback); the OOM killer; /proc views byte for byte as Linux 4.14 arm64 prints them.'
+            # The license's own terms (LICENSE beside this file is the MIT text). ProjectUri stays unset until the
+            # project has a public home; a made-up address would send users nowhere.
+            LicenseUri   = 'https://opensource.org/license/mit'
+            ReleaseNotes = 'Buddy allocator with zones, pageblocks and migrate types; watermarks and the allocation slow path; compaction and kcompactd; reclaim (LRU, kswapd, memcg, shrinkers, swap, writeback); the OOM killer; /proc views byte for byte as Linux 4.14 arm64 prints them. Kernel profiles 4.14 (default), 6.1 (checked against a real arm64 6.1 kernel under QEMU) and 4.4 (zone-based reclaim); hugetlb pools; node snapshots (Export-MemNode, Import-MemNode); nodes up to 1 TiB; nodes safe to share between runspaces.'
         }
     }
 }

@@ -27,6 +27,9 @@ Describe 'MemMgmt module' {
         $info.Tags | Should -Contain 'PSEdition_Desktop'
         $info.ReleaseNotes | Should -Not -BeNullOrEmpty
         [System.IO.Path]::Combine($moduleDir, 'LICENSE') | Should -Exist
+        # LICENSE is the MIT text, and LicenseUri points at the same license's terms.
+        (Get-Content -TotalCount 1 ([System.IO.Path]::Combine($moduleDir, 'LICENSE'))) | Should -Be 'MIT License'
+        $info.LicenseUri.AbsoluteUri | Should -Be 'https://opensource.org/license/mit'
         $info.Author | Should -Be 'MemMgmt developers'
         $info.Description | Should -Not -BeNullOrEmpty
     }
