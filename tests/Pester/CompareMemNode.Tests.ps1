@@ -19,7 +19,7 @@ Describe 'Compare-MemNode' {
         Set-MemSysctl vm.min_free_kbytes 8192 -Node $copy | Out-Null
         $d = @(Compare-MemNode -Reference cmp-base -Difference cmp-copy -Kind Watermark)
         $d.DifferenceValue | Should -Be @(2048, 2560, 3072)
-        { Compare-MemNode -Reference cmp-none -Difference cmp-copy } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*'
+        { Compare-MemNode -Reference cmp-none -Difference cmp-copy } | Should -Throw -ErrorId 'NodeNotFound,*'
     }
 
     It 'reports the watermarks vm.min_free_kbytes sets, with exact values' {

@@ -48,6 +48,15 @@ Describe 'Cmdlet help and OutputType' {
         foreach ($p in @($help.parameters.parameter)) { (Get-HelpText $p.description).Length | Should -BeGreaterThan 10 }
     }
 
+    It '<Name> gives each parameter the type it binds to' -ForEach $cmdlets {
+        $command = Get-Command $Name
+        foreach ($p in @((Get-Help $Name -Full).parameters.parameter)) {
+            $type = $command.Parameters[$p.name].ParameterType
+            $type = if ([Nullable]::GetUnderlyingType($type)) { [Nullable]::GetUnderlyingType($type) } else { $type }
+            $p.type.name | Should -Be $type.Name -Because "-$($p.name)"
+        }
+    }
+
     It '<Name> has one syntax line per parameter set' -ForEach $cmdlets {
         @((Get-Help $Name -Full).syntax.syntaxItem).Count | Should -Be @((Get-Command $Name).ParameterSets).Count
     }

@@ -23,10 +23,27 @@ Describe '-Node by name' {
         $err = $null
         try { Set-MemSysctl vm.swappiness 1 -Node nosuch-node } catch { $err = $_ }
         $err | Should -Not -BeNullOrEmpty
-        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError*'
-        $err.Exception.Message | Should -BeLike "*NodeNotFound*'nosuch-node'*nodearg-small, nodearg-big*"
+        $err.FullyQualifiedErrorId | Should -Be 'NodeNotFound,MemMgmt.PS.Commands.SetMemSysctlCommand'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err.Exception.Message | Should -BeLike "*-Node 'nosuch-node'*existing: nodearg-small, nodearg-big*"
         (Get-MemSysctl vm.swappiness -Node nodearg-small).Value | Should -Be $before
         (Get-MemSysctl vm.swappiness -Node nodearg-big).Value | Should -Be $before
+    }
+
+    It 'binds a piped node name and a Node column of names' {
+        @('nodearg-big' | Get-BuddyInfo)[0].Node | Should -Be $script:big
+        $rows = @([pscustomobject]@{ Node = 'nodearg-small' }, [pscustomobject]@{ Node = 'nodearg-big' })
+        @($rows | Get-MemSysctl vm.swappiness | ForEach-Object { $_.Node.Name }) | Should -Be @('nodearg-small', 'nodearg-big')
+    }
+
+    It 'names the unknown node of every cmdlet family the same way' {
+        { Get-BuddyInfo -Node nosuch-node } | Should -Throw -ErrorId 'NodeNotFound,MemMgmt.PS.Commands.GetBuddyInfoCommand'
+        { Compare-MemNode -Reference nosuch-node -Difference nodearg-big } | Should -Throw -ErrorId 'NodeNotFound,MemMgmt.PS.Commands.CompareMemNodeCommand'
+        { Export-MemChart -Node nosuch-node -Path (Join-Path $TestDrive 'x.png') -Kind PageblockMap } | Should -Throw -ErrorId 'NodeNotFound,MemMgmt.PS.Commands.ExportMemChartCommand'
+        { Remove-PageAllocation -Node nosuch-node -Handle 1 -Confirm:$false } | Should -Throw -ErrorId 'NodeNotFound,MemMgmt.PS.Commands.RemovePageAllocationCommand'
+        { Remove-MemNode -Node nosuch-node -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'NodeNotFound,MemMgmt.PS.Commands.RemoveMemNodeCommand'
+        Test-Path (Join-Path $TestDrive 'x.png') | Should -BeFalse
+        @(Get-MemNode -Name nodearg-*).Count | Should -Be 2
     }
 
     It 'completes -Node with the session''s node names' {

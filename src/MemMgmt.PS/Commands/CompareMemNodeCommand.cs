@@ -16,17 +16,15 @@ namespace MemMgmt.PS.Commands
         /// <summary>The node compared against (the unchanged original).</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNull]
-        [NodeTransformation]
         [ArgumentCompleter(typeof(NodeNameCompleter))]
-        public MemNode? Reference { get; set; }
+        public MemNodeIdentity? Reference { get; set; }
 
         /// <summary>The changed node; binds a piped node, or the Node property of any result object.</summary>
         [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Node")]
         [ValidateNotNull]
-        [NodeTransformation]
         [ArgumentCompleter(typeof(NodeNameCompleter))]
-        public MemNode? Difference { get; set; }
+        public MemNodeIdentity? Difference { get; set; }
 
         /// <summary>Only these kinds of difference.</summary>
         [Parameter]
@@ -35,13 +33,15 @@ namespace MemMgmt.PS.Commands
 
         protected override void ProcessRecord()
         {
+            var reference = Reference!.Resolve(this);
+            var difference = Difference!.Resolve(this);
             // Several upstream results (one per sysctl or zone) name the same node: compare it once.
-            if (!_shown.Add(Difference!)) return;
+            if (!_shown.Add(difference)) return;
             List<NodeDifference> diffs;
             try
             {
                 List<NodeDifference>? found = null;
-                NodeLock.Run(this, Reference!, Difference!, () => found = NodeComparison.Compare(Reference!, Difference!));
+                NodeLock.Run(this, reference, difference, () => found = NodeComparison.Compare(reference, difference));
                 diffs = found!;
             }
             catch (MemMgmt.Core.MemMgmtException e)

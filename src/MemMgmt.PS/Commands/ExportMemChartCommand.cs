@@ -30,9 +30,8 @@ namespace MemMgmt.PS.Commands
         /// <summary>The node to draw (PageblockMap, FreeByOrder), or its name; default: the current node.</summary>
         [Parameter]
         [ValidateNotNull]
-        [NodeTransformation]
         [ArgumentCompleter(typeof(NodeNameCompleter))]
-        public MemNode? Node { get; set; }
+        public MemNodeIdentity? Node { get; set; }
 
         [Parameter]
         [ValidateRange(100, 10000)]
@@ -77,7 +76,7 @@ namespace MemMgmt.PS.Commands
             }
             else
             {
-                node = Node ?? NodeRegistry.ForRunspace(this).Current;
+                node = Node?.Resolve(this) ?? NodeRegistry.ForRunspace(this).Current;
                 if (node == null)
                     Fail("NoCurrentNode", ErrorCategory.InvalidOperation, "There is no current node: create one with New-MemNode, or pass -Node.", null);
             }

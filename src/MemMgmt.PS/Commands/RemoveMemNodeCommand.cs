@@ -18,9 +18,8 @@ namespace MemMgmt.PS.Commands
 
         [Parameter(Mandatory = true, ParameterSetName = "ByNode", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
-        [NodeTransformation]
         [ArgumentCompleter(typeof(NodeNameCompleter))]
-        public MemNode? Node { get; set; }
+        public MemNodeIdentity? Node { get; set; }
 
         protected override void ProcessRecord()
         {
@@ -28,13 +27,14 @@ namespace MemMgmt.PS.Commands
             var targets = new List<MemNode>();
             if (ParameterSetName == "ByNode")
             {
-                if (!registry.Contains(Node!))
+                var node = Node!.Given ?? registry.Find(Node.Name);
+                if (node == null || !registry.Contains(node))
                 {
                     WriteError(Errors.Make("NodeNotFound", ErrorCategory.ObjectNotFound,
-                        $"-Node '{Node!.Name}' is not a node of this session (removed already?); existing: {GetMemNodeCommand.Names(registry)}.", Node));
+                        $"-Node '{Node.Name}' is not a node of this session (removed already?); existing: {GetMemNodeCommand.Names(registry)}.", Node));
                     return;
                 }
-                targets.Add(Node!);
+                targets.Add(node);
             }
             else
             {

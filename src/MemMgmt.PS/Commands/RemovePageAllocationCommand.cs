@@ -22,9 +22,8 @@ namespace MemMgmt.PS.Commands
         /// <summary>The node the allocation belongs to; with -InputObject it must be the allocation's own node.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
-        [NodeTransformation]
         [ArgumentCompleter(typeof(NodeNameCompleter))]
-        public MemNode? Node { get; set; }
+        public MemNodeIdentity? Node { get; set; }
 
         [Parameter]
         public int Cpu { get; set; }
@@ -36,10 +35,11 @@ namespace MemMgmt.PS.Commands
             if (ParameterSetName == "ByObject")
             {
                 var a = InputObject!;
-                if (Node != null && !ReferenceEquals(Node, a.Node))
+                var given = Node?.Resolve(this);
+                if (given != null && !ReferenceEquals(given, a.Node))
                 {
                     WriteError(Errors.Make("AllocationNodeMismatch", ErrorCategory.InvalidArgument,
-                        $"-InputObject {a} belongs to node '{a.Node.Name}', but -Node is '{Node.Name}'; omit -Node or pass the allocation's own node.", a));
+                        $"-InputObject {a} belongs to node '{a.Node.Name}', but -Node is '{given.Name}'; omit -Node or pass the allocation's own node.", a));
                     return;
                 }
                 node = a.Node;
@@ -47,7 +47,7 @@ namespace MemMgmt.PS.Commands
             }
             else
             {
-                var resolved = Node ?? NodeRegistry.ForRunspace(this).Current;
+                var resolved = Node?.Resolve(this) ?? NodeRegistry.ForRunspace(this).Current;
                 if (resolved == null)
                 {
                     ThrowTerminatingError(Errors.Make("NoCurrentNode", ErrorCategory.InvalidOperation,

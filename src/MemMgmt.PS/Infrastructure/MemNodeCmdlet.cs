@@ -7,16 +7,15 @@ namespace MemMgmt.PS.Infrastructure
 {
     /// <summary>
     /// Base of every cmdlet that works on a node: -Node binds a MemNode from the pipeline by value, or the Node
-    /// property of any result object by property name, or a node name given as an argument; without it the runspace's current node is used.
+    /// property of any result object by property name, or a node name (resolved when the record runs); without it the runspace's current node is used.
     /// </summary>
     public abstract class MemNodeCmdlet : PSCmdlet
     {
         /// <summary>The node to work on, or its name; default: the current node (the last one New-MemNode made or Get-MemNode -Current set).</summary>
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
-        [NodeTransformation]
         [ArgumentCompleter(typeof(NodeNameCompleter))]
-        public MemNode? Node { get; set; }
+        public MemNodeIdentity? Node { get; set; }
 
         /// <summary>
         /// Resolves the node and runs <see cref="ProcessNode"/> under its lock: one record's work on a node is atomic
@@ -31,10 +30,13 @@ namespace MemMgmt.PS.Infrastructure
         /// <summary>The cmdlet's work for one record on the resolved node, called with the node's lock held.</summary>
         protected abstract void ProcessNode(MemNode node);
 
-        /// <summary>The node this record works on; writes a terminating NoCurrentNode error when there is none.</summary>
+        /// <summary>
+        /// The node this record works on; writes a terminating NodeNotFound error for an unknown -Node name and
+        /// NoCurrentNode when -Node is absent and there is no current node.
+        /// </summary>
         protected MemNode ResolveNode()
         {
-            if (Node != null) return Node;
+            if (Node != null) return Node.Resolve(this);
             var current = NodeRegistry.ForRunspace(this).Current;
             if (current != null) return current;
             ThrowTerminatingError(new ErrorRecord(
