@@ -182,7 +182,7 @@ namespace MemMgmt.Core.Allocation
         }
 
         /// <summary>kernel: prep_new_page, then what the owner does with the page: LRU pages are queued on the allocating
-        /// cpu's lru_add pagevec (do_anonymous_page → lru_cache_add_active_or_unevictable, add_to_page_cache_lru and
+        /// cpu's lru_add pagevec (do_anonymous_page → lru_cache_add_active_or_unevictable, 6.1 its inactive variant, add_to_page_cache_lru and
         /// shmem_getpage_gfp → lru_cache_add, 4.14), slab and page tables are accounted.</summary>
         internal static void PrepNewPage(MemNode node, int index, int order, PageOwner owner, GfpFlags gfp, int cpu)
         {
@@ -199,9 +199,12 @@ namespace MemMgmt.Core.Allocation
             switch (owner)
             {
                 case PageOwner.Anon:
-                    // 4.14 faults anon pages in with lru_cache_add_active_or_unevictable: they start active. The PTE
-                    // do_anonymous_page installs is young: arm64's PAGE_DEFAULT carries PTE_AF.
-                    pages.Set(index, PageFlags.SwapBacked | PageFlags.Active | PageFlags.Mapped | PageFlags.PteYoung);
+                    // 4.14 faults anon pages in with lru_cache_add_active_or_unevictable: they start active (6.1: inactive,
+                    // KernelProfile.AnonWorkingsetProtection). The PTE do_anonymous_page installs is young: arm64's
+                    // PAGE_DEFAULT carries PTE_AF.
+                    pages.Set(index, node.Kernel.AnonWorkingsetProtection
+                        ? PageFlags.SwapBacked | PageFlags.Mapped | PageFlags.PteYoung
+                        : PageFlags.SwapBacked | PageFlags.Active | PageFlags.Mapped | PageFlags.PteYoung);
                     counters.Mod(NodeStatItem.NrAnonMapped, zid, nr);
                     LruCache.Add(node, cpu, index);
                     break;

@@ -74,6 +74,8 @@ namespace MemMgmt.Core.Node
             MemcgLowRetryOnlyWhenSkipped = true,
             FullMemcgWalk = true,
             WakeupKswapdWakesKcompactd = true,
+            AnonWorkingsetProtection = true,
+            PageWorkingsetRefaults = true,
             Sysctls = new[] { "compaction_proactiveness", "watermark_boost_factor", "percpu_pagelist_high_fraction" },
         };
 
@@ -354,6 +356,25 @@ namespace MemMgmt.Core.Node
         /// order instead, so free memory too fragmented for it gets compacted. kernel: wakeup_kswapd (mm/vmscan.c, 4.20 to
         /// 6.1); 4.14 simply returns.</summary>
         public bool WakeupKswapdWakesKcompactd { get; private set; }
+
+        /// <summary>Anon pages have to prove themselves on the inactive list, as file pages do: do_anonymous_page adds a new
+        /// page inactive (lru_cache_add_inactive_or_unevictable), and page_check_references no longer activates a swap-backed
+        /// page on its first referenced look (it is marked referenced and kept; a second reference activates it) and
+        /// activates on VM_EXEC only file pages. kernel: do_anonymous_page (mm/memory.c, 6.1), folio_check_references
+        /// (mm/vmscan.c, 6.1), since 5.9's "protect the workingset on anonymous LRU"; 4.14 adds anon pages active and
+        /// activates any referenced swap-backed page.</summary>
+        public bool AnonWorkingsetProtection { get; private set; }
+
+        /// <summary>Refault detection with PG_workingset and the non-resident age of 6.1 (classic LRU): shrink_active_list
+        /// marks every page it deactivates PG_workingset and the shadow keeps that bit; workingset_eviction reads
+        /// nonresident_age before aging it, and every aging (eviction, activation, activated refault) adds the pages to the
+        /// lruvec and each ancestor; a refault counts in the new page's lruvec, and its distance is compared with the evicting
+        /// lruvec's active file pages plus, while swap has free slots, both anon lists; an activated refault of a workingset
+        /// page sets PG_workingset again, counts workingset_restore and notes its pages as refault cost (lru_note_cost_refault).
+        /// kernel: workingset_eviction, workingset_refault, workingset_test_recent, workingset_age_nonresident
+        /// (mm/workingset.c, 6.1), shrink_active_list (mm/vmscan.c, 6.1), lru_note_cost_refault (mm/swap.c, 6.1); 4.14 ages
+        /// inactive_age of one lruvec (incrementing before it reads) and compares the distance with active file pages only.</summary>
+        public bool PageWorkingsetRefaults { get; private set; }
 
         /// <summary>vm sysctls this profile has beyond the ones every profile has (kernel/sysctl.c of that version).</summary>
         public IReadOnlyList<string> Sysctls { get; private set; } = new string[0];

@@ -48,7 +48,7 @@ namespace MemMgmt.Core.Node
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
                 "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial CompactMemoryResetsSkipHints WatermarkBoost AllocNoFragment PcpHighOrder PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes " +
-                "GfpHighZoneIdx CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk WakeupKswapdWakesKcompactd",
+                "GfpHighZoneIdx CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk WakeupKswapdWakesKcompactd AnonWorkingsetProtection PageWorkingsetRefaults",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents _nrZones NodeStat ZoneNodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +
@@ -81,7 +81,7 @@ namespace MemMgmt.Core.Node
             [typeof(WorkingSet)] = "_handles _base _count _shadows _rng Node Id Name Pattern Owner TargetPages PagesPerRound AccessFraction IntervalNs Cpu NextRoundAtNs " +
                 "Rounds Accesses Skipped Refaults RefaultsActivated PagesRead AllocationFailures Write PagesDirtied BalanceDirtyPagesPauses ThrottledNs " +
                 "ThrottledRounds NrDirtied DirtyPausedWhenNs ThrottledUntilNs",
-            [typeof(ShadowRefaultState)] = "InactiveAge Refaults MemcgRefault MemcgActivate Enabled BucketOrder",
+            [typeof(ShadowRefaultState)] = "InactiveAge Refaults MemcgRefault MemcgActivate Enabled BucketOrder RestoreFile",
             [typeof(FlusherState)] = "Running TimerArmed TimerNs LastOldFlushNs Work NextSubmitNs DeviceFreeNs EpochNs EpochPages EpochHead EpochCount " +
                 "EpochTotal Wakeups BackgroundStarts PagesBackground PagesPeriodic PagesVmscan BdiWritten LastBackgroundStartDirty",
             [typeof(HugetlbPool)] = "_free",

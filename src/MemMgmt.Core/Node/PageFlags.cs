@@ -40,6 +40,9 @@ namespace MemMgmt.Core.Node
         Reclaim = 1u << 25,
         /// <summary>PG_swapcache, the page has a swap slot.</summary>
         SwapCache = 1u << 26,
+        /// <summary>PG_workingset (4.20+): the page was once deactivated from an active list, so it belonged to the
+        /// workingset; its shadow remembers that, and a refault that activates it counts as a restore.</summary>
+        Workingset = 1u << 27,
         /// <summary>Queued on a CPU's lru_add pagevec, not yet on an LRU list (the kernel knows it by the reference the
         /// pagevec holds); cleared when the pagevec drains or the page is freed.</summary>
         LruAddQueued = 1u << 31,

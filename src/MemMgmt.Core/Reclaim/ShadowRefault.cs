@@ -1,5 +1,6 @@
 using System;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Stats;
 
 namespace MemMgmt.Core.Reclaim
@@ -10,7 +11,7 @@ namespace MemMgmt.Core.Reclaim
     /// range (slot Base+i caches page i of that set's file), so nothing per page is kept here.</summary>
     internal sealed class ShadowRefaultState
     {
-        /// <summary>lruvec->inactive_age (memcg id).</summary>
+        /// <summary>lruvec->inactive_age (memcg id); 6.1's lruvec->nonresident_age.</summary>
         internal long[] InactiveAge = new long[MemNode.MaxLruvecs];
         /// <summary>lruvec->refaults: WORKINGSET_ACTIVATE as snapshot_refaults last saw it (memcg id).</summary>
         internal long[] Refaults = new long[MemNode.MaxLruvecs];
@@ -18,6 +19,8 @@ namespace MemMgmt.Core.Reclaim
         internal long[] MemcgRefault = new long[MemNode.MaxLruvecs];
         /// <summary>memcg_page_state(memcg, WORKINGSET_ACTIVATE) (memcg id).</summary>
         internal long[] MemcgActivate = new long[MemNode.MaxLruvecs];
+        /// <summary>WORKINGSET_RESTORE_FILE of the node (6.1 profile): activated refaults of pages that were workingset.</summary>
+        internal long RestoreFile;
         /// <summary>Refault detection on (the kernel always has it; tests turn it off to show what it changes).</summary>
         internal bool Enabled = true;
         /// <summary>bucket_order of workingset_init for this node's memory.</summary>
@@ -38,7 +41,7 @@ namespace MemMgmt.Core.Reclaim
         internal void Write(SnapshotWriter w)
         {
             w.Array(InactiveAge); w.Array(Refaults); w.Array(MemcgRefault); w.Array(MemcgActivate);
-            w.Bool(Enabled); w.Int(BucketOrder);
+            w.Bool(Enabled); w.Int(BucketOrder); w.Long(RestoreFile);
         }
 
         private ShadowRefaultState(int bucketOrder) { BucketOrder = bucketOrder; }
@@ -50,10 +53,13 @@ namespace MemMgmt.Core.Reclaim
             if (inactiveAge.Length != MemNode.MaxLruvecs || refaults.Length != MemNode.MaxLruvecs || memcgRefault.Length != MemNode.MaxLruvecs
                 || memcgActivate.Length != MemNode.MaxLruvecs)
                 throw new SnapshotFormatException("refault arrays have wrong lengths");
-            return new ShadowRefaultState(r.Int(0, 64))
+            int bucketOrder = r.Int(0, 64);
+            long restoreFile = r.Long();
+            if (restoreFile < 0) throw new SnapshotFormatException("workingset restore count is negative");
+            return new ShadowRefaultState(bucketOrder)
             {
                 InactiveAge = inactiveAge, Refaults = refaults, MemcgRefault = memcgRefault, MemcgActivate = memcgActivate,
-                Enabled = enabled,
+                Enabled = enabled, RestoreFile = restoreFile,
             };
         }
     }
@@ -61,9 +67,9 @@ namespace MemMgmt.Core.Reclaim
     /// <summary>What workingset_refault decided for one page-cache miss.</summary>
     public readonly struct RefaultResult
     {
-        internal RefaultResult(bool counted, bool activate, long distance, long activeFile)
+        internal RefaultResult(bool counted, bool activate, long distance, long activeFile, bool restore = false)
         {
-            Counted = counted; Activate = activate; Distance = distance; ActiveFile = activeFile;
+            Counted = counted; Activate = activate; Distance = distance; ActiveFile = activeFile; Restore = restore;
         }
 
         /// <summary>The shadow's memcg still exists, so the refault was evaluated and counted (workingset_refault).</summary>
@@ -72,8 +78,11 @@ namespace MemMgmt.Core.Reclaim
         public bool Activate { get; }
         /// <summary>(inactive_age − eviction) &amp; EVICTION_MASK.</summary>
         public long Distance { get; }
-        /// <summary>Active file pages of the shadow's lruvec when the refault was evaluated.</summary>
+        /// <summary>The workingset size the distance was compared with: active file pages of the shadow's lruvec (6.1:
+        /// plus both anon lists while swap has free slots).</summary>
         public long ActiveFile { get; }
+        /// <summary>6.1: the shadow carried PG_workingset and the page was activated (workingset_restore).</summary>
+        public bool Restore { get; }
     }
 
     /// <summary>Refault detection (mm/workingset.c, 4.14) for page-cache pages: eviction leaves a shadow entry
@@ -128,8 +137,41 @@ namespace MemMgmt.Core.Reclaim
             eviction = (long)(e << bucketOrder);
         }
 
-        /// <summary>A shadow entry carries the exceptional-entry tag; 0 means an empty slot.</summary>
-        public static bool IsShadow(long entry) => (entry & RadixTreeExceptionalEntry) != 0;
+        /// <summary>WORKINGSET_SHIFT (mm/workingset.c, 6.1): the PG_workingset bit below the node id.</summary>
+        public const int WorkingsetShift = 1;
+        /// <summary>EVICTION_SHIFT (mm/workingset.c, 6.1, 64-bit): the xarray value tag bit, the workingset bit, node and
+        /// memcg ids.</summary>
+        public const int EvictionShift61 = 1 + WorkingsetShift + NodesShift + MemCgroupIdShift;
+        /// <summary>EVICTION_MASK (6.1): ~0UL &gt;&gt; EVICTION_SHIFT.</summary>
+        public const ulong EvictionMask61 = ulong.MaxValue >> EvictionShift61;
+
+        /// <summary>kernel: pack_shadow (mm/workingset.c, 6.1): the masked eviction counter, memcg id, node id and the
+        /// workingset bit in an xarray value entry (xa_mk_value: shifted left once, bit 0 set).</summary>
+        public static long PackShadow61(int memcgId, int nodeId, long eviction, bool workingset, int bucketOrder = 0)
+        {
+            ulong e = ((ulong)eviction >> bucketOrder) & EvictionMask61;
+            e = (e << MemCgroupIdShift) | (uint)(memcgId & ((1 << MemCgroupIdShift) - 1));
+            e = (e << NodesShift) | (uint)(nodeId & ((1 << NodesShift) - 1));
+            e = (e << WorkingsetShift) | (workingset ? 1u : 0u);
+            return (long)((e << 1) | 1);
+        }
+
+        /// <summary>kernel: unpack_shadow (mm/workingset.c, 6.1).</summary>
+        public static void UnpackShadow61(long shadow, out int memcgId, out int nodeId, out long eviction, out bool workingset, int bucketOrder = 0)
+        {
+            ulong e = (ulong)shadow >> 1;
+            workingset = (e & 1) != 0;
+            e >>= WorkingsetShift;
+            nodeId = (int)(e & ((1u << NodesShift) - 1));
+            e >>= NodesShift;
+            memcgId = (int)(e & ((1u << MemCgroupIdShift) - 1));
+            e >>= MemCgroupIdShift;
+            eviction = (long)(e << bucketOrder);
+        }
+
+        /// <summary>A shadow entry carries a value tag (4.14's exceptional-entry bit, 6.1's xarray value bit); 0 means an
+        /// empty slot.</summary>
+        public static bool IsShadow(long entry) => (entry & (RadixTreeExceptionalEntry | 1)) != 0;
 
         /// <summary>The refault distance of workingset_refault: the unsigned difference, masked to the timestamp bits.</summary>
         public static long RefaultDistance(long inactiveAge, long eviction) =>
@@ -158,22 +200,40 @@ namespace MemMgmt.Core.Reclaim
         internal static void SetEnabled(MemNode node, bool enabled) => node.ShadowRefaultSt.Enabled = enabled;
 
         /// <summary>kernel: workingset_eviction (mm/workingset.c, 4.14), called where __remove_mapping drops a reclaimed
-        /// page-cache page: advance the lruvec's inactive_age and return the shadow for the page's slot.</summary>
-        internal static long Eviction(MemNode node, int page)
+        /// page-cache page: advance the page's lruvec's inactive_age and return the shadow for the page's slot. 6.1
+        /// (<see cref="KernelProfile.PageWorkingsetRefaults"/>): the reclaim target's lruvec (the root for global reclaim,
+        /// <paramref name="targetMemcg"/> −1) records it, its nonresident_age is read and then aged by the page's size up
+        /// to the root, and the shadow keeps PG_workingset.</summary>
+        internal static long Eviction(MemNode node, int page, int targetMemcg = -1)
         {
             var st = node.ShadowRefaultSt;
-            int memcg = node.Pages.Memcg[page];
-            long eviction = ++st.InactiveAge[memcg];
-            return PackShadow(memcg, node.NodeId, eviction, st.BucketOrder);
+            if (!node.Kernel.PageWorkingsetRefaults)
+            {
+                int memcg = node.Pages.Memcg[page];
+                long eviction = ++st.InactiveAge[memcg];
+                return PackShadow(memcg, node.NodeId, eviction, st.BucketOrder);
+            }
+            int target = targetMemcg < 0 ? 0 : targetMemcg;
+            long age = st.InactiveAge[target];
+            AgeNonresident(node, target, 1L << node.Pages.Order[page]);
+            return PackShadow61(target, node.NodeId, age, node.Pages.Has(page, PageFlags.Workingset), st.BucketOrder);
+        }
+
+        /// <summary>kernel: workingset_age_nonresident (mm/workingset.c, 6.1): the lruvec and every ancestor's age by
+        /// <paramref name="nrPages"/>.</summary>
+        private static void AgeNonresident(MemNode node, int memcg, long nrPages)
+        {
+            var age = node.ShadowRefaultSt.InactiveAge;
+            for (int m = memcg; m >= 0; m = MemCgroups.ParentOf(node, m)) age[m] += nrPages;
         }
 
         /// <summary>The eviction point of __remove_mapping (mm/vmscan.c, 4.14) for a reclaimed page-cache page: with detection
         /// on, workingset_eviction runs and the shadow is stored in the file slot the page filled, if a modelled file owns it.</summary>
-        internal static void OnReclaimedPageCache(MemNode node, int page)
+        internal static void OnReclaimedPageCache(MemNode node, int page, int targetMemcg)
         {
             var st = node.ShadowRefaultSt;
             if (!st.Enabled) return;
-            long shadow = Eviction(node, page);
+            long shadow = Eviction(node, page, targetMemcg);
             int slot = node.Pages.Handle[page];
             if (slot > 0) Workloads.WorkingSet.StoreShadow(node, slot, shadow);
         }
@@ -199,24 +259,61 @@ namespace MemMgmt.Core.Reclaim
             return new RefaultResult(true, true, distance, activeFile);
         }
 
+        /// <summary>kernel: workingset_refault (mm/workingset.c, 6.1) for a page-cache page <paramref name="page"/>: a shadow
+        /// whose memcg is gone counts nothing; otherwise the refault counts in the new page's lruvec, and the distance from the evicting lruvec's nonresident_age is compared with its (hierarchical) active file
+        /// pages plus, while swap has free slots, active and inactive anon. Within it the page is activated, its lruvec
+        /// aged, workingset_activate counted, and a shadow with PG_workingset sets the flag again, counts
+        /// workingset_restore and notes the page as file refault cost.</summary>
+        private static RefaultResult Refault61(MemNode node, int page, long shadow, int zid)
+        {
+            var st = node.ShadowRefaultSt;
+            var pages = node.Pages;
+            UnpackShadow61(shadow, out int evictionMemcg, out _, out long eviction, out bool workingset, st.BucketOrder);
+            if (evictionMemcg >= MemNode.MaxLruvecs || (evictionMemcg > 0 && node.MemcgSt.Memcgs[evictionMemcg] == null))
+                return default;
+            int memcg = pages.Memcg[page];
+            long nr = 1L << pages.Order[page];
+            node.Counters.Mod(NodeStatItem.WorkingsetRefault, zid, nr);
+            st.MemcgRefault[memcg] += nr;
+            long distance = (long)(((ulong)st.InactiveAge[evictionMemcg] - (ulong)eviction) & EvictionMask61);
+            long workingsetSize = Vmscan.SubtreeLruSize(node, evictionMemcg, (int)LruList.ActiveFile);
+            if (node.Swap.FreePages > 0)
+                workingsetSize += Vmscan.SubtreeLruSize(node, evictionMemcg, (int)LruList.ActiveAnon)
+                    + Vmscan.SubtreeLruSize(node, evictionMemcg, (int)LruList.InactiveAnon);
+            if (distance > workingsetSize) return new RefaultResult(true, false, distance, workingsetSize);
+            AgeNonresident(node, memcg, nr);
+            node.Counters.Mod(NodeStatItem.WorkingsetActivate, zid, nr);
+            st.MemcgActivate[memcg] += nr;
+            if (workingset)
+            {
+                pages.Set(page, PageFlags.Workingset);
+                Vmscan.LruNoteCost(node, memcg, true, nr);
+                st.RestoreFile += nr;
+            }
+            return new RefaultResult(true, true, distance, workingsetSize, workingset);
+        }
+
         /// <summary>kernel: workingset_activation (mm/workingset.c, 4.14): a page-cache page was activated (mark_page_accessed,
         /// or a refault that found a short distance): its lruvec's inactive_age advances.</summary>
         internal static void Activation(MemNode node, int page)
         {
             var st = node.ShadowRefaultSt;
             if (!st.Enabled) return;
-            st.InactiveAge[node.Pages.Memcg[page]]++;
+            // 6.1's workingset_activation ages by the folio's pages, up to the root.
+            if (node.Kernel.PageWorkingsetRefaults) AgeNonresident(node, node.Pages.Memcg[page], 1L << node.Pages.Order[page]);
+            else st.InactiveAge[node.Pages.Memcg[page]]++;
         }
 
-        /// <summary>kernel: add_to_page_cache_lru (mm/filemap.c, 4.14) for a freshly allocated page-cache page that filled a
-        /// slot holding <paramref name="shadow"/> (0: none): a read (not __GFP_WRITE) whose refault is recent starts
-        /// active (SetPageActive, workingset_activation); otherwise it stays inactive. The page is already queued or on
+        /// <summary>kernel: add_to_page_cache_lru (mm/filemap.c, 4.14; filemap_add_folio, 6.1) for a freshly allocated
+        /// page-cache page that filled a slot holding <paramref name="shadow"/> (0: none): a read (not __GFP_WRITE) whose
+        /// refault is recent starts active (SetPageActive, workingset_activation); otherwise it stays inactive. The page is already queued or on
         /// the inactive list, so an activated one moves as lru_cache_add of an active page would put it.</summary>
         internal static RefaultResult AddToPageCache(MemNode node, int page, long shadow, bool write = false)
         {
             var st = node.ShadowRefaultSt;
             if (!st.Enabled || write || !IsShadow(shadow)) return default;
-            var r = Refault(node, shadow, node.ZoneIdOfIndex(page));
+            bool v61 = node.Kernel.PageWorkingsetRefaults;
+            var r = v61 ? Refault61(node, page, shadow, node.ZoneIdOfIndex(page)) : Refault(node, shadow, node.ZoneIdOfIndex(page));
             if (!r.Activate) return r;
             var pages = node.Pages;
             if (pages.Has(page, PageFlags.Lru))
@@ -232,7 +329,7 @@ namespace MemMgmt.Core.Reclaim
             {
                 pages.Set(page, PageFlags.Active);
             }
-            Activation(node, page);
+            if (!v61) Activation(node, page); // 6.1's workingset_refault aged the lruvec already
             return r;
         }
 

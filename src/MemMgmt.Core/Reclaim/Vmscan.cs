@@ -102,7 +102,7 @@ namespace MemMgmt.Core.Reclaim
 
         /// <summary>lruvec_page_state of one LRU list for a memcg's lruvec in 6.1, where memcg stats are hierarchical: the
         /// lists of the group and all its descendants (the root's: the whole node).</summary>
-        private static long SubtreeLruSize(MemNode node, int memcg, int lru)
+        internal static long SubtreeLruSize(MemNode node, int memcg, int lru)
         {
             var sizes = node.LruvecSt.LruSize;
             long n = 0;
@@ -266,7 +266,8 @@ namespace MemMgmt.Core.Reclaim
             return 1;
         }
 
-        /// <summary>kernel: page_check_references (mm/vmscan.c, 4.14).</summary>
+        /// <summary>kernel: page_check_references (mm/vmscan.c, 4.14); folio_check_references (mm/vmscan.c, 6.1) with
+        /// <see cref="KernelProfile.AnonWorkingsetProtection"/>.</summary>
         private static PageReferences PageCheckReferences(MemNode node, int page)
         {
             int referencedPtes = PageReferenced(node, page, out bool vmExec, out bool vmLocked);
@@ -277,10 +278,10 @@ namespace MemMgmt.Core.Reclaim
             bool swapBacked = (flags[page] & (uint)PageFlags.SwapBacked) != 0;
             if (referencedPtes != 0)
             {
-                if (swapBacked) return PageReferences.Activate;
+                if (swapBacked && !node.Kernel.AnonWorkingsetProtection) return PageReferences.Activate;
                 flags[page] |= (uint)PageFlags.Referenced;
                 if (referencedPage || referencedPtes > 1) return PageReferences.Activate;
-                if (vmExec) return PageReferences.Activate;
+                if (vmExec && !swapBacked) return PageReferences.Activate;
                 return PageReferences.Keep;
             }
             if (referencedPage && !swapBacked) return PageReferences.ReclaimClean;
@@ -412,7 +413,7 @@ namespace MemMgmt.Core.Reclaim
                 if (pages.ExtraRefs[page] != 0) goto keep;
                 // The page leaves the page cache or the swap cache (its slot stays with the swap entry in the PTE);
                 // a page-cache page leaves a shadow entry behind (page_is_file_cache: workingset_eviction).
-                if (owner == PageOwner.FileCache && (f & (uint)PageFlags.SwapBacked) == 0) ShadowRefault.OnReclaimedPageCache(node, page);
+                if (owner == PageOwner.FileCache && (f & (uint)PageFlags.SwapBacked) == 0) ShadowRefault.OnReclaimedPageCache(node, page, sc.TargetMemcg);
                 flags[page] = f & ~(uint)(PageFlags.SwapCache | PageFlags.Referenced | PageFlags.Reclaim | PageFlags.Active);
                 nrReclaimed += nr;
                 pages.ListAdd(page, freeList);
@@ -584,7 +585,8 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>kernel: shrink_active_list (mm/vmscan.c, 4.14): referenced executable file pages stay active, the rest
-        /// are deactivated; referenced pages count as rotated.</summary>
+        /// are deactivated (6.1 marks them PG_workingset, <see cref="KernelProfile.PageWorkingsetRefaults"/>); referenced
+        /// pages count as rotated.</summary>
         internal static void ShrinkActiveList(MemNode node, long nrToScan, int memcg, ScanControl sc, int lru)
         {
             int file = Lru.IsFileLru(lru) ? 1 : 0;
@@ -601,6 +603,7 @@ namespace MemMgmt.Core.Reclaim
             sc.ListTaken[lru] += nrTaken;
             Time.VirtualTime.Spend(node, nrScanned * ScanPageCostNs);
             long nrRotated = 0;
+            bool workingsetFlag = node.Kernel.PageWorkingsetRefaults;
             while (pages.Next(hold) != hold)
             {
                 int page = pages.Prev(hold);
@@ -612,6 +615,7 @@ namespace MemMgmt.Core.Reclaim
                     if (vmExec && file != 0) { pages.ListAdd(page, lActive); continue; }
                 }
                 pages.Clear(page, PageFlags.Active);
+                if (workingsetFlag) pages.Set(page, PageFlags.Workingset);
                 pages.ListAdd(page, lInactive);
             }
             node.LruvecSt.StatZone(memcg, sc.ZoneIdx, file, 0, nrRotated);

@@ -137,6 +137,7 @@ namespace MemMgmt.Core.Stats
             // Shadow refaults here are page-cache ones: 6.1's _file counters (4.14 keeps no anon shadows).
             values["workingset_refault_file"] = node.Counters[NodeStatItem.WorkingsetRefault];
             values["workingset_activate_file"] = node.Counters[NodeStatItem.WorkingsetActivate];
+            values["workingset_restore_file"] = node.ShadowRefaultStOrNull?.RestoreFile ?? 0;
             // NR_KERNEL_STACK_KB and NR_PAGETABLE are node items in 6.1; NR_SWAPCACHE (5.13+) counts the swap cache.
             values["nr_kernel_stack"] = SumZone(node, ZoneStatItem.NrKernelStackKb);
             values["nr_page_table_pages"] = SumZone(node, ZoneStatItem.NrPageTablePages);

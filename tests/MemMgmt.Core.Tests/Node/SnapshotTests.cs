@@ -56,6 +56,9 @@ namespace MemMgmt.Core.Tests.Node
             });
             Daemons.Step(node, 30_000_000);
             Vmscan.ReclaimPages(node, pages / 10);
+            // 6.1 faults anon pages in inactive and spares them on their first referenced look, so the first reclaim
+            // takes page cache only; a second one reaches swap.
+            if (node.Kernel.AnonWorkingsetProtection) Vmscan.ReclaimPages(node, pages / 10);
             Daemons.Step(node, 5_000_000);
             return node;
         }

@@ -35,6 +35,16 @@ namespace MemMgmt.Core.Tests.Reclaim
         }
 
         /// <summary>Allocates ignoring watermarks (as a PF_MEMALLOC context) to drive free pages below min.</summary>
+        /// <summary>Fill, then two mark_page_accessed per page, so the anon pages are active on every profile (6.1 faults
+        /// them in inactive, <see cref="KernelProfile.AnonWorkingsetProtection"/>).</summary>
+        internal static List<long> FillActive(MemNode node, PageOwner owner, long n)
+        {
+            var list = Fill(node, owner, n);
+            foreach (long h in list) { PageAccess.MarkAccessed(node, h); PageAccess.MarkAccessed(node, h); }
+            LruCache.DrainAll(node);
+            return list;
+        }
+
         internal static List<long> FillNoWatermarks(MemNode node, PageOwner owner, long n)
         {
             var list = new List<long>();
