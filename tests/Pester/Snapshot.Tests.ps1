@@ -19,6 +19,8 @@ BeforeAll {
         Add-Pressure -Order 2 -Percent 30 -FilePercent 50 -DirtyPercent 30 -WritebackPercent 10 -UnmovablePercent 10 -Seed 3 -Node $n | Out-Null
         Step-MemNode 30 -Node $n | Out-Null
         Invoke-Reclaim -Pages 10000 -Node $n | Out-Null
+        # 6.1 faults anon pages in inactive and spares them on their first referenced look: a second reclaim reaches swap.
+        if ($Kernel -eq '6.1') { Invoke-Reclaim -Pages 10000 -Node $n | Out-Null }
         Step-MemNode 5 -Node $n | Out-Null
         $n
     }
