@@ -197,3 +197,59 @@ Describe 'New-MemNode -FromCapture refuses captures it cannot reproduce' {
         { New-MemNode -FromCapture (Join-Path $dir 'nope') -Name 'cap-refused' } | Should -Throw -ErrorId 'CaptureNotFound,*'
     }
 }
+
+Describe 'New-MemNode -FromCapture on the SIMULATED 4.4 capture (tests/captures/arm64-4.4-sim)' {
+    BeforeAll {
+        $sim44 = Join-Path $PSScriptRoot '../captures/arm64-4.4-sim'
+    }
+
+    It 'builds a 4.4 node from the <Phase> phase whose buddyinfo and pagetypeinfo are the capture''s, byte for byte' -ForEach @(
+        @{ Phase = 'boot' }, @{ Phase = 'pressure' }
+    ) {
+        $dir = Join-Path $sim44 $Phase
+        $node = New-MemNode -FromCapture $dir -Name "cap44-$Phase" -WarningVariable warned -WarningAction SilentlyContinue
+        $node.Kernel.Version | Should -Be '4.4'
+        $warned | Should -BeNullOrEmpty
+        ((Get-BuddyInfo -Node $node -Raw) -join "`n") + "`n" | Should -BeExactly ([System.IO.File]::ReadAllText((Join-Path $dir 'buddyinfo.txt')))
+        ((Get-PageTypeInfo -Node $node -Raw) -join "`n") + "`n" | Should -BeExactly ([System.IO.File]::ReadAllText((Join-Path $dir 'pagetypeinfo.txt')))
+        (Test-MemNode -Node $node).Violations | Should -BeNullOrEmpty
+    }
+
+    It 'gives Get-ZoneInfo the captured watermarks and the captured scanned, all_unreclaimable and inactive_ratio' {
+        $dir = Join-Path $sim44 'pressure'
+        $node = New-MemNode -FromCapture $dir -Name 'cap44-zi' -WarningAction SilentlyContinue
+        $text = [System.IO.File]::ReadAllText((Join-Path $dir 'zoneinfo.txt'))
+        $zones = @(Get-ZoneInfo -Node $node | Where-Object Populated)
+        $zones.Zone -join ',' | Should -Be 'DMA,Normal'
+        foreach ($z in $zones) {
+            $body = [regex]::Match($text, "(?ms)^Node 0, zone +$($z.Zone)\n(.*?)(?=^Node |\z)").Groups[1].Value
+            $z.Min | Should -Be ([long][regex]::Match($body, '(?m)^        min      (\d+)$').Groups[1].Value)
+            $z.High | Should -Be ([long][regex]::Match($body, '(?m)^        high     (\d+)$').Groups[1].Value)
+            $z.Scanned | Should -Be ([long][regex]::Match($body, '(?m)^        scanned  (\d+)$').Groups[1].Value)
+            $z.Scanned | Should -BeGreaterThan 0
+            [int]$z.AllUnreclaimable | Should -Be ([int][regex]::Match($body, '(?m)^  all_unreclaimable: (\d)$').Groups[1].Value)
+            $z.InactiveRatio | Should -Be ([long][regex]::Match($body, '(?m)^  inactive_ratio:    (\d+)$').Groups[1].Value)
+        }
+    }
+
+    It 'refuses a 4.4 zoneinfo whose first zone lacks its scanned line: CaptureFormatInvalid naming the file and line' {
+        $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('memmgmt-fromcapture44-' + [guid]::NewGuid().ToString('N'))
+        $null = New-Item -ItemType Directory -Path $dir
+        try {
+            foreach ($f in 'zoneinfo.txt', 'buddyinfo.txt', 'pagetypeinfo.txt') {
+                [System.IO.File]::WriteAllText((Join-Path $dir $f), [System.IO.File]::ReadAllText((Join-Path $sim44 "pressure/$f")))
+            }
+            $zi = Join-Path $dir 'zoneinfo.txt'
+            $lines = [System.IO.File]::ReadAllText($zi) -split "`n"
+            $i = [array]::IndexOf($lines, ($lines | Where-Object { $_ -like '        scanned  *' } | Select-Object -First 1))
+            [System.IO.File]::WriteAllText($zi, (($lines[0..($i - 1)] + $lines[($i + 1)..($lines.Count - 1)]) -join "`n"))
+            $before = @(Get-MemNode).Count
+            $err = $null
+            try { New-MemNode -FromCapture $dir -Name 'cap44-refused' } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'CaptureFormatInvalid,*'
+            $err.Exception.Message | Should -BeLike "*zoneinfo.txt line $($i + 1):*scanned*4.4*"
+            @(Get-MemNode).Count | Should -Be $before
+        }
+        finally { Remove-Item -Recurse -Force $dir }
+    }
+}

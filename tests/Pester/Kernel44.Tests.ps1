@@ -147,3 +147,46 @@ Describe 'the /proc texts of a 4.4 node' {
         $zi | Should -Not -Match 'per-node stats'
     }
 }
+
+Describe 'Get-ZoneInfo reclaim state (Scanned, AllUnreclaimable, InactiveRatio)' {
+    It 'gives each zone of a 4.4 node the scanned, all_unreclaimable and inactive_ratio its zoneinfo prints' {
+        $node = New-Node44 k44-zrs
+        Add-Pressure -Node $node -IgnoreWatermarks -FilePercent 100 -Gfp $NoKswapdGfp | Out-Null
+        Invoke-Reclaim -Node $node -Order 0 | Out-Null
+        $raw = (Get-ZoneInfo -Node $node -Raw) -join "`n"
+        $zones = @(Get-ZoneInfo -Node $node | Where-Object Populated)
+        $zones.Count | Should -BeGreaterThan 0
+        foreach ($z in $zones) {
+            $m = [regex]::Match($raw, "(?ms)^Node 0, zone +$($z.Zone)\n(.*?)(?=^Node |\z)")
+            $m.Success | Should -BeTrue
+            $body = $m.Groups[1].Value
+            $z.Scanned | Should -BeOfType [long]
+            $z.Scanned | Should -Be ([long][regex]::Match($body, '(?m)^        scanned  (\d+)$').Groups[1].Value)
+            [int]$z.AllUnreclaimable | Should -Be ([int][regex]::Match($body, '(?m)^  all_unreclaimable: (\d)$').Groups[1].Value)
+            $z.InactiveRatio | Should -Be ([long][regex]::Match($body, '(?m)^  inactive_ratio:    (\d+)$').Groups[1].Value)
+        }
+    }
+
+    It 'shows them with Format-Table -View ZoneReclaim' {
+        $node = New-Node44 k44-zrv
+        $zones = @(Get-ZoneInfo -Node $node | Where-Object Populated)
+        $out = Get-ZoneInfo -Node $node | Format-Table -View ZoneReclaim | Out-String -Width 200
+        $out | Should -Match 'Scanned\s+AllUnreclaimable\s+InactiveRatio'
+        foreach ($z in $zones) {
+            $out | Should -Match "(?m)^\s*0\s+$($z.Zone)\s+$($z.Free)\s+$($z.Min)\s+$($z.High)\s+$($z.Managed)\s+$($z.Scanned)\s+$($z.AllUnreclaimable)\s+$($z.InactiveRatio)\s*$"
+        }
+    }
+
+    It 'has $null for all three on 4.14 and 6.1 nodes, which keep no per-zone reclaim state' {
+        foreach ($k in '4.14', '6.1') {
+            $node = New-MemNode -Kernel $k -Size 512MB -Name "k44-zrnull-$($k.Replace('.', ''))-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+            foreach ($z in Get-ZoneInfo -Node $node) {
+                $z.Scanned | Should -BeNullOrEmpty
+                $null -eq $z.Scanned | Should -BeTrue
+                $null -eq $z.AllUnreclaimable | Should -BeTrue
+                $null -eq $z.InactiveRatio | Should -BeTrue
+                $z.PSObject.Properties.Name | Should -Contain 'Scanned'
+            }
+        }
+    }
+}

@@ -217,6 +217,9 @@ namespace MemMgmt.Core.Node
             node.Sysctl.MinFreeKbytes = (int)node.Geometry.PagesToKb(minPages);
             // h->max_huge_pages as the write that made the captured pool left it.
             node.Sysctl.MaxHugePages = node.Hugetlb.NrHugePages;
+            // 4.4's NR_PAGES_SCANNED as captured, set last: every page freed above cleared it, as free_one_page does.
+            if (node.Kernel.ZoneBasedReclaim)
+                foreach (var cz in _zones) node.ZoneArr[cz.Index].PagesScanned = cz.Info.Scanned;
         }
 
         /// <summary>Marks the zone's lowest pages not free reserved, then gives each page in use an owner that fits its block type.</summary>

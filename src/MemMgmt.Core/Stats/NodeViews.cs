@@ -122,7 +122,7 @@ namespace MemMgmt.Core.Stats
             values["nr_active_file"] = zone.Stat[(int)ZoneStatItem.NrZoneActiveFile];
             values["nr_unevictable"] = zone.Stat[(int)ZoneStatItem.NrZoneUnevictable];
             values["nr_kernel_stack"] = zone.Stat[(int)ZoneStatItem.NrKernelStackKb] * 1024 / ThreadSize44;
-            values["nr_pages_scanned"] = zone.PagesScanned;
+            values["nr_pages_scanned"] = Reclaim.ZoneReclaimState.Of(zone.Node, zone)!.Scanned;
             values["nr_alloc_batch"] = 0;
         }
 
@@ -209,11 +209,11 @@ namespace MemMgmt.Core.Stats
                     var p = zone.GetPageset(cpu);
                     sets.Add(new ZonePageset(cpu, p.Count, p.High, p.Batch, StatThreshold(node, zone)));
                 }
-                var detail = new ZoneInfoDetail(ZoneStats(zone), sets, !Reclaim.ZoneReclaim.ZoneReclaimable(node, zone), zone.ZoneStartPfn,
-                    Reclaim.ZoneReclaim.ZoneInactiveRatio(node, zone));
+                var state = Reclaim.ZoneReclaimState.Of(node, zone)!;
+                var detail = new ZoneInfoDetail(ZoneStats(zone), sets, state.AllUnreclaimable, zone.ZoneStartPfn, state.InactiveRatio);
                 zones.Add(new ZoneInfoZone(node.NodeId, zone.Name, zone.NrFreePages, zone.WatermarkMin, zone.WatermarkLow,
                     zone.WatermarkHigh, zone.SpannedPages, zone.PresentPages, zone.ManagedPages, zone.LowmemReserveArr,
-                    null, detail, scanned: zone.PagesScanned));
+                    null, detail, scanned: state.Scanned));
             }
             return new ZoneInfo(KernelTextFormat.V4_4, zones);
         }

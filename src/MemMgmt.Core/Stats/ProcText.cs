@@ -103,6 +103,9 @@ namespace MemMgmt.Core.Stats
 
         internal string Peek() => AtEnd ? string.Empty : _lines[_index];
 
+        /// <summary>The line <paramref name="ahead"/> lines after the one <see cref="Peek"/> returns ("" past the end).</summary>
+        internal string PeekAhead(int ahead) => _index + ahead < _lines.Length ? _lines[_index + ahead] : string.Empty;
+
         internal string Next(string expected)
         {
             if (AtEnd)

@@ -435,8 +435,16 @@ namespace MemMgmt.Core.Stats
                     continue;
                 }
 
+                int spannedLineNumber = lines.LineNumber;
+                string spannedLine = lines.Peek();
                 long spanned = ReadField(lines, SpannedLabel, "spanned" + layout);
                 long present = ReadField(lines, PresentLabel, "present");
+                // A first zone with 4.4's shape (counters straight after managed, no per-node block) but no scanned line
+                // would otherwise be read as 4.14 and fail later on a misleading "per-node stats" complaint.
+                if (zoneFormat == KernelTextFormat.V4_14 && zones.Count == 0 && nodeStats == null
+                    && lines.Peek().StartsWith(ManagedLabel, StringComparison.Ordinal) && IsStat44Line(lines.PeekAhead(1)))
+                    throw new ProcTextFormatException("zoneinfo", spannedLineNumber, spannedLine,
+                        "\"" + ScannedLabel + "<n>\" (scanned) before spanned: this zone has the 4.4 layout (its counters follow managed), and 4.4 prints scanned after high");
                 bool firstPopulated = present > 0 && !populatedNodes.Contains(node);
                 if (present > 0)
                     populatedNodes.Add(node);
@@ -494,6 +502,10 @@ namespace MemMgmt.Core.Stats
                 throw new ProcTextFormatException("zoneinfo", lines.LineNumber, string.Empty, "per-node stats on each node's first populated zone: " + ex.Message);
             }
         }
+
+        /// <summary>A 4.4 zone counter line: four spaces, a name, a value (later layouts indent counters by six).</summary>
+        private static bool IsStat44Line(string line) =>
+            line.StartsWith("    ", StringComparison.Ordinal) && !line.StartsWith("     ", StringComparison.Ordinal) && ProcLines.Tokens(line).Length == 2;
 
         private static string Describe(KernelTextFormat f) =>
             f == KernelTextFormat.V4_4 ? "4.4" : f == KernelTextFormat.V4_14 ? "4.14" : f == KernelTextFormat.V6_1 ? "6.1" : "6.18";

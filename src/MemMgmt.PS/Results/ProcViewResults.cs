@@ -80,6 +80,10 @@ namespace MemMgmt.PS.Results
             Populated = zone.IsPopulated;
             Stats = stats;
             Pagesets = pagesets;
+            var reclaim = Core.Reclaim.ZoneReclaimState.Of(node, zone);
+            Scanned = reclaim?.Scanned;
+            AllUnreclaimable = reclaim?.AllUnreclaimable;
+            InactiveRatio = reclaim?.InactiveRatio;
         }
 
         public MemNode Node { get; }
@@ -102,6 +106,15 @@ namespace MemMgmt.PS.Results
         /// <summary>The zone's vmstat counters as zoneinfo prints them.</summary>
         public IReadOnlyList<Core.Stats.ProcStatEntry> Stats { get; }
         public IReadOnlyList<Core.Stats.ZonePageset> Pagesets { get; }
+        /// <summary>4.4 zoneinfo's "scanned": NR_PAGES_SCANNED, pages scanned since a page was last freed to the zone.
+        /// $null on 4.14 and 6.1 nodes, which reclaim per node and keep no such count per zone.</summary>
+        public long? Scanned { get; }
+        /// <summary>4.4 zoneinfo's "all_unreclaimable": !zone_reclaimable, scanned has reached six times the zone's
+        /// reclaimable pages. $null on 4.14 and 6.1 nodes.</summary>
+        public bool? AllUnreclaimable { get; }
+        /// <summary>4.4 zoneinfo's "inactive_ratio": zone->inactive_ratio, int_sqrt(10·GiB managed), 1 below 1 GiB.
+        /// $null on 4.14 and 6.1 nodes.</summary>
+        public long? InactiveRatio { get; }
 
         public override string ToString() => $"Node {NodeId}, zone {Zone}: free {Free}, min {Min}, low {Low}, high {High}";
     }

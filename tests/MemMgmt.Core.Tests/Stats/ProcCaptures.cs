@@ -12,7 +12,7 @@ namespace MemMgmt.Core.Tests.Stats
         internal const string Arm64 = "arm64-6.1-qemu-virt-2g-boot";
         internal const string X86 = "x86_64-6.18-vm";
 
-        private static string RepoRoot
+        internal static string RepoRoot
         {
             get
             {
