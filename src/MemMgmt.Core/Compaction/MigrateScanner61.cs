@@ -97,7 +97,7 @@ namespace MemMgmt.Core.Compaction
         /// including it move to the tail, so the next forward search starts with the ones not yet looked at. As in
         /// move_freelist_head, 6.1's list_is_first(freelist, &amp;freepage-&gt;lru) asks whether freelist's previous entry is
         /// freepage: a freepage at the head does rotate, to the tail.</summary>
-        private static void MoveFreelistTail(PageMap pages, int head, int freepage)
+        internal static void MoveFreelistTail(PageMap pages, int head, int freepage)
         {
             int first = pages.Next(head), last = pages.Prev(head);
             if (freepage == head || freepage == last) return;

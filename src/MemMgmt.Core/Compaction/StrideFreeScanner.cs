@@ -87,7 +87,7 @@ namespace MemMgmt.Core.Compaction
         /// move to the tail, so the next reverse search starts with the ones not yet looked at. 6.1 tests this with
         /// list_is_last(freelist, &amp;freepage-&gt;lru), whose arguments are the other way round from its name (it asks whether
         /// freelist's next entry is freepage): a freepage at the tail does rotate, to the head, with the rest behind it.</summary>
-        private static void MoveFreelistHead(PageMap pages, int head, int freepage)
+        internal static void MoveFreelistHead(PageMap pages, int head, int freepage)
         {
             int first = pages.Next(head), last = pages.Prev(head);
             if (freepage == head || first == freepage) return;
@@ -101,7 +101,7 @@ namespace MemMgmt.Core.Compaction
         /// free lists below it for a page in the top quarter of the space between the scanners (or the top half when that
         /// fails), isolate it whole and then the rest of its pageblock; a search that starts the scan and finds nothing
         /// isolates around its fallback block instead. Returns the pfn the linear scan should start at.</summary>
-        private static long FastIsolateFreepages(CompactControl cc)
+        internal static long FastIsolateFreepages(CompactControl cc)
         {
             var zone = cc.Zone;
             var node = zone.NodeRef;
