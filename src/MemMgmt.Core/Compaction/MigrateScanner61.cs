@@ -93,12 +93,14 @@ namespace MemMgmt.Core.Compaction
             return pfn;
         }
 
-        /// <summary>kernel: move_freelist_tail (mm/compaction.c, 6.1): unless freepage is first, the entries up to and
-        /// including it move to the tail, so the next forward search starts with the ones not yet looked at.</summary>
-        private static void MoveFreelistTail(PageMap pages, int head, int freepage)
+        /// <summary>kernel: move_freelist_tail (mm/compaction.c, 6.1): unless freepage is already last, the entries up to and
+        /// including it move to the tail, so the next forward search starts with the ones not yet looked at. As in
+        /// move_freelist_head, 6.1's list_is_first(freelist, &amp;freepage-&gt;lru) asks whether freelist's previous entry is
+        /// freepage: a freepage at the head does rotate, to the tail.</summary>
+        internal static void MoveFreelistTail(PageMap pages, int head, int freepage)
         {
             int first = pages.Next(head), last = pages.Prev(head);
-            if (first == freepage || freepage == last) return;
+            if (freepage == head || freepage == last) return;
             int after = pages.Next(freepage);
             pages.Next(head) = after; pages.Prev(after) = head;
             pages.Next(last) = first; pages.Prev(first) = last;

@@ -83,12 +83,14 @@ namespace MemMgmt.Core.Compaction
             return order;
         }
 
-        /// <summary>kernel: move_freelist_head (mm/compaction.c, 6.1): the entries before freepage move to the tail, so the
-        /// next reverse search starts with the ones not yet looked at.</summary>
-        private static void MoveFreelistHead(PageMap pages, int head, int freepage)
+        /// <summary>kernel: move_freelist_head (mm/compaction.c, 6.1): unless freepage is already first, the entries before it
+        /// move to the tail, so the next reverse search starts with the ones not yet looked at. 6.1 tests this with
+        /// list_is_last(freelist, &amp;freepage-&gt;lru), whose arguments are the other way round from its name (it asks whether
+        /// freelist's next entry is freepage): a freepage at the tail does rotate, to the head, with the rest behind it.</summary>
+        internal static void MoveFreelistHead(PageMap pages, int head, int freepage)
         {
             int first = pages.Next(head), last = pages.Prev(head);
-            if (freepage == last || first == freepage) return;
+            if (freepage == head || first == freepage) return;
             int before = pages.Prev(freepage);
             pages.Next(head) = freepage; pages.Prev(freepage) = head;
             pages.Next(last) = first; pages.Prev(first) = last;
@@ -97,8 +99,9 @@ namespace MemMgmt.Core.Compaction
 
         /// <summary>kernel: fast_isolate_freepages (mm/compaction.c, 6.1): for a real order, look at the tails of the Movable
         /// free lists below it for a page in the top quarter of the space between the scanners (or the top half when that
-        /// fails), isolate it whole and then the rest of its pageblock. Returns the pfn the linear scan should start at.</summary>
-        private static long FastIsolateFreepages(CompactControl cc)
+        /// fails), isolate it whole and then the rest of its pageblock; a search that starts the scan and finds nothing
+        /// isolates around its fallback block instead. Returns the pfn the linear scan should start at.</summary>
+        internal static long FastIsolateFreepages(CompactControl cc)
         {
             var zone = cc.Zone;
             var node = zone.NodeRef;
@@ -107,7 +110,6 @@ namespace MemMgmt.Core.Compaction
             long nrBlock = 1L << node.PbOrder;
             int limit = Math.Max(1, FreelistScanLimit(cc) >> 1);
             int nrScanned = 0;
-            long nrIsolated = 0;
             long highest = 0;
             int found = -1;
             bool scanStart = false;
@@ -163,7 +165,6 @@ namespace MemMgmt.Core.Compaction
                     {
                         pages.Order[found] = (byte)order;
                         pages.Flags[found] = (uint)PageFlags.Isolated;
-                        nrIsolated = isolated;
                         cc.NrFreepages += isolated;
                         pages.ListAddTail(found, cc.FreeList);
                         node.Counters.Count(VmEvent.CompactIsolated, isolated);
@@ -177,13 +178,26 @@ namespace MemMgmt.Core.Compaction
                 }
                 if (orderScanned >= limit) limit = Math.Max(1, limit >> 1);
             }
+            // With nothing found, a search that starts the scan still isolates around a fallback block: the highest Movable
+            // block the search saw if it lies at or above min_pfn (ca2864e52d39, 5.19: a lower one would start the linear
+            // scan below the top half and let the scanners meet early), else, for direct compaction, the min_pfn block.
+            long aroundPfn = found >= 0 ? nodeStart + found : -1;
             if (found < 0)
             {
                 cc.FastSearchFail++;
                 if (scanStart)
                 {
-                    if (highest != 0) cc.FreePfn = highest;
-                    else if (cc.DirectCompaction) cc.FreePfn = minPfn;
+                    if (highest >= minPfn)
+                    {
+                        aroundPfn = highest;
+                        cc.FreePfn = highest;
+                    }
+                    else if (cc.DirectCompaction && minPfn >= node.NodeStartPfn && minPfn < node.NodeStartPfn + node.SpannedPages)
+                    {
+                        // pageblock_pfn_to_page: the block must lie in this zone (zones here are contiguous).
+                        if (minPfn >= zone.ZoneStartPfn && minPfn < zone.ZoneEndPfn) aroundPfn = minPfn;
+                        cc.FreePfn = minPfn;
+                    }
                 }
             }
             if (highest != 0 && highest >= zone.CompactCachedFreePfn)
@@ -193,15 +207,15 @@ namespace MemMgmt.Core.Compaction
             }
             cc.TotalFreeScanned += nrScanned;
             node.Clock.Advance(nrScanned * CostModel.ScanPfnNs);
-            if (found < 0) return cc.FreePfn;
-            long foundPfn = nodeStart + found;
-            FastIsolateAround(cc, foundPfn, nrIsolated);
-            return foundPfn;
+            if (aroundPfn < 0) return cc.FreePfn;
+            FastIsolateAround(cc, aroundPfn);
+            return aroundPfn;
         }
 
-        /// <summary>kernel: fast_isolate_around (mm/compaction.c, 6.1): the rest of the found page's pageblock with stride 1,
-        /// except for async direct compaction; a block that still leaves too few free pages gets its skip bit.</summary>
-        private static void FastIsolateAround(CompactControl cc, long pfn, long nrIsolated)
+        /// <summary>kernel: fast_isolate_around (mm/compaction.c, 6.1): the whole pageblock around pfn with stride 1 (be21b32afe47
+        /// replaced the scans before and after the found page by one over the block, clipped to the zone), except for async
+        /// direct compaction; a block that still leaves too few free pages gets its skip bit.</summary>
+        private static void FastIsolateAround(CompactControl cc, long pfn)
         {
             var zone = cc.Zone;
             var node = zone.NodeRef;
@@ -209,19 +223,10 @@ namespace MemMgmt.Core.Compaction
             if (cc.DirectCompaction && cc.Mode == MigrateMode.Async) return;
             long startPfn = Math.Max(PageblockStartPfn(node, pfn), zone.ZoneStartPfn);
             long endPfn = Math.Min(PageblockEndPfn(node, pfn), zone.ZoneEndPfn);
-            if (startPfn != pfn)
-            {
-                int s = node.ToIndex(startPfn);
-                IsolateFreepagesBlock(cc, ref s, node.ToIndex(pfn), 1, false);
-                if (cc.NrFreepages >= cc.NrMigratepages) return;
-            }
-            startPfn = pfn + nrIsolated;
-            if (startPfn < endPfn)
-            {
-                int s = node.ToIndex(startPfn);
-                IsolateFreepagesBlock(cc, ref s, node.ToIndex(endPfn), 1, false);
-            }
-            if (cc.NrFreepages < cc.NrMigratepages) node.SetBlockSkip(node.ToIndex(pfn), true);
+            if (startPfn >= endPfn) return;
+            int s = node.ToIndex(startPfn);
+            IsolateFreepagesBlock(cc, ref s, node.ToIndex(endPfn), 1, false);
+            if (cc.NrFreepages < cc.NrMigratepages) node.SetBlockSkip(node.ToIndex(startPfn), true);
         }
     }
 }
