@@ -231,7 +231,7 @@ namespace MemMgmt.Core.Oom
             try
             {
                 foreach (var (pages, owner) in new[] { (o.AnonPages, PageOwner.Anon), (o.FilePages, PageOwner.FileCache), (o.ShmemPages, PageOwner.Shmem) })
-            {
+                {
                     for (long i = 0; i < pages; i++, faulted++)
                     {
                         if ((faulted & 1023) == 0)
