@@ -19,7 +19,7 @@ namespace MemMgmt.Bench
             var opts = Options.Parse(args);
             if (opts.Help)
             {
-                Console.WriteLine("usage: MemMgmt.Bench [--quick] [--bdn] [--only bytes|node|order0|mixed|kswapd|compact|workload|workingset|snapshot|tib|pipeline] [--tib] [--samples N]");
+                Console.WriteLine("usage: MemMgmt.Bench [--quick] [--bdn] [--only bytes|node|order0|mixed|kswapd|compact|workload|workingset|process|snapshot|tib|pipeline] [--tib] [--samples N]");
                 return 0;
             }
             if (opts.Bdn) return BdnRunner.Run(args);
@@ -38,6 +38,7 @@ namespace MemMgmt.Bench
             if (opts.Runs("compact")) rows.AddRange(Figures.CompactMemory16G(opts));
             if (opts.Runs("workload")) rows.AddRange(Figures.WorkloadBytesPerPage(opts));
             if (opts.Runs("workingset")) rows.AddRange(Figures.WorkingSetBytesPerPage(opts));
+            if (opts.Runs("process")) rows.AddRange(Figures.ProcessBytesPerPage(opts));
             if (opts.Runs("snapshot")) rows.AddRange(Figures.Snapshot16G(opts));
             if (opts.Tib || string.Equals(opts.Only, "tib", StringComparison.OrdinalIgnoreCase)) rows.AddRange(Figures.TiB(opts));
             if (opts.Runs("pipeline")) rows.Add(Figures.Pipeline());

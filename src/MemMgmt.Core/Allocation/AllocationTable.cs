@@ -115,25 +115,54 @@ namespace MemMgmt.Core.Allocation
             handle = MakeHandle(slot, _generation[slot]);
         }
 
-        /// <summary>The reserved range that holds <paramref name="slot"/>, or -1.</summary>
+        /// <summary>The reserved range that holds <paramref name="slot"/>, or -1: a binary search, since every free of a
+        /// handle asks (ranges are made above every slot in use, so their bases rise in the order they were made).</summary>
         private int RangeOf(int slot)
         {
-            for (int k = 0; k < _rangeCount; k++)
-                if (slot >= _ranges[2 * k] && slot - _ranges[2 * k] < _ranges[2 * k + 1]) return k;
+            int lo = 0, hi = _rangeCount - 1;
+            while (lo <= hi)
+            {
+                int mid = (lo + hi) >> 1;
+                int b = _ranges[2 * mid];
+                if (slot < b) hi = mid - 1;
+                else if (slot - b >= _ranges[2 * mid + 1]) lo = mid + 1;
+                else return mid;
+            }
             return -1;
+        }
+
+        private int RangeStartingAt(int first)
+        {
+            int k = RangeOf(first);
+            if (k < 0 || _ranges[2 * k] != first) throw new InvalidOperationException($"no range starts at slot {first}");
+            return k;
         }
 
         /// <summary>Ends the reservation of the range starting at <paramref name="first"/>: its live slots stay live as
         /// ordinary slots (their handles keep working), its dead ones join the free list, lowest first.</summary>
         internal void ReleaseRange(int first)
         {
-            int k = 0;
-            while (k < _rangeCount && _ranges[2 * k] != first) k++;
-            if (k == _rangeCount) throw new InvalidOperationException($"no range starts at slot {first}");
+            int k = RangeStartingAt(first);
             int count = _ranges[2 * k + 1];
             Array.Copy(_ranges, 2 * k + 2, _ranges, 2 * k, 2 * (_rangeCount - k - 1));
             _rangeCount--;
-            for (int s = first + count - 1; s >= first; s--)
+            FreeDeadSlots(first, first + count);
+        }
+
+        /// <summary>Keeps the first <paramref name="count"/> slots of the range starting at <paramref name="first"/> and gives
+        /// back the rest as <see cref="ReleaseRange"/> gives back a whole range (an owner that reserved more than it filled).</summary>
+        internal void ShrinkRange(int first, int count)
+        {
+            int k = RangeStartingAt(first);
+            int old = _ranges[2 * k + 1];
+            if (count <= 0 || count > old) throw new InvalidOperationException($"range at slot {first} cannot keep {count} of its {old} slots");
+            _ranges[2 * k + 1] = count;
+            FreeDeadSlots(first + count, first + old);
+        }
+
+        private void FreeDeadSlots(int from, int to)
+        {
+            for (int s = to - 1; s >= from; s--)
                 if (_index[s] == Reserved) { _index[s] = EncodeFree(_freeHead); _freeHead = s; }
         }
 

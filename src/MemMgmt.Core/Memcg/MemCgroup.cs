@@ -413,8 +413,15 @@ namespace MemMgmt.Core.Memcg
             PageAllocator.Validate(node, order, cpu);
             if (owner != PageOwner.Anon && owner != PageOwner.FileCache && owner != PageOwner.Shmem)
                 throw new MemMgmtException("MemcgOwnerNotCharged", ErrorKind.InvalidArgument, $"Owner {owner} is not charged to a cgroup here; use Anon, FileCache or Shmem.", owner);
+            return Allocate(node, cg, order, gfp, owner, cpu, 0);
+        }
+
+        /// <summary><see cref="Allocate(MemNode, string, int, GfpFlags, PageOwner, int)"/> validated by the caller, the page
+        /// into the dead slot <paramref name="intoSlot"/> of a reserved range (0: a slot of its own).</summary>
+        internal static MemcgChargeResult Allocate(MemNode node, MemCgroup cg, int order, GfpFlags gfp, PageOwner owner, int cpu, int intoSlot)
+        {
             var result = new MemcgChargeResult(node) { Cgroup = cg.Name };
-            var a = PageAllocator.Allocate(node, order, gfp, cpu, owner);
+            var a = intoSlot == 0 ? PageAllocator.Allocate(node, order, gfp, cpu, owner) : PageAllocator.AllocateInto(node, order, gfp, cpu, owner, intoSlot);
             if (!a.Success) { result.FailureReason = a.FailureReason; return result; }
             int index = node.ToIndex(a.Pfn);
             if (!TryCharge(node, cg, 1 << order, gfp, result))

@@ -72,7 +72,7 @@ namespace MemMgmt.Core.Node
             [typeof(SwapDevice)] = "TotalPages UsedPages SwapOuts",
             [typeof(Shrinker)] = "Name Seeks IsSuperBlock NrDeferred Objects Dentries Inodes DentryPages InodePages",
             [typeof(ProcessTable)] = "Processes LastPid Log",
-            [typeof(SimProcess)] = "Node Pid Name OomScoreAdj Root MemcgId State Mapped Handles Kinds Orders RequestedPages FaultFailure SwapEntries ShmemSwapSlots",
+            [typeof(SimProcess)] = "Node Pid Name OomScoreAdj Root MemcgId State Mapped Runs RunCount ReservedEnd RequestedPages FaultFailure SwapEntries ShmemSwapSlots",
             [typeof(KernelLog)] = "_ring _written _cleared",
             [typeof(MemcgState)] = "Memcgs MemcgIterPos Vmpr LastPressure PressureEvents",
             [typeof(MemCgroup)] = "Node Id Name ParentId Depth Serial Low Max Swappiness LowEvents HighEvents MaxEvents OomEvents OomKillEvents",

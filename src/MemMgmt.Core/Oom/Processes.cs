@@ -26,14 +26,14 @@ namespace MemMgmt.Core.Oom
 
         internal SimProcess Clone(MemNode node) => new SimProcess(node, Pid, Name, OomScoreAdj, Root, MemcgId)
         {
-            Handles = new List<long>(Handles), Kinds = new List<byte>(Kinds), Orders = new List<byte>(Orders),
+            Runs = (int[])Runs.Clone(), RunCount = RunCount, ReservedEnd = ReservedEnd,
             State = State, Mapped = Mapped, SwapEntries = SwapEntries, ShmemSwapSlots = ShmemSwapSlots, RequestedPages = RequestedPages, FaultFailure = FaultFailure,
         };
 
         internal void Write(SnapshotWriter w)
         {
             w.Int(Pid); w.String(Name); w.Int(OomScoreAdj); w.Bool(Root); w.Int(MemcgId);
-            w.LongList(Handles); w.ByteList(Kinds); w.ByteList(Orders);
+            w.Array(Runs); w.Int(RunCount); w.Int(ReservedEnd);
             w.Int((int)State); w.Long(Mapped); w.Long(SwapEntries); w.Long(ShmemSwapSlots); w.Long(RequestedPages); w.String(FaultFailure);
         }
 
@@ -41,12 +41,19 @@ namespace MemMgmt.Core.Oom
         {
             var p = new SimProcess(node, r.Int(), r.RequiredString(), r.Int(), r.Bool(), r.Int(0, MemNode.MaxLruvecs - 1))
             {
-                Handles = r.LongList(), Kinds = r.ByteList(), Orders = r.ByteList(),
+                Runs = r.Array<int>(), RunCount = r.Int(0, int.MaxValue / RunInts), ReservedEnd = r.Int(0, int.MaxValue),
                 State = (ProcessState)r.Int(0, (int)ProcessState.Exited), Mapped = r.Long(), SwapEntries = r.Long(), ShmemSwapSlots = r.Long(),
                 RequestedPages = r.Long(), FaultFailure = r.String(),
             };
-            if (p.Kinds.Count != p.Handles.Count || p.Orders.Count != p.Handles.Count)
-                throw new SnapshotFormatException($"process {p.Pid}: mapping lists differ in length");
+            if (p.Runs.Length < RunInts * p.RunCount) throw new SnapshotFormatException($"process {p.Pid}: run array shorter than its runs");
+            for (int k = 0; k < p.RunCount; k++)
+            {
+                int slot = p.RunSlot(k), len = p.RunLength(k), gone = p.RunGone(k);
+                bool ordered = k == 0 ? (p.RunFlags(k) & RunRangeStart) != 0 : slot == p.RunSlot(k - 1) + p.RunLength(k - 1) || (p.RunFlags(k) & RunRangeStart) != 0;
+                if (slot < 1 || len < 0 || gone < 0 || gone > len || (long)slot + len > p.ReservedEnd || !ordered
+                    || p.RunOrder(k) >= node.Geometry.MaxOrder || !IsMappedKind((PageOwner)p.RunKind(k)))
+                    throw new SnapshotFormatException($"process {p.Pid}: run {k} does not fit its slots");
+            }
             return p;
         }
 
@@ -71,9 +78,29 @@ namespace MemMgmt.Core.Oom
         /// estimate follows.</summary>
         internal long Mapped;
         public long TotalVm => State == ProcessState.Running ? Mapped : 0;
-        internal List<long> Handles = new List<long>();
-        internal List<byte> Kinds = new List<byte>();
-        internal List<byte> Orders = new List<byte>();
+
+        /// <summary>The pages it mapped as runs of allocation-table slots, <see cref="RunInts"/> ints a run: the first slot,
+        /// the pages faulted into the run (page i in slot first+i, live while resident), the pages of it already seen gone
+        /// (counted once into <see cref="SwapEntries"/> or <see cref="ShmemSwapSlots"/>), and kind | order &lt;&lt; 8, plus
+        /// <see cref="RunRangeStart"/> on the run that begins a range of slots the process reserved. Runs are in fault order,
+        /// which is slot order, and a run holds one kind and one order, so the process costs the table's eight bytes a
+        /// page and a few ints a run.</summary>
+        internal int[] Runs = new int[RunInts * 4];
+        internal int RunCount;
+        /// <summary>One past the last slot of the newest reserved range: the slots after the last run up to here are
+        /// reserved and not yet filled.</summary>
+        internal int ReservedEnd;
+        internal const int RunInts = 4;
+        internal const int RunRangeStart = 1 << 16;
+
+        internal int RunSlot(int k) => Runs[RunInts * k];
+        internal int RunLength(int k) => Runs[RunInts * k + 1];
+        internal int RunGone(int k) => Runs[RunInts * k + 2];
+        internal int RunFlags(int k) => Runs[RunInts * k + 3];
+        internal int RunKind(int k) => Runs[RunInts * k + 3] & 0xff;
+        internal int RunOrder(int k) => (Runs[RunInts * k + 3] >> 8) & 0xff;
+
+        internal static bool IsMappedKind(PageOwner owner) => owner == PageOwner.Anon || owner == PageOwner.FileCache || owner == PageOwner.Shmem;
 
         /// <summary>Pages New-MemProcess asked for, and why it stopped short (null when it got them all).</summary>
         public long RequestedPages { get; internal set; }
@@ -81,9 +108,15 @@ namespace MemMgmt.Core.Oom
 
         private long Resident(PageOwner kind)
         {
+            var table = Node.Allocations;
+            var order = Node.Pages.Order;
             long n = 0;
-            for (int i = 0; i < Handles.Count; i++)
-                if (Kinds[i] == (byte)kind && PageAllocator.TryGetAllocation(Node, Handles[i], out _, out int order)) n += 1L << order;
+            for (int k = 0; k < RunCount; k++)
+            {
+                if (RunKind(k) != (int)kind) continue;
+                for (int s = RunSlot(k), end = s + RunLength(k); s < end; s++)
+                    if (table.IsLive(s)) n += 1L << order[table.IndexOf(s)];
+            }
             return n;
         }
 
@@ -195,33 +228,38 @@ namespace MemMgmt.Core.Oom
             var p = Spawn(node, o.Name, o.OomScoreAdj, o.Root, o.Cgroup);
             p.RequestedPages = total;
             long faulted = 0;
-            foreach (var (pages, owner) in new[] { (o.AnonPages, PageOwner.Anon), (o.FilePages, PageOwner.FileCache), (o.ShmemPages, PageOwner.Shmem) })
+            try
             {
-                for (long i = 0; i < pages; i++, faulted++)
+                foreach (var (pages, owner) in new[] { (o.AnonPages, PageOwner.Anon), (o.FilePages, PageOwner.FileCache), (o.ShmemPages, PageOwner.Shmem) })
                 {
-                    if ((faulted & 1023) == 0)
+                    for (long i = 0; i < pages; i++, faulted++)
                     {
-                        if (o.Cancel.IsCancellationRequested)
+                        if ((faulted & 1023) == 0)
                         {
-                            p.FaultFailure = "stopped";
-                            return p;
+                            if (o.Cancel.IsCancellationRequested)
+                            {
+                                p.FaultFailure = "stopped";
+                                return p;
+                            }
+                            o.Progress?.Invoke(faulted, total);
                         }
-                        o.Progress?.Invoke(faulted, total);
+                        // The first fault reserves slots for every page still to come, so the whole start is one range.
+                        var r = Allocate(node, p, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, owner, total - faulted);
+                        if (r.Success)
+                        {
+                            // A write fault: the process fills its shared memory, so the shmem page is dirty (swap holds its
+                            // data once reclaimed; a clean one would just be dropped as a hole).
+                            if (owner == PageOwner.Shmem) PageAccess.SetDirtyIndex(node, PageAccess.Resolve(node, r.Handle));
+                            Time.Daemons.AfterRequest(node, 0, Workloads.WorkloadCost.PageFaultNs);
+                            continue;
+                        }
+                        p.FaultFailure = r.FailureReason;
+                        return p;
                     }
-                    var r = Allocate(node, p, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, owner);
-                    if (r.Success)
-                    {
-                        // A write fault: the process fills its shared memory, so the shmem page is dirty (swap holds its
-                        // data once reclaimed; a clean one would just be dropped as a hole).
-                        if (owner == PageOwner.Shmem) PageAccess.SetDirtyIndex(node, PageAccess.Resolve(node, r.Handle));
-                        Time.Daemons.AfterRequest(node, 0, Workloads.WorkloadCost.PageFaultNs);
-                        continue;
-                    }
-                    p.FaultFailure = r.FailureReason;
-                    return p;
                 }
+                return p;
             }
-            return p;
+            finally { GiveBackUnfilled(node, p); }
         }
 
         public static IReadOnlyList<SimProcess> GetProcesses(MemNode node) => Procs(node).ToArray();
@@ -236,34 +274,120 @@ namespace MemMgmt.Core.Oom
         /// cgroup charges the page there; a charge that still fails after limit reclaim runs the memcg OOM killer
         /// the way 4.14 does for user faults (try_charge → mem_cgroup_oom records it, the fault fails with VM_FAULT_OOM,
         /// pagefault_out_of_memory → mem_cgroup_oom_synchronize → mem_cgroup_out_of_memory), then the fault is retried.</summary>
-        public static PageFaultResult Allocate(MemNode node, SimProcess process, int order = 0, GfpFlags gfp = GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner owner = PageOwner.Anon)
+        public static PageFaultResult Allocate(MemNode node, SimProcess process, int order = 0, GfpFlags gfp = GfpFlags.GFP_HIGHUSER_MOVABLE, PageOwner owner = PageOwner.Anon) =>
+            Allocate(node, process, order, gfp, owner, 0);
+
+        /// <summary><see cref="Allocate(MemNode, SimProcess, int, GfpFlags, PageOwner)"/>; <paramref name="expected"/> is how
+        /// many pages the process is about to fault, so a new range of slots is made that large (0: not known).</summary>
+        internal static PageFaultResult Allocate(MemNode node, SimProcess process, int order, GfpFlags gfp, PageOwner owner, long expected)
         {
             if (process.Node != node || process.State != ProcessState.Running)
                 throw new MemMgmtException("ProcessNotLive", ErrorKind.InvalidOperation, $"Process {process.Pid} ({process.Name}) is not a live process of node '{node.Name}'.", process.Pid);
-            if (owner != PageOwner.Anon && owner != PageOwner.FileCache && owner != PageOwner.Shmem)
+            if (!SimProcess.IsMappedKind(owner))
                 throw new MemMgmtException("ProcessOwnerNotMapped", ErrorKind.InvalidArgument, $"A process maps Anon, FileCache or Shmem pages, not {owner}.", owner);
+            PageAllocator.Validate(node, order, 0);
             var st = node.ProcessSt;
             var saved = st.Current;
             st.Current = process;
-            try { return Fault(node, process, order, gfp, owner); }
-            finally { st.Current = saved; }
+            try { return Fault(node, process, order, gfp, owner, expected); }
+            finally
+            {
+                st.Current = saved;
+                // Killed during its own fault: exit_mmap kept its ranges while the fault still held one of their slots.
+                if (process.State != ProcessState.Running) ReleaseRanges(node, process);
+            }
         }
 
-        private static PageFaultResult Fault(MemNode node, SimProcess p, int order, GfpFlags gfp, PageOwner owner)
+        /// <summary>The slot the next page of <paramref name="owner"/> and <paramref name="order"/> goes to: the next slot
+        /// of the last run when it has that kind and order, else a new run after it in the newest range, else a new range
+        /// (<paramref name="expected"/> slots, or half again the slots the process has, at least 64).</summary>
+        private static int NextSlot(MemNode node, SimProcess p, PageOwner owner, int order, long expected)
+        {
+            int kindOrder = (int)owner | order << 8;
+            int k = p.RunCount - 1;
+            if (k >= 0)
+            {
+                int end = p.RunSlot(k) + p.RunLength(k);
+                if (end < p.ReservedEnd)
+                {
+                    int f = p.RunFlags(k);
+                    if ((f & 0xffff) == kindOrder) return end;
+                    if (p.RunLength(k) == 0) { p.Runs[SimProcess.RunInts * k + 3] = (f & SimProcess.RunRangeStart) | kindOrder; return end; }
+                    AddRun(p, end, kindOrder);
+                    return end;
+                }
+            }
+            long filled = 0;
+            for (int r = 0; r < p.RunCount; r++) filled += p.RunLength(r);
+            long count = expected > 0 ? expected : Math.Max(64, filled / 2);
+            int first = node.Allocations.ReserveRange((int)Math.Min(count, int.MaxValue / 2));
+            p.ReservedEnd = first + (int)Math.Min(count, int.MaxValue / 2);
+            AddRun(p, first, kindOrder | SimProcess.RunRangeStart);
+            return first;
+        }
+
+        private static void AddRun(SimProcess p, int slot, int flags)
+        {
+            int at = SimProcess.RunInts * p.RunCount;
+            if (at + SimProcess.RunInts > p.Runs.Length) Array.Resize(ref p.Runs, p.Runs.Length * 2);
+            p.Runs[at] = slot;
+            p.Runs[at + 1] = 0;
+            p.Runs[at + 2] = 0;
+            p.Runs[at + 3] = flags;
+            p.RunCount++;
+        }
+
+        /// <summary>The newest range keeps only the slots its runs filled (New-MemProcess reserved its whole size, and may
+        /// have stopped short).</summary>
+        private static void GiveBackUnfilled(MemNode node, SimProcess p)
+        {
+            if (p.State != ProcessState.Running || p.RunCount == 0) return;
+            int k = p.RunCount - 1;
+            while ((p.RunFlags(k) & SimProcess.RunRangeStart) == 0) k--;
+            int first = p.RunSlot(k);
+            int end = p.RunSlot(p.RunCount - 1) + p.RunLength(p.RunCount - 1);
+            if (end == p.ReservedEnd) return;
+            if (end == first)
+            {
+                node.Allocations.ReleaseRange(first);
+                p.RunCount = k;
+                p.ReservedEnd = k == 0 ? 0 : p.RunSlot(k - 1) + p.RunLength(k - 1);
+            }
+            else
+            {
+                node.Allocations.ShrinkRange(first, end - first);
+                // An empty last run (its fault failed) goes with the slots it was to fill.
+                if (p.RunLength(p.RunCount - 1) == 0) p.RunCount--;
+                p.ReservedEnd = end;
+            }
+        }
+
+        /// <summary>Gives the process's ranges back to the allocation table (its file pages, still in the page cache, keep
+        /// their slots as ordinary allocations) and forgets its runs.</summary>
+        private static void ReleaseRanges(MemNode node, SimProcess p)
+        {
+            for (int k = 0; k < p.RunCount; k++)
+                if ((p.RunFlags(k) & SimProcess.RunRangeStart) != 0) node.Allocations.ReleaseRange(p.RunSlot(k));
+            p.RunCount = 0;
+            p.ReservedEnd = 0;
+        }
+
+        private static PageFaultResult Fault(MemNode node, SimProcess p, int order, GfpFlags gfp, PageOwner owner, long expected)
         {
             var result = new PageFaultResult(node);
             long handle = 0;
+            int slot = NextSlot(node, p, owner, order, expected);
             for (int attempt = 0; ; attempt++)
             {
                 if (p.MemcgId == 0)
                 {
-                    var a = PageAllocator.Allocate(node, order, gfp, 0, owner);
+                    var a = PageAllocator.AllocateInto(node, order, gfp, 0, owner, slot);
                     if (!a.Success) { result.FailureReason = a.FailureReason; return result; }
                     handle = a.Handle;
                     break;
                 }
                 var cg = node.MemcgSt.Memcgs[p.MemcgId]!;
-                var c = MemCgroups.Allocate(node, cg.Name, order, gfp, owner);
+                var c = MemCgroups.Allocate(node, cg, order, gfp, owner, 0, slot);
                 if (c.Success) { handle = c.Handle; break; }
                 if (!c.OomEvent || p.Killed || attempt > Procs(node).Count)
                 {
@@ -290,9 +414,7 @@ namespace MemMgmt.Core.Oom
             }
             // The fault maps the page with a young PTE (arm64 sets PTE_AF in every PTE it installs at fault).
             if (owner != PageOwner.Anon) node.Pages.Set(PageAccess.Resolve(node, handle), PageFlags.Mapped | PageFlags.PteYoung);
-            p.Handles.Add(handle);
-            p.Kinds.Add((byte)owner);
-            p.Orders.Add((byte)order);
+            p.Runs[SimProcess.RunInts * (p.RunCount - 1) + 1]++;
             p.Mapped += 1L << order;
             result.Success = true;
             result.Handle = handle;
@@ -303,15 +425,43 @@ namespace MemMgmt.Core.Oom
         /// PTE now holds the swap entry); a reclaimed file or shmem page leaves only the mapping behind.</summary>
         internal static void SyncSwapEntries(SimProcess p)
         {
-            for (int i = p.Handles.Count - 1; i >= 0; i--)
+            var table = p.Node.Allocations;
+            for (int k = 0; k < p.RunCount; k++)
             {
-                if (PageAllocator.TryGetAllocation(p.Node, p.Handles[i], out _, out _)) continue;
-                if (p.Kinds[i] == (byte)PageOwner.Anon) p.SwapEntries += 1L << p.Orders[i];
-                else if (p.Kinds[i] == (byte)PageOwner.Shmem) p.ShmemSwapSlots += 1L << p.Orders[i];
-                p.Handles.RemoveAt(i);
-                p.Kinds.RemoveAt(i);
-                p.Orders.RemoveAt(i);
+                // A dead slot of a reserved range stays dead (only the process fills it, and it fills forward): the dead
+                // count only grows, and what it grew by is what reclaim took since the last look.
+                int dead = 0;
+                for (int s = p.RunSlot(k), end = s + p.RunLength(k); s < end; s++)
+                    if (!table.IsLive(s)) dead++;
+                int gone = dead - p.RunGone(k);
+                if (gone == 0) continue;
+                p.Runs[SimProcess.RunInts * k + 2] = dead;
+                if (p.RunKind(k) == (int)PageOwner.Anon) p.SwapEntries += (long)gone << p.RunOrder(k);
+                else if (p.RunKind(k) == (int)PageOwner.Shmem) p.ShmemSwapSlots += (long)gone << p.RunOrder(k);
             }
+            DropDeadRanges(p);
+        }
+
+        /// <summary>Ranges whose every page is gone (and that are not the newest, which may still be filled) go back to
+        /// the table with their runs: a long-lived process that was swapped out keeps no slots for it.</summary>
+        private static void DropDeadRanges(SimProcess p)
+        {
+            int write = 0;
+            for (int k = 0; k < p.RunCount;)
+            {
+                int next = k + 1;
+                while (next < p.RunCount && (p.RunFlags(next) & SimProcess.RunRangeStart) == 0) next++;
+                bool dead = next < p.RunCount;
+                for (int r = k; r < next && dead; r++) dead = p.RunGone(r) == p.RunLength(r);
+                if (dead) p.Node.Allocations.ReleaseRange(p.RunSlot(k));
+                else
+                {
+                    if (write != k) Array.Copy(p.Runs, SimProcess.RunInts * k, p.Runs, SimProcess.RunInts * write, SimProcess.RunInts * (next - k));
+                    write += next - k;
+                }
+                k = next;
+            }
+            p.RunCount = write;
         }
 
         /// <summary>exit_mmap for a simulated task: anonymous and shmem pages are freed (their only mapping goes), swap
@@ -319,22 +469,41 @@ namespace MemMgmt.Core.Oom
         internal static (long Freed, long Swap) ExitMm(MemNode node, SimProcess p)
         {
             SyncSwapEntries(p);
+            var table = node.Allocations;
             long freed = 0;
-            for (int i = 0; i < p.Handles.Count; i++)
+            for (int k = 0; k < p.RunCount; k++)
             {
-                long h = p.Handles[i];
-                if (!PageAllocator.TryGetAllocation(node, h, out _, out int o)) continue;
-                if (p.Kinds[i] == (byte)PageOwner.FileCache)
+                bool file = p.RunKind(k) == (int)PageOwner.FileCache;
+                for (int s = p.RunSlot(k), end = s + p.RunLength(k); s < end; s++)
                 {
-                    node.Pages.Clear(PageAccess.Resolve(node, h), PageFlags.Mapped | PageFlags.PteYoung);
-                    continue;
+                    if (!table.IsLive(s)) continue;
+                    int index = table.IndexOf(s);
+                    if (file)
+                    {
+                        node.Pages.Clear(index, PageFlags.Mapped | PageFlags.PteYoung);
+                        continue;
+                    }
+                    int o = node.Pages.Order[index];
+                    PageAllocator.Free(node, table.HandleOf(s));
+                    freed += 1L << o;
                 }
-                PageAllocator.Free(node, h);
-                freed += 1L << o;
             }
-            p.Handles.Clear();
-            p.Kinds.Clear();
-            p.Orders.Clear();
+            if (node.ProcessSt.Current == p)
+            {
+                // Killed in its own fault, which still fills a slot of the newest range: only the runs that begin the
+                // ranges stay, empty, and the fault gives the ranges back when it returns.
+                int keep = 0;
+                for (int k = 0; k < p.RunCount; k++)
+                    if ((p.RunFlags(k) & SimProcess.RunRangeStart) != 0)
+                    {
+                        Array.Copy(p.Runs, SimProcess.RunInts * k, p.Runs, SimProcess.RunInts * keep, SimProcess.RunInts);
+                        p.Runs[SimProcess.RunInts * keep + 1] = 0;
+                        p.Runs[SimProcess.RunInts * keep + 2] = 0;
+                        keep++;
+                    }
+                p.RunCount = keep;
+            }
+            else ReleaseRanges(node, p);
             // The anonymous shared mapping dies with its last user: its swapped-out pages' slots are freed too.
             long swap = Math.Min(p.SwapEntries + p.ShmemSwapSlots, node.Swap.UsedPages);
             node.Swap.UsedPages -= swap;

@@ -2,6 +2,9 @@ using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Debug;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Oom;
+using MemMgmt.Core.Reclaim;
+using MemMgmt.Core.Swap;
 using MemMgmt.Core.Workloads;
 using Xunit;
 
@@ -54,6 +57,94 @@ namespace MemMgmt.Core.Tests.Workloads
             Assert.Equal(first + 2, t.Add(31, out _));
             Assert.Equal(5, t.LiveCount); // before, the range's live slot, other, and the two new ones
             Assert.Equal(1, t.IndexOf(t.Resolve(before)));
+        }
+
+        [Fact]
+        public void A_shrunk_range_gives_back_its_tail_and_frees_in_any_range_find_their_range()
+        {
+            var t = new AllocationTable();
+            int a = t.ReserveRange(3);
+            int b = t.ReserveRange(5);
+            int c = t.ReserveRange(2);
+            for (int s = b; s < b + 5; s++) t.AddAt(s, s * 10, out _);
+            t.AddAt(a + 2, 7, out long ha);
+            t.AddAt(c, 8, out long hc);
+            // A freed slot of any of the three ranges stays reserved (the search finds the range in the middle too).
+            t.Remove(t.Resolve(ha));
+            t.Remove(t.Resolve(hc));
+            t.Remove(b + 4);
+            Assert.Throws<System.InvalidOperationException>(() => t.ShrinkRange(b + 1, 2)); // not a range's first slot
+            Assert.Throws<System.InvalidOperationException>(() => t.ShrinkRange(b, 6));
+            t.ShrinkRange(b, 3);
+            // The live slot b+3 stays live as an ordinary slot; the dead b+4 is handed out; the other ranges keep theirs.
+            Assert.Equal((b + 3) * 10, t.IndexOf(b + 3));
+            Assert.True(t.IsLive(b + 3));
+            Assert.Equal(b + 4, t.Add(99, out long hx));
+            t.Remove(t.Resolve(hx));
+            t.AddAt(a + 2, 9, out _);
+            t.AddAt(c, 9, out _);
+            t.ReleaseRange(a);
+            t.ReleaseRange(c);
+            t.ReleaseRange(b);
+            Assert.Throws<System.InvalidOperationException>(() => t.ReleaseRange(b));
+        }
+
+        [Fact]
+        public void A_started_process_takes_one_slot_a_page_and_gives_its_slots_back_at_exit()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 256 * NodeConfig.MiB, Seed = 3 });
+            var table = node.Allocations;
+            int slotsBefore = table.SlotCount, liveBefore = table.LiveCount;
+            var p = Processes.Start(node, new ProcessOptions { Name = "app", AnonPages = 3000, FilePages = 1000, ShmemPages = 500 });
+            Assert.Null(p.FaultFailure);
+            // One range sized up front: the table grew by the process's pages exactly, and three runs describe them.
+            Assert.Equal(slotsBefore + 4500, table.SlotCount);
+            Assert.Equal(liveBefore + 4500, table.LiveCount);
+            Assert.Equal(3, p.RunCount);
+            Assert.Equal((3000, 1000, 500), (p.AnonRss, p.FileRss, p.ShmemRss));
+            Processes.Exit(node, p.Pid);
+            // Anon and shmem pages freed; the page cache keeps the file pages, whose slots stay live as ordinary ones.
+            Assert.Equal(liveBefore + 1000, table.LiveCount);
+            Assert.Equal(0, p.RunCount);
+            var again = Processes.Start(node, new ProcessOptions { Name = "next", AnonPages = 3500 });
+            Assert.Equal(3500, again.Rss);
+            Assert.Empty(InvariantChecker.Check(node));
+        }
+
+        private static int Ranges(SimProcess p)
+        {
+            int n = 0;
+            for (int k = 0; k < p.RunCount; k++) if ((p.RunFlags(k) & SimProcess.RunRangeStart) != 0) n++;
+            return n;
+        }
+
+        [Fact]
+        public void A_process_faulting_page_by_page_grows_its_ranges_and_drops_those_swapped_out_whole()
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 256 * NodeConfig.MiB, Seed = 3 });
+            SwapDevice.Configure(node, 64 * NodeConfig.MiB);
+            var p = Processes.Spawn(node, "tool");
+            for (int i = 0; i < 1000; i++) Assert.True(Processes.Allocate(node, p, i % 100 == 99 ? 1 : 0).Success);
+            Assert.Equal(1010, p.Rss);
+            // Ranges of 64, then half again what it holds: a run per range and per change of order, and few slots unfilled.
+            Assert.InRange(Ranges(p), 4, 10);
+            Assert.InRange(p.RunCount, Ranges(p) + 2 * 10 - 2, Ranges(p) + 2 * 10); // a change of order at a range start takes no run of its own
+            Assert.InRange(p.ReservedEnd - (p.RunSlot(p.RunCount - 1) + p.RunLength(p.RunCount - 1)), 0, 500);
+            // Reclaim swaps everything out: every range but the newest is dead and goes back to the table.
+            long live = node.Allocations.LiveCount;
+            var sc = new ScanControl { ReclaimIdx = node.ZoneArr.Length - 1 };
+            for (int pass = 0; pass < 4; pass++)
+            {
+                Vmscan.ShrinkActiveList(node, 2000, 0, sc, (int)LruList.ActiveAnon);
+                Vmscan.ShrinkInactiveList(node, 2000, 0, sc, (int)LruList.InactiveAnon);
+                Writeback.WritebackIo.Sleep(node, Writeback.WritebackIo.LatencyNs);
+            }
+            Assert.Equal(0, p.Rss);
+            Assert.Equal(live - 1000, node.Allocations.LiveCount);
+            Assert.Equal(1010 + 3, OomKiller.OomBadness(p, 100000)); // swap entries, two PTE tables, one PMD table
+            Assert.Equal(1, Ranges(p));
+            Assert.Equal(1010, p.SwapEntries);
+            Assert.Empty(InvariantChecker.Check(node));
         }
 
         [Fact]
