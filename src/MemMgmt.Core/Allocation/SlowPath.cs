@@ -108,7 +108,7 @@ namespace MemMgmt.Core.Allocation
 
                 page = DirectReclaim(node, order, gfp, cpu, allocFlags, result, out didSomeProgress, out zone, out source);
                 if (page >= 0) return page;
-                Time.Daemons.KswapdCatchesUp(node, cpu);
+                Time.Daemons.DaemonsCatchUp(node, cpu);
 
                 page = DirectCompact(node, order, gfp, cpu, allocFlags, compactPriority, result, out compactResult, out zone, out source);
                 if (page >= 0) return page;

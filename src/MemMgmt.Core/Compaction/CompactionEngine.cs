@@ -749,8 +749,19 @@ namespace MemMgmt.Core.Compaction
             public void CountFailure(MigrateFailReason reason) => Cc.Reasons[(int)reason]++;
         }
 
-        /// <summary>kernel: compact_zone (mm/compaction.c, 4.14).</summary>
+        /// <summary>kernel: compact_zone (mm/compaction.c, 4.14), run to its end by the calling task.</summary>
         internal static CompactResult CompactZone(Zone zone, CompactControl cc)
+        {
+            var ret = CompactZoneBegin(zone, cc);
+            if (ret != CompactResult.Continue) return ret;
+            while ((ret = CompactZoneStep(zone, cc)) == CompactResult.Continue) { }
+            return CompactZoneEnd(zone, cc, ret);
+        }
+
+        /// <summary>compact_zone up to its loop: the suitability check, the scanners' start and the drain. Continue means
+        /// the loop runs (<see cref="CompactZoneStep"/>, then <see cref="CompactZoneEnd"/>); any other result is compact_zone's
+        /// answer and nothing else happens. Split from the loop so kcompactd can run it a step at a time beside another task.</summary>
+        internal static CompactResult CompactZoneBegin(Zone zone, CompactControl cc)
         {
             var node = zone.NodeRef;
             long startPfn = zone.ZoneStartPfn, endPfn = zone.ZoneEndPfn;
@@ -763,8 +774,11 @@ namespace MemMgmt.Core.Compaction
                 cc.TotalFreeScanned = 0;
             }
             cc.Migratetype = (int)Gfp.ToMigratetype(cc.GfpMask, node.PageGroupByMobilityDisabled);
-            cc.MigrateList = node.SpareListBase;
-            cc.FreeList = node.SpareListBase + 1;
+            if (cc.MigrateList == 0)
+            {
+                cc.MigrateList = node.SpareListBase;
+                cc.FreeList = node.SpareListBase + 1;
+            }
             var ret = CompactionSuitable(zone, cc.Order, cc.AllocFlags, cc.ClasszoneIdx);
             if (ret == CompactResult.Success || ret == CompactResult.Skipped) return ret;
 
@@ -797,74 +811,85 @@ namespace MemMgmt.Core.Compaction
             cc.SearchOrder = cc.Order;
             cc.FastStartPfn = 0;
             // 6.1: until a block yields something, an async run keeps the sync cached pfn level with its own.
-            bool hintsPerBlock = node.Kernel.MigrateSkipHintsPerBlock;
-            bool updateCached = hintsPerBlock && !sync && zone.CompactCachedMigratePfn[0] == zone.CompactCachedMigratePfn[1];
+            cc.UpdateCached = node.Kernel.MigrateSkipHintsPerBlock && !sync && zone.CompactCachedMigratePfn[0] == zone.CompactCachedMigratePfn[1];
             node.Trace.Record(node, TraceEventId.mm_compaction_begin, startPfn, cc.MigratePfn, cc.FreePfn, endPfn, sync ? 1 : 0);
             LruCache.Drain(node, cc.Cpu); // migrate_prep_local: lru_add_drain on this cpu
-            var target = new Target { Cc = cc };
+            cc.Target ??= new Target { Cc = cc };
+            cc.SpanAtBegin = cc.FreePfn - cc.MigratePfn;
+            return CompactResult.Continue;
+        }
 
-            long span0 = cc.FreePfn - cc.MigratePfn;
-            while ((ret = CompactFinished(zone, cc)) == CompactResult.Continue)
+        /// <summary>One pass of compact_zone's loop: __compact_finished, then one isolate_migratepages and migrate_pages,
+        /// and the drain when the migrate scanner left the order-aligned block it migrated from. Returns Continue while the
+        /// loop goes on, else the result to hand <see cref="CompactZoneEnd"/>.</summary>
+        internal static CompactResult CompactZoneStep(Zone zone, CompactControl cc)
+        {
+            var node = zone.NodeRef;
+            var ret = CompactFinished(zone, cc);
+            if (ret != CompactResult.Continue) return ret;
+            if (cc.Progress != null && (++cc.ProgressTick & 255) == 0 && cc.SpanAtBegin > 0)
+                cc.Progress(zone, 1.0 - (double)(cc.FreePfn - cc.MigratePfn) / cc.SpanAtBegin);
+            bool hintsPerBlock = node.Kernel.MigrateSkipHintsPerBlock;
+            long iterationStartPfn = cc.MigratePfn;
+            cc.Rescan = hintsPerBlock && cc.LastMigratedPfn != 0
+                && PageblockStartPfn(node, cc.LastMigratedPfn) == PageblockStartPfn(node, iterationStartPfn);
+            switch (IsolateMigratepages(zone, cc))
             {
-                if (cc.Progress != null && (++cc.ProgressTick & 255) == 0 && span0 > 0)
-                    cc.Progress(zone, 1.0 - (double)(cc.FreePfn - cc.MigratePfn) / span0);
-                long iterationStartPfn = cc.MigratePfn;
-                cc.Rescan = hintsPerBlock && cc.LastMigratedPfn != 0
-                    && PageblockStartPfn(node, cc.LastMigratedPfn) == PageblockStartPfn(node, iterationStartPfn);
-                switch (IsolateMigratepages(zone, cc))
-                {
-                    case IsolateMigrateResult.Abort:
-                        ret = CompactResult.Contended;
-                        Migrate.PutbackMovablePages(node, cc.MigrateList, cc.Cpu);
-                        cc.NrMigratepages = 0;
-                        goto Out;
-                    case IsolateMigrateResult.None:
-                        if (updateCached) zone.CompactCachedMigratePfn[1] = zone.CompactCachedMigratePfn[0];
-                        goto CheckDrain;
-                    case IsolateMigrateResult.Success:
-                        if (hintsPerBlock)
-                        {
-                            updateCached = false;
-                            cc.LastMigratedPfn = iterationStartPfn;
-                        }
-                        break;
-                }
-                int nrAll = cc.NrMigratepages;
-                int err = Migrate.MigratePages(node, cc.MigrateList, target, cc.Mode, cc.Cpu, out int ok, out int failed);
-                cc.Migrated += ok;
-                cc.MigrateFailed += failed;
-                long traceFailed = err >= 0 ? err : node.Pages.ListCount(cc.MigrateList);
-                node.Trace.Record(node, TraceEventId.mm_compaction_migratepages, nrAll - traceFailed, traceFailed);
-                cc.NrMigratepages = 0;
-                if (err != 0)
-                {
+                case IsolateMigrateResult.Abort:
                     Migrate.PutbackMovablePages(node, cc.MigrateList, cc.Cpu);
-                    if (err == Migrate.ENOMEM && !CompactScannersMet(cc))
+                    cc.NrMigratepages = 0;
+                    return CompactResult.Contended;
+                case IsolateMigrateResult.None:
+                    if (cc.UpdateCached) zone.CompactCachedMigratePfn[1] = zone.CompactCachedMigratePfn[0];
+                    goto CheckDrain;
+                case IsolateMigrateResult.Success:
+                    if (hintsPerBlock)
                     {
-                        ret = CompactResult.Contended;
-                        goto Out;
+                        cc.UpdateCached = false;
+                        cc.LastMigratedPfn = iterationStartPfn;
                     }
-                    if (cc.DirectCompaction && cc.Mode == MigrateMode.Async)
-                    {
-                        cc.MigratePfn = BlockEndPfn(cc.MigratePfn - 1, cc.Order);
-                        cc.LastMigratedPfn = 0;
-                    }
-                }
-            CheckDrain:
-                if (cc.Order > 0 && cc.LastMigratedPfn != 0)
+                    break;
+            }
+            int nrAll = cc.NrMigratepages;
+            int err = Migrate.MigratePages(node, cc.MigrateList, cc.Target!, cc.Mode, cc.Cpu, out int ok, out int failed);
+            cc.Migrated += ok;
+            cc.MigrateFailed += failed;
+            long traceFailed = err >= 0 ? err : node.Pages.ListCount(cc.MigrateList);
+            node.Trace.Record(node, TraceEventId.mm_compaction_migratepages, nrAll - traceFailed, traceFailed);
+            cc.NrMigratepages = 0;
+            if (err != 0)
+            {
+                Migrate.PutbackMovablePages(node, cc.MigrateList, cc.Cpu);
+                if (err == Migrate.ENOMEM && !CompactScannersMet(cc)) return CompactResult.Contended;
+                if (cc.DirectCompaction && cc.Mode == MigrateMode.Async)
                 {
-                    long currentBlockStart = cc.MigratePfn & ~((1L << cc.Order) - 1);
-                    if (cc.LastMigratedPfn < currentBlockStart)
-                    {
-                        // lru_add_drain_cpu then drain_local_pages(zone): pages put back or migrated reach their LRU
-                        // lists (isolatable again), and this CPU's pcp pages of the zone merge now.
-                        LruCache.Drain(node, cc.Cpu);
-                        BuddyAllocator.DrainPagesZone(zone, cc.Cpu);
-                        cc.LastMigratedPfn = 0;
-                    }
+                    cc.MigratePfn = BlockEndPfn(cc.MigratePfn - 1, cc.Order);
+                    cc.LastMigratedPfn = 0;
                 }
             }
-        Out:
+        CheckDrain:
+            if (cc.Order > 0 && cc.LastMigratedPfn != 0)
+            {
+                long currentBlockStart = cc.MigratePfn & ~((1L << cc.Order) - 1);
+                if (cc.LastMigratedPfn < currentBlockStart)
+                {
+                    // lru_add_drain_cpu then drain_local_pages(zone): pages put back or migrated reach their LRU
+                    // lists (isolatable again), and this CPU's pcp pages of the zone merge now.
+                    LruCache.Drain(node, cc.Cpu);
+                    BuddyAllocator.DrainPagesZone(zone, cc.Cpu);
+                    cc.LastMigratedPfn = 0;
+                }
+            }
+            // A task compacting directly has spent this step's time: kcompactd on the other CPU catches up with it.
+            if (cc.DirectCompaction) Time.Daemons.KcompactdCatchesUp(node, cc.Cpu);
+            return CompactResult.Continue;
+        }
+
+        /// <summary>compact_zone's end: free pages still isolated go back (the cached free pfn moves up to the highest
+        /// returned), the scanned counts are added to vmstat, and the result is traced and returned.</summary>
+        internal static CompactResult CompactZoneEnd(Zone zone, CompactControl cc, CompactResult ret)
+        {
+            var node = zone.NodeRef;
             if (cc.NrFreepages > 0)
             {
                 long freePfn = ReleaseFreepages(cc);
@@ -874,7 +899,8 @@ namespace MemMgmt.Core.Compaction
             }
             node.Counters.Count(VmEvent.CompactMigrateScanned, cc.TotalMigrateScanned);
             node.Counters.Count(VmEvent.CompactFreeScanned, cc.TotalFreeScanned);
-            node.Trace.Record(node, TraceEventId.mm_compaction_end, startPfn, cc.MigratePfn, cc.FreePfn, endPfn, sync ? 1 : 0, (long)ret);
+            node.Trace.Record(node, TraceEventId.mm_compaction_end, zone.ZoneStartPfn, cc.MigratePfn, cc.FreePfn, zone.ZoneEndPfn,
+                cc.Mode != MigrateMode.Async ? 1 : 0, (long)ret);
             return ret;
         }
     }

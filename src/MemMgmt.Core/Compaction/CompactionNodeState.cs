@@ -15,6 +15,11 @@ namespace MemMgmt.Core.Compaction
         internal bool ProactiveCompactTrigger;
         /// <summary>How many times proactive_compact_node ran, and how many of those left the score no lower (the long sleep).</summary>
         internal long ProactiveRuns, ProactiveNoProgress;
+        /// <summary>kcompactd's proactive run beside a burst of requests (6.1), while one is in progress; a burst finishes
+        /// it before returning, so it never outlives the operation.</summary>
+        internal CompactionEngine.ProactiveRun? Beside;
+        /// <summary>How many bursts of requests are running (nested ones count); kcompactd runs beside them only.</summary>
+        internal int BurstDepth;
         /// <summary>The report of the last write to vm.compact_memory.</summary>
         public CompactionRun? LastCompactMemory { get; internal set; }
 

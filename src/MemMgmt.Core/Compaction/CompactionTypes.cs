@@ -186,6 +186,12 @@ namespace MemMgmt.Core.Compaction
         /// <summary>Called now and then with (zone, fraction of the distance between the scanners covered).</summary>
         internal Action<Zone, double>? Progress;
         internal int ProgressTick;
+        /// <summary>The scanners' distance when the loop began, for <see cref="Progress"/>.</summary>
+        internal long SpanAtBegin;
+        /// <summary>6.1: no block has yielded pages yet, so an async run keeps the sync cached migrate pfn level with its own.</summary>
+        internal bool UpdateCached;
+        /// <summary>Where migrate_pages gets its new pages (compaction_alloc) and returns unused ones (compaction_free).</summary>
+        internal Migration.IMigrationTarget? Target;
     }
 
     /// <summary>What compaction did in one zone: the per-zone report of Invoke-Compaction.</summary>

@@ -99,6 +99,120 @@ namespace MemMgmt.Core.Compaction
             return ran;
         }
 
+        /// <summary>Spare list heads for cc->migratepages and cc->freepages of a proactive run beside a task's compaction,
+        /// whose own lists hold heads 0 and 1 at the same time.</summary>
+        private const int BesideMigrateListSlot = 3, BesideFreeListSlot = 4;
+
+        /// <summary>kcompactd on the node's other CPU while a task's burst of requests runs (6.1): from its timed wake up
+        /// to <paramref name="untilNs"/> of its own time, the proactive check of each wake and proactive_compact_node one
+        /// compact_zone pass at a time, so its scanners and the task's direct compactions take pages from the same zone
+        /// by turns. kcompactd's work is done on its own clock (the node's clock is set back afterwards). With
+        /// <paramref name="finishOnly"/> the run in progress goes to its end and no new wake is taken: the burst is over.</summary>
+        internal static void KcompactdProactiveBeside(MemNode node, int cpu, long untilNs, bool finishOnly)
+        {
+            var st = node.Compaction;
+            var trace = node.Trace;
+            long taskNow = node.Clock.NowNs;
+            byte savedTask = trace.CurrentTask;
+            trace.CurrentTask = MemTrace.TaskKcompactd;
+            try
+            {
+                while (true)
+                {
+                    var run = st.Beside;
+                    if (run == null)
+                    {
+                        if (finishOnly || st.ProactiveWakeNs > untilNs) return;
+                        // kcompactd's timed wait ended: the proactive check happens at that time, on its CPU.
+                        node.Clock.SwitchTo(st.ProactiveWakeNs);
+                        if (!ShouldProactiveCompactNode(node))
+                        {
+                            st.ProactiveCompactTrigger = false;
+                            KcompactdSleep(node, HpageFragCheckIntervalNs);
+                            continue;
+                        }
+                        run = st.Beside = new ProactiveRun(node, cpu);
+                    }
+                    node.Clock.SwitchTo(run.CpuNs);
+                    while (run.CpuNs <= untilNs && !run.Step(node)) run.CpuNs = node.Clock.NowNs;
+                    run.CpuNs = node.Clock.NowNs;
+                    if (!run.Done) return;
+                    // The run is over: kcompactd sleeps one interval, or 2^COMPACT_MAX_DEFER_SHIFT when the score did not fall.
+                    st.Beside = null;
+                    st.ProactiveRuns++;
+                    long timeout = HpageFragCheckIntervalNs;
+                    if (FragmentationScoreNode(node) >= run.PrevScore)
+                    {
+                        timeout = HpageFragCheckIntervalNs << CompactMaxDeferShift;
+                        st.ProactiveNoProgress++;
+                    }
+                    st.ProactiveCompactTrigger = false;
+                    KcompactdSleep(node, timeout);
+                }
+            }
+            finally
+            {
+                node.Clock.SwitchTo(taskNow);
+                trace.CurrentTask = savedTask;
+            }
+        }
+
+        /// <summary>kernel: proactive_compact_node (mm/compaction.c, 6.1) in progress: its compact_control (order −1,
+        /// MIGRATE_SYNC_LIGHT, skip hints ignored, whole zone), the zone it is in, and kcompactd's own time.</summary>
+        internal sealed class ProactiveRun
+        {
+            private readonly CompactControl _cc;
+            private int _zoneIdx = -1;
+            private bool _inZone;
+            /// <summary>kcompactd's time: how far its CPU has got (virtual ns).</summary>
+            internal long CpuNs;
+            /// <summary>The node's fragmentation score when the run began.</summary>
+            internal readonly int PrevScore;
+            internal bool Done { get; private set; }
+
+            internal ProactiveRun(MemNode node, int cpu)
+            {
+                CpuNs = node.Clock.NowNs;
+                PrevScore = FragmentationScoreNode(node);
+                _cc = new CompactControl
+                {
+                    Order = -1,
+                    Mode = MigrateMode.SyncLight,
+                    IgnoreSkipHint = true,
+                    WholeZone = true,
+                    GfpMask = GfpFlags.GFP_KERNEL,
+                    ProactiveCompaction = true,
+                    Cpu = cpu,
+                    MigrateList = node.SpareListBase + BesideMigrateListSlot,
+                    FreeList = node.SpareListBase + BesideFreeListSlot,
+                };
+            }
+
+            /// <summary>One unit of the run on the node's clock (set to kcompactd's time): a zone's compact_zone start, one
+            /// pass of its loop, or its end and the move to the next populated zone. Returns true when every zone is done.</summary>
+            internal bool Step(MemNode node)
+            {
+                if (_inZone)
+                {
+                    var zone = node.ZoneArr[_zoneIdx];
+                    var ret = CompactZoneStep(zone, _cc);
+                    if (ret == CompactResult.Continue) return false;
+                    CompactZoneEnd(zone, _cc, ret);
+                    _inZone = false;
+                    return false;
+                }
+                while (++_zoneIdx < node.ZoneArr.Length)
+                {
+                    var zone = node.ZoneArr[_zoneIdx];
+                    if (!zone.IsPopulated) continue;
+                    _inZone = CompactZoneBegin(zone, _cc) == CompactResult.Continue;
+                    return false;
+                }
+                Done = true;
+                return true;
+            }
+        }
+
         /// <summary>kcompactd goes back to its wait: the timed sleep ends <paramref name="timeoutNs"/> from now, or never
         /// while vm.compaction_proactiveness is 0 (MAX_SCHEDULE_TIMEOUT).</summary>
         internal static void KcompactdSleep(MemNode node, long timeoutNs)

@@ -41,12 +41,15 @@ namespace MemMgmt.Core.Hugetlb
         public static long SetMaxHugePages(MemNode node, long count)
         {
             var pool = node.Hugetlb;
-            while (count > pool.NrHugePages)
+            using (Time.Daemons.Burst(node))
             {
-                if (!AllocFreshHugePage(node)) break;
-                if (node.Stop != null && node.Stop()) break; // signal_pending: Ctrl+C
-                // The writer allocates page after page while a woken kswapd runs on the other CPU.
-                Time.Daemons.AfterRequest(node, 0, Workloads.WorkloadCost.AllocPagesNs);
+                while (count > pool.NrHugePages)
+                {
+                    if (!AllocFreshHugePage(node)) break;
+                    if (node.Stop != null && node.Stop()) break; // signal_pending: Ctrl+C
+                    // The writer allocates page after page while a woken kswapd (and kcompactd) run on the other CPU.
+                    Time.Daemons.AfterRequest(node, 0, Workloads.WorkloadCost.AllocPagesNs);
+                }
             }
             // try_to_free_low has nothing to do without highmem; then free_pool_huge_page while above the target.
             while (count < pool.NrHugePages) FreePoolHugePage(node);

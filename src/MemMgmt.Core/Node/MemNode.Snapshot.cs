@@ -96,8 +96,9 @@ namespace MemMgmt.Core.Node
             [typeof(ProcessTable)] = "Current",
             // Set only when a working set stops, and a stopped set is no longer the node's.
             [typeof(WorkingSet)] = "_stoppedHandles",
-            // The report of the last compact_memory write is a result object; nothing reads it back.
-            [typeof(CompactionNodeState)] = "LastCompactMemory",
+            // The report of the last compact_memory write is a result object; nothing reads it back. kcompactd's run beside a
+            // burst and the burst count exist only while an operation runs (its end finishes the run).
+            [typeof(CompactionNodeState)] = "LastCompactMemory Beside BurstDepth",
         };
     }
 

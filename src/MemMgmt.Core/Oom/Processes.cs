@@ -228,6 +228,7 @@ namespace MemMgmt.Core.Oom
             var p = Spawn(node, o.Name, o.OomScoreAdj, o.Root, o.Cgroup);
             p.RequestedPages = total;
             long faulted = 0;
+            var burst = Time.Daemons.Burst(node);
             try
             {
                 foreach (var (pages, owner) in new[] { (o.AnonPages, PageOwner.Anon), (o.FilePages, PageOwner.FileCache), (o.ShmemPages, PageOwner.Shmem) })
@@ -259,7 +260,11 @@ namespace MemMgmt.Core.Oom
                 }
                 return p;
             }
-            finally { GiveBackUnfilled(node, p); }
+            finally
+            {
+                GiveBackUnfilled(node, p);
+                burst.Dispose();
+            }
         }
 
         public static IReadOnlyList<SimProcess> GetProcesses(MemNode node) => Procs(node).ToArray();

@@ -94,14 +94,48 @@ namespace MemMgmt.Core.Time
         internal static void AfterRequest(MemNode node, int cpu, long taskNs)
         {
             VirtualTime.Pass(node, taskNs);
-            KswapdCatchesUp(node, cpu);
+            DaemonsCatchUp(node, cpu);
         }
 
         /// <summary>Inside one request, where the allocating task has spent time of its own (its direct reclaim, before
-        /// the slow path compacts again): a woken kswapd runs as far as the task's time has got, as after a request.</summary>
-        internal static void KswapdCatchesUp(MemNode node, int cpu)
+        /// the slow path compacts again): a woken kswapd runs as far as the task's time has got, as after a request, and
+        /// so does kcompactd (<see cref="KcompactdCatchesUp"/>).</summary>
+        internal static void DaemonsCatchUp(MemNode node, int cpu)
         {
             if (node.KswapdSt.KState != Reclaim.KswapdState.Sleeping && node.NrCpus > 1) Reclaim.Kswapd.RunAlongside(node, cpu);
+            KcompactdCatchesUp(node, cpu);
+        }
+
+        /// <summary>Inside a burst of requests on a kernel with proactive compaction and a second CPU: kcompactd's timed
+        /// wakes that fall due and its proactive compaction run on the other CPU as far as the task's time has got, so a
+        /// long hugepage request and kcompactd take free pages from the zone by turns, as on the two cores.</summary>
+        internal static void KcompactdCatchesUp(MemNode node, int taskCpu)
+        {
+            if (node.Compaction.BurstDepth == 0 || !node.Kernel.ProactiveCompaction || node.NrCpus < 2) return;
+            CompactionEngine.KcompactdProactiveBeside(node, taskCpu == 0 ? 1 : 0, node.Clock.NowNs, finishOnly: false);
+        }
+
+        /// <summary>Marks a burst of requests (the scheduling rule of <see cref="AfterRequest"/>) for as long as the returned
+        /// scope is not disposed; the outermost scope's end lets a proactive run kcompactd began beside it finish, on
+        /// kcompactd's own time, so no half-done compaction outlives the operation.</summary>
+        internal static BurstScope Burst(MemNode node)
+        {
+            node.Compaction.BurstDepth++;
+            return new BurstScope(node);
+        }
+
+        internal readonly struct BurstScope : IDisposable
+        {
+            private readonly MemNode _node;
+            internal BurstScope(MemNode node) { _node = node; }
+
+            public void Dispose()
+            {
+                var st = _node.Compaction;
+                if (--st.BurstDepth > 0 || st.Beside == null) return;
+                // Only the run in progress goes on, on the CPU it began on; the cpu argument picks none.
+                CompactionEngine.KcompactdProactiveBeside(_node, cpu: 1, long.MaxValue, finishOnly: true);
+            }
         }
 
         /// <summary>After one alloc_pages request of New-PageAllocation -Count: <see cref="AfterRequest"/> with

@@ -9,6 +9,10 @@ namespace MemMgmt.Core.Time
 
         internal void Advance(long ns) => NowNs += ns;
 
+        /// <summary>Work of a daemon on the node's other CPU runs on that CPU's own time: the caller sets the clock to it
+        /// and back to the task's time afterwards.</summary>
+        internal void SwitchTo(long ns) => NowNs = ns;
+
         internal VirtualClock Clone() => new VirtualClock { NowNs = NowNs };
 
         internal void Write(Node.SnapshotWriter w) => w.Long(NowNs);

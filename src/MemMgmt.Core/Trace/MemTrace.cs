@@ -197,12 +197,21 @@ namespace MemMgmt.Core.Trace
             return _symbols.Count - 1;
         }
 
-        /// <summary>The recorded events, oldest first.</summary>
+        /// <summary>The recorded events, oldest first: by timestamp, as ftrace merges its per-CPU buffers (kswapd's and
+        /// kcompactd's work beside the allocating task is recorded when it is simulated, on its own CPU's time), and in
+        /// recording order at equal times.</summary>
         public IReadOnlyList<TraceEvent> Events(MemNode node)
         {
             long first = _written > _ring.Length ? _written - _ring.Length : 0;
             var list = new List<TraceEvent>((int)(_written - first));
-            for (long s = first; s < _written; s++) list.Add(Render(node, s, _ring[s % _ring.Length]));
+            bool ordered = true;
+            for (long s = first; s < _written; s++)
+            {
+                var e = Render(node, s, _ring[s % _ring.Length]);
+                if (list.Count > 0 && e.TimeNs < list[list.Count - 1].TimeNs) ordered = false;
+                list.Add(e);
+            }
+            if (!ordered) list.Sort((a, b) => a.TimeNs != b.TimeNs ? a.TimeNs.CompareTo(b.TimeNs) : a.Sequence.CompareTo(b.Sequence));
             return list;
         }
 

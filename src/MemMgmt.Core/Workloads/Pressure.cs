@@ -182,6 +182,7 @@ namespace MemMgmt.Core.Workloads
             node.Allocations.EnsureCapacity(target);
             var prevStop = node.Stop;
             node.Stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : prevStop;
+            var burst = Time.Daemons.Burst(node);
             try
             {
                 bool frag = o.Pattern == PressurePattern.Frag || o.Pattern == PressurePattern.FragRandom;
@@ -242,6 +243,7 @@ namespace MemMgmt.Core.Workloads
             {
                 node.Stop = prevStop;
                 ForgetFillHandles(node, live); // a run stopped before the requests
+                burst.Dispose();
             }
             report.RequestsByOrder = reqByOrder;
             report.FailuresByOrder = failByOrder;

@@ -295,12 +295,15 @@ namespace MemMgmt.Core.Workloads
             {
                 // The set faults its pages in one by one, page i into slot _base+i; the other workloads keep running meanwhile.
                 ws._base = node.Allocations.ReserveRange(checked((int)target));
-                for (long i = 0; i < target; i++)
+                using (Daemons.Burst(node))
                 {
-                    var r = PageAllocator.AllocateInto(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, o.Cpu, o.Owner, ws._base + ws._count);
-                    if (!r.Success) { ws.AllocationFailures++; break; }
-                    ws._count++;
-                    Daemons.AfterRequest(node, o.Cpu, WorkloadCost.PageFaultNs);
+                    for (long i = 0; i < target; i++)
+                    {
+                        var r = PageAllocator.AllocateInto(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, o.Cpu, o.Owner, ws._base + ws._count);
+                        if (!r.Success) { ws.AllocationFailures++; break; }
+                        ws._count++;
+                        Daemons.AfterRequest(node, o.Cpu, WorkloadCost.PageFaultNs);
+                    }
                 }
             }
             ws.NextRoundAtNs = node.Clock.NowNs + ws.IntervalNs;
