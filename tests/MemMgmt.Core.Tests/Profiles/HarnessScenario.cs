@@ -29,6 +29,7 @@ namespace MemMgmt.Core.Tests.Profiles
             var s = new HarnessScenario();
             var node = s.Node = new MemNode(new NodeConfig { Kernel = kernel, Booted = booted });
             Pressure.Run(node, new PressureOptions { Pattern = pattern, Parity = parity });
+            Settle(node);
             s.FragBlocks = BlockCounts(node);
             s.FragBuddy = ToArray(NodeViews.BuddyInfo(node).Rows[0].FreeBlocks);
             s.FragOddShare = OddShare(node);
@@ -37,14 +38,40 @@ namespace MemMgmt.Core.Tests.Profiles
             var before = Counters(node);
             VmSysctl.Write(node, "nr_hugepages", s.Requested.ToString());
             s.Granted1 = long.Parse(node.Sysctl.Read("nr_hugepages"));
+            Settle(node);
             s.Hp1 = Delta(before, Counters(node));
             VmSysctl.Write(node, "nr_hugepages", "0");
+            Settle(node);
             before = Counters(node);
             VmSysctl.Write(node, "compact_memory", "1");
+            Settle(node);
             s.Cm = Delta(before, Counters(node));
             VmSysctl.Write(node, "nr_hugepages", s.Requested.ToString());
             s.Granted2 = long.Parse(node.Sysctl.Read("nr_hugepages"));
             return s;
+        }
+
+        /// <summary>The harness's settle() before each capture: one-second sleeps until pgmigrate_success and the
+        /// compact_(daemon_)migrate/free_scanned counters stayed the same over one (at most 60), so kcompactd's
+        /// proactive runs that fall due after a phase are in that phase's capture.</summary>
+        internal static void Settle(MemNode node)
+        {
+            string[] watched = { "pgmigrate_success", "compact_migrate_scanned", "compact_free_scanned", "compact_daemon_migrate_scanned", "compact_daemon_free_scanned" };
+            string Read()
+            {
+                var v = NodeViews.VmStat(node);
+                var parts = new List<string>();
+                foreach (var n in watched) parts.Add((v[n] ?? 0).ToString());
+                return string.Join(" ", parts);
+            }
+            string prev = "";
+            for (int i = 0; i < 60; i++)
+            {
+                string cur = Read();
+                if (cur == prev) break;
+                prev = cur;
+                Time.Daemons.Step(node, 1_000_000_000);
+            }
         }
 
         private static long[] ToArray(IReadOnlyList<long> l)
