@@ -220,6 +220,19 @@ namespace MemMgmt.Core.Node
             // 4.4's NR_PAGES_SCANNED as captured, set last: every page freed above cleared it, as free_one_page does.
             if (node.Kernel.ZoneBasedReclaim)
                 foreach (var cz in _zones) node.ZoneArr[cz.Index].PagesScanned = cz.Info.Scanned;
+            // 4.4's NR_ALLOC_BATCH as captured; ZONE_FAIR_DEPLETED is not printed, and a batch printed as 0 was spent.
+            if (node.Kernel.FairZoneAllocation)
+                foreach (var cz in _zones)
+                {
+                    if (cz.Info.Detail == null) continue;
+                    foreach (var e in cz.Info.Detail.ZoneStats)
+                    {
+                        if (e.Name != "nr_alloc_batch") continue;
+                        var zone = node.ZoneArr[cz.Index];
+                        zone.AllocBatch = e.Value;
+                        zone.FairDepleted = e.Value == 0;
+                    }
+                }
         }
 
         /// <summary>Marks the zone's lowest pages not free reserved, then gives each page in use an owner that fits its block type.</summary>

@@ -34,7 +34,7 @@ namespace MemMgmt.Core.Node
             // kernel: sysctl_lowmem_reserve_ratio[MAX_NR_ZONES-1] (mm/page_alloc.c, 4.14): DMA 256, Normal 32.
             new[] { 256, 32 })
         {
-            Sysctls = new[] { "percpu_pagelist_fraction" },
+            Sysctls = new[] { "percpu_pagelist_fraction", "watermark_scale_factor" },
         };
 
         /// <summary>Linux 6.1 on arm64 (Debian bookworm's kernel, checked under QEMU): zones DMA, DMA32, Normal, Movable.</summary>
@@ -76,7 +76,7 @@ namespace MemMgmt.Core.Node
             WakeupKswapdWakesKcompactd = true,
             AnonWorkingsetProtection = true,
             PageWorkingsetRefaults = true,
-            Sysctls = new[] { "compaction_proactiveness", "watermark_boost_factor", "percpu_pagelist_high_fraction" },
+            Sysctls = new[] { "compaction_proactiveness", "watermark_boost_factor", "percpu_pagelist_high_fraction", "watermark_scale_factor" },
         };
 
         /// <summary>Linux 4.4 on arm64: zones DMA, Normal, Movable; LRU lists per zone, the zone-based reclaim and kswapd of
@@ -89,6 +89,8 @@ namespace MemMgmt.Core.Node
         {
             ZoneBasedReclaim = true,
             KswapdBalancedOrder = true,
+            WatermarksFromMinOnly = true,
+            FairZoneAllocation = true,
             AllocRetryByReclaimProgress = true,
             // kernel: vm_table percpu_pagelist_fraction (kernel/sysctl.c, 4.4).
             Sysctls = new[] { "percpu_pagelist_fraction" },
@@ -232,6 +234,16 @@ namespace MemMgmt.Core.Node
         /// kernel: shrink_zone, shrink_lruvec, get_scan_count, should_continue_reclaim, zone_reclaimable (mm/vmscan.c, 4.4);
         /// calculate_zone_inactive_ratio (mm/page_alloc.c, 4.4); 4.8+ (and 4.14) reclaim per node.</summary>
         public bool ZoneBasedReclaim { get; private set; }
+
+        /// <summary>The low and high watermarks are min + min/4 and min + min/2, with no vm.watermark_scale_factor (which 4.6
+        /// added to scale them with memory). kernel: __setup_per_zone_wmarks (mm/page_alloc.c, 4.4).</summary>
+        public bool WatermarksFromMinOnly { get; private set; }
+
+        /// <summary>The fair zone allocation policy: the fast path (ALLOC_FAIR) passes over a local zone whose allocation batch
+        /// (NR_ALLOC_BATCH, high − low watermark) is spent, until every local zone's is; then all batches are refilled and the
+        /// zonelist is walked again without the policy. Every allocation charges its zone's batch. Removed in 4.8 with
+        /// node-based reclaim. kernel: get_page_from_freelist, buffered_rmqueue, reset_alloc_batches (mm/page_alloc.c, 4.4).</summary>
+        public bool FairZoneAllocation { get; private set; }
 
         /// <summary>kswapd works from kswapd_max_order and classzone_idx (the lowest classzone asked for), balance_pgdat
         /// picks end_zone as the highest unbalanced zone, shrinks zones DMA upward with a balance gap, compacts the node

@@ -41,14 +41,14 @@ namespace MemMgmt.Core.Node
             [typeof(PageLink)] = "Next Prev",
             [typeof(Zone)] = "NodeRef Pages PgAllocSlot FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
                 "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +
-                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned WatermarkBoost BoostedWatermarkFlag ReclaimActive Type NoFragmentMask ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
+                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned WatermarkBoost BoostedWatermarkFlag ReclaimActive AllocBatch FairDepleted Type FastPathFlagsMask FairPolicy ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
             [typeof(PerCpuPages)] = "CountField HighField BatchField FreeHighField FreeFactor ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
             [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
                 "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial CompactMemoryResetsSkipHints WatermarkBoost AllocNoFragment PcpHighOrder PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes " +
-                "GfpHighZoneIdx CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk WakeupKswapdWakesKcompactd AnonWorkingsetProtection PageWorkingsetRefaults",
+                "GfpHighZoneIdx CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk WakeupKswapdWakesKcompactd AnonWorkingsetProtection PageWorkingsetRefaults WatermarksFromMinOnly FairZoneAllocation",
             [typeof(Geometry)] = "PageSize PageShift MaxOrder PageblockOrder HugeTlb TransparentHugepage",
             [typeof(VmCounters)] = "Events ZoneEvents _nrZones NodeStat ZoneNodeStat",
             [typeof(VmSysctl)] = "MinFreeKbytes UserMinFreeKbytes WatermarkScaleFactor LowmemReserveRatio ExtfragThreshold Swappiness " +

@@ -21,10 +21,13 @@ namespace MemMgmt.Core.Node
         internal readonly int Idx;
         /// <summary>This zone's PGALLOC element of the node's <see cref="Stats.VmCounters.ZoneEvents"/> (pgalloc_&lt;zone&gt;).</summary>
         internal readonly int PgAllocSlot;
-        /// <summary>What get_page_from_freelist ANDs into the fast path's flags when this zone is the preferred one: all bits
-        /// where alloc_flags_nofragment would set ALLOC_NOFRAGMENT (<see cref="KernelProfile.AllocNoFragment"/> and a
-        /// ZONE_NORMAL zone), else all but that bit. Rebuilt from the profile and the zone type.</summary>
-        internal readonly int NoFragmentMask;
+        /// <summary>What get_page_from_freelist ANDs into the fast path's flags when this zone is the preferred one: the
+        /// ALLOC_NOFRAGMENT bit only where alloc_flags_nofragment would set it (<see cref="KernelProfile.AllocNoFragment"/> and
+        /// a ZONE_NORMAL zone), the ALLOC_FAIR bit only with <see cref="KernelProfile.FairZoneAllocation"/>, every other bit.
+        /// Rebuilt from the profile and the zone type.</summary>
+        internal readonly int FastPathFlagsMask;
+        /// <summary><see cref="KernelProfile.FairZoneAllocation"/>: allocations charge <see cref="AllocBatch"/>.</summary>
+        internal readonly bool FairPolicy;
 
         /// <summary>NR_FREE_PAGES: pages on the buddy lists (pcp pages are not free in this count).</summary>
         internal long NrFreePages;
@@ -54,6 +57,12 @@ namespace MemMgmt.Core.Node
         internal bool BoostedWatermarkFlag;
         /// <summary>ZONE_RECLAIM_ACTIVE (6.1): kswapd's balance_pgdat is running for this zone.</summary>
         internal bool ReclaimActive;
+        /// <summary>NR_ALLOC_BATCH (4.4): pages the fair zone allocation policy still lets the fast path take from this zone
+        /// before it passes over it. The kernel's per-cpu vm_stat_diff, which delays the global count by up to the stat
+        /// threshold per CPU, is not modelled: the count, and so the depletion, is exact.</summary>
+        internal long AllocBatch;
+        /// <summary>ZONE_FAIR_DEPLETED (4.4): the batch reached zero; only reset_alloc_batches clears it.</summary>
+        internal bool FairDepleted;
 
         internal Zone(MemNode node, ZoneType type, long startPfn, long spanned, long present, long managed,
             int freeListBase, int maxOrder, PerCpuPages[] pcp, int nrZoneTypes, int idx)
@@ -63,7 +72,8 @@ namespace MemMgmt.Core.Node
             PgAllocSlot = (int)Stats.ZoneEvent.PgAlloc * nrZoneTypes + idx;
             Pages = node.Pages;
             Type = type;
-            NoFragmentMask = NoFragmentMaskFor(node.Kernel, type);
+            FastPathFlagsMask = FastPathFlagsMaskFor(node.Kernel, type);
+            FairPolicy = node.Kernel.FairZoneAllocation;
             ZoneStartPfn = startPfn;
             SpannedPages = spanned;
             PresentPages = present;
@@ -81,7 +91,8 @@ namespace MemMgmt.Core.Node
             PgAllocSlot = o.PgAllocSlot;
             Pages = node.Pages;
             Type = o.Type;
-            NoFragmentMask = o.NoFragmentMask;
+            FastPathFlagsMask = o.FastPathFlagsMask;
+            FairPolicy = o.FairPolicy;
             ZoneStartPfn = o.ZoneStartPfn;
             SpannedPages = o.SpannedPages;
             PresentPages = o.PresentPages;
@@ -109,6 +120,8 @@ namespace MemMgmt.Core.Node
             WatermarkBoost = o.WatermarkBoost;
             BoostedWatermarkFlag = o.BoostedWatermarkFlag;
             ReclaimActive = o.ReclaimActive;
+            AllocBatch = o.AllocBatch;
+            FairDepleted = o.FairDepleted;
         }
 
         internal Zone Clone(MemNode node) => new Zone(this, node);
@@ -126,6 +139,7 @@ namespace MemMgmt.Core.Node
             w.Int(CompactOrderFailed); w.Bool(CompactBlockskipFlush); w.Long(CompactInitMigratePfn); w.Long(CompactInitFreePfn);
             w.Long(PagesScanned);
             w.Long(WatermarkBoost); w.Bool(BoostedWatermarkFlag); w.Bool(ReclaimActive);
+            w.Long(AllocBatch); w.Bool(FairDepleted);
         }
 
         /// <summary>The zone as <see cref="Write"/> saved it, in a node whose geometry the snapshot's config fixed.</summary>
@@ -136,7 +150,8 @@ namespace MemMgmt.Core.Node
             PgAllocSlot = (int)Stats.ZoneEvent.PgAlloc * nrZoneTypes + idx;
             Pages = node.Pages;
             Type = (ZoneType)r.Int(0, (int)ZoneType.Movable);
-            NoFragmentMask = NoFragmentMaskFor(node.Kernel, Type);
+            FastPathFlagsMask = FastPathFlagsMaskFor(node.Kernel, Type);
+            FairPolicy = node.Kernel.FairZoneAllocation;
             ZoneStartPfn = r.Long(); SpannedPages = r.Long(); PresentPages = r.Long(); ManagedPages = r.Long();
             FreeListBase = r.Int(0, node.Pages.Links.Length - 1);
             NrFree = new long[maxOrder];
@@ -151,13 +166,15 @@ namespace MemMgmt.Core.Node
             CompactOrderFailed = r.Int(); CompactBlockskipFlush = r.Bool(); CompactInitMigratePfn = r.Long(); CompactInitFreePfn = r.Long();
             PagesScanned = r.Long();
             WatermarkBoost = r.Long(); BoostedWatermarkFlag = r.Bool(); ReclaimActive = r.Bool();
+            AllocBatch = r.Long(); FairDepleted = r.Bool();
         }
 
         /// <summary>kernel: alloc_flags_nofragment (mm/page_alloc.c, 6.1): ALLOC_NOFRAGMENT only when ZONE_DMA32 is configured
         /// and the preferred zone is ZONE_NORMAL (a node is alone in its zonelist, so the NUMA check of the zone below does
-        /// not apply); ALLOC_KSWAPD is copied from the GFP mask by the fast path for every profile.</summary>
-        private static int NoFragmentMaskFor(KernelProfile kernel, ZoneType type) =>
-            kernel.AllocNoFragment && type == ZoneType.Normal ? ~0 : ~AllocFlagBits.NoFragment;
+        /// not apply); ALLOC_KSWAPD is copied from the GFP mask by the fast path for every profile. ALLOC_FAIR: the fast
+        /// path's flags of __alloc_pages_nodemask (mm/page_alloc.c, 4.4).</summary>
+        private static int FastPathFlagsMaskFor(KernelProfile kernel, ZoneType type) =>
+            ~((kernel.AllocNoFragment && type == ZoneType.Normal ? 0 : AllocFlagBits.NoFragment) | (kernel.FairZoneAllocation ? 0 : AllocFlagBits.Fair));
 
         /// <summary>NR_PAGES_SCANNED of the zone-based reclaim (4.4): pages reclaim scanned in this zone since a page was last
         /// freed to its buddy lists (free_one_page and free_pcppages_bulk zero it). Every profile keeps it; only

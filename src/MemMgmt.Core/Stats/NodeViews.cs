@@ -107,8 +107,9 @@ namespace MemMgmt.Core.Stats
         /// <summary>The 4.4 zone_stat_items the model keeps per node, as each zone's share: the LRU sizes of the zone's
         /// lruvecs, the node items split by the zone of their pages (<see cref="VmCounters.Get(NodeStatItem, int)"/>),
         /// NR_PAGES_SCANNED, and the kernel stacks counted in stacks.
-        /// Counters the simulator has no notion of print 0: nr_alloc_batch (the fair zone allocation policy, ALLOC_FAIR and
-        /// ZONE_FAIR_DEPLETED, is not simulated), and, as in every layout, nr_mapped, nr_unstable, nr_writeback_temp,
+        /// nr_alloc_batch is the fair allocation batch (<see cref="KernelProfile.FairZoneAllocation"/>), read as zone_page_state
+        /// reads it (a negative count prints 0). Counters the simulator has no notion of print 0, as in every layout:
+        /// nr_mapped, nr_unstable, nr_writeback_temp,
         /// workingset_nodereclaim, nr_anon_transparent_hugepages, nr_bounce and nr_kernel_stack, which nothing here counts.
         /// kernel: enum zone_stat_item (include/linux/mmzone.h, 4.4), zoneinfo_show_print (mm/vmstat.c, 4.4).</summary>
         private static void AddZoneValues44(Zone zone, Dictionary<string, long> values)
@@ -123,7 +124,7 @@ namespace MemMgmt.Core.Stats
             values["nr_unevictable"] = zone.Stat[(int)ZoneStatItem.NrZoneUnevictable];
             values["nr_kernel_stack"] = zone.Stat[(int)ZoneStatItem.NrKernelStackKb] * 1024 / ThreadSize44;
             values["nr_pages_scanned"] = Reclaim.ZoneReclaimState.Of(zone.Node, zone)!.Scanned;
-            values["nr_alloc_batch"] = 0;
+            values["nr_alloc_batch"] = System.Math.Max(0, zone.AllocBatch);
         }
 
         /// <summary>The node's node_stat_item values by their vmstat_text names: the 4.14 names (NodeStatItem follows that

@@ -16,6 +16,8 @@ namespace MemMgmt.Core.Watermarks
         ALLOC_CMA = 0x80,
         /// <summary>Avoid fragmenting pageblocks: __rmqueue_fallback takes only whole pageblocks (6.1, CONFIG_ZONE_DMA32).</summary>
         ALLOC_NOFRAGMENT = 0x100,
+        /// <summary>The fair zone allocation policy's first pass (4.4, where its value is 0x100; a bit of its own here).</summary>
+        ALLOC_FAIR = 0x200,
         /// <summary>The request may wake kswapd (6.1 reads it when a steal boosts the watermarks). As in the kernel it is the
         /// __GFP_KSWAPD_RECLAIM bit itself, so the fast path copies it without a branch (the kernel's value is 0x800, which
         /// is its GFP bit).</summary>
@@ -37,6 +39,7 @@ namespace MemMgmt.Core.Buddy
         public const int Cpuset = 0x40;
         public const int Cma = 0x80;
         public const int NoFragment = 0x100;
+        public const int Fair = 0x200;
         public const int Kswapd = (int)Allocation.GfpFlags.__GFP_KSWAPD_RECLAIM;
     }
 }

@@ -68,7 +68,8 @@ namespace MemMgmt.Core.Watermarks
         }
 
         /// <summary>kernel: __setup_per_zone_wmarks (mm/page_alloc.c, 4.14): min shares pages_min by managed size;
-        /// low and high add max(min/4, managed·watermark_scale_factor/10000) once and twice.</summary>
+        /// low and high add max(min/4, managed·watermark_scale_factor/10000) once and twice; 4.4 adds min/4 and min/2
+        /// (<see cref="KernelProfile.WatermarksFromMinOnly"/>) and refills the fair allocation batch to high − low.</summary>
         internal static void SetupPerZoneWmarks(MemNode node)
         {
             long pagesMin = node.Sysctl.MinFreeKbytes >> (node.Geometry.PageShift - 10);
@@ -80,9 +81,19 @@ namespace MemMgmt.Core.Watermarks
                 // 6.1 clears any boost here (kernels without boosting never have one), so the marks are the raw ones.
                 zone.WatermarkBoost = 0;
                 zone.Watermark[(int)WatermarkLevel.Min] = tmp;
-                tmp = Math.Max(tmp >> 2, MmConstants.MultFrac(zone.ManagedPages, node.Sysctl.WatermarkScaleFactor, 10000));
-                zone.Watermark[(int)WatermarkLevel.Low] = zone.Watermark[0] + tmp;
-                zone.Watermark[(int)WatermarkLevel.High] = zone.Watermark[0] + tmp * 2;
+                if (node.Kernel.WatermarksFromMinOnly)
+                {
+                    zone.Watermark[(int)WatermarkLevel.Low] = tmp + (tmp >> 2);
+                    zone.Watermark[(int)WatermarkLevel.High] = tmp + (tmp >> 1);
+                }
+                else
+                {
+                    tmp = Math.Max(tmp >> 2, MmConstants.MultFrac(zone.ManagedPages, node.Sysctl.WatermarkScaleFactor, 10000));
+                    zone.Watermark[(int)WatermarkLevel.Low] = zone.Watermark[0] + tmp;
+                    zone.Watermark[(int)WatermarkLevel.High] = zone.Watermark[0] + tmp * 2;
+                }
+                // 4.4 sets NR_ALLOC_BATCH to high − low here and leaves ZONE_FAIR_DEPLETED as it was.
+                if (zone.FairPolicy) zone.AllocBatch = zone.Watermark[(int)WatermarkLevel.High] - zone.Watermark[(int)WatermarkLevel.Low];
             }
             ZonePcpUpdateAfterWmarks(node);
         }

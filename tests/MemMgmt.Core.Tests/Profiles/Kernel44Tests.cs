@@ -10,6 +10,7 @@ using MemMgmt.Core.Stats;
 using MemMgmt.Core.Swap;
 using MemMgmt.Core.Time;
 using MemMgmt.Core.Trace;
+using MemMgmt.Core.Watermarks;
 using MemMgmt.Core.Workloads;
 using MemMgmt.Core.Tests.Reclaim;
 using Xunit;
@@ -498,10 +499,18 @@ namespace MemMgmt.Core.Tests.Profiles
         public void PgdatBalanced_HighOrder_NeedsAQuarterOfManagedPagesBalanced()
         {
             // 4 GiB: DMA 3 GiB, Normal 1 GiB. DMA balanced alone is ≥ 1/4 of the managed pages: balanced at order > 0;
-            // at order 0 every zone must be balanced.
+            // at order 0 every zone must be balanced. The fair zone allocation policy would spread a fill over both zones
+            // (a quarter into Normal), so DMA is marked depleted before each page: page cache fills Normal to its low mark.
             var node = Node44(4L << 30);
             var normal = node.GetZone(ZoneType.Normal);
-            ReclaimTestKit.Fill(node, PageOwner.FileCache, normal.NrFreePages - normal.Watermark[0]); // Normal fills first
+            var dma = node.GetZone(ZoneType.DMA);
+            const GfpFlags gfp = GfpFlags.GFP_HIGHUSER_MOVABLE & ~GfpFlags.__GFP_RECLAIM;
+            while (normal.NrFreePages > normal.Watermark[(int)WatermarkLevel.Low])
+            {
+                dma.FairDepleted = true;
+                Assert.True(PageAllocator.Allocate(node, 0, gfp, 0, PageOwner.FileCache).Success);
+            }
+            LruCache.DrainAll(node);
             Assert.False(Kswapd44.ZoneBalanced(normal, 0, 0, normal.Idx));
             Assert.True(Kswapd44.ZoneBalanced(node.GetZone(ZoneType.DMA), 2, 0, 0));
             Assert.True(Kswapd44.PgdatBalanced(node, 2, normal.Idx));
