@@ -96,6 +96,8 @@ namespace MemMgmt.Core.Node
             [typeof(ProcessTable)] = "Current",
             // Set only when a working set stops, and a stopped set is no longer the node's.
             [typeof(WorkingSet)] = "_stoppedHandles",
+            // Counted again from the slots when the table is read.
+            [typeof(AllocationTable)] = "_rangeLive",
             // The report of the last compact_memory write is a result object; nothing reads it back.
             [typeof(CompactionNodeState)] = "LastCompactMemory",
         };
