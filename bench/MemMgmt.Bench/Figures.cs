@@ -8,6 +8,7 @@ using MemMgmt.Core.Node;
 using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
+using MemMgmt.Core.Time;
 using MemMgmt.Core.Workloads;
 
 namespace MemMgmt.Bench
@@ -345,40 +346,70 @@ namespace MemMgmt.Bench
         }
 
         /// <summary>
-        /// Working-set bookkeeping: managed heap held after Add-WorkingSet -Pattern HotSet -Owner Anon -Percent 50 (seed 1)
-        /// on a 16 GiB node (--quick) or a 64 GiB node, the set kept alive as a pipeline keeps it: GC.GetTotalMemory after
-        /// a full collection, before and after, over the set's resident pages.
+        /// Working-set bookkeeping: managed heap held by a working set on a fresh 16 GiB node (--quick) or 64 GiB node per
+        /// sample, the set kept alive as a pipeline keeps it: GC.GetTotalMemory after a full collection, before and after,
+        /// over the set's resident pages. Four sets: HotSet of anonymous memory, HotSet and Random (AccessFraction 0.25) of
+        /// page cache, each 50 % of the managed pages (seed 1, measured once Add-WorkingSet faulted them in), and a
+        /// Streaming read of a file 1.5 times the managed memory, 1024 pages a round, stepped until the whole file is read
+        /// (reclaim then holds the read's page cache at what memory leaves it). Best and median of the samples.
         /// </summary>
         public static List<Row> WorkingSetBytesPerPage(Options o)
         {
             long size = (o.Quick ? 16L : 64L) * NodeConfig.GiB;
+            int samples = o.Samples ?? 3;
+            var rows = new List<Row>();
+            foreach (var (label, pattern, owner) in new[]
+            {
+                ("HotSet anon 50%", WorkingSetPattern.HotSet, PageOwner.Anon),
+                ("HotSet page cache 50%", WorkingSetPattern.HotSet, PageOwner.FileCache),
+                ("Random page cache 50%", WorkingSetPattern.Random, PageOwner.FileCache),
+                ("Streaming 150% of memory", WorkingSetPattern.Streaming, PageOwner.FileCache),
+            })
+            {
+                var perPage = new List<double>();
+                string last = "";
+                for (int s = 0; s < samples; s++)
+                {
+                    // Each sample in a call of its own, so the previous sample's node is garbage before this one measures.
+                    var (bytes, resident, ms) = WorkingSetSample(size, pattern, owner);
+                    perPage.Add((double)bytes / resident);
+                    last = $"{bytes} B for {resident} pages";
+                    Progress($"working-set bookkeeping sample {s + 1}/{samples}: {size >> 30} GiB node, {label} in {ms} ms, " +
+                             $"{resident} pages resident, {bytes} bytes, {perPage[s]:0.000} B a page");
+                }
+                var st = Stats.Of(perPage, higherIsBetter: false);
+                rows.Add(new Row
+                {
+                    Figure = $"working-set bookkeeping, {size >> 30} GiB {label}, per resident page",
+                    Measured = $"{st.Best:0.000} / {st.Median:0.000} B (n={st.N}; last {last})",
+                    Target = "<= 8 B",
+                    // The table's 8 B a page (index and generation) plus a few KB the node makes once (the set, its list,
+                    // the refault state): judged at the printed precision of the other byte figures.
+                    Pass = Math.Round(st.Best, 1) <= 8,
+                });
+            }
+            return rows;
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static (long Bytes, long Resident, long Ms) WorkingSetSample(long size, WorkingSetPattern pattern, PageOwner owner)
+        {
             Settle();
             var node = new MemNode(new NodeConfig { SizeBytes = size });
             Settle();
             long before = GC.GetTotalMemory(true);
             var sw = Stopwatch.StartNew();
-            var ws = WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Anon, Percent = 50, Seed = 1 });
+            var options = new WorkingSetOptions { Pattern = pattern, Owner = owner, Percent = 50, Seed = 1 };
+            if (pattern == WorkingSetPattern.Streaming) { options.Percent = 150; options.PagesPerRound = 1024; }
+            var ws = WorkingSets.Add(node, options);
+            while (pattern == WorkingSetPattern.Streaming && !ws.Finished) Daemons.Step(node, 1_000_000_000);
             sw.Stop();
             Settle();
             long after = GC.GetTotalMemory(true);
-            long live = ws.ResidentPages;
-            double perPage = (double)(after - before) / live;
-            Progress($"working-set bookkeeping: {size >> 30} GiB node, Add-WorkingSet -Pattern HotSet -Percent 50 in {sw.ElapsedMilliseconds} ms, " +
-                     $"{live} pages resident, heap {Fmt.MiB(before)} -> {Fmt.MiB(after)} ({after - before} bytes)");
+            long resident = ws.ResidentPages;
             GC.KeepAlive(ws);
             GC.KeepAlive(node);
-            return new List<Row>
-            {
-                new Row
-                {
-                    Figure = $"working-set bookkeeping, {size >> 30} GiB HotSet 50%, per page",
-                    Measured = $"{perPage:0.000} B ({after - before} B for {live} pages)",
-                    Target = "<= 8 B",
-                    // The table's 8 B a page (index and generation) plus a few KB the node makes once (the set, its list,
-                    // the refault state): judged at the printed precision of the other byte figures.
-                    Pass = Math.Round(perPage, 1) <= 8,
-                },
-            };
+            return (after - before, resident, sw.ElapsedMilliseconds);
         }
 
         /// <summary>

@@ -8,7 +8,9 @@ namespace MemMgmt.Core.Allocation
     /// free slot keeps the next free slot in its index field, as a negative number, so the free list needs no array of
     /// its own and a slot is live exactly when its index is not negative. A range of slots may be reserved for one owner
     /// (a working set: slot Base+i is its page i), so the owner needs no handle list of its own: a dead slot of a range
-    /// holds <see cref="Reserved"/> instead of joining the free list, and only <see cref="AddAt"/> fills it again.</remarks>
+    /// does not join the free list (only <see cref="AddAt"/> fills it again), and its index field, which no page needs
+    /// while the slot is dead, keeps a 31-bit note of the owner's instead (<see cref="NoteOf"/>: a page-cache set's shadow
+    /// entry). A negative index is therefore a free-list link outside the ranges and a dead slot's note inside them.</remarks>
     public sealed class AllocationTable
     {
         private int[] _index = new int[64];
@@ -16,6 +18,9 @@ namespace MemMgmt.Core.Allocation
         /// <summary>Reserved ranges as (base, count) pairs, in the order they were made.</summary>
         private int[] _ranges = new int[8];
         private int _rangeCount;
+        /// <summary>Live slots of each reserved range (same order as <see cref="_ranges"/>), so an owner that refills dead
+        /// slots in any order (a Streaming read) knows how many it has without walking its slots.</summary>
+        private int[] _rangeLive = new int[4];
         /// <summary>First free slot below <see cref="_used"/> (0: none; slot 0 is never handed out).</summary>
         private int _freeHead;
         private int _used = 1; // slot 0 means "no handle" in PageMap.Handle
@@ -28,6 +33,7 @@ namespace MemMgmt.Core.Allocation
             c._index = (int[])_index.Clone();
             c._generation = (int[])_generation.Clone();
             c._ranges = (int[])_ranges.Clone();
+            c._rangeLive = (int[])_rangeLive.Clone();
             return c;
         }
 
@@ -48,6 +54,14 @@ namespace MemMgmt.Core.Allocation
             for (int k = 0; k < t._rangeCount; k++)
                 if (t._ranges[2 * k] < 1 || t._ranges[2 * k + 1] < 0 || (long)t._ranges[2 * k] + t._ranges[2 * k + 1] > t._used)
                     throw new Node.SnapshotFormatException("allocation table range outside the used slots");
+            t._rangeLive = new int[Math.Max(4, t._ranges.Length / 2)];
+            for (int k = 0; k < t._rangeCount; k++)
+            {
+                if (k > 0 && t._ranges[2 * k] < t._ranges[2 * k - 2] + t._ranges[2 * k - 1])
+                    throw new Node.SnapshotFormatException("allocation table ranges overlap or are out of order");
+                for (int s = t._ranges[2 * k], e = s + t._ranges[2 * k + 1]; s < e; s++)
+                    if (t._index[s] >= 0) t._rangeLive[k]++;
+            }
             Node.HostMemory.AdviseHugePages(t._index, sizeof(int));
             Node.HostMemory.AdviseHugePages(t._generation, sizeof(int));
             return t;
@@ -58,9 +72,10 @@ namespace MemMgmt.Core.Allocation
 
         private static int EncodeFree(int nextFree) => -nextFree - 1;
         private static int DecodeFree(int v) => -v - 1;
-        /// <summary>The index of a dead slot of a reserved range (no slot number encodes to it: slots stay below
-        /// int.MaxValue − 64).</summary>
+        /// <summary>The index of a dead slot of a reserved range with no note; a note sets some of the low 31 bits.</summary>
         private const int Reserved = int.MinValue;
+        /// <summary>The bits of a dead range slot's index that hold its note.</summary>
+        internal const int NoteMask = int.MaxValue;
 
         internal int Add(int pageIndex, out long handle)
         {
@@ -98,17 +113,41 @@ namespace MemMgmt.Core.Allocation
             }
             _used += count;
             if (2 * _rangeCount + 2 > _ranges.Length) Array.Resize(ref _ranges, _ranges.Length * 2);
+            if (_rangeCount + 1 > _rangeLive.Length) Array.Resize(ref _rangeLive, _ranges.Length / 2);
             _ranges[2 * _rangeCount] = first;
             _ranges[2 * _rangeCount + 1] = count;
+            _rangeLive[_rangeCount] = 0;
             _rangeCount++;
             return first;
+        }
+
+        /// <summary>Makes the range starting at <paramref name="first"/> <paramref name="more"/> slots longer when it is the
+        /// topmost range and ends at the last slot in use (nothing was made above it since), and says whether it did; an
+        /// owner that grows its reservation step by step then keeps one range instead of many.</summary>
+        internal bool ExtendRange(int first, int more)
+        {
+            int k = RangeStartingAt(first);
+            if (k != _rangeCount - 1 || first + _ranges[2 * k + 1] != _used || more <= 0) return false;
+            long need = (long)_used + more;
+            if (need > int.MaxValue - 64) throw new InvalidOperationException("allocation table full");
+            if (need > _index.Length) Resize((int)need);
+            for (int s = _used; s < _used + more; s++)
+            {
+                _index[s] = Reserved;
+                if (_generation[s] < _trimmedGeneration) _generation[s] = _trimmedGeneration;
+            }
+            _used += more;
+            _ranges[2 * k + 1] += more;
+            return true;
         }
 
         /// <summary>Fills a dead slot of a reserved range with a new allocation (a new generation, so an older handle to
         /// the slot stays dead).</summary>
         internal void AddAt(int slot, int pageIndex, out long handle)
         {
-            if (slot <= 0 || slot >= _used || _index[slot] != Reserved) throw new InvalidOperationException($"slot {slot} is not a dead slot of a reserved range");
+            int k = slot > 0 && slot < _used && _index[slot] < 0 ? RangeOf(slot) : -1;
+            if (k < 0) throw new InvalidOperationException($"slot {slot} is not a dead slot of a reserved range");
+            _rangeLive[k]++;
             _index[slot] = pageIndex;
             _generation[slot]++;
             LiveCount++;
@@ -145,6 +184,7 @@ namespace MemMgmt.Core.Allocation
             int k = RangeStartingAt(first);
             int count = _ranges[2 * k + 1];
             Array.Copy(_ranges, 2 * k + 2, _ranges, 2 * k, 2 * (_rangeCount - k - 1));
+            Array.Copy(_rangeLive, k + 1, _rangeLive, k, _rangeCount - k - 1);
             _rangeCount--;
             FreeDeadSlots(first, first + count);
         }
@@ -157,13 +197,36 @@ namespace MemMgmt.Core.Allocation
             int old = _ranges[2 * k + 1];
             if (count <= 0 || count > old) throw new InvalidOperationException($"range at slot {first} cannot keep {count} of its {old} slots");
             _ranges[2 * k + 1] = count;
-            FreeDeadSlots(first + count, first + old);
+            _rangeLive[k] -= FreeDeadSlots(first + count, first + old);
         }
 
-        private void FreeDeadSlots(int from, int to)
+        /// <summary>Puts the dead slots of [from, to) on the free list (their notes go) and returns how many live ones the
+        /// range held there.</summary>
+        private int FreeDeadSlots(int from, int to)
         {
+            int live = 0;
             for (int s = to - 1; s >= from; s--)
-                if (_index[s] == Reserved) { _index[s] = EncodeFree(_freeHead); _freeHead = s; }
+                if (_index[s] < 0) { _index[s] = EncodeFree(_freeHead); _freeHead = s; }
+                else live++;
+            return live;
+        }
+
+        /// <summary>Live slots of the range starting at <paramref name="first"/>.</summary>
+        internal int RangeLive(int first) => _rangeLive[RangeStartingAt(first)];
+
+        /// <summary>The note a dead slot of a reserved range keeps (0: none, or the slot is live).</summary>
+        internal int NoteOf(int slot) => _index[slot] < 0 ? _index[slot] & NoteMask : 0;
+
+        /// <summary>Kills the live slot <paramref name="slot"/> of a reserved range and leaves <paramref name="note"/> (31
+        /// bits, not 0) in its index field.</summary>
+        internal void RemoveWithNote(int slot, int note)
+        {
+            int k = RangeOf(slot);
+            if (k < 0 || _index[slot] < 0 || (note & ~NoteMask) != 0)
+                throw new InvalidOperationException($"slot {slot} is not a live slot of a reserved range");
+            _index[slot] = Reserved | note;
+            _rangeLive[k]--;
+            LiveCount--;
         }
 
         /// <summary>Makes room for <paramref name="more"/> further slots at once, so a large fill grows the arrays
@@ -190,18 +253,28 @@ namespace MemMgmt.Core.Allocation
         internal void Trim()
         {
             int top = _used - 1;
-            while (top > 0 && _index[top] < 0 && _index[top] != Reserved) top--;
+            int k = _rangeCount - 1; // the highest range starting at or below the slot looked at
+            while (top > 0 && _index[top] < 0 && !InRange(top, ref k)) top--;
             int used = top + 1;
             if (used == _used) return;
             // Rebuild the free list from the slots that remain, lowest first (as a fresh table hands them out).
             int head = 0;
+            k = _rangeCount - 1;
             for (int s = used - 1; s > 0; s--)
-                if (_index[s] < 0 && _index[s] != Reserved) { _index[s] = EncodeFree(head); head = s; }
+                if (_index[s] < 0 && !InRange(s, ref k)) { _index[s] = EncodeFree(head); head = s; }
             for (int s = used; s < _used; s++) _trimmedGeneration = Math.Max(_trimmedGeneration, _generation[s]);
             _freeHead = head;
             _used = used;
             int cap = Math.Max(64, used);
             if (cap < _index.Length) Resize(cap);
+        }
+
+        /// <summary>Whether <paramref name="slot"/> lies in a reserved range, for a walk down the slots: <paramref name="k"/>
+        /// starts at the highest range and only moves down.</summary>
+        private bool InRange(int slot, ref int k)
+        {
+            while (k >= 0 && _ranges[2 * k] > slot) k--;
+            return k >= 0 && slot - _ranges[2 * k] < _ranges[2 * k + 1];
         }
 
         /// <summary>The highest generation of any slot Trim gave back: a slot made again starts above it, so a handle
@@ -229,7 +302,8 @@ namespace MemMgmt.Core.Allocation
 
         internal void Remove(int slot)
         {
-            if (_rangeCount != 0 && RangeOf(slot) >= 0) _index[slot] = Reserved;
+            int k = _rangeCount != 0 ? RangeOf(slot) : -1;
+            if (k >= 0) { _index[slot] = Reserved; _rangeLive[k]--; }
             else
             {
                 _index[slot] = EncodeFree(_freeHead);

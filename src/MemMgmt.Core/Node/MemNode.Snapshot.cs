@@ -78,10 +78,10 @@ namespace MemMgmt.Core.Node
             [typeof(MemCgroup)] = "Node Id Name ParentId Depth Serial Low Max Swappiness LowEvents HighEvents MaxEvents OomEvents OomKillEvents",
             [typeof(VmPressureState)] = "Scanned Reclaimed TreeScanned TreeReclaimed",
             [typeof(VmPressureEvent)] = "Memcg Level Scanned Reclaimed Pressure TimeNs FromPriority",
-            [typeof(WorkingSet)] = "_handles _base _count _shadows _rng Node Id Name Pattern Owner TargetPages PagesPerRound AccessFraction IntervalNs Cpu NextRoundAtNs " +
+            [typeof(WorkingSet)] = "_ring _ringCount _cursor _cursorSlot _base _count _rng Node Id Name Pattern Owner TargetPages PagesPerRound AccessFraction IntervalNs Cpu NextRoundAtNs " +
                 "Rounds Accesses Skipped Refaults RefaultsActivated PagesRead AllocationFailures Write PagesDirtied BalanceDirtyPagesPauses ThrottledNs " +
                 "ThrottledRounds NrDirtied DirtyPausedWhenNs ThrottledUntilNs",
-            [typeof(ShadowRefaultState)] = "InactiveAge Refaults MemcgRefault MemcgActivate Enabled BucketOrder RestoreFile",
+            [typeof(ShadowRefaultState)] = "InactiveAge Refaults MemcgRefault MemcgActivate Enabled BucketOrder RestoreFile SlotBucketOrder",
             [typeof(FlusherState)] = "Running TimerArmed TimerNs LastOldFlushNs Work NextSubmitNs DeviceFreeNs EpochNs EpochPages EpochHead EpochCount " +
                 "EpochTotal Wakeups BackgroundStarts PagesBackground PagesPeriodic PagesVmscan BdiWritten LastBackgroundStartDirty",
             [typeof(HugetlbPool)] = "_free",
@@ -96,6 +96,8 @@ namespace MemMgmt.Core.Node
             [typeof(ProcessTable)] = "Current",
             // Set only when a working set stops, and a stopped set is no longer the node's.
             [typeof(WorkingSet)] = "_stoppedHandles",
+            // Counted again from the slots when the table is read.
+            [typeof(AllocationTable)] = "_rangeLive",
             // The report of the last compact_memory write is a result object; nothing reads it back. kcompactd's run beside a
             // burst and the burst count exist only while an operation runs (its end finishes the run).
             [typeof(CompactionNodeState)] = "LastCompactMemory Beside BurstDepth",

@@ -8,7 +8,8 @@ namespace MemMgmt.Core.Reclaim
     /// <summary>Per-node refault detection state. Per lruvec (memcg id): inactive_age, the refaults snapshot of
     /// snapshot_refaults and the memcg's own workingset_refault/workingset_activate counters (memcg_page_state in 4.14 is
     /// the group's local count). Which file slot a page caches is its allocation slot's place in a working set's reserved
-    /// range (slot Base+i caches page i of that set's file), so nothing per page is kept here.</summary>
+    /// range (slot Base+i caches page i of that set's file), and an evicted page's shadow is kept in that dead slot
+    /// (<see cref="ShadowRefault.ToSlotShadow"/>), so nothing per page is kept here.</summary>
     internal sealed class ShadowRefaultState
     {
         /// <summary>lruvec->inactive_age (memcg id); 6.1's lruvec->nonresident_age.</summary>
@@ -25,8 +26,15 @@ namespace MemMgmt.Core.Reclaim
         internal bool Enabled = true;
         /// <summary>bucket_order of workingset_init for this node's memory.</summary>
         internal readonly int BucketOrder;
+        /// <summary>The bucket order of the eviction counter a shadow keeps in a dead allocation slot
+        /// (<see cref="ShadowRefault.SlotBucketOrderFor"/>).</summary>
+        internal readonly int SlotBucketOrder;
 
-        internal ShadowRefaultState(MemNode node) { BucketOrder = ShadowRefault.BucketOrderFor(node.ManagedPages); }
+        internal ShadowRefaultState(MemNode node)
+        {
+            BucketOrder = ShadowRefault.BucketOrderFor(node.ManagedPages);
+            SlotBucketOrder = ShadowRefault.SlotBucketOrderFor(node.ManagedPages);
+        }
 
         internal ShadowRefaultState Clone()
         {
@@ -41,10 +49,10 @@ namespace MemMgmt.Core.Reclaim
         internal void Write(SnapshotWriter w)
         {
             w.Array(InactiveAge); w.Array(Refaults); w.Array(MemcgRefault); w.Array(MemcgActivate);
-            w.Bool(Enabled); w.Int(BucketOrder); w.Long(RestoreFile);
+            w.Bool(Enabled); w.Int(BucketOrder); w.Long(RestoreFile); w.Int(SlotBucketOrder);
         }
 
-        private ShadowRefaultState(int bucketOrder) { BucketOrder = bucketOrder; }
+        private ShadowRefaultState(int bucketOrder, int slotBucketOrder) { BucketOrder = bucketOrder; SlotBucketOrder = slotBucketOrder; }
 
         internal static ShadowRefaultState Read(SnapshotReader r)
         {
@@ -56,7 +64,8 @@ namespace MemMgmt.Core.Reclaim
             int bucketOrder = r.Int(0, 64);
             long restoreFile = r.Long();
             if (restoreFile < 0) throw new SnapshotFormatException("workingset restore count is negative");
-            return new ShadowRefaultState(bucketOrder)
+            int slotBucketOrder = r.Int(0, 64);
+            return new ShadowRefaultState(bucketOrder, slotBucketOrder)
             {
                 InactiveAge = inactiveAge, Refaults = refaults, MemcgRefault = memcgRefault, MemcgActivate = memcgActivate,
                 Enabled = enabled, RestoreFile = restoreFile,
@@ -169,6 +178,59 @@ namespace MemMgmt.Core.Reclaim
             eviction = (long)(e << bucketOrder);
         }
 
+        /// <summary>Eviction-counter bits of a shadow kept in a dead allocation slot (<see cref="ToSlotShadow"/>): the 31 bits
+        /// of the slot's index field less the present bit, the workingset bit and six bits of memcg id.</summary>
+        public const int SlotEvictionBits = 23;
+        private const int SlotMemcgBits = 6;
+        private const int SlotEvictionShift = 2 + SlotMemcgBits;
+
+        /// <summary>The bucket order of a slot shadow's eviction counter, chosen as workingset_init chooses bucket_order
+        /// (the counter, in buckets of 2^order evictions, covers every page of the node) with one bit to spare: it covers
+        /// twice the node's pages, so the refault distance of a page thrashing through all of memory (evictions plus
+        /// activations since its eviction, which can pass the page count) does not wrap. 0 up to 2^22 pages (16 GiB of 4 KiB
+        /// pages), so such a node keeps exact timestamps; larger nodes round the distance as the kernel's own bucketing does.</summary>
+        public static int SlotBucketOrderFor(long totalramPages)
+        {
+            int maxOrder = 0;
+            for (ulong v = (ulong)Math.Max(0, totalramPages - 1); v != 0; v >>= 1) maxOrder++;
+            return Math.Max(0, maxOrder + 1 - SlotEvictionBits);
+        }
+
+        /// <summary>The shadow entry <paramref name="shadow"/> (this node's pack_shadow layout) as the 31-bit note its dead
+        /// allocation slot keeps: bit 0 set (a shadow is there), bit 1 PG_workingset (6.1), six bits of memcg id
+        /// (MaxLruvecs is 64) and the low <see cref="SlotEvictionBits"/> bits of the eviction counter in buckets of
+        /// 2^SlotBucketOrder. The node id is not kept: the slot is this node's. The counter is truncated as 32-bit kernels
+        /// truncate theirs (bucket_order, then the timestamp bits); <see cref="FromSlotShadow"/> restores it.</summary>
+        internal static int ToSlotShadow(MemNode node, long shadow)
+        {
+            var st = node.ShadowRefaultSt;
+            int memcg; long eviction; bool workingset = false;
+            if (node.Kernel.PageWorkingsetRefaults) UnpackShadow61(shadow, out memcg, out _, out eviction, out workingset, st.BucketOrder);
+            else UnpackShadow(shadow, out memcg, out _, out eviction, st.BucketOrder);
+            if ((uint)memcg >= (1u << SlotMemcgBits)) throw new InvalidOperationException($"memcg id {memcg} does not fit a slot shadow");
+            long e = (long)((ulong)eviction >> st.SlotBucketOrder) & ((1L << SlotEvictionBits) - 1);
+            return (int)(e << SlotEvictionShift) | (memcg << 2) | (workingset ? 2 : 0) | 1;
+        }
+
+        /// <summary>The shadow entry a slot's note <paramref name="note"/> stands for, read when the page refaults: the
+        /// truncated eviction counter is taken as the latest value not above the memcg's inactive_age with those low bits,
+        /// which is the counter at the eviction whenever fewer than 2^(SlotEvictionBits+SlotBucketOrder) evictions and
+        /// activations passed since (an older shadow gets a distance that wrapped, as a kernel shadow older than
+        /// EVICTION_MASK does). Packed in this node's layout, so workingset_refault reads it unchanged.</summary>
+        internal static long FromSlotShadow(MemNode node, int note)
+        {
+            var st = node.ShadowRefaultSt;
+            int memcg = (note >> 2) & ((1 << SlotMemcgBits) - 1);
+            bool workingset = (note & 2) != 0;
+            long mask = (1L << SlotEvictionBits) - 1;
+            long age = (long)((ulong)st.InactiveAge[memcg] >> st.SlotBucketOrder);
+            long behind = (age - (note >> SlotEvictionShift)) & mask;
+            long eviction = (age - behind) << st.SlotBucketOrder;
+            return node.Kernel.PageWorkingsetRefaults
+                ? PackShadow61(memcg, node.NodeId, eviction, workingset, st.BucketOrder)
+                : PackShadow(memcg, node.NodeId, eviction, st.BucketOrder);
+        }
+
         /// <summary>A shadow entry carries a value tag (4.14's exceptional-entry bit, 6.1's xarray value bit); 0 means an
         /// empty slot.</summary>
         public static bool IsShadow(long entry) => (entry & (RadixTreeExceptionalEntry | 1)) != 0;
@@ -228,14 +290,15 @@ namespace MemMgmt.Core.Reclaim
         }
 
         /// <summary>The eviction point of __remove_mapping (mm/vmscan.c, 4.14) for a reclaimed page-cache page: with detection
-        /// on, workingset_eviction runs and the shadow is stored in the file slot the page filled, if a modelled file owns it.</summary>
+        /// on, workingset_eviction runs and the shadow replaces the page in the file slot the page filled, if a modelled file
+        /// owns it (the allocation slot dies there, before the page is freed, as the page leaves the mapping).</summary>
         internal static void OnReclaimedPageCache(MemNode node, int page, int targetMemcg)
         {
             var st = node.ShadowRefaultSt;
             if (!st.Enabled) return;
             long shadow = Eviction(node, page, targetMemcg);
             int slot = node.Pages.Handle[page];
-            if (slot > 0) Workloads.WorkingSet.StoreShadow(node, slot, shadow);
+            if (slot > 0) Workloads.WorkingSet.StoreShadow(node, page, slot, shadow);
         }
 
         /// <summary>kernel: workingset_refault (mm/workingset.c, 4.14): a page-cache miss found <paramref name="shadow"/>.

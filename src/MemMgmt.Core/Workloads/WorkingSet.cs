@@ -96,20 +96,26 @@ namespace MemMgmt.Core.Workloads
     /// <summary>One running access workload of a node: its pages and its access pattern. A HotSet or Random set reserves
     /// a range of allocation-table slots when it starts: page i of the set is slot _base+i (its handle lives there, and
     /// migration and reclaim update it as for any handle), so the set keeps no list of its own and costs the table's
-    /// eight bytes a page. A Streaming read keeps the handles of the pages it read and reclaim has not yet dropped.</summary>
+    /// eight bytes a page; a page-cache set's evicted page leaves its shadow entry in its dead slot. A Streaming read
+    /// reads into a ring of reserved ranges: its pages are read in order and reclaim drops them mostly in order, so the
+    /// ring's next dead slot is usually the one after the last read, and the ring grows only when it has fewer dead slots
+    /// than a round reads.</summary>
     public sealed class WorkingSet
     {
-        /// <summary>Streaming: handles of the pages read (null for other sets).</summary>
-        private readonly List<long>? _handles;
+        /// <summary>Streaming: the ring's reserved ranges as (first slot, count) pairs, in the order the read fills them
+        /// (null for other sets).</summary>
+        private int[]? _ring;
+        /// <summary>Streaming: ranges in <see cref="_ring"/>.</summary>
+        private int _ringCount;
+        /// <summary>Streaming: the ring entry being filled and the next of its slots to look at.</summary>
+        private int _cursor, _cursorSlot;
         /// <summary>HotSet and Random: the first slot of the set's reserved range (0 once the set stopped).</summary>
         private int _base;
         /// <summary>HotSet and Random: pages faulted in (slots _base.._base+_count−1 are the set's).</summary>
         private int _count;
-        /// <summary>A stopped HotSet or Random set: its handles as they were when it stopped (the range is given back).</summary>
+        /// <summary>A stopped set: its handles as they were when it stopped (its ranges are given back; a Streaming set's,
+        /// those of its pages still resident).</summary>
         private long[]? _stoppedHandles;
-        /// <summary>HotSet and Random page cache: the file's slots as the page cache holds them once reclaim dropped a page:
-        /// the shadow entry workingset_eviction left (0: none), by page index. Null for other sets.</summary>
-        private readonly long[]? _shadows;
         private SimRandom _rng;
 
         private WorkingSet(MemNode node, int id, WorkingSetOptions o, long target, ulong seed)
@@ -126,8 +132,7 @@ namespace MemMgmt.Core.Workloads
             Cpu = o.Cpu;
             Write = o.Write;
             _rng = new SimRandom(seed);
-            if (o.Pattern == WorkingSetPattern.Streaming) _handles = new List<long>();
-            if (IsFileSet) _shadows = new long[target];
+            if (o.Pattern == WorkingSetPattern.Streaming) _ring = new int[8];
         }
 
         private WorkingSet(WorkingSet o, MemNode node)
@@ -136,7 +141,8 @@ namespace MemMgmt.Core.Workloads
             Id = o.Id; Name = o.Name; Pattern = o.Pattern; Owner = o.Owner; TargetPages = o.TargetPages;
             PagesPerRound = o.PagesPerRound; AccessFraction = o.AccessFraction; IntervalNs = o.IntervalNs; Cpu = o.Cpu;
             _rng = o._rng.Clone();
-            _handles = o._handles == null ? null : new List<long>(o._handles);
+            _ring = o._ring == null ? null : (int[])o._ring.Clone();
+            _ringCount = o._ringCount; _cursor = o._cursor; _cursorSlot = o._cursorSlot;
             _base = o._base; _count = o._count;
             NextRoundAtNs = o.NextRoundAtNs; Rounds = o.Rounds; Accesses = o.Accesses; Skipped = o.Skipped;
             PagesRead = o.PagesRead; AllocationFailures = o.AllocationFailures;
@@ -144,7 +150,6 @@ namespace MemMgmt.Core.Workloads
             BalanceDirtyPagesPauses = o.BalanceDirtyPagesPauses; ThrottledNs = o.ThrottledNs; ThrottledUntilNs = o.ThrottledUntilNs;
             ThrottledRounds = o.ThrottledRounds;
             Refaults = o.Refaults; RefaultsActivated = o.RefaultsActivated;
-            _shadows = o._shadows == null ? null : (long[])o._shadows.Clone();
         }
 
         internal WorkingSet Clone(MemNode node) => new WorkingSet(this, node);
@@ -154,13 +159,12 @@ namespace MemMgmt.Core.Workloads
             w.Int(Id); w.String(Name); w.Int((int)Pattern); w.Int((int)Owner); w.Long(TargetPages); w.Int(PagesPerRound);
             w.Double(AccessFraction); w.Long(IntervalNs); w.Int(Cpu); w.Bool(Write);
             _rng.Write(w);
-            w.Bool(_handles != null);
-            if (_handles != null) w.LongList(_handles);
+            w.Bool(_ring != null);
+            if (_ring != null) { w.Array(_ring); w.Int(_ringCount); w.Int(_cursor); w.Int(_cursorSlot); }
             w.Int(_base); w.Int(_count);
             w.Long(NextRoundAtNs); w.Long(Rounds); w.Long(Accesses); w.Long(Skipped); w.Long(PagesRead); w.Long(AllocationFailures);
             w.Long(PagesDirtied); w.Long(NrDirtied); w.Long(DirtyPausedWhenNs); w.Long(BalanceDirtyPagesPauses); w.Long(ThrottledNs);
             w.Long(ThrottledUntilNs); w.Long(ThrottledRounds); w.Long(Refaults); w.Long(RefaultsActivated);
-            w.Array(_shadows);
         }
 
         private WorkingSet(SnapshotReader r, MemNode node)
@@ -170,14 +174,24 @@ namespace MemMgmt.Core.Workloads
             Owner = (PageOwner)r.Int(0, 255); TargetPages = r.Long(); PagesPerRound = r.Int(); AccessFraction = r.Double();
             IntervalNs = r.Long(); Cpu = r.Int(0, node.NrCpus - 1); Write = r.Bool();
             _rng = SimRandom.Read(r);
-            _handles = r.Bool() ? r.LongList() : null;
+            if (r.Bool())
+            {
+                _ring = r.Array<int>();
+                _ringCount = r.Int(0, _ring.Length / 2);
+                _cursor = r.Int(0, Math.Max(0, _ringCount - 1));
+                _cursorSlot = r.Int();
+                for (int k = 0; k < _ringCount; k++)
+                    if (_ring[2 * k] < 1 || _ring[2 * k + 1] < 1 || (long)_ring[2 * k] + _ring[2 * k + 1] > node.Allocations.SlotCount)
+                        throw new SnapshotFormatException($"working set {Id}: a ring range lies outside the allocation table");
+                if (_ringCount > 0 && (_cursorSlot < _ring[2 * _cursor] || _cursorSlot > _ring[2 * _cursor] + _ring[2 * _cursor + 1]))
+                    throw new SnapshotFormatException($"working set {Id}: the ring cursor lies outside its range");
+            }
             _base = r.Int(); _count = r.Int(0, int.MaxValue);
-            if ((_handles != null) != (Pattern == WorkingSetPattern.Streaming) || (_handles == null && (_base < 1 || _count > TargetPages)))
+            if ((_ring != null) != (Pattern == WorkingSetPattern.Streaming) || (_ring == null && (_base < 1 || _count > TargetPages)))
                 throw new SnapshotFormatException($"working set {Id}: page bookkeeping does not fit its pattern");
             NextRoundAtNs = r.Long(); Rounds = r.Long(); Accesses = r.Long(); Skipped = r.Long(); PagesRead = r.Long(); AllocationFailures = r.Long();
             PagesDirtied = r.Long(); NrDirtied = r.Long(); DirtyPausedWhenNs = r.Long(); BalanceDirtyPagesPauses = r.Long(); ThrottledNs = r.Long();
             ThrottledUntilNs = r.Long(); ThrottledRounds = r.Long(); Refaults = r.Long(); RefaultsActivated = r.Long();
-            _shadows = r.ArrayOrNull<long>();
         }
 
         internal static WorkingSet Read(SnapshotReader r, MemNode node) => new WorkingSet(r, node);
@@ -236,21 +250,28 @@ namespace MemMgmt.Core.Workloads
         /// never run inside reclaim.</summary>
         internal bool AllocatesInRound => Pattern == WorkingSetPattern.Streaming || IsFileSet;
 
-        /// <summary>The shadow entry left in page <paramref name="index"/>'s slot of this set's file (0: none or resident).</summary>
-        public long ShadowOf(int index) => _shadows != null && index >= 0 && index < _shadows.Length ? _shadows[index] : 0;
+        /// <summary>The shadow entry left in page <paramref name="index"/>'s slot of this set's file (0: none or resident, or
+        /// the set stopped), in the node's pack_shadow layout with the eviction counter as it would be read now
+        /// (<see cref="ShadowRefault.FromSlotShadow"/>).</summary>
+        public long ShadowOf(int index)
+        {
+            if (!IsFileSet || _base == 0 || index < 0 || index >= _count) return 0;
+            int note = Node.Allocations.NoteOf(_base + index);
+            return note == 0 ? 0 : ShadowRefault.FromSlotShadow(Node, note);
+        }
 
         /// <summary>Streaming: the whole file has been read (or written).</summary>
         public bool Finished => Pattern == WorkingSetPattern.Streaming && PagesRead >= TargetPages;
 
-        /// <summary>The set's allocation handles (for Streaming, those read and not yet seen dead), live or not: built
-        /// when asked for, from the set's range of slots.</summary>
+        /// <summary>The set's allocation handles, built when asked for from its slots: a HotSet or Random set's, live or not,
+        /// page i at i; a Streaming read's, those of its pages still resident, in the ring's order.</summary>
         public IReadOnlyList<long> Handles
         {
             get
             {
-                if (_handles != null) return _handles.ToArray();
                 if (_stoppedHandles != null) return _stoppedHandles;
                 var table = Node.Allocations;
+                if (_ring != null) return RingHandles();
                 var h = new long[_count];
                 for (int i = 0; i < h.Length; i++) h[i] = table.HandleOf(_base + i);
                 return h;
@@ -264,13 +285,13 @@ namespace MemMgmt.Core.Workloads
             {
                 long n = 0;
                 var table = Node.Allocations;
-                if (_handles != null)
-                {
-                    for (int i = 0; i < _handles.Count; i++) if (table.Resolve(_handles[i]) >= 0) n++;
-                }
-                else if (_stoppedHandles != null)
+                if (_stoppedHandles != null)
                 {
                     for (int i = 0; i < _stoppedHandles.Length; i++) if (table.Resolve(_stoppedHandles[i]) >= 0) n++;
+                }
+                else if (_ring != null)
+                {
+                    for (int k = 0; k < _ringCount; k++) n += table.RangeLive(_ring[2 * k]);
                 }
                 else
                 {
@@ -378,11 +399,13 @@ namespace MemMgmt.Core.Workloads
         {
             var node = Node;
             var table = node.Allocations;
+            // The slot holds the shadow until the new page fills it; the distance is measured after the allocation, when
+            // the read finds the shadow (reclaim inside the allocation ages inactive_age first, as it would in the kernel).
+            int note = table.NoteOf(_base + i);
             var r = PageAllocator.AllocateInto(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, Cpu, PageOwner.FileCache, _base + i);
             if (!r.Success) { AllocationFailures++; return false; }
             int index = table.IndexOf(_base + i);
-            long shadow = _shadows![i];
-            _shadows[i] = 0;
+            long shadow = note == 0 ? 0 : ShadowRefault.FromSlotShadow(node, note);
             var res = ShadowRefault.AddToPageCache(node, index, shadow, Write);
             if (res.Activate) RefaultsActivated++;
             Refaults++;
@@ -392,17 +415,22 @@ namespace MemMgmt.Core.Workloads
             return true;
         }
 
-        /// <summary>Where workingset_eviction's shadow goes: the file slot of the running page-cache set whose range holds
-        /// allocation slot <paramref name="slot"/> (nothing when no running set's file owns it).</summary>
-        internal static void StoreShadow(MemNode node, int slot, long shadow)
+        /// <summary>Where workingset_eviction's shadow goes: when allocation slot <paramref name="slot"/> of page
+        /// <paramref name="page"/> is in the range of a running page-cache set, the page leaves the set's file there and then:
+        /// the slot dies with the shadow in it, and the page, now out of the mapping, keeps no handle until it is freed.
+        /// Nothing happens for a page no running set's file owns (its slot dies when the page is freed).</summary>
+        internal static void StoreShadow(MemNode node, int page, int slot, long shadow)
         {
             if (!node.HasWorkingSets) return;
+            var table = node.Allocations;
+            if (!table.IsLive(slot) || table.IndexOf(slot) != page) return;
             var list = node.WorkingSetList;
             for (int k = 0; k < list.Count; k++)
             {
                 var ws = list[k];
-                if (ws._shadows == null || slot < ws._base || slot - ws._base >= ws._count) continue;
-                ws._shadows[slot - ws._base] = shadow;
+                if (!ws.IsFileSet || ws._base == 0 || slot < ws._base || slot - ws._base >= ws._count) continue;
+                table.RemoveWithNote(slot, ShadowRefault.ToSlotShadow(node, shadow));
+                node.Pages.Handle[page] = 0;
                 return;
             }
         }
@@ -411,7 +439,14 @@ namespace MemMgmt.Core.Workloads
         /// (live pages keep their slots as ordinary allocations; their evictions leave no shadow from now on).</summary>
         internal void Unregister()
         {
-            if (_handles != null || _base == 0) return;
+            if (_ring != null)
+            {
+                _stoppedHandles = RingHandles();
+                for (int k = 0; k < _ringCount; k++) Node.Allocations.ReleaseRange(_ring[2 * k]);
+                _ringCount = 0; _cursor = 0; _cursorSlot = 0;
+                return;
+            }
+            if (_base == 0) return;
             var table = Node.Allocations;
             var h = new long[_count];
             for (int i = 0; i < h.Length; i++) h[i] = table.HandleOf(_base + i);
@@ -424,27 +459,113 @@ namespace MemMgmt.Core.Workloads
         {
             var node = Node;
             var table = node.Allocations;
-            // Forget the read pages reclaim has dropped since the last round (they are never accessed again).
-            var handles = _handles!;
-            int w = 0;
-            for (int i = 0; i < handles.Count; i++)
-                if (table.Resolve(handles[i]) >= 0) handles[w++] = handles[i];
-            handles.RemoveRange(w, handles.Count - w);
-            long n = Math.Min(PagesPerRound, TargetPages - PagesRead);
-            for (long i = 0; i < n; i++)
+            int n = (int)Math.Min(PagesPerRound, TargetPages - PagesRead);
+            PrepareRing(n);
+            for (int i = 0; i < n; i++)
             {
-                var r = PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, Cpu, PageOwner.FileCache);
+                int slot = NextDeadRingSlot();
+                var r = PageAllocator.AllocateInto(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, Cpu, PageOwner.FileCache, slot);
                 if (!r.Success) { AllocationFailures++; break; }
                 // generic_file_buffered_read (or generic_perform_write): the page is added to the cache, then
                 // mark_page_accessed once; a write dirties it.
-                int index = table.IndexOf(table.Resolve(r.Handle));
+                int index = table.IndexOf(slot);
                 PageAccess.MarkAccessedIndex(node, Cpu, index);
                 if (Write) Dirty(index);
-                handles.Add(r.Handle);
                 PagesRead++;
                 Accesses++;
                 VirtualTime.Pass(node, WorkloadCost.PageCacheReadNs);
             }
+        }
+
+        /// <summary>The ring grows by at least this many slots, and by at least 1/<see cref="RingGrowthDivisor"/> of what it
+        /// holds (each growth may copy the allocation table, so a read that keeps growing it copies a bounded number of
+        /// times), while its slots stay within that fraction of its most pages resident.</summary>
+        private const int RingMinGrowth = 256;
+        private const int RingGrowthDivisor = 1024;
+
+        /// <summary>Makes sure the ring has <paramref name="n"/> dead slots for this round's reads (the slots reclaim freed
+        /// are dead, so once reclaim keeps pace the ring stops growing), and gives back ranges whose pages are all gone
+        /// while more than half the ring is dead (the read finished, or other memory users squeezed its cache).</summary>
+        private void PrepareRing(int n)
+        {
+            var table = Node.Allocations;
+            long slots = 0, dead = 0;
+            for (int k = 0; k < _ringCount; k++)
+            {
+                int count = _ring![2 * k + 1];
+                slots += count;
+                dead += count - table.RangeLive(_ring[2 * k]);
+            }
+            for (int k = _ringCount - 1; k >= 0 && 2 * dead > slots; k--)
+            {
+                int first = _ring![2 * k], count = _ring[2 * k + 1];
+                if (dead - count < n || table.RangeLive(first) != 0) continue;
+                table.ReleaseRange(first);
+                Array.Copy(_ring, 2 * k + 2, _ring, 2 * k, 2 * (_ringCount - k - 1));
+                _ringCount--;
+                slots -= count; dead -= count;
+                if (_cursor > k) _cursor--;
+                else if (_cursor == k)
+                {
+                    if (_cursor == _ringCount) _cursor = 0;
+                    _cursorSlot = _ringCount == 0 ? 0 : _ring[2 * _cursor];
+                }
+            }
+            if (dead >= n) return;
+            // The read's pages can take the free memory above the high watermarks before reclaim has to make room (then
+            // kswapd holds free memory between the watermarks), so the ring reserves half of that at once: a read filling
+            // an idle node grows it a few times, halving the step as free memory runs out, and ends with about the slots its
+            // pages fill. Never more than the rest of the file needs.
+            long spare = 0;
+            foreach (var z in Node.ZoneArr) spare += Math.Max(0, z.NrFreePages - z.WatermarkHigh);
+            long remaining = TargetPages - PagesRead;
+            long step = Math.Max(Math.Max(RingMinGrowth, slots / RingGrowthDivisor), spare / 2);
+            int grow = (int)Math.Min(int.MaxValue / 4, Math.Max(n - dead, Math.Min(step, remaining - dead)));
+            // The new slots follow the entry being filled, so the read reaches them next and the ring stays in the order it
+            // was read: the oldest pages, which reclaim drops first, are the ones the read comes to after them.
+            if (_ringCount > 0 && table.ExtendRange(_ring![2 * _cursor], grow))
+            {
+                _ring[2 * _cursor + 1] += grow;
+                return;
+            }
+            int start = table.ReserveRange(grow);
+            if (2 * _ringCount + 2 > _ring!.Length) Array.Resize(ref _ring, _ring.Length * 2);
+            int at = _ringCount == 0 ? 0 : _cursor + 1;
+            Array.Copy(_ring, 2 * at, _ring, 2 * at + 2, 2 * (_ringCount - at));
+            _ring[2 * at] = start;
+            _ring[2 * at + 1] = grow;
+            _ringCount++;
+            if (_ringCount == 1) { _cursor = 0; _cursorSlot = start; }
+        }
+
+        /// <summary>The next dead slot of the ring from the cursor on (one exists: <see cref="PrepareRing"/> made sure). The
+        /// cursor passes it, so a read that fails leaves it for the next lap.</summary>
+        private int NextDeadRingSlot()
+        {
+            var table = Node.Allocations;
+            var ring = _ring!;
+            while (true)
+            {
+                int end = ring[2 * _cursor] + ring[2 * _cursor + 1];
+                while (_cursorSlot < end)
+                {
+                    int s = _cursorSlot++;
+                    if (!table.IsLive(s)) return s;
+                }
+                _cursor = _cursor + 1 == _ringCount ? 0 : _cursor + 1;
+                _cursorSlot = ring[2 * _cursor];
+            }
+        }
+
+        /// <summary>The handles of a Streaming read's resident pages, in ring order.</summary>
+        private long[] RingHandles()
+        {
+            var table = Node.Allocations;
+            var h = new List<long>();
+            for (int k = 0; k < _ringCount; k++)
+                for (int s = _ring![2 * k], e = s + _ring[2 * k + 1]; s < e; s++)
+                    if (table.IsLive(s)) h.Add(table.HandleOf(s));
+            return h.ToArray();
         }
 
         public override string ToString() => $"{Name} {Pattern} {Owner} {TargetPages} pages";

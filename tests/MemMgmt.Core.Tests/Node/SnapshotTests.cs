@@ -195,7 +195,7 @@ namespace MemMgmt.Core.Tests.Node
                 "MemTrace._ring", "CompactionNodeState.KcompactdMaxOrder", "LruvecState.LruZoneSize", "CpuPagevecs.Add",
                 "KswapdNodeState.NapDeadlineNs", "WritebackState.WbIndex", "SwapDevice.<UsedPages>k__BackingField", "Shrinker.DentryPages",
                 "ProcessTable.Log", "KernelLog._ring", "SimProcess.Runs", "MemcgState.Vmpr", "MemCgroup.<Max>k__BackingField",
-                "WorkingSet._shadows", "WorkingSet._rng", "WorkingSet._base", "AllocationTable._ranges", "ShadowRefaultState.InactiveAge", "FlusherState.EpochNs", "HugetlbPool._free",
+                "WorkingSet._ring", "WorkingSet._rng", "WorkingSet._base", "AllocationTable._ranges", "ShadowRefaultState.InactiveAge", "FlusherState.EpochNs", "HugetlbPool._free",
                 "MemNode._workingSets", "MemNode._shadowRefault", "MemNode._flusher",
             })
                 Assert.Contains(field, visited);

@@ -65,6 +65,53 @@ namespace MemMgmt.Core.Tests.Reclaim
         [InlineData(1L << 46, 2)]
         public void BucketOrderVectors(long totalram, int expected) => Assert.Equal(expected, ShadowRefault.BucketOrderFor(totalram));
 
+        /// <summary>The bucket order of the eviction counter a dead allocation slot keeps: its 23 bits cover twice the node's
+        /// pages, so nodes up to 2^22 pages (16 GiB of 4 KiB pages) keep exact timestamps.</summary>
+        [Theory]
+        [InlineData(65536L, 0)]               // 256 MiB
+        [InlineData(1L << 22, 0)]             // 16 GiB: fls(2^22 − 1) = 22
+        [InlineData((1L << 22) + 1, 1)]
+        [InlineData(16L << 20, 2)]            // 64 GiB
+        [InlineData(1L << 28, 6)]             // 1 TiB
+        public void SlotBucketOrderVectors(long totalram, int expected) => Assert.Equal(expected, ShadowRefault.SlotBucketOrderFor(totalram));
+
+        /// <summary>A shadow kept in a dead slot reads back as the shadow workingset_eviction packed, for both layouts, while
+        /// fewer than 2^23 evictions and activations passed since; an older one reads back with its distance wrapped at
+        /// 2^23, as a kernel shadow wraps at EVICTION_MASK.</summary>
+        [Theory]
+        [InlineData(false, 0, 0L)]
+        [InlineData(false, 5, 1L)]
+        [InlineData(false, 63, 12345L)]
+        [InlineData(false, 1, (1L << 23) - 1)]
+        [InlineData(true, 0, 0L)]
+        [InlineData(true, 7, 777L)]
+        [InlineData(true, 63, (1L << 23) - 1)]
+        public void A_slot_shadow_restores_the_packed_shadow_within_its_window(bool v61, int memcg, long distance)
+        {
+            var node = new MemNode(new NodeConfig { SizeBytes = 256 * NodeConfig.MiB, Kernel = v61 ? KernelProfile.Linux61 : KernelProfile.Linux414 });
+            var st = node.ShadowRefaultSt;
+            Assert.Equal(0, st.SlotBucketOrder);
+            foreach (long age in new[] { distance + 3, (1L << 23) + distance, 5L << 40 })
+                foreach (bool workingset in new[] { false, true })
+                {
+                    if (!v61 && workingset) continue;
+                    long eviction = age - distance;
+                    long shadow = v61 ? ShadowRefault.PackShadow61(memcg, node.NodeId, eviction, workingset)
+                                      : ShadowRefault.PackShadow(memcg, node.NodeId, eviction);
+                    int note = ShadowRefault.ToSlotShadow(node, shadow);
+                    Assert.True(note > 0);
+                    st.InactiveAge[memcg] = age;
+                    Assert.Equal(shadow, ShadowRefault.FromSlotShadow(node, note));
+                    // Read 2^23 + 4 later than the window allows: the distance wraps to 4 more than it was.
+                    st.InactiveAge[memcg] = age + (1L << 23) + 4;
+                    long late = ShadowRefault.FromSlotShadow(node, note);
+                    long e2;
+                    if (v61) ShadowRefault.UnpackShadow61(late, out _, out _, out e2, out _);
+                    else ShadowRefault.UnpackShadow(late, out _, out _, out e2);
+                    Assert.Equal((distance + 4) & ((1L << 23) - 1), st.InactiveAge[memcg] - e2);
+                }
+        }
+
         // ----------------------------------------------------------------- inactive_age
 
         /// <summary>inactive_age advances once per evicted page-cache page (workingset_eviction) and once per page

@@ -60,6 +60,54 @@ namespace MemMgmt.Core.Tests.Workloads
         }
 
         [Fact]
+        public void A_dead_range_slot_keeps_its_note_until_refilled_or_released_and_ranges_count_their_live_slots()
+        {
+            var t = new AllocationTable();
+            int a = t.ReserveRange(4);
+            for (int s = a; s < a + 4; s++) t.AddAt(s, 100 + s, out _);
+            Assert.Equal(4, t.RangeLive(a));
+            t.RemoveWithNote(a + 1, 0x5a5a5a5);
+            t.Remove(a + 2);
+            Assert.Equal(2, t.RangeLive(a));
+            Assert.Equal(0x5a5a5a5, t.NoteOf(a + 1));
+            Assert.Equal(0, t.NoteOf(a + 2)); // dead without a note
+            Assert.Equal(0, t.NoteOf(a));     // live
+            Assert.False(t.IsLive(a + 1));
+            Assert.Throws<System.InvalidOperationException>(() => t.RemoveWithNote(a + 1, 1)); // dead already
+            int plain = t.Add(7, out long hp);
+            Assert.Throws<System.InvalidOperationException>(() => t.RemoveWithNote(plain, 1)); // not in a range
+            // Trim keeps a noted slot (a negative index inside a range is no free-list link).
+            t.Remove(t.Resolve(hp));
+            t.Trim();
+            Assert.Equal(a + 4, t.SlotCount);
+            Assert.Equal(0x5a5a5a5, t.NoteOf(a + 1));
+            // Refilling takes the note's place.
+            t.AddAt(a + 1, 55, out long h1);
+            Assert.Equal(55, t.IndexOf(t.Resolve(h1)));
+            Assert.Equal(0, t.NoteOf(a + 1));
+            Assert.Equal(3, t.RangeLive(a));
+            // The topmost range grows in place while nothing was made above it, not after.
+            Assert.True(t.ExtendRange(a, 2));
+            Assert.Equal(a + 6, t.SlotCount);
+            t.AddAt(a + 5, 9, out _);
+            Assert.Equal(4, t.RangeLive(a));
+            int b = t.ReserveRange(1);
+            Assert.False(t.ExtendRange(a, 2));
+            Assert.True(t.ExtendRange(b, 2));
+            // The copy and a shrink keep the counts; a released range's dead slots (noted or not) are handed out again.
+            t.RemoveWithNote(a + 5, 3);
+            var c = t.Clone();
+            Assert.Equal(3, c.RangeLive(a));
+            Assert.Equal(3, c.NoteOf(a + 5));
+            t.ShrinkRange(a, 3);
+            Assert.Equal(2, t.RangeLive(a)); // a and a+1; a+3 is an ordinary live slot now
+            Assert.True(t.IsLive(a + 3));
+            t.ReleaseRange(a);
+            Assert.True(t.IsLive(a) && t.IsLive(a + 1));
+            Assert.Equal(a + 2, t.Add(8, out _));
+        }
+
+        [Fact]
         public void A_shrunk_range_gives_back_its_tail_and_frees_in_any_range_find_their_range()
         {
             var t = new AllocationTable();

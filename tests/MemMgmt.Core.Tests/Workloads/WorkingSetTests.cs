@@ -96,6 +96,47 @@ namespace MemMgmt.Core.Tests.Workloads
             AssertClean(node);
         }
 
+        /// <summary>A Streaming read keeps its pages' handles in a ring of reserved slots: about one slot per page resident
+        /// at its peak (the ring grows only when it has fewer dead slots than a round reads), every resident page's handle among
+        /// <see cref="WorkingSet.Handles"/>, the same in a copy; stopped, its pages keep their handles as ordinary ones and
+        /// can be freed by them.</summary>
+        [Fact]
+        public void A_streaming_read_keeps_its_resident_pages_in_a_ring_of_about_one_slot_a_page()
+        {
+            var node = NewNode();
+            var stream = WorkingSets.Add(node, new WorkingSetOptions
+            {
+                Pattern = WorkingSetPattern.Streaming, Owner = PageOwner.FileCache, Percent = 300, PagesPerRound = 256,
+            });
+            for (int i = 0; i < 400; i++) Daemons.Step(node, Ms10);
+            Assert.True(stream.PagesRead > node.ManagedPages, $"read {stream.PagesRead}");
+            long resident = stream.ResidentPages;
+            var handles = stream.Handles;
+            Assert.Equal(resident, handles.Count);
+            Assert.Equal(resident, Live(node, handles));
+            Assert.True(resident > node.ManagedPages / 2, $"resident {resident}");
+            var table = node.Allocations;
+            Assert.Equal(resident, table.LiveCount);
+            // The ring holds a slot for each page the read had resident at its peak: the pages resident now plus about the
+            // free memory kswapd's last batch left above the watermarks.
+            Assert.True(table.SlotCount <= resident + node.FreePages + 1024, $"{table.SlotCount} slots for {resident} pages, {node.FreePages} free");
+            var copy = node.Clone();
+            var copied = WorkingSets.Get(copy)[0];
+            Assert.Equal(resident, copied.ResidentPages);
+            Assert.Equal(handles, copied.Handles);
+            Daemons.Step(copy, 20 * Ms10);
+            Assert.Equal(copied.ResidentPages, copy.Allocations.LiveCount);
+            AssertClean(copy);
+
+            Assert.True(WorkingSets.Remove(node, stream));
+            Assert.Equal(resident, stream.ResidentPages);
+            Assert.Equal(handles, stream.Handles);
+            foreach (long h in handles) PageAllocator.Free(node, h);
+            Assert.Equal(0, stream.ResidentPages);
+            Assert.Equal(0, node.Allocations.LiveCount);
+            AssertClean(node);
+        }
+
         /// <summary>A hot anon set against cold anon and no page cache: a third set faulting in 20% of memory forces
         /// reclaim of anon. Reclaim and the faults take virtual time, during which the hot set's rounds touch its pages
         /// (PTE young), so page_check_references activates them and the cold pages go to swap instead (second chance).</summary>
