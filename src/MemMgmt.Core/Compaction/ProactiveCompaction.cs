@@ -115,6 +115,7 @@ namespace MemMgmt.Core.Compaction
             long taskNow = node.Clock.NowNs;
             byte savedTask = trace.CurrentTask;
             trace.CurrentTask = MemTrace.TaskKcompactd;
+            trace.BesideCpu = st.Beside?.Cpu ?? cpu;
             try
             {
                 while (true)
@@ -154,6 +155,7 @@ namespace MemMgmt.Core.Compaction
             {
                 node.Clock.SwitchTo(taskNow);
                 trace.CurrentTask = savedTask;
+                trace.BesideCpu = -1;
             }
         }
 
@@ -163,6 +165,8 @@ namespace MemMgmt.Core.Compaction
         {
             private readonly CompactControl _cc;
             private int _zoneIdx = -1;
+            /// <summary>The CPU kcompactd runs on, the one the task that woke it is not on.</summary>
+            internal int Cpu => _cc.Cpu;
             private bool _inZone;
             /// <summary>kcompactd's time: how far its CPU has got (virtual ns).</summary>
             internal long CpuNs;

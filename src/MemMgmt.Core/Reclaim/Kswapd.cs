@@ -466,6 +466,7 @@ namespace MemMgmt.Core.Reclaim
                 rep ??= new KswapdReport(node) { FreePagesBefore = node.FreePages };
                 byte task = node.Trace.CurrentTask;
                 node.Trace.CurrentTask = MemTrace.TaskKswapd;
+                node.Trace.BesideCpu = cpu;
                 ks.OnSecondCpu = true;
                 ks.UnitStartNs = start;
                 ks.SpentNs = 0;
@@ -478,6 +479,7 @@ namespace MemMgmt.Core.Reclaim
                 {
                     ks.OnSecondCpu = false;
                     node.Trace.CurrentTask = task;
+                    node.Trace.BesideCpu = -1;
                 }
                 ks.CpuNs = start + ks.SpentNs;
             }

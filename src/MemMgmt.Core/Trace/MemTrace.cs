@@ -158,6 +158,9 @@ namespace MemMgmt.Core.Trace
         public long Written => _written;
         /// <summary>The task recording now (direct work in the caller's context or kcompactd).</summary>
         internal byte CurrentTask;
+        /// <summary>The CPU of kswapd's or kcompactd's work beside the allocating task while that work runs, else -1: the
+        /// task's own events, and daemon work that Step-MemNode runs, record CPU 0.</summary>
+        internal int BesideCpu = -1;
 
         internal void Clear() => _written = 0;
 
@@ -176,7 +179,7 @@ namespace MemMgmt.Core.Trace
             ref var r = ref _ring[_written % _ring.Length];
             r.TimeNs = node.Clock.NowNs;
             r.Id = id;
-            r.Cpu = 0;
+            r.Cpu = (byte)(BesideCpu < 0 ? 0 : BesideCpu);
             r.Task = CurrentTask;
             r.A = a; r.B = b; r.C = c; r.D = d; r.E = e; r.F = f; r.G = g; r.H = h;
             _written++;

@@ -115,6 +115,21 @@ namespace MemMgmt.Core.Tests.Profiles
         }
 
         [Fact]
+        public void Linux61_KcompactdsEventsBesideTheRequest_AreOnTheOtherCpu()
+        {
+            // As in the real trace, where kcompactd0's events show the CPU the requesting task was not on.
+            var node = EvenFragNode(KernelProfile.Linux61);
+            long seen = node.Trace.Events(node).Max(e => e.Sequence);
+            VmSysctl.Write(node, "nr_hugepages", Request(node).ToString(CultureInfo.InvariantCulture));
+            var events = node.Trace.Events(node).Where(e => e.Sequence > seen).ToList();
+            var kcompactd = events.Where(e => e.Task == "kcompactd0").ToList();
+            Assert.NotEmpty(kcompactd);
+            Assert.All(kcompactd, e => Assert.Equal(1, e.Cpu));
+            Assert.All(events.Where(e => e.Task != "kcompactd0" && e.Task != "kswapd0"), e => Assert.Equal(0, e.Cpu));
+            Assert.Contains("[001]", kcompactd[0].ToFtraceLine());
+        }
+
+        [Fact]
         public void Linux61_ProactivenessZero_LeavesKcompactdAsleep_ThroughTheRequest()
         {
             var node = EvenFragNode(KernelProfile.Linux61);
