@@ -281,17 +281,19 @@ namespace MemMgmt.Core.Allocation
         {
             int block = index >> node.PbOrder;
             var zone = node.ZoneArr[node.PageblockZone[block]];
-            // The pageblock's type, read once for the zone and the pcp list (get_pfnblock_migratetype).
-            if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index, node.PageblockBits[block] & 7);
-            else FreeHigherOrder(node, zone, index, order, cpu);
+            // The pageblock's type, read once for the zone and the pcp list or the buddy lists (get_pfnblock_migratetype).
+            int mt = node.PageblockBits[block] & 7;
+            if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index, mt);
+            else FreeHigherOrder(node, zone, index, order, cpu, mt);
         }
 
-        /// <summary>free_the_page for order &gt; 0: 6.1's pcp orders to the per-cpu lists, the rest to the buddy lists.</summary>
+        /// <summary>free_the_page for order &gt; 0: 6.1's pcp orders to the per-cpu lists, the rest to the buddy lists
+        /// (__free_pages_ok with the pageblock type <paramref name="migratetype"/> read by the caller).</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void FreeHigherOrder(MemNode node, Zone zone, int index, int order, int cpu)
+        private static void FreeHigherOrder(MemNode node, Zone zone, int index, int order, int cpu, int migratetype)
         {
             if (node.Kernel.PcpHighOrder && BuddyAllocator.PcpAllowedOrder(node, order)) BuddyAllocator.FreeUnrefPageOrder(zone, cpu, index, order);
-            else BuddyAllocator.FreePagesOk(zone, index, order);
+            else BuddyAllocator.FreePagesOk(zone, index, order, migratetype);
         }
 
         /// <summary>The bare fast path without handles or owners, for benchmarks and property tests: returns the page index or -1.</summary>

@@ -33,16 +33,6 @@ namespace MemMgmt.Core.Buddy
         /// runtime honours the bit.</summary>
         private const MethodImplOptions AggressiveOptimization = (MethodImplOptions)512;
 
-        /// <summary>kernel: page_is_buddy (mm/page_alloc.c, 4.14): a free head of exactly this order in the same zone.</summary>
-        private static bool IsBuddy(MemNode node, int buddy, int order, int zoneId)
-        {
-            var pages = node.Pages;
-            return (uint)buddy < (uint)pages.NrPages
-                && (pages.Flags[buddy] & BuddyFlag) != 0
-                && pages.Order[buddy] == order
-                && node.PageblockZone[buddy >> node.PbOrder] == zoneId;
-        }
-
         /// <summary>kernel: __mod_zone_freepage_state (include/linux/vmstat.h, 4.14).</summary>
         private static void ModFreepageState(Zone zone, long nrPages, int migratetype)
         {
@@ -51,18 +41,19 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: __free_one_page (mm/page_alloc.c, 4.14): merge upward, then tail placement if the next-larger buddy is free.</summary>
-        /// <remarks>page_is_buddy is written out on local copies of the page arrays: the same tests in the same order
-        /// (in range, PageBuddy, page_order == order, same zone), without reloading the arrays at every level.</remarks>
+        /// <remarks>page_is_buddy, list_del and list_add are written out on local copies of the page arrays: the same tests
+        /// in the same order (in range, PageBuddy, page_order == order, same zone), without reloading the arrays at every
+        /// level. The flags array spans exactly the node's pages, so its length is pfn_valid_within's bound.</remarks>
         /// <param name="toTail">FPI_TO_TAIL (5.10+): queue the merged block at the list tail whatever its buddies.</param>
         internal static void FreeOnePage(Zone zone, int index, int order, int migratetype, bool toTail = false)
         {
             var node = zone.NodeRef;
             var pages = node.Pages;
+            var links = pages.Links;
             var flags = pages.Flags;
             var orders = pages.Order;
             var blockZone = node.PageblockZone;
             int pbOrder = node.PbOrder;
-            int nrPages = pages.NrPages;
             int zoneId = blockZone[index >> pbOrder];
             int maxOrderAll = node.MaxOrderValue;
             int maxOrder = maxOrderAll < pbOrder + 1 ? maxOrderAll : pbOrder + 1;
@@ -75,10 +66,14 @@ namespace MemMgmt.Core.Buddy
                 {
                     int buddy = index ^ (1 << order);
                     // page_is_buddy(page, buddy, order)
-                    if ((uint)buddy >= (uint)nrPages || (uint)buddy >= (uint)flags.Length) goto doneMerging;
+                    if ((uint)buddy >= (uint)flags.Length) goto doneMerging;
                     uint bf = flags[buddy];
                     if ((bf & BuddyFlag) == 0 || orders[buddy] != order || blockZone[buddy >> pbOrder] != zoneId) goto doneMerging;
-                    pages.ListDel(buddy);
+                    // list_del(&buddy->lru), nr_free--, rmv_page_order(buddy)
+                    ref var bl = ref links[buddy];
+                    int next = bl.Next, prev = bl.Prev;
+                    links[prev].Next = next;
+                    links[next].Prev = prev;
                     nrFree[order]--;
                     flags[buddy] = bf & ~BuddyFlag;
                     orders[buddy] = 0;
@@ -89,7 +84,7 @@ namespace MemMgmt.Core.Buddy
                 {
                     // Above pageblock order, never merge an isolated block with a non-isolated one.
                     int buddy = index ^ (1 << order);
-                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)nrPages)
+                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)flags.Length)
                     {
                         int buddyMt = node.BlockMigratetype(buddy);
                         if (migratetype != buddyMt && (migratetype == (int)MigrateType.Isolate || buddyMt == (int)MigrateType.Isolate))
@@ -102,68 +97,101 @@ namespace MemMgmt.Core.Buddy
             }
 
         doneMerging:
+            // set_page_order(page, order)
             flags[index] = BuddyFlag;
             orders[index] = (byte)order;
+            if (!toTail && order < maxOrderAll - 2)
+            {
+                // Is the buddy of the next-higher order free? Then this block may merge soon: queue it at the tail.
+                int higherBuddy = (index & ~(1 << order)) ^ (1 << (order + 1));
+                toTail = (uint)higherBuddy < (uint)flags.Length
+                    && (flags[higherBuddy] & BuddyFlag) != 0
+                    && orders[higherBuddy] == order + 1
+                    && blockZone[higherBuddy >> pbOrder] == zoneId;
+            }
             int head = zone.FreeListHead(order, migratetype);
+            ref var h = ref links[head];
+            ref var it = ref links[index];
             if (toTail)
             {
-                pages.ListAddTail(index, head);
-                nrFree[order]++;
-                return;
+                // list_add_tail(&page->lru, &zone->free_area[order].free_list[migratetype])
+                int last = h.Prev;
+                it.Next = head;
+                it.Prev = last;
+                links[last].Next = index;
+                h.Prev = index;
             }
-            if (order < maxOrderAll - 2)
+            else
             {
-                int higher = index & ~(1 << order);
-                int higherBuddy = higher ^ (1 << (order + 1));
-                if (IsBuddy(node, higherBuddy, order + 1, zoneId))
-                {
-                    pages.ListAddTail(index, head);
-                    nrFree[order]++;
-                    return;
-                }
+                // list_add(&page->lru, &zone->free_area[order].free_list[migratetype])
+                int first = h.Next;
+                it.Next = first;
+                it.Prev = head;
+                links[first].Prev = index;
+                h.Next = index;
             }
-            pages.ListAdd(index, head);
             nrFree[order]++;
         }
 
         /// <summary>kernel: expand (mm/page_alloc.c, 4.14): each upper half goes to the head of the same type's list.</summary>
+        /// <remarks>Out of line: at steady state most requests find a block of their own order, so the split is the rare
+        /// branch of __rmqueue_smallest and keeping it apart keeps that function small enough to inline.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining)]
         internal static void Expand(Zone zone, int index, int low, int high, int migratetype)
         {
             var pages = zone.Pages;
+            var links = pages.Links;
             var flags = pages.Flags;
             var orders = pages.Order;
             var nrFree = zone.NrFree;
+            int head = zone.FreeListHead(high, migratetype);
             int size = 1 << high;
             while (high > low)
             {
                 high--;
+                head -= MigrateTypes.Count;
                 size >>= 1;
                 int half = index + size;
-                pages.ListAdd(half, zone.FreeListHead(high, migratetype));
+                // list_add(&page[size].lru, &area->free_list[migratetype])
+                ref var h = ref links[head];
+                int first = h.Next;
+                ref var it = ref links[half];
+                it.Next = first;
+                it.Prev = head;
+                links[first].Prev = half;
+                h.Next = half;
                 nrFree[high]++;
+                // set_page_order(&page[size], high)
                 flags[half] = BuddyFlag;
                 orders[half] = (byte)high;
             }
         }
 
         /// <summary>kernel: __rmqueue_smallest (mm/page_alloc.c, 4.14). Returns the page index or -1.</summary>
+        /// <remarks>The list heads of one type are <see cref="MigrateTypes.Count"/> apart from order to order, so the walk
+        /// steps the head instead of recomputing it, and the page arrays are read once.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal static int RmqueueSmallest(Zone zone, int order, int migratetype)
         {
             var pages = zone.Pages;
+            var links = pages.Links;
             var nrFree = zone.NrFree;
-            int maxOrder = nrFree.Length;
-            for (int current = order; current < maxOrder; current++)
+            int head = zone.FreeListHead(order, migratetype);
+            for (int current = order; current < nrFree.Length; current++, head += MigrateTypes.Count)
             {
                 // nr_free counts the blocks of every type at this order: zero means this type's list is empty too.
                 if (nrFree[current] == 0) continue;
-                int head = zone.FreeListHead(current, migratetype);
-                int page = pages.Next(head);
+                int page = links[head].Next;
                 if (page == head) continue;
-                pages.ListDel(page);
+                // list_del of the first entry: its predecessor is the list head itself.
+                int next = links[page].Next;
+                links[head].Next = next;
+                links[next].Prev = head;
+                // rmv_page_order(page)
                 pages.Flags[page] = 0;
                 pages.Order[page] = 0;
-                zone.NrFree[current]--;
-                Expand(zone, page, order, current, migratetype);
+                nrFree[current]--;
+                if (current > order) Expand(zone, page, order, current, migratetype);
                 return page;
             }
             return -1;
@@ -647,15 +675,21 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: __free_pages_ok / free_one_page (mm/page_alloc.c, 4.14): higher orders go straight to the buddy lists.</summary>
-        internal static void FreePagesOk(Zone zone, int index, int order, bool toTail = false)
+        internal static void FreePagesOk(Zone zone, int index, int order, bool toTail = false) =>
+            FreePagesOk(zone, index, order, zone.NodeRef.BlockMigratetype(index), toTail);
+
+        /// <summary><see cref="FreePagesOk(Zone, int, int, bool)"/> with the page's pageblock type already read
+        /// (get_pfnblock_migratetype).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static void FreePagesOk(Zone zone, int index, int order, int migratetype, bool toTail = false)
         {
             var node = zone.NodeRef;
             node.Counters.Events[(int)VmEvent.PgFree] += 1L << order;
             zone.PagesScanned = 0;
-            int mt = node.BlockMigratetype(index);
-            zone.Pages.Flags[index] = 0;
-            zone.Pages.Order[index] = 0;
-            FreeOnePage(zone, index, order, mt, toTail);
+            var pages = zone.Pages;
+            pages.Flags[index] = 0;
+            pages.Order[index] = 0;
+            FreeOnePage(zone, index, order, migratetype, toTail);
         }
 
         /// <summary>kernel: reserve_highatomic_pageblock (mm/page_alloc.c, 4.14): at most 1% of the zone plus one pageblock.</summary>
