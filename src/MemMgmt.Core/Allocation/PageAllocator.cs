@@ -137,8 +137,26 @@ namespace MemMgmt.Core.Allocation
                 cpu, allocFlags, gfp, out zone, out source);
 
         /// <summary>get_page_from_freelist with gfp_zone and the migrate type already worked out.</summary>
+        /// <remarks>The same walk is compiled twice: inlined with order 0 (the per-cpu list path, which folds to the pcp pop)
+        /// and once out of line for higher orders, which inlines __zone_watermark_ok and the buddy path into itself, so an
+        /// order &gt; 0 request makes one call instead of one per step.</remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int GetPageFromFreelist(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
+            GfpFlags gfp, out Zone? zone, out AllocSource source)
+        {
+            if (order == 0) return GetPageFromFreelistWalk(node, 0, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
+            return GetPageFromFreelistHigherOrder(node, order, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
+        }
+
+        /// <summary>get_page_from_freelist for order &gt; 0 (see <see cref="GetPageFromFreelist(MemNode, int, int, int, int, int, GfpFlags, out Zone?, out AllocSource)"/>).</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int GetPageFromFreelistHigherOrder(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
+            GfpFlags gfp, out Zone? zone, out AllocSource source) =>
+            GetPageFromFreelistWalk(node, order, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
+
+        /// <summary>The zonelist walk of get_page_from_freelist.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int GetPageFromFreelistWalk(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
             GfpFlags gfp, out Zone? zone, out AllocSource source)
         {
             bool cold = (gfp & GfpFlags.__GFP_COLD) != 0;

@@ -410,10 +410,10 @@ namespace MemMgmt.Core.Buddy
             return page;
         }
 
-        /// <summary>rmqueue for order &gt; 0, out of line so the order-0 path inlined into get_page_from_freelist stays
-        /// small: 6.1 serves cheap orders and THP from the pcp first (MIGRATE_MOVABLE lists may hold CMA pages, so only
-        /// requests allowed CMA take movable ones), then the buddy lists.</summary>
-        [MethodImpl(MethodImplOptions.NoInlining)]
+        /// <summary>rmqueue for order &gt; 0: 6.1 serves cheap orders and THP from the pcp first (MIGRATE_MOVABLE lists may hold
+        /// CMA pages, so only requests allowed CMA take movable ones), then the buddy lists. Inlined into the higher-order
+        /// copy of get_page_from_freelist; the order-0 copy folds the branch away.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int RmqueueOrder(Zone zone, int cpu, int order, int migratetype, int allocFlags, out AllocSource source)
         {
             if (zone.NodeRef.Kernel.PcpHighOrder && PcpAllowedOrder(zone.NodeRef, order)
