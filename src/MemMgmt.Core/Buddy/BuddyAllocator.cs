@@ -42,73 +42,39 @@ namespace MemMgmt.Core.Buddy
 
         /// <summary>kernel: __free_one_page (mm/page_alloc.c, 4.14): merge upward, then tail placement if the next-larger buddy is free.</summary>
         /// <remarks>page_is_buddy, list_del and list_add are written out on local copies of the page arrays: the same tests
-        /// in the same order (in range, PageBuddy, page_order == order, same zone), without reloading the arrays at every
-        /// level. The flags array spans exactly the node's pages, so its length is pfn_valid_within's bound.</remarks>
+        /// in the same order (in range, PageBuddy, page_order == order, same zone). The flags array spans exactly the
+        /// node's pages, so its length is pfn_valid_within's bound. When the first buddy is not a free head the merge
+        /// loop would stop at its first test (the isolation check above pageblock order changes nothing by itself), so
+        /// the loop is entered only past that test and lives out of line in <see cref="MergeBuddies"/>: at any but the
+        /// lowest occupancy most frees merge nothing, and the straight path then keeps its few values in registers.</remarks>
         /// <param name="toTail">FPI_TO_TAIL (5.10+): queue the merged block at the list tail whatever its buddies.</param>
         internal static void FreeOnePage(Zone zone, int index, int order, int migratetype, bool toTail = false)
         {
             var node = zone.NodeRef;
             var pages = node.Pages;
-            var links = pages.Links;
             var flags = pages.Flags;
-            var orders = pages.Order;
-            var blockZone = node.PageblockZone;
-            int pbOrder = node.PbOrder;
-            int zoneId = blockZone[index >> pbOrder];
-            int maxOrderAll = node.MaxOrderValue;
-            int maxOrder = maxOrderAll < pbOrder + 1 ? maxOrderAll : pbOrder + 1;
             if (migratetype != (int)MigrateType.Isolate) ModFreepageState(zone, 1L << order, migratetype);
-            var nrFree = zone.NrFree;
+            int maxOrderAll = node.MaxOrderValue;
+            int buddy = index ^ (1 << order);
+            if (order < maxOrderAll - 1 && (uint)buddy < (uint)flags.Length && (flags[buddy] & BuddyFlag) != 0)
+                index = MergeBuddies(zone, index, ref order, migratetype);
 
-            while (true)
-            {
-                while (order < maxOrder - 1)
-                {
-                    int buddy = index ^ (1 << order);
-                    // page_is_buddy(page, buddy, order)
-                    if ((uint)buddy >= (uint)flags.Length) goto doneMerging;
-                    uint bf = flags[buddy];
-                    if ((bf & BuddyFlag) == 0 || orders[buddy] != order || blockZone[buddy >> pbOrder] != zoneId) goto doneMerging;
-                    // list_del(&buddy->lru), nr_free--, rmv_page_order(buddy)
-                    ref var bl = ref links[buddy];
-                    int next = bl.Next, prev = bl.Prev;
-                    links[prev].Next = next;
-                    links[next].Prev = prev;
-                    nrFree[order]--;
-                    flags[buddy] = bf & ~BuddyFlag;
-                    orders[buddy] = 0;
-                    index &= buddy;
-                    order++;
-                }
-                if (maxOrder < maxOrderAll)
-                {
-                    // Above pageblock order, never merge an isolated block with a non-isolated one.
-                    int buddy = index ^ (1 << order);
-                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)flags.Length)
-                    {
-                        int buddyMt = node.BlockMigratetype(buddy);
-                        if (migratetype != buddyMt && (migratetype == (int)MigrateType.Isolate || buddyMt == (int)MigrateType.Isolate))
-                            goto doneMerging;
-                    }
-                    maxOrder++;
-                    continue;
-                }
-                break;
-            }
-
-        doneMerging:
-            // set_page_order(page, order)
+            // done_merging: set_page_order(page, order)
+            var orders = pages.Order;
             flags[index] = BuddyFlag;
             orders[index] = (byte)order;
             if (!toTail && order < maxOrderAll - 2)
             {
                 // Is the buddy of the next-higher order free? Then this block may merge soon: queue it at the tail.
                 int higherBuddy = (index & ~(1 << order)) ^ (1 << (order + 1));
-                toTail = (uint)higherBuddy < (uint)flags.Length
-                    && (flags[higherBuddy] & BuddyFlag) != 0
-                    && orders[higherBuddy] == order + 1
-                    && blockZone[higherBuddy >> pbOrder] == zoneId;
+                if ((uint)higherBuddy < (uint)flags.Length && (flags[higherBuddy] & BuddyFlag) != 0 && orders[higherBuddy] == order + 1)
+                {
+                    var blockZone = node.PageblockZone;
+                    int pbOrder = node.PbOrder;
+                    toTail = blockZone[higherBuddy >> pbOrder] == blockZone[index >> pbOrder];
+                }
             }
+            var links = pages.Links;
             int head = zone.FreeListHead(order, migratetype);
             ref var h = ref links[head];
             ref var it = ref links[index];
@@ -130,7 +96,66 @@ namespace MemMgmt.Core.Buddy
                 links[first].Prev = index;
                 h.Next = index;
             }
-            nrFree[order]++;
+            zone.NrFree[order]++;
+        }
+
+        /// <summary>__free_one_page's continue_merging loop (mm/page_alloc.c, 4.14): while the buddy is a free head of the same
+        /// order in the same zone, take it off its list and move up an order; past pageblock order an isolated block never
+        /// merges with a non-isolated one. Returns the merged block's first page; <paramref name="order"/> is its order.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int MergeBuddies(Zone zone, int index, ref int order, int migratetype)
+        {
+            var node = zone.NodeRef;
+            var pages = node.Pages;
+            var links = pages.Links;
+            var flags = pages.Flags;
+            var orders = pages.Order;
+            var blockZone = node.PageblockZone;
+            int pbOrder = node.PbOrder;
+            int zoneId = blockZone[index >> pbOrder];
+            int maxOrderAll = node.MaxOrderValue;
+            int maxOrder = maxOrderAll < pbOrder + 1 ? maxOrderAll : pbOrder + 1;
+            var nrFree = zone.NrFree;
+            int o = order;
+
+            while (true)
+            {
+                while (o < maxOrder - 1)
+                {
+                    int buddy = index ^ (1 << o);
+                    // page_is_buddy(page, buddy, order)
+                    if ((uint)buddy >= (uint)flags.Length) goto doneMerging;
+                    uint bf = flags[buddy];
+                    if ((bf & BuddyFlag) == 0 || orders[buddy] != o || blockZone[buddy >> pbOrder] != zoneId) goto doneMerging;
+                    // list_del(&buddy->lru), nr_free--, rmv_page_order(buddy)
+                    ref var bl = ref links[buddy];
+                    int next = bl.Next, prev = bl.Prev;
+                    links[prev].Next = next;
+                    links[next].Prev = prev;
+                    nrFree[o]--;
+                    flags[buddy] = bf & ~BuddyFlag;
+                    orders[buddy] = 0;
+                    index &= buddy;
+                    o++;
+                }
+                if (maxOrder < maxOrderAll)
+                {
+                    // Above pageblock order, never merge an isolated block with a non-isolated one.
+                    int buddy = index ^ (1 << o);
+                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)flags.Length)
+                    {
+                        int buddyMt = node.BlockMigratetype(buddy);
+                        if (migratetype != buddyMt && (migratetype == (int)MigrateType.Isolate || buddyMt == (int)MigrateType.Isolate))
+                            goto doneMerging;
+                    }
+                    maxOrder++;
+                    continue;
+                }
+                break;
+            }
+        doneMerging:
+            order = o;
+            return index;
         }
 
         /// <summary>kernel: expand (mm/page_alloc.c, 4.14): each upper half goes to the head of the same type's list.</summary>
