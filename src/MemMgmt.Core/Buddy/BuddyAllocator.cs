@@ -57,7 +57,11 @@ namespace MemMgmt.Core.Buddy
             int maxOrderAll = node.MaxOrderValue;
             int buddy = index ^ (1 << order);
             if (order < maxOrderAll - 1 && (uint)buddy < (uint)flags.Length && (flags[buddy] & BuddyFlag) != 0)
-                index = MergeBuddies(zone, index, ref order, migratetype);
+            {
+                long merged = MergeBuddies(zone, index, order, migratetype);
+                index = (int)merged;
+                order = (int)(merged >> 32);
+            }
 
             // done_merging: set_page_order(page, order)
             var orders = pages.Order;
@@ -101,9 +105,10 @@ namespace MemMgmt.Core.Buddy
 
         /// <summary>__free_one_page's continue_merging loop (mm/page_alloc.c, 4.14): while the buddy is a free head of the same
         /// order in the same zone, take it off its list and move up an order; past pageblock order an isolated block never
-        /// merges with a non-isolated one. Returns the merged block's first page; <paramref name="order"/> is its order.</summary>
+        /// merges with a non-isolated one. Returns the merged block's first page in the low 32 bits and its order in the
+        /// high ones (a pair in one register: an order passed by reference would keep the caller's order in memory).</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static int MergeBuddies(Zone zone, int index, ref int order, int migratetype)
+        private static long MergeBuddies(Zone zone, int index, int order, int migratetype)
         {
             var node = zone.NodeRef;
             var pages = node.Pages;
@@ -154,8 +159,7 @@ namespace MemMgmt.Core.Buddy
                 break;
             }
         doneMerging:
-            order = o;
-            return index;
+            return (uint)index | ((long)o << 32);
         }
 
         /// <summary>kernel: expand (mm/page_alloc.c, 4.14): each upper half goes to the head of the same type's list.</summary>
