@@ -401,19 +401,34 @@ namespace MemMgmt.Core.Buddy
         /// <summary>kernel: __rmqueue (mm/page_alloc.c, 4.14): own type, then CMA for movable, then fallback and retry.</summary>
         internal static int Rmqueue(Zone zone, int order, int migratetype, int allocFlags, ref AllocSource source)
         {
+            int page = RmqueueSmallest(zone, order, migratetype);
+            if (page >= 0) { if (source == AllocSource.None) source = AllocSource.Buddy; return page; }
+            return RmqueueAfterOwnType(zone, order, migratetype, allocFlags, ref source);
+        }
+
+        /// <summary>__rmqueue once the request's own lists had nothing: __rmqueue_cma_fallback for movable requests, then
+        /// __rmqueue_fallback and the retry. Out of line: the own-type hit inlined into rmqueue is the common case, and the
+        /// rare steps would otherwise widen every caller's frame.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int RmqueueAfterOwnType(Zone zone, int order, int migratetype, int allocFlags, ref AllocSource source)
+        {
             while (true)
             {
-                int page = RmqueueSmallest(zone, order, migratetype);
-                if (page >= 0) { if (source == AllocSource.None) source = AllocSource.Buddy; return page; }
                 if (migratetype == (int)MigrateType.Movable)
                 {
-                    page = RmqueueSmallest(zone, order, (int)MigrateType.Cma);
-                    if (page >= 0) { source = AllocSource.Cma; return page; }
+                    int cma = RmqueueSmallestOutOfLine(zone, order, (int)MigrateType.Cma);
+                    if (cma >= 0) { source = AllocSource.Cma; return cma; }
                 }
                 if (!RmqueueFallback(zone, order, migratetype, allocFlags)) return -1;
                 source = AllocSource.Fallback;
+                int page = RmqueueSmallestOutOfLine(zone, order, migratetype);
+                if (page >= 0) return page;
             }
         }
+
+        /// <summary><see cref="RmqueueSmallest"/> as a call, for the rare lists (CMA, HighAtomic, the retry after a steal).</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int RmqueueSmallestOutOfLine(Zone zone, int order, int migratetype) => RmqueueSmallest(zone, order, migratetype);
 
         /// <summary>Which free list a taken page came from decides NR_FREE_CMA accounting (get_pcppage_migratetype).</summary>
         private static int SourceMigratetype(AllocSource source, int requested) =>
@@ -471,7 +486,7 @@ namespace MemMgmt.Core.Buddy
             int page = -1;
             if ((allocFlags & AllocFlagBits.Harder) != 0)
             {
-                page = RmqueueSmallest(zone, order, (int)MigrateType.HighAtomic);
+                page = RmqueueSmallestOutOfLine(zone, order, (int)MigrateType.HighAtomic);
                 if (page >= 0) source = AllocSource.HighAtomic;
             }
             if (page < 0) page = Rmqueue(zone, order, migratetype, allocFlags, ref source);
