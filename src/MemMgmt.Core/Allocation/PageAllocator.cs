@@ -300,9 +300,8 @@ namespace MemMgmt.Core.Allocation
             int block = index >> node.PbOrder;
             var zone = node.ZoneArr[node.PageblockZone[block]];
             // The pageblock's type, read once for the zone and the pcp list or the buddy lists (get_pfnblock_migratetype).
-            int mt = node.PageblockBits[block] & 7;
-            if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index, mt);
-            else FreeHigherOrder(node, zone, index, order, cpu, mt);
+            if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index, node.PageblockBits[block] & 7);
+            else FreeHigherOrder(node, zone, index, order, cpu, node.PageblockBits[block] & 7);
         }
 
         /// <summary>free_the_page for order &gt; 0: 6.1's pcp orders to the per-cpu lists, the rest to the buddy lists
