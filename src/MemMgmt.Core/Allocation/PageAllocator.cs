@@ -140,8 +140,26 @@ namespace MemMgmt.Core.Allocation
                 cpu, allocFlags, gfp, out zone, out source);
 
         /// <summary>get_page_from_freelist with gfp_zone and the migrate type already worked out.</summary>
+        /// <remarks>The same walk is compiled twice: inlined with order 0 (the per-cpu list path, which folds to the pcp pop)
+        /// and once out of line for higher orders, which inlines __zone_watermark_ok and the buddy path into itself, so an
+        /// order &gt; 0 request makes one call instead of one per step.</remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int GetPageFromFreelist(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
+            GfpFlags gfp, out Zone? zone, out AllocSource source)
+        {
+            if (order == 0) return GetPageFromFreelistWalk(node, 0, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
+            return GetPageFromFreelistHigherOrder(node, order, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
+        }
+
+        /// <summary>get_page_from_freelist for order &gt; 0 (see <see cref="GetPageFromFreelist(MemNode, int, int, int, int, int, GfpFlags, out Zone?, out AllocSource)"/>).</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int GetPageFromFreelistHigherOrder(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
+            GfpFlags gfp, out Zone? zone, out AllocSource source) =>
+            GetPageFromFreelistWalk(node, order, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
+
+        /// <summary>The zonelist walk of get_page_from_freelist.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int GetPageFromFreelistWalk(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
             GfpFlags gfp, out Zone? zone, out AllocSource source)
         {
             bool cold = (gfp & GfpFlags.__GFP_COLD) != 0;
@@ -321,17 +339,18 @@ namespace MemMgmt.Core.Allocation
         {
             int block = index >> node.PbOrder;
             var zone = node.ZoneArr[node.PageblockZone[block]];
-            // The pageblock's type, read once for the zone and the pcp list (get_pfnblock_migratetype).
+            // The pageblock's type, read once for the zone and the pcp list or the buddy lists (get_pfnblock_migratetype).
             if (order == 0) BuddyAllocator.FreeHotPage(zone, cpu, index, node.PageblockBits[block] & 7);
-            else FreeHigherOrder(node, zone, index, order, cpu);
+            else FreeHigherOrder(node, zone, index, order, cpu, node.PageblockBits[block] & 7);
         }
 
-        /// <summary>free_the_page for order &gt; 0: 6.1's pcp orders to the per-cpu lists, the rest to the buddy lists.</summary>
+        /// <summary>free_the_page for order &gt; 0: 6.1's pcp orders to the per-cpu lists, the rest to the buddy lists
+        /// (__free_pages_ok with the pageblock type <paramref name="migratetype"/> read by the caller).</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void FreeHigherOrder(MemNode node, Zone zone, int index, int order, int cpu)
+        private static void FreeHigherOrder(MemNode node, Zone zone, int index, int order, int cpu, int migratetype)
         {
             if (node.Kernel.PcpHighOrder && BuddyAllocator.PcpAllowedOrder(node, order)) BuddyAllocator.FreeUnrefPageOrder(zone, cpu, index, order);
-            else BuddyAllocator.FreePagesOk(zone, index, order);
+            else BuddyAllocator.FreePagesOk(zone, index, order, migratetype);
         }
 
         /// <summary>The bare fast path without handles or owners, for benchmarks and property tests: returns the page index or -1.</summary>

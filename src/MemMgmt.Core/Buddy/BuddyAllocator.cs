@@ -33,16 +33,6 @@ namespace MemMgmt.Core.Buddy
         /// runtime honours the bit.</summary>
         private const MethodImplOptions AggressiveOptimization = (MethodImplOptions)512;
 
-        /// <summary>kernel: page_is_buddy (mm/page_alloc.c, 4.14): a free head of exactly this order in the same zone.</summary>
-        private static bool IsBuddy(MemNode node, int buddy, int order, int zoneId)
-        {
-            var pages = node.Pages;
-            return (uint)buddy < (uint)pages.NrPages
-                && (pages.Flags[buddy] & BuddyFlag) != 0
-                && pages.Order[buddy] == order
-                && node.PageblockZone[buddy >> node.PbOrder] == zoneId;
-        }
-
         /// <summary>kernel: __mod_zone_freepage_state (include/linux/vmstat.h, 4.14).</summary>
         private static void ModFreepageState(Zone zone, long nrPages, int migratetype)
         {
@@ -51,45 +41,113 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: __free_one_page (mm/page_alloc.c, 4.14): merge upward, then tail placement if the next-larger buddy is free.</summary>
-        /// <remarks>page_is_buddy is written out on local copies of the page arrays: the same tests in the same order
-        /// (in range, PageBuddy, page_order == order, same zone), without reloading the arrays at every level.</remarks>
+        /// <remarks>page_is_buddy, list_del and list_add are written out on local copies of the page arrays: the same tests
+        /// in the same order (in range, PageBuddy, page_order == order, same zone). The flags array spans exactly the
+        /// node's pages, so its length is pfn_valid_within's bound. When the first buddy is not a free head the merge
+        /// loop would stop at its first test (the isolation check above pageblock order changes nothing by itself), so
+        /// the loop is entered only past that test and lives out of line in <see cref="MergeBuddies"/>: at any but the
+        /// lowest occupancy most frees merge nothing, and the straight path then keeps its few values in registers.</remarks>
         /// <param name="toTail">FPI_TO_TAIL (5.10+): queue the merged block at the list tail whatever its buddies.</param>
         internal static void FreeOnePage(Zone zone, int index, int order, int migratetype, bool toTail = false)
         {
             var node = zone.NodeRef;
             var pages = node.Pages;
             var flags = pages.Flags;
+            if (migratetype != (int)MigrateType.Isolate) ModFreepageState(zone, 1L << order, migratetype);
+            int maxOrderAll = node.MaxOrderValue;
+            int buddy = index ^ (1 << order);
+            if (order < maxOrderAll - 1 && (uint)buddy < (uint)flags.Length && (flags[buddy] & BuddyFlag) != 0)
+            {
+                long merged = MergeBuddies(zone, index, order, migratetype);
+                index = (int)merged;
+                order = (int)(merged >> 32);
+            }
+
+            // done_merging: set_page_order(page, order)
+            var orders = pages.Order;
+            flags[index] = BuddyFlag;
+            orders[index] = (byte)order;
+            if (!toTail && order < maxOrderAll - 2)
+            {
+                // Is the buddy of the next-higher order free? Then this block may merge soon: queue it at the tail.
+                int higherBuddy = (index & ~(1 << order)) ^ (1 << (order + 1));
+                if ((uint)higherBuddy < (uint)flags.Length && (flags[higherBuddy] & BuddyFlag) != 0 && orders[higherBuddy] == order + 1)
+                {
+                    var blockZone = node.PageblockZone;
+                    int pbOrder = node.PbOrder;
+                    toTail = blockZone[higherBuddy >> pbOrder] == blockZone[index >> pbOrder];
+                }
+            }
+            var links = pages.Links;
+            int head = zone.FreeListHead(order, migratetype);
+            ref var h = ref links[head];
+            ref var it = ref links[index];
+            if (toTail)
+            {
+                // list_add_tail(&page->lru, &zone->free_area[order].free_list[migratetype])
+                int last = h.Prev;
+                it.Next = head;
+                it.Prev = last;
+                links[last].Next = index;
+                h.Prev = index;
+            }
+            else
+            {
+                // list_add(&page->lru, &zone->free_area[order].free_list[migratetype])
+                int first = h.Next;
+                it.Next = first;
+                it.Prev = head;
+                links[first].Prev = index;
+                h.Next = index;
+            }
+            zone.NrFree[order]++;
+        }
+
+        /// <summary>__free_one_page's continue_merging loop (mm/page_alloc.c, 4.14): while the buddy is a free head of the same
+        /// order in the same zone, take it off its list and move up an order; past pageblock order an isolated block never
+        /// merges with a non-isolated one. Returns the merged block's first page in the low 32 bits and its order in the
+        /// high ones (a pair in one register: an order passed by reference would keep the caller's order in memory).</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static long MergeBuddies(Zone zone, int index, int order, int migratetype)
+        {
+            var node = zone.NodeRef;
+            var pages = node.Pages;
+            var links = pages.Links;
+            var flags = pages.Flags;
             var orders = pages.Order;
             var blockZone = node.PageblockZone;
             int pbOrder = node.PbOrder;
-            int nrPages = pages.NrPages;
             int zoneId = blockZone[index >> pbOrder];
             int maxOrderAll = node.MaxOrderValue;
             int maxOrder = maxOrderAll < pbOrder + 1 ? maxOrderAll : pbOrder + 1;
-            if (migratetype != (int)MigrateType.Isolate) ModFreepageState(zone, 1L << order, migratetype);
             var nrFree = zone.NrFree;
+            int o = order;
 
             while (true)
             {
-                while (order < maxOrder - 1)
+                while (o < maxOrder - 1)
                 {
-                    int buddy = index ^ (1 << order);
+                    int buddy = index ^ (1 << o);
                     // page_is_buddy(page, buddy, order)
-                    if ((uint)buddy >= (uint)nrPages || (uint)buddy >= (uint)flags.Length) goto doneMerging;
+                    if ((uint)buddy >= (uint)flags.Length) goto doneMerging;
                     uint bf = flags[buddy];
-                    if ((bf & BuddyFlag) == 0 || orders[buddy] != order || blockZone[buddy >> pbOrder] != zoneId) goto doneMerging;
-                    pages.ListDel(buddy);
-                    nrFree[order]--;
+                    if ((bf & BuddyFlag) == 0 || orders[buddy] != o || blockZone[buddy >> pbOrder] != zoneId) goto doneMerging;
+                    // list_del(&buddy->lru), nr_free--, rmv_page_order(buddy)
+                    ref var bl = ref links[buddy];
+                    int next = bl.Next, prev = bl.Prev;
+                    links[prev].Next = next;
+                    links[next].Prev = prev;
+                    nrFree[o]--;
                     flags[buddy] = bf & ~BuddyFlag;
                     orders[buddy] = 0;
                     index &= buddy;
-                    order++;
+                    o++;
                 }
                 if (maxOrder < maxOrderAll)
                 {
                     // Above pageblock order, never merge an isolated block with a non-isolated one.
-                    int buddy = index ^ (1 << order);
-                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)nrPages)
+                    int buddy = index ^ (1 << o);
+                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)flags.Length)
                     {
                         int buddyMt = node.BlockMigratetype(buddy);
                         if (migratetype != buddyMt && (migratetype == (int)MigrateType.Isolate || buddyMt == (int)MigrateType.Isolate))
@@ -100,70 +158,69 @@ namespace MemMgmt.Core.Buddy
                 }
                 break;
             }
-
         doneMerging:
-            flags[index] = BuddyFlag;
-            orders[index] = (byte)order;
-            int head = zone.FreeListHead(order, migratetype);
-            if (toTail)
-            {
-                pages.ListAddTail(index, head);
-                nrFree[order]++;
-                return;
-            }
-            if (order < maxOrderAll - 2)
-            {
-                int higher = index & ~(1 << order);
-                int higherBuddy = higher ^ (1 << (order + 1));
-                if (IsBuddy(node, higherBuddy, order + 1, zoneId))
-                {
-                    pages.ListAddTail(index, head);
-                    nrFree[order]++;
-                    return;
-                }
-            }
-            pages.ListAdd(index, head);
-            nrFree[order]++;
+            return (uint)index | ((long)o << 32);
         }
 
         /// <summary>kernel: expand (mm/page_alloc.c, 4.14): each upper half goes to the head of the same type's list.</summary>
+        /// <remarks>Out of line: at steady state most requests find a block of their own order, so the split is the rare
+        /// branch of __rmqueue_smallest and keeping it apart keeps that function small enough to inline.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining)]
         internal static void Expand(Zone zone, int index, int low, int high, int migratetype)
         {
             var pages = zone.Pages;
+            var links = pages.Links;
             var flags = pages.Flags;
             var orders = pages.Order;
             var nrFree = zone.NrFree;
+            int head = zone.FreeListHead(high, migratetype);
             int size = 1 << high;
             while (high > low)
             {
                 high--;
+                head -= MigrateTypes.Count;
                 size >>= 1;
                 int half = index + size;
-                pages.ListAdd(half, zone.FreeListHead(high, migratetype));
+                // list_add(&page[size].lru, &area->free_list[migratetype])
+                ref var h = ref links[head];
+                int first = h.Next;
+                ref var it = ref links[half];
+                it.Next = first;
+                it.Prev = head;
+                links[first].Prev = half;
+                h.Next = half;
                 nrFree[high]++;
+                // set_page_order(&page[size], high)
                 flags[half] = BuddyFlag;
                 orders[half] = (byte)high;
             }
         }
 
         /// <summary>kernel: __rmqueue_smallest (mm/page_alloc.c, 4.14). Returns the page index or -1.</summary>
+        /// <remarks>The list heads of one type are <see cref="MigrateTypes.Count"/> apart from order to order, so the walk
+        /// steps the head instead of recomputing it, and the page arrays are read once.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal static int RmqueueSmallest(Zone zone, int order, int migratetype)
         {
             var pages = zone.Pages;
+            var links = pages.Links;
             var nrFree = zone.NrFree;
-            int maxOrder = nrFree.Length;
-            for (int current = order; current < maxOrder; current++)
+            int head = zone.FreeListHead(order, migratetype);
+            for (int current = order; current < nrFree.Length; current++, head += MigrateTypes.Count)
             {
                 // nr_free counts the blocks of every type at this order: zero means this type's list is empty too.
                 if (nrFree[current] == 0) continue;
-                int head = zone.FreeListHead(current, migratetype);
-                int page = pages.Next(head);
+                int page = links[head].Next;
                 if (page == head) continue;
-                pages.ListDel(page);
+                // list_del of the first entry: its predecessor is the list head itself.
+                int next = links[page].Next;
+                links[head].Next = next;
+                links[next].Prev = head;
+                // rmv_page_order(page)
                 pages.Flags[page] = 0;
                 pages.Order[page] = 0;
-                zone.NrFree[current]--;
-                Expand(zone, page, order, current, migratetype);
+                nrFree[current]--;
+                if (current > order) Expand(zone, page, order, current, migratetype);
                 return page;
             }
             return -1;
@@ -344,19 +401,34 @@ namespace MemMgmt.Core.Buddy
         /// <summary>kernel: __rmqueue (mm/page_alloc.c, 4.14): own type, then CMA for movable, then fallback and retry.</summary>
         internal static int Rmqueue(Zone zone, int order, int migratetype, int allocFlags, ref AllocSource source)
         {
+            int page = RmqueueSmallest(zone, order, migratetype);
+            if (page >= 0) { if (source == AllocSource.None) source = AllocSource.Buddy; return page; }
+            return RmqueueAfterOwnType(zone, order, migratetype, allocFlags, ref source);
+        }
+
+        /// <summary>__rmqueue once the request's own lists had nothing: __rmqueue_cma_fallback for movable requests, then
+        /// __rmqueue_fallback and the retry. Out of line: the own-type hit inlined into rmqueue is the common case, and the
+        /// rare steps would otherwise widen every caller's frame.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int RmqueueAfterOwnType(Zone zone, int order, int migratetype, int allocFlags, ref AllocSource source)
+        {
             while (true)
             {
-                int page = RmqueueSmallest(zone, order, migratetype);
-                if (page >= 0) { if (source == AllocSource.None) source = AllocSource.Buddy; return page; }
                 if (migratetype == (int)MigrateType.Movable)
                 {
-                    page = RmqueueSmallest(zone, order, (int)MigrateType.Cma);
-                    if (page >= 0) { source = AllocSource.Cma; return page; }
+                    int cma = RmqueueSmallestOutOfLine(zone, order, (int)MigrateType.Cma);
+                    if (cma >= 0) { source = AllocSource.Cma; return cma; }
                 }
                 if (!RmqueueFallback(zone, order, migratetype, allocFlags)) return -1;
                 source = AllocSource.Fallback;
+                int page = RmqueueSmallestOutOfLine(zone, order, migratetype);
+                if (page >= 0) return page;
             }
         }
+
+        /// <summary><see cref="RmqueueSmallest"/> as a call, for the rare lists (CMA, HighAtomic, the retry after a steal).</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static int RmqueueSmallestOutOfLine(Zone zone, int order, int migratetype) => RmqueueSmallest(zone, order, migratetype);
 
         /// <summary>Which free list a taken page came from decides NR_FREE_CMA accounting (get_pcppage_migratetype).</summary>
         private static int SourceMigratetype(AllocSource source, int requested) =>
@@ -382,10 +454,10 @@ namespace MemMgmt.Core.Buddy
             return page;
         }
 
-        /// <summary>rmqueue for order &gt; 0, out of line so the order-0 path inlined into get_page_from_freelist stays
-        /// small: 6.1 serves cheap orders and THP from the pcp first (MIGRATE_MOVABLE lists may hold CMA pages, so only
-        /// requests allowed CMA take movable ones), then the buddy lists.</summary>
-        [MethodImpl(MethodImplOptions.NoInlining)]
+        /// <summary>rmqueue for order &gt; 0: 6.1 serves cheap orders and THP from the pcp first (MIGRATE_MOVABLE lists may hold
+        /// CMA pages, so only requests allowed CMA take movable ones), then the buddy lists. Inlined into the higher-order
+        /// copy of get_page_from_freelist; the order-0 copy folds the branch away.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int RmqueueOrder(Zone zone, int cpu, int order, int migratetype, int allocFlags, out AllocSource source)
         {
             if (zone.NodeRef.Kernel.PcpHighOrder && PcpAllowedOrder(zone.NodeRef, order)
@@ -414,7 +486,7 @@ namespace MemMgmt.Core.Buddy
             int page = -1;
             if ((allocFlags & AllocFlagBits.Harder) != 0)
             {
-                page = RmqueueSmallest(zone, order, (int)MigrateType.HighAtomic);
+                page = RmqueueSmallestOutOfLine(zone, order, (int)MigrateType.HighAtomic);
                 if (page >= 0) source = AllocSource.HighAtomic;
             }
             if (page < 0) page = Rmqueue(zone, order, migratetype, allocFlags, ref source);
@@ -647,15 +719,21 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>kernel: __free_pages_ok / free_one_page (mm/page_alloc.c, 4.14): higher orders go straight to the buddy lists.</summary>
-        internal static void FreePagesOk(Zone zone, int index, int order, bool toTail = false)
+        internal static void FreePagesOk(Zone zone, int index, int order, bool toTail = false) =>
+            FreePagesOk(zone, index, order, zone.NodeRef.BlockMigratetype(index), toTail);
+
+        /// <summary><see cref="FreePagesOk(Zone, int, int, bool)"/> with the page's pageblock type already read
+        /// (get_pfnblock_migratetype).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static void FreePagesOk(Zone zone, int index, int order, int migratetype, bool toTail = false)
         {
             var node = zone.NodeRef;
             node.Counters.Events[(int)VmEvent.PgFree] += 1L << order;
             zone.PagesScanned = 0;
-            int mt = node.BlockMigratetype(index);
-            zone.Pages.Flags[index] = 0;
-            zone.Pages.Order[index] = 0;
-            FreeOnePage(zone, index, order, mt, toTail);
+            var pages = zone.Pages;
+            pages.Flags[index] = 0;
+            pages.Order[index] = 0;
+            FreeOnePage(zone, index, order, migratetype, toTail);
         }
 
         /// <summary>kernel: reserve_highatomic_pageblock (mm/page_alloc.c, 4.14): at most 1% of the zone plus one pageblock.</summary>

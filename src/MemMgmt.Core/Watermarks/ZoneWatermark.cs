@@ -9,7 +9,14 @@ namespace MemMgmt.Core.Watermarks
     {
         /// <summary>kernel: __zone_watermark_ok (mm/page_alloc.c, 4.14).</summary>
         /// <param name="freePages">The free page count to judge (usually NR_FREE_PAGES).</param>
-        public static bool Ok(Zone z, int order, long mark, int classzoneIdx, int allocFlags, long freePages)
+        public static bool Ok(Zone z, int order, long mark, int classzoneIdx, int allocFlags, long freePages) =>
+            OkInline(z, order, mark, classzoneIdx, allocFlags, freePages);
+
+        /// <summary>The body of <see cref="Ok(Zone, int, long, int, int, long)"/>, inlined where the allocator checks higher orders.</summary>
+        /// <remarks>The free_area walk reads the list heads of an order as consecutive entries of the links array
+        /// (free_list[type] of one order are <see cref="MigrateTypes.Count"/> adjacent heads), stepping one head per type.</remarks>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool OkInline(Zone z, int order, long mark, int classzoneIdx, int allocFlags, long freePages)
         {
             long min = mark;
             bool allocHarder = (allocFlags & AllocFlagBits.Harder) != 0;
@@ -20,14 +27,19 @@ namespace MemMgmt.Core.Watermarks
             if ((allocFlags & AllocFlagBits.Cma) == 0) freePages -= z.NrFreeCma;
             if (freePages <= min + z.LowmemReserveArr[classzoneIdx]) return false;
             if (order == 0) return true;
-            var pages = z.Pages;
-            for (int o = order; o < z.NrFree.Length; o++)
+            var links = z.Pages.Links;
+            var nrFree = z.NrFree;
+            int head = z.FreeListHead(order, 0);
+            for (int o = order; o < nrFree.Length; o++, head += MigrateTypes.Count)
             {
-                if (z.NrFree[o] == 0) continue;
+                if (nrFree[o] == 0) continue;
+                // list_empty(&area->free_list[mt]) for mt < MIGRATE_PCPTYPES
                 for (int mt = 0; mt < MigrateTypes.PcpTypes; mt++)
-                    if (!pages.ListEmpty(z.FreeListHead(o, mt))) return true;
-                if ((allocFlags & AllocFlagBits.Cma) != 0 && !pages.ListEmpty(z.FreeListHead(o, (int)MigrateType.Cma))) return true;
-                if (allocHarder && !pages.ListEmpty(z.FreeListHead(o, (int)MigrateType.HighAtomic))) return true;
+                    if (links[head + mt].Next != head + mt) return true;
+                int cma = head + (int)MigrateType.Cma;
+                if ((allocFlags & AllocFlagBits.Cma) != 0 && links[cma].Next != cma) return true;
+                int highAtomic = head + (int)MigrateType.HighAtomic;
+                if (allocHarder && links[highAtomic].Next != highAtomic) return true;
             }
             return false;
         }
@@ -43,8 +55,13 @@ namespace MemMgmt.Core.Watermarks
         internal static bool Fast(Zone z, int order, long mark, int classzoneIdx, int allocFlags, Allocation.GfpFlags gfp)
         {
             long freePages = z.NrFreePages;
+            if (order != 0)
+            {
+                // Past the order-0 shortcut the boost exception below applies to order 0 only: this is __zone_watermark_ok.
+                return OkInline(z, order, mark, classzoneIdx, allocFlags, freePages);
+            }
             long cmaPages = (allocFlags & AllocFlagBits.Cma) == 0 ? z.NrFreeCma : 0;
-            if (order == 0 && freePages - cmaPages > mark + z.LowmemReserveArr[classzoneIdx]) return true;
+            if (freePages - cmaPages > mark + z.LowmemReserveArr[classzoneIdx]) return true;
             return FastSlow(z, order, mark, classzoneIdx, allocFlags, gfp, freePages);
         }
 
