@@ -62,7 +62,7 @@ namespace MemMgmt.Core.Allocation
         {
             Validate(node, order, cpu);
             var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
-            int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out var zone, out var source);
+            int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt) | node.Kernel.FairAllocFlag, out var zone, out var source);
             return Finish(node, index, zone, source, order, gfp, cpu, owner ?? DefaultOwner(gfp), mt);
         }
 
@@ -72,7 +72,7 @@ namespace MemMgmt.Core.Allocation
         internal static bool TryAllocateFast(MemNode node, int order, GfpFlags gfp, int cpu, PageOwner owner, out int index, out long handle)
         {
             var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
-            index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out _, out _);
+            index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt) | node.Kernel.FairAllocFlag, out _, out _);
             if (index < 0) { handle = 0; return false; }
             PrepNewPage(node, index, order, owner, gfp, cpu);
             node.Pages.Handle[index] = node.Allocations.Add(index, out handle);
@@ -88,7 +88,7 @@ namespace MemMgmt.Core.Allocation
         internal static AllocationResult AllocateInto(MemNode node, int order, GfpFlags gfp, int cpu, PageOwner owner, int slot)
         {
             var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
-            int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt), out var zone, out var source);
+            int index = GetPageFromFreelist(node, order, gfp, cpu, FastPathFlags(gfp, mt) | node.Kernel.FairAllocFlag, out var zone, out var source);
             return Finish(node, index, zone, source, order, gfp, cpu, owner, mt, slot);
         }
 
@@ -118,26 +118,27 @@ namespace MemMgmt.Core.Allocation
         }
 
         /// <summary>The fast path's flags: ALLOC_WMARK_LOW, plus ALLOC_CMA for movable requests (prepare_alloc_pages) and
-        /// ALLOC_KSWAPD for requests that may wake kswapd (alloc_flags_nofragment, 6.1). ALLOC_NOFRAGMENT (6.1) and ALLOC_FAIR
-        /// (4.4) are set here for every request and kept by get_page_from_freelist only where the preferred zone's profile
-        /// has them (<see cref="Zone.FastPathFlagsMask"/>), so the profile check costs the hot path one AND.</summary>
+        /// ALLOC_KSWAPD for requests that may wake kswapd (alloc_flags_nofragment, 6.1). ALLOC_NOFRAGMENT is set here for
+        /// every request and kept by get_page_from_freelist only when the preferred zone asks for it (<see cref="Zone.NoFragmentMask"/>),
+        /// so the profile check costs the hot path one AND.</summary>
         internal static int FastPathFlags(GfpFlags gfp, MigrateType mt) =>
-            AllocFlagBits.WmarkLow | AllocFlagBits.NoFragment | AllocFlagBits.Fair | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0)
-            | ((int)gfp & AllocFlagBits.Kswapd);
+            AllocFlagBits.WmarkLow | AllocFlagBits.NoFragment | (mt == MigrateType.Movable ? AllocFlagBits.Cma : 0) | ((int)gfp & AllocFlagBits.Kswapd);
 
         /// <summary>gfp_zone(gfp) as the zone index the zonelist walk stops at (high_zoneidx): the profile's table.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal static int HighZoneIdx(MemNode node, GfpFlags gfp) => node.Kernel.GfpHighZoneIdx[(int)gfp & KernelProfile.GfpZoneBits];
 
-        /// <summary>kernel: get_page_from_freelist (mm/page_alloc.c, 4.14; 6.1; 4.4): first zone of the zonelist (up to the GFP's
+        /// <summary>kernel: get_page_from_freelist (mm/page_alloc.c, 4.14; 6.1): first zone of the zonelist (up to the GFP's
         /// highest zone) that passes its watermark and has pages; order &gt; 0 ALLOC_HARDER successes reserve a highatomic block;
-        /// on 6.1 a walk under ALLOC_NOFRAGMENT that found nothing walks again without it; on 4.4 a walk under ALLOC_FAIR passes
-        /// over zones whose batch is spent, and if it skipped one and found nothing it refills the batches and walks again
-        /// without the policy.</summary>
+        /// on 6.1 a walk under ALLOC_NOFRAGMENT that found nothing walks again without it.</summary>
         internal static int GetPageFromFreelist(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags,
-            out Zone? zone, out AllocSource source) =>
-            GetPageFromFreelist(node, order, HighZoneIdx(node, gfp), (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled),
-                cpu, allocFlags, gfp, out zone, out source);
+            out Zone? zone, out AllocSource source)
+        {
+            int highZoneIdx = HighZoneIdx(node, gfp), mt = (int)Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);
+            if (node.Kernel.FairZoneAllocation)
+                return GetPageFromFreelist44(node, order, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
+            return GetPageFromFreelist(node, order, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
+        }
 
         /// <summary>get_page_from_freelist with gfp_zone and the migrate type already worked out.</summary>
         /// <remarks>The same walk is compiled twice: inlined with order 0 (the per-cpu list path, which folds to the pcp pop)
@@ -166,7 +167,6 @@ namespace MemMgmt.Core.Allocation
             var zonelist = node.Zonelist;
             int classzoneIdx = -1;
             int markIdx = allocFlags & AllocFlagBits.WmarkMask;
-            int nrFairSkipped = 0;
             source = AllocSource.None;
         retry:
             for (int i = 0; i < zonelist.Length; i++)
@@ -178,13 +178,7 @@ namespace MemMgmt.Core.Allocation
                 {
                     classzoneIdx = zid;
                     // alloc_flags_nofragment(preferred zone): keep ALLOC_NOFRAGMENT only where the preferred zone asks for it.
-                    allocFlags &= z.FastPathFlagsMask;
-                }
-                // Every zone is local (one node), so the policy never stops the walk; it only passes over spent zones.
-                if ((allocFlags & AllocFlagBits.Fair) != 0 && z.FairDepleted)
-                {
-                    nrFairSkipped++;
-                    continue;
+                    allocFlags &= z.NoFragmentMask;
                 }
                 long mark = z.WmarkPages(markIdx);
                 if (!ZoneWatermark.Fast(z, order, mark, classzoneIdx, allocFlags, gfp))
@@ -194,19 +188,9 @@ namespace MemMgmt.Core.Allocation
                 int page = BuddyAllocator.RmqueueZone(z, cpu, order, mt, allocFlags, out source, cold);
                 if (page >= 0)
                 {
-                    if (z.FairPolicy) ChargeAllocBatch(z, order);
                     if (order > 0 && (allocFlags & AllocFlagBits.Harder) != 0) BuddyAllocator.ReserveHighatomicPageblock(z, page);
                     zone = z;
                     return page;
-                }
-            }
-            if ((allocFlags & AllocFlagBits.Fair) != 0)
-            {
-                allocFlags &= ~AllocFlagBits.Fair;
-                if (nrFairSkipped != 0)
-                {
-                    ResetAllocBatches(node, classzoneIdx);
-                    goto retry;
                 }
             }
             // Every zone was too fragmented to give a page without splitting a pageblock: fragment rather than fail.
@@ -217,26 +201,6 @@ namespace MemMgmt.Core.Allocation
             }
             zone = null;
             return -1;
-        }
-
-        /// <summary>kernel: buffered_rmqueue (mm/page_alloc.c, 4.4), after a page was taken: NR_ALLOC_BATCH drops by the pages,
-        /// and a batch at or below zero marks the zone ZONE_FAIR_DEPLETED.</summary>
-        private static void ChargeAllocBatch(Zone zone, int order)
-        {
-            zone.AllocBatch -= 1L << order;
-            if (zone.AllocBatch <= 0) zone.FairDepleted = true;
-        }
-
-        /// <summary>kernel: reset_alloc_batches (mm/page_alloc.c, 4.4): the node's zones from the first up to the preferred
-        /// one get a full batch (high − low watermark) again and lose ZONE_FAIR_DEPLETED.</summary>
-        internal static void ResetAllocBatches(MemNode node, int preferredZoneIdx)
-        {
-            for (int i = 0; i <= preferredZoneIdx && i < node.ZoneArr.Length; i++)
-            {
-                var zone = node.ZoneArr[i];
-                zone.AllocBatch = zone.Watermark[(int)WatermarkLevel.High] - zone.Watermark[(int)WatermarkLevel.Low];
-                zone.FairDepleted = false;
-            }
         }
 
         /// <summary>kernel: prep_new_page, then what the owner does with the page: LRU pages are queued on the allocating
@@ -353,7 +317,9 @@ namespace MemMgmt.Core.Allocation
             else BuddyAllocator.FreePagesOk(zone, index, order, migratetype);
         }
 
-        /// <summary>The bare fast path without handles or owners, for benchmarks and property tests: returns the page index or -1.</summary>
+        /// <summary>The bare fast path without handles or owners, for benchmarks and property tests: returns the page index or -1.
+        /// It walks as 4.14 and 6.1 do: a 4.4 node's fair batches are not charged here (the profile check would cost the
+        /// measured loop its code layout).</summary>
         internal static int AllocPagesIndex(MemNode node, int order, GfpFlags gfp, int cpu)
         {
             var mt = Gfp.ToMigratetype(gfp, node.PageGroupByMobilityDisabled);

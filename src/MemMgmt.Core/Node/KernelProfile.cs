@@ -245,6 +245,9 @@ namespace MemMgmt.Core.Node
         /// node-based reclaim. kernel: get_page_from_freelist, buffered_rmqueue, reset_alloc_batches (mm/page_alloc.c, 4.4).</summary>
         public bool FairZoneAllocation { get; private set; }
 
+        /// <summary>ALLOC_FAIR with <see cref="FairZoneAllocation"/>, else 0: what the allocation fast path ORs into its flags.</summary>
+        internal int FairAllocFlag => FairZoneAllocation ? Buddy.AllocFlagBits.Fair : 0;
+
         /// <summary>kswapd works from kswapd_max_order and classzone_idx (the lowest classzone asked for), balance_pgdat
         /// picks end_zone as the highest unbalanced zone, shrinks zones DMA upward with a balance gap, compacts the node
         /// itself (compact_pgdat) and returns the order and classzone it balanced, dropping to order 0 once 2^(order+1)

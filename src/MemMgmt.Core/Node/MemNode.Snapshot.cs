@@ -41,7 +41,7 @@ namespace MemMgmt.Core.Node
             [typeof(PageLink)] = "Next Prev",
             [typeof(Zone)] = "NodeRef Pages PgAllocSlot FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
                 "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +
-                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned WatermarkBoost BoostedWatermarkFlag ReclaimActive AllocBatch FairDepleted Type FastPathFlagsMask FairPolicy ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
+                "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned WatermarkBoost BoostedWatermarkFlag ReclaimActive AllocBatch FairDepleted Type NoFragmentMask ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
             [typeof(PerCpuPages)] = "CountField HighField BatchField FreeHighField FreeFactor ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",

@@ -21,13 +21,10 @@ namespace MemMgmt.Core.Node
         internal readonly int Idx;
         /// <summary>This zone's PGALLOC element of the node's <see cref="Stats.VmCounters.ZoneEvents"/> (pgalloc_&lt;zone&gt;).</summary>
         internal readonly int PgAllocSlot;
-        /// <summary>What get_page_from_freelist ANDs into the fast path's flags when this zone is the preferred one: the
-        /// ALLOC_NOFRAGMENT bit only where alloc_flags_nofragment would set it (<see cref="KernelProfile.AllocNoFragment"/> and
-        /// a ZONE_NORMAL zone), the ALLOC_FAIR bit only with <see cref="KernelProfile.FairZoneAllocation"/>, every other bit.
-        /// Rebuilt from the profile and the zone type.</summary>
-        internal readonly int FastPathFlagsMask;
-        /// <summary><see cref="KernelProfile.FairZoneAllocation"/>: allocations charge <see cref="AllocBatch"/>.</summary>
-        internal readonly bool FairPolicy;
+        /// <summary>What get_page_from_freelist ANDs into the fast path's flags when this zone is the preferred one: all bits
+        /// where alloc_flags_nofragment would set ALLOC_NOFRAGMENT (<see cref="KernelProfile.AllocNoFragment"/> and a
+        /// ZONE_NORMAL zone), else all but that bit. Rebuilt from the profile and the zone type.</summary>
+        internal readonly int NoFragmentMask;
 
         /// <summary>NR_FREE_PAGES: pages on the buddy lists (pcp pages are not free in this count).</summary>
         internal long NrFreePages;
@@ -72,8 +69,7 @@ namespace MemMgmt.Core.Node
             PgAllocSlot = (int)Stats.ZoneEvent.PgAlloc * nrZoneTypes + idx;
             Pages = node.Pages;
             Type = type;
-            FastPathFlagsMask = FastPathFlagsMaskFor(node.Kernel, type);
-            FairPolicy = node.Kernel.FairZoneAllocation;
+            NoFragmentMask = NoFragmentMaskFor(node.Kernel, type);
             ZoneStartPfn = startPfn;
             SpannedPages = spanned;
             PresentPages = present;
@@ -91,8 +87,7 @@ namespace MemMgmt.Core.Node
             PgAllocSlot = o.PgAllocSlot;
             Pages = node.Pages;
             Type = o.Type;
-            FastPathFlagsMask = o.FastPathFlagsMask;
-            FairPolicy = o.FairPolicy;
+            NoFragmentMask = o.NoFragmentMask;
             ZoneStartPfn = o.ZoneStartPfn;
             SpannedPages = o.SpannedPages;
             PresentPages = o.PresentPages;
@@ -150,8 +145,7 @@ namespace MemMgmt.Core.Node
             PgAllocSlot = (int)Stats.ZoneEvent.PgAlloc * nrZoneTypes + idx;
             Pages = node.Pages;
             Type = (ZoneType)r.Int(0, (int)ZoneType.Movable);
-            FastPathFlagsMask = FastPathFlagsMaskFor(node.Kernel, Type);
-            FairPolicy = node.Kernel.FairZoneAllocation;
+            NoFragmentMask = NoFragmentMaskFor(node.Kernel, Type);
             ZoneStartPfn = r.Long(); SpannedPages = r.Long(); PresentPages = r.Long(); ManagedPages = r.Long();
             FreeListBase = r.Int(0, node.Pages.Links.Length - 1);
             NrFree = new long[maxOrder];
@@ -171,10 +165,9 @@ namespace MemMgmt.Core.Node
 
         /// <summary>kernel: alloc_flags_nofragment (mm/page_alloc.c, 6.1): ALLOC_NOFRAGMENT only when ZONE_DMA32 is configured
         /// and the preferred zone is ZONE_NORMAL (a node is alone in its zonelist, so the NUMA check of the zone below does
-        /// not apply); ALLOC_KSWAPD is copied from the GFP mask by the fast path for every profile. ALLOC_FAIR: the fast
-        /// path's flags of __alloc_pages_nodemask (mm/page_alloc.c, 4.4).</summary>
-        private static int FastPathFlagsMaskFor(KernelProfile kernel, ZoneType type) =>
-            ~((kernel.AllocNoFragment && type == ZoneType.Normal ? 0 : AllocFlagBits.NoFragment) | (kernel.FairZoneAllocation ? 0 : AllocFlagBits.Fair));
+        /// not apply); ALLOC_KSWAPD is copied from the GFP mask by the fast path for every profile.</summary>
+        private static int NoFragmentMaskFor(KernelProfile kernel, ZoneType type) =>
+            kernel.AllocNoFragment && type == ZoneType.Normal ? ~0 : ~AllocFlagBits.NoFragment;
 
         /// <summary>NR_PAGES_SCANNED of the zone-based reclaim (4.4): pages reclaim scanned in this zone since a page was last
         /// freed to its buddy lists (free_one_page and free_pcppages_bulk zero it). Every profile keeps it; only

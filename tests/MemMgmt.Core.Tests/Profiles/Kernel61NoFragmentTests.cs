@@ -55,20 +55,17 @@ namespace MemMgmt.Core.Tests.Profiles
         }
 
         [Fact]
-        public void FastPathFlagsMask_OnlyA61NormalZoneKeepsNoFragment_Only44KeepsFair_The2GiBQemuNodeHasNeither()
+        public void NoFragmentMask_OnlyA61NormalZoneKeepsTheFlag_The2GiBQemuNodeHasNone()
         {
-            const int neither = ~(AllocFlagBits.NoFragment | AllocFlagBits.Fair);
             var n61 = Node(KernelProfile.Linux61);
-            Assert.Equal(~AllocFlagBits.Fair, ZoneOf(n61, ZoneType.Normal).FastPathFlagsMask);
-            Assert.Equal(neither, ZoneOf(n61, ZoneType.DMA).FastPathFlagsMask);
+            Assert.Equal(~0, ZoneOf(n61, ZoneType.Normal).NoFragmentMask);
+            Assert.Equal(~AllocFlagBits.NoFragment, ZoneOf(n61, ZoneType.DMA).NoFragmentMask);
             var n414 = Node(KernelProfile.Linux414);
-            Assert.Equal(neither, ZoneOf(n414, ZoneType.Normal).FastPathFlagsMask);
-            var n44 = Node(KernelProfile.Linux44);
-            Assert.Equal(~AllocFlagBits.NoFragment, ZoneOf(n44, ZoneType.Normal).FastPathFlagsMask);
+            Assert.Equal(~AllocFlagBits.NoFragment, ZoneOf(n414, ZoneType.Normal).NoFragmentMask);
             // The harness's node: 2 GiB from 1 GiB physical lies wholly in DMA, so the preferred zone is never Normal.
             var qemu = new MemNode(new NodeConfig { SizeBytes = 2L << 30, Kernel = KernelProfile.Linux61, Seed = 1 });
             Assert.All(qemu.PopulatedZones, z => Assert.Equal(ZoneType.DMA, z.Type));
-            Assert.All(qemu.PopulatedZones, z => Assert.Equal(neither, z.FastPathFlagsMask));
+            Assert.All(qemu.PopulatedZones, z => Assert.Equal(~AllocFlagBits.NoFragment, z.NoFragmentMask));
         }
 
         [Fact]
