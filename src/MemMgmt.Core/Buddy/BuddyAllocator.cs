@@ -58,6 +58,8 @@ namespace MemMgmt.Core.Buddy
             int buddy = index ^ (1 << order);
             if (order < maxOrderAll - 1 && (uint)buddy < (uint)flags.Length && (flags[buddy] & BuddyFlag) != 0)
             {
+                flags[index] = 0;
+                pages.Order[index] = 0;
                 long merged = MergeBuddies(zone, index, order, migratetype);
                 index = (int)merged;
                 order = (int)(merged >> 32);
@@ -730,9 +732,8 @@ namespace MemMgmt.Core.Buddy
             var node = zone.NodeRef;
             node.Counters.Events[(int)VmEvent.PgFree] += 1L << order;
             zone.PagesScanned = 0;
-            var pages = zone.Pages;
-            pages.Flags[index] = 0;
-            pages.Order[index] = 0;
+            // free_pages_prepare's clearing of the flags and order is left to __free_one_page, which writes both of the
+            // block it queues and clears the freed page when it merges away.
             FreeOnePage(zone, index, order, migratetype, toTail);
         }
 
