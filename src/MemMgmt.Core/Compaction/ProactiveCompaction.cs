@@ -189,6 +189,9 @@ namespace MemMgmt.Core.Compaction
                     Cpu = cpu,
                     MigrateList = node.SpareListBase + BesideMigrateListSlot,
                     FreeList = node.SpareListBase + BesideFreeListSlot,
+                    // kcompactd takes no signal, but a cancelled operation should not wait for its simulated run: the run
+                    // ends contended at its next pass, as a fatal signal would end it.
+                    StopRequested = node.Stop,
                 };
             }
 
