@@ -60,3 +60,36 @@ Describe 'the same node on 4.14' {
         { Set-MemSysctl -Node $n vm.compaction_proactiveness 20 -ErrorAction Stop } | Should -Throw -ErrorId 'SysctlNotInKernel,*'
     }
 }
+
+Describe 'kcompactd beside a hugepage request on 6.1' {
+    AfterEach { Get-MemNode | Where-Object { $nodesBefore -notcontains $_ } | Remove-MemNode -Confirm:$false }
+
+    It 'runs its proactive compaction on the other CPU while the request compacts, and Get-MemTrace merges both by time' {
+        $n = New-MemNode -Kernel 6.1 -Name beside61
+        $n | Add-Pressure -Pattern Frag -Parity Even | Out-Null
+        Clear-MemTrace -Node $n
+        $free = (Get-MemInfo -Node $n -Name MemFree).Value
+        Set-MemSysctl -Node $n vm.nr_hugepages ([int][math]::Floor($free * 0.75 / 2048))
+        $events = @(Get-MemTrace -Node $n -Event 'mm_compaction_begin')
+        $kcompactd = @($events | Where-Object Task -EQ 'kcompactd0')
+        $kcompactd.Count | Should -Be 1
+        $kcompactd[0].Cpu | Should -Be 1
+        $direct = @($events | Where-Object Task -NE 'kcompactd0')
+        $direct.Count | Should -BeGreaterThan 10
+        # The request's direct compactions began before kcompactd's run and go on after it began.
+        ($direct | Where-Object Timestamp -LT $kcompactd[0].Timestamp).Count | Should -BeGreaterThan 0
+        ($direct | Where-Object Timestamp -GT $kcompactd[0].Timestamp).Count | Should -BeGreaterThan 0
+        $all = @(Get-MemTrace -Node $n)
+        for ($i = 1; $i -lt $all.Count; $i++) { $all[$i].Timestamp | Should -BeGreaterOrEqual $all[$i - 1].Timestamp }
+        (Test-MemNode -Node $n).Violations | Should -BeNullOrEmpty
+    }
+
+    It 'leaves a 4.14 node''s request to itself (no proactive compaction)' {
+        $n = New-MemNode -Name beside414
+        $n | Add-Pressure -Pattern Frag -Parity Even | Out-Null
+        Clear-MemTrace -Node $n
+        $free = (Get-MemInfo -Node $n -Name MemFree).Value
+        Set-MemSysctl -Node $n vm.nr_hugepages ([int][math]::Floor($free * 0.75 / 2048))
+        @(Get-MemTrace -Node $n -Event 'mm_compaction_begin' | Where-Object Task -EQ 'kcompactd0').Count | Should -Be 0
+    }
+}
