@@ -190,3 +190,24 @@ Describe 'Get-ZoneInfo reclaim state (Scanned, AllUnreclaimable, InactiveRatio)'
         }
     }
 }
+
+Describe '4.4 watermarks and the fair zone allocation policy' {
+    It 'has no vm.watermark_scale_factor (SysctlNotInKernel) and sets low and high at min + min/4 and min + min/2' {
+        $n = New-MemNode -Kernel 4.4 -Size 4GB -Name "k44wm-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+        { Set-MemSysctl -Node $n vm.watermark_scale_factor 20 -ErrorAction Stop } | Should -Throw -ErrorId '*SysctlNotInKernel*'
+        foreach ($z in @(Get-ZoneInfo -Node $n | Where-Object Managed -GT 0)) {
+            $z.Low | Should -Be ($z.Min + [math]::Floor($z.Min / 4))
+            $z.High | Should -Be ($z.Min + [math]::Floor($z.Min / 2))
+        }
+    }
+
+    It 'prints each zone''s nr_alloc_batch, and spreads a burst of page faults over DMA and Normal' {
+        $n = New-MemNode -Kernel 4.4 -Size 4GB -Name "k44fair-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+        $raw = (Get-ZoneInfo -Node $n -Raw) -join "`n"
+        $raw | Should -Match 'nr_alloc_batch\s+[1-9]\d*'
+        $dma0 = (Get-VmStat -Node $n -Name pgalloc_dma).Value
+        New-PageAllocation -Node $n -Order 0 -Count 20000 -Gfp GFP_HIGHUSER_MOVABLE | Out-Null
+        # 4.14 would take all 20000 from Normal; the fair policy gives DMA its batch's share (about three quarters here).
+        ((Get-VmStat -Node $n -Name pgalloc_dma).Value - $dma0) | Should -BeGreaterThan 10000
+    }
+}
