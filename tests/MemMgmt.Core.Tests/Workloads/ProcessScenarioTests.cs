@@ -1,19 +1,15 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Text;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Compaction;
-using MemMgmt.Core.Debug;
 using MemMgmt.Core.Memcg;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Oom;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Swap;
-using MemMgmt.Core.Time;
 using MemMgmt.Core.Workloads;
 using Xunit;
 
@@ -27,22 +23,11 @@ namespace MemMgmt.Core.Tests.Workloads
     /// changes nothing the simulation decides.</summary>
     public sealed class ProcessScenarioTests : IDisposable
     {
-        private const long Ms10 = 10_000_000;
-        private readonly string _dir = Path.Combine(Path.GetTempPath(), "memmgmt-proc-" + Guid.NewGuid().ToString("N"));
+        private readonly RecordedScenario _scenario = new RecordedScenario("memmgmt-proc-");
 
-        public ProcessScenarioTests() { Directory.CreateDirectory(_dir); }
+        public void Dispose() => _scenario.Dispose();
 
-        public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
-
-        private static string RepoRoot => typeof(ProcessScenarioTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .First(a => a.Key == "RepoRoot").Value!;
-
-        internal static string ExpectedPath => Path.Combine(RepoRoot, "tests", "MemMgmt.Core.Tests", "Workloads", "TestData", "process-scenario.txt");
-
-        private static void Step(MemNode node, int rounds)
-        {
-            for (int i = 0; i < rounds; i++) Daemons.Step(node, Ms10);
-        }
+        private static void Step(MemNode node, int rounds) => RecordedScenario.Step(node, rounds);
 
         private static void Record(StringBuilder sb, string phase, MemNode node)
         {
@@ -50,11 +35,9 @@ namespace MemMgmt.Core.Tests.Workloads
             foreach (var p in Processes.GetProcesses(node))
                 sb.Append($"{p.Pid} {p.Name} {p.State} vm {p.TotalVm} rss {p.Rss} anon {p.AnonRss} file {p.FileRss} shmem {p.ShmemRss} " +
                           $"swap {p.SwapEntries} ptes {p.PageTables} score {p.OomScore} asked {p.RequestedPages} failure {p.FaultFailure ?? "-"}\n");
-            foreach (LruList l in Enum.GetValues(typeof(LruList)))
-                sb.Append($"lru {l} {Lru.Size(node, 0, l)}\n");
+            RecordedScenario.AppendLruSizes(sb, node);
             sb.Append($"clock {node.Clock.NowNs} free {node.FreePages} swap used {node.Swap.UsedPages} live {node.Allocations.LiveCount}\n");
-            var issues = InvariantChecker.Check(node);
-            Assert.True(issues.Count == 0, phase + ": " + string.Join("; ", issues));
+            RecordedScenario.AssertInvariants(node, phase);
         }
 
         internal string Run()
@@ -96,9 +79,7 @@ namespace MemMgmt.Core.Tests.Workloads
             Step(copy, 30);
             Record(sb, "copy stepped", copy);
 
-            string path = Path.Combine(_dir, "copy.memsnap");
-            NodeSnapshot.Export(copy, path, includeTrace: false);
-            var loaded = NodeSnapshotFile.Open(path).ToNode("loaded");
+            var loaded = _scenario.SnapshotRoundTrip(copy);
             Step(loaded, 30);
             Record(sb, "loaded stepped", loaded);
 
@@ -126,14 +107,7 @@ namespace MemMgmt.Core.Tests.Workloads
         [Fact]
         public void A_seeded_process_scenario_gives_the_recorded_vmstat_buddyinfo_rss_and_kernel_log()
         {
-            string actual = Run();
-            if (Environment.GetEnvironmentVariable("MEMMGMT_RECORD_PROCESS_SCENARIO") == "1")
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(ExpectedPath)!);
-                File.WriteAllText(ExpectedPath, actual);
-            }
-            string expected = File.ReadAllText(ExpectedPath).Replace("\r\n", "\n");
-            Assert.Equal(expected, actual);
+            RecordedScenario.AssertMatchesRecording(Run(), "process-scenario.txt", "MEMMGMT_RECORD_PROCESS_SCENARIO");
         }
     }
 }

@@ -1,17 +1,11 @@
 using System;
-using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Text;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Compaction;
-using MemMgmt.Core.Debug;
 using MemMgmt.Core.Node;
-using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Swap;
-using MemMgmt.Core.Time;
 using MemMgmt.Core.Workloads;
 using Xunit;
 
@@ -24,22 +18,11 @@ namespace MemMgmt.Core.Tests.Workloads
     /// simulation decides.</summary>
     public sealed class WorkingSetScenarioTests : IDisposable
     {
-        private const long Ms10 = 10_000_000;
-        private readonly string _dir = Path.Combine(Path.GetTempPath(), "memmgmt-ws-" + Guid.NewGuid().ToString("N"));
+        private readonly RecordedScenario _scenario = new RecordedScenario("memmgmt-ws-");
 
-        public WorkingSetScenarioTests() { Directory.CreateDirectory(_dir); }
+        public void Dispose() => _scenario.Dispose();
 
-        public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
-
-        private static string RepoRoot => typeof(WorkingSetScenarioTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .First(a => a.Key == "RepoRoot").Value!;
-
-        internal static string ExpectedPath => Path.Combine(RepoRoot, "tests", "MemMgmt.Core.Tests", "Workloads", "TestData", "working-set-scenario.txt");
-
-        private static void Step(MemNode node, int rounds)
-        {
-            for (int i = 0; i < rounds; i++) Daemons.Step(node, Ms10);
-        }
+        private static void Step(MemNode node, int rounds) => RecordedScenario.Step(node, rounds);
 
         private static void Record(StringBuilder sb, string phase, MemNode node)
         {
@@ -48,11 +31,9 @@ namespace MemMgmt.Core.Tests.Workloads
                 sb.Append($"{ws.Name} {ws.Pattern} {ws.Owner} rounds {ws.Rounds} accesses {ws.Accesses} skipped {ws.Skipped} refaults {ws.Refaults} " +
                           $"activated {ws.RefaultsActivated} read {ws.PagesRead} resident {ws.ResidentPages} failures {ws.AllocationFailures} " +
                           $"dirtied {ws.PagesDirtied} throttled {ws.ThrottledRounds}\n");
-            foreach (LruList l in Enum.GetValues(typeof(LruList)))
-                sb.Append($"lru {l} {Lru.Size(node, 0, l)}\n");
+            RecordedScenario.AppendLruSizes(sb, node);
             sb.Append($"clock {node.Clock.NowNs} free {node.FreePages}\n");
-            var issues = InvariantChecker.Check(node);
-            Assert.True(issues.Count == 0, phase + ": " + string.Join("; ", issues));
+            RecordedScenario.AssertInvariants(node, phase);
         }
 
         internal string Run()
@@ -77,9 +58,7 @@ namespace MemMgmt.Core.Tests.Workloads
             Step(copy, 60);
             Record(sb, "copy stepped", copy);
 
-            string path = Path.Combine(_dir, "copy.memsnap");
-            NodeSnapshot.Export(copy, path, includeTrace: false);
-            var loaded = NodeSnapshotFile.Open(path).ToNode("loaded");
+            var loaded = _scenario.SnapshotRoundTrip(copy);
             Step(loaded, 60);
             Record(sb, "loaded stepped", loaded);
 
@@ -104,14 +83,7 @@ namespace MemMgmt.Core.Tests.Workloads
         [Fact]
         public void A_seeded_working_set_scenario_gives_the_recorded_vmstat_buddyinfo_and_set_counters()
         {
-            string actual = Run();
-            if (Environment.GetEnvironmentVariable("MEMMGMT_RECORD_WS_SCENARIO") == "1")
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(ExpectedPath)!);
-                File.WriteAllText(ExpectedPath, actual);
-            }
-            string expected = File.ReadAllText(ExpectedPath).Replace("\r\n", "\n");
-            Assert.Equal(expected, actual);
+            RecordedScenario.AssertMatchesRecording(Run(), "working-set-scenario.txt", "MEMMGMT_RECORD_WS_SCENARIO");
         }
     }
 }
