@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using MemMgmt.Core.Buddy;
@@ -174,11 +173,8 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.Empty(InvariantChecker.Check(node));
         }
 
-        private static readonly Lazy<HarnessScenario[]> BootedAlt = new Lazy<HarnessScenario[]>(() => new[]
-        {
-            HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Odd, booted: true),
-            HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even, booted: true),
-        });
+        private static readonly Lazy<HarnessScenario[]> BootedAlt =
+            new Lazy<HarnessScenario[]>(() => new[] { HarnessScenario.Booted61EvenState.Value, HarnessScenario.Booted61OddState.Value });
 
         [Theory]
         [InlineData("odd")]

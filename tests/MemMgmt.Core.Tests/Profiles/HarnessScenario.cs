@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
+using System.Linq;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Sysctl;
@@ -23,6 +25,13 @@ namespace MemMgmt.Core.Tests.Profiles
         internal long Requested, Granted1, Granted2;
         /// <summary>Counter deltas: frag → hugepages1, released → compacted.</summary>
         internal Dictionary<string, long> Hp1 = new Dictionary<string, long>(), Cm = new Dictionary<string, long>();
+
+        /// <summary>The harness on a booted 6.1 node, run once per test process and only read: the random half, and the two
+        /// parity states of the alt pattern. Which pfn parity frag's freed pages get follows the order the allocator hands
+        /// pages out in, so on a booted node -Parity Even leaves mostly odd pfns free (the odd state) and -Parity Odd even ones.</summary>
+        internal static readonly Lazy<HarnessScenario> Booted61Rand = new Lazy<HarnessScenario>(() => Run(KernelProfile.Linux61, PressurePattern.FragRandom, null, booted: true));
+        internal static readonly Lazy<HarnessScenario> Booted61OddState = new Lazy<HarnessScenario>(() => Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even, booted: true));
+        internal static readonly Lazy<HarnessScenario> Booted61EvenState = new Lazy<HarnessScenario>(() => Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Odd, booted: true));
 
         internal static HarnessScenario Run(KernelProfile kernel, PressurePattern pattern, PageParity? parity, bool booted = false)
         {
@@ -104,6 +113,30 @@ namespace MemMgmt.Core.Tests.Profiles
                 odd += n == 1 ? (pfn & 1) : n / 2;
             }
             return free == 0 ? 0 : (double)odd / free;
+        }
+
+        private static string CapturedFile(string run, string phase, string file) => File.ReadAllText(Path.Combine(run, phase, file));
+
+        /// <summary>A key of a captured run's hugepages.txt (requested, granted) in <paramref name="phase"/>.</summary>
+        internal static long CapturedHugepages(string run, string phase, string key = "granted") =>
+            long.Parse(CapturedFile(run, phase, "hugepages.txt").Split('\n').First(l => l.StartsWith(key + "=")).Substring(key.Length + 1));
+
+        /// <summary>A captured run's vmstat counter in <paramref name="to"/> less its value in <paramref name="from"/>.</summary>
+        internal static long CapturedDelta(string run, string from, string to, string counter) =>
+            VmStat.Parse(CapturedFile(run, to, "vmstat.txt"))[counter]!.Value - VmStat.Parse(CapturedFile(run, from, "vmstat.txt"))[counter]!.Value;
+
+        /// <summary>A captured run's share of free pages at odd pfns after frag: pbmap's free_odd over free, over the pageblocks.</summary>
+        internal static double CapturedOddShare(string run)
+        {
+            long free = 0, odd = 0;
+            foreach (var line in CapturedFile(run, "frag", "pbmap.txt").Split('\n').Skip(1))
+            {
+                var t = line.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries);
+                if (t.Length < 11 || !char.IsDigit(t[0][0])) continue;
+                free += long.Parse(t[1]);
+                odd += long.Parse(t[10]);
+            }
+            return (double)odd / free;
         }
 
         internal static Dictionary<string, long> Counters(MemNode node)

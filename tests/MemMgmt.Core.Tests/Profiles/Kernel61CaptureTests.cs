@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Linq;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
@@ -24,10 +23,10 @@ namespace MemMgmt.Core.Tests.Profiles
             PageTypeInfo.Parse(Capture(scenario, phase, "pagetypeinfo.txt")).BlockRows[0].Blocks.ToArray();
 
         private static long CaptureHuge(string scenario, string phase, string key = "granted") =>
-            long.Parse(Capture(scenario, phase, "hugepages.txt").Split('\n').First(l => l.StartsWith(key + "=")).Substring(key.Length + 1));
+            HarnessScenario.CapturedHugepages(ProcCaptures.HarnessRun(scenario), phase, key);
 
         private static long CaptureDelta(string scenario, string from, string to, string counter) =>
-            VmStat.Parse(Capture(scenario, to, "vmstat.txt"))[counter]!.Value - VmStat.Parse(Capture(scenario, from, "vmstat.txt"))[counter]!.Value;
+            HarnessScenario.CapturedDelta(ProcCaptures.HarnessRun(scenario), from, to, counter);
 
         [Fact]
         public void Frag_LeavesTheCapturedBuddyinfoShape_AlmostAllOrderZeroAndAboutFiftyMaxOrderBlocks()
@@ -52,18 +51,7 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.Equal(frag[4], sim[4]);                                        // 32 CMA blocks
         }
 
-        private static double PbmapOddShare(string scenario)
-        {
-            long free = 0, odd = 0;
-            foreach (var line in Capture(scenario, "frag", "pbmap.txt").Split('\n').Skip(1))
-            {
-                var t = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (t.Length < 11 || !char.IsDigit(t[0][0])) continue;
-                free += long.Parse(t[1]);
-                odd += long.Parse(t[10]);
-            }
-            return (double)odd / free;
-        }
+        private static double PbmapOddShare(string scenario) => HarnessScenario.CapturedOddShare(ProcCaptures.HarnessRun(scenario));
 
         [Fact]
         public void Frag_Parity_FreesOddOrEvenPfnsAsTheCapturedRuns()
@@ -174,16 +162,10 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.InRange(sim, real / 2, real * 2);
         }
 
-        // Booted nodes (New-MemNode -Booted) end frag with the capture's pageblock counts; which pfn parity their freed pages
-        // get follows the order the allocator hands pages out in, so the frag option that gives each captured state is
-        // found by the measured odd share (BootedNodeTests): -Parity Even frees mostly odd pfns on a booted node.
-        private static readonly Lazy<HarnessScenario> BootedRand = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.FragRandom, null, booted: true));
-        private static readonly Lazy<HarnessScenario> BootedOddState = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even, booted: true));
-        private static readonly Lazy<HarnessScenario> BootedEvenState = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Odd, booted: true));
-
         private static HarnessScenario Booted61(string capture)
         {
-            var s = capture == "rand" ? BootedRand.Value : capture == "odd" ? BootedOddState.Value : BootedEvenState.Value;
+            // Booted nodes (New-MemNode -Booted) end frag with the capture's pageblock counts.
+            var s = (capture == "rand" ? HarnessScenario.Booted61Rand : capture == "odd" ? HarnessScenario.Booted61OddState : HarnessScenario.Booted61EvenState).Value;
             double share = s.FragOddShare, real = PbmapOddShare(capture);
             Assert.True(Math.Abs(share - real) < 0.15, $"{capture}: simulated odd share {share:F2}, captured {real:F2}");
             return s;

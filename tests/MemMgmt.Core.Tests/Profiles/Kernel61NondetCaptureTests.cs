@@ -2,9 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using MemMgmt.Core.Node;
 using MemMgmt.Core.Tests.Stats;
-using MemMgmt.Core.Workloads;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Profiles
@@ -23,53 +21,34 @@ namespace MemMgmt.Core.Tests.Profiles
             internal Dictionary<string, long> Hp1 = new Dictionary<string, long>(), Cm = new Dictionary<string, long>();
         }
 
-        private static string PhaseFile(string dir, string phase, string file) => File.ReadAllText(Path.Combine(dir, phase, file));
-
-        private static long Hugepages(string dir, string phase, string key) =>
-            long.Parse(PhaseFile(dir, phase, "hugepages.txt").Split('\n').First(l => l.StartsWith(key + "=")).Substring(key.Length + 1));
-
-        /// <summary>pbmap's total line after frag: free_odd over free.</summary>
-        private static double OddShare(string dir)
-        {
-            var t = PhaseFile(dir, "frag", "pbmap.txt").Split('\n').First(l => l.StartsWith("# total"))
-                .Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries);
-            return double.Parse(t[11]) / double.Parse(t[2]);
-        }
-
-        private static long Counter(string dir, string phase, string name) =>
-            MemMgmt.Core.Stats.VmStat.Parse(PhaseFile(dir, phase, "vmstat.txt"))[name]!.Value;
-
         private static RealRun Read(string name, string dir)
         {
             var r = new RealRun
             {
                 Name = name,
-                OddShare = OddShare(dir),
-                Requested = Hugepages(dir, "hugepages1", "requested"),
-                Granted1 = Hugepages(dir, "hugepages1", "granted"),
-                Granted2 = Hugepages(dir, "hugepages2", "granted"),
+                OddShare = HarnessScenario.CapturedOddShare(dir),
+                Requested = HarnessScenario.CapturedHugepages(dir, "hugepages1", "requested"),
+                Granted1 = HarnessScenario.CapturedHugepages(dir, "hugepages1"),
+                Granted2 = HarnessScenario.CapturedHugepages(dir, "hugepages2"),
             };
             foreach (var c in HarnessScenario.CompactCounters)
             {
-                r.Hp1[c] = Counter(dir, "hugepages1", c) - Counter(dir, "frag", c);
-                r.Cm[c] = Counter(dir, "compacted", c) - Counter(dir, "released", c);
+                r.Hp1[c] = HarnessScenario.CapturedDelta(dir, "frag", "hugepages1", c);
+                r.Cm[c] = HarnessScenario.CapturedDelta(dir, "released", "compacted", c);
             }
             return r;
         }
 
         private static readonly Lazy<List<RealRun>> Runs = new Lazy<List<RealRun>>(() =>
         {
-            string root = Path.Combine(ProcCaptures.RepoRoot, "tests", "captures");
             var runs = new List<RealRun>();
-            foreach (var dir in Directory.GetDirectories(Path.Combine(root, "arm64-6.1-qemu-nondet"), "run*").OrderBy(d => d))
+            foreach (var dir in Directory.GetDirectories(Path.Combine(ProcCaptures.RepoRoot, "tests", "captures", "arm64-6.1-qemu-nondet"), "run*").OrderBy(d => d))
                 runs.Add(Read(Path.GetFileName(dir), dir));
             foreach (var det in new[] { "even", "odd" })
-                runs.Add(Read("det-" + det, Path.Combine(root, "arm64-6.1-qemu", det)));
+                runs.Add(Read("det-" + det, ProcCaptures.HarnessRun(det)));
             return runs;
         });
 
-        private static readonly Lazy<HarnessScenario> BootedOddState = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even, booted: true));
-        private static readonly Lazy<HarnessScenario> BootedEvenState = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Odd, booted: true));
 
         private static bool InState(double share, string state) => state == "even" ? share < 0.25 : share > 0.8;
 
@@ -95,7 +74,7 @@ namespace MemMgmt.Core.Tests.Profiles
         [InlineData("odd")]
         public void Kernel61_BootedNode_GrantsWithinTheRealRunsSpread_InTheSameParityState(string state)
         {
-            var sim = state == "even" ? BootedEvenState.Value : BootedOddState.Value;
+            var sim = (state == "even" ? HarnessScenario.Booted61EvenState : HarnessScenario.Booted61OddState).Value;
             Assert.True(InState(sim.FragOddShare, state), $"simulated odd share {sim.FragOddShare:F2}");
             var real = Runs.Value.Where(r => InState(r.OddShare, state)).ToList();
             double lo1 = real.Min(r => (double)r.Granted1 / r.Requested), hi1 = real.Max(r => (double)r.Granted1 / r.Requested);
@@ -116,7 +95,7 @@ namespace MemMgmt.Core.Tests.Profiles
         [InlineData("odd", "compacted")]
         public void Kernel61_BootedNode_PhaseDeltas_AreWithinTheRealRunsSpread(string state, string phase)
         {
-            var sim = state == "even" ? BootedEvenState.Value : BootedOddState.Value;
+            var sim = (state == "even" ? HarnessScenario.Booted61EvenState : HarnessScenario.Booted61OddState).Value;
             var real = Runs.Value.Where(r => InState(r.OddShare, state)).ToList();
             var outside = new List<string>();
             foreach (var c in HarnessScenario.CompactCounters)

@@ -24,9 +24,11 @@ namespace MemMgmt.Core.Tests.Stats
             }
         }
 
+        /// <summary>The directory of one run of the project's own QEMU harness captures (tests/captures/arm64-6.1-qemu).</summary>
+        internal static string HarnessRun(string scenario) => Path.Combine(RepoRoot, "tests", "captures", "arm64-6.1-qemu", scenario);
+
         /// <summary>The directory of one phase of the project's own QEMU harness captures (tests/captures/arm64-6.1-qemu).</summary>
-        internal static string Harness(string scenario, string phase) =>
-            Path.Combine(RepoRoot, "tests", "captures", "arm64-6.1-qemu", scenario, phase);
+        internal static string Harness(string scenario, string phase) => Path.Combine(HarnessRun(scenario), phase);
 
         /// <summary>The text of one file of a harness capture phase.</summary>
         internal static string HarnessFile(string scenario, string phase, string file) =>
