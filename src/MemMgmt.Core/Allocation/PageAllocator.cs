@@ -148,7 +148,7 @@ namespace MemMgmt.Core.Allocation
         private static int GetPageFromFreelist(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
             GfpFlags gfp, out Zone? zone, out AllocSource source)
         {
-            if (order == 0) return GetPageFromFreelistWalk(node, 0, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
+            if (order == 0) return GetPageFromFreelistWalk(node, 0, highZoneIdx, mt, cpu, allocFlags, gfp, false, out zone, out source);
             return GetPageFromFreelistHigherOrder(node, order, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
         }
 
@@ -156,17 +156,20 @@ namespace MemMgmt.Core.Allocation
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static int GetPageFromFreelistHigherOrder(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
             GfpFlags gfp, out Zone? zone, out AllocSource source) =>
-            GetPageFromFreelistWalk(node, order, highZoneIdx, mt, cpu, allocFlags, gfp, out zone, out source);
+            GetPageFromFreelistWalk(node, order, highZoneIdx, mt, cpu, allocFlags, gfp, false, out zone, out source);
 
-        /// <summary>The zonelist walk of get_page_from_freelist.</summary>
+        /// <summary>The zonelist walk of get_page_from_freelist. <paramref name="fairZones"/>, a constant at every call site so
+        /// the other profiles' walks compile without it, adds 4.4's fair zone allocation policy
+        /// (<see cref="GetPageFromFreelist44"/>).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int GetPageFromFreelistWalk(MemNode node, int order, int highZoneIdx, int mt, int cpu, int allocFlags,
-            GfpFlags gfp, out Zone? zone, out AllocSource source)
+            GfpFlags gfp, bool fairZones, out Zone? zone, out AllocSource source)
         {
             bool cold = (gfp & GfpFlags.__GFP_COLD) != 0;
             var zonelist = node.Zonelist;
             int classzoneIdx = -1;
             int markIdx = allocFlags & AllocFlagBits.WmarkMask;
+            int nrFairSkipped = 0;
             source = AllocSource.None;
         retry:
             for (int i = 0; i < zonelist.Length; i++)
@@ -180,6 +183,11 @@ namespace MemMgmt.Core.Allocation
                     // alloc_flags_nofragment(preferred zone): keep ALLOC_NOFRAGMENT only where the preferred zone asks for it.
                     allocFlags &= z.NoFragmentMask;
                 }
+                if (fairZones && (allocFlags & AllocFlagBits.Fair) != 0 && z.FairDepleted)
+                {
+                    nrFairSkipped++;
+                    continue;
+                }
                 long mark = z.WmarkPages(markIdx);
                 if (!ZoneWatermark.Fast(z, order, mark, classzoneIdx, allocFlags, gfp))
                 {
@@ -188,9 +196,19 @@ namespace MemMgmt.Core.Allocation
                 int page = BuddyAllocator.RmqueueZone(z, cpu, order, mt, allocFlags, out source, cold);
                 if (page >= 0)
                 {
+                    if (fairZones) ChargeAllocBatch(z, order);
                     if (order > 0 && (allocFlags & AllocFlagBits.Harder) != 0) BuddyAllocator.ReserveHighatomicPageblock(z, page);
                     zone = z;
                     return page;
+                }
+            }
+            if (fairZones && (allocFlags & AllocFlagBits.Fair) != 0)
+            {
+                allocFlags &= ~AllocFlagBits.Fair;
+                if (nrFairSkipped != 0)
+                {
+                    ResetAllocBatches(node, classzoneIdx);
+                    goto retry;
                 }
             }
             // Every zone was too fragmented to give a page without splitting a pageblock: fragment rather than fail.
