@@ -32,7 +32,7 @@ namespace MemMgmt.Core.Allocation
             for (int i = 0; i <= preferredZoneIdx && i < node.ZoneArr.Length; i++)
             {
                 var zone = node.ZoneArr[i];
-                zone.AllocBatch = zone.Watermark[(int)WatermarkLevel.High] - zone.Watermark[(int)WatermarkLevel.Low];
+                zone.AllocBatch = zone.FullAllocBatch;
                 zone.FairDepleted = false;
             }
         }

@@ -60,6 +60,8 @@ namespace MemMgmt.Core.Node
         internal long AllocBatch;
         /// <summary>ZONE_FAIR_DEPLETED (4.4): the batch reached zero; only reset_alloc_batches clears it.</summary>
         internal bool FairDepleted;
+        /// <summary>A full fair allocation batch: high − low watermark (4.4's __setup_per_zone_wmarks and reset_alloc_batches).</summary>
+        internal long FullAllocBatch => Watermark[(int)WatermarkLevel.High] - Watermark[(int)WatermarkLevel.Low];
 
         internal Zone(MemNode node, ZoneType type, long startPfn, long spanned, long present, long managed,
             int freeListBase, int maxOrder, PerCpuPages[] pcp, int nrZoneTypes, int idx)

@@ -93,7 +93,7 @@ namespace MemMgmt.Core.Watermarks
                     zone.Watermark[(int)WatermarkLevel.High] = zone.Watermark[0] + tmp * 2;
                 }
                 // 4.4 sets NR_ALLOC_BATCH to high − low here and leaves ZONE_FAIR_DEPLETED as it was.
-                if (node.Kernel.FairZoneAllocation) zone.AllocBatch = zone.Watermark[(int)WatermarkLevel.High] - zone.Watermark[(int)WatermarkLevel.Low];
+                if (node.Kernel.FairZoneAllocation) zone.AllocBatch = zone.FullAllocBatch;
             }
             ZonePcpUpdateAfterWmarks(node);
         }
