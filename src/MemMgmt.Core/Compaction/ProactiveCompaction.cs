@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Reclaim;
 using MemMgmt.Core.Stats;
@@ -78,25 +77,36 @@ namespace MemMgmt.Core.Compaction
             bool ran = false;
             try
             {
-                long timeout = HpageFragCheckIntervalNs;
+                int? prevScore = null;
                 if (ShouldProactiveCompactNode(node))
                 {
-                    int prevScore = FragmentationScoreNode(node);
+                    prevScore = FragmentationScoreNode(node);
                     ProactiveCompactNode(node, stop, reports);
-                    int score = FragmentationScoreNode(node);
-                    st.ProactiveRuns++;
                     ran = true;
-                    if (score >= prevScore)
-                    {
-                        timeout = HpageFragCheckIntervalNs << CompactMaxDeferShift;
-                        st.ProactiveNoProgress++;
-                    }
                 }
-                st.ProactiveCompactTrigger = false;
-                KcompactdSleep(node, timeout);
+                KcompactdProactiveSleep(node, prevScore);
             }
             finally { trace.CurrentTask = saved; }
             return ran;
+        }
+
+        /// <summary>The end of kcompactd()'s proactive check: after a run (<paramref name="prevScore"/>: the node's score before
+        /// it) that did not lower the score, sleep 2^COMPACT_MAX_DEFER_SHIFT intervals instead of one; clear the trigger.</summary>
+        private static void KcompactdProactiveSleep(MemNode node, int? prevScore)
+        {
+            var st = node.Compaction;
+            long timeout = HpageFragCheckIntervalNs;
+            if (prevScore.HasValue)
+            {
+                st.ProactiveRuns++;
+                if (FragmentationScoreNode(node) >= prevScore.Value)
+                {
+                    timeout = HpageFragCheckIntervalNs << CompactMaxDeferShift;
+                    st.ProactiveNoProgress++;
+                }
+            }
+            st.ProactiveCompactTrigger = false;
+            KcompactdSleep(node, timeout);
         }
 
         /// <summary>Spare list heads for cc->migratepages and cc->freepages of a proactive run beside a task's compaction,
@@ -128,8 +138,7 @@ namespace MemMgmt.Core.Compaction
                         node.Clock.SwitchTo(st.ProactiveWakeNs);
                         if (!ShouldProactiveCompactNode(node))
                         {
-                            st.ProactiveCompactTrigger = false;
-                            KcompactdSleep(node, HpageFragCheckIntervalNs);
+                            KcompactdProactiveSleep(node, null);
                             continue;
                         }
                         run = st.Beside = new ProactiveRun(node, cpu);
@@ -138,17 +147,8 @@ namespace MemMgmt.Core.Compaction
                     while (run.CpuNs <= untilNs && !run.Step(node)) run.CpuNs = node.Clock.NowNs;
                     run.CpuNs = node.Clock.NowNs;
                     if (!run.Done) return;
-                    // The run is over: kcompactd sleeps one interval, or 2^COMPACT_MAX_DEFER_SHIFT when the score did not fall.
                     st.Beside = null;
-                    st.ProactiveRuns++;
-                    long timeout = HpageFragCheckIntervalNs;
-                    if (FragmentationScoreNode(node) >= run.PrevScore)
-                    {
-                        timeout = HpageFragCheckIntervalNs << CompactMaxDeferShift;
-                        st.ProactiveNoProgress++;
-                    }
-                    st.ProactiveCompactTrigger = false;
-                    KcompactdSleep(node, timeout);
+                    KcompactdProactiveSleep(node, run.PrevScore);
                 }
             }
             finally
@@ -178,21 +178,11 @@ namespace MemMgmt.Core.Compaction
             {
                 CpuNs = node.Clock.NowNs;
                 PrevScore = FragmentationScoreNode(node);
-                _cc = new CompactControl
-                {
-                    Order = -1,
-                    Mode = MigrateMode.SyncLight,
-                    IgnoreSkipHint = true,
-                    WholeZone = true,
-                    GfpMask = GfpFlags.GFP_KERNEL,
-                    ProactiveCompaction = true,
-                    Cpu = cpu,
-                    MigrateList = node.SpareListBase + BesideMigrateListSlot,
-                    FreeList = node.SpareListBase + BesideFreeListSlot,
-                    // kcompactd takes no signal, but a cancelled operation should not wait for its simulated run: the run
-                    // ends contended at its next pass, as a fatal signal would end it.
-                    StopRequested = node.Stop,
-                };
+                // kcompactd takes no signal, but a cancelled operation should not wait for its simulated run: the run ends
+                // contended at its next pass, as a fatal signal would end it.
+                _cc = NodeCompactControl(MigrateMode.SyncLight, proactive: true, cpu, node.Stop);
+                _cc.MigrateList = node.SpareListBase + BesideMigrateListSlot;
+                _cc.FreeList = node.SpareListBase + BesideFreeListSlot;
             }
 
             /// <summary>One unit of the run on the node's clock (set to kcompactd's time): a zone's compact_zone start, one

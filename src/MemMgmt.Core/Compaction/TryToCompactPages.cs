@@ -138,18 +138,8 @@ namespace MemMgmt.Core.Compaction
         internal static void CompactNode(MemNode node, int cpu, Func<bool>? stop, List<ZoneCompactionReport> reports, ZoneType? onlyZone,
             MigrateMode mode = MigrateMode.Sync, Action<Zone, double>? progress = null, bool proactive = false)
         {
-            var cc = new CompactControl
-            {
-                Order = -1,
-                Mode = mode,
-                IgnoreSkipHint = true,
-                WholeZone = true,
-                GfpMask = GfpFlags.GFP_KERNEL,
-                ProactiveCompaction = proactive,
-                Cpu = cpu,
-                StopRequested = stop,
-                Progress = progress,
-            };
+            var cc = NodeCompactControl(mode, proactive, cpu, stop);
+            cc.Progress = progress;
             foreach (var zone in node.ZoneArr)
             {
                 if (!zone.IsPopulated) continue;
@@ -165,6 +155,20 @@ namespace MemMgmt.Core.Compaction
                 if (stop != null && stop()) break;
             }
         }
+
+        /// <summary>The compact_control of compact_node and proactive_compact_node: order −1, skip hints ignored, whole zone.</summary>
+        internal static CompactControl NodeCompactControl(MigrateMode mode, bool proactive, int cpu, Func<bool>? stop) =>
+            new CompactControl
+            {
+                Order = -1,
+                Mode = mode,
+                IgnoreSkipHint = true,
+                WholeZone = true,
+                GfpMask = GfpFlags.GFP_KERNEL,
+                ProactiveCompaction = proactive,
+                Cpu = cpu,
+                StopRequested = stop,
+            };
 
         /// <summary>Restarts the report's own counters of a shared compact_control before the next zone (the kernel's
         /// fields stay as compact_zone left them).</summary>
