@@ -117,7 +117,8 @@ namespace MemMgmt.Core.Compaction
         /// to <paramref name="untilNs"/> of its own time, the proactive check of each wake and proactive_compact_node one
         /// compact_zone pass at a time, so its scanners and the task's direct compactions take pages from the same zone
         /// by turns. kcompactd's work is done on its own clock (the node's clock is set back afterwards). With
-        /// <paramref name="finishOnly"/> the run in progress goes to its end and no new wake is taken: the burst is over.</summary>
+        /// <paramref name="finishOnly"/> the run in progress goes to its end and no new wake is taken: the burst is over.
+        /// <paramref name="cpu"/> is the CPU a new run takes: the one the task running the burst is not on.</summary>
         internal static void KcompactdProactiveBeside(MemNode node, int cpu, long untilNs, bool finishOnly)
         {
             var st = node.Compaction;

@@ -133,8 +133,7 @@ namespace MemMgmt.Core.Time
             {
                 var st = _node.Compaction;
                 if (--st.BurstDepth > 0 || st.Beside == null) return;
-                // Only the run in progress goes on, on the CPU it began on; the cpu argument picks none.
-                CompactionEngine.KcompactdProactiveBeside(_node, cpu: 1, long.MaxValue, finishOnly: true);
+                CompactionEngine.KcompactdProactiveBeside(_node, st.Beside.Cpu, long.MaxValue, finishOnly: true);
             }
         }
 
