@@ -11,7 +11,7 @@ namespace MemMgmt.Core.Allocation
         internal static void FreeReclaimedPage(MemNode node, int index, int cpu)
         {
             var pages = node.Pages;
-            int order = pages.Order[index];
+            int order = pages.OrderOf(index);
             int slot = pages.Handle[index];
             if (slot != 0 && node.Allocations.IsLive(slot) && node.Allocations.IndexOf(slot) == index) node.Allocations.Remove(slot);
             ReleaseOwner(node, index, order);

@@ -230,8 +230,7 @@ namespace MemMgmt.Core.Allocation
             int nr = 1 << order;
             uint flags = (uint)PageFlags.Allocated;
             if ((gfp & GfpFlags.__GFP_COMP) != 0 && order > 0) flags |= (uint)PageFlags.Head;
-            pages.Flags[index] = flags;
-            pages.Order[index] = (byte)order;
+            pages.Flags[index] = PageMap.WithOrder(flags, order);
             pages.Owner[index] = (byte)owner;
             pages.ExtraRefs[index] = 0;
             var counters = node.Counters;
@@ -309,7 +308,7 @@ namespace MemMgmt.Core.Allocation
             if (cpu < 0 || cpu >= node.NrCpus)
                 throw Bad("CpuOutOfRange", ErrorKind.OutOfRange, $"Cpu {cpu} is out of range; the node has CPUs 0 to {node.NrCpus - 1}.", cpu);
             int index = node.Allocations.IndexOf(slot);
-            int order = node.Pages.Order[index];
+            int order = node.Pages.OrderOf(index);
             node.Allocations.Remove(slot);
             ReleaseOwner(node, index, order);
             FreePagesIndex(node, index, order, cpu);
@@ -345,8 +344,7 @@ namespace MemMgmt.Core.Allocation
             if (index >= 0)
             {
                 var pages = node.Pages;
-                pages.Flags[index] = (uint)PageFlags.Allocated;
-                pages.Order[index] = (byte)order;
+                pages.Flags[index] = PageMap.WithOrder((uint)PageFlags.Allocated, order);
             }
             return index;
         }
@@ -369,7 +367,7 @@ namespace MemMgmt.Core.Allocation
             if (slot < 0) { pfn = -1; order = -1; return false; }
             int index = node.Allocations.IndexOf(slot);
             pfn = node.NodeStartPfn + index;
-            order = node.Pages.Order[index];
+            order = node.Pages.OrderOf(index);
             return true;
         }
     }

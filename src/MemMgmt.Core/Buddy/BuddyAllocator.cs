@@ -28,6 +28,12 @@ namespace MemMgmt.Core.Buddy
     internal static partial class BuddyAllocator
     {
         private const uint BuddyFlag = (uint)PageFlags.Buddy;
+        /// <summary>The bits page_is_buddy compares: PageBuddy and the order byte.</summary>
+        private const uint BuddyAndOrder = BuddyFlag | ~PageMap.FlagBits;
+
+        /// <summary>The flags word of a free block's head of <paramref name="order"/> (PageBuddy, page_private = order).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint FreeHead(int order) => PageMap.WithOrder(BuddyFlag, order);
 
         /// <summary>MethodImplOptions.AggressiveOptimization (512), which netstandard2.0's enum does not name; the
         /// runtime honours the bit.</summary>
@@ -56,24 +62,21 @@ namespace MemMgmt.Core.Buddy
             if (migratetype != (int)MigrateType.Isolate) ModFreepageState(zone, 1L << order, migratetype);
             int maxOrderAll = node.MaxOrderValue;
             int buddy = index ^ (1 << order);
-            if (order < maxOrderAll - 1 && (uint)buddy < (uint)flags.Length && (flags[buddy] & BuddyFlag) != 0)
+            if (order < maxOrderAll - 1 && (uint)buddy < (uint)flags.Length && (flags[buddy] & BuddyAndOrder) == FreeHead(order))
             {
                 flags[index] = 0;
-                pages.Order[index] = 0;
                 long merged = MergeBuddies(zone, index, order, migratetype);
                 index = (int)merged;
                 order = (int)(merged >> 32);
             }
 
             // done_merging: set_page_order(page, order)
-            var orders = pages.Order;
-            flags[index] = BuddyFlag;
-            orders[index] = (byte)order;
+            flags[index] = FreeHead(order);
             if (!toTail && order < maxOrderAll - 2)
             {
                 // Is the buddy of the next-higher order free? Then this block may merge soon: queue it at the tail.
                 int higherBuddy = (index & ~(1 << order)) ^ (1 << (order + 1));
-                if ((uint)higherBuddy < (uint)flags.Length && (flags[higherBuddy] & BuddyFlag) != 0 && orders[higherBuddy] == order + 1)
+                if ((uint)higherBuddy < (uint)flags.Length && (flags[higherBuddy] & BuddyAndOrder) == FreeHead(order + 1))
                 {
                     var blockZone = node.PageblockZone;
                     int pbOrder = node.PbOrder;
@@ -116,7 +119,6 @@ namespace MemMgmt.Core.Buddy
             var pages = node.Pages;
             var links = pages.Links;
             var flags = pages.Flags;
-            var orders = pages.Order;
             var blockZone = node.PageblockZone;
             int pbOrder = node.PbOrder;
             int zoneId = blockZone[index >> pbOrder];
@@ -133,15 +135,14 @@ namespace MemMgmt.Core.Buddy
                     // page_is_buddy(page, buddy, order)
                     if ((uint)buddy >= (uint)flags.Length) goto doneMerging;
                     uint bf = flags[buddy];
-                    if ((bf & BuddyFlag) == 0 || orders[buddy] != o || blockZone[buddy >> pbOrder] != zoneId) goto doneMerging;
+                    if ((bf & BuddyAndOrder) != FreeHead(o) || blockZone[buddy >> pbOrder] != zoneId) goto doneMerging;
                     // list_del(&buddy->lru), nr_free--, rmv_page_order(buddy)
                     ref var bl = ref links[buddy];
                     int next = bl.Next, prev = bl.Prev;
                     links[prev].Next = next;
                     links[next].Prev = prev;
                     nrFree[o]--;
-                    flags[buddy] = bf & ~BuddyFlag;
-                    orders[buddy] = 0;
+                    flags[buddy] = bf & PageMap.FlagBits & ~BuddyFlag;
                     index &= buddy;
                     o++;
                 }
@@ -173,7 +174,6 @@ namespace MemMgmt.Core.Buddy
             var pages = zone.Pages;
             var links = pages.Links;
             var flags = pages.Flags;
-            var orders = pages.Order;
             var nrFree = zone.NrFree;
             int head = zone.FreeListHead(high, migratetype);
             int size = 1 << high;
@@ -193,8 +193,7 @@ namespace MemMgmt.Core.Buddy
                 h.Next = half;
                 nrFree[high]++;
                 // set_page_order(&page[size], high)
-                flags[half] = BuddyFlag;
-                orders[half] = (byte)high;
+                flags[half] = FreeHead(high);
             }
         }
 
@@ -220,7 +219,6 @@ namespace MemMgmt.Core.Buddy
                 links[next].Prev = head;
                 // rmv_page_order(page)
                 pages.Flags[page] = 0;
-                pages.Order[page] = 0;
                 nrFree[current]--;
                 if (current > order) Expand(zone, page, order, current, migratetype);
                 return page;
@@ -271,7 +269,7 @@ namespace MemMgmt.Core.Buddy
                     page++;
                     continue;
                 }
-                int order = pages.Order[page];
+                int order = pages.OrderOf(page);
                 pages.ListMove(page, zone.FreeListHead(order, migratetype));
                 page += 1 << order;
                 moved += 1 << order;
@@ -323,7 +321,7 @@ namespace MemMgmt.Core.Buddy
         {
             var node = zone.NodeRef;
             var pages = zone.Pages;
-            int currentOrder = pages.Order[index];
+            int currentOrder = pages.OrderOf(index);
             int oldBlockType = node.BlockMigratetype(index);
 
             if (oldBlockType != (int)MigrateType.HighAtomic)
@@ -357,7 +355,7 @@ namespace MemMgmt.Core.Buddy
             else alikePages = 0;
             if (freePages == 0)
             {
-                int currentOrder = zone.Pages.Order[index];
+                int currentOrder = zone.Pages.OrderOf(index);
                 zone.Pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
                 return;
             }
@@ -559,8 +557,7 @@ namespace MemMgmt.Core.Buddy
                 if (cold) pages.ListAddTail(page, after);
                 else pages.ListAdd(page, after);
                 after = page;
-                pages.Flags[page] = (uint)PageFlags.Pcp;
-                pages.Order[page] = (byte)(pcpMt | (order << PcpOrderShift));
+                pages.Flags[page] = PageMap.WithOrder((uint)PageFlags.Pcp, pcpMt | (order << PcpOrderShift));
                 zone.NrFreePages -= 1L << order;
                 if (pcpMt == (int)MigrateType.Cma) zone.NrFreeCma -= 1L << order;
             }
@@ -592,8 +589,7 @@ namespace MemMgmt.Core.Buddy
             // list_add at the head of the pcp list (a hot page).
             int head = pcp.ListBase + listType;
             pages.ListAdd(index, head);
-            pages.Flags[index] = (uint)PageFlags.Pcp;
-            pages.Order[index] = (byte)migratetype;
+            pages.Flags[index] = PageMap.WithOrder((uint)PageFlags.Pcp, migratetype);
             int count = pcp.CountField + 1;
             pcp.CountField = count;
             if (count >= pcp.FreeHighField) FreePcpBatch(zone, pcp, listType);
@@ -655,10 +651,9 @@ namespace MemMgmt.Core.Buddy
                     pages.ListDel(page);
                     count -= nrPages;
                     pcp.CountField -= nrPages;
-                    int mt = pages.Order[page] & ((1 << PcpOrderShift) - 1);
+                    int mt = pages.OrderOf(page) & ((1 << PcpOrderShift) - 1);
                     if (zone.NrIsolatePageblock > 0) mt = node.BlockMigratetype(page);
                     pages.Flags[page] = 0;
-                    pages.Order[page] = 0;
                     FreeOnePage(zone, page, order, mt);
                 } while (count > 0 && pages.Next(list) != list);
             }
@@ -686,10 +681,9 @@ namespace MemMgmt.Core.Buddy
                 {
                     int page = pages.Prev(list);
                     pages.ListDel(page);
-                    int mt = pages.Order[page];
+                    int mt = pages.OrderOf(page);
                     if (zone.NrIsolatePageblock > 0) mt = node.BlockMigratetype(page);
                     pages.Flags[page] = 0;
-                    pages.Order[page] = 0;
                     FreeOnePage(zone, page, 0, mt);
                 } while (--count > 0 && --batchFree > 0 && pages.Next(list) != list);
             }

@@ -23,7 +23,6 @@ namespace MemMgmt.Core.Buddy
             pages.ListDel(index);
             zone.NrFree[order]--;
             pages.Flags[index] = 0;
-            pages.Order[index] = 0;
             if (order >= node.PbOrder - 1)
             {
                 int end = index + (1 << order) - 1;

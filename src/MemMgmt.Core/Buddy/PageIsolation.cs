@@ -29,7 +29,7 @@ namespace MemMgmt.Core.Buddy
             for (int i = blockStart; i < end; i++)
             {
                 uint f = pages.Flags[i];
-                if ((f & (uint)PageFlags.Buddy) != 0) { i += (1 << pages.Order[i]) - 1; continue; }
+                if ((f & (uint)PageFlags.Buddy) != 0) { i += (1 << pages.OrderOf(i)) - 1; continue; }
                 bool referenced = (f & (uint)(PageFlags.Allocated | PageFlags.Reserved | PageFlags.Isolated)) != 0;
                 if (!referenced) continue; // free inside a block, on a pcp list, or the tail of a non-compound allocation
                 if ((f & (uint)PageFlags.NonLruMovable) != 0) continue;
@@ -70,12 +70,12 @@ namespace MemMgmt.Core.Buddy
             if (node.BlockMigratetype(index) != (int)MigrateType.Isolate) return;
             var pages = node.Pages;
             int order = -1;
-            if (pages.Has(index, PageFlags.Buddy) && pages.Order[index] >= node.PbOrder)
+            if (pages.Has(index, PageFlags.Buddy) && pages.OrderOf(index) >= node.PbOrder)
             {
-                int buddy = index ^ (1 << pages.Order[index]);
+                int buddy = index ^ (1 << pages.OrderOf(index));
                 if ((uint)buddy < (uint)pages.NrPages && node.BlockMigratetype(buddy) != (int)MigrateType.Isolate)
                 {
-                    order = pages.Order[index];
+                    order = pages.OrderOf(index);
                     BuddyAllocator.IsolateFreePage(zone, index, order);
                 }
             }

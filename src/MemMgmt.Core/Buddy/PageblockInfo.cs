@@ -62,9 +62,9 @@ namespace MemMgmt.Core.Buddy
                 uint f = pages.Flags[i];
                 int span = 1;
                 int kind; // 0 free, 1 pcp, 2 allocated, 3 reserved, 4 isolated, 5 other
-                if ((f & (uint)PageFlags.Buddy) != 0) { span = 1 << pages.Order[i]; kind = 0; }
-                else if ((f & (uint)PageFlags.Pcp) != 0) { span = 1 << (pages.Order[i] >> BuddyAllocator.PcpOrderShift); kind = 1; }
-                else if ((f & (uint)PageFlags.Allocated) != 0) { span = 1 << pages.Order[i]; kind = 2; }
+                if ((f & (uint)PageFlags.Buddy) != 0) { span = 1 << pages.OrderOf(i); kind = 0; }
+                else if ((f & (uint)PageFlags.Pcp) != 0) { span = 1 << (pages.OrderOf(i) >> BuddyAllocator.PcpOrderShift); kind = 1; }
+                else if ((f & (uint)PageFlags.Allocated) != 0) { span = 1 << pages.OrderOf(i); kind = 2; }
                 else if ((f & (uint)PageFlags.Reserved) != 0) kind = 3;
                 else if ((f & (uint)PageFlags.Isolated) != 0) kind = 4;
                 else kind = 5;

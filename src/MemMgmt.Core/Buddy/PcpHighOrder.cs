@@ -62,7 +62,6 @@ namespace MemMgmt.Core.Buddy
             }
             pages.ListDel(page);
             pages.Flags[page] = 0;
-            pages.Order[page] = 0;
             pcp.CountField -= 1 << order;
             return page;
         }
@@ -84,7 +83,6 @@ namespace MemMgmt.Core.Buddy
                 {
                     // free_one_page, which does not count PGFREE on 6.1.
                     pages.Flags[index] = 0;
-                    pages.Order[index] = 0;
                     FreeOnePage(zone, index, order, migratetype);
                     return;
                 }
@@ -94,8 +92,7 @@ namespace MemMgmt.Core.Buddy
             var pcp = zone.Pcp[cpu];
             int pindex = OrderToPindex(pcpMt, order);
             pages.ListAdd(index, pcp.ListBase + pindex);
-            pages.Flags[index] = (uint)PageFlags.Pcp;
-            pages.Order[index] = (byte)(migratetype | (order << PcpOrderShift));
+            pages.Flags[index] = PageMap.WithOrder((uint)PageFlags.Pcp, migratetype | (order << PcpOrderShift));
             pcp.CountField += 1 << order;
             bool freeHigh = pcp.FreeFactor != 0 && order <= MmConstants.PageAllocCostlyOrder;
             int high = freeHigh ? 0 : pcp.FreeHighField;

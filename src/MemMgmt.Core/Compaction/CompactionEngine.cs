@@ -140,7 +140,7 @@ namespace MemMgmt.Core.Compaction
             var pages = node.Pages;
             int block = node.ToIndex(PageblockStartPfn(node, pfn));
             // pageblock_skip_persistent: a compound page of pageblock order or more (a hugetlb page) starts the block.
-            if (pages.Has(block, PageFlags.Head) && pages.Order[block] >= node.PbOrder) return false;
+            if (pages.Has(block, PageFlags.Head) && pages.OrderOf(block) >= node.PbOrder) return false;
             if (checkSource && checkTarget && !node.BlockSkip(block)) return true;
             if (!checkSource && checkTarget && node.BlockMigratetype(block) != (int)MigrateType.Movable) return false;
             int end = block + (1 << node.PbOrder);
@@ -221,7 +221,7 @@ namespace MemMgmt.Core.Compaction
             var pages = node.Pages;
             // A free block already as large as a pageblock is what compaction is trying to build: never a target,
             // not even for the CMA/alloc_contig callers that ignore the block's migratetype.
-            if ((pages.Flags[page] & (uint)PageFlags.Buddy) != 0 && pages.Order[page] >= node.PbOrder) return false;
+            if ((pages.Flags[page] & (uint)PageFlags.Buddy) != 0 && pages.OrderOf(page) >= node.PbOrder) return false;
             if (cc.IgnoreBlockSuitable) return true;
             int mt = node.BlockMigratetype(page);
             return mt == (int)MigrateType.Movable || mt == (int)MigrateType.Cma;
@@ -248,15 +248,14 @@ namespace MemMgmt.Core.Compaction
                 uint f = flags[blockpfn];
                 if ((f & (uint)PageFlags.Allocated) != 0 && (f & (uint)PageFlags.Head) != 0)
                 {
-                    blockpfn += (1 << pages.Order[blockpfn]) - 1;
+                    blockpfn += (1 << pages.OrderOf(blockpfn)) - 1;
                     continue;
                 }
                 if ((f & (uint)PageFlags.Buddy) == 0) continue;
-                int order = pages.Order[blockpfn];
+                int order = pages.OrderOf(blockpfn);
                 int isolated = BuddyAllocator.IsolateFreePage(zone, blockpfn, order);
                 if (isolated == 0) break;
-                pages.Order[blockpfn] = (byte)order;
-                pages.Flags[blockpfn] = (uint)PageFlags.Isolated;
+                pages.Flags[blockpfn] = PageMap.WithOrder((uint)PageFlags.Isolated, order);
                 totalIsolated += isolated;
                 cc.NrFreepages += isolated;
                 pages.ListAddTail(blockpfn, cc.FreeList);
@@ -331,8 +330,7 @@ namespace MemMgmt.Core.Compaction
             {
                 int next = pages.Next(page);
                 pages.ListDel(page);
-                int nr = 1 << pages.Order[page];
-                pages.Order[page] = 0;
+                int nr = 1 << pages.OrderOf(page);
                 for (int i = 0; i < nr; i++)
                 {
                     pages.Flags[page + i] = (uint)PageFlags.Isolated;
@@ -365,7 +363,6 @@ namespace MemMgmt.Core.Compaction
                 int next = pages.Next(page);
                 pages.ListDel(page);
                 pages.Flags[page] = 0;
-                pages.Order[page] = 0;
                 BuddyAllocator.FreeHotPage(node.ZoneOfIndex(page), cc.Cpu, page);
                 long pfn = node.NodeStartPfn + page;
                 if (pfn > highPfn) highPfn = pfn;
@@ -416,7 +413,6 @@ namespace MemMgmt.Core.Compaction
             var node = zone.NodeRef;
             var pages = node.Pages;
             var flagsArr = pages.Flags;
-            var orderArr = pages.Order;
             int nrScanned = 0, nrIsolated = 0;
             int validPage = -1;
             int startPfn = lowPfn;
@@ -464,18 +460,18 @@ namespace MemMgmt.Core.Compaction
                 uint f = flagsArr[lowPfn];
                 if ((f & (uint)PageFlags.Buddy) != 0)
                 {
-                    int freeOrder = orderArr[lowPfn];
+                    int freeOrder = PageMap.OrderOf(f);
                     if (freeOrder > 0 && freeOrder < node.MaxOrderValue) lowPfn += (1 << freeOrder) - 1;
                     continue;
                 }
-                if ((f & (uint)PageFlags.Allocated) != 0 && orderArr[lowPfn] > 0)
+                if ((f & (uint)PageFlags.Allocated) != 0 && PageMap.OrderOf(f) > 0)
                 {
                     // Compound pages (THP, hugetlb) are skipped by their order. A higher-order allocation without
                     // __GFP_COMP is not PageCompound: its first page fails as a non-LRU page and the scanner then meets
                     // each tail page on its own, scanning and failing them one by one.
                     if ((f & (uint)PageFlags.Head) != 0)
                     {
-                        lowPfn += (1 << orderArr[lowPfn]) - 1;
+                        lowPfn += (1 << PageMap.OrderOf(f)) - 1;
                         reasons[(int)MigrateFailReason.Compound]++;
                     }
                     else reasons[(int)MigrateFailReason.NotMovable]++;
@@ -574,7 +570,7 @@ namespace MemMgmt.Core.Compaction
         {
             var pages = cc.Zone.Pages;
             // pageblock_skip_persistent (6.1): a compound page of pageblock order or more (a hugetlb page) fills the block.
-            if (cc.Zone.NodeRef.Kernel.MigrateSkipHintsPerBlock && pages.Has(page, PageFlags.Head) && pages.Order[page] >= cc.Zone.NodeRef.PbOrder)
+            if (cc.Zone.NodeRef.Kernel.MigrateSkipHintsPerBlock && pages.Has(page, PageFlags.Head) && pages.OrderOf(page) >= cc.Zone.NodeRef.PbOrder)
                 return false;
             if (cc.Mode != MigrateMode.Async || !cc.DirectCompaction) return true;
             int blockMt = cc.Zone.NodeRef.BlockMigratetype(page);

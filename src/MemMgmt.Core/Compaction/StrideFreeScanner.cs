@@ -163,8 +163,7 @@ namespace MemMgmt.Core.Compaction
                     int isolated = BuddyAllocator.IsolateFreePage(zone, found, order);
                     if (isolated != 0)
                     {
-                        pages.Order[found] = (byte)order;
-                        pages.Flags[found] = (uint)PageFlags.Isolated;
+                        pages.Flags[found] = PageMap.WithOrder((uint)PageFlags.Isolated, order);
                         cc.NrFreepages += isolated;
                         pages.ListAddTail(found, cc.FreeList);
                         node.Counters.Count(VmEvent.CompactIsolated, isolated);

@@ -30,27 +30,27 @@ namespace MemMgmt.Core.Debug
                 int step = 1;
                 if ((f & (uint)PageFlags.Buddy) != 0)
                 {
-                    int o = pages.Order[i];
+                    int o = pages.OrderOf(i);
                     if (o >= maxOrder) { Fail($"pfn {node.NodeStartPfn + i:x}: free block order {o} ≥ MAX_ORDER"); o = 0; }
                     if ((i & ((1 << o) - 1)) != 0) Fail($"pfn {node.NodeStartPfn + i:x}: free block of order {o} is not aligned");
                     if (i + (1 << o) > n || node.ZoneIdOfIndex(i) != node.ZoneIdOfIndex(i + (1 << o) - 1))
                         Fail($"pfn {node.NodeStartPfn + i:x}: free block of order {o} crosses its zone");
                     for (int t = i + 1; t < i + (1 << o) && t < n; t++)
-                        if (pages.Flags[t] != 0) { Fail($"pfn {node.NodeStartPfn + t:x}: page inside a free order-{o} block has flags {(PageFlags)pages.Flags[t]}"); break; }
+                        if (pages.Flags[t] != 0) { Fail($"pfn {node.NodeStartPfn + t:x}: page inside a free order-{o} block has flags {pages.GetFlags(t)} and order byte {pages.OrderOf(t)}"); break; }
                     step = 1 << o;
                     freeHeadsSeen++;
                 }
                 else if ((f & (uint)PageFlags.Pcp) != 0)
                 {
                     // A block on one of 6.1's higher-order pcp lists spans its order (kept above the migrate type).
-                    int o = pages.Order[i] >> BuddyAllocator.PcpOrderShift;
+                    int o = pages.OrderOf(i) >> BuddyAllocator.PcpOrderShift;
                     if (o >= maxOrder || i + (1 << o) > n) { Fail($"pfn {node.NodeStartPfn + i:x}: pcp block of order {o} does not fit"); o = 0; }
                     step = 1 << o;
                     pcpSeen += step;
                 }
                 else if ((f & (uint)PageFlags.Allocated) != 0)
                 {
-                    step = 1 << pages.Order[i];
+                    step = 1 << pages.OrderOf(i);
                     if ((f & (uint)PageFlags.Lru) != 0) lruPagesSeen++;
                     if ((f & (uint)PageFlags.LruAddQueued) != 0) queuedSeen++;
                 }
@@ -76,7 +76,7 @@ namespace MemMgmt.Core.Debug
                             if (++guard > n) { Fail($"{zone}: free list order {o} type {(MigrateType)mt} is corrupt (cycle)"); break; }
                             listed++;
                             if (pages.IsHead(p)) { Fail($"{zone}: free list order {o} links into another list head"); break; }
-                            if ((pages.Flags[p] & (uint)PageFlags.Buddy) == 0 || pages.Order[p] != o)
+                            if ((pages.Flags[p] & (uint)PageFlags.Buddy) == 0 || pages.OrderOf(p) != o)
                                 Fail($"pfn {node.NodeStartPfn + p:x}: on the order-{o} free list but not a free order-{o} block");
                             if (node.ZoneArr[node.ZoneIdOfIndex(p)] != zone) Fail($"pfn {node.NodeStartPfn + p:x}: on a free list of {zone} but outside it");
                             if (mt != (int)MigrateType.Isolate) freePages += 1L << o;
@@ -88,7 +88,7 @@ namespace MemMgmt.Core.Debug
                             if (o < maxOrder - 1)
                             {
                                 int buddy = p ^ (1 << o);
-                                if (buddy < n && (pages.Flags[buddy] & (uint)PageFlags.Buddy) != 0 && pages.Order[buddy] == o
+                                if (buddy < n && (pages.Flags[buddy] & (uint)PageFlags.Buddy) != 0 && pages.OrderOf(buddy) == o
                                     && node.ZoneIdOfIndex(buddy) == node.ZoneIdOfIndex(p) && buddy > p)
                                 {
                                     bool isolatedPair = o >= pbOrder && (node.BlockMigratetype(p) == (int)MigrateType.Isolate) != (node.BlockMigratetype(buddy) == (int)MigrateType.Isolate);
@@ -114,7 +114,7 @@ namespace MemMgmt.Core.Debug
                         {
                             count += 1 << order;
                             if ((pages.Flags[p] & (uint)PageFlags.Pcp) == 0) Fail($"pfn {node.NodeStartPfn + p:x}: on cpu {cpu}'s pcp list without being a pcp page");
-                            else if (pages.Order[p] >> BuddyAllocator.PcpOrderShift != order) Fail($"pfn {node.NodeStartPfn + p:x}: on cpu {cpu}'s order-{order} pcp list but of order {pages.Order[p] >> BuddyAllocator.PcpOrderShift}");
+                            else if (pages.OrderOf(p) >> BuddyAllocator.PcpOrderShift != order) Fail($"pfn {node.NodeStartPfn + p:x}: on cpu {cpu}'s order-{order} pcp list but of order {pages.OrderOf(p) >> BuddyAllocator.PcpOrderShift}");
                             if ((p & ((1 << order) - 1)) != 0) Fail($"pfn {node.NodeStartPfn + p:x}: order-{order} pcp block is not aligned");
                             if (node.ZoneArr[node.ZoneIdOfIndex(p)] != zone) Fail($"pfn {node.NodeStartPfn + p:x}: on a pcp list of {zone} but outside it");
                             if (count > n) break;
@@ -146,7 +146,7 @@ namespace MemMgmt.Core.Debug
                         if ((f & (uint)PageFlags.Lru) == 0) Fail($"pfn {node.NodeStartPfn + p:x}: on LRU list {(LruList)l} without PG_lru");
                         else if (Lru.PageLru(f) != (LruList)l) Fail($"pfn {node.NodeStartPfn + p:x}: on {(LruList)l} but its flags say {Lru.PageLru(f)}");
                         if (pages.Memcg[p] != memcg) Fail($"pfn {node.NodeStartPfn + p:x}: on memcg {memcg}'s lruvec but charged to {pages.Memcg[p]}");
-                        lruPages[l] += 1L << pages.Order[p];
+                        lruPages[l] += 1L << pages.OrderOf(p);
                         if (lruListed > n) break;
                     }
                 }
@@ -180,7 +180,7 @@ namespace MemMgmt.Core.Debug
             for (int i = 0; i < n; i++)
                 if ((pages.Flags[i] & (uint)PageFlags.Isolated) != 0)
                 {
-                    if (isolatedSeen++ < 5) Fail($"pfn {node.NodeStartPfn + i:x}: still isolated for migration ({(PageFlags)pages.Flags[i]})");
+                    if (isolatedSeen++ < 5) Fail($"pfn {node.NodeStartPfn + i:x}: still isolated for migration ({pages.GetFlags(i)})");
                 }
             long isolatedCounted = node.Counters.NodeStat[(int)NodeStatItem.NrIsolatedAnon] + node.Counters.NodeStat[(int)NodeStatItem.NrIsolatedFile];
             if (isolatedCounted != 0) Fail($"nr_isolated_anon + nr_isolated_file is {isolatedCounted} with no migration running");
@@ -222,7 +222,7 @@ namespace MemMgmt.Core.Debug
                     uint f = pages.Flags[p];
                     var o = (PageOwner)pages.Owner[p];
                     string at = $"pfn {node.NodeStartPfn + p:x} (cpu {cpu} lru_add pagevec slot {i})";
-                    if ((f & (uint)PageFlags.Allocated) == 0) fail($"{at}: queued but not allocated ({(PageFlags)f})");
+                    if ((f & (uint)PageFlags.Allocated) == 0) fail($"{at}: queued but not allocated ({(PageFlags)(f & PageMap.FlagBits)})");
                     else if (o != PageOwner.Anon && o != PageOwner.FileCache && o != PageOwner.Shmem) fail($"{at}: queued but owned by {o}");
                     if ((f & (uint)PageFlags.Lru) != 0) fail($"{at}: queued for lru_add but already on an LRU list");
                     if ((f & (uint)PageFlags.LruAddQueued) == 0) fail($"{at}: queued but the page does not say so");
@@ -232,7 +232,7 @@ namespace MemMgmt.Core.Debug
                         for (int j = c2 == cpu ? i + 1 : 0; j < pv2.AddN && j < LruvecState.PagevecSize; j++)
                             if (pv2.Add[j] == p) fail($"{at}: queued again on cpu {c2} slot {j}");
                     }
-                    pending[pages.Memcg[p]] += 1L << pages.Order[p];
+                    pending[pages.Memcg[p]] += 1L << pages.OrderOf(p);
                 }
                 CheckOtherPagevec(node, cpu, "lru_rotate", pv.Rotate, pv.RotateN, fail);
                 CheckOtherPagevec(node, cpu, "lru_deactivate_file", pv.DeactivateFile, pv.DeactivateFileN, fail);

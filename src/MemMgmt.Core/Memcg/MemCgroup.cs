@@ -443,7 +443,7 @@ namespace MemMgmt.Core.Memcg
             if (node.Pages.Memcg[index] != 0)
                 throw new MemMgmtException("PageAlreadyCharged", ErrorKind.InvalidOperation, $"Allocation 0x{handle:x} is already charged to cgroup id {node.Pages.Memcg[index]}.", handle);
             var result = new MemcgChargeResult(node) { Cgroup = cg.Name, Handle = handle };
-            if (!TryCharge(node, cg, 1 << node.Pages.Order[index], gfp, result)) return result;
+            if (!TryCharge(node, cg, 1 << node.Pages.OrderOf(index), gfp, result)) return result;
             Commit(node, cg, index);
             result.Success = true;
             return result;
@@ -513,7 +513,7 @@ namespace MemMgmt.Core.Memcg
         private static void Commit(MemNode node, MemCgroup cg, int index)
         {
             var pages = node.Pages;
-            int nr = 1 << pages.Order[index];
+            int nr = 1 << pages.OrderOf(index);
             bool onLru = pages.Has(index, PageFlags.Lru);
             bool queued = pages.Has(index, PageFlags.LruAddQueued);
             if (onLru) Lru.Del(node, index, nr);
@@ -556,7 +556,7 @@ namespace MemMgmt.Core.Memcg
                 while (!pages.ListEmpty(head))
                 {
                     int p = pages.Prev(head);
-                    int nr = 1 << pages.Order[p];
+                    int nr = 1 << pages.OrderOf(p);
                     Lru.Del(node, p, nr);
                     pages.Memcg[p] = (ushort)parent;
                     Lru.AddToList(node, p, nr);

@@ -97,7 +97,6 @@ namespace MemMgmt.Core.Migration
                 LruCache.Forget(node, page);
                 pages.Flags[page] = 0;
                 pages.Owner[page] = 0;
-                pages.Order[page] = 0;
                 pages.ExtraRefs[page] = 0;
                 pages.Memcg[page] = 0;
                 pages.Handle[page] = 0;
@@ -168,9 +167,9 @@ namespace MemMgmt.Core.Migration
         private static void MovePageState(MemNode node, int page, int newpage, int cpu)
         {
             var pages = node.Pages;
-            uint f = pages.Flags[page] & ~(uint)PageFlags.Isolated;
+            // A migrated page is an order-0 one: the new page's order byte is 0 like the old one's.
+            uint f = pages.Flags[page] & PageMap.FlagBits & ~(uint)PageFlags.Isolated;
             pages.Flags[newpage] = f;
-            pages.Order[newpage] = 0;
             pages.Owner[newpage] = pages.Owner[page];
             pages.ExtraRefs[newpage] = 0;
             pages.Memcg[newpage] = pages.Memcg[page];

@@ -37,7 +37,7 @@ namespace MemMgmt.Core.Node
             [typeof(MemNode)] = "Pages PageblockBits PageblockZone ZoneArr Zonelist PbOrder MaxOrderValue LruListBase SpareListBase Config Kernel " +
                 "Geometry NodeId Name NrCpus NodeStartPfn SpannedPages Counters Sysctl Random Clock Allocations PageGroupByMobilityDisabled Trace " +
                 "Compaction LruvecSt KswapdSt WritebackSt Swap ShrinkerList ProcessSt MemcgSt Hugetlb _workingSets _shadowRefault _flusher",
-            [typeof(PageMap)] = "NrPages Links Flags Order Owner ExtraRefs Memcg Handle _nextSentinel",
+            [typeof(PageMap)] = "NrPages Links Flags Owner ExtraRefs Memcg Handle _nextSentinel",
             [typeof(PageLink)] = "Next Prev",
             [typeof(Zone)] = "NodeRef Pages PgAllocSlot FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
                 "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +

@@ -249,7 +249,7 @@ namespace MemMgmt.Core.Node
             long n = 0;
             var flags = Pages.Flags;
             for (int i = 0; i < flags.Length; i++)
-                if ((flags[i] & (uint)PageFlags.SwapCache) != 0) n += 1L << Pages.Order[i];
+                if ((flags[i] & (uint)PageFlags.SwapCache) != 0) n += 1L << Pages.OrderOf(i);
             return n;
         }
 
@@ -318,7 +318,7 @@ namespace MemMgmt.Core.Node
         public PageOwner GetPageOwner(long pfn) => Pages.GetOwner(ToIndex(pfn));
 
         /// <summary>Order of a free block or allocated head at pfn.</summary>
-        public int GetPageOrder(long pfn) => Pages.Order[ToIndex(pfn)];
+        public int GetPageOrder(long pfn) => Pages.OrderOf(ToIndex(pfn));
 
         public override string ToString() => $"{Name}: node {NodeId}, {SpannedPages << Geometry.PageShift >> 20} MiB, {Geometry}";
     }

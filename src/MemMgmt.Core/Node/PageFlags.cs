@@ -3,6 +3,8 @@ using System;
 namespace MemMgmt.Core.Node
 {
     /// <summary>Per-page flags the simulator acts on; kernel PG_* names where one exists.</summary>
+    /// <remarks>Bits 24 to 31 of a page's flags word are not flags: they hold the page's order byte
+    /// (<see cref="PageMap.OrderShift"/>), so a buddy test reads one word, as the kernel's reads one struct page.</remarks>
     [Flags]
     public enum PageFlags : uint
     {
@@ -35,17 +37,17 @@ namespace MemMgmt.Core.Node
         /// <summary>Mapped executable (VM_EXEC): reclaim keeps referenced ones active.</summary>
         Exec = 1u << 17,
         /// <summary>the young bit of the page's PTE(s), set by accesses through a mapping; page_referenced tests and clears it.</summary>
-        PteYoung = 1u << 24,
+        PteYoung = 1u << 18,
         /// <summary>PG_reclaim, rotate to the inactive tail when writeback ends.</summary>
-        Reclaim = 1u << 25,
+        Reclaim = 1u << 19,
         /// <summary>PG_swapcache, the page has a swap slot.</summary>
-        SwapCache = 1u << 26,
+        SwapCache = 1u << 20,
         /// <summary>PG_workingset (4.20+): the page was once deactivated from an active list, so it belonged to the
         /// workingset; its shadow remembers that, and a refault that activates it counts as a restore.</summary>
-        Workingset = 1u << 27,
+        Workingset = 1u << 21,
         /// <summary>Queued on a CPU's lru_add pagevec, not yet on an LRU list (the kernel knows it by the reference the
         /// pagevec holds); cleared when the pagevec drains or the page is freed.</summary>
-        LruAddQueued = 1u << 31,
+        LruAddQueued = 1u << 22,
     }
 
     /// <summary>Who owns an allocated page: decides migratability and reclaimability.</summary>

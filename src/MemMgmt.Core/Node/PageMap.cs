@@ -21,9 +21,10 @@ namespace MemMgmt.Core.Node
         internal readonly int NrPages;
         /// <summary>Every page's and list head's links; <see cref="Next"/> and <see cref="Prev"/> name the two halves.</summary>
         internal readonly PageLink[] Links;
+        /// <summary>A page's <see cref="PageFlags"/> in the low 24 bits and its order byte in the top 8 (see
+        /// <see cref="OrderShift"/>): page_private for buddy pages, compound order for allocated heads, type and order for
+        /// pages on a pcp list. One word, so the buddy allocator's "free head of this order" test reads one cache line.</summary>
         internal readonly uint[] Flags;
-        /// <summary>page_private for buddy pages, compound order for allocated heads.</summary>
-        internal readonly byte[] Order;
         internal readonly byte[] Owner;
         /// <summary>References beyond the expected ones (pins): migration fails while non-zero.</summary>
         internal readonly byte[] ExtraRefs;
@@ -38,7 +39,6 @@ namespace MemMgmt.Core.Node
             int total = checked(nrPages + nrSentinels);
             Links = new PageLink[total];
             Flags = new uint[nrPages];
-            Order = new byte[nrPages];
             Owner = new byte[nrPages];
             ExtraRefs = new byte[nrPages];
             Memcg = new ushort[nrPages];
@@ -49,7 +49,6 @@ namespace MemMgmt.Core.Node
             // 2 MiB faults instead of ~50,000 4 KiB ones, and random list walks miss the TLB less.
             HostMemory.AdviseHugePages(Links, 2 * sizeof(int));
             HostMemory.AdviseHugePages(Flags, sizeof(uint));
-            HostMemory.AdviseHugePages(Order, sizeof(byte));
             // The owner arrays are touched at every allocation: on a large node a fill faults them all in.
             HostMemory.AdviseHugePages(Owner, sizeof(byte));
             HostMemory.AdviseHugePages(ExtraRefs, sizeof(byte));
@@ -62,7 +61,6 @@ namespace MemMgmt.Core.Node
             NrPages = o.NrPages;
             Links = (PageLink[])o.Links.Clone();
             Flags = (uint[])o.Flags.Clone();
-            Order = (byte[])o.Order.Clone();
             Owner = (byte[])o.Owner.Clone();
             ExtraRefs = (byte[])o.ExtraRefs.Clone();
             Memcg = (ushort[])o.Memcg.Clone();
@@ -76,20 +74,20 @@ namespace MemMgmt.Core.Node
         {
             w.Int(NrPages);
             w.Int(_nextSentinel);
-            w.Links(Links, next: true); w.Links(Links, next: false); w.Array(Flags); w.Array(Order); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
+            w.Links(Links, next: true); w.Links(Links, next: false); w.Array(Flags); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
         }
 
         internal PageMap(SnapshotReader r, int nrPages, int nrSentinels) : this(nrPages, nrSentinels)
         {
             if (r.Int() != nrPages) throw new SnapshotFormatException("page count differs from the node's span");
             _nextSentinel = r.Int(nrPages, nrPages + nrSentinels);
-            r.LinksInto(Links, next: true); r.LinksInto(Links, next: false); r.ArrayInto(Flags); r.ArrayInto(Order); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
+            r.LinksInto(Links, next: true); r.LinksInto(Links, next: false); r.ArrayInto(Flags); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
             r.ArrayInto(Memcg); r.ArrayInto(Handle);
         }
 
         /// <summary>Bytes of page state per simulated page (list heads excluded).</summary>
         public static int BytesPerPage =>
-            sizeof(int) * 2 + sizeof(uint) + sizeof(byte) * 3 + sizeof(ushort) + sizeof(int);
+            sizeof(int) * 2 + sizeof(uint) + sizeof(byte) * 2 + sizeof(ushort) + sizeof(int);
 
         /// <summary>Hands out <paramref name="count"/> consecutive, initialised list heads.</summary>
         internal int AllocateHeads(int count)
@@ -172,7 +170,28 @@ namespace MemMgmt.Core.Node
         internal bool Has(int index, PageFlags flag) => (Flags[index] & (uint)flag) != 0;
         internal void Set(int index, PageFlags flag) => Flags[index] |= (uint)flag;
         internal void Clear(int index, PageFlags flag) => Flags[index] &= ~(uint)flag;
-        public PageFlags GetFlags(int index) => (PageFlags)Flags[index];
+        public PageFlags GetFlags(int index) => (PageFlags)(Flags[index] & FlagBits);
+
+        /// <summary>Where the order byte sits in a page's flags word.</summary>
+        internal const int OrderShift = 24;
+        /// <summary>The flag bits of a page's flags word (everything below the order byte).</summary>
+        internal const uint FlagBits = (1u << OrderShift) - 1;
+
+        /// <summary>The order byte of a flags word.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static int OrderOf(uint flags) => (int)(flags >> OrderShift);
+
+        /// <summary>A flags word of <paramref name="flags"/> with <paramref name="order"/> as its order byte.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static uint WithOrder(uint flags, int order) => flags | ((uint)order << OrderShift);
+
+        /// <summary>The page's order byte.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal int OrderOf(int index) => (int)(Flags[index] >> OrderShift);
+
+        /// <summary>Sets the page's order byte, keeping its flags.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal void SetOrder(int index, int order) => Flags[index] = (Flags[index] & FlagBits) | ((uint)order << OrderShift);
         public PageOwner GetOwner(int index) => (PageOwner)Owner[index];
     }
 

@@ -109,13 +109,13 @@ namespace MemMgmt.Core.Oom
         private long Resident(PageOwner kind)
         {
             var table = Node.Allocations;
-            var order = Node.Pages.Order;
+            var pages = Node.Pages;
             long n = 0;
             for (int k = 0; k < RunCount; k++)
             {
                 if (RunKind(k) != (int)kind) continue;
                 for (int s = RunSlot(k), end = s + RunLength(k); s < end; s++)
-                    if (table.IsLive(s)) n += 1L << order[table.IndexOf(s)];
+                    if (table.IsLive(s)) n += 1L << pages.OrderOf(table.IndexOf(s));
             }
             return n;
         }
@@ -488,7 +488,7 @@ namespace MemMgmt.Core.Oom
                         node.Pages.Clear(index, PageFlags.Mapped | PageFlags.PteYoung);
                         continue;
                     }
-                    int o = node.Pages.Order[index];
+                    int o = node.Pages.OrderOf(index);
                     PageAllocator.Free(node, table.HandleOf(s));
                     freed += 1L << o;
                 }

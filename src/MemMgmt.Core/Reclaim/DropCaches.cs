@@ -75,8 +75,8 @@ namespace MemMgmt.Core.Reclaim
                             }
                             else
                             {
-                                result.PagesDropped += 1L << pages.Order[p];
-                                Lru.Del(node, p, 1 << pages.Order[p]);
+                                result.PagesDropped += 1L << pages.OrderOf(p);
+                                Lru.Del(node, p, 1 << pages.OrderOf(p));
                                 PageAllocator.FreeReclaimedPage(node, p, 0);
                             }
                         }

@@ -17,7 +17,7 @@ namespace MemMgmt.Core.Reclaim
             return o == PageOwner.Anon || o == PageOwner.FileCache || o == PageOwner.Shmem;
         }
 
-        internal static int NrPages(MemNode node, int index) => 1 << node.Pages.Order[index];
+        internal static int NrPages(MemNode node, int index) => 1 << node.Pages.OrderOf(index);
 
         /// <summary>kernel: update_page_reclaim_stat (mm/swap.c, 4.14).</summary>
         internal static void UpdatePageReclaimStat(MemNode node, int index, int memcg, int file, bool rotated) =>
@@ -32,7 +32,7 @@ namespace MemMgmt.Core.Reclaim
             node.LruvecSt.LruAddPending[pages.Memcg[index]] += NrPages(node, index);
             var pv = node.LruvecSt.Pvecs[cpu];
             pv.Add[pv.AddN++] = index;
-            if (pv.AddN == LruvecState.PagevecSize || pages.Order[index] > 0) DrainAdd(node, pv);
+            if (pv.AddN == LruvecState.PagevecSize || pages.OrderOf(index) > 0) DrainAdd(node, pv);
         }
 
         /// <summary>kernel: __pagevec_lru_add / __pagevec_lru_add_fn (mm/swap.c, 4.14): each page goes on the list its
@@ -127,7 +127,7 @@ namespace MemMgmt.Core.Reclaim
             if ((f & blockers) != 0 || (f & (uint)PageFlags.Lru) == 0) return;
             var pv = node.LruvecSt.Pvecs[cpu];
             pv.Rotate[pv.RotateN++] = index;
-            if (pv.RotateN == LruvecState.PagevecSize || node.Pages.Order[index] > 0) DrainRotate(node, pv);
+            if (pv.RotateN == LruvecState.PagevecSize || node.Pages.OrderOf(index) > 0) DrainRotate(node, pv);
         }
 
         /// <summary>kernel: pagevec_move_tail / pagevec_move_tail_fn (mm/swap.c, 4.14); counts pgrotated.</summary>
@@ -157,7 +157,7 @@ namespace MemMgmt.Core.Reclaim
             if (node.Pages.Has(index, PageFlags.Unevictable)) return;
             var pv = node.LruvecSt.Pvecs[cpu];
             pv.DeactivateFile[pv.DeactivateFileN++] = index;
-            if (pv.DeactivateFileN == LruvecState.PagevecSize || node.Pages.Order[index] > 0) DrainDeactivateFile(node, pv);
+            if (pv.DeactivateFileN == LruvecState.PagevecSize || node.Pages.OrderOf(index) > 0) DrainDeactivateFile(node, pv);
         }
 
         /// <summary>kernel: lru_deactivate_file_fn (mm/swap.c, 4.14).</summary>
@@ -199,7 +199,7 @@ namespace MemMgmt.Core.Reclaim
             if ((f & (uint)PageFlags.Lru) == 0 || (f & (uint)(PageFlags.Active | PageFlags.Unevictable)) != 0) return;
             var pv = node.LruvecSt.Pvecs[cpu];
             pv.Activate[pv.ActivateN++] = index;
-            if (pv.ActivateN == LruvecState.PagevecSize || node.Pages.Order[index] > 0) DrainActivate(node, pv);
+            if (pv.ActivateN == LruvecState.PagevecSize || node.Pages.OrderOf(index) > 0) DrainActivate(node, pv);
         }
 
         /// <summary>kernel: __activate_page (mm/swap.c, 4.14): move to the active list, pgactivate, rotated reclaim stat.</summary>

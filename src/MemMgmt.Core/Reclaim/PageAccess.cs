@@ -55,7 +55,7 @@ namespace MemMgmt.Core.Reclaim
             if (pages.Has(index, PageFlags.Dirty)) return;
             pages.Set(index, PageFlags.Dirty);
             if (pages.Has(index, PageFlags.SwapBacked)) return;
-            int nr = 1 << pages.Order[index];
+            int nr = 1 << pages.OrderOf(index);
             int zid = node.ZoneIdOfIndex(index);
             node.Counters.Mod(NodeStatItem.NrFileDirty, zid, nr);
             node.Counters.Mod(NodeStatItem.NrDirtied, zid, nr);
@@ -79,7 +79,7 @@ namespace MemMgmt.Core.Reclaim
             pages.Set(index, PageFlags.Mlocked);
             node.Counters.Count(VmEvent.UnevictablePgsMlocked);
             if (!pages.Has(index, PageFlags.Lru)) return;
-            int nr = 1 << pages.Order[index];
+            int nr = 1 << pages.OrderOf(index);
             Lru.Del(node, index, nr);
             pages.Clear(index, PageFlags.Active);
             pages.Set(index, PageFlags.Unevictable);
@@ -97,7 +97,7 @@ namespace MemMgmt.Core.Reclaim
             pages.Clear(index, PageFlags.Mlocked);
             node.Counters.Count(VmEvent.UnevictablePgsMunlocked);
             if (!pages.Has(index, PageFlags.Lru)) { pages.Clear(index, PageFlags.Unevictable); return; }
-            Lru.Del(node, index, 1 << pages.Order[index]);
+            Lru.Del(node, index, 1 << pages.OrderOf(index));
             LruCache.PutbackLruPage(node, 0, index); // evictable again: through lru_cache_add, counts unevictable_pgs_rescued
         }
     }

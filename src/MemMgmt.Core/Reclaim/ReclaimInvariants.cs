@@ -26,7 +26,7 @@ namespace MemMgmt.Core.Reclaim
                     for (int p = pages.Next(head); p != head && guard <= pages.NrPages; p = pages.Next(p), guard++)
                     {
                         if (pages.IsHead(p)) break;
-                        long nr = 1L << pages.Order[p];
+                        long nr = 1L << pages.OrderOf(p);
                         perZone[node.ZoneIdOfIndex(p)] += nr;
                         total += nr;
                     }

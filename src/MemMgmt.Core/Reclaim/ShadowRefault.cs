@@ -277,7 +277,7 @@ namespace MemMgmt.Core.Reclaim
             }
             int target = targetMemcg < 0 ? 0 : targetMemcg;
             long age = st.InactiveAge[target];
-            AgeNonresident(node, target, 1L << node.Pages.Order[page]);
+            AgeNonresident(node, target, 1L << node.Pages.OrderOf(page));
             return PackShadow61(target, node.NodeId, age, node.Pages.Has(page, PageFlags.Workingset), st.BucketOrder);
         }
 
@@ -335,7 +335,7 @@ namespace MemMgmt.Core.Reclaim
             if (evictionMemcg >= MemNode.MaxLruvecs || (evictionMemcg > 0 && node.MemcgSt.Memcgs[evictionMemcg] == null))
                 return default;
             int memcg = pages.Memcg[page];
-            long nr = 1L << pages.Order[page];
+            long nr = 1L << pages.OrderOf(page);
             node.Counters.Mod(NodeStatItem.WorkingsetRefault, zid, nr);
             st.MemcgRefault[memcg] += nr;
             long distance = (long)(((ulong)st.InactiveAge[evictionMemcg] - (ulong)eviction) & EvictionMask61);
@@ -363,7 +363,7 @@ namespace MemMgmt.Core.Reclaim
             var st = node.ShadowRefaultSt;
             if (!st.Enabled) return;
             // 6.1's workingset_activation ages by the folio's pages, up to the root.
-            if (node.Kernel.PageWorkingsetRefaults) AgeNonresident(node, node.Pages.Memcg[page], 1L << node.Pages.Order[page]);
+            if (node.Kernel.PageWorkingsetRefaults) AgeNonresident(node, node.Pages.Memcg[page], 1L << node.Pages.OrderOf(page));
             else st.InactiveAge[node.Pages.Memcg[page]]++;
         }
 
@@ -381,7 +381,7 @@ namespace MemMgmt.Core.Reclaim
             var pages = node.Pages;
             if (pages.Has(page, PageFlags.Lru))
             {
-                int nr = 1 << pages.Order[page];
+                int nr = 1 << pages.OrderOf(page);
                 Lru.Del(node, page, nr);
                 pages.Set(page, PageFlags.Active);
                 Lru.AddToList(node, page, nr);

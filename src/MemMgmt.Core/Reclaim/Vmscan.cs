@@ -228,7 +228,7 @@ namespace MemMgmt.Core.Reclaim
                     pages.ListMove(page, src); // -EBUSY: back to the head
                     continue;
                 }
-                long nr = 1L << pages.Order[page];
+                long nr = 1L << pages.OrderOf(page);
                 taken += nr;
                 zoneTaken[zid] += nr;
                 flags[page] &= ~(uint)PageFlags.Lru;
@@ -312,7 +312,7 @@ namespace MemMgmt.Core.Reclaim
                 int page = pages.Prev(pageList);
                 pages.ListDel(page);
                 uint f = flags[page];
-                int nr = 1 << pages.Order[page];
+                int nr = 1 << pages.OrderOf(page);
                 sc.NrScanned++;
                 var owner = (PageOwner)pages.Owner[page];
                 bool isAnon = owner == PageOwner.Anon;
@@ -456,7 +456,7 @@ namespace MemMgmt.Core.Reclaim
             var pages = node.Pages;
             pages.Clear(page, PageFlags.Active);
             pages.Set(page, PageFlags.Unevictable);
-            Lru.AddToList(node, page, 1 << pages.Order[page]);
+            Lru.AddToList(node, page, 1 << pages.OrderOf(page));
             node.Counters.Count(VmEvent.UnevictablePgsCulled);
         }
 
@@ -472,7 +472,7 @@ namespace MemMgmt.Core.Reclaim
                 pages.ListDel(page);
                 uint f = pages.Flags[page];
                 if ((f & (uint)PageFlags.Mlocked) != 0) { PutbackUnevictable(node, page); continue; }
-                int nr = 1 << pages.Order[page];
+                int nr = 1 << pages.OrderOf(page);
                 Lru.AddToList(node, page, nr);
                 int lru = (int)Lru.PageLru(f);
                 if (Lru.IsActiveLru(lru)) lruvecs.Stat(node, pages.Memcg[page], page, Lru.IsFileLru(lru) ? 1 : 0, 0, nr);
@@ -576,7 +576,7 @@ namespace MemMgmt.Core.Reclaim
             {
                 int page = pages.Prev(list);
                 pages.ListDel(page);
-                int nr = 1 << pages.Order[page];
+                int nr = 1 << pages.OrderOf(page);
                 Lru.AddToList(node, page, nr);
                 moved += nr;
             }
@@ -611,7 +611,7 @@ namespace MemMgmt.Core.Reclaim
                 if ((pages.Flags[page] & (uint)PageFlags.Mlocked) != 0) { PutbackUnevictable(node, page); continue; }
                 if (PageReferenced(node, page, out bool vmExec, out _) != 0)
                 {
-                    nrRotated += 1 << pages.Order[page];
+                    nrRotated += 1 << pages.OrderOf(page);
                     if (vmExec && file != 0) { pages.ListAdd(page, lActive); continue; }
                 }
                 pages.Clear(page, PageFlags.Active);

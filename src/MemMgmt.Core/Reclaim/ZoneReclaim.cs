@@ -92,7 +92,7 @@ namespace MemMgmt.Core.Reclaim
                     pages.ListMove(page, src); // -EBUSY: to the head
                     continue;
                 }
-                taken += 1L << pages.Order[page];
+                taken += 1L << pages.OrderOf(page);
                 flags[page] &= ~(uint)PageFlags.Lru;
                 pages.ListMove(page, dst);
             }

@@ -340,7 +340,7 @@ namespace MemMgmt.Core.Workloads
             {
                 // A VM_LOCKED mapping: lru_cache_add_active_or_unevictable puts the page straight on the unevictable
                 // list; it never waits in the lru_add pagevec (or leaves the list it reached when the vector drained).
-                if (!LruCache.Unqueue(node, index)) Lru.Del(node, index, 1 << pages.Order[index]);
+                if (!LruCache.Unqueue(node, index)) Lru.Del(node, index, 1 << pages.OrderOf(index));
                 pages.Set(index, PageFlags.Mlocked);
                 LruCache.AddToUnevictableList(node, index);
                 node.ZoneOfIndex(index).Stat[(int)ZoneStatItem.NrMlock]++;

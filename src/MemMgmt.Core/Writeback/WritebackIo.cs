@@ -21,7 +21,7 @@ namespace MemMgmt.Core.Writeback
         {
             var pages = node.Pages;
             var c = node.Counters;
-            int nr = 1 << pages.Order[index];
+            int nr = 1 << pages.OrderOf(index);
             if (pages.Has(index, PageFlags.Dirty))
             {
                 pages.Clear(index, PageFlags.Dirty);
@@ -132,7 +132,7 @@ namespace MemMgmt.Core.Writeback
             {
                 uint f = flags[i];
                 if ((f & (uint)PageFlags.Allocated) == 0) continue;
-                int nr = 1 << pages.Order[i];
+                int nr = 1 << pages.OrderOf(i);
                 if ((f & (uint)PageFlags.Writeback) != 0 || (f & (uint)(PageFlags.Dirty | PageFlags.SwapBacked)) == (uint)PageFlags.Dirty) n += nr;
                 i += nr - 1;
             }
@@ -174,7 +174,7 @@ namespace MemMgmt.Core.Writeback
 
         private static int StartOne(MemNode node, int page, bool throughDevice)
         {
-            int nr = 1 << node.Pages.Order[page];
+            int nr = 1 << node.Pages.OrderOf(page);
             if (throughDevice) Start(node, page, Flusher.QueueOnDevice(node, nr));
             else Start(node, page);
             return nr;

@@ -31,7 +31,7 @@ namespace MemMgmt.Core.Tests.Buddy
                         zone.NrFree[o]--;
                         zone.NrFreePages -= 1L << o;
                         if (mt == (int)MigrateType.Cma) zone.NrFreeCma -= 1L << o;
-                        for (int i = p; i < p + (1 << o); i++) { pages.Flags[i] = (uint)PageFlags.Allocated; pages.Order[i] = 0; }
+                        for (int i = p; i < p + (1 << o); i++) { pages.Flags[i] = (uint)PageFlags.Allocated; }
                     }
                 }
             Assert.Equal(0, zone.NrFreePages);
@@ -41,7 +41,7 @@ namespace MemMgmt.Core.Tests.Buddy
         public static void PutFree(MemNode node, Zone zone, int index, int order, MigrateType type)
         {
             node.SetBlockMigratetype(index, (int)type);
-            for (int i = index; i < index + (1 << order); i++) { node.Pages.Flags[i] = 0; node.Pages.Order[i] = 0; }
+            for (int i = index; i < index + (1 << order); i++) { node.Pages.Flags[i] = 0; }
             BuddyAllocator.FreeOnePage(zone, index, order, (int)type);
         }
 

@@ -27,7 +27,7 @@ namespace MemMgmt.Core.Tests.Fidelity
             for (long pfn = zone.ZoneStartPfn; pfn < zone.ZoneEndPfn; pfn += 1L << node.PbOrder)
             {
                 int i = node.ToIndex(pfn);
-                if ((node.Pages.Flags[i] & (uint)PageFlags.Buddy) != 0 && node.Pages.Order[i] >= node.PbOrder) { page = i; break; }
+                if ((node.Pages.Flags[i] & (uint)PageFlags.Buddy) != 0 && node.Pages.OrderOf(i) >= node.PbOrder) { page = i; break; }
             }
             Assert.True(page >= 0);
             var ignoring = new CompactControl { Zone = zone, IgnoreBlockSuitable = true };

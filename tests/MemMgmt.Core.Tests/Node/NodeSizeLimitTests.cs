@@ -22,21 +22,21 @@ namespace MemMgmt.Core.Tests.Node
         [Fact]
         public void The_estimate_is_the_page_arrays_plus_list_heads_and_pageblock_arrays()
         {
-            // 1 TiB of 4K pages: 2^28 pages at 21 bytes, 1000 heads at two ints, 2^19 pageblocks at two bytes.
-            Assert.Equal((1L << 28) * 21 + 8000 + (1L << 20), NodeMemory.EstimateBytes(1L << 28, 1000, 9));
+            // 1 TiB of 4K pages: 2^28 pages at 20 bytes, 1000 heads at two ints, 2^19 pageblocks at two bytes.
+            Assert.Equal((1L << 28) * 20 + 8000 + (1L << 20), NodeMemory.EstimateBytes(1L << 28, 1000, 9));
         }
 
         [Fact]
         public void A_node_the_host_cannot_hold_is_refused_before_anything_is_allocated()
         {
-            // 64 GiB of 4K pages needs 336 MiB of page arrays; say only 256 MiB is available.
+            // 64 GiB of 4K pages needs 320 MiB of page arrays; say only 256 MiB is available.
             var config = new NodeConfig { SizeBytes = 64L << 30, HostAvailableBytes = 256L << 20 };
             long before = GC.GetAllocatedBytesForCurrentThread();
             var e = Assert.Throws<MemMgmtException>(() => new MemNode(config));
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.Equal("NodeTooLargeForHost", e.ErrorId);
             Assert.Equal(ErrorKind.ResourceUnavailable, e.Kind);
-            Assert.StartsWith("Size 68719476736 bytes needs about 336 MiB of page arrays and bookkeeping (21 bytes per page), but this machine has 256 MiB available;", e.Message);
+            Assert.StartsWith("Size 68719476736 bytes needs about 320 MiB of page arrays and bookkeeping (20 bytes per page), but this machine has 256 MiB available;", e.Message);
             Assert.True(allocated < 1 << 20, $"refusing the node allocated {allocated} bytes");
         }
 

@@ -107,7 +107,7 @@ namespace MemMgmt.Core.Tests.Profiles
             for (int i = 0; i < node.SpannedPages; i++)
             {
                 if ((pages.Flags[i] & (uint)PageFlags.Buddy) == 0) continue;
-                long n = 1L << pages.Order[i];
+                long n = 1L << pages.OrderOf(i);
                 free += n;
                 long pfn = node.NodeStartPfn + i;
                 odd += n == 1 ? (pfn & 1) : n / 2;

@@ -160,7 +160,7 @@ namespace MemMgmt.Core.Tests.Profiles
                     int i = node.ToIndex(pfn);
                     uint f = pages.Flags[i];
                     if ((f & (uint)PageFlags.Allocated) == 0) continue;
-                    long nr = 1L << pages.Order[i];
+                    long nr = 1L << pages.OrderOf(i);
                     var owner = (PageOwner)pages.Owner[i];
                     if (owner == PageOwner.FileCache || owner == PageOwner.Shmem) file += nr;
                     if (owner == PageOwner.Anon) anon += nr;

@@ -273,8 +273,8 @@ namespace MemMgmt.Core.Tests.Properties
                 {
                     bool free = (pages.Flags[i] & (uint)PageFlags.Buddy) != 0;
                     bool freshFree = (freshPages.Flags[i] & (uint)PageFlags.Buddy) != 0;
-                    if (free != freshFree || (free && pages.Order[i] != freshPages.Order[i]))
-                        Assert.Fail($"{cfg.Name}: pfn {node.NodeStartPfn + i:x}: free {free} order {pages.Order[i]}, fresh node: free {freshFree} order {freshPages.Order[i]}");
+                    if (free != freshFree || (free && pages.OrderOf(i) != freshPages.OrderOf(i)))
+                        Assert.Fail($"{cfg.Name}: pfn {node.NodeStartPfn + i:x}: free {free} order {pages.OrderOf(i)}, fresh node: free {freshFree} order {freshPages.OrderOf(i)}");
                 }
             }, iter: 2_000);
         }
