@@ -209,10 +209,6 @@ namespace MemMgmt.Core.Node
         /// <summary>The page's order byte.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal int OrderOf(int index) => (int)(Flags[index] >> OrderShift);
-
-        /// <summary>Sets the page's order byte, keeping its flags.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal void SetOrder(int index, int order) => Flags[index] = (Flags[index] & FlagBits) | ((uint)order << OrderShift);
         public PageOwner GetOwner(int index) => (PageOwner)Owner[index];
     }
 
