@@ -477,11 +477,10 @@ namespace MemMgmt.Core.Workloads
             }
         }
 
-        /// <summary>The ring grows by at least this many slots, and by at least 1/<see cref="RingGrowthDivisor"/> of what it
-        /// holds (each growth may copy the allocation table, so a read that keeps growing it copies a bounded number of
-        /// times), while its slots stay within that fraction of its most pages resident.</summary>
+        /// <summary>The ring grows by at least this many slots. Each growth may copy the allocation table; the steps are
+        /// halves of the free memory the read can still take, so they shrink as memory fills and a read that keeps pace
+        /// with reclaim stops growing, and the ring ends within about this many slots of its most pages resident.</summary>
         private const int RingMinGrowth = 256;
-        private const int RingGrowthDivisor = 1024;
 
         /// <summary>Makes sure the ring has <paramref name="n"/> dead slots for this round's reads (the slots reclaim freed
         /// are dead, so once reclaim keeps pace the ring stops growing), and gives back ranges whose pages are all gone
@@ -512,14 +511,13 @@ namespace MemMgmt.Core.Workloads
                 }
             }
             if (dead >= n) return;
-            // The read's pages can take the free memory above the high watermarks before reclaim has to make room (then
-            // kswapd holds free memory between the watermarks), so the ring reserves half of that at once: a read filling
-            // an idle node grows it a few times, halving the step as free memory runs out, and ends with about the slots its
-            // pages fill. Never more than the rest of the file needs.
-            long spare = 0;
-            foreach (var z in Node.ZoneArr) spare += Math.Max(0, z.NrFreePages - z.WatermarkHigh);
+            // The read's pages can take the free memory above the low watermarks (there the fast path wakes kswapd, which
+            // then holds free memory between the watermarks), less the lowmem_reserve a lower zone keeps from a Normal or
+            // Movable allocation. The ring reserves half of that at once: a read filling an idle node grows it a few times,
+            // halving the step as free memory runs out, and ends with about the slots its pages fill at their peak. Never
+            // more than the rest of the file needs.
             long remaining = TargetPages - PagesRead;
-            long step = Math.Max(Math.Max(RingMinGrowth, slots / RingGrowthDivisor), spare / 2);
+            long step = Math.Max(RingMinGrowth, ReadableFreePages() / 2);
             int grow = (int)Math.Min(int.MaxValue / 4, Math.Max(n - dead, Math.Min(step, remaining - dead)));
             // The new slots follow the entry being filled, so the read reaches them next and the ring stays in the order it
             // was read: the oldest pages, which reclaim drops first, are the ones the read comes to after them.
@@ -536,6 +534,21 @@ namespace MemMgmt.Core.Workloads
             _ring[2 * at + 1] = grow;
             _ringCount++;
             if (_ringCount == 1) { _cursor = 0; _cursorSlot = start; }
+        }
+
+        /// <summary>Free pages a page-cache read can take before its allocations wake kswapd: in each zone its
+        /// GFP_HIGHUSER_MOVABLE request may use, those above the low watermark and the zone's lowmem_reserve against the
+        /// request's class zone (the first zone of the zonelist it may use).</summary>
+        private long ReadableFreePages()
+        {
+            var node = Node;
+            int highZoneIdx = PageAllocator.HighZoneIdx(node, GfpFlags.GFP_HIGHUSER_MOVABLE), classzoneIdx = -1;
+            foreach (var z in node.Zonelist) if (z.Idx <= highZoneIdx) { classzoneIdx = z.Idx; break; }
+            if (classzoneIdx < 0) return 0;
+            long pages = 0;
+            foreach (var z in node.ZoneArr)
+                if (z.Idx <= highZoneIdx) pages += Math.Max(0, z.NrFreePages - z.WatermarkLow - z.LowmemReserveArr[classzoneIdx]);
+            return pages;
         }
 
         /// <summary>The next dead slot of the ring from the cursor on (one exists: <see cref="PrepareRing"/> made sure). The
