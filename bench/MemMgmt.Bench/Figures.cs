@@ -364,9 +364,10 @@ namespace MemMgmt.Bench
                     Figure = $"{figure}, {small >> 30} -> {large >> 30} GiB: per page more, and made once",
                     Measured = $"{sl.Best:0.000} / {sl.Median:0.000} B a page + {ic.Best:0} / {ic.Median:0} B (n={sl.N}; last {lastDelta})",
                     Target = "<= 8 B a page",
-                    // The slope alone is the cost the issue bounds. Judged at two decimals: the heap of two samples of one
-                    // size can differ by a few KB (8 KB over 6 M pages moves the third decimal by one).
-                    Pass = Math.Round(sl.Best, 2) <= 8,
+                    // The slope alone is the cost the issue bounds. Judged on the median at two decimals: the heap of two
+                    // samples of one size can differ by 8 KB (over 6 M pages that moves the third decimal by one), and the
+                    // lowest of several slopes leans on that noise.
+                    Pass = Math.Round(sl.Median, 2) <= 8,
                 },
             };
         }
