@@ -94,8 +94,9 @@ namespace MemMgmt.Core.Node
             [typeof(MemNode)] = "SyncRoot Stop InWorkloadRound",
             // current is set only inside a simulated page fault.
             [typeof(ProcessTable)] = "Current",
-            // Set only when a working set stops, and a stopped set is no longer the node's.
-            [typeof(WorkingSet)] = "_stoppedHandles",
+            // _stoppedHandles: set only when a working set stops, and a stopped set is no longer the node's. PackRingAtEnd:
+            // false only in a test, on a node it never saves.
+            [typeof(WorkingSet)] = "_stoppedHandles PackRingAtEnd",
             // Counted again from the slots when the table is read.
             [typeof(AllocationTable)] = "_rangeLive",
             // Set only while a daemon's unit of work beside the allocating task runs.

@@ -99,7 +99,7 @@ namespace MemMgmt.Core.Workloads
     /// eight bytes a page; a page-cache set's evicted page leaves its shadow entry in its dead slot. A Streaming read
     /// reads into a ring of reserved ranges: its pages are read in order and reclaim drops them mostly in order, so the
     /// ring's next dead slot is usually the one after the last read, and the ring grows only when it has fewer dead slots
-    /// than a round reads.</summary>
+    /// than a round reads. When the whole file is read the ring is packed once to one slot a resident page.</summary>
     public sealed class WorkingSet
     {
         /// <summary>Streaming: the ring's reserved ranges as (first slot, count) pairs, in the order the read fills them
@@ -117,6 +117,9 @@ namespace MemMgmt.Core.Workloads
         /// those of its pages still resident).</summary>
         private long[]? _stoppedHandles;
         private SimRandom _rng;
+        /// <summary>Streaming: pack the ring when the read ends (<see cref="PackRing"/>); false only in a test that compares
+        /// a packed read with one left as it was.</summary>
+        internal bool PackRingAtEnd = true;
 
         private WorkingSet(MemNode node, int id, WorkingSetOptions o, long target, ulong seed)
         {
@@ -143,7 +146,7 @@ namespace MemMgmt.Core.Workloads
             _rng = o._rng.Clone();
             _ring = o._ring == null ? null : (int[])o._ring.Clone();
             _ringCount = o._ringCount; _cursor = o._cursor; _cursorSlot = o._cursorSlot;
-            _base = o._base; _count = o._count;
+            _base = o._base; _count = o._count; PackRingAtEnd = o.PackRingAtEnd;
             NextRoundAtNs = o.NextRoundAtNs; Rounds = o.Rounds; Accesses = o.Accesses; Skipped = o.Skipped;
             PagesRead = o.PagesRead; AllocationFailures = o.AllocationFailures;
             Write = o.Write; PagesDirtied = o.PagesDirtied; NrDirtied = o.NrDirtied; DirtyPausedWhenNs = o.DirtyPausedWhenNs;
@@ -260,11 +263,23 @@ namespace MemMgmt.Core.Workloads
             return note == 0 ? 0 : ShadowRefault.FromSlotShadow(Node, note);
         }
 
+        /// <summary>Streaming: slots the ring holds, live or dead (0 for other sets).</summary>
+        internal long RingSlots
+        {
+            get
+            {
+                long n = 0;
+                for (int k = 0; k < _ringCount; k++) n += _ring![2 * k + 1];
+                return n;
+            }
+        }
+
         /// <summary>Streaming: the whole file has been read (or written).</summary>
         public bool Finished => Pattern == WorkingSetPattern.Streaming && PagesRead >= TargetPages;
 
         /// <summary>The set's allocation handles, built when asked for from its slots: a HotSet or Random set's, live or not,
-        /// page i at i; a Streaming read's, those of its pages still resident, in the ring's order.</summary>
+        /// page i at i; a Streaming read's, those of its pages still resident, in the ring's order. The pack at the end of a
+        /// read gives the pages it moves new handles: their handles from before are refused from then on.</summary>
         public IReadOnlyList<long> Handles
         {
             get
@@ -475,6 +490,50 @@ namespace MemMgmt.Core.Workloads
                 Accesses++;
                 VirtualTime.Pass(node, WorkloadCost.PageCacheReadNs);
             }
+            if (n > 0 && PagesRead == TargetPages && PackRingAtEnd) PackRing();
+        }
+
+        /// <summary>The read has read its whole file, so its pages are a fixed set from now on: each live slot moves down
+        /// into the first dead one before it in ring order (the page's Handle follows it, and <see cref="Handles"/> keeps
+        /// its order), and the slots after the last live one are given back to the table, which drops them when they are
+        /// its top. The ring held slots for the read's peak; it now holds one a resident page. A dead ring slot holds no
+        /// note to lose: reclaim leaves shadows only in the slots of sets that read their pages again.</summary>
+        private void PackRing()
+        {
+            var table = Node.Allocations;
+            var handle = Node.Pages.Handle;
+            var ring = _ring!;
+            if (_ringCount == 0) return;
+            int wk = 0, ws = ring[0]; // where the next live slot goes: ring entry and slot
+            for (int k = 0; k < _ringCount; k++)
+                for (int s = ring[2 * k], e = s + ring[2 * k + 1]; s < e; s++)
+                {
+                    if (!table.IsLive(s)) continue;
+                    if (ws == ring[2 * wk] + ring[2 * wk + 1]) ws = ring[2 * ++wk];
+                    if (s != ws)
+                    {
+                        handle[table.IndexOf(s)] = ws;
+                        table.MoveSlot(s, ws);
+                    }
+                    ws++;
+                }
+            int kept = ws - ring[2 * wk];
+            // Highest range first, so that when one leaves the table's top the one below it may be the top in turn.
+            for (int below = int.MaxValue; ;)
+            {
+                int j = -1;
+                for (int i = wk; i < _ringCount; i++)
+                    if (ring[2 * i] < below && (j < 0 || ring[2 * i] > ring[2 * j])) j = i;
+                if (j < 0) break;
+                below = ring[2 * j];
+                int keep = j == wk ? kept : 0;
+                if (keep < ring[2 * j + 1]) table.CutRange(ring[2 * j], keep);
+            }
+            ring[2 * wk + 1] = kept;
+            _ringCount = kept == 0 ? wk : wk + 1;
+            _cursor = 0;
+            _cursorSlot = _ringCount == 0 ? 0 : ring[0];
+            table.FitCapacity();
         }
 
         /// <summary>The ring grows by at least this many slots. Each growth may copy the allocation table; the steps are
