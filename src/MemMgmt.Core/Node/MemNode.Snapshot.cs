@@ -78,7 +78,7 @@ namespace MemMgmt.Core.Node
             [typeof(MemCgroup)] = "Node Id Name ParentId Depth Serial Low Max Swappiness LowEvents HighEvents MaxEvents OomEvents OomKillEvents",
             [typeof(VmPressureState)] = "Scanned Reclaimed TreeScanned TreeReclaimed",
             [typeof(VmPressureEvent)] = "Memcg Level Scanned Reclaimed Pressure TimeNs FromPriority",
-            [typeof(WorkingSet)] = "_ring _ringCount _cursor _cursorSlot _base _count _rng Node Id Name Pattern Owner TargetPages PagesPerRound AccessFraction IntervalNs Cpu NextRoundAtNs " +
+            [typeof(WorkingSet)] = "_ring _ringCount _cursor _cursorSlot _ringPacked _base _count _rng Node Id Name Pattern Owner TargetPages PagesPerRound AccessFraction IntervalNs Cpu NextRoundAtNs " +
                 "Rounds Accesses Skipped Refaults RefaultsActivated PagesRead AllocationFailures Write PagesDirtied BalanceDirtyPagesPauses ThrottledNs " +
                 "ThrottledRounds NrDirtied DirtyPausedWhenNs ThrottledUntilNs",
             [typeof(ShadowRefaultState)] = "InactiveAge Refaults MemcgRefault MemcgActivate Enabled BucketOrder RestoreFile SlotBucketOrder",

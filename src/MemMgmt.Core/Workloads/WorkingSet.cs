@@ -99,7 +99,8 @@ namespace MemMgmt.Core.Workloads
     /// eight bytes a page; a page-cache set's evicted page leaves its shadow entry in its dead slot. A Streaming read
     /// reads into a ring of reserved ranges: its pages are read in order and reclaim drops them mostly in order, so the
     /// ring's next dead slot is usually the one after the last read, and the ring grows only when it has fewer dead slots
-    /// than a round reads. When the whole file is read the ring is packed once to one slot a resident page.</summary>
+    /// than a round reads. Once the whole file is read and kswapd sleeps, the ring is packed once to one slot a resident
+    /// page.</summary>
     public sealed class WorkingSet
     {
         /// <summary>Streaming: the ring's reserved ranges as (first slot, count) pairs, in the order the read fills them
@@ -109,6 +110,8 @@ namespace MemMgmt.Core.Workloads
         private int _ringCount;
         /// <summary>Streaming: the ring entry being filled and the next of its slots to look at.</summary>
         private int _cursor, _cursorSlot;
+        /// <summary>Streaming: the ring was packed (<see cref="PackRing"/>), which happens once a read.</summary>
+        private bool _ringPacked;
         /// <summary>HotSet and Random: the first slot of the set's reserved range (0 once the set stopped).</summary>
         private int _base;
         /// <summary>HotSet and Random: pages faulted in (slots _base.._base+_count−1 are the set's).</summary>
@@ -145,7 +148,7 @@ namespace MemMgmt.Core.Workloads
             PagesPerRound = o.PagesPerRound; AccessFraction = o.AccessFraction; IntervalNs = o.IntervalNs; Cpu = o.Cpu;
             _rng = o._rng.Clone();
             _ring = o._ring == null ? null : (int[])o._ring.Clone();
-            _ringCount = o._ringCount; _cursor = o._cursor; _cursorSlot = o._cursorSlot;
+            _ringCount = o._ringCount; _cursor = o._cursor; _cursorSlot = o._cursorSlot; _ringPacked = o._ringPacked;
             _base = o._base; _count = o._count; PackRingAtEnd = o.PackRingAtEnd;
             NextRoundAtNs = o.NextRoundAtNs; Rounds = o.Rounds; Accesses = o.Accesses; Skipped = o.Skipped;
             PagesRead = o.PagesRead; AllocationFailures = o.AllocationFailures;
@@ -163,7 +166,7 @@ namespace MemMgmt.Core.Workloads
             w.Double(AccessFraction); w.Long(IntervalNs); w.Int(Cpu); w.Bool(Write);
             _rng.Write(w);
             w.Bool(_ring != null);
-            if (_ring != null) { w.Array(_ring); w.Int(_ringCount); w.Int(_cursor); w.Int(_cursorSlot); }
+            if (_ring != null) { w.Array(_ring); w.Int(_ringCount); w.Int(_cursor); w.Int(_cursorSlot); w.Bool(_ringPacked); }
             w.Int(_base); w.Int(_count);
             w.Long(NextRoundAtNs); w.Long(Rounds); w.Long(Accesses); w.Long(Skipped); w.Long(PagesRead); w.Long(AllocationFailures);
             w.Long(PagesDirtied); w.Long(NrDirtied); w.Long(DirtyPausedWhenNs); w.Long(BalanceDirtyPagesPauses); w.Long(ThrottledNs);
@@ -183,6 +186,7 @@ namespace MemMgmt.Core.Workloads
                 _ringCount = r.Int(0, _ring.Length / 2);
                 _cursor = r.Int(0, Math.Max(0, _ringCount - 1));
                 _cursorSlot = r.Int();
+                _ringPacked = r.Bool();
                 for (int k = 0; k < _ringCount; k++)
                     if (_ring[2 * k] < 1 || _ring[2 * k + 1] < 1 || (long)_ring[2 * k] + _ring[2 * k + 1] > node.Allocations.SlotCount)
                         throw new SnapshotFormatException($"working set {Id}: a ring range lies outside the allocation table");
@@ -263,6 +267,9 @@ namespace MemMgmt.Core.Workloads
             return note == 0 ? 0 : ShadowRefault.FromSlotShadow(Node, note);
         }
 
+        /// <summary>Streaming: the ring was packed after the read ended.</summary>
+        internal bool RingPacked => _ringPacked;
+
         /// <summary>Streaming: slots the ring holds, live or dead (0 for other sets).</summary>
         internal long RingSlots
         {
@@ -278,8 +285,8 @@ namespace MemMgmt.Core.Workloads
         public bool Finished => Pattern == WorkingSetPattern.Streaming && PagesRead >= TargetPages;
 
         /// <summary>The set's allocation handles, built when asked for from its slots: a HotSet or Random set's, live or not,
-        /// page i at i; a Streaming read's, those of its pages still resident, in the ring's order. The pack at the end of a
-        /// read gives the pages it moves new handles: their handles from before are refused from then on.</summary>
+        /// page i at i; a Streaming read's, those of its pages still resident, in the ring's order. The pack after a read
+        /// ends gives the pages it moves new handles: their handles from before are refused from then on.</summary>
         public IReadOnlyList<long> Handles
         {
             get
@@ -490,14 +497,22 @@ namespace MemMgmt.Core.Workloads
                 Accesses++;
                 VirtualTime.Pass(node, WorkloadCost.PageCacheReadNs);
             }
-            if (n > 0 && PagesRead == TargetPages && PackRingAtEnd) PackRing();
+            // The reclaim the read woke kswapd for goes on after its last page (kswapd balances up to the high watermarks and
+            // takes more of its oldest pages); once kswapd sleeps, the read's pages stay as they are until other memory users
+            // press.
+            if (PagesRead >= TargetPages && !_ringPacked && PackRingAtEnd && node.KswapdSt.KState == KswapdState.Sleeping)
+            {
+                PackRing();
+                _ringPacked = true;
+            }
         }
 
-        /// <summary>The read has read its whole file, so its pages are a fixed set from now on: each live slot moves down
-        /// into the first dead one before it in ring order (the page's Handle follows it, and <see cref="Handles"/> keeps
-        /// its order), and the slots after the last live one are given back to the table, which drops them when they are
-        /// its top. The ring held slots for the read's peak; it now holds one a resident page. A dead ring slot holds no
-        /// note to lose: reclaim leaves shadows only in the slots of sets that read their pages again.</summary>
+        /// <summary>The read has read its whole file and kswapd is asleep, so its pages are a fixed set until reclaim takes
+        /// more of them: each live slot moves down into the first dead one before it in ring order (the page's Handle
+        /// follows it, and <see cref="Handles"/> keeps its order), and the slots after the last live one are given back to
+        /// the table, which drops them when they are its top. The ring held slots for the read's peak; it now holds one a
+        /// resident page. A dead ring slot holds no note to lose: reclaim leaves shadows only in the slots of sets that
+        /// read their pages again.</summary>
         private void PackRing()
         {
             var table = Node.Allocations;

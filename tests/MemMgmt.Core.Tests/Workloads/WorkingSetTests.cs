@@ -138,10 +138,10 @@ namespace MemMgmt.Core.Tests.Workloads
             AssertClean(node);
         }
 
-        /// <summary>A Streaming read that has read its whole file packs its ring once: one slot a resident page, the slots
-        /// beyond given back to the table (whose arrays shrink when the ring was their top). Nothing the simulation decides
-        /// changes: against the same read left unpacked, the same pages in the same order, the same page flags and owners,
-        /// LRU sizes, /proc/vmstat and buddyinfo, at the end of the read and after later reclaim drops some of them. A handle
+        /// <summary>A Streaming read that has read its whole file packs its ring once kswapd sleeps: one slot a resident
+        /// page, the slots beyond given back to the table (whose arrays shrink when the ring was their top). Nothing the
+        /// simulation decides changes: against the same read left unpacked, the same pages in the same order, the same page
+        /// flags and owners, LRU sizes, /proc/vmstat and buddyinfo, after the pack and after later reclaim drops some pages. A handle
         /// a moved page had before is refused; a snapshot round trip keeps the packed ring. <paramref name="above"/>: 1, other
         /// slots are made above the ring while it grows (it goes on in a range above them); 2, just before the read ends
         /// (the slots the pack gives back are not the table's top, so they join its free list and nothing shrinks).</summary>
@@ -170,6 +170,13 @@ namespace MemMgmt.Core.Tests.Workloads
             }
             Assert.True(a.Finished && b.Finished, $"read {a.PagesRead} and {b.PagesRead} of {a.TargetPages}");
             Assert.NotEmpty(before);
+            for (int i = 0; i < 1000 && !a.RingPacked; i++)
+            {
+                Daemons.Step(packed, Ms10);
+                Daemons.Step(plain, Ms10);
+            }
+            Assert.True(a.RingPacked, $"kswapd {Kswapd.GetState(packed)}");
+            Assert.False(b.RingPacked);
 
             Assert.True(b.RingSlots > b.ResidentPages, $"the unpacked ring has {b.RingSlots} slots for {b.ResidentPages} pages");
             Assert.Equal(a.ResidentPages, a.RingSlots);
