@@ -200,6 +200,54 @@ namespace MemMgmt.Core.Allocation
             _rangeLive[k] -= FreeDeadSlots(first + count, first + old);
         }
 
+        /// <summary>Moves the live slot <paramref name="from"/> of a reserved range into the dead slot <paramref name="to"/>
+        /// of one (an owner packing its ranges; the caller points the page's Handle at <paramref name="to"/>) and returns
+        /// the page's new handle. <paramref name="to"/> takes a new generation, so a handle from its earlier life stays
+        /// dead, and <paramref name="from"/> is dead from now on, so the page's old handle is refused; a note in
+        /// <paramref name="to"/> goes.</summary>
+        internal long MoveSlot(int from, int to)
+        {
+            int kf = IsLive(from) ? RangeOf(from) : -1;
+            int kt = to > 0 && to < _used && _index[to] < 0 ? RangeOf(to) : -1;
+            if (kf < 0 || kt < 0) throw new InvalidOperationException($"slot {from} is not a live range slot or slot {to} not a dead one");
+            _index[to] = _index[from];
+            _generation[to]++;
+            _index[from] = Reserved;
+            _rangeLive[kf]--;
+            _rangeLive[kt]++;
+            return MakeHandle(to, _generation[to]);
+        }
+
+        /// <summary>Keeps the first <paramref name="keep"/> slots of the range starting at <paramref name="first"/> (0: none,
+        /// the range ends) and gives back the rest, which must be dead. When the range ends at the last slot in use, they
+        /// leave the table (their generations stay in <see cref="_trimmedGeneration"/>, so their old handles stay dead, and
+        /// <see cref="FitCapacity"/> can then shrink the arrays); otherwise they join the free list.</summary>
+        internal void CutRange(int first, int keep)
+        {
+            int k = RangeStartingAt(first);
+            int old = _ranges[2 * k + 1], end = first + old;
+            if (keep < 0 || keep > old) throw new InvalidOperationException($"range at slot {first} cannot keep {keep} of its {old} slots");
+            for (int s = first + keep; s < end; s++)
+                if (_index[s] >= 0) throw new InvalidOperationException($"slot {s} of the range at slot {first} is live");
+            if (keep == 0)
+            {
+                Array.Copy(_ranges, 2 * k + 2, _ranges, 2 * k, 2 * (_rangeCount - k - 1));
+                Array.Copy(_rangeLive, k + 1, _rangeLive, k, _rangeCount - k - 1);
+                _rangeCount--;
+            }
+            else _ranges[2 * k + 1] = keep;
+            if (end != _used) { FreeDeadSlots(first + keep, end); return; }
+            for (int s = first + keep; s < end; s++) _trimmedGeneration = Math.Max(_trimmedGeneration, _generation[s]);
+            _used = first + keep;
+        }
+
+        /// <summary>Shrinks the arrays to the slots in use (after <see cref="CutRange"/> or <see cref="Trim"/> lowered them).</summary>
+        internal void FitCapacity()
+        {
+            int cap = Math.Max(64, _used);
+            if (cap < _index.Length) Resize(cap);
+        }
+
         /// <summary>Puts the dead slots of [from, to) on the free list (their notes go) and returns how many live ones the
         /// range held there.</summary>
         private int FreeDeadSlots(int from, int to)
@@ -265,8 +313,7 @@ namespace MemMgmt.Core.Allocation
             for (int s = used; s < _used; s++) _trimmedGeneration = Math.Max(_trimmedGeneration, _generation[s]);
             _freeHead = head;
             _used = used;
-            int cap = Math.Max(64, used);
-            if (cap < _index.Length) Resize(cap);
+            FitCapacity();
         }
 
         /// <summary>Whether <paramref name="slot"/> lies in a reserved range, for a walk down the slots: <paramref name="k"/>

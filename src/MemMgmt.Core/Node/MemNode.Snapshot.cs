@@ -78,7 +78,7 @@ namespace MemMgmt.Core.Node
             [typeof(MemCgroup)] = "Node Id Name ParentId Depth Serial Low Max Swappiness LowEvents HighEvents MaxEvents OomEvents OomKillEvents",
             [typeof(VmPressureState)] = "Scanned Reclaimed TreeScanned TreeReclaimed",
             [typeof(VmPressureEvent)] = "Memcg Level Scanned Reclaimed Pressure TimeNs FromPriority",
-            [typeof(WorkingSet)] = "_ring _ringCount _cursor _cursorSlot _base _count _rng Node Id Name Pattern Owner TargetPages PagesPerRound AccessFraction IntervalNs Cpu NextRoundAtNs " +
+            [typeof(WorkingSet)] = "_ring _ringCount _cursor _cursorSlot _ringPacked _base _count _rng Node Id Name Pattern Owner TargetPages PagesPerRound AccessFraction IntervalNs Cpu NextRoundAtNs " +
                 "Rounds Accesses Skipped Refaults RefaultsActivated PagesRead AllocationFailures Write PagesDirtied BalanceDirtyPagesPauses ThrottledNs " +
                 "ThrottledRounds NrDirtied DirtyPausedWhenNs ThrottledUntilNs",
             [typeof(ShadowRefaultState)] = "InactiveAge Refaults MemcgRefault MemcgActivate Enabled BucketOrder RestoreFile SlotBucketOrder",
@@ -96,8 +96,9 @@ namespace MemMgmt.Core.Node
             [typeof(PageFlagWords)] = "_links Length",
             // current is set only inside a simulated page fault.
             [typeof(ProcessTable)] = "Current",
-            // Set only when a working set stops, and a stopped set is no longer the node's.
-            [typeof(WorkingSet)] = "_stoppedHandles",
+            // _stoppedHandles: set only when a working set stops, and a stopped set is no longer the node's. PackRingAtEnd:
+            // false only in a test, on a node it never saves.
+            [typeof(WorkingSet)] = "_stoppedHandles PackRingAtEnd",
             // Counted again from the slots when the table is read.
             [typeof(AllocationTable)] = "_rangeLive",
             // Set only while a daemon's unit of work beside the allocating task runs.

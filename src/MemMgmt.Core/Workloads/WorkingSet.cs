@@ -99,7 +99,8 @@ namespace MemMgmt.Core.Workloads
     /// eight bytes a page; a page-cache set's evicted page leaves its shadow entry in its dead slot. A Streaming read
     /// reads into a ring of reserved ranges: its pages are read in order and reclaim drops them mostly in order, so the
     /// ring's next dead slot is usually the one after the last read, and the ring grows only when it has fewer dead slots
-    /// than a round reads.</summary>
+    /// than a round reads. Once the whole file is read and kswapd sleeps, the ring is packed once to one slot a resident
+    /// page.</summary>
     public sealed class WorkingSet
     {
         /// <summary>Streaming: the ring's reserved ranges as (first slot, count) pairs, in the order the read fills them
@@ -109,6 +110,8 @@ namespace MemMgmt.Core.Workloads
         private int _ringCount;
         /// <summary>Streaming: the ring entry being filled and the next of its slots to look at.</summary>
         private int _cursor, _cursorSlot;
+        /// <summary>Streaming: the ring was packed (<see cref="PackRing"/>), which happens once a read.</summary>
+        private bool _ringPacked;
         /// <summary>HotSet and Random: the first slot of the set's reserved range (0 once the set stopped).</summary>
         private int _base;
         /// <summary>HotSet and Random: pages faulted in (slots _base.._base+_count−1 are the set's).</summary>
@@ -117,6 +120,9 @@ namespace MemMgmt.Core.Workloads
         /// those of its pages still resident).</summary>
         private long[]? _stoppedHandles;
         private SimRandom _rng;
+        /// <summary>Streaming: pack the ring when the read ends (<see cref="PackRing"/>); false only in a test that compares
+        /// a packed read with one left as it was.</summary>
+        internal bool PackRingAtEnd = true;
 
         private WorkingSet(MemNode node, int id, WorkingSetOptions o, long target, ulong seed)
         {
@@ -142,8 +148,8 @@ namespace MemMgmt.Core.Workloads
             PagesPerRound = o.PagesPerRound; AccessFraction = o.AccessFraction; IntervalNs = o.IntervalNs; Cpu = o.Cpu;
             _rng = o._rng.Clone();
             _ring = o._ring == null ? null : (int[])o._ring.Clone();
-            _ringCount = o._ringCount; _cursor = o._cursor; _cursorSlot = o._cursorSlot;
-            _base = o._base; _count = o._count;
+            _ringCount = o._ringCount; _cursor = o._cursor; _cursorSlot = o._cursorSlot; _ringPacked = o._ringPacked;
+            _base = o._base; _count = o._count; PackRingAtEnd = o.PackRingAtEnd;
             NextRoundAtNs = o.NextRoundAtNs; Rounds = o.Rounds; Accesses = o.Accesses; Skipped = o.Skipped;
             PagesRead = o.PagesRead; AllocationFailures = o.AllocationFailures;
             Write = o.Write; PagesDirtied = o.PagesDirtied; NrDirtied = o.NrDirtied; DirtyPausedWhenNs = o.DirtyPausedWhenNs;
@@ -160,7 +166,7 @@ namespace MemMgmt.Core.Workloads
             w.Double(AccessFraction); w.Long(IntervalNs); w.Int(Cpu); w.Bool(Write);
             _rng.Write(w);
             w.Bool(_ring != null);
-            if (_ring != null) { w.Array(_ring); w.Int(_ringCount); w.Int(_cursor); w.Int(_cursorSlot); }
+            if (_ring != null) { w.Array(_ring); w.Int(_ringCount); w.Int(_cursor); w.Int(_cursorSlot); w.Bool(_ringPacked); }
             w.Int(_base); w.Int(_count);
             w.Long(NextRoundAtNs); w.Long(Rounds); w.Long(Accesses); w.Long(Skipped); w.Long(PagesRead); w.Long(AllocationFailures);
             w.Long(PagesDirtied); w.Long(NrDirtied); w.Long(DirtyPausedWhenNs); w.Long(BalanceDirtyPagesPauses); w.Long(ThrottledNs);
@@ -180,6 +186,7 @@ namespace MemMgmt.Core.Workloads
                 _ringCount = r.Int(0, _ring.Length / 2);
                 _cursor = r.Int(0, Math.Max(0, _ringCount - 1));
                 _cursorSlot = r.Int();
+                _ringPacked = r.Bool();
                 for (int k = 0; k < _ringCount; k++)
                     if (_ring[2 * k] < 1 || _ring[2 * k + 1] < 1 || (long)_ring[2 * k] + _ring[2 * k + 1] > node.Allocations.SlotCount)
                         throw new SnapshotFormatException($"working set {Id}: a ring range lies outside the allocation table");
@@ -260,11 +267,26 @@ namespace MemMgmt.Core.Workloads
             return note == 0 ? 0 : ShadowRefault.FromSlotShadow(Node, note);
         }
 
+        /// <summary>Streaming: the ring was packed after the read ended.</summary>
+        internal bool RingPacked => _ringPacked;
+
+        /// <summary>Streaming: slots the ring holds, live or dead (0 for other sets).</summary>
+        internal long RingSlots
+        {
+            get
+            {
+                long n = 0;
+                for (int k = 0; k < _ringCount; k++) n += _ring![2 * k + 1];
+                return n;
+            }
+        }
+
         /// <summary>Streaming: the whole file has been read (or written).</summary>
         public bool Finished => Pattern == WorkingSetPattern.Streaming && PagesRead >= TargetPages;
 
         /// <summary>The set's allocation handles, built when asked for from its slots: a HotSet or Random set's, live or not,
-        /// page i at i; a Streaming read's, those of its pages still resident, in the ring's order.</summary>
+        /// page i at i; a Streaming read's, those of its pages still resident, in the ring's order. The pack after a read
+        /// ends gives the pages it moves new handles: their handles from before are refused from then on.</summary>
         public IReadOnlyList<long> Handles
         {
             get
@@ -475,13 +497,64 @@ namespace MemMgmt.Core.Workloads
                 Accesses++;
                 VirtualTime.Pass(node, WorkloadCost.PageCacheReadNs);
             }
+            // The reclaim the read woke kswapd for goes on after its last page (kswapd balances up to the high watermarks and
+            // takes more of its oldest pages); once kswapd sleeps, the read's pages stay as they are until other memory users
+            // press.
+            if (PagesRead >= TargetPages && !_ringPacked && PackRingAtEnd && node.KswapdSt.KState == KswapdState.Sleeping)
+            {
+                PackRing();
+                _ringPacked = true;
+            }
         }
 
-        /// <summary>The ring grows by at least this many slots, and by at least 1/<see cref="RingGrowthDivisor"/> of what it
-        /// holds (each growth may copy the allocation table, so a read that keeps growing it copies a bounded number of
-        /// times), while its slots stay within that fraction of its most pages resident.</summary>
+        /// <summary>The read has read its whole file and kswapd is asleep, so its pages are a fixed set until reclaim takes
+        /// more of them: each live slot moves down into the first dead one before it in ring order (the page's Handle
+        /// follows it, and <see cref="Handles"/> keeps its order), and the slots after the last live one are given back to
+        /// the table, which drops them when they are its top. The ring held slots for the read's peak; it now holds one a
+        /// resident page. A dead ring slot holds no note to lose: reclaim leaves shadows only in the slots of sets that
+        /// read their pages again.</summary>
+        private void PackRing()
+        {
+            var table = Node.Allocations;
+            var handle = Node.Pages.Handle;
+            var ring = _ring!;
+            if (_ringCount == 0) return;
+            int wk = 0, ws = ring[0]; // where the next live slot goes: ring entry and slot
+            for (int k = 0; k < _ringCount; k++)
+                for (int s = ring[2 * k], e = s + ring[2 * k + 1]; s < e; s++)
+                {
+                    if (!table.IsLive(s)) continue;
+                    if (ws == ring[2 * wk] + ring[2 * wk + 1]) ws = ring[2 * ++wk];
+                    if (s != ws)
+                    {
+                        handle[table.IndexOf(s)] = ws;
+                        table.MoveSlot(s, ws);
+                    }
+                    ws++;
+                }
+            int kept = ws - ring[2 * wk];
+            // Highest range first, so that when one leaves the table's top the one below it may be the top in turn.
+            for (int below = int.MaxValue; ;)
+            {
+                int j = -1;
+                for (int i = wk; i < _ringCount; i++)
+                    if (ring[2 * i] < below && (j < 0 || ring[2 * i] > ring[2 * j])) j = i;
+                if (j < 0) break;
+                below = ring[2 * j];
+                int keep = j == wk ? kept : 0;
+                if (keep < ring[2 * j + 1]) table.CutRange(ring[2 * j], keep);
+            }
+            ring[2 * wk + 1] = kept;
+            _ringCount = kept == 0 ? wk : wk + 1;
+            _cursor = 0;
+            _cursorSlot = _ringCount == 0 ? 0 : ring[0];
+            table.FitCapacity();
+        }
+
+        /// <summary>The ring grows by at least this many slots. Each growth may copy the allocation table; the steps are
+        /// halves of the free memory the read can still take, so they shrink as memory fills and a read that keeps pace
+        /// with reclaim stops growing, and the ring ends within about this many slots of its most pages resident.</summary>
         private const int RingMinGrowth = 256;
-        private const int RingGrowthDivisor = 1024;
 
         /// <summary>Makes sure the ring has <paramref name="n"/> dead slots for this round's reads (the slots reclaim freed
         /// are dead, so once reclaim keeps pace the ring stops growing), and gives back ranges whose pages are all gone
@@ -512,14 +585,13 @@ namespace MemMgmt.Core.Workloads
                 }
             }
             if (dead >= n) return;
-            // The read's pages can take the free memory above the high watermarks before reclaim has to make room (then
-            // kswapd holds free memory between the watermarks), so the ring reserves half of that at once: a read filling
-            // an idle node grows it a few times, halving the step as free memory runs out, and ends with about the slots its
-            // pages fill. Never more than the rest of the file needs.
-            long spare = 0;
-            foreach (var z in Node.ZoneArr) spare += Math.Max(0, z.NrFreePages - z.WatermarkHigh);
+            // The read's pages can take the free memory above the low watermarks (there the fast path wakes kswapd, which
+            // then holds free memory between the watermarks), less the lowmem_reserve a lower zone keeps from a Normal or
+            // Movable allocation. The ring reserves half of that at once: a read filling an idle node grows it a few times,
+            // halving the step as free memory runs out, and ends with about the slots its pages fill at their peak. Never
+            // more than the rest of the file needs.
             long remaining = TargetPages - PagesRead;
-            long step = Math.Max(Math.Max(RingMinGrowth, slots / RingGrowthDivisor), spare / 2);
+            long step = Math.Max(RingMinGrowth, ReadableFreePages() / 2);
             int grow = (int)Math.Min(int.MaxValue / 4, Math.Max(n - dead, Math.Min(step, remaining - dead)));
             // The new slots follow the entry being filled, so the read reaches them next and the ring stays in the order it
             // was read: the oldest pages, which reclaim drops first, are the ones the read comes to after them.
@@ -536,6 +608,21 @@ namespace MemMgmt.Core.Workloads
             _ring[2 * at + 1] = grow;
             _ringCount++;
             if (_ringCount == 1) { _cursor = 0; _cursorSlot = start; }
+        }
+
+        /// <summary>Free pages a page-cache read can take before its allocations wake kswapd: in each zone its
+        /// GFP_HIGHUSER_MOVABLE request may use, those above the low watermark and the zone's lowmem_reserve against the
+        /// request's class zone (the first zone of the zonelist it may use).</summary>
+        private long ReadableFreePages()
+        {
+            var node = Node;
+            int highZoneIdx = PageAllocator.HighZoneIdx(node, GfpFlags.GFP_HIGHUSER_MOVABLE), classzoneIdx = -1;
+            foreach (var z in node.Zonelist) if (z.Idx <= highZoneIdx) { classzoneIdx = z.Idx; break; }
+            if (classzoneIdx < 0) return 0;
+            long pages = 0;
+            foreach (var z in node.ZoneArr)
+                if (z.Idx <= highZoneIdx) pages += Math.Max(0, z.NrFreePages - z.WatermarkLow - z.LowmemReserveArr[classzoneIdx]);
+            return pages;
         }
 
         /// <summary>The next dead slot of the ring from the cursor on (one exists: <see cref="PrepareRing"/> made sure). The

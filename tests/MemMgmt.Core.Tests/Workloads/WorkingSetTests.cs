@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Compaction;
@@ -135,6 +136,139 @@ namespace MemMgmt.Core.Tests.Workloads
             Assert.Equal(0, stream.ResidentPages);
             Assert.Equal(0, node.Allocations.LiveCount);
             AssertClean(node);
+        }
+
+        /// <summary>A Streaming read that has read its whole file packs its ring once kswapd sleeps: one slot a resident
+        /// page, the slots beyond given back to the table (whose arrays shrink when the ring was their top). Nothing the
+        /// simulation decides changes: against the same read left unpacked, the same pages in the same order, the same page
+        /// flags and owners, LRU sizes, /proc/vmstat and buddyinfo, after the pack and after later reclaim drops some pages. A handle
+        /// a moved page had before is refused; a snapshot round trip keeps the packed ring. <paramref name="above"/>: 1, other
+        /// slots are made above the ring while it grows (it goes on in a range above them); 2, just before the read ends
+        /// (the slots the pack gives back are not the table's top, so they join its free list and nothing shrinks).</summary>
+        [Theory]
+        [InlineData(0)]
+        [InlineData(1)]
+        [InlineData(2)]
+        public void A_finished_streaming_read_packs_its_ring_and_decides_nothing_differently(int above)
+        {
+            var packed = NewNode();
+            var plain = NewNode();
+            var a = StartRead(packed, true, above == 1);
+            var b = StartRead(plain, false, above == 1);
+            IReadOnlyList<long> before = new long[0];
+            var pagesBefore = new List<long>();
+            for (int i = 0; i < 100_000 && !a.Finished; i++)
+            {
+                if (a.TargetPages - a.PagesRead <= a.PagesPerRound && before.Count == 0)
+                {
+                    before = a.Handles;
+                    foreach (long h in before) { Assert.True(PageAllocator.TryGetAllocation(packed, h, out long pfn, out _)); pagesBefore.Add(pfn); }
+                    if (above == 2) { AllocateKernelPages(packed); AllocateKernelPages(plain); }
+                }
+                Daemons.Step(packed, Ms10);
+                Daemons.Step(plain, Ms10);
+            }
+            Assert.True(a.Finished && b.Finished, $"read {a.PagesRead} and {b.PagesRead} of {a.TargetPages}");
+            Assert.NotEmpty(before);
+            for (int i = 0; i < 1000 && !a.RingPacked; i++)
+            {
+                Daemons.Step(packed, Ms10);
+                Daemons.Step(plain, Ms10);
+            }
+            Assert.True(a.RingPacked, $"kswapd {Kswapd.GetState(packed)}");
+            Assert.False(b.RingPacked);
+
+            Assert.True(b.RingSlots > b.ResidentPages, $"the unpacked ring has {b.RingSlots} slots for {b.ResidentPages} pages");
+            Assert.Equal(a.ResidentPages, a.RingSlots);
+            if (above == 2) Assert.Equal(plain.Allocations.SlotCount, packed.Allocations.SlotCount);
+            else
+            {
+                Assert.Equal(plain.Allocations.SlotCount - (b.RingSlots - a.RingSlots), packed.Allocations.SlotCount);
+                Assert.Equal(packed.Allocations.SlotCount, packed.Allocations.Capacity);
+            }
+            AssertSameDecisions(packed, a, plain, b);
+
+            // The handles taken before the last round: those of pages the pack moved are refused, and freeing by one
+            // changes nothing; the page answers to its new handle.
+            var now = new Dictionary<long, long>();
+            foreach (long h in a.Handles) { PageAllocator.TryGetAllocation(packed, h, out long pfn, out _); now[pfn] = h; }
+            var stale = new List<long>();
+            for (int i = 0; i < before.Count; i++)
+                if (now.ContainsKey(pagesBefore[i]) && !PageAllocator.TryGetAllocation(packed, before[i], out _, out _)) stale.Add(before[i]);
+            Assert.NotEmpty(stale);
+            int live = packed.Allocations.LiveCount;
+            var e = Assert.Throws<MemMgmtException>(() => PageAllocator.Free(packed, stale[0]));
+            Assert.Equal("AllocationNotLive", e.ErrorId);
+            Assert.Equal(live, packed.Allocations.LiveCount);
+
+            // A snapshot round trip keeps the packed ring and its handles.
+            using (var scenario = new RecordedScenario("memmgmt-pack-"))
+            {
+                var loaded = scenario.SnapshotRoundTrip(packed);
+                var la = WorkingSets.Get(loaded)[1];
+                Assert.Equal(a.Handles, la.Handles);
+                Assert.Equal(a.RingSlots, la.RingSlots);
+                RecordedScenario.Step(loaded, 20);
+                RecordedScenario.Step(packed, 20);
+                RecordedScenario.Step(plain, 20);
+                AssertSameDecisions(loaded, la, plain, b);
+            }
+
+            // Later memory users make reclaim drop some of the read's pages, the same ones with or without the pack.
+            WorkingSets.Add(packed, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Anon, Percent = 40 });
+            WorkingSets.Add(plain, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.Anon, Percent = 40 });
+            RecordedScenario.Step(packed, 50);
+            RecordedScenario.Step(plain, 50);
+            Assert.True(a.ResidentPages < now.Count, $"resident {a.ResidentPages} of {now.Count}");
+            AssertSameDecisions(packed, a, plain, b);
+            foreach (long h in stale) Assert.False(PageAllocator.TryGetAllocation(packed, h, out _, out _));
+            AssertClean(packed);
+        }
+
+        private static WorkingSet StartRead(MemNode node, bool pack, bool allocateEarly)
+        {
+            WorkingSets.Add(node, new WorkingSetOptions { Pattern = WorkingSetPattern.HotSet, Owner = PageOwner.FileCache, Percent = 10 });
+            var stream = WorkingSets.Add(node, new WorkingSetOptions
+            {
+                Pattern = WorkingSetPattern.Streaming, Owner = PageOwner.FileCache, Percent = 150, PagesPerRound = 256,
+            });
+            stream.PackRingAtEnd = pack;
+            if (allocateEarly)
+            {
+                for (int i = 0; i < 5; i++) Daemons.Step(node, Ms10);
+                AllocateKernelPages(node);
+            }
+            return stream;
+        }
+
+        private static void AllocateKernelPages(MemNode node)
+        {
+            for (int i = 0; i < 32; i++) Assert.True(PageAllocator.Allocate(node, 0, GfpFlags.GFP_KERNEL, 0, PageOwner.Kernel).Success);
+        }
+
+        private static void AssertSameDecisions(MemNode x, WorkingSet xs, MemNode y, WorkingSet ys)
+        {
+            Assert.Equal(ys.PagesRead, xs.PagesRead);
+            Assert.Equal(ys.ResidentPages, xs.ResidentPages);
+            Assert.Equal(Pfns(y, ys.Handles), Pfns(x, xs.Handles));
+            Assert.Equal(y.Pages.Flags, x.Pages.Flags);
+            Assert.Equal(y.Pages.Owner, x.Pages.Owner);
+            Assert.Equal(NodeViews.VmStat(y).ToKernelText(), NodeViews.VmStat(x).ToKernelText());
+            Assert.Equal(NodeViews.BuddyInfo(y).ToKernelText(), NodeViews.BuddyInfo(x).ToKernelText());
+            var sx = new System.Text.StringBuilder();
+            var sy = new System.Text.StringBuilder();
+            RecordedScenario.AppendLruSizes(sx, x);
+            RecordedScenario.AppendLruSizes(sy, y);
+            Assert.Equal(sy.ToString(), sx.ToString());
+            Assert.Equal(y.Clock.NowNs, x.Clock.NowNs);
+            AssertClean(x);
+        }
+
+        private static List<long> Pfns(MemNode node, IReadOnlyList<long> handles)
+        {
+            var p = new List<long>(handles.Count);
+            foreach (long h in handles) { Assert.True(PageAllocator.TryGetAllocation(node, h, out long pfn, out _)); p.Add(pfn); }
+            return p;
         }
 
         /// <summary>A hot anon set against cold anon and no page cache: a third set faulting in 20% of memory forces
