@@ -272,11 +272,19 @@ namespace MemMgmt.Core.Buddy
                     continue;
                 }
                 int order = pages.Order[page];
-                pages.ListMove(page, zone.FreeListHead(order, migratetype));
+                MoveToFreeList(zone, page, order, migratetype);
                 page += 1 << order;
                 moved += 1 << order;
             }
             return moved;
+        }
+
+        /// <summary>kernel: move_to_free_list (mm/page_alloc.c, 6.1): a free block changes lists without being touched; 6.1
+        /// queues it at the tail (<see cref="KernelProfile.FreeListMovesToTail"/>), 4.14's list_move at the head.</summary>
+        private static void MoveToFreeList(Zone zone, int page, int order, int migratetype)
+        {
+            if (zone.NodeRef.Kernel.FreeListMovesToTail) zone.Pages.ListMoveTail(page, zone.FreeListHead(order, migratetype));
+            else zone.Pages.ListMove(page, zone.FreeListHead(order, migratetype));
         }
 
         /// <summary>kernel: move_freepages_block (mm/page_alloc.c, 4.14): the whole pageblock of <paramref name="index"/>, if the zone spans it.</summary>
@@ -338,11 +346,11 @@ namespace MemMgmt.Core.Buddy
                     if (node.Kernel.WatermarkBoost && BoostWatermark(zone) && (allocFlags & AllocFlagBits.Kswapd) != 0)
                         zone.BoostedWatermarkFlag = true;
                     if (wholeBlock) StealWholeBlock(zone, index, startType, oldBlockType);
-                    else pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+                    else MoveToFreeList(zone, index, currentOrder, startType);
                     return;
                 }
             }
-            pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+            MoveToFreeList(zone, index, currentOrder, startType);
         }
 
         /// <summary>steal_suitable_fallback's whole-block branch: move the block's free pages, then claim the block when
@@ -357,8 +365,7 @@ namespace MemMgmt.Core.Buddy
             else alikePages = 0;
             if (freePages == 0)
             {
-                int currentOrder = zone.Pages.Order[index];
-                zone.Pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+                MoveToFreeList(zone, index, zone.Pages.Order[index], startType);
                 return;
             }
             if (freePages + alikePages >= (1 << (node.PbOrder - 1)) || node.PageGroupByMobilityDisabled)

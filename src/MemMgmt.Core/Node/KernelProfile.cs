@@ -47,6 +47,7 @@ namespace MemMgmt.Core.Node
             FreeScannerStride = true,
             FastIsolateFreepages = true,
             BootFreesToTail = true,
+            FreeListMovesToTail = true,
             Ftrace = FtraceFormat.Linux61,
             ProcText = KernelTextFormat.V6_1,
             VmallocTotalBytes = (1L << 47) - (1L << 42) - (1L << 28) - (1L << 27),
@@ -129,6 +130,14 @@ namespace MemMgmt.Core.Node
         /// ascending pfns and allocations start at the bottom of the zone.
         /// kernel: __free_pages_core (mm/page_alloc.c, 5.10 to 6.1); 4.14's __free_one_page puts such blocks at the head.</summary>
         public bool BootFreesToTail { get; private set; }
+
+        /// <summary>Free blocks that change lists without being freed (move_freepages_block for a steal, highatomic reserve
+        /// or page isolation, and steal_suitable_fallback's single block) go to the tail of their new list, and an isolated
+        /// block given back by unset_migratetype_isolate is freed to the tail (FPI_TO_TAIL), so the next allocation of that
+        /// type does not take them first. kernel: move_to_free_list, __putback_isolated_page (mm/page_alloc.c, 5.10 to 6.1:
+        /// 293ffa5ebb9c, 47b6a24a2382); 4.14 moves them to the head with list_move and frees the given-back block with
+        /// __free_pages.</summary>
+        public bool FreeListMovesToTail { get; private set; }
 
         /// <summary>How the trace buffer prints: 6.1 widens the pid to 7 columns and adds the migrate-disable latency
         /// column (five flags), prints mm_compaction_try_to_compact_pages's mask with show_gfp_flags and
