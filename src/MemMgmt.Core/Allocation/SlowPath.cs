@@ -278,8 +278,10 @@ namespace MemMgmt.Core.Allocation
             }
         }
 
-        /// <summary>kernel: __alloc_pages_direct_compact (mm/page_alloc.c, 4.14): try_to_compact_pages; results up to
-        /// DEFERRED (COMPACT_INACTIVE) are no stall; otherwise compact_stall, then compact_success or compact_fail.</summary>
+        /// <summary>kernel: __alloc_pages_direct_compact (mm/page_alloc.c, 4.14; 6.1): try_to_compact_pages; results up to
+        /// DEFERRED (COMPACT_INACTIVE) are no stall on 4.14, only SKIPPED on 6.1
+        /// (<see cref="KernelProfile.DeferredCompactionStalls"/>); otherwise compact_stall, then compact_success or
+        /// compact_fail.</summary>
         private static int DirectCompact(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags, CompactPriority prio,
             AllocationResult result, out CompactResult compactResult, out Zone? zone, out AllocSource source)
         {
@@ -288,7 +290,7 @@ namespace MemMgmt.Core.Allocation
             compactResult = CompactResult.Skipped;
             if (order == 0) return -1;
             compactResult = CompactionEngine.TryToCompactPages(node, gfp, order, allocFlags, prio, cpu, node.Stop, result.CompactionList);
-            if (compactResult <= CompactResult.Deferred)
+            if (compactResult <= (node.Kernel.DeferredCompactionStalls ? CompactResult.Skipped : CompactResult.Deferred))
             {
                 result.AddStep(new SlowPathStep("__alloc_pages_direct_compact", $"{prio}: {CompactionNames.Status(compactResult)}, no stall", compactResult, prio));
                 return -1;

@@ -48,6 +48,7 @@ namespace MemMgmt.Core.Node
             FastIsolateFreepages = true,
             BootFreesToTail = true,
             FreeListMovesToTail = true,
+            DeferredCompactionStalls = true,
             Ftrace = FtraceFormat.Linux61,
             ProcText = KernelTextFormat.V6_1,
             VmallocTotalBytes = (1L << 47) - (1L << 42) - (1L << 28) - (1L << 27),
@@ -138,6 +139,12 @@ namespace MemMgmt.Core.Node
         /// 293ffa5ebb9c, 47b6a24a2382); 4.14 moves them to the head with list_move and frees the given-back block with
         /// __free_pages.</summary>
         public bool FreeListMovesToTail { get; private set; }
+
+        /// <summary>A direct compaction that every zone deferred still counts: only COMPACT_SKIPPED returns without
+        /// compact_stall, so a deferred attempt counts compact_stall, tries the free lists and counts compact_fail (or
+        /// compact_success). kernel: __alloc_pages_direct_compact (mm/page_alloc.c, 5.12 to 6.1: "mm: page_alloc: update
+        /// the COMPACT[STALL|FAIL] events properly"); 4.14 returns early for anything up to COMPACT_INACTIVE (DEFERRED).</summary>
+        public bool DeferredCompactionStalls { get; private set; }
 
         /// <summary>How the trace buffer prints: 6.1 widens the pid to 7 columns and adds the migrate-disable latency
         /// column (five flags), prints mm_compaction_try_to_compact_pages's mask with show_gfp_flags and
