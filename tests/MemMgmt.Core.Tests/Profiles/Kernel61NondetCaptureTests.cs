@@ -86,8 +86,9 @@ namespace MemMgmt.Core.Tests.Profiles
 
         /// <summary>Every compaction counter's delta of both phases within a factor of two of the real runs' range in the same
         /// parity state (the smallest halved to the largest doubled). Left out: the even state's compact_fail before
-        /// compact_memory, 0 simulated against 1 to 18 in the real runs (the simulated request's scanners never meet in a
-        /// run that freed nothing: tests/captures/arm64-6.1-qemu/README.md).</summary>
+        /// compact_memory, 0 simulated against 1 to 18 in the real runs: the simulated request's fast free-list search climbs
+        /// ahead of the migrate scanner and takes the cached free pfn with it, so its scanners never meet, as in the real
+        /// run3's first twenty runs (tests/captures/arm64-6.1-qemu/README.md).</summary>
         [Theory]
         [InlineData("even", "hugepages1")]
         [InlineData("even", "compacted")]
