@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Trace;
 using MemMgmt.Core.Stats;
@@ -56,7 +57,16 @@ namespace MemMgmt.Core.Buddy
             if (migratetype != (int)MigrateType.Isolate) ModFreepageState(zone, 1L << order, migratetype);
             int maxOrderAll = node.MaxOrderValue;
             int buddy = index ^ (1 << order);
-            if (order < maxOrderAll - 1 && (uint)buddy < (uint)flags.Length && (flags[buddy] & BuddyFlag) != 0)
+            // task_capc (6.1): the allocating task's direct compaction of this zone, while it has captured nothing.
+            var capc = node.CaptureControl;
+            if (capc != null && capc.Page < 0 && capc.Cc!.Zone == zone && node.Trace.CurrentTask == MemTrace.TaskUser)
+            {
+                long merged = MergeBuddiesCapturing(zone, index, order, migratetype, capc);
+                if (merged < 0) return;
+                index = (int)merged;
+                order = (int)(merged >> 32);
+            }
+            else if (order < maxOrderAll - 1 && (uint)buddy < (uint)flags.Length && (flags[buddy] & BuddyFlag) != 0)
             {
                 flags[index] = 0;
                 pages.Order[index] = 0;
@@ -162,6 +172,61 @@ namespace MemMgmt.Core.Buddy
             }
         doneMerging:
             return (uint)index | ((long)o << 32);
+        }
+
+        /// <summary>__free_one_page's merge loop (mm/page_alloc.c, 6.1) while the freeing task's direct compaction may
+        /// capture: before each step up, compaction_capture may take the block. Returns -1 when it did (the block leaves
+        /// the free page count again), else the merged block as <see cref="MergeBuddies"/> does.</summary>
+        /// <remarks>Out of line and unoptimised: it runs only inside a direct compaction.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static long MergeBuddiesCapturing(Zone zone, int index, int order, int migratetype, CaptureControl capc)
+        {
+            var node = zone.NodeRef;
+            var pages = node.Pages;
+            var flags = pages.Flags;
+            var orders = pages.Order;
+            var blockZone = node.PageblockZone;
+            int pbOrder = node.PbOrder;
+            int zoneId = blockZone[index >> pbOrder];
+            flags[index] = 0;
+            orders[index] = 0;
+            while (order < node.MaxOrderValue - 1)
+            {
+                if (CompactionCapture(capc, order, migratetype, pbOrder))
+                {
+                    capc.Page = index;
+                    ModFreepageState(zone, -(1L << order), migratetype);
+                    return -1;
+                }
+                int buddy = index ^ (1 << order);
+                if ((uint)buddy >= (uint)flags.Length) break;
+                uint bf = flags[buddy];
+                if ((bf & BuddyFlag) == 0 || orders[buddy] != order || blockZone[buddy >> pbOrder] != zoneId) break;
+                if (order >= pbOrder && zone.NrIsolatePageblock > 0)
+                {
+                    // As MergeBuddies: above pageblock order an isolated block never merges with a non-isolated one.
+                    int buddyMt = node.BlockMigratetype(buddy);
+                    if (migratetype != buddyMt && (migratetype == (int)MigrateType.Isolate || buddyMt == (int)MigrateType.Isolate)) break;
+                }
+                pages.ListDel(buddy);
+                zone.NrFree[order]--;
+                flags[buddy] = bf & ~BuddyFlag;
+                orders[buddy] = 0;
+                index &= buddy;
+                order++;
+            }
+            return (uint)index | ((long)order << 32);
+        }
+
+        /// <summary>kernel: compaction_capture (mm/page_alloc.c, 6.1): a block of the compaction's order, unless it would go
+        /// to a CMA or isolated block, or it is a Movable block smaller than a pageblock (a small request must not take a
+        /// piece of a Movable pageblock this way).</summary>
+        private static bool CompactionCapture(CaptureControl capc, int order, int migratetype, int pbOrder)
+        {
+            if (order != capc.Cc!.Order) return false;
+            if (migratetype == (int)MigrateType.Cma || migratetype == (int)MigrateType.Isolate) return false;
+            if (order < pbOrder && migratetype == (int)MigrateType.Movable) return false;
+            return true;
         }
 
         /// <summary>kernel: expand (mm/page_alloc.c, 4.14): each upper half goes to the head of the same type's list.</summary>

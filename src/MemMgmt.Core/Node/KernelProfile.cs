@@ -49,6 +49,7 @@ namespace MemMgmt.Core.Node
             BootFreesToTail = true,
             FreeListMovesToTail = true,
             DeferredCompactionStalls = true,
+            CompactionCapture = true,
             Ftrace = FtraceFormat.Linux61,
             ProcText = KernelTextFormat.V6_1,
             VmallocTotalBytes = (1L << 47) - (1L << 42) - (1L << 28) - (1L << 27),
@@ -145,6 +146,14 @@ namespace MemMgmt.Core.Node
         /// compact_success). kernel: __alloc_pages_direct_compact (mm/page_alloc.c, 5.12 to 6.1: "mm: page_alloc: update
         /// the COMPACT[STALL|FAIL] events properly"); 4.14 returns early for anything up to COMPACT_INACTIVE (DEFERRED).</summary>
         public bool DeferredCompactionStalls { get; private set; }
+
+        /// <summary>A direct compaction captures the block it frees: while compact_zone_order runs, a free by the compacting
+        /// task that merges to the requested order (for Movable only from pageblock order up, never CMA or Isolate) is
+        /// handed to the request instead of going on a free list, compact_zone stops with COMPACT_SUCCESS without
+        /// __compact_finished's checks, and the allocation takes that page. kernel: compaction_capture, task_capc
+        /// (mm/page_alloc.c), compact_zone, compact_zone_order (mm/compaction.c), __alloc_pages_direct_compact (5.1 to 6.1);
+        /// 4.14 puts every freed block on the free lists and the allocation takes it from there.</summary>
+        public bool CompactionCapture { get; private set; }
 
         /// <summary>How the trace buffer prints: 6.1 widens the pid to 7 columns and adds the migrate-disable latency
         /// column (five flags), prints mm_compaction_try_to_compact_pages's mask with show_gfp_flags and

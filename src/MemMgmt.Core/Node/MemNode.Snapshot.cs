@@ -45,7 +45,7 @@ namespace MemMgmt.Core.Node
             [typeof(PerCpuPages)] = "CountField HighField BatchField FreeHighField FreeFactor ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
-            [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail FreeListMovesToTail DeferredCompactionStalls Ftrace " +
+            [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail FreeListMovesToTail DeferredCompactionStalls CompactionCapture Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
                 "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial CompactMemoryResetsSkipHints WatermarkBoost AllocNoFragment PcpHighOrder PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes " +
                 "GfpHighZoneIdx CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk WakeupKswapdWakesKcompactd AnonWorkingsetProtection PageWorkingsetRefaults WatermarksFromMinOnly FairZoneAllocation",
@@ -91,7 +91,8 @@ namespace MemMgmt.Core.Node
         internal static readonly Dictionary<System.Type, string> NotSaved = new Dictionary<System.Type, string>
         {
             // The lock is the new node's own; Stop and InWorkloadRound are set only while an operation runs.
-            [typeof(MemNode)] = "SyncRoot Stop InWorkloadRound",
+            // current->capture_control is set only while a direct compaction runs.
+            [typeof(MemNode)] = "SyncRoot Stop InWorkloadRound CaptureControl",
             // current is set only inside a simulated page fault.
             [typeof(ProcessTable)] = "Current",
             // Set only when a working set stops, and a stopped set is no longer the node's.
