@@ -198,7 +198,7 @@ namespace MemMgmt.Core.Tests.Profiles
             long realRequested = long.Parse(Regex.Match(Capture("even", "hugepages1", "hugepages.txt"), @"requested=(\d+)").Groups[1].Value);
             double lo = (double)real / realRequested;
             var booted = BootedAlt.Value.Single(s => s.FragOddShare < 0.25);
-            var plain = HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even);
+            var plain = HarnessScenario.Unbooted61EvenState.Value;
             Assert.True(plain.FragOddShare < 0.25);
             foreach (var s in new[] { booted, plain })
                 Assert.True((double)s.Granted1 / s.Requested >= lo, $"real {real} of {realRequested}; simulated {s.Granted1} of {s.Requested}");

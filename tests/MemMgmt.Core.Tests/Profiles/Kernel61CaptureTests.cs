@@ -14,7 +14,7 @@ namespace MemMgmt.Core.Tests.Profiles
     {
         private static readonly Lazy<HarnessScenario> Odd61 = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Odd));
         private static readonly Lazy<HarnessScenario> Odd414 = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux414, PressurePattern.Frag, PageParity.Odd));
-        private static readonly Lazy<HarnessScenario> Even61 = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even));
+        private static readonly Lazy<HarnessScenario> Even61 = HarnessScenario.Unbooted61EvenState;
         private static readonly Lazy<HarnessScenario> Rand61 = new Lazy<HarnessScenario>(() => HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.FragRandom, null));
 
         private static string Capture(string scenario, string phase, string file) => ProcCaptures.HarnessFile(scenario, phase, file);
