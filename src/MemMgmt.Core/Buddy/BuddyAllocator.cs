@@ -116,8 +116,8 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>__free_one_page's continue_merging loop (mm/page_alloc.c, 4.14): while the buddy is a free head of the same
-        /// order in the same zone, take it off its list and move up an order; past pageblock order an isolated block never
-        /// merges with a non-isolated one. Returns the merged block's first page in the low 32 bits and its order in the
+        /// order in the same zone, take it off its list and move up an order; past pageblock order some blocks stay apart
+        /// from a differently typed buddy (<see cref="BlocksStayApart"/>). Returns the merged block's first page in the low 32 bits and its order in the
         /// high ones (a pair in one register: an order passed by reference would keep the caller's order in memory).</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static long MergeBuddies(Zone zone, int index, int order, int migratetype)
@@ -157,14 +157,8 @@ namespace MemMgmt.Core.Buddy
                 }
                 if (maxOrder < maxOrderAll)
                 {
-                    // Above pageblock order, never merge an isolated block with a non-isolated one.
                     int buddy = index ^ (1 << o);
-                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)flags.Length)
-                    {
-                        int buddyMt = node.BlockMigratetype(buddy);
-                        if (migratetype != buddyMt && (migratetype == (int)MigrateType.Isolate || buddyMt == (int)MigrateType.Isolate))
-                            goto doneMerging;
-                    }
+                    if ((uint)buddy < (uint)flags.Length && BlocksStayApart(zone, migratetype, buddy)) goto doneMerging;
                     maxOrder++;
                     continue;
                 }
@@ -202,12 +196,7 @@ namespace MemMgmt.Core.Buddy
                 if ((uint)buddy >= (uint)flags.Length) break;
                 uint bf = flags[buddy];
                 if ((bf & BuddyFlag) == 0 || orders[buddy] != order || blockZone[buddy >> pbOrder] != zoneId) break;
-                if (order >= pbOrder && zone.NrIsolatePageblock > 0)
-                {
-                    // As MergeBuddies: above pageblock order an isolated block never merges with a non-isolated one.
-                    int buddyMt = node.BlockMigratetype(buddy);
-                    if (migratetype != buddyMt && (migratetype == (int)MigrateType.Isolate || buddyMt == (int)MigrateType.Isolate)) break;
-                }
+                if (order >= pbOrder && BlocksStayApart(zone, migratetype, buddy)) break;
                 pages.ListDel(buddy);
                 zone.NrFree[order]--;
                 flags[buddy] = bf & ~BuddyFlag;
@@ -216,6 +205,23 @@ namespace MemMgmt.Core.Buddy
                 order++;
             }
             return (uint)index | ((long)order << 32);
+        }
+
+        /// <summary>__free_one_page's test above pageblock order: whether the block may not merge with its free buddy of a
+        /// different type. 4.14 (when the zone has isolated pageblocks) keeps an isolated block from merging with a
+        /// non-isolated one; 6.1 (<see cref="KernelProfile.OnlyMergeableTypesMerge"/>) keeps any block whose type is not
+        /// mergeable (migratetype_is_mergeable: HighAtomic, CMA, Isolate) from merging with a different type.</summary>
+        private static bool BlocksStayApart(Zone zone, int migratetype, int buddy)
+        {
+            var node = zone.NodeRef;
+            if (node.Kernel.OnlyMergeableTypesMerge)
+            {
+                int buddyMt = node.BlockMigratetype(buddy);
+                return migratetype != buddyMt && (migratetype >= MigrateTypes.PcpTypes || buddyMt >= MigrateTypes.PcpTypes);
+            }
+            if (zone.NrIsolatePageblock == 0) return false;
+            int mt = node.BlockMigratetype(buddy);
+            return migratetype != mt && (migratetype == (int)MigrateType.Isolate || mt == (int)MigrateType.Isolate);
         }
 
         /// <summary>kernel: compaction_capture (mm/page_alloc.c, 6.1): a block of the compaction's order, unless it would go

@@ -50,6 +50,7 @@ namespace MemMgmt.Core.Node
             FreeListMovesToTail = true,
             DeferredCompactionStalls = true,
             CompactionCapture = true,
+            OnlyMergeableTypesMerge = true,
             Ftrace = FtraceFormat.Linux61,
             ProcText = KernelTextFormat.V6_1,
             VmallocTotalBytes = (1L << 47) - (1L << 42) - (1L << 28) - (1L << 27),
@@ -154,6 +155,14 @@ namespace MemMgmt.Core.Node
         /// (mm/page_alloc.c), compact_zone, compact_zone_order (mm/compaction.c), __alloc_pages_direct_compact (5.1 to 6.1);
         /// 4.14 puts every freed block on the free lists and the allocation takes it from there.</summary>
         public bool CompactionCapture { get; private set; }
+
+        /// <summary>Above pageblock order a freed block merges with a free buddy of another pageblock type only when both
+        /// types are mergeable (Unmovable, Movable, Reclaimable), whether or not the zone has isolated pageblocks: a
+        /// HighAtomic or CMA block stays apart from a differently typed buddy. kernel: __free_one_page,
+        /// migratetype_is_mergeable (mm/page_alloc.c, include/linux/mmzone.h, 5.18 to 6.1: "mm: page_alloc: avoid merging
+        /// non-fallbackable pageblocks with others"); 4.14 only keeps isolated and non-isolated blocks apart, and only while
+        /// the zone has isolated pageblocks.</summary>
+        public bool OnlyMergeableTypesMerge { get; private set; }
 
         /// <summary>How the trace buffer prints: 6.1 widens the pid to 7 columns and adds the migrate-disable latency
         /// column (five flags), prints mm_compaction_try_to_compact_pages's mask with show_gfp_flags and

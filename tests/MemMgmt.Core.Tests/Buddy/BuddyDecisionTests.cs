@@ -204,6 +204,39 @@ namespace MemMgmt.Core.Tests.Buddy
             Assert.Equal(144, BuddyState.FreePagesOfType(node, zone, MigrateType.HighAtomic));
         }
 
+        // __free_one_page above pageblock order: 4.14 keeps only isolated and non-isolated blocks apart (and only while
+        // the zone has isolated pageblocks); 6.1 (5.18+) merges different types only when both are mergeable
+        // (migratetype_is_mergeable: Unmovable, Movable, Reclaimable).
+
+        [Theory]
+        [InlineData(false, MigrateType.HighAtomic, true)]
+        [InlineData(true, MigrateType.HighAtomic, false)]
+        [InlineData(true, MigrateType.Unmovable, true)]
+        public void FreeOnePage_AbovePageblockOrder_MergesADifferentTypeOnlyWhenBothAreMergeableOn61(bool linux61, MigrateType buddyType, bool merges)
+        {
+            var node = new MemNode(new NodeConfig
+            {
+                SizeBytes = 16 * NodeConfig.MiB, CmaBytes = 0, ReservedPages = 0,
+                Kernel = linux61 ? KernelProfile.Linux61 : KernelProfile.Linux414,
+            });
+            var zone = node.Zonelist[0];
+            BuddyState.TakeAll(node, zone);
+            BuddyState.PutFree(node, zone, 0, 9, buddyType);
+            BuddyState.PutFree(node, zone, 512, 9, MigrateType.Movable);
+            if (merges)
+            {
+                Assert.Equal(new[] { 0 }, BuddyState.FreeList(node, zone, 10, MigrateType.Movable));
+                Assert.Empty(BuddyState.FreeList(node, zone, 9, buddyType));
+            }
+            else
+            {
+                Assert.Empty(BuddyState.FreeList(node, zone, 10, MigrateType.Movable));
+                Assert.Equal(new[] { 0 }, BuddyState.FreeList(node, zone, 9, buddyType));
+                Assert.Equal(new[] { 512 }, BuddyState.FreeList(node, zone, 9, MigrateType.Movable));
+            }
+            Assert.Empty(InvariantChecker.Check(node));
+        }
+
         // move_to_free_list: 4.14's move_freepages and steal_suitable_fallback use list_move (head); from 5.10
         // (293ffa5ebb9c) 6.1's move_to_free_list uses list_move_tail, for every move_freepages_block user too.
 
