@@ -278,8 +278,11 @@ namespace MemMgmt.Core.Allocation
             }
         }
 
-        /// <summary>kernel: __alloc_pages_direct_compact (mm/page_alloc.c, 4.14): try_to_compact_pages; results up to
-        /// DEFERRED (COMPACT_INACTIVE) are no stall; otherwise compact_stall, then compact_success or compact_fail.</summary>
+        /// <summary>kernel: __alloc_pages_direct_compact (mm/page_alloc.c, 4.14; 6.1): try_to_compact_pages; results up to
+        /// DEFERRED (COMPACT_INACTIVE) are no stall on 4.14, only SKIPPED on 6.1
+        /// (<see cref="KernelProfile.DeferredCompactionStalls"/>); otherwise compact_stall, then the page compaction
+        /// captured (6.1, <see cref="KernelProfile.CompactionCapture"/>) or one from the free lists: compact_success, or
+        /// compact_fail.</summary>
         private static int DirectCompact(MemNode node, int order, GfpFlags gfp, int cpu, int allocFlags, CompactPriority prio,
             AllocationResult result, out CompactResult compactResult, out Zone? zone, out AllocSource source)
         {
@@ -287,21 +290,31 @@ namespace MemMgmt.Core.Allocation
             source = AllocSource.None;
             compactResult = CompactResult.Skipped;
             if (order == 0) return -1;
-            compactResult = CompactionEngine.TryToCompactPages(node, gfp, order, allocFlags, prio, cpu, node.Stop, result.CompactionList);
-            if (compactResult <= CompactResult.Deferred)
+            var capc = node.Kernel.CompactionCapture ? new CaptureControl() : null;
+            compactResult = CompactionEngine.TryToCompactPages(node, gfp, order, allocFlags, prio, cpu, node.Stop, result.CompactionList, capture: capc);
+            if (compactResult <= (node.Kernel.DeferredCompactionStalls ? CompactResult.Skipped : CompactResult.Deferred))
             {
                 result.AddStep(new SlowPathStep("__alloc_pages_direct_compact", $"{prio}: {CompactionNames.Status(compactResult)}, no stall", compactResult, prio));
                 return -1;
             }
             node.Counters.Count(VmEvent.CompactStall);
             result.CompactStalled = true;
-            int page = GetPageFromFreelist(node, order, gfp, cpu, allocFlags, out zone, out source);
+            // A captured block is the request's (prep_new_page follows as for any page); otherwise the free lists.
+            bool captured = capc != null && capc.Page >= 0;
+            int page;
+            if (captured)
+            {
+                page = capc!.Page;
+                zone = node.ZoneOfIndex(page);
+                source = AllocSource.Buddy;
+            }
+            else page = GetPageFromFreelist(node, order, gfp, cpu, allocFlags, out zone, out source);
             if (page >= 0)
             {
                 zone!.CompactBlockskipFlush = false;
                 CompactionEngine.CompactionDeferReset(zone, order, true);
                 node.Counters.Count(VmEvent.CompactSuccess);
-                result.AddStep(new SlowPathStep("__alloc_pages_direct_compact", $"{prio}: {CompactionNames.Status(compactResult)}, allocation succeeded in {zone}", compactResult, prio));
+                result.AddStep(new SlowPathStep("__alloc_pages_direct_compact", $"{prio}: {CompactionNames.Status(compactResult)}, {(captured ? "captured the page" : "allocation succeeded")} in {zone}", compactResult, prio));
                 return page;
             }
             node.Counters.Count(VmEvent.CompactFail);

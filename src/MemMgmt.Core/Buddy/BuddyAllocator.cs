@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Trace;
 using MemMgmt.Core.Stats;
@@ -62,7 +63,16 @@ namespace MemMgmt.Core.Buddy
             if (migratetype != (int)MigrateType.Isolate) ModFreepageState(zone, 1L << order, migratetype);
             int maxOrderAll = node.MaxOrderValue;
             int buddy = index ^ (1 << order);
-            if (order < maxOrderAll - 1 && (uint)buddy < (uint)flags.Length && (flags[buddy] & BuddyAndOrder) == FreeHead(order))
+            // task_capc (6.1): the allocating task's direct compaction of this zone, while it has captured nothing.
+            var capc = node.CaptureControl;
+            if (capc != null && capc.Page < 0 && capc.Cc!.Zone == zone && node.Trace.CurrentTask == MemTrace.TaskUser)
+            {
+                long merged = MergeBuddiesCapturing(zone, index, order, migratetype, capc);
+                if (merged < 0) return;
+                index = (int)merged;
+                order = (int)(merged >> 32);
+            }
+            else if (order < maxOrderAll - 1 && (uint)buddy < (uint)flags.Length && (flags[buddy] & BuddyAndOrder) == FreeHead(order))
             {
                 flags[index] = 0;
                 long merged = MergeBuddies(zone, index, order, migratetype);
@@ -109,8 +119,8 @@ namespace MemMgmt.Core.Buddy
         }
 
         /// <summary>__free_one_page's continue_merging loop (mm/page_alloc.c, 4.14): while the buddy is a free head of the same
-        /// order in the same zone, take it off its list and move up an order; past pageblock order an isolated block never
-        /// merges with a non-isolated one. Returns the merged block's first page in the low 32 bits and its order in the
+        /// order in the same zone, take it off its list and move up an order; past pageblock order some blocks stay apart
+        /// from a differently typed buddy (<see cref="BlocksStayApart"/>). Returns the merged block's first page in the low 32 bits and its order in the
         /// high ones (a pair in one register: an order passed by reference would keep the caller's order in memory).</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static long MergeBuddies(Zone zone, int index, int order, int migratetype)
@@ -148,14 +158,8 @@ namespace MemMgmt.Core.Buddy
                 }
                 if (maxOrder < maxOrderAll)
                 {
-                    // Above pageblock order, never merge an isolated block with a non-isolated one.
                     int buddy = index ^ (1 << o);
-                    if (zone.NrIsolatePageblock > 0 && (uint)buddy < (uint)flags.Length)
-                    {
-                        int buddyMt = node.BlockMigratetype(buddy);
-                        if (migratetype != buddyMt && (migratetype == (int)MigrateType.Isolate || buddyMt == (int)MigrateType.Isolate))
-                            goto doneMerging;
-                    }
+                    if ((uint)buddy < (uint)flags.Length && BlocksStayApart(zone, migratetype, buddy)) goto doneMerging;
                     maxOrder++;
                     continue;
                 }
@@ -163,6 +167,70 @@ namespace MemMgmt.Core.Buddy
             }
         doneMerging:
             return (uint)index | ((long)o << 32);
+        }
+
+        /// <summary>__free_one_page's merge loop (mm/page_alloc.c, 6.1) while the freeing task's direct compaction may
+        /// capture: before each step up, compaction_capture may take the block. Returns -1 when it did (the block leaves
+        /// the free page count again), else the merged block as <see cref="MergeBuddies"/> does.</summary>
+        /// <remarks>Out of line and unoptimised: it runs only inside a direct compaction.</remarks>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static long MergeBuddiesCapturing(Zone zone, int index, int order, int migratetype, CaptureControl capc)
+        {
+            var node = zone.NodeRef;
+            var pages = node.Pages;
+            var flags = pages.Flags;
+            var blockZone = node.PageblockZone;
+            int pbOrder = node.PbOrder;
+            int zoneId = blockZone[index >> pbOrder];
+            flags[index] = 0;
+            while (order < node.MaxOrderValue - 1)
+            {
+                if (CompactionCapture(capc, order, migratetype, pbOrder))
+                {
+                    capc.Page = index;
+                    ModFreepageState(zone, -(1L << order), migratetype);
+                    return -1;
+                }
+                int buddy = index ^ (1 << order);
+                if ((uint)buddy >= (uint)flags.Length) break;
+                uint bf = flags[buddy];
+                if ((bf & BuddyAndOrder) != FreeHead(order) || blockZone[buddy >> pbOrder] != zoneId) break;
+                if (order >= pbOrder && BlocksStayApart(zone, migratetype, buddy)) break;
+                pages.ListDel(buddy);
+                zone.NrFree[order]--;
+                flags[buddy] = bf & PageMap.FlagBits & ~BuddyFlag;
+                index &= buddy;
+                order++;
+            }
+            return (uint)index | ((long)order << 32);
+        }
+
+        /// <summary>__free_one_page's test above pageblock order: whether the block may not merge with its free buddy of a
+        /// different type. 4.14 (when the zone has isolated pageblocks) keeps an isolated block from merging with a
+        /// non-isolated one; 6.1 (<see cref="KernelProfile.OnlyMergeableTypesMerge"/>) keeps any block whose type is not
+        /// mergeable (migratetype_is_mergeable: HighAtomic, CMA, Isolate) from merging with a different type.</summary>
+        private static bool BlocksStayApart(Zone zone, int migratetype, int buddy)
+        {
+            var node = zone.NodeRef;
+            if (node.Kernel.OnlyMergeableTypesMerge)
+            {
+                int buddyMt = node.BlockMigratetype(buddy);
+                return migratetype != buddyMt && (migratetype >= MigrateTypes.PcpTypes || buddyMt >= MigrateTypes.PcpTypes);
+            }
+            if (zone.NrIsolatePageblock == 0) return false;
+            int mt = node.BlockMigratetype(buddy);
+            return migratetype != mt && (migratetype == (int)MigrateType.Isolate || mt == (int)MigrateType.Isolate);
+        }
+
+        /// <summary>kernel: compaction_capture (mm/page_alloc.c, 6.1): a block of the compaction's order, unless it would go
+        /// to a CMA or isolated block, or it is a Movable block smaller than a pageblock (a small request must not take a
+        /// piece of a Movable pageblock this way).</summary>
+        private static bool CompactionCapture(CaptureControl capc, int order, int migratetype, int pbOrder)
+        {
+            if (order != capc.Cc!.Order) return false;
+            if (migratetype == (int)MigrateType.Cma || migratetype == (int)MigrateType.Isolate) return false;
+            if (order < pbOrder && migratetype == (int)MigrateType.Movable) return false;
+            return true;
         }
 
         /// <summary>kernel: expand (mm/page_alloc.c, 4.14): each upper half goes to the head of the same type's list.</summary>
@@ -270,11 +338,19 @@ namespace MemMgmt.Core.Buddy
                     continue;
                 }
                 int order = pages.OrderOf(page);
-                pages.ListMove(page, zone.FreeListHead(order, migratetype));
+                MoveToFreeList(zone, page, order, migratetype);
                 page += 1 << order;
                 moved += 1 << order;
             }
             return moved;
+        }
+
+        /// <summary>kernel: move_to_free_list (mm/page_alloc.c, 6.1): a free block changes lists without being touched; 6.1
+        /// queues it at the tail (<see cref="KernelProfile.FreeListMovesToTail"/>), 4.14's list_move at the head.</summary>
+        private static void MoveToFreeList(Zone zone, int page, int order, int migratetype)
+        {
+            if (zone.NodeRef.Kernel.FreeListMovesToTail) zone.Pages.ListMoveTail(page, zone.FreeListHead(order, migratetype));
+            else zone.Pages.ListMove(page, zone.FreeListHead(order, migratetype));
         }
 
         /// <summary>kernel: move_freepages_block (mm/page_alloc.c, 4.14): the whole pageblock of <paramref name="index"/>, if the zone spans it.</summary>
@@ -336,11 +412,11 @@ namespace MemMgmt.Core.Buddy
                     if (node.Kernel.WatermarkBoost && BoostWatermark(zone) && (allocFlags & AllocFlagBits.Kswapd) != 0)
                         zone.BoostedWatermarkFlag = true;
                     if (wholeBlock) StealWholeBlock(zone, index, startType, oldBlockType);
-                    else pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+                    else MoveToFreeList(zone, index, currentOrder, startType);
                     return;
                 }
             }
-            pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+            MoveToFreeList(zone, index, currentOrder, startType);
         }
 
         /// <summary>steal_suitable_fallback's whole-block branch: move the block's free pages, then claim the block when
@@ -355,8 +431,7 @@ namespace MemMgmt.Core.Buddy
             else alikePages = 0;
             if (freePages == 0)
             {
-                int currentOrder = zone.Pages.OrderOf(index);
-                zone.Pages.ListMove(index, zone.FreeListHead(currentOrder, startType));
+                MoveToFreeList(zone, index, zone.Pages.OrderOf(index), startType);
                 return;
             }
             if (freePages + alikePages >= (1 << (node.PbOrder - 1)) || node.PageGroupByMobilityDisabled)

@@ -89,8 +89,9 @@ namespace MemMgmt.Core.Buddy
             zone.NrIsolatePageblock--;
             if (order >= 0)
             {
-                // post_alloc_hook then __free_pages: the block merges with its buddy as any freed block would.
-                BuddyAllocator.FreePagesOk(zone, index, order);
+                // post_alloc_hook then __free_pages (4.14), __putback_isolated_page (6.1, to the tail): the block merges
+                // with its buddy as any freed block would.
+                BuddyAllocator.FreePagesOk(zone, index, order, node.Kernel.FreeListMovesToTail);
             }
         }
     }

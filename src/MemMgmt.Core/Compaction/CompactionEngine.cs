@@ -878,6 +878,8 @@ namespace MemMgmt.Core.Compaction
             }
             // A task compacting directly has spent this step's time: kcompactd on the other CPU catches up with it.
             if (cc.DirectCompaction) Time.Daemons.KcompactdCatchesUp(node, cc.Cpu);
+            // Stop if a page has been captured (6.1): the request has its block, whatever the scanners say.
+            if (cc.Capc != null && cc.Capc.Page >= 0) return CompactResult.Success;
             return CompactResult.Continue;
         }
 

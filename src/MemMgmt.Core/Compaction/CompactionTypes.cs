@@ -192,6 +192,17 @@ namespace MemMgmt.Core.Compaction
         internal bool UpdateCached;
         /// <summary>Where migrate_pages gets its new pages (compaction_alloc) and returns unused ones (compaction_free).</summary>
         internal Migration.IMigrationTarget? Target;
+        /// <summary>The capture_control of a direct compaction that may capture (6.1), else null: compact_zone stops once
+        /// it holds a page.</summary>
+        internal CaptureControl? Capc;
+    }
+
+    /// <summary>kernel: struct capture_control (mm/internal.h, 6.1): a direct compaction's compact_control and the block
+    /// of its order that a free by the compacting task took for it (index, or -1).</summary>
+    internal sealed class CaptureControl
+    {
+        internal CompactControl? Cc;
+        internal int Page = -1;
     }
 
     /// <summary>What compaction did in one zone: the per-zone report of Invoke-Compaction.</summary>

@@ -13,7 +13,8 @@ namespace MemMgmt.Core.Compaction
     {
         /// <summary>kernel: compact_zone_order (mm/compaction.c, 4.14): direct compaction of one zone at a priority.</summary>
         internal static CompactResult CompactZoneOrder(Zone zone, int order, GfpFlags gfp, CompactPriority prio, int allocFlags,
-            int classzoneIdx, int cpu, Func<bool>? stop, ZoneCompactionReport? report, Action<Zone, double>? progress = null)
+            int classzoneIdx, int cpu, Func<bool>? stop, ZoneCompactionReport? report, Action<Zone, double>? progress = null,
+            CaptureControl? capture = null)
         {
             bool min = prio == CompactPriority.SyncFull;
             var cc = new CompactControl
@@ -31,7 +32,18 @@ namespace MemMgmt.Core.Compaction
                 StopRequested = stop,
                 Progress = progress,
             };
-            var ret = CompactZone(zone, cc);
+            // current->capture_control while compact_zone runs (6.1); a page captured at any point makes the answer SUCCESS.
+            var node = zone.NodeRef;
+            if (capture != null)
+            {
+                capture.Cc = cc;
+                cc.Capc = capture;
+                node.CaptureControl = capture;
+            }
+            CompactResult ret;
+            try { ret = CompactZone(zone, cc); }
+            finally { if (capture != null) node.CaptureControl = null; }
+            if (capture != null && capture.Page >= 0) ret = CompactResult.Success;
             if (report != null) Fill(report, cc, ret);
             return ret;
         }
@@ -59,7 +71,8 @@ namespace MemMgmt.Core.Compaction
         /// <summary>kernel: try_to_compact_pages (mm/compaction.c, 4.14): each zone of the zonelist up to the request's
         /// highest zone; deferred zones are skipped unless at the minimum priority; success stops the walk.</summary>
         internal static CompactResult TryToCompactPages(MemNode node, GfpFlags gfp, int order, int allocFlags, CompactPriority prio,
-            int cpu, Func<bool>? stop, List<ZoneCompactionReport>? reports, ZoneType? onlyZone = null, Action<Zone, double>? progress = null)
+            int cpu, Func<bool>? stop, List<ZoneCompactionReport>? reports, ZoneType? onlyZone = null, Action<Zone, double>? progress = null,
+            CaptureControl? capture = null)
         {
             // 4.4 also refuses order 0 and requests without __GFP_FS (try_to_compact_pages, mm/compaction.c, 4.4), and
             // starts from DEFERRED, its lowest value.
@@ -82,7 +95,7 @@ namespace MemMgmt.Core.Compaction
                     if (report != null) { report.Result = CompactResult.Deferred; report.WasDeferred = true; Finish(report, zone); reports!.Add(report); }
                     continue;
                 }
-                var status = CompactZoneOrder(zone, order, gfp, prio, allocFlags, classzoneIdx, cpu, stop, report, progress);
+                var status = CompactZoneOrder(zone, order, gfp, prio, allocFlags, classzoneIdx, cpu, stop, report, progress, capture);
                 if (k44 ? Rank44(status) > Rank44(rc) : status > rc) rc = status;
                 // 4.4 stops wherever the low watermark now passes at the order, whatever compact_zone answered.
                 if (k44 ? ZoneWatermark.Ok(zone, order, zone.Watermark[(int)WatermarkLevel.Low], classzoneIdx, allocFlags, zone.NrFreePages)

@@ -47,6 +47,10 @@ namespace MemMgmt.Core.Node
             FreeScannerStride = true,
             FastIsolateFreepages = true,
             BootFreesToTail = true,
+            FreeListMovesToTail = true,
+            DeferredCompactionStalls = true,
+            CompactionCapture = true,
+            OnlyMergeableTypesMerge = true,
             Ftrace = FtraceFormat.Linux61,
             ProcText = KernelTextFormat.V6_1,
             VmallocTotalBytes = (1L << 47) - (1L << 42) - (1L << 28) - (1L << 27),
@@ -129,6 +133,36 @@ namespace MemMgmt.Core.Node
         /// ascending pfns and allocations start at the bottom of the zone.
         /// kernel: __free_pages_core (mm/page_alloc.c, 5.10 to 6.1); 4.14's __free_one_page puts such blocks at the head.</summary>
         public bool BootFreesToTail { get; private set; }
+
+        /// <summary>Free blocks that change lists without being freed (move_freepages_block for a steal, highatomic reserve
+        /// or page isolation, and steal_suitable_fallback's single block) go to the tail of their new list, and an isolated
+        /// block given back by unset_migratetype_isolate is freed to the tail (FPI_TO_TAIL), so the next allocation of that
+        /// type does not take them first. kernel: move_to_free_list, __putback_isolated_page (mm/page_alloc.c, 5.10 to 6.1:
+        /// 293ffa5ebb9c, 47b6a24a2382); 4.14 moves them to the head with list_move and frees the given-back block with
+        /// __free_pages.</summary>
+        public bool FreeListMovesToTail { get; private set; }
+
+        /// <summary>A direct compaction that every zone deferred still counts: only COMPACT_SKIPPED returns without
+        /// compact_stall, so a deferred attempt counts compact_stall, tries the free lists and counts compact_fail (or
+        /// compact_success). kernel: __alloc_pages_direct_compact (mm/page_alloc.c, 5.12 to 6.1: "mm: page_alloc: update
+        /// the COMPACT[STALL|FAIL] events properly"); 4.14 returns early for anything up to COMPACT_INACTIVE (DEFERRED).</summary>
+        public bool DeferredCompactionStalls { get; private set; }
+
+        /// <summary>A direct compaction captures the block it frees: while compact_zone_order runs, a free by the compacting
+        /// task that merges to the requested order (for Movable only from pageblock order up, never CMA or Isolate) is
+        /// handed to the request instead of going on a free list, compact_zone stops with COMPACT_SUCCESS without
+        /// __compact_finished's checks, and the allocation takes that page. kernel: compaction_capture, task_capc
+        /// (mm/page_alloc.c), compact_zone, compact_zone_order (mm/compaction.c), __alloc_pages_direct_compact (5.1 to 6.1);
+        /// 4.14 puts every freed block on the free lists and the allocation takes it from there.</summary>
+        public bool CompactionCapture { get; private set; }
+
+        /// <summary>Above pageblock order a freed block merges with a free buddy of another pageblock type only when both
+        /// types are mergeable (Unmovable, Movable, Reclaimable), whether or not the zone has isolated pageblocks: a
+        /// HighAtomic or CMA block stays apart from a differently typed buddy. kernel: __free_one_page,
+        /// migratetype_is_mergeable (mm/page_alloc.c, include/linux/mmzone.h, 5.18 to 6.1: "mm: page_alloc: avoid merging
+        /// non-fallbackable pageblocks with others"); 4.14 only keeps isolated and non-isolated blocks apart, and only while
+        /// the zone has isolated pageblocks.</summary>
+        public bool OnlyMergeableTypesMerge { get; private set; }
 
         /// <summary>How the trace buffer prints: 6.1 widens the pid to 7 columns and adds the migrate-disable latency
         /// column (five flags), prints mm_compaction_try_to_compact_pages's mask with show_gfp_flags and

@@ -45,7 +45,7 @@ namespace MemMgmt.Core.Node
             [typeof(PerCpuPages)] = "CountField HighField BatchField FreeHighField FreeFactor ListBase",
             [typeof(NodeConfig)] = "Profile Name SizeBytes PageSize HugeTlb TransparentHugepage Cpus RamStartBytes CmaBytes ReservedPages ZoneLayout " +
                 "Seed NodeId DisableMobilityGrouping Booted Kernel HostAvailableBytes",
-            [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail Ftrace " +
+            [typeof(KernelProfile)] = "Version Description ZoneTypes DefaultLowmemReserveRatio FreeScannerStride FastIsolateFreepages BootFreesToTail FreeListMovesToTail DeferredCompactionStalls CompactionCapture OnlyMergeableTypesMerge Ftrace " +
                 "DeferredStructPageInit CmaPageblockAligned KfencePoolBytes ProactiveCompaction CompactFinishedAtPageblockEnd CompactZoneResetsScanCounts " +
                 "KcompactdUsesSkipHints SampledSkipHintReset WithdrawnCompactionRaisesPriority FastFindMigrateblock MigrateSkipHintsPerBlock ZoneBasedReclaim KswapdBalancedOrder AllocRetryByReclaimProgress CompactionSuitablePartial CompactMemoryResetsSkipHints WatermarkBoost AllocNoFragment PcpHighOrder PcpBatchCapBytes PcpHighFromLowWatermark PcpFreeScaling Sysctls ProcText VmallocTotalBytes " +
                 "GfpHighZoneIdx CostBasedScanBalance CacheTrimMode ProportionalReclaimStopsAtOnce HierarchicalAnonAging MemcgLowRetryOnlyWhenSkipped FullMemcgWalk WakeupKswapdWakesKcompactd AnonWorkingsetProtection PageWorkingsetRefaults WatermarksFromMinOnly FairZoneAllocation",
@@ -90,8 +90,9 @@ namespace MemMgmt.Core.Node
         /// <summary>Not carried, and why.</summary>
         internal static readonly Dictionary<System.Type, string> NotSaved = new Dictionary<System.Type, string>
         {
-            // The lock is the new node's own; Stop and InWorkloadRound are set only while an operation runs.
-            [typeof(MemNode)] = "SyncRoot Stop InWorkloadRound",
+            // The lock is the new node's own; Stop and InWorkloadRound are set only while an operation runs;
+            // current->capture_control is set only while a direct compaction runs.
+            [typeof(MemNode)] = "SyncRoot Stop InWorkloadRound CaptureControl",
             // A view of the flags words saved with the links, over the node's pages.
             [typeof(PageFlagWords)] = "_links Length",
             // current is set only inside a simulated page fault.

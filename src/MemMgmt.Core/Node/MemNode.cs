@@ -220,6 +220,10 @@ namespace MemMgmt.Core.Node
         /// <summary>Set while a workload round runs, so time passing inside it (its faults, the reclaim they cause) does
         /// not start another round on top of it.</summary>
         internal bool InWorkloadRound;
+
+        /// <summary>current->capture_control of the allocating task (6.1): set by compact_zone_order while its direct
+        /// compaction runs, so frees the task makes can hand it a block of the requested order.</summary>
+        internal CaptureControl? CaptureControl;
         /// <summary>Refault detection state (mm/workingset.c): per-lruvec inactive_age and refaults snapshot, and which
         /// page-cache slot of which modelled file each allocation fills.</summary>
         internal ShadowRefaultState ShadowRefaultSt => _shadowRefault ??= new ShadowRefaultState(this);

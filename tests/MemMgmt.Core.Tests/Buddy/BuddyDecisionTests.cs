@@ -204,6 +204,72 @@ namespace MemMgmt.Core.Tests.Buddy
             Assert.Equal(144, BuddyState.FreePagesOfType(node, zone, MigrateType.HighAtomic));
         }
 
+        // __free_one_page above pageblock order: 4.14 keeps only isolated and non-isolated blocks apart (and only while
+        // the zone has isolated pageblocks); 6.1 (5.18+) merges different types only when both are mergeable
+        // (migratetype_is_mergeable: Unmovable, Movable, Reclaimable).
+
+        [Theory]
+        [InlineData(false, MigrateType.HighAtomic, true)]
+        [InlineData(true, MigrateType.HighAtomic, false)]
+        [InlineData(true, MigrateType.Unmovable, true)]
+        public void FreeOnePage_AbovePageblockOrder_MergesADifferentTypeOnlyWhenBothAreMergeableOn61(bool linux61, MigrateType buddyType, bool merges)
+        {
+            var node = new MemNode(new NodeConfig
+            {
+                SizeBytes = 16 * NodeConfig.MiB, CmaBytes = 0, ReservedPages = 0,
+                Kernel = linux61 ? KernelProfile.Linux61 : KernelProfile.Linux414,
+            });
+            var zone = node.Zonelist[0];
+            BuddyState.TakeAll(node, zone);
+            BuddyState.PutFree(node, zone, 0, 9, buddyType);
+            BuddyState.PutFree(node, zone, 512, 9, MigrateType.Movable);
+            if (merges)
+            {
+                Assert.Equal(new[] { 0 }, BuddyState.FreeList(node, zone, 10, MigrateType.Movable));
+                Assert.Empty(BuddyState.FreeList(node, zone, 9, buddyType));
+            }
+            else
+            {
+                Assert.Empty(BuddyState.FreeList(node, zone, 10, MigrateType.Movable));
+                Assert.Equal(new[] { 0 }, BuddyState.FreeList(node, zone, 9, buddyType));
+                Assert.Equal(new[] { 512 }, BuddyState.FreeList(node, zone, 9, MigrateType.Movable));
+            }
+            Assert.Empty(InvariantChecker.Check(node));
+        }
+
+        // move_to_free_list: 4.14's move_freepages and steal_suitable_fallback use list_move (head); from 5.10
+        // (293ffa5ebb9c) 6.1's move_to_free_list uses list_move_tail, for every move_freepages_block user too.
+
+        [Theory]
+        [InlineData(false, false)]
+        [InlineData(false, true)]
+        [InlineData(true, false)]
+        [InlineData(true, true)]
+        public void StealSuitableFallback_MovedBlocksGoToTheHeadOn414AndTheTailOn61(bool linux61, bool wholeBlock)
+        {
+            var node = new MemNode(new NodeConfig
+            {
+                SizeBytes = 16 * NodeConfig.MiB, CmaBytes = 0, ReservedPages = 0,
+                Kernel = linux61 ? KernelProfile.Linux61 : KernelProfile.Linux414,
+            });
+            var zone = node.Zonelist[0];
+            BuddyState.TakeAll(node, zone);
+            // An Unmovable page already on the order-0 list, then two Movable order-0 pages in pageblock 4 (buddies in use).
+            int existing = 2 * 512 + 1;
+            BuddyState.PutFree(node, zone, existing, 0, MigrateType.Unmovable);
+            BuddyState.PutFree(node, zone, BlockStart + 1, 0, MigrateType.Movable);
+            BuddyState.PutFree(node, zone, BlockStart + 5, 0, MigrateType.Movable);
+            BuddyAllocator.StealSuitableFallback(zone, BlockStart + 1, (int)MigrateType.Unmovable, wholeBlock, 0);
+            var list = BuddyState.FreeList(node, zone, 0, MigrateType.Unmovable);
+            int[] expected;
+            if (wholeBlock)
+                // move_freepages_block walks the block upward: each page in turn to the head (4.14) or the tail (6.1).
+                expected = linux61 ? new[] { existing, BlockStart + 1, BlockStart + 5 } : new[] { BlockStart + 5, BlockStart + 1, existing };
+            else
+                expected = linux61 ? new[] { existing, BlockStart + 1 } : new[] { BlockStart + 1, existing };
+            Assert.Equal(expected, list);
+        }
+
         // ---- __rmqueue_fallback --------------------------------------------------------------------------------
         // kernel 4.14: for (current_order = MAX_ORDER − 1; current_order >= order; --current_order) {
         //     fallback_mt = find_suitable_fallback(area, current_order, start_migratetype, false, &can_steal);

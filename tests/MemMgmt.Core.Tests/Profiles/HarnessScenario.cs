@@ -33,6 +33,10 @@ namespace MemMgmt.Core.Tests.Profiles
         internal static readonly Lazy<HarnessScenario> Booted61OddState = new Lazy<HarnessScenario>(() => Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even, booted: true));
         internal static readonly Lazy<HarnessScenario> Booted61EvenState = new Lazy<HarnessScenario>(() => Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Odd, booted: true));
 
+        /// <summary>The harness on an unbooted 6.1 node in the even state (there -Parity Even leaves even pfns free), run once
+        /// per test process and only read.</summary>
+        internal static readonly Lazy<HarnessScenario> Unbooted61EvenState = new Lazy<HarnessScenario>(() => Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even));
+
         internal static HarnessScenario Run(KernelProfile kernel, PressurePattern pattern, PageParity? parity, bool booted = false)
         {
             var s = new HarnessScenario();

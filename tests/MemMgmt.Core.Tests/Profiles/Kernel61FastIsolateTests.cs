@@ -117,6 +117,31 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.True(node.BlockSkip(node.ToIndex(minPfn)));
         }
 
+        /// <summary>The search's own update of the cached free pfn: "if (highest && highest >= compact_cached_free_pfn)
+        /// { highest -= pageblock_nr_pages; compact_cached_free_pfn = highest; }", highest being the block of the highest
+        /// pfn it looked at. Nothing bounds the search above the free scanner, so a page found above it raises the cached
+        /// pfn (the booted even-state request's free scanner climbs so), and one found in the cached block lowers it by a
+        /// block, to the migrate scanner when that is one block below (how the real even-state runs' scanners meet).</summary>
+        [Theory]
+        [InlineData(100, 110, 112, 111)]
+        [InlineData(109, 110, 110, 109)]
+        [InlineData(100, 110, 108, 110)]
+        public void TheCachedFreePfn_FollowsTheHighestBlockTheSearchSaw_LessOneBlock(int migrateBlock, int freeBlock, int pageBlock, int cachedBlock)
+        {
+            // Block 50's pages keep the zone above the watermark __isolate_free_page checks; the search sees the tail first.
+            var (node, zone) = WithFreeList(z => OddPages(z, 50).Concat(OddPages(z, pageBlock, 4)));
+            var cc = Control(node, zone, direct: true, MigrateMode.Async);
+            cc.MigratePfn = zone.ZoneStartPfn + (long)migrateBlock * Block;
+            cc.FreePfn = zone.ZoneStartPfn + (long)freeBlock * Block;
+            zone.CompactCachedFreePfn = cc.FreePfn;
+
+            CompactionEngine.FastIsolateFreepages(cc);
+
+            Assert.Equal(1, cc.NrFreepages);                            // the tail page, in the top quarter or above
+            Assert.Equal(zone.ZoneStartPfn + (long)freeBlock * Block, cc.FreePfn);
+            Assert.Equal(zone.ZoneStartPfn + (long)cachedBlock * Block, zone.CompactCachedFreePfn);
+        }
+
         [Fact]
         public void NothingInTheTopHalf_Kcompactd_LeavesTheFreeScannerWhereItWas()
         {

@@ -130,7 +130,13 @@ namespace MemMgmt.Core.Tests.Profiles
             Assert.True(r61.Success);
             Assert.Equal("fast", r61.Path);
             Assert.Equal(ZoneType.Normal, r61.Zone);
-            Assert.Equal(r414.Pfn, r61.Pfn);
+            // The same pageblock is stolen; move_freepages_block moves its order-3 blocks (offsets 0, 16, …, 496) in pfn order
+            // to the empty Unmovable list, each to the tail on 6.1 (move_to_free_list) and to the head on 4.14, and
+            // __rmqueue_smallest takes the list's first: the block's first free page on 6.1, its last on 4.14.
+            long block = 1L << n61.PbOrder;
+            Assert.Equal(r414.Pfn & ~(block - 1), r61.Pfn & ~(block - 1));
+            Assert.Equal(0, r61.Pfn & (block - 1));
+            Assert.Equal(block - 16, r414.Pfn & (block - 1));
             Assert.Equal(MigrateType.Unmovable, r61.BlockMigrateType);
             Assert.Equal(1, Blocks(n61, ZoneOf(n61, ZoneType.Normal), MigrateType.Unmovable));
             Assert.Equal(0, Blocks(n61, ZoneOf(n61, ZoneType.DMA), MigrateType.Unmovable));
