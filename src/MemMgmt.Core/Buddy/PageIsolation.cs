@@ -57,7 +57,7 @@ namespace MemMgmt.Core.Buddy
             return true;
         }
 
-        /// <summary>kernel: unset_migratetype_isolate (mm/page_isolation.c, 4.14): give the block back to
+        /// <summary>kernel: unset_migratetype_isolate (mm/page_isolation.c, 4.14; 6.1): give the block back to
         /// <paramref name="migratetype"/>; a free block of pageblock order or more whose buddy is not isolated is taken and
         /// freed again so it can merge, otherwise the free pages move back and count as free again.</summary>
         public static void UnsetMigratetypeIsolate(MemNode node, long pfn, MigrateType migratetype)
@@ -89,9 +89,11 @@ namespace MemMgmt.Core.Buddy
             zone.NrIsolatePageblock--;
             if (order >= 0)
             {
-                // post_alloc_hook then __free_pages (4.14), __putback_isolated_page (6.1, to the tail): the block merges
-                // with its buddy as any freed block would.
-                BuddyAllocator.FreePagesOk(zone, index, order, node.Kernel.FreeListMovesToTail);
+                // The block merges with its buddy as any freed block would: 4.14 frees it with __free_pages after
+                // post_alloc_hook (PGFREE counts it); 6.1's __putback_isolated_page calls __free_one_page itself, at the
+                // list tail and without counting PGFREE.
+                if (node.Kernel.FreeListMovesToTail) BuddyAllocator.FreeOnePage(zone, index, order, (int)migratetype, toTail: true);
+                else BuddyAllocator.FreePagesOk(zone, index, order);
             }
         }
     }

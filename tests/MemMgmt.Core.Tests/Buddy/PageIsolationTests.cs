@@ -2,6 +2,7 @@ using MemMgmt.Core.Allocation;
 using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Debug;
 using MemMgmt.Core.Node;
+using MemMgmt.Core.Stats;
 using Xunit;
 
 namespace MemMgmt.Core.Tests.Buddy
@@ -31,6 +32,24 @@ namespace MemMgmt.Core.Tests.Buddy
             Assert.Equal(MigrateType.Movable, node.GetPageblockMigratetype(pfn));
             Assert.Equal(free, zone.FreePages);
             Assert.Equal(0, zone.CountFreeList(10, MigrateType.Isolate));
+            Assert.Empty(InvariantChecker.Check(node));
+        }
+
+        /// <summary>Undoing the isolation frees the order-10 block again: 4.14 through __free_pages, which counts it as
+        /// PGFREE (mm/page_isolation.c, 4.14: post_alloc_hook, __free_pages); 6.1 through __putback_isolated_page, which
+        /// calls __free_one_page directly and counts nothing (mm/page_alloc.c, 6.1).</summary>
+        [Theory]
+        [InlineData("4.14", 1024)]
+        [InlineData("6.1", 0)]
+        public void UndoingAnIsolationCountsPgfreeOnlyOn414(string kernel, long pgfree)
+        {
+            var node = new MemNode(new NodeConfig { Kernel = kernel == "6.1" ? KernelProfile.Linux61 : KernelProfile.Linux414 });
+            long pfn = node.NodeStartPfn + 17408;
+            Assert.True(PageIsolation.SetMigratetypeIsolate(node, pfn));
+            long before = node.Counters.Events[(int)VmEvent.PgFree];
+            PageIsolation.UnsetMigratetypeIsolate(node, pfn, MigrateType.Movable);
+            Assert.Equal(pgfree, node.Counters.Events[(int)VmEvent.PgFree] - before);
+            Assert.Equal(MigrateType.Movable, node.GetPageblockMigratetype(pfn));
             Assert.Empty(InvariantChecker.Check(node));
         }
 
