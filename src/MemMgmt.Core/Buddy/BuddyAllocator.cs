@@ -47,13 +47,15 @@ namespace MemMgmt.Core.Buddy
             if (migratetype == (int)MigrateType.Cma) zone.NrFreeCma += nrPages;
         }
 
-        /// <summary>kernel: __free_one_page (mm/page_alloc.c, 4.14): merge upward, then tail placement if the next-larger buddy is free.</summary>
+        /// <summary>kernel: __free_one_page (mm/page_alloc.c, 4.14; 6.1): merge upward (6.1: compaction_capture first), then
+        /// tail placement if the next-larger buddy is free.</summary>
         /// <remarks>page_is_buddy, list_del and list_add are written out on local copies of the page arrays: the same tests
         /// in the same order (in range, PageBuddy and page_order == order in one compare of the flags word, same zone). The
         /// flags words span exactly the node's pages, so their length is pfn_valid_within's bound. When the first buddy is
-        /// not a free head of the same order the merge loop would stop at its first test (the isolation check above
-        /// pageblock order changes nothing by itself), so the loop is entered only past that test and lives out of line in <see cref="MergeBuddies"/>: at any but the
-        /// lowest occupancy most frees merge nothing, and the straight path then keeps its few values in registers.</remarks>
+        /// not a free head of the same order the merge loop would stop at its first test (the type check above pageblock
+        /// order changes nothing by itself), so the loop is entered only past that test and lives out of line in
+        /// <see cref="MergeBuddies"/>: at any but the lowest occupancy most frees merge nothing, and the straight path then
+        /// keeps its few values in registers.</remarks>
         /// <param name="toTail">FPI_TO_TAIL (5.10+): queue the merged block at the list tail whatever its buddies.</param>
         internal static void FreeOnePage(Zone zone, int index, int order, int migratetype, bool toTail = false)
         {
