@@ -51,7 +51,7 @@ namespace MemMgmt.Core.Buddy
         /// tail placement if the next-larger buddy is free.</summary>
         /// <remarks>page_is_buddy, list_del and list_add are written out on local copies of the page arrays: the same tests
         /// in the same order (in range, PageBuddy and page_order == order in one compare of the flags word, same zone). The
-        /// flags words span exactly the node's pages, so their length is pfn_valid_within's bound. When the first buddy is
+        /// flags array spans exactly the node's pages, so its length is pfn_valid_within's bound. When the first buddy is
         /// not a free head of the same order the merge loop would stop at its first test (the type check above pageblock
         /// order changes nothing by itself), so the loop is entered only past that test and lives out of line in
         /// <see cref="MergeBuddies"/>: at any but the lowest occupancy most frees merge nothing, and the straight path then
@@ -574,7 +574,7 @@ namespace MemMgmt.Core.Buddy
 
         /// <summary>kernel: rmqueue_pcplist / __rmqueue_pcplist (mm/page_alloc.c, 4.14): refill by batch when empty, take the
         /// first (hot) page, or the last one for __GFP_COLD.</summary>
-        /// <remarks>As in the kernel the page only leaves the list here: its Pcp flag and the type kept in its order byte stay until
+        /// <remarks>As in the kernel the page only leaves the list here: its Pcp flag and the type kept in Order stay until
         /// every caller's prep_new_page (PrepNewPage, AllocPagesIndex) overwrites both.</remarks>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int RmqueuePcplist(Zone zone, int cpu, int migratetype, int allocFlags, bool cold)

@@ -38,7 +38,7 @@ namespace MemMgmt.Core.Node
                 "Geometry NodeId Name NrCpus NodeStartPfn SpannedPages Counters Sysctl Random Clock Allocations PageGroupByMobilityDisabled Trace " +
                 "Compaction LruvecSt KswapdSt WritebackSt Swap ShrinkerList ProcessSt MemcgSt Hugetlb _workingSets _shadowRefault _flusher",
             [typeof(PageMap)] = "NrPages Links Flags Owner ExtraRefs Memcg Handle _nextSentinel",
-            [typeof(PageLink)] = "Next Prev Flags",
+            [typeof(PageLink)] = "Next Prev",
             [typeof(Zone)] = "NodeRef Pages PgAllocSlot FreeListBase NrFree Watermark LowmemReserveArr Pcp Idx NrFreePages NrFreeCma NrReservedHighatomic " +
                 "NrIsolatePageblock Stat CompactCachedFreePfn CompactCachedMigratePfn CompactConsidered CompactDeferShift CompactOrderFailed " +
                 "CompactBlockskipFlush CompactInitMigratePfn CompactInitFreePfn PagesScanned WatermarkBoost BoostedWatermarkFlag ReclaimActive AllocBatch FairDepleted Type NoFragmentMask ZoneStartPfn SpannedPages PresentPages ManagedPages CmaPages",
@@ -93,8 +93,6 @@ namespace MemMgmt.Core.Node
             // The lock is the new node's own; Stop and InWorkloadRound are set only while an operation runs;
             // current->capture_control is set only while a direct compaction runs.
             [typeof(MemNode)] = "SyncRoot Stop InWorkloadRound CaptureControl",
-            // A view of the flags words saved with the links, over the node's pages.
-            [typeof(PageFlagWords)] = "_links Length",
             // current is set only inside a simulated page fault.
             [typeof(ProcessTable)] = "Current",
             // _stoppedHandles: set only when a working set stops, and a stopped set is no longer the node's. PackRingAtEnd:

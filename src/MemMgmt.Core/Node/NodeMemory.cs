@@ -27,7 +27,7 @@ namespace MemMgmt.Core.Node
         public static long EstimateBytes(long pages, int listHeads, int pageblockOrder)
         {
             long pageArrays = pages * PageMap.BytesPerPage;
-            long heads = (long)listHeads * PageMap.LinkBytes;
+            long heads = (long)listHeads * (sizeof(int) * 2);
             long pageblocks = (pages >> pageblockOrder) * 2; // PageblockBits and PageblockZone
             return pageArrays + heads + pageblocks;
         }

@@ -3,31 +3,12 @@ using System.Runtime.CompilerServices;
 
 namespace MemMgmt.Core.Node
 {
-    /// <summary>One entry's list links (struct list_head lru) and, for a page, its flags word: what the buddy allocator and
-    /// the LRU lists touch of a page sits in one cache line, as in the kernel's struct page, instead of one line in each
-    /// of three arrays.</summary>
+    /// <summary>One entry's list links (struct list_head lru): next and prev side by side, so a list operation reads and
+    /// writes one cache line per entry instead of one in each of two arrays.</summary>
     internal struct PageLink
     {
         internal int Next;
         internal int Prev;
-        /// <summary>The page's flags word (see <see cref="PageMap.Flags"/>); unused in list heads.</summary>
-        internal uint Flags;
-    }
-
-    /// <summary>The flags words of a node's pages, read and written in place in their <see cref="PageLink"/> entries;
-    /// <see cref="Length"/> is the number of pages (list heads have no page).</summary>
-    internal readonly struct PageFlagWords
-    {
-        private readonly PageLink[] _links;
-        internal readonly int Length;
-
-        internal PageFlagWords(PageLink[] links, int nrPages) { _links = links; Length = nrPages; }
-
-        internal ref uint this[int index]
-        {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            get => ref _links[index].Flags;
-        }
     }
 
     /// <summary>
@@ -38,13 +19,12 @@ namespace MemMgmt.Core.Node
     public sealed class PageMap
     {
         internal readonly int NrPages;
-        /// <summary>Every page's and list head's links, and every page's flags word; <see cref="Next"/> and
-        /// <see cref="Prev"/> name the two halves of the links.</summary>
+        /// <summary>Every page's and list head's links; <see cref="Next"/> and <see cref="Prev"/> name the two halves.</summary>
         internal readonly PageLink[] Links;
         /// <summary>A page's <see cref="PageFlags"/> in the low 24 bits and its order byte in the top 8 (see
         /// <see cref="OrderShift"/>): page_private for buddy pages, compound order for allocated heads, type and order for
         /// pages on a pcp list. One word, so the buddy allocator's "free head of this order" test reads one cache line.</summary>
-        internal readonly PageFlagWords Flags;
+        internal readonly uint[] Flags;
         internal readonly byte[] Owner;
         /// <summary>References beyond the expected ones (pins): migration fails while non-zero.</summary>
         internal readonly byte[] ExtraRefs;
@@ -58,7 +38,7 @@ namespace MemMgmt.Core.Node
             NrPages = nrPages;
             int total = checked(nrPages + nrSentinels);
             Links = new PageLink[total];
-            Flags = new PageFlagWords(Links, nrPages);
+            Flags = new uint[nrPages];
             Owner = new byte[nrPages];
             ExtraRefs = new byte[nrPages];
             Memcg = new ushort[nrPages];
@@ -67,7 +47,8 @@ namespace MemMgmt.Core.Node
             // The arrays boot and the buddy lists touch at every block head (one int per 4 KiB of array per 1024 pages):
             // on Linux ask for transparent huge pages before the first touch, so a 64 GiB node takes a few hundred
             // 2 MiB faults instead of ~50,000 4 KiB ones, and random list walks miss the TLB less.
-            HostMemory.AdviseHugePages(Links, LinkBytes);
+            HostMemory.AdviseHugePages(Links, 2 * sizeof(int));
+            HostMemory.AdviseHugePages(Flags, sizeof(uint));
             // The owner arrays are touched at every allocation: on a large node a fill faults them all in.
             HostMemory.AdviseHugePages(Owner, sizeof(byte));
             HostMemory.AdviseHugePages(ExtraRefs, sizeof(byte));
@@ -79,7 +60,7 @@ namespace MemMgmt.Core.Node
         {
             NrPages = o.NrPages;
             Links = (PageLink[])o.Links.Clone();
-            Flags = new PageFlagWords(Links, NrPages);
+            Flags = (uint[])o.Flags.Clone();
             Owner = (byte[])o.Owner.Clone();
             ExtraRefs = (byte[])o.ExtraRefs.Clone();
             Memcg = (ushort[])o.Memcg.Clone();
@@ -93,22 +74,20 @@ namespace MemMgmt.Core.Node
         {
             w.Int(NrPages);
             w.Int(_nextSentinel);
-            w.Links(Links, next: true); w.Links(Links, next: false); w.FlagWords(Links, NrPages); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
+            w.Links(Links, next: true); w.Links(Links, next: false); w.Array(Flags); w.Array(Owner); w.Array(ExtraRefs); w.Array(Memcg); w.Array(Handle);
         }
 
         internal PageMap(SnapshotReader r, int nrPages, int nrSentinels) : this(nrPages, nrSentinels)
         {
             if (r.Int() != nrPages) throw new SnapshotFormatException("page count differs from the node's span");
             _nextSentinel = r.Int(nrPages, nrPages + nrSentinels);
-            r.LinksInto(Links, next: true); r.LinksInto(Links, next: false); r.FlagWordsInto(Links, NrPages); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
+            r.LinksInto(Links, next: true); r.LinksInto(Links, next: false); r.ArrayInto(Flags); r.ArrayInto(Owner); r.ArrayInto(ExtraRefs);
             r.ArrayInto(Memcg); r.ArrayInto(Handle);
         }
 
-        /// <summary>Bytes of one <see cref="PageLink"/> entry (a page's or a list head's).</summary>
-        internal const int LinkBytes = sizeof(int) * 2 + sizeof(uint);
-
-        /// <summary>Bytes of page state per simulated page (list heads excluded): links and flags, Owner, ExtraRefs, Memcg, Handle.</summary>
-        public static int BytesPerPage => LinkBytes + sizeof(byte) * 2 + sizeof(ushort) + sizeof(int);
+        /// <summary>Bytes of page state per simulated page (list heads excluded).</summary>
+        public static int BytesPerPage =>
+            sizeof(int) * 2 + sizeof(uint) + sizeof(byte) * 2 + sizeof(ushort) + sizeof(int);
 
         /// <summary>Hands out <paramref name="count"/> consecutive, initialised list heads.</summary>
         internal int AllocateHeads(int count)

@@ -82,20 +82,6 @@ namespace MemMgmt.Core.Node
             }
         }
 
-        /// <summary>The flags words of the first <paramref name="count"/> entries, laid out as <see cref="Array"/> lays
-        /// out a uint array.</summary>
-        internal void FlagWords(PageLink[] a, int count)
-        {
-            Int(count);
-            var chunk = new uint[BufferSize / 4];
-            for (int start = 0; start < count; start += chunk.Length)
-            {
-                int n = Math.Min(chunk.Length, count - start);
-                for (int i = 0; i < n; i++) chunk[i] = a[start + i].Flags;
-                Raw(chunk, n * 4);
-            }
-        }
-
         internal void LongList(List<long> list)
         {
             Int(list.Count);
@@ -239,20 +225,6 @@ namespace MemMgmt.Core.Node
             int n = Int();
             if (n != a.Length) throw new SnapshotFormatException($"array length {n}, expected {a.Length}");
             Raw(a, Buffer.ByteLength(a));
-        }
-
-        /// <summary>Reads what <see cref="SnapshotWriter.FlagWords"/> wrote for the same number of entries.</summary>
-        internal void FlagWordsInto(PageLink[] a, int count)
-        {
-            int n = Int();
-            if (n != count) throw new SnapshotFormatException($"array length {n}, expected {count}");
-            var chunk = new uint[BufferSize / 4];
-            for (int start = 0; start < n; start += chunk.Length)
-            {
-                int m = Math.Min(chunk.Length, n - start);
-                Raw(chunk, m * 4);
-                for (int i = 0; i < m; i++) a[start + i].Flags = chunk[i];
-            }
         }
 
         /// <summary>Reads what <see cref="SnapshotWriter.Links"/> wrote into the same half of links of the written length.</summary>

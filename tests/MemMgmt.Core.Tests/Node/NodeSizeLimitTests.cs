@@ -22,8 +22,8 @@ namespace MemMgmt.Core.Tests.Node
         [Fact]
         public void The_estimate_is_the_page_arrays_plus_list_heads_and_pageblock_arrays()
         {
-            // 1 TiB of 4K pages: 2^28 pages at 20 bytes, 1000 heads at 12 bytes (links and an unused flags word), 2^19 pageblocks at two bytes.
-            Assert.Equal((1L << 28) * 20 + 12000 + (1L << 20), NodeMemory.EstimateBytes(1L << 28, 1000, 9));
+            // 1 TiB of 4K pages: 2^28 pages at 20 bytes, 1000 heads at two ints, 2^19 pageblocks at two bytes.
+            Assert.Equal((1L << 28) * 20 + 8000 + (1L << 20), NodeMemory.EstimateBytes(1L << 28, 1000, 9));
         }
 
         [Fact]

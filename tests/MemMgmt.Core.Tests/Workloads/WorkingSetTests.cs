@@ -246,19 +246,12 @@ namespace MemMgmt.Core.Tests.Workloads
             for (int i = 0; i < 32; i++) Assert.True(PageAllocator.Allocate(node, 0, GfpFlags.GFP_KERNEL, 0, PageOwner.Kernel).Success);
         }
 
-        private static uint[] FlagWords(MemNode node)
-        {
-            var words = new uint[node.Pages.Flags.Length];
-            for (int i = 0; i < words.Length; i++) words[i] = node.Pages.Flags[i];
-            return words;
-        }
-
         private static void AssertSameDecisions(MemNode x, WorkingSet xs, MemNode y, WorkingSet ys)
         {
             Assert.Equal(ys.PagesRead, xs.PagesRead);
             Assert.Equal(ys.ResidentPages, xs.ResidentPages);
             Assert.Equal(Pfns(y, ys.Handles), Pfns(x, xs.Handles));
-            Assert.Equal(FlagWords(y), FlagWords(x));
+            Assert.Equal(y.Pages.Flags, x.Pages.Flags);
             Assert.Equal(y.Pages.Owner, x.Pages.Owner);
             Assert.Equal(NodeViews.VmStat(y).ToKernelText(), NodeViews.VmStat(x).ToKernelText());
             Assert.Equal(NodeViews.BuddyInfo(y).ToKernelText(), NodeViews.BuddyInfo(x).ToKernelText());
