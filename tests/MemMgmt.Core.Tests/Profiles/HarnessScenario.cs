@@ -23,6 +23,9 @@ namespace MemMgmt.Core.Tests.Profiles
         internal long[] FragBuddy = null!;
         internal double FragOddShare;
         internal long Requested, Granted1, Granted2;
+        /// <summary>Where each direct compaction of the hugepages1 request began (mm_compaction_begin's migrate_pfn and
+        /// free_pfn, in order; kcompactd's runs left out).</summary>
+        internal List<(long Migrate, long Free)> Hp1DirectBegins = new List<(long, long)>();
         /// <summary>Counter deltas: frag → hugepages1, released → compacted.</summary>
         internal Dictionary<string, long> Hp1 = new Dictionary<string, long>(), Cm = new Dictionary<string, long>();
 
@@ -49,8 +52,10 @@ namespace MemMgmt.Core.Tests.Profiles
             long memFreeKb = NodeViews.MemInfo(node)["MemFree"]!.Value;
             s.Requested = memFreeKb * 75 / 100 / 2048;
             var before = Counters(node);
+            long traced = node.Trace.Written;
             VmSysctl.Write(node, "nr_hugepages", s.Requested.ToString());
             s.Granted1 = long.Parse(node.Sysctl.Read("nr_hugepages"));
+            s.Hp1DirectBegins = DirectBegins(node, traced);
             Settle(node);
             s.Hp1 = Delta(before, Counters(node));
             VmSysctl.Write(node, "nr_hugepages", "0");
@@ -62,6 +67,39 @@ namespace MemMgmt.Core.Tests.Profiles
             VmSysctl.Write(node, "nr_hugepages", s.Requested.ToString());
             s.Granted2 = long.Parse(node.Sysctl.Read("nr_hugepages"));
             return s;
+        }
+
+        /// <summary>mm_compaction_begin of the allocating task's direct compactions recorded since event
+        /// <paramref name="since"/>, oldest first, while the ring still holds them all.</summary>
+        private static List<(long Migrate, long Free)> DirectBegins(MemNode node, long since)
+        {
+            var list = new List<(long, long)>();
+            if (node.Trace.Written - since > node.Trace.Capacity) return list;
+            foreach (var e in node.Trace.Events(node))
+                if (e.Sequence >= since && e.Event == MemMgmt.Core.Trace.TraceEventId.mm_compaction_begin && e.Task != "kcompactd0")
+                    list.Add(((long)e.Fields["migrate_pfn"], (long)e.Fields["free_pfn"]));
+            return list;
+        }
+
+        /// <summary>A captured trace's mm_compaction_begin lines of the allocating task (not kcompactd0), oldest first:
+        /// (migrate_pfn, free_pfn).</summary>
+        internal static List<(long Migrate, long Free)> CapturedDirectBegins(string run, string phase)
+        {
+            var list = new List<(long, long)>();
+            foreach (var line in CapturedFile(run, phase, "trace.txt").Split('\n'))
+            {
+                if (!line.Contains("mm_compaction_begin:") || line.TrimStart().StartsWith("kcompactd0")) continue;
+                list.Add((HexField(line, "migrate_pfn="), HexField(line, "free_pfn=")));
+            }
+            return list;
+        }
+
+        private static long HexField(string line, string key)
+        {
+            int at = line.IndexOf(key, StringComparison.Ordinal) + key.Length + 2;   // past "0x"
+            int end = at;
+            while (end < line.Length && Uri.IsHexDigit(line[end])) end++;
+            return Convert.ToInt64(line.Substring(at, end - at), 16);
         }
 
         /// <summary>The harness's settle() before each capture: one-second sleeps until pgmigrate_success and the
