@@ -122,8 +122,9 @@ namespace MemMgmt.Core.Buddy
 
         /// <summary>__free_one_page's continue_merging loop (mm/page_alloc.c, 4.14): while the buddy is a free head of the same
         /// order in the same zone, take it off its list and move up an order; past pageblock order some blocks stay apart
-        /// from a differently typed buddy (<see cref="BlocksStayApart"/>). Returns the merged block's first page in the low 32 bits and its order in the
-        /// high ones (a pair in one register: an order passed by reference would keep the caller's order in memory).</summary>
+        /// from a differently typed buddy (<see cref="BlocksStayApart"/>). Returns the merged block's first page in the low
+        /// 32 bits and its order in the high ones (a pair in one register: an order passed by reference would keep the
+        /// caller's order in memory).</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static long MergeBuddies(Zone zone, int index, int order, int migratetype)
         {
@@ -144,17 +145,10 @@ namespace MemMgmt.Core.Buddy
                 while (o < maxOrder - 1)
                 {
                     int buddy = index ^ (1 << o);
-                    // page_is_buddy(page, buddy, order)
                     if ((uint)buddy >= (uint)flags.Length) goto doneMerging;
                     uint bf = flags[buddy];
-                    if ((bf & BuddyAndOrder) != FreeHead(o) || blockZone[buddy >> pbOrder] != zoneId) goto doneMerging;
-                    // list_del(&buddy->lru), nr_free--, rmv_page_order(buddy)
-                    ref var bl = ref links[buddy];
-                    int next = bl.Next, prev = bl.Prev;
-                    links[prev].Next = next;
-                    links[next].Prev = prev;
-                    nrFree[o]--;
-                    flags[buddy] = bf & PageMap.FlagBits & ~BuddyFlag;
+                    if (!PageIsBuddy(bf, o, blockZone, buddy, pbOrder, zoneId)) goto doneMerging;
+                    DelFreeBuddy(links, flags, nrFree, buddy, o, bf);
                     index &= buddy;
                     o++;
                 }
@@ -196,15 +190,32 @@ namespace MemMgmt.Core.Buddy
                 int buddy = index ^ (1 << order);
                 if ((uint)buddy >= (uint)flags.Length) break;
                 uint bf = flags[buddy];
-                if ((bf & BuddyAndOrder) != FreeHead(order) || blockZone[buddy >> pbOrder] != zoneId) break;
+                if (!PageIsBuddy(bf, order, blockZone, buddy, pbOrder, zoneId)) break;
                 if (order >= pbOrder && BlocksStayApart(zone, migratetype, buddy)) break;
-                pages.ListDel(buddy);
-                zone.NrFree[order]--;
-                flags[buddy] = bf & PageMap.FlagBits & ~BuddyFlag;
+                DelFreeBuddy(pages.Links, flags, zone.NrFree, buddy, order, bf);
                 index &= buddy;
                 order++;
             }
             return (uint)index | ((long)order << 32);
+        }
+
+        /// <summary>page_is_buddy (mm/page_alloc.c, 4.14; 6.1) past its range check: the buddy's flags word
+        /// <paramref name="bf"/> is a free head of <paramref name="order"/> (PageBuddy, page_order), in the same zone.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool PageIsBuddy(uint bf, int order, byte[] blockZone, int buddy, int pbOrder, int zoneId) =>
+            (bf & BuddyAndOrder) == FreeHead(order) && blockZone[buddy >> pbOrder] == zoneId;
+
+        /// <summary>__free_one_page taking a free buddy to merge with: list_del(&amp;buddy->lru), nr_free--,
+        /// rmv_page_order(buddy).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void DelFreeBuddy(PageLink[] links, uint[] flags, long[] nrFree, int buddy, int order, uint bf)
+        {
+            ref var bl = ref links[buddy];
+            int next = bl.Next, prev = bl.Prev;
+            links[prev].Next = next;
+            links[next].Prev = prev;
+            nrFree[order]--;
+            flags[buddy] = bf & PageMap.FlagBits & ~BuddyFlag;
         }
 
         /// <summary>__free_one_page's test above pageblock order: whether the block may not merge with its free buddy of a
@@ -242,7 +253,6 @@ namespace MemMgmt.Core.Buddy
         internal static void Expand(Zone zone, int index, int low, int high, int migratetype)
         {
             var pages = zone.Pages;
-            var links = pages.Links;
             var flags = pages.Flags;
             var nrFree = zone.NrFree;
             int head = zone.FreeListHead(high, migratetype);
@@ -253,14 +263,7 @@ namespace MemMgmt.Core.Buddy
                 head -= MigrateTypes.Count;
                 size >>= 1;
                 int half = index + size;
-                // list_add(&page[size].lru, &area->free_list[migratetype])
-                ref var h = ref links[head];
-                int first = h.Next;
-                ref var it = ref links[half];
-                it.Next = first;
-                it.Prev = head;
-                links[first].Prev = half;
-                h.Next = half;
+                pages.ListAdd(half, head); // list_add(&page[size].lru, &area->free_list[migratetype])
                 nrFree[high]++;
                 // set_page_order(&page[size], high)
                 flags[half] = FreeHead(high);
