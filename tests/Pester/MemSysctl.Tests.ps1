@@ -99,6 +99,24 @@ Describe 'Set-MemSysctl' {
         "$($dma.WatermarkMin)/$($dma.WatermarkLow)/$($dma.WatermarkHigh)" | Should -Be $marks
     }
 
+    It 'runs the writing task on -Cpu: its direct compactions are traced on that CPU' {
+        $frag = New-MemNode -Kernel 6.1 -Name sy-cpu
+        Add-Pressure -Node $frag -Pattern Frag -Parity Odd | Out-Null
+        Clear-MemTrace -Node $frag
+        Set-MemSysctl vm.nr_hugepages 150 -Node $frag -Cpu 1
+        $own = @(Get-MemTrace -Node $frag -Event 'mm_compaction_begin' | Where-Object Task -NE 'kcompactd0')
+        $own.Count | Should -BeGreaterThan 0
+        @($own.Cpu | Sort-Object -Unique) | Should -Be @(1)
+        (Get-MemTrace -Node $frag -Raw -Event 'mm_compaction_begin' | Where-Object { $_ -like '*memsh-*' } | Select-Object -First 1) | Should -Match '^ +memsh-\d+ +\[001\] '
+    }
+
+    It 'rejects a -Cpu the node does not have with CpuOutOfRange and allocates nothing' {
+        $err = { Set-MemSysctl vm.nr_hugepages 10 -Node $n -Cpu 2 -ErrorAction Stop } | Should -Throw -ErrorId 'CpuOutOfRange,*' -PassThru
+        $err.Exception.Message | Should -BeLike '*CPUs 0 to 1*'
+        (Get-MemSysctl vm.nr_hugepages -Node $n).Value | Should -Be '0'
+        (Get-MemInfo HugePages_Total -Node $n).Value | Should -Be 0
+    }
+
     It 'names the sysctl, the value and the range in the message' {
         $err = $null
         try { Set-MemSysctl vm.swappiness 101 -ErrorAction Stop } catch { $err = $_ }

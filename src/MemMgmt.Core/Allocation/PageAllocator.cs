@@ -92,15 +92,24 @@ namespace MemMgmt.Core.Allocation
             return Finish(node, index, zone, source, order, gfp, cpu, owner, mt, slot);
         }
 
+        /// <summary>The profile's slow path, its events traced on the allocating task's CPU; out of line so the try/finally
+        /// stays off the fast path's frame.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static int SlowpathOnTaskCpu(MemNode node, int order, GfpFlags gfp, int cpu, AllocationResult result,
+            out Zone? zone, out AllocSource source)
+        {
+            using (node.Trace.OnTaskCpu(cpu))
+                return node.Kernel.AllocRetryByReclaimProgress
+                    ? AllocPagesSlowpath44(node, order, gfp, cpu, result, out zone, out source)
+                    : AllocPagesSlowpath(node, order, gfp, cpu, result, out zone, out source);
+        }
+
         /// <summary>The slow path when the fast path found no page, then the result of the request.</summary>
         private static AllocationResult Finish(MemNode node, int index, Zone? zone, AllocSource source, int order, GfpFlags gfp,
             int cpu, PageOwner owner, MigrateType mt, int intoSlot = 0)
         {
             var result = new AllocationResult(node) { Order = order, Gfp = gfp, Cpu = cpu, MigrateType = mt, Owner = owner };
-            if (index < 0)
-                index = node.Kernel.AllocRetryByReclaimProgress
-                    ? AllocPagesSlowpath44(node, order, gfp, cpu, result, out zone, out source)
-                    : AllocPagesSlowpath(node, order, gfp, cpu, result, out zone, out source);
+            if (index < 0) index = SlowpathOnTaskCpu(node, order, gfp, cpu, result, out zone, out source);
             if (index < 0) return result;
             PrepNewPage(node, index, order, result.Owner, gfp, cpu);
             long handle;

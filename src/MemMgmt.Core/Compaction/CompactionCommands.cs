@@ -63,6 +63,7 @@ namespace MemMgmt.Core.Compaction
                 throw new MemMgmtException("UnknownCompactPriority", ErrorKind.InvalidArgument,
                     $"Compaction priority {(int)priority} is not known; allowed: SyncFull (0), SyncLight (1), Async (2).", priority);
             Validate(node, order, zone, cpu);
+            using var taskCpu = node.Trace.OnTaskCpu(cpu);
             Func<bool>? stop = cancel.CanBeCanceled ? () => cancel.IsCancellationRequested : (Func<bool>?)null;
             var reports = new List<ZoneCompactionReport>();
             long t0 = node.Clock.NowNs;
@@ -96,8 +97,8 @@ namespace MemMgmt.Core.Compaction
 
         /// <summary>kernel: sysctl_compaction_handler / compact_nodes (mm/compaction.c, 4.14): what writing
         /// /proc/sys/vm/compact_memory does.</summary>
-        public static CompactionRun CompactMemory(MemNode node, CancellationToken cancel = default) =>
-            Compact(node, CompactPriority.SyncFull, -1, null, GfpFlags.GFP_KERNEL, 0, cancel);
+        public static CompactionRun CompactMemory(MemNode node, int cpu = 0, CancellationToken cancel = default) =>
+            Compact(node, CompactPriority.SyncFull, -1, null, GfpFlags.GFP_KERNEL, cpu, cancel);
 
         /// <summary>Checks an Invoke-Kcompactd request without changing anything.</summary>
         public static void ValidateKcompactd(MemNode node, int? order, ZoneType? classzone)

@@ -37,30 +37,30 @@ namespace MemMgmt.Core.Hugetlb
 
         /// <summary>kernel: set_max_huge_pages (mm/hugetlb.c, 4.14): grow the pool one fresh page at a time and stop at the
         /// first allocation that fails, or shrink it by returning free pages to the buddy allocator. Returns the pool size
-        /// (persistent_huge_pages), which is what reading vm.nr_hugepages then shows.</summary>
-        public static long SetMaxHugePages(MemNode node, long count)
+        /// (persistent_huge_pages), which is what reading vm.nr_hugepages then shows. The writing task runs on <paramref name="cpu"/>.</summary>
+        public static long SetMaxHugePages(MemNode node, long count, int cpu = 0)
         {
             var pool = node.Hugetlb;
             using (Time.Daemons.Burst(node))
             {
                 while (count > pool.NrHugePages)
                 {
-                    if (!AllocFreshHugePage(node)) break;
+                    if (!AllocFreshHugePage(node, cpu)) break;
                     if (node.Stop != null && node.Stop()) break; // signal_pending: Ctrl+C
                     // The writer allocates page after page while a woken kswapd (and kcompactd) run on the other CPU.
-                    Time.Daemons.AfterRequest(node, 0, Workloads.WorkloadCost.AllocPagesNs);
+                    Time.Daemons.AfterRequest(node, cpu, Workloads.WorkloadCost.AllocPagesNs);
                 }
             }
             // try_to_free_low has nothing to do without highmem; then free_pool_huge_page while above the target.
-            while (count < pool.NrHugePages) FreePoolHugePage(node);
+            while (count < pool.NrHugePages) FreePoolHugePage(node, cpu);
             return pool.NrHugePages;
         }
 
         /// <summary>kernel: alloc_fresh_huge_page (mm/hugetlb.c, 4.14) with alloc_fresh_huge_page_node: one allocation through
         /// the full allocator (slow path, direct reclaim and compaction included); the page goes to the free list.</summary>
-        private static bool AllocFreshHugePage(MemNode node)
+        private static bool AllocFreshHugePage(MemNode node, int cpu)
         {
-            var r = PageAllocator.Allocate(node, HugePageOrder(node), FreshHugePageGfp, 0, PageOwner.HugeTlb);
+            var r = PageAllocator.Allocate(node, HugePageOrder(node), FreshHugePageGfp, cpu, PageOwner.HugeTlb);
             if (!r.Success)
             {
                 node.Counters.Count(VmEvent.HtlbBuddyAllocFail, 1);
@@ -77,12 +77,12 @@ namespace MemMgmt.Core.Hugetlb
 
         /// <summary>kernel: free_pool_huge_page (mm/hugetlb.c, 4.14): the first page of the free list (the most recently
         /// enqueued) goes back to the buddy allocator (update_and_free_page).</summary>
-        private static void FreePoolHugePage(MemNode node)
+        private static void FreePoolHugePage(MemNode node, int cpu)
         {
             var list = node.Hugetlb._free;
             long handle = list[list.Count - 1];
             list.RemoveAt(list.Count - 1);
-            PageAllocator.Free(node, handle, 0);
+            PageAllocator.Free(node, handle, cpu);
         }
     }
 }

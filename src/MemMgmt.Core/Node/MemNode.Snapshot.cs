@@ -100,8 +100,8 @@ namespace MemMgmt.Core.Node
             [typeof(WorkingSet)] = "_stoppedHandles PackRingAtEnd",
             // Counted again from the slots when the table is read.
             [typeof(AllocationTable)] = "_rangeLive",
-            // Set only while a daemon's unit of work beside the allocating task runs.
-            [typeof(MemTrace)] = "BesideCpu",
+            // Set only while a daemon's unit of work beside the allocating task, or the task's own request, runs.
+            [typeof(MemTrace)] = "BesideCpu TaskCpu",
             // The report of the last compact_memory write is a result object; nothing reads it back. kcompactd's run beside a
             // burst and the burst count exist only while an operation runs (its end finishes the run).
             [typeof(CompactionNodeState)] = "LastCompactMemory Beside BurstDepth",

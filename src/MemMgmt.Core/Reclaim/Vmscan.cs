@@ -1078,6 +1078,7 @@ namespace MemMgmt.Core.Reclaim
             System.Threading.CancellationToken cancel = default, Action<long, long>? progress = null)
         {
             ValidateRequest(node, order, cpu);
+            using var taskCpu = node.Trace.OnTaskCpu(cpu);
             var sc = new ScanControl
             {
                 Cancel = cancel, Progress = progress,

@@ -81,6 +81,11 @@ namespace MemMgmt.Core.Sysctl
         {
             internal Entry(string name, long min, long max, string allowed, Func<VmSysctl, string> get,
                 Action<MemNode, long[]> set, int vectorLength = 1)
+                : this(name, min, max, allowed, get, (n, v, writerCpu) => set(n, v), vectorLength) { }
+
+            /// <summary>An entry whose handler does its work on the writing task's CPU (its per-cpu lists, kswapd and kcompactd beside it).</summary>
+            internal Entry(string name, long min, long max, string allowed, Func<VmSysctl, string> get,
+                Action<MemNode, long[], int> set, int vectorLength = 1)
             {
                 Name = name; Min = min; Max = max; Allowed = allowed; Get = get; Set = set; VectorLength = vectorLength;
             }
@@ -92,7 +97,8 @@ namespace MemMgmt.Core.Sysctl
             public string Allowed { get; }
             public int VectorLength { get; }
             internal Func<VmSysctl, string> Get { get; }
-            internal Action<MemNode, long[]> Set { get; }
+            /// <summary>The handler: node, values, the writing task's CPU.</summary>
+            internal Action<MemNode, long[], int> Set { get; }
         }
 
         private static readonly List<Entry> Table = new List<Entry>
@@ -147,7 +153,7 @@ namespace MemMgmt.Core.Sysctl
             // kernel: sysctl_compaction_handler (mm/compaction.c, 4.14): mode 0200; any write compacts every node.
             new Entry("compact_memory", int.MinValue, int.MaxValue, "any integer (writing it compacts every zone of the node, as compact_nodes does)",
                 s => s.CompactMemory.ToString(CultureInfo.InvariantCulture),
-                (n, v) => { n.Sysctl.CompactMemory = (int)v[0]; n.Compaction.LastCompactMemory = Compaction.CompactionCommands.CompactMemory(n); }),
+                (n, v, writerCpu) => { n.Sysctl.CompactMemory = (int)v[0]; n.Compaction.LastCompactMemory = Compaction.CompactionCommands.CompactMemory(n, writerCpu); }),
             // kernel: drop_caches_sysctl_handler (fs/drop_caches.c, 4.14): extra1 one, extra2 four; the write acts.
             new Entry("drop_caches", 1, 4, "an integer from 1 to 4 (1 page cache, 2 slab, 3 both, 4 quiet)",
                 s => s.DropCaches.ToString(CultureInfo.InvariantCulture), (n, v) => Reclaim.DropCaches.Drop(n, (int)v[0])),
@@ -155,7 +161,7 @@ namespace MemMgmt.Core.Sysctl
             // set_max_huge_pages; a count beyond memory is accepted and the pool grows until an allocation fails.
             new Entry("nr_hugepages", 0, long.MaxValue, "an integer of at least 0 (huge pages in the pool; the pool grows until an allocation fails)",
                 s => s.MaxHugePages.ToString(CultureInfo.InvariantCulture),
-                (n, v) => n.Sysctl.MaxHugePages = Hugetlb.HugetlbPool.SetMaxHugePages(n, v[0])),
+                (n, v, writerCpu) => n.Sysctl.MaxHugePages = Hugetlb.HugetlbPool.SetMaxHugePages(n, v[0], writerCpu)),
             // kernel: vm_table compaction_proactiveness (kernel/sysctl.c, 6.1): proc_dointvec_minmax, 0 to 100, then
             // compaction_proactiveness_sysctl_handler wakes kcompactd for a proactive check when the value is not 0.
             new Entry("compaction_proactiveness", 0, 100, "an integer from 0 to 100 (0 turns proactive compaction off)",
@@ -235,11 +241,14 @@ namespace MemMgmt.Core.Sysctl
 
         public string Read(string name) => Find(name).Get(this);
 
-        /// <summary>Validates the whole value first, then applies it: a rejected write changes nothing.</summary>
-        public static void Write(MemNode node, string name, string value)
+        /// <summary>Validates the whole value first, then applies it: a rejected write changes nothing. The writing task
+        /// runs on <paramref name="writerCpu"/>.</summary>
+        public static void Write(MemNode node, string name, string value, int writerCpu = 0)
         {
             var e = Find(name);
             CheckExists(node, e);
+            if (writerCpu < 0 || writerCpu >= node.NrCpus)
+                throw new MemMgmtException("CpuOutOfRange", ErrorKind.OutOfRange, $"Cpu {writerCpu} is out of range; the node has CPUs 0 to {node.NrCpus - 1}.", writerCpu);
             string[] parts = value.Split(new[] { ' ', '\t', ',' }, StringSplitOptions.RemoveEmptyEntries);
             int expected = e.VectorLength == -1 ? node.Sysctl.LowmemReserveRatio.Length : e.VectorLength;
             if (parts.Length == 0 || parts.Length > expected || (e.VectorLength == 1 && parts.Length != 1))
@@ -257,7 +266,7 @@ namespace MemMgmt.Core.Sysctl
                         $"vm.{e.Name} must be {(e.Name == "dirty_bytes" ? $"an integer of at least {2L * node.Geometry.PageSize} (two pages, in bytes)" : e.Allowed)}; {v} is out of range.", value);
                 values[i] = v;
             }
-            e.Set(node, values);
+            e.Set(node, values, writerCpu);
         }
     }
 }

@@ -159,8 +159,26 @@ namespace MemMgmt.Core.Trace
         /// <summary>The task recording now (direct work in the caller's context or kcompactd).</summary>
         internal byte CurrentTask;
         /// <summary>The CPU of kswapd's or kcompactd's work beside the allocating task while that work runs, else -1: the
-        /// task's own events, and daemon work that Step-MemNode runs, record CPU 0.</summary>
+        /// task's own events record <see cref="TaskCpu"/>, and daemon work that Step-MemNode runs CPU 0.</summary>
         internal int BesideCpu = -1;
+        /// <summary>The CPU the task runs on while its slow-path allocation, compaction or reclaim request runs; 0 otherwise.</summary>
+        internal int TaskCpu;
+
+        /// <summary>Records the task's events on <paramref name="cpu"/> until the returned scope is disposed.</summary>
+        internal TaskCpuScope OnTaskCpu(int cpu)
+        {
+            var scope = new TaskCpuScope(this, TaskCpu);
+            TaskCpu = cpu;
+            return scope;
+        }
+
+        internal readonly struct TaskCpuScope : IDisposable
+        {
+            private readonly MemTrace _trace;
+            private readonly int _saved;
+            internal TaskCpuScope(MemTrace trace, int saved) { _trace = trace; _saved = saved; }
+            public void Dispose() => _trace.TaskCpu = _saved;
+        }
 
         internal void Clear() => _written = 0;
 
@@ -179,7 +197,7 @@ namespace MemMgmt.Core.Trace
             ref var r = ref _ring[_written % _ring.Length];
             r.TimeNs = node.Clock.NowNs;
             r.Id = id;
-            r.Cpu = (byte)(BesideCpu < 0 ? 0 : BesideCpu);
+            r.Cpu = (byte)(BesideCpu < 0 ? TaskCpu : BesideCpu);
             r.Task = CurrentTask;
             r.A = a; r.B = b; r.C = c; r.D = d; r.E = e; r.F = f; r.G = g; r.H = h;
             _written++;

@@ -26,6 +26,11 @@ namespace MemMgmt.PS.Commands
         [ValidateNotNull]
         public object Value { get; set; } = "";
 
+        /// <summary>The CPU the writing task runs on: nr_hugepages allocates through its per-cpu lists and compact_memory
+        /// drains them, while kswapd and kcompactd run on the other CPU.</summary>
+        [Parameter]
+        public int Cpu { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -55,7 +60,7 @@ namespace MemMgmt.PS.Commands
             string text = ToText(Value);
             string name = "vm." + entry.Name;
             if (!ShouldProcess($"{name} on node '{node.Name}'", $"Set to '{text}' (was '{node.Sysctl.Read(entry.Name)}')")) return;
-            try { VmSysctl.Write(node, entry.Name, text); }
+            try { VmSysctl.Write(node, entry.Name, text, Cpu); }
             catch (MemMgmtException e)
             {
                 WriteError(Errors.ToRecord(e));
