@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using MemMgmt.Core.Buddy;
 using MemMgmt.Core.Node;
 using MemMgmt.Core.Stats;
 using MemMgmt.Core.Sysctl;
@@ -20,12 +21,14 @@ namespace MemMgmt.Core.Tests.Profiles
 
         internal MemNode Node = null!;
         internal long[] FragBlocks = null!;
+        /// <summary>Every pageblock's census when frag is done (Get-Pageblock), to set beside the capture's pbmap.</summary>
+        internal IReadOnlyList<PageblockInfo> FragCensus = null!;
         internal long[] FragBuddy = null!;
         internal double FragOddShare;
         internal long Requested, Granted1, Granted2;
         /// <summary>Where each direct compaction of the hugepages1 request began (mm_compaction_begin's migrate_pfn and
         /// free_pfn, in order; kcompactd's runs left out).</summary>
-        internal List<(long Migrate, long Free)> Hp1DirectBegins = new List<(long, long)>();
+        internal List<(long Migrate, long Free, bool Sync)> Hp1DirectBegins = new List<(long, long, bool)>();
         /// <summary>Counter deltas: frag → hugepages1, released → compacted.</summary>
         internal Dictionary<string, long> Hp1 = new Dictionary<string, long>(), Cm = new Dictionary<string, long>();
 
@@ -40,6 +43,10 @@ namespace MemMgmt.Core.Tests.Profiles
         /// per test process and only read.</summary>
         internal static readonly Lazy<HarnessScenario> Unbooted61EvenState = new Lazy<HarnessScenario>(() => Run(KernelProfile.Linux61, PressurePattern.Frag, PageParity.Even));
 
+        /// <summary>The CPU the harness's /init (pid 1) writes the sysctls from: the DET=1 traces show init-1 on CPU 1 when
+        /// each hugepage request begins, and frag, its child, on CPU 0 (where Pressure.Run's default places it).</summary>
+        internal const int InitCpu = 1;
+
         internal static HarnessScenario Run(KernelProfile kernel, PressurePattern pattern, PageParity? parity, bool booted = false)
         {
             var s = new HarnessScenario();
@@ -47,49 +54,50 @@ namespace MemMgmt.Core.Tests.Profiles
             Pressure.Run(node, new PressureOptions { Pattern = pattern, Parity = parity });
             Settle(node);
             s.FragBlocks = BlockCounts(node);
+            s.FragCensus = PageblockCensus.TakeAll(node);
             s.FragBuddy = ToArray(NodeViews.BuddyInfo(node).Rows[0].FreeBlocks);
             s.FragOddShare = OddShare(node);
             long memFreeKb = NodeViews.MemInfo(node)["MemFree"]!.Value;
             s.Requested = memFreeKb * 75 / 100 / 2048;
             var before = Counters(node);
             long traced = node.Trace.Written;
-            VmSysctl.Write(node, "nr_hugepages", s.Requested.ToString());
+            VmSysctl.Write(node, "nr_hugepages", s.Requested.ToString(), InitCpu);
             s.Granted1 = long.Parse(node.Sysctl.Read("nr_hugepages"));
             s.Hp1DirectBegins = DirectBegins(node, traced);
             Settle(node);
             s.Hp1 = Delta(before, Counters(node));
-            VmSysctl.Write(node, "nr_hugepages", "0");
+            VmSysctl.Write(node, "nr_hugepages", "0", InitCpu);
             Settle(node);
             before = Counters(node);
-            VmSysctl.Write(node, "compact_memory", "1");
+            VmSysctl.Write(node, "compact_memory", "1", InitCpu);
             Settle(node);
             s.Cm = Delta(before, Counters(node));
-            VmSysctl.Write(node, "nr_hugepages", s.Requested.ToString());
+            VmSysctl.Write(node, "nr_hugepages", s.Requested.ToString(), InitCpu);
             s.Granted2 = long.Parse(node.Sysctl.Read("nr_hugepages"));
             return s;
         }
 
         /// <summary>mm_compaction_begin of the allocating task's direct compactions recorded since event
         /// <paramref name="since"/>, oldest first, while the ring still holds them all.</summary>
-        private static List<(long Migrate, long Free)> DirectBegins(MemNode node, long since)
+        private static List<(long Migrate, long Free, bool Sync)> DirectBegins(MemNode node, long since)
         {
-            var list = new List<(long, long)>();
+            var list = new List<(long, long, bool)>();
             if (node.Trace.Written - since > node.Trace.Capacity) return list;
             foreach (var e in node.Trace.Events(node))
                 if (e.Sequence >= since && e.Event == MemMgmt.Core.Trace.TraceEventId.mm_compaction_begin && e.Task != "kcompactd0")
-                    list.Add(((long)e.Fields["migrate_pfn"], (long)e.Fields["free_pfn"]));
+                    list.Add(((long)e.Fields["migrate_pfn"], (long)e.Fields["free_pfn"], (bool)e.Fields["sync"]));
             return list;
         }
 
         /// <summary>A captured trace's mm_compaction_begin lines of the allocating task (not kcompactd0), oldest first:
-        /// (migrate_pfn, free_pfn).</summary>
-        internal static List<(long Migrate, long Free)> CapturedDirectBegins(string run, string phase)
+        /// (migrate_pfn, free_pfn, whether the run is sync).</summary>
+        internal static List<(long Migrate, long Free, bool Sync)> CapturedDirectBegins(string run, string phase)
         {
-            var list = new List<(long, long)>();
+            var list = new List<(long, long, bool)>();
             foreach (var line in CapturedFile(run, phase, "trace.txt").Split('\n'))
             {
                 if (!line.Contains("mm_compaction_begin:") || line.TrimStart().StartsWith("kcompactd0")) continue;
-                list.Add((HexField(line, "migrate_pfn="), HexField(line, "free_pfn=")));
+                list.Add((HexField(line, "migrate_pfn="), HexField(line, "free_pfn="), line.Contains("mode=sync")));
             }
             return list;
         }
