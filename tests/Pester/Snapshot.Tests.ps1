@@ -189,7 +189,7 @@ Describe 'Import-MemNode refuses' {
         @{ Case = 'a file cut inside its header'; Id = 'SnapshotTruncated'; Make = { param($b) $b[0..20] } }
         @{ Case = 'a changed byte in the payload'; Id = 'SnapshotCorrupted'; Make = { param($b) $c = $b.Clone(); $c[[int]($c.Length * 0.6)] = $c[[int]($c.Length * 0.6)] -bxor 0x40; , $c } }
         @{ Case = 'a changed byte in the header'; Id = 'SnapshotCorrupted'; Make = { param($b) $c = $b.Clone(); $c[24] = $c[24] -bxor 1; , $c } }
-        @{ Case = 'another format version'; Id = 'SnapshotVersionUnsupported'; Make = { param($b) $c = $b.Clone(); $c[8] = 9; , $c } }
+        @{ Case = 'another format version'; Id = 'SnapshotVersionUnsupported'; Make = { param($b) $c = $b.Clone(); $c[8] = [byte]($c[8] + 1); , $c } }
         @{ Case = 'a text file'; Id = 'NotASnapshot'; Make = { param($b) [Text.Encoding]::UTF8.GetBytes("vm.swappiness = 60`n") } }
         @{ Case = 'an empty file'; Id = 'NotASnapshot'; Make = { param($b) , [byte[]]@() } }
     ) {

@@ -876,8 +876,8 @@ namespace MemMgmt.Core.Compaction
                     cc.LastMigratedPfn = 0;
                 }
             }
-            // A task compacting directly has spent this step's time: kcompactd on the other CPU catches up with it.
-            if (cc.DirectCompaction) Time.Daemons.KcompactdCatchesUp(node, cc.Cpu);
+            // A task compacting directly has spent this step's time: kswapd and kcompactd on the other CPU catch up with it.
+            if (cc.DirectCompaction) Time.Daemons.DaemonsCatchUp(node, cc.Cpu);
             // Stop if a page has been captured (6.1): the request has its block, whatever the scanners say.
             if (cc.Capc != null && cc.Capc.Page >= 0) return CompactResult.Success;
             return CompactResult.Continue;

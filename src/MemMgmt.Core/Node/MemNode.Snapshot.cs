@@ -66,7 +66,7 @@ namespace MemMgmt.Core.Node
             [typeof(LruvecState)] = "NrZones LruZoneSize LruSize RecentScanned RecentRotated AnonCost FileCost Refaults ZoneRecentScanned ZoneRecentRotated PerZone Pvecs LruAddPending",
             [typeof(CpuPagevecs)] = "Add AddN Rotate RotateN DeactivateFile DeactivateFileN Activate ActivateN",
             [typeof(KswapdNodeState)] = "KswapdOrder KswapdClasszoneIdx KswapdFailures LoopClasszoneIdx KState NapDeadlineNs NapWoken NapAllocOrder " +
-                "NapReclaimOrder NapClasszoneIdx WokenAtNs CpuNs OnSecondCpu UnitStartNs SpentNs LoopOrder NewOrder NewClasszoneIdx BalancedOrder " +
+                "NapReclaimOrder NapClasszoneIdx WokenAtNs CpuNs OnSecondCpu UnitStartNs SpentNs ReclaimActiveUntilNs ReclaimActiveClasszoneIdx LoopOrder NewOrder NewClasszoneIdx BalancedOrder " +
                 "BalancedClasszoneIdx LoopContinues",
             [typeof(WritebackState)] = "WbIndex WbDoneNs WbPages WbHead WbCount PgdatDirty PgdatWriteback PgdatCongested",
             [typeof(SwapDevice)] = "TotalPages UsedPages SwapOuts",

@@ -24,7 +24,7 @@ namespace MemMgmt.Core.Node
     /// </summary>
     public static class NodeSnapshot
     {
-        public const int FormatVersion = 8;
+        public const int FormatVersion = 9;
         internal const uint FlagTrace = 1;
         internal const int FixedHeaderBytes = 44;
         internal static readonly byte[] Magic = { (byte)'M', (byte)'E', (byte)'M', (byte)'N', (byte)'O', (byte)'D', (byte)'E', 0x1a };

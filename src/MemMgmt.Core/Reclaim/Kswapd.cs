@@ -276,7 +276,7 @@ namespace MemMgmt.Core.Reclaim
                 ks.KswapdFailures++;
                 rep._steps.Add($"balance_pgdat reclaimed nothing: kswapd_failures {ks.KswapdFailures}{(ks.KswapdFailures >= MmConstants.MaxReclaimRetries ? " (hopeless)" : "")}");
             }
-            SetReclaimActive(node, classzoneIdx, false);
+            EndReclaimActive(node, classzoneIdx);
             if (boosted)
             {
                 for (int i = 0; i <= classzoneIdx && i < node.ZoneArr.Length; i++)
@@ -294,6 +294,36 @@ namespace MemMgmt.Core.Reclaim
             rep.NrScanned += sc.TotalScanned;
             rep.SlabPagesFreed += sc.SlabPagesFreed;
             return sc.Order;
+        }
+
+        /// <summary>balance_pgdat's clear_reclaim_active. Beside the allocating task, kswapd's run landed at once but ends
+        /// at <see cref="KswapdNodeState.SpentNs"/> on its own CPU: while that is ahead of the task's time the zones stay
+        /// active for the task's frees, until <see cref="ExpireReclaimActive"/> sees the task's time pass it.</summary>
+        private static void EndReclaimActive(MemNode node, int classzoneIdx)
+        {
+            var ks = node.KswapdSt;
+            long end = ks.UnitStartNs + ks.SpentNs;
+            if (ks.OnSecondCpu && end > node.Clock.NowNs)
+            {
+                // An earlier run's window may still cover higher zones: keep them until this one ends too.
+                if (ks.ReclaimActiveUntilNs != 0) classzoneIdx = Math.Max(classzoneIdx, ks.ReclaimActiveClasszoneIdx);
+                ks.ReclaimActiveUntilNs = end;
+                ks.ReclaimActiveClasszoneIdx = classzoneIdx;
+                return;
+            }
+            if (ks.ReclaimActiveUntilNs != 0) classzoneIdx = Math.Max(classzoneIdx, ks.ReclaimActiveClasszoneIdx);
+            ks.ReclaimActiveUntilNs = 0;
+            SetReclaimActive(node, classzoneIdx, false);
+        }
+
+        /// <summary>Clears the zones kswapd's last run beside the task left ZONE_RECLAIM_ACTIVE once the task's time has
+        /// passed that run's end.</summary>
+        internal static void ExpireReclaimActive(MemNode node)
+        {
+            var ks = node.KswapdSt;
+            if (ks.ReclaimActiveUntilNs == 0 || node.Clock.NowNs < ks.ReclaimActiveUntilNs) return;
+            ks.ReclaimActiveUntilNs = 0;
+            SetReclaimActive(node, ks.ReclaimActiveClasszoneIdx, false);
         }
 
         /// <summary>kernel: update_reclaim_active (mm/vmscan.c, 6.1): ZONE_RECLAIM_ACTIVE on the managed zones up to

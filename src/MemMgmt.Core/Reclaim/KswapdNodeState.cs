@@ -37,6 +37,11 @@ namespace MemMgmt.Core.Reclaim
         internal bool OnSecondCpu;
         /// <summary>Where on kswapd's CPU the running unit started, and the virtual time it has spent so far.</summary>
         internal long UnitStartNs, SpentNs;
+        /// <summary>Where on kswapd's CPU its last balance_pgdat beside the task ended, when that is still ahead of the
+        /// task's time (else 0): until the task's time passes it the zones up to <see cref="ReclaimActiveClasszoneIdx"/>
+        /// stay ZONE_RECLAIM_ACTIVE for the task's frees, as they are while balance_pgdat runs on the other CPU.</summary>
+        internal long ReclaimActiveUntilNs;
+        internal int ReclaimActiveClasszoneIdx;
         /// <summary>kswapd()'s locals in 4.4 (<see cref="Node.KernelProfile.KswapdBalancedOrder"/>): order, new_order,
         /// new_classzone_idx, balanced_order, balanced_classzone_idx (classzone_idx is <see cref="LoopClasszoneIdx"/>).</summary>
         internal int LoopOrder, NewOrder, NewClasszoneIdx, BalancedOrder, BalancedClasszoneIdx;
@@ -53,6 +58,7 @@ namespace MemMgmt.Core.Reclaim
             w.Int(KswapdOrder); w.Int(KswapdClasszoneIdx); w.Int(KswapdFailures); w.Int(LoopClasszoneIdx); w.Int((int)KState);
             w.Long(NapDeadlineNs); w.Bool(NapWoken); w.Int(NapAllocOrder); w.Int(NapReclaimOrder); w.Int(NapClasszoneIdx);
             w.Long(WokenAtNs); w.Long(CpuNs); w.Bool(OnSecondCpu); w.Long(UnitStartNs); w.Long(SpentNs);
+            w.Long(ReclaimActiveUntilNs); w.Int(ReclaimActiveClasszoneIdx);
             w.Int(LoopOrder); w.Int(NewOrder); w.Int(NewClasszoneIdx); w.Int(BalancedOrder); w.Int(BalancedClasszoneIdx); w.Bool(LoopContinues);
         }
 
@@ -62,6 +68,7 @@ namespace MemMgmt.Core.Reclaim
             KState = (KswapdState)r.Int(0, (int)KswapdState.Napping), NapDeadlineNs = r.Long(), NapWoken = r.Bool(),
             NapAllocOrder = r.Int(), NapReclaimOrder = r.Int(), NapClasszoneIdx = r.Int(),
             WokenAtNs = r.Long(), CpuNs = r.Long(), OnSecondCpu = r.Bool(), UnitStartNs = r.Long(), SpentNs = r.Long(),
+            ReclaimActiveUntilNs = r.Long(), ReclaimActiveClasszoneIdx = r.Int(),
             LoopOrder = r.Int(), NewOrder = r.Int(), NewClasszoneIdx = r.Int(), BalancedOrder = r.Int(), BalancedClasszoneIdx = r.Int(),
             LoopContinues = r.Bool(),
         };

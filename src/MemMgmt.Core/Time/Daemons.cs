@@ -102,6 +102,7 @@ namespace MemMgmt.Core.Time
         /// so does kcompactd (<see cref="KcompactdCatchesUp"/>).</summary>
         internal static void DaemonsCatchUp(MemNode node, int cpu)
         {
+            Reclaim.Kswapd.ExpireReclaimActive(node);
             if (node.KswapdSt.KState != Reclaim.KswapdState.Sleeping && node.NrCpus > 1) Reclaim.Kswapd.RunAlongside(node, cpu);
             KcompactdCatchesUp(node, cpu);
         }

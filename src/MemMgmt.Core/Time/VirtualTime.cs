@@ -22,6 +22,7 @@ namespace MemMgmt.Core.Time
                 WorkingSets.RunDue(node, accessOnly: true);
             }
             Flusher.Advance(node, end);
+            Kswapd.ExpireReclaimActive(node);
         }
 
         /// <summary>Time the running code spends (a scan, a reclaim wait): the node's clock passes, unless kswapd is

@@ -245,7 +245,7 @@ namespace MemMgmt.Core.Tests.Profiles
             // The frag parity follows the physical order pages are handed out in, so the booted node's share of odd free
             // pfns is measured, not assumed from the workload's parity option. Real even-state runs grant from this DET=1
             // capture's 308 of 356 (and 272 of 354 in a non-DET run) to the whole request. Both nodes stop short of it
-            // (booted 314 of 357, unbooted 323 of 363): a run's scanners meet, the next run starts met and fails, the task
+            // (booted 315 of 357, unbooted 319 of 363): a run's scanners meet, the next run starts met and fails, the task
             // reclaims, as in the DET=1 run (tests/captures/arm64-6.1-qemu/README.md).
             long real = long.Parse(Regex.Match(Capture("even", "hugepages1", "hugepages.txt"), @"granted=(\d+)").Groups[1].Value);
             long realRequested = long.Parse(Regex.Match(Capture("even", "hugepages1", "hugepages.txt"), @"requested=(\d+)").Groups[1].Value);

@@ -17,9 +17,9 @@ namespace MemMgmt.Core.Tests.Reclaim
 
         /// <summary>A 512 MiB node whose free pages stand 1000 pages above the low watermark, the rest clean inactive page
         /// cache that kswapd reclaims at one page per Vmscan.ScanPageCostNs.</summary>
-        private static MemNode PageCacheNode(int cpus = 2)
+        private static MemNode PageCacheNode(int cpus = 2, KernelProfile? kernel = null)
         {
-            var node = new MemNode(new NodeConfig { SizeBytes = 512 * NodeConfig.MiB, Cpus = cpus });
+            var node = new MemNode(new NodeConfig { SizeBytes = 512 * NodeConfig.MiB, Cpus = cpus, Kernel = kernel ?? KernelProfile.Linux414 });
             var dma = node.GetZone(ZoneType.DMA);
             // Above the low watermark all the way, on cpu 0 (the one-CPU node has no other).
             for (long i = dma.FreePages - dma.WatermarkLow - 1000; i > 0; i--)
@@ -136,6 +136,34 @@ namespace MemMgmt.Core.Tests.Reclaim
             }
             Assert.Equal(KswapdState.Sleeping, Kswapd.GetState(node));
             Assert.Equal(runs, node.Counters[VmEvent.PageOutRun]);
+        }
+
+        /// <summary>6.1: kswapd's balance_pgdat beside the task lands at once but ends later on its own CPU; until the task's
+        /// time passes that end the zone stays ZONE_RECLAIM_ACTIVE, so the task's frees flush its pcp at
+        /// min(4·batch, high) (nr_pcp_high, mm/page_alloc.c, 6.1), and then the flush point is pcp->high again.</summary>
+        [Fact]
+        public void Kernel61_KswapdBesideTheTask_KeepsTheZoneReclaimActiveForTheTasksFrees_UntilItsRunEnds()
+        {
+            var node = PageCacheNode(kernel: KernelProfile.Linux61);
+            var dma = node.GetZone(ZoneType.DMA);
+            var pcp = dma.GetPageset(0);
+            Assert.Equal(pcp.HighField, pcp.FreeHighField);
+            while (Kswapd.GetState(node) == KswapdState.Sleeping)
+                Assert.True(PageAllocator.Allocate(node, 0, GfpFlags.GFP_HIGHUSER_MOVABLE, 0, PageOwner.Anon).Success);
+
+            Daemons.DaemonsCatchUp(node, 0);
+
+            var ks = node.KswapdSt;
+            Assert.True(node.Counters[VmEvent.PgStealKswapd] > 0);
+            Assert.True(ks.ReclaimActiveUntilNs > node.Clock.NowNs, $"kswapd's run ends at {ks.ReclaimActiveUntilNs}, the task is at {node.Clock.NowNs}");
+            Assert.True(dma.ReclaimActive);
+            Assert.Equal(System.Math.Min(4 * pcp.BatchField, pcp.HighField), pcp.FreeHighField);
+
+            VirtualTime.Pass(node, ks.ReclaimActiveUntilNs - node.Clock.NowNs);
+
+            Assert.False(dma.ReclaimActive);
+            Assert.Equal(0, ks.ReclaimActiveUntilNs);
+            Assert.Equal(pcp.HighField, pcp.FreeHighField);
         }
 
         /// <summary>Same commands, same state: two nodes driven alike, and a copy taken mid-stream (kswapd awake, its CPU
