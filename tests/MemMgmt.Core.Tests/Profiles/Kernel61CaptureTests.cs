@@ -188,7 +188,7 @@ namespace MemMgmt.Core.Tests.Profiles
             foreach (var counter in HarnessScenario.CompactCounters)
             {
                 long real = CaptureDelta("even", from, phase, counter);
-                if (sim[counter] < real / 2 || sim[counter] > real * 2) outside.Add($"{counter} simulated {sim[counter]}, real {real}");
+                if (2 * sim[counter] < real || sim[counter] > real * 2) outside.Add($"{counter} simulated {sim[counter]}, real {real}");
             }
             Assert.Empty(outside);
             if (phase == "hugepages1") Assert.True(sim["compact_fail"] > 0);
@@ -212,7 +212,7 @@ namespace MemMgmt.Core.Tests.Profiles
             foreach (var counter in HarnessScenario.CompactCounters)
             {
                 long real = CaptureDelta(capture, from, phase, counter);
-                if (sim[counter] < real / 2 || sim[counter] > real * 2) outside.Add($"{counter} simulated {sim[counter]}, real {real}");
+                if (2 * sim[counter] < real || sim[counter] > real * 2) outside.Add($"{counter} simulated {sim[counter]}, real {real}");
             }
             Assert.Empty(outside);
         }

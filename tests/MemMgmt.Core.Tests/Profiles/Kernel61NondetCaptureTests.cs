@@ -100,7 +100,7 @@ namespace MemMgmt.Core.Tests.Profiles
             {
                 var values = real.Select(r => (phase == "hugepages1" ? r.Hp1 : r.Cm)[c]).ToList();
                 long s = (phase == "hugepages1" ? sim.Hp1 : sim.Cm)[c];
-                if (s < values.Min() / 2 || s > values.Max() * 2) outside.Add($"{c}: simulated {s}, real {values.Min()} to {values.Max()}");
+                if (2 * s < values.Min() || s > values.Max() * 2) outside.Add($"{c}: simulated {s}, real {values.Min()} to {values.Max()}");
             }
             Assert.Empty(outside);
         }
@@ -121,7 +121,7 @@ namespace MemMgmt.Core.Tests.Profiles
             {
                 var values = real.Select(r => (phase == "hugepages1" ? r.Hp1 : r.Cm)[c]).ToList();
                 long s = (phase == "hugepages1" ? sim.Hp1 : sim.Cm)[c];
-                if (s < values.Min() / 2 || s > values.Max() * 2) outside.Add($"{c}: simulated {s}, real {values.Min()} to {values.Max()}");
+                if (2 * s < values.Min() || s > values.Max() * 2) outside.Add($"{c}: simulated {s}, real {values.Min()} to {values.Max()}");
             }
             Assert.Empty(outside);
         }
