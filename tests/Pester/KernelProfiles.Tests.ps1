@@ -189,3 +189,33 @@ Describe 'page reclaim of the 6.1 profile' {
         (Get-LruVec -Node $n414 -Cgroup '/').AnonCost | Should -Be 0
     }
 }
+
+Describe 'every cmdlet on a 6.1 node' {
+    AfterEach { Get-MemNode | Where-Object Name -Like 'k61-all*' | Remove-MemNode -Confirm:$false }
+
+    It 'runs each cmdlet that takes -Node and needs nothing else, then the ones that need an argument, without an error (<Case>)' -ForEach @(
+        @{ Case = 'plain'; Booted = $false }
+        @{ Case = '-Booted'; Booted = $true }
+    ) {
+        $node = New-MemNode -Kernel 6.1 -Booted:$Booted -Name "k61-all-$Case"
+        Add-Pressure -Node $node -Pattern Frag -Parity Odd | Out-Null
+        New-PageAllocation -Node $node -Order 3 | Remove-PageAllocation
+        $skipVerbs = 'Remove', 'Clear', 'Stop', 'Unregister', 'Export', 'Set'
+        $ran = foreach ($c in (Get-Module MemMgmt).ExportedCmdlets.Values | Where-Object { $_.Parameters.ContainsKey('Node') } | Sort-Object Name) {
+            $free = @($c.ParameterSets | Where-Object { -not ($_.Parameters | Where-Object { $_.IsMandatory -and $_.Name -ne 'Node' }) })
+            if ($free.Count -eq 0 -or $c.Verb -in $skipVerbs) { continue }
+            & $c.Name -Node $node -ErrorAction Stop -WarningAction SilentlyContinue | Out-String | Out-Null
+            $c.Name
+        }
+        $ran | Should -Contain 'Get-PageTypeInfo'
+        $ran | Should -Contain 'Invoke-Kcompactd'
+        $ran | Should -Contain 'Step-MemNode'
+        New-MemCgroup -Node $node -Name web | Out-Null
+        Set-MemCgroup -Node $node -Name web -Low 16MB
+        Remove-MemCgroup -Node $node -Name web -Confirm:$false
+        Set-MemSysctl -Node $node vm.nr_hugepages 60 -Cpu 1
+        Set-MemSysctl -Node $node vm.compaction_proactiveness 40
+        Clear-MemTrace -Node $node
+        (Test-MemNode -Node $node).Violations | Should -BeNullOrEmpty
+    }
+}
