@@ -32,8 +32,9 @@ namespace MemMgmt.Core.Node
         internal const int ShmemPages = 835;
         /// <summary>nr_anon_pages: init and its shell.</summary>
         internal const int AnonPages = 15;
-        /// <summary>The CPU whose per-cpu list takes the pages kernel_init frees: in every captured boot the __init
-        /// sections' pageblocks are pbmap "other" and zoneinfo's cpu 1 pageset holds 1793 to 1876 pages (cpu 0: 625 to 934).</summary>
+        /// <summary>The CPU whose per-cpu list takes the pages kernel_init frees. In every captured boot the __init sections'
+        /// pageblocks are pbmap "other" (pages on a per-cpu list); in the three DET=1 boots the list is cpu 1's (its pageset
+        /// 1843 to 1930 pages, cpu 0's 850 to 873), as in four of the seven non-DET ones (cpu 0's in the other three).</summary>
         internal const int KernelInitCpu = 1;
 
         /// <summary>kernel: start_kernel … kernel_init (init/main.c, 6.1): early slab, stacks and page tables; populate_rootfs

@@ -72,8 +72,8 @@ namespace MemMgmt.Core.Tests.Profiles
             }
         }
 
-        /// <summary>kernel_init frees the __init sections (and the initrd) onto CPU 1's per-cpu list, where they wait: every
-        /// captured boot has about 1800 pages on cpu 1's pageset and under 1000 on cpu 0's, and pbmap shows the __init
+        /// <summary>kernel_init frees the __init sections (and the initrd) onto CPU 1's per-cpu list, where they wait: each
+        /// DET=1 boot has about 1900 pages on cpu 1's pageset and under 900 on cpu 0's, and pbmap shows the __init
         /// pageblocks as "other" (the per-cpu lists' pages are not buddy pages).</summary>
         [Theory]
         [InlineData("odd")]
