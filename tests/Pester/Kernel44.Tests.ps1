@@ -1,4 +1,5 @@
-# New-MemNode -Kernel 4.4: the zone-based reclaim, 4.4's kswapd, compaction and slow path behind every cmdlet.
+# New-MemNode -Kernel 4.4: the zone-based reclaim, 4.4's kswapd, compaction and slow path behind every cmdlet
+# (that every cmdlet runs on a 4.4 node is in KernelProfiles.Tests.ps1, for every profile).
 
 BeforeAll {
     Import-Module ([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'MemMgmt', 'MemMgmt.psd1')) -Force
@@ -82,30 +83,6 @@ Describe 'reclaim, kswapd and allocation on a 4.4 node' {
         $p = New-MemProcess -Node $node db -Percent 30
         $p.Name | Should -Be 'db'
         (Get-MemProcess -Node $node).Name | Should -Contain 'db'
-        (Test-MemNode -Node $node).Violations | Should -BeNullOrEmpty
-    }
-}
-
-Describe 'every cmdlet on a 4.4 node' {
-    It 'runs each cmdlet that takes -Node and needs nothing else, then the ones that need an argument, without an error' {
-        $node = New-Node44 k44-all
-        Add-Pressure -Node $node -Percent 60 -FilePercent 50 | Out-Null
-        $skipVerbs = 'Remove', 'Clear', 'Stop', 'Unregister', 'Export', 'Set'
-        $ran = foreach ($c in (Get-Module MemMgmt).ExportedCmdlets.Values | Where-Object { $_.Parameters.ContainsKey('Node') } | Sort-Object Name) {
-            $free = @($c.ParameterSets | Where-Object { -not ($_.Parameters | Where-Object { $_.IsMandatory -and $_.Name -ne 'Node' }) })
-            if ($free.Count -eq 0 -or $c.Verb -in $skipVerbs) { continue }
-            & $c.Name -Node $node -ErrorAction Stop -WarningAction SilentlyContinue | Out-String | Out-Null
-            $c.Name
-        }
-        $ran | Should -Contain 'Get-ZoneInfo'
-        $ran | Should -Contain 'Step-MemNode'
-        $a = New-PageAllocation -Node $node -Order 3
-        $a | Remove-PageAllocation
-        New-MemCgroup -Node $node -Name web | Out-Null
-        Set-MemCgroup -Node $node -Name web -Low 16MB
-        Remove-MemCgroup -Node $node -Name web -Confirm:$false
-        Set-MemSysctl -Node $node vm.min_free_kbytes 8192
-        Clear-MemTrace -Node $node
         (Test-MemNode -Node $node).Violations | Should -BeNullOrEmpty
     }
 }
