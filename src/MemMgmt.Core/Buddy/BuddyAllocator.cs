@@ -225,14 +225,19 @@ namespace MemMgmt.Core.Buddy
         private static bool BlocksStayApart(Zone zone, int migratetype, int buddy)
         {
             var node = zone.NodeRef;
-            if (node.Kernel.OnlyMergeableTypesMerge)
-            {
-                int buddyMt = node.BlockMigratetype(buddy);
-                return migratetype != buddyMt && (migratetype >= MigrateTypes.PcpTypes || buddyMt >= MigrateTypes.PcpTypes);
-            }
-            if (zone.NrIsolatePageblock == 0) return false;
-            int mt = node.BlockMigratetype(buddy);
-            return migratetype != mt && (migratetype == (int)MigrateType.Isolate || mt == (int)MigrateType.Isolate);
+            // 4.14 looks only while the zone has isolated pageblocks (has_isolate_pageblock).
+            if (!node.Kernel.OnlyMergeableTypesMerge && zone.NrIsolatePageblock == 0) return false;
+            return TypesStayApart(node.Kernel, migratetype, node.BlockMigratetype(buddy));
+        }
+
+        /// <summary>Whether free blocks of types <paramref name="mtA"/> and <paramref name="mtB"/> stay apart above pageblock
+        /// order (<see cref="BlocksStayApart"/>): Isolate and any other type on 4.14; on 6.1 two different types when either is
+        /// not mergeable (HighAtomic, CMA, Isolate).</summary>
+        internal static bool TypesStayApart(KernelProfile kernel, int mtA, int mtB)
+        {
+            if (mtA == mtB) return false;
+            if (kernel.OnlyMergeableTypesMerge) return mtA >= MigrateTypes.PcpTypes || mtB >= MigrateTypes.PcpTypes;
+            return mtA == (int)MigrateType.Isolate || mtB == (int)MigrateType.Isolate;
         }
 
         /// <summary>kernel: compaction_capture (mm/page_alloc.c, 6.1): a block of the compaction's order, unless it would go

@@ -91,12 +91,9 @@ namespace MemMgmt.Core.Debug
                                 if (buddy < n && (pages.Flags[buddy] & (uint)PageFlags.Buddy) != 0 && pages.OrderOf(buddy) == o
                                     && node.ZoneIdOfIndex(buddy) == node.ZoneIdOfIndex(p) && buddy > p)
                                 {
-                                    // Above pageblock order some types stay apart: isolated from non-isolated (4.14), any
-                                    // non-mergeable type from a different one (6.1, KernelProfile.OnlyMergeableTypesMerge).
-                                    int mtP = node.BlockMigratetype(p), mtB = node.BlockMigratetype(buddy);
-                                    bool apart = o >= pbOrder && (node.Kernel.OnlyMergeableTypesMerge
-                                        ? mtP != mtB && (mtP >= MigrateTypes.PcpTypes || mtB >= MigrateTypes.PcpTypes)
-                                        : (mtP == (int)MigrateType.Isolate) != (mtB == (int)MigrateType.Isolate));
+                                    // Above pageblock order some types stay apart (BuddyAllocator.TypesStayApart).
+                                    bool apart = o >= pbOrder
+                                        && BuddyAllocator.TypesStayApart(node.Kernel, node.BlockMigratetype(p), node.BlockMigratetype(buddy));
                                     if (!apart) Fail($"pfn {node.NodeStartPfn + p:x} and its buddy {node.NodeStartPfn + buddy:x}: both free at order {o} but not merged");
                                 }
                             }
